@@ -1,0 +1,110 @@
+#include "planner/core/model_spec.h"
+
+#include <string>
+
+namespace planner {
+namespace {
+
+std::optional<SpecError> RequirePositive(const char* key, int64_t value) {
+  if (value > 0) return std::nullopt;
+  return SpecError{key, std::string(key) + " must be a positive integer, got " +
+                            std::to_string(value)};
+}
+
+std::optional<SpecError> RequireNonNegative(const char* key, int64_t value) {
+  if (value >= 0) return std::nullopt;
+  return SpecError{key, std::string(key) + " must not be negative, got " + std::to_string(value)};
+}
+
+// Every dimension that multiplies into a parameter or FLOP count is capped so that products of
+// three of them (e.g. tokens * d_model * d_ff) cannot overflow 64 bits; counts are additionally
+// checked for overflow where they are computed.
+constexpr int64_t kMaxDimension = int64_t{1} << 24;  // 16,777,216
+
+std::optional<SpecError> RequireBounded(const char* key, int64_t value) {
+  if (value <= kMaxDimension) return std::nullopt;
+  return SpecError{key, std::string(key) + " = " + std::to_string(value) +
+                            " is implausibly large (limit " + std::to_string(kMaxDimension) + ")"};
+}
+
+}  // namespace
+
+std::optional<SpecError> Validate(const ModelSpec& s) {
+  const std::pair<const char*, int64_t> positive[] = {
+      {"n_layers", s.n_layers},     {"d_model", s.d_model},       {"n_heads", s.n_heads},
+      {"n_kv_heads", s.n_kv_heads}, {"head_dim", s.head_dim},     {"d_ff", s.d_ff},
+      {"vocab_size", s.vocab_size}, {"seq_len", s.seq_len},       {"norms_per_layer", s.norms_per_layer}};
+  for (const auto& [key, value] : positive) {
+    if (auto e = RequirePositive(key, value)) return e;
+    if (auto e = RequireBounded(key, value)) return e;
+  }
+  const std::pair<const char*, int64_t> non_negative[] = {
+      {"max_position_embeddings", s.max_position_embeddings},
+      {"token_type_vocab_size", s.token_type_vocab_size},
+      {"word_embed_proj_dim", s.word_embed_proj_dim},
+      {"moe.n_experts", s.moe.n_experts},
+      {"moe.top_k", s.moe.top_k}};
+  for (const auto& [key, value] : non_negative) {
+    if (auto e = RequireNonNegative(key, value)) return e;
+    if (auto e = RequireBounded(key, value)) return e;
+  }
+  if (s.n_heads % s.n_kv_heads != 0) {
+    return SpecError{"n_kv_heads", "n_heads (" + std::to_string(s.n_heads) +
+                                       ") must be divisible by n_kv_heads (" +
+                                       std::to_string(s.n_kv_heads) + ")"};
+  }
+  if (s.position == Position::kLearned && s.max_position_embeddings <= 0) {
+    return SpecError{"max_position_embeddings",
+                     "position: learned needs max_position_embeddings (rows of the position table)"};
+  }
+  if (s.position != Position::kLearned && s.max_position_embeddings > 0) {
+    return SpecError{"max_position_embeddings",
+                     std::string("max_position_embeddings is only meaningful with position: "
+                                 "learned (this model uses ") +
+                         ToString(s.position) + ")"};
+  }
+  if (s.is_moe()) {
+    if (s.moe.top_k <= 0) return SpecError{"moe.top_k", "moe.top_k must be a positive integer"};
+    if (s.moe.top_k > s.moe.n_experts) {
+      return SpecError{"moe.top_k", "moe.top_k (" + std::to_string(s.moe.top_k) +
+                                        ") cannot exceed moe.n_experts (" +
+                                        std::to_string(s.moe.n_experts) + ")"};
+    }
+  } else if (s.moe.top_k > 0) {
+    return SpecError{"moe.n_experts", "moe needs n_experts > 0"};
+  }
+  if (!s.lm_head && s.biases.lm_head) {
+    return SpecError{"biases.lm_head", "biases.lm_head is set but lm_head is false"};
+  }
+  return std::nullopt;
+}
+
+const char* ToString(Position p) {
+  switch (p) {
+    case Position::kLearned: return "learned";
+    case Position::kRope: return "rope";
+    case Position::kAlibi: return "alibi";
+    case Position::kNone: return "none";
+  }
+  return "?";
+}
+
+const char* ToString(MlpKind m) {
+  switch (m) {
+    case MlpKind::kGelu: return "gelu";
+    case MlpKind::kRelu: return "relu";
+    case MlpKind::kSwiglu: return "swiglu";
+    case MlpKind::kGeglu: return "geglu";
+  }
+  return "?";
+}
+
+const char* ToString(NormKind n) {
+  switch (n) {
+    case NormKind::kLayerNorm: return "layernorm";
+    case NormKind::kRmsNorm: return "rmsnorm";
+  }
+  return "?";
+}
+
+}  // namespace planner
