@@ -1,0 +1,85 @@
+#include "planner/cli/command.h"
+
+#include <cmath>
+#include <iostream>
+
+#include "planner/io/input_error.h"
+#include "planner/io/suggest.h"
+
+namespace planner {
+
+bool ParseCommandLine(const std::string& command, const std::string& usage,
+                      const po::options_description& options,
+                      const std::vector<std::string>& positional,
+                      const std::vector<std::string>& args, po::variables_map* vm) {
+  po::options_description all(options);
+  po::positional_options_description pos;
+  for (const std::string& p : positional) {
+    all.add_options()(p.c_str(), po::value<std::string>(), "");
+    pos.add(p.c_str(), 1);
+  }
+  all.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), *vm);
+  } catch (const po::unknown_option& e) {
+    std::vector<std::string> names;
+    for (const auto& o : options.options()) names.push_back("--" + o->long_name());
+    throw InputError("planner " + command, std::string(e.what()) +
+                                               DidYouMean(e.get_option_name(), names) +
+                                               "; see `planner " + command + " --help`");
+  } catch (const po::error& e) {
+    throw InputError("planner " + command,
+                     std::string(e.what()) + "; see `planner " + command + " --help`");
+  }
+  if (vm->count("help")) {
+    std::cout << "usage: planner " << command << " " << usage << "\n\n" << options << "\n";
+    return false;
+  }
+  po::notify(*vm);
+  for (const std::string& p : positional) {
+    if (!vm->count(p)) {
+      throw InputError("planner " + command, "missing argument " + p + "; usage: planner " +
+                                                 command + " " + usage);
+    }
+  }
+  return true;
+}
+
+int64_t PositiveFlag(const po::variables_map& vm, const std::string& flag, int64_t max_value) {
+  const int64_t v = vm[flag].as<int64_t>();
+  if (v <= 0) {
+    throw InputError("--" + flag, "must be a positive integer, got " + std::to_string(v));
+  }
+  if (v > max_value) {
+    throw InputError("--" + flag, std::to_string(v) + " is implausibly large (limit " +
+                                      std::to_string(max_value) + ")");
+  }
+  return v;
+}
+
+double PositiveDoubleFlag(const po::variables_map& vm, const std::string& flag) {
+  const double v = vm[flag].as<double>();
+  if (!std::isfinite(v) || v <= 0) {
+    throw InputError("--" + flag, "must be a positive, finite number, got " + std::to_string(v));
+  }
+  return v;
+}
+
+void AddFormatOption(po::options_description* options) {
+  options->add_options()("format", po::value<std::string>()->default_value("table"),
+                         "output: table (aligned text), json (schema in docs/json.md) or csv");
+}
+
+OutputFormat FormatFlag(const po::variables_map& vm) {
+  return EnumFlag<OutputFormat>(
+      vm, "format",
+      {{"table", OutputFormat::kTable}, {"json", OutputFormat::kJson}, {"csv", OutputFormat::kCsv}});
+}
+
+void FailEnumFlag(const std::string& flag, const std::string& got,
+                  const std::vector<std::string>& names) {
+  throw InputError("--" + flag, "must be " + JoinChoices(names) + ", got '" + got + "'" +
+                                    DidYouMean(got, names));
+}
+
+}  // namespace planner

@@ -1,0 +1,62 @@
+// The subcommand table and the argument helpers every subcommand shares.
+#ifndef PLANNER_CLI_COMMAND_H_
+#define PLANNER_CLI_COMMAND_H_
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "planner/io/table.h"
+
+namespace planner {
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line for `planner --help`
+  int (*run)(const std::vector<std::string>& args);
+};
+
+const std::vector<Command>& Commands();
+
+namespace po = boost::program_options;
+
+// Parses `args` against `options` and `positional` names (each exactly once). Prints usage and
+// returns false on --help; throws InputError (naming the flag) on bad input.
+bool ParseCommandLine(const std::string& command, const std::string& usage,
+                      const po::options_description& options,
+                      const std::vector<std::string>& positional,
+                      const std::vector<std::string>& args, po::variables_map* vm);
+
+// Validated flag values; errors name the flag.
+int64_t PositiveFlag(const po::variables_map& vm, const std::string& flag, int64_t max_value);
+double PositiveDoubleFlag(const po::variables_map& vm, const std::string& flag);
+OutputFormat FormatFlag(const po::variables_map& vm);
+// A string flag that must be one of `values`; the error lists them and suggests the closest.
+template <class E>
+E EnumFlag(const po::variables_map& vm, const std::string& flag,
+           const std::vector<std::pair<std::string, E>>& values);
+
+// --format table|json|csv, default table.
+void AddFormatOption(po::options_description* options);
+
+[[noreturn]] void FailEnumFlag(const std::string& flag, const std::string& got,
+                               const std::vector<std::string>& names);
+
+template <class E>
+E EnumFlag(const po::variables_map& vm, const std::string& flag,
+           const std::vector<std::pair<std::string, E>>& values) {
+  const std::string got = vm[flag].as<std::string>();
+  std::vector<std::string> names;
+  for (const auto& [name, value] : values) {
+    if (name == got) return value;
+    names.push_back(name);
+  }
+  FailEnumFlag(flag, got, names);
+}
+
+}  // namespace planner
+
+#endif  // PLANNER_CLI_COMMAND_H_

@@ -1,0 +1,17 @@
+// The table of subcommands, in the order `planner --help` lists them. Each lives in its own file.
+#include "planner/cli/command.h"
+
+namespace planner {
+
+int RunCount(const std::vector<std::string>& args);
+int RunFlops(const std::vector<std::string>& args);
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"count", "exact parameter count with a per-component breakdown", RunCount},
+      {"flops", "per-matmul FLOPs of a forward/backward pass; the published accountings", RunFlops},
+  };
+  return commands;
+}
+
+}  // namespace planner

@@ -1,0 +1,89 @@
+// planner count MODEL: exact parameter count, per component.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "planner/cli/command.h"
+#include "planner/core/params.h"
+#include "planner/core/units.h"
+#include "planner/io/format.h"
+#include "planner/io/model_io.h"
+
+namespace planner {
+namespace {
+
+double Share(Count part, Count whole) {
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+Table CountTable(const ModelSpec& spec, const ParamCount& p) {
+  Table t;
+  t.title = spec.name + ": " + Grouped(p.total) + " parameters (" +
+            Si(static_cast<double>(p.total)) + ")";
+  t.columns = {{"component", false}, {"group", false}, {"per layer"}, {"total"}, {"share"}};
+  for (const ParamEntry& e : p.entries) {
+    t.AddRow({e.name, ToString(e.group), e.per_layer ? Grouped(e.per_layer) : "",
+              Grouped(e.total), Percent(Share(e.total, p.total))});
+  }
+  t.AddRule();
+  t.AddRow({"total", "", Grouped(p.per_layer), Grouped(p.total), Percent(1.0)});
+  t.AddRow({"embedding (vocab + position tables)", "", "", Grouped(p.embedding),
+            Percent(Share(p.embedding, p.total))});
+  t.AddRow({"non-embedding (Kaplan N)", "", "", Grouped(p.non_embedding),
+            Percent(Share(p.non_embedding, p.total))});
+  if (spec.is_moe()) {
+    t.AddRow({"active per token (top-" + std::to_string(spec.moe.top_k) + " of " +
+                  std::to_string(spec.moe.n_experts) + " experts)",
+              "", "", Grouped(p.active), Percent(Share(p.active, p.total))});
+  }
+  const double n = static_cast<double>(p.total);
+  t.notes.push_back("weights: fp32 " + Fixed(BytesToGiB(4 * n), 2) + " GiB (" +
+                    Fixed(BytesToGB(4 * n), 2) + " GB), bf16 " + Fixed(BytesToGiB(2 * n), 2) +
+                    " GiB (" + Fixed(BytesToGB(2 * n), 2) + " GB)");
+  return t;
+}
+
+nlohmann::json CountJsonReport(const ModelSpec& spec, const ParamCount& p) {
+  nlohmann::json breakdown = nlohmann::json::array();
+  for (const ParamEntry& e : p.entries) {
+    breakdown.push_back({{"name", e.name},
+                         {"group", ToString(e.group)},
+                         {"per_layer", CountJson(e.per_layer)},
+                         {"total", CountJson(e.total)},
+                         {"embedding", e.embedding}});
+  }
+  const double n = static_cast<double>(p.total);
+  return {{"schema_version", 1},
+          {"model", spec.name},
+          {"total_params", CountJson(p.total)},
+          {"non_embedding_params", CountJson(p.non_embedding)},
+          {"embedding_params", CountJson(p.embedding)},
+          {"active_params", CountJson(p.active)},
+          {"per_layer_params", CountJson(p.per_layer)},
+          {"n_layers", spec.n_layers},
+          {"breakdown", breakdown},
+          {"weights_GiB", {{"fp32", BytesToGiB(4 * n)}, {"bf16", BytesToGiB(2 * n)}}}};
+}
+
+}  // namespace
+
+int RunCount(const std::vector<std::string>& args) {
+  po::options_description options("planner count options");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("count", "MODEL [--format table|json|csv]\n\n"
+                        "MODEL is a model YAML file or a preset name (planner presets).",
+                        options, {"model"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const ModelSpec spec = LoadModel(vm["model"].as<std::string>());
+  const ParamCount p = CountParams(spec);
+  switch (format) {
+    case OutputFormat::kJson: std::cout << CountJsonReport(spec, p).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(CountTable(spec, p), std::cout); break;
+    case OutputFormat::kTable: RenderText(CountTable(spec, p), std::cout); break;
+  }
+  return 0;
+}
+
+}  // namespace planner

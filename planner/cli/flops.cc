@@ -1,0 +1,131 @@
+// planner flops MODEL: per-matmul FLOPs, backward and recompute, and the published accountings.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "planner/cli/command.h"
+#include "planner/core/flops.h"
+#include "planner/io/format.h"
+#include "planner/io/model_io.h"
+
+namespace planner {
+namespace {
+
+const std::vector<std::pair<std::string, Accounting>> kAccountings = {
+    {"exact", Accounting::kExact},         {"6nd", Accounting::kSixND},
+    {"megatron", Accounting::kMegatron},   {"korthikanti", Accounting::kKorthikanti},
+    {"megatron-core", Accounting::kMegatronCore}, {"palm", Accounting::kPalm}};
+
+const std::vector<std::pair<std::string, Recompute>> kRecomputes = {
+    {"none", Recompute::kNone}, {"selective", Recompute::kSelective}, {"full", Recompute::kFull}};
+
+double Share(Count part, Count whole) {
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+Table MatmulTable(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& r) {
+  Table t;
+  t.title = s.name + ": forward FLOPs, T = " + Grouped(o.seq_len) + ", batch " +
+            Grouped(o.batch) + (o.causal ? ", causal" : ", full (non-causal) attention");
+  t.columns = {{"matmul", false}, {"shape per sequence", false}, {"count"},
+               {"per layer (FLOPs)"}, {"total (FLOPs)"}, {"share"}};
+  for (const MatmulFlops& m : r.matmuls) {
+    t.AddRow({m.name, m.shape, std::to_string(m.count), m.per_layer ? Grouped(m.per_layer) : "",
+              Grouped(m.total), Percent(Share(m.total, r.forward))});
+  }
+  t.AddRule();
+  t.AddRow({"forward", "", "", Grouped(r.forward_per_layer), Grouped(r.forward), Percent(1)});
+  t.AddRow({"backward (2x forward)", "", "", "", Grouped(r.backward), ""});
+  t.AddRow({std::string("recompute (") + ToString(o.recompute) + ")", "", "", "",
+            Grouped(r.recompute), ""});
+  t.AddRow({"training step, model FLOPs (MFU)", "", "", "", Grouped(r.model_step), ""});
+  t.AddRow({"training step, hardware FLOPs (HFU)", "", "", "", Grouped(r.hardware_step), ""});
+  t.notes = {
+      "attention core (QK^T and AV) share of forward: " + Percent(r.attention_share),
+      "6*N*D = " + Grouped(r.six_nd) + " (N = all parameters, D = " + Grouped(r.tokens) +
+          " tokens); exact / 6ND = " + Fixed(r.exact_over_6nd, 4),
+      "MFU counts model FLOPs (forward + backward, no recompute); HFU adds recomputed work.",
+  };
+  return t;
+}
+
+Table AccountingTable(const ModelSpec& s, const FlopsOptions& o, Accounting chosen) {
+  Table t;
+  t.title = "\nTraining-step FLOPs under each published accounting (chosen: " +
+            std::string(ToString(chosen)) + ")";
+  t.columns = {{"accounting", false}, {"step FLOPs"}, {"/ exact"}, {"recompute", false},
+               {"formula", false}};
+  const double exact = AccountFlops(s, o, Accounting::kExact).step_flops;
+  for (const auto& [name, a] : kAccountings) {
+    const AccountingResult r = AccountFlops(s, o, a);
+    t.AddRow({(a == chosen ? "* " : "  ") + name, Sci(r.step_flops, 4),
+              Fixed(r.step_flops / exact, 4), r.counts_recompute ? "counted" : "no",
+              Describe(a)});
+  }
+  return t;
+}
+
+nlohmann::json FlopsJson(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& r,
+                         Accounting chosen) {
+  nlohmann::json matmuls = nlohmann::json::array();
+  for (const MatmulFlops& m : r.matmuls) {
+    matmuls.push_back({{"name", m.name}, {"shape", m.shape}, {"count", m.count},
+                       {"per_layer_flops", CountJson(m.per_layer)},
+                       {"total_flops", CountJson(m.total)},
+                       {"attention_core", m.attention_core}});
+  }
+  nlohmann::json accountings = nlohmann::json::object();
+  for (const auto& [name, a] : kAccountings) {
+    const AccountingResult ar = AccountFlops(s, o, a);
+    accountings[name] = {{"step_flops", ar.step_flops}, {"counts_recompute", ar.counts_recompute}};
+  }
+  return {{"schema_version", 1}, {"model", s.name}, {"seq_len", o.seq_len}, {"batch", o.batch},
+          {"causal", o.causal}, {"recompute", ToString(o.recompute)},
+          {"tokens", CountJson(r.tokens)}, {"matmuls", matmuls},
+          {"forward_flops", CountJson(r.forward)}, {"backward_flops", CountJson(r.backward)},
+          {"recompute_flops", CountJson(r.recompute)},
+          {"model_step_flops", CountJson(r.model_step)},
+          {"hardware_step_flops", CountJson(r.hardware_step)},
+          {"attention_share", r.attention_share}, {"six_nd_flops", CountJson(r.six_nd)},
+          {"exact_over_6nd", r.exact_over_6nd}, {"accounting", ToString(chosen)},
+          {"accounting_step_flops", AccountFlops(s, o, chosen).step_flops},
+          {"accountings", accountings}};
+}
+
+}  // namespace
+
+int RunFlops(const std::vector<std::string>& args) {
+  po::options_description options("planner flops options");
+  options.add_options()
+      ("seq", po::value<int64_t>(), "sequence length T in tokens (default: the model's seq_len)")
+      ("batch", po::value<int64_t>()->default_value(1), "sequences per step")
+      ("causal", po::bool_switch(), "count only the unmasked half of QK^T and AV")
+      ("recompute", po::value<std::string>()->default_value("none"),
+       "activation recomputation: none, selective (attention core) or full (whole layers)")
+      ("accounting", po::value<std::string>()->default_value("exact"),
+       "headline convention: exact, 6nd, megatron, korthikanti, megatron-core or palm");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("flops", "MODEL [--seq T] [--batch B] [--causal] [--recompute R] "
+                        "[--accounting A] [--format F]", options, {"model"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const Recompute recompute = EnumFlag(vm, "recompute", kRecomputes);
+  const Accounting accounting = EnumFlag(vm, "accounting", kAccountings);
+  const int64_t batch = PositiveFlag(vm, "batch", int64_t{1} << 24);
+  const ModelSpec spec = LoadModel(vm["model"].as<std::string>());
+  FlopsOptions o{spec.seq_len, batch, vm["causal"].as<bool>(), recompute};
+  if (vm.count("seq")) o.seq_len = PositiveFlag(vm, "seq", int64_t{1} << 24);
+  const FlopsReport r = ComputeFlops(spec, o);
+  switch (format) {
+    case OutputFormat::kJson: std::cout << FlopsJson(spec, o, r, accounting).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(MatmulTable(spec, o, r), std::cout); break;
+    case OutputFormat::kTable:
+      RenderText(MatmulTable(spec, o, r), std::cout);
+      RenderText(AccountingTable(spec, o, accounting), std::cout);
+      break;
+  }
+  return 0;
+}
+
+}  // namespace planner

@@ -1,0 +1,24 @@
+// Number formatting for reports: thousands separators for exact counts, SI prefixes for large
+// measured quantities, fixed decimals elsewhere. One place so every table looks alike.
+#ifndef PLANNER_IO_FORMAT_H_
+#define PLANNER_IO_FORMAT_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "planner/core/count.h"
+
+namespace planner {
+
+std::string Grouped(Count c);                            // 2,127,057,600
+std::string Si(double v, int digits = 3);                // 4.51 T, 312 G, 1.20 k
+std::string Fixed(double v, int decimals);               // 7.92
+std::string Percent(double fraction, int decimals = 1);  // 55.2%
+std::string Sci(double v, int digits = 3);               // 5.88e+23
+
+// Exact in JSON while it fits 64 bits; beyond that a double (JSON has no wider integers).
+nlohmann::json CountJson(Count c);
+
+}  // namespace planner
+
+#endif  // PLANNER_IO_FORMAT_H_

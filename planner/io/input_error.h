@@ -1,0 +1,31 @@
+// InputError: every problem with user input (files, flags) is thrown as one of these by the I/O and
+// CLI layers and caught once in main, which prints "planner: error: <what()>" and exits 2.
+#ifndef PLANNER_IO_INPUT_ERROR_H_
+#define PLANNER_IO_INPUT_ERROR_H_
+
+#include <stdexcept>
+#include <string>
+
+namespace planner {
+
+class InputError : public std::runtime_error {
+ public:
+  // A problem at a place in a file: "file:line:col: message" (line and col 1-based).
+  InputError(const std::string& file, int line, int col, const std::string& message)
+      : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+                           message) {}
+  // A problem with a whole file or a flag: "file: message" or "--flag: message".
+  InputError(const std::string& where, const std::string& message)
+      : std::runtime_error(where + ": " + message) {}
+  explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// "Nothing fits" and similar answers that are not input errors: exit 1.
+class NoResult : public std::runtime_error {
+ public:
+  explicit NoResult(const std::string& message) : std::runtime_error(message) {}
+};
+
+}  // namespace planner
+
+#endif  // PLANNER_IO_INPUT_ERROR_H_

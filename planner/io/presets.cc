@@ -1,0 +1,37 @@
+#include "planner/io/presets.h"
+
+#include <filesystem>
+
+#include "planner/io/input_error.h"
+#include "planner/io/suggest.h"
+
+namespace planner {
+
+std::optional<Preset> FindPreset(const std::string& kind, const std::string& name) {
+  for (const Preset& p : AllPresets()) {
+    if (kind == p.kind && name == p.name) return p;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> PresetNames(const std::string& kind) {
+  std::vector<std::string> names;
+  for (const Preset& p : AllPresets()) {
+    if (kind == p.kind) names.push_back(p.name);
+  }
+  return names;
+}
+
+YamlDoc LoadSpecDoc(const std::string& kind, const std::string& arg) {
+  std::error_code ec;
+  const bool looks_like_path = arg.find('/') != std::string::npos ||
+                               arg.find(".yaml") != std::string::npos ||
+                               arg.find(".yml") != std::string::npos;
+  if (looks_like_path || std::filesystem::exists(arg, ec)) return LoadYamlFile(arg);
+  if (auto preset = FindPreset(kind, arg)) return ParseYaml(preset->path, preset->text);
+  const std::string noun = kind == "models" ? "model" : "cluster";
+  throw InputError(arg, "no such file, and no " + noun + " preset of that name" +
+                            DidYouMean(arg, PresetNames(kind)) + "; `planner presets` lists them");
+}
+
+}  // namespace planner

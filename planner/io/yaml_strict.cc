@@ -1,0 +1,203 @@
+#include "planner/io/yaml_strict.h"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "planner/io/input_error.h"
+#include "planner/io/suggest.h"
+
+namespace planner {
+namespace {
+
+// yaml-cpp marks are 0-based; a node built without a source position reports -1.
+int Line(const YAML::Mark& m) { return m.line >= 0 ? m.line + 1 : 1; }
+int Col(const YAML::Mark& m) { return m.column >= 0 ? m.column + 1 : 1; }
+
+const char* KindName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "nothing (null)";
+    case YAML::NodeType::Scalar: return n.Tag() == "!" ? "a quoted string" : "a scalar";
+    default: return "an undefined value";
+  }
+}
+
+// A plain (unquoted) scalar, or an error saying what was found instead.
+const std::string& PlainScalar(const std::string& file, const YAML::Node& n,
+                               const std::string& what, const char* expected) {
+  if (!n.IsScalar() || n.Tag() == "!") {
+    FailAt(file, n, what + " must be " + expected + ", got " + KindName(n) +
+                        (n.IsScalar() ? " '" + n.Scalar() + "'" : ""));
+  }
+  return n.Scalar();
+}
+
+}  // namespace
+
+void FailAt(const std::string& file, const YAML::Node& node, const std::string& msg) {
+  const YAML::Mark m = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
+  throw InputError(file, Line(m), Col(m), msg);
+}
+
+YamlDoc ParseYaml(const std::string& file, const std::string& text) {
+  const size_t nul = text.find('\0');
+  if (nul != std::string::npos) {
+    throw InputError(file, "not a YAML text file (binary data at byte " + std::to_string(nul) +
+                               "); expected a YAML mapping of keys");
+  }
+  YamlDoc doc{file, {}};
+  try {
+    doc.root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, Line(e.mark), Col(e.mark), "not valid YAML: " + e.msg);
+  }
+  if (!doc.root.IsDefined() || doc.root.IsNull()) {
+    throw InputError(file, "file is empty; expected a YAML mapping of keys");
+  }
+  if (!doc.root.IsMap()) {
+    FailAt(file, doc.root, std::string("expected a YAML mapping of keys, got ") +
+                               KindName(doc.root));
+  }
+  return doc;
+}
+
+YamlDoc LoadYamlFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const std::error_code ec(errno, std::generic_category());
+    throw InputError(path, "cannot read file: " + ec.message());
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path, "cannot read file (is it a directory?)");
+  return ParseYaml(path, text.str());
+}
+
+int64_t ToInt(const std::string& file, const YAML::Node& n, const std::string& what) {
+  const std::string& s = PlainScalar(file, n, what, "an integer");
+  int64_t v = 0;
+  const char* begin = s.data() + (s.size() > 1 && s[0] == '+' ? 1 : 0);
+  const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), v);
+  if (ec == std::errc::result_out_of_range) {
+    FailAt(file, n, what + " = " + s + " is out of range for a 64-bit integer");
+  }
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    FailAt(file, n, what + " must be an integer, got '" + s + "'");
+  }
+  return v;
+}
+
+double ToDouble(const std::string& file, const YAML::Node& n, const std::string& what) {
+  const std::string& s = PlainScalar(file, n, what, "a number");
+  double v = 0;
+  const char* begin = s.data() + (s.size() > 1 && s[0] == '+' ? 1 : 0);
+  const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    FailAt(file, n, what + " must be a number, got '" + s + "'");
+  }
+  if (!std::isfinite(v)) FailAt(file, n, what + " must be a finite number, got '" + s + "'");
+  return v;
+}
+
+bool ToBool(const std::string& file, const YAML::Node& n, const std::string& what) {
+  const std::string& s = PlainScalar(file, n, what, "true or false");
+  if (s == "true") return true;
+  if (s == "false") return false;
+  FailAt(file, n, what + " must be true or false, got '" + s + "'");
+}
+
+std::string ToString(const std::string& file, const YAML::Node& n, const std::string& what) {
+  if (!n.IsScalar()) FailAt(file, n, what + " must be a string, got " + KindName(n));
+  return n.Scalar();
+}
+
+StrictMap::StrictMap(std::string file, const YAML::Node& node,
+                     const std::vector<std::string>& allowed, const std::string& context,
+                     std::string prefix)
+    : file_(std::move(file)), node_(node), prefix_(std::move(prefix)) {
+  if (!node.IsMap()) {
+    FailAt(file_, node, context + " must be a mapping of keys, got " + KindName(node));
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& key = it->first;
+    const std::string name = key.IsScalar() ? key.Scalar() : "";
+    if (name.empty()) FailAt(file_, key, "keys of " + context + " must be plain names");
+    bool known = false;
+    for (const std::string& a : allowed) known = known || a == name;
+    if (!known) {
+      FailAt(file_, key, "unknown key '" + prefix_ + name + "' in " + context +
+                             DidYouMean(name, allowed));
+    }
+    if (!entries_.emplace(name, it->second).second) {
+      FailAt(file_, key, "duplicate key '" + prefix_ + name + "' in " + context);
+    }
+  }
+}
+
+const YAML::Node& StrictMap::Value(const std::string& key) const { return entries_.at(key); }
+
+const YAML::Node& StrictMap::Locate(const std::string& key) const {
+  const auto it = entries_.find(key);
+  return it != entries_.end() ? it->second : node_;
+}
+
+void StrictMap::Fail(const std::string& key, const std::string& message) const {
+  FailAt(file_, Locate(key), message);
+}
+
+void StrictMap::RequirePresent(const std::string& key) const {
+  if (!Has(key)) Fail(key, "missing required key '" + prefix_ + key + "'");
+}
+
+int64_t StrictMap::Int(const std::string& key) const {
+  RequirePresent(key);
+  return ToInt(file_, Value(key), prefix_ + key);
+}
+
+std::optional<int64_t> StrictMap::OptInt(const std::string& key) const {
+  if (!Has(key)) return std::nullopt;
+  return Int(key);
+}
+
+double StrictMap::Double(const std::string& key) const {
+  RequirePresent(key);
+  return ToDouble(file_, Value(key), prefix_ + key);
+}
+
+std::optional<double> StrictMap::OptDouble(const std::string& key) const {
+  if (!Has(key)) return std::nullopt;
+  return Double(key);
+}
+
+bool StrictMap::Bool(const std::string& key, std::optional<bool> fallback) const {
+  if (!Has(key) && fallback) return *fallback;
+  RequirePresent(key);
+  return ToBool(file_, Value(key), prefix_ + key);
+}
+
+std::string StrictMap::String(const std::string& key) const {
+  RequirePresent(key);
+  return ToString(file_, Value(key), prefix_ + key);
+}
+
+std::optional<std::string> StrictMap::OptString(const std::string& key) const {
+  if (!Has(key)) return std::nullopt;
+  return String(key);
+}
+
+StrictMap StrictMap::Map(const std::string& key, const std::vector<std::string>& allowed) const {
+  RequirePresent(key);
+  return StrictMap(file_, Value(key), allowed, "'" + prefix_ + key + "'", prefix_ + key + ".");
+}
+
+void StrictMap::FailEnum(const std::string& key, const std::string& got,
+                         const std::vector<std::string>& names) const {
+  Fail(key, prefix_ + key + " must be one of " + JoinChoices(names) + ", got '" + got + "'" +
+                DidYouMean(got, names));
+}
+
+}  // namespace planner

@@ -1,0 +1,89 @@
+// Strict YAML reading on top of yaml-cpp: every key must be known (else "did you mean"), appear
+// once, and have the right type; every error names file:line:col. Numbers must be plain scalars:
+// a quoted "48" is a string, not an integer.
+#ifndef PLANNER_IO_YAML_STRICT_H_
+#define PLANNER_IO_YAML_STRICT_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace planner {
+
+struct YamlDoc {
+  std::string file;  // as shown in error messages
+  YAML::Node root;
+};
+
+// Parses YAML text; `file` labels errors. Rejects binary data, empty documents and syntax errors.
+YamlDoc ParseYaml(const std::string& file, const std::string& text);
+// Reads and parses a file; missing or unreadable files are InputErrors naming the path.
+YamlDoc LoadYamlFile(const std::string& path);
+
+// Throws InputError at the node's position.
+[[noreturn]] void FailAt(const std::string& file, const YAML::Node& node, const std::string& msg);
+
+// Scalar conversions with strict checks; `what` names the value in messages ("n_layers").
+int64_t ToInt(const std::string& file, const YAML::Node& node, const std::string& what);
+double ToDouble(const std::string& file, const YAML::Node& node, const std::string& what);
+bool ToBool(const std::string& file, const YAML::Node& node, const std::string& what);
+std::string ToString(const std::string& file, const YAML::Node& node, const std::string& what);
+
+class StrictMap {
+ public:
+  // `context` names the mapping in messages ("model spec", "biases"); `prefix` is prepended to
+  // key names in messages ("moe." for keys of the moe mapping).
+  StrictMap(std::string file, const YAML::Node& node, const std::vector<std::string>& allowed,
+            const std::string& context, std::string prefix = "");
+
+  bool Has(const std::string& key) const { return entries_.count(key) > 0; }
+  const YAML::Node& Value(const std::string& key) const;  // requires Has(key)
+  // The node to point at for an error about `key`: its value if present, else the mapping.
+  const YAML::Node& Locate(const std::string& key) const;
+  [[noreturn]] void Fail(const std::string& key, const std::string& message) const;
+
+  int64_t Int(const std::string& key) const;
+  std::optional<int64_t> OptInt(const std::string& key) const;
+  double Double(const std::string& key) const;
+  std::optional<double> OptDouble(const std::string& key) const;
+  bool Bool(const std::string& key, std::optional<bool> fallback = std::nullopt) const;
+  std::string String(const std::string& key) const;
+  std::optional<std::string> OptString(const std::string& key) const;
+  StrictMap Map(const std::string& key, const std::vector<std::string>& allowed) const;
+
+  template <class E>
+  E Enum(const std::string& key, const std::vector<std::pair<std::string, E>>& values) const;
+
+  const std::string& file() const { return file_; }
+  const YAML::Node& node() const { return node_; }
+
+ private:
+  void RequirePresent(const std::string& key) const;
+  [[noreturn]] void FailEnum(const std::string& key, const std::string& got,
+                             const std::vector<std::string>& names) const;
+
+  std::string file_;
+  YAML::Node node_;
+  std::string prefix_;
+  std::map<std::string, YAML::Node> entries_;
+};
+
+template <class E>
+E StrictMap::Enum(const std::string& key, const std::vector<std::pair<std::string, E>>& values) const {
+  const std::string got = String(key);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : values) {
+    if (name == got) return value;
+    names.push_back(name);
+  }
+  FailEnum(key, got, names);
+}
+
+}  // namespace planner
+
+#endif  // PLANNER_IO_YAML_STRICT_H_
