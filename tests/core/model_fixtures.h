@@ -1,0 +1,48 @@
+// Model shapes used by several core tests, built in code (core tests do not read YAML).
+#ifndef PLANNER_TESTS_CORE_MODEL_FIXTURES_H_
+#define PLANNER_TESTS_CORE_MODEL_FIXTURES_H_
+
+#include "planner/core/model_spec.h"
+
+namespace planner::testing {
+
+// Seed 002: GPT-2 XL shape with SwiGLU, untied embeddings, no biases, no position table,
+// RMSNorm-style norms of d parameters each (2 per layer + final).
+inline ModelSpec Seed002Model() {
+  ModelSpec s;
+  s.name = "seed002";
+  s.n_layers = 48;
+  s.d_model = 1600;
+  s.n_heads = s.n_kv_heads = 25;
+  s.head_dim = 64;
+  s.d_ff = 6400;
+  s.vocab_size = 50257;
+  s.seq_len = 1024;
+  s.position = Position::kNone;
+  s.mlp = MlpKind::kSwiglu;
+  s.norm = NormKind::kRmsNorm;
+  s.tied_embeddings = false;
+  return s;
+}
+
+// A GPT-3-style shape as the FLOP papers assume it: d_ff = 4h, MHA, learned positions.
+inline ModelSpec GptShape(int64_t layers, int64_t hidden, int64_t heads, int64_t vocab,
+                          int64_t seq) {
+  ModelSpec s;
+  s.name = "gpt";
+  s.n_layers = layers;
+  s.d_model = hidden;
+  s.n_heads = s.n_kv_heads = heads;
+  s.head_dim = hidden / heads;
+  s.d_ff = 4 * hidden;
+  s.vocab_size = vocab;
+  s.seq_len = seq;
+  s.max_position_embeddings = seq;
+  s.position = Position::kLearned;
+  s.biases = {true, true, true, false};
+  return s;
+}
+
+}  // namespace planner::testing
+
+#endif  // PLANNER_TESTS_CORE_MODEL_FIXTURES_H_
