@@ -18,7 +18,7 @@ double Share(Count part, Count whole) {
 Table CountTable(const ModelSpec& spec, const ParamCount& p) {
   Table t;
   t.title = spec.name + ": " + Grouped(p.total) + " parameters (" +
-            Si(static_cast<double>(p.total)) + ")";
+            HumanCount(static_cast<double>(p.total)) + ")";
   t.columns = {{"component", false}, {"group", false}, {"per layer"}, {"total"}, {"share"}};
   for (const ParamEntry& e : p.entries) {
     t.AddRow({e.name, ToString(e.group), e.per_layer ? Grouped(e.per_layer) : "",

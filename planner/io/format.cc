@@ -1,5 +1,6 @@
 #include "planner/io/format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -31,6 +32,18 @@ std::string Si(double v, int digits) {
   }
   const int int_digits = std::fabs(x) >= 100 ? 3 : std::fabs(x) >= 10 ? 2 : 1;
   return Fixed(x, std::max(0, digits - int_digits)) + kPrefixes[i];
+}
+
+std::string HumanCount(double v, int digits) {
+  static const char* const kSuffixes[] = {"", "K", "M", "B", "T", "Q"};
+  int i = 0;
+  double x = v;
+  while (std::fabs(x) >= 1000.0 && i < 5) {
+    x /= 1000.0;
+    ++i;
+  }
+  const int int_digits = std::fabs(x) >= 100 ? 3 : std::fabs(x) >= 10 ? 2 : 1;
+  return Fixed(x, std::max(0, digits - int_digits)) + kSuffixes[i];
 }
 
 nlohmann::json CountJson(Count c) {

@@ -12,6 +12,8 @@ namespace planner {
 
 std::string Grouped(Count c);                            // 2,127,057,600
 std::string Si(double v, int digits = 3);                // 4.51 T, 312 G, 1.20 k
+// Counts of things (parameters, tokens) the way ML papers write them: 1.56B, 175B, 1.4T, 350M.
+std::string HumanCount(double v, int digits = 3);
 std::string Fixed(double v, int decimals);               // 7.92
 std::string Percent(double fraction, int decimals = 1);  // 55.2%
 std::string Sci(double v, int digits = 3);               // 5.88e+23
