@@ -1,0 +1,203 @@
+#include "sim/schedules.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace planner::sim {
+namespace {
+
+using OpList = std::vector<PipelineOp>;
+
+PipelineOp Forward(int32_t microbatch, int32_t chunk = 0) {
+  return {OpKind::kForward, microbatch, chunk};
+}
+PipelineOp Backward(int32_t microbatch, int32_t chunk = 0) {
+  return {OpKind::kBackward, microbatch, chunk};
+}
+PipelineOp Weight(int32_t microbatch) { return {OpKind::kBackwardWeight, microbatch, 0}; }
+
+OpList Gpipe(int32_t m) {
+  OpList ops;
+  for (int32_t mb = 0; mb < m; ++mb) ops.push_back(Forward(mb));
+  for (int32_t mb = 0; mb < m; ++mb) ops.push_back(Backward(mb));
+  return ops;
+}
+
+// Warm-up of p-s-1 forwards fills the pipeline below this stage; then each forward is followed
+// by the backward of the oldest micro-batch, so at most p-s are in flight.
+OpList OneFOneB(int32_t p, int32_t m, int32_t s) {
+  const int32_t warmup = std::min(p - s - 1, m);
+  OpList ops;
+  for (int32_t mb = 0; mb < warmup; ++mb) ops.push_back(Forward(mb));
+  for (int32_t i = 0; i + warmup < m; ++i) {
+    ops.push_back(Forward(i + warmup));
+    ops.push_back(Backward(i));
+  }
+  for (int32_t mb = m - warmup; mb < m; ++mb) ops.push_back(Backward(mb));
+  return ops;
+}
+
+// Megatron's order: the k-th chunk pass of a stage belongs to micro-batch group k / (p*v); within
+// a group, p micro-batches go through chunk 0, then the same p through chunk 1, and so on
+// (backward visits chunks in reverse).
+PipelineOp InterleavedPass(OpKind kind, int32_t k, int32_t p, int32_t v) {
+  const int32_t in_group = k % (p * v);
+  int32_t chunk = in_group / p;
+  if (kind == OpKind::kBackward) chunk = v - 1 - chunk;
+  return {kind, (k / (p * v)) * p + k % p, chunk};
+}
+
+// Warm-up 2(p-s-1) + (v-1)p chunk passes (Megatron; all of them when m == p), then one forward
+// and one backward pass per step.
+OpList Interleaved(int32_t p, int32_t m, int32_t v, int32_t s) {
+  const int32_t total = m * v;
+  const int32_t warmup = m == p ? total : std::min(2 * (p - s - 1) + (v - 1) * p, total);
+  OpList ops;
+  for (int32_t k = 0; k < warmup; ++k) ops.push_back(InterleavedPass(OpKind::kForward, k, p, v));
+  for (int32_t k = 0; k + warmup < total; ++k) {
+    ops.push_back(InterleavedPass(OpKind::kForward, k + warmup, p, v));
+    ops.push_back(InterleavedPass(OpKind::kBackward, k, p, v));
+  }
+  for (int32_t k = std::max(total - warmup, 0); k < total; ++k) {
+    ops.push_back(InterleavedPass(OpKind::kBackward, k, p, v));
+  }
+  return ops;
+}
+
+// ZB-H1 as in the paper's reference implementation: 1F1B's warm-up, then s forward/B pairs
+// whose W passes are deferred, then F/B/W triples, B/W pairs, and the s deferred W passes last,
+// where they fill the time stage s would otherwise wait for gradients.
+OpList ZeroBubbleH1(int32_t p, int32_t m, int32_t s) {
+  const int32_t warmup = std::min(p - s - 1, m);
+  int32_t f = 0, b = 0, w = 0;
+  OpList ops;
+  while (f < warmup) ops.push_back(Forward(f++));
+  for (int32_t i = 0; i < s && f < m; ++i) {
+    ops.push_back(Forward(f++));
+    ops.push_back(Backward(b++));
+  }
+  while (f < m) {
+    ops.push_back(Forward(f++));
+    ops.push_back(Backward(b++));
+    ops.push_back(Weight(w++));
+  }
+  while (b < m) {
+    ops.push_back(Backward(b++));
+    ops.push_back(Weight(w++));
+  }
+  while (w < m) ops.push_back(Weight(w++));
+  return ops;
+}
+
+OpList StageOps(const ScheduleSpec& spec, int32_t s) {
+  const int32_t p = spec.stages, m = spec.microbatches;
+  switch (spec.kind) {
+    case ScheduleKind::kGpipe:
+      return Gpipe(m);
+    case ScheduleKind::kOneFOneB:
+      return OneFOneB(p, m, s);
+    case ScheduleKind::kInterleaved1F1B:
+      return Interleaved(p, m, spec.chunks, s);
+    case ScheduleKind::kZeroBubbleH1:
+      return ZeroBubbleH1(p, m, s);
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* ToString(ScheduleKind kind) {
+  switch (kind) {
+    case ScheduleKind::kGpipe:
+      return "gpipe";
+    case ScheduleKind::kOneFOneB:
+      return "1f1b";
+    case ScheduleKind::kInterleaved1F1B:
+      return "interleaved-1f1b";
+    case ScheduleKind::kZeroBubbleH1:
+      return "zb-h1";
+  }
+  return "1f1b";
+}
+
+std::optional<ScheduleKind> ParseScheduleKind(std::string_view name) {
+  for (ScheduleKind kind : {ScheduleKind::kGpipe, ScheduleKind::kOneFOneB,
+                            ScheduleKind::kInterleaved1F1B, ScheduleKind::kZeroBubbleH1}) {
+    if (name == ToString(kind)) return kind;
+  }
+  if (name == "interleaved") return ScheduleKind::kInterleaved1F1B;
+  if (name == "zb" || name == "zero-bubble") return ScheduleKind::kZeroBubbleH1;
+  return std::nullopt;
+}
+
+std::optional<std::string> Validate(const ScheduleSpec& spec) {
+  // Op counts are stored in int32: keep m * v (and the op list) well inside it.
+  constexpr int32_t kMaxCount = 1 << 20;
+  if (spec.stages < 1 || spec.stages > kMaxCount) return "stages must be in 1..1048576";
+  if (spec.microbatches < 1 || spec.microbatches > kMaxCount) {
+    return "micro-batches must be in 1..1048576";
+  }
+  if (spec.chunks < 1 || spec.chunks > 1024) return "chunks must be in 1..1024";
+  if (int64_t{spec.microbatches} * spec.chunks > kMaxCount) return "micro-batches * chunks > 2^20";
+  if (spec.kind != ScheduleKind::kInterleaved1F1B && spec.chunks != 1) {
+    return std::string(ToString(spec.kind)) +
+           " has one model chunk per stage; chunks = " + std::to_string(spec.chunks) +
+           " needs interleaved-1f1b";
+  }
+  if (spec.kind == ScheduleKind::kInterleaved1F1B && spec.microbatches % spec.stages != 0) {
+    return "interleaved-1f1b needs micro-batches (" + std::to_string(spec.microbatches) +
+           ") divisible by stages (" + std::to_string(spec.stages) + ")";
+  }
+  return std::nullopt;
+}
+
+PipelineSchedule MakeSchedule(const ScheduleSpec& spec) {
+  PipelineSchedule schedule;
+  schedule.spec = spec;
+  schedule.split_backward = spec.kind == ScheduleKind::kZeroBubbleH1;
+  schedule.stage_ops.reserve(spec.stages);
+  for (int32_t s = 0; s < spec.stages; ++s) schedule.stage_ops.push_back(StageOps(spec, s));
+  return schedule;
+}
+
+std::optional<std::string> CheckComplete(const PipelineSchedule& schedule) {
+  const ScheduleSpec& spec = schedule.spec;
+  const int32_t m = spec.microbatches, v = spec.chunks;
+  if (static_cast<int32_t>(schedule.stage_ops.size()) != spec.stages) {
+    return "schedule has " + std::to_string(schedule.stage_ops.size()) + " stages, spec says " +
+           std::to_string(spec.stages);
+  }
+  for (int32_t s = 0; s < spec.stages; ++s) {
+    // Per (chunk, micro-batch): how many forward, backward, weight passes seen so far.
+    std::vector<int32_t> seen[3];
+    for (auto& counts : seen) counts.assign(static_cast<size_t>(m) * v, 0);
+    const std::string where = "stage " + std::to_string(s) + ": ";
+    for (const PipelineOp& op : schedule.stage_ops[s]) {
+      if (op.microbatch < 0 || op.microbatch >= m || op.chunk < 0 || op.chunk >= v) {
+        return where + "op outside the micro-batch or chunk range";
+      }
+      if (op.kind == OpKind::kBackwardWeight && !schedule.split_backward) {
+        return where + "weight pass in a schedule that does not split the backward";
+      }
+      const size_t key = static_cast<size_t>(op.chunk) * m + op.microbatch;
+      const int kind = static_cast<int>(op.kind);
+      if (kind > 0 && seen[kind - 1][key] == 0) {
+        return where + "micro-batch " + std::to_string(op.microbatch) + " chunk " +
+               std::to_string(op.chunk) + " runs a backward pass before its predecessor pass";
+      }
+      if (++seen[kind][key] > 1) {
+        return where + "micro-batch " + std::to_string(op.microbatch) + " chunk " +
+               std::to_string(op.chunk) + " repeats a pass";
+      }
+    }
+    const size_t expected = static_cast<size_t>(m) * v * (schedule.split_backward ? 3 : 2);
+    if (schedule.stage_ops[s].size() != expected) {
+      return where + "has " + std::to_string(schedule.stage_ops[s].size()) + " ops, expected " +
+             std::to_string(expected);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace planner::sim
