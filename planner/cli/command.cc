@@ -39,7 +39,7 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
   for (const std::string& p : positional) {
     if (!vm->count(p)) {
       throw InputError("planner " + command, "missing argument " + p + "; usage: planner " +
-                                                 command + " " + usage);
+                                                 command + " " + usage.substr(0, usage.find('\n')));
     }
   }
   return true;

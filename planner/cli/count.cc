@@ -42,8 +42,8 @@ Table CountTable(const ModelSpec& spec, const ParamCount& p) {
   return t;
 }
 
-nlohmann::json CountJsonReport(const ModelSpec& spec, const ParamCount& p) {
-  nlohmann::json breakdown = nlohmann::json::array();
+nlohmann::ordered_json CountJsonReport(const ModelSpec& spec, const ParamCount& p) {
+  nlohmann::ordered_json breakdown = nlohmann::ordered_json::array();
   for (const ParamEntry& e : p.entries) {
     breakdown.push_back({{"name", e.name},
                          {"group", ToString(e.group)},

@@ -64,16 +64,16 @@ Table AccountingTable(const ModelSpec& s, const FlopsOptions& o, Accounting chos
   return t;
 }
 
-nlohmann::json FlopsJson(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& r,
+nlohmann::ordered_json FlopsJson(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& r,
                          Accounting chosen) {
-  nlohmann::json matmuls = nlohmann::json::array();
+  nlohmann::ordered_json matmuls = nlohmann::ordered_json::array();
   for (const MatmulFlops& m : r.matmuls) {
     matmuls.push_back({{"name", m.name}, {"shape", m.shape}, {"count", m.count},
                        {"per_layer_flops", CountJson(m.per_layer)},
                        {"total_flops", CountJson(m.total)},
                        {"attention_core", m.attention_core}});
   }
-  nlohmann::json accountings = nlohmann::json::object();
+  nlohmann::ordered_json accountings = nlohmann::ordered_json::object();
   for (const auto& [name, a] : kAccountings) {
     const AccountingResult ar = AccountFlops(s, o, a);
     accountings[name] = {{"step_flops", ar.step_flops}, {"counts_recompute", ar.counts_recompute}};

@@ -54,7 +54,7 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
                                        std::to_string(s.n_kv_heads) + ")"};
   }
   if (s.position == Position::kLearned && s.max_position_embeddings <= 0) {
-    return SpecError{"max_position_embeddings",
+    return SpecError{"position",
                      "position: learned needs max_position_embeddings (rows of the position table)"};
   }
   if (s.position != Position::kLearned && s.max_position_embeddings > 0) {

@@ -46,7 +46,7 @@ std::string HumanCount(double v, int digits) {
   return Fixed(x, std::max(0, digits - int_digits)) + kSuffixes[i];
 }
 
-nlohmann::json CountJson(Count c) {
+nlohmann::ordered_json CountJson(Count c) {
   if (FitsInt64(c)) return static_cast<int64_t>(c);
   return static_cast<double>(c);
 }

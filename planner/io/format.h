@@ -19,7 +19,7 @@ std::string Percent(double fraction, int decimals = 1);  // 55.2%
 std::string Sci(double v, int digits = 3);               // 5.88e+23
 
 // Exact in JSON while it fits 64 bits; beyond that a double (JSON has no wider integers).
-nlohmann::json CountJson(Count c);
+nlohmann::ordered_json CountJson(Count c);
 
 }  // namespace planner
 

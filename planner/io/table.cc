@@ -15,6 +15,19 @@ std::string CsvField(const std::string& s) {
   return q + "\"";
 }
 
+// "2,127,057,600" -> "2127057600": CSV is for scripts, which want plain numbers.
+std::string Ungrouped(const std::string& s) {
+  if (s.empty() || s.find(',') == std::string::npos) return s;
+  for (char c : s) {
+    if (!(c == ',' || (c >= '0' && c <= '9') || c == '-')) return s;
+  }
+  std::string out;
+  for (char c : s) {
+    if (c != ',') out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 void RenderText(const Table& t, std::ostream& out) {
@@ -62,7 +75,9 @@ void RenderCsv(const Table& t, std::ostream& out) {
   out << "\n";
   for (const auto& row : t.rows) {
     if (row.empty()) continue;
-    for (size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << CsvField(row[c]);
+    for (size_t c = 0; c < row.size(); ++c) {
+      out << (c ? "," : "") << CsvField(Ungrouped(row[c]));
+    }
     out << "\n";
   }
 }

@@ -27,6 +27,7 @@ struct Table {
 };
 
 void RenderText(const Table& t, std::ostream& out);
+// Thousands separators are dropped from integer cells; title and notes are left out.
 void RenderCsv(const Table& t, std::ostream& out);
 
 enum class OutputFormat { kTable, kJson, kCsv };

@@ -1,6 +1,7 @@
 #include "planner/io/yaml_strict.h"
 
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -66,6 +67,10 @@ YamlDoc ParseYaml(const std::string& file, const std::string& text) {
 }
 
 YamlDoc LoadYamlFile(const std::string& path) {
+  std::error_code fs_error;
+  if (std::filesystem::is_directory(path, fs_error)) {
+    throw InputError(path, "is a directory; expected a YAML file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const std::error_code ec(errno, std::generic_category());
@@ -135,6 +140,7 @@ StrictMap::StrictMap(std::string file, const YAML::Node& node,
     if (!entries_.emplace(name, it->second).second) {
       FailAt(file_, key, "duplicate key '" + prefix_ + name + "' in " + context);
     }
+    keys_.emplace(name, key);
   }
 }
 
@@ -142,7 +148,9 @@ const YAML::Node& StrictMap::Value(const std::string& key) const { return entrie
 
 const YAML::Node& StrictMap::Locate(const std::string& key) const {
   const auto it = entries_.find(key);
-  return it != entries_.end() ? it->second : node_;
+  if (it == entries_.end()) return node_;
+  // yaml-cpp places an empty value at the start of the next line; point at its key instead.
+  return it->second.IsNull() ? keys_.at(key) : it->second;
 }
 
 void StrictMap::Fail(const std::string& key, const std::string& message) const {
@@ -151,6 +159,7 @@ void StrictMap::Fail(const std::string& key, const std::string& message) const {
 
 void StrictMap::RequirePresent(const std::string& key) const {
   if (!Has(key)) Fail(key, "missing required key '" + prefix_ + key + "'");
+  if (Value(key).IsNull()) Fail(key, prefix_ + key + " has no value");
 }
 
 int64_t StrictMap::Int(const std::string& key) const {

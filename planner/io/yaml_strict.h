@@ -71,6 +71,7 @@ class StrictMap {
   YAML::Node node_;
   std::string prefix_;
   std::map<std::string, YAML::Node> entries_;
+  std::map<std::string, YAML::Node> keys_;  // the key nodes, to point at when a value is empty
 };
 
 template <class E>

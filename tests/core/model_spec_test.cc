@@ -38,7 +38,7 @@ TEST(ModelSpecTest, RejectsTopKAboveExperts) {
 TEST(ModelSpecTest, LearnedPositionsNeedATable) {
   ModelSpec s = testing::Seed002Model();
   s.position = Position::kLearned;
-  EXPECT_EQ(FailingKey(s), "max_position_embeddings");
+  EXPECT_EQ(FailingKey(s), "position");
 }
 
 TEST(ModelSpecTest, RejectsHugeDimensionsBeforeTheyOverflow) {

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Runs the planner on a manifest of cases and checks exit code, stderr and stdout.
+
+Each case in the YAML manifest:
+  name:        unique id
+  args:        argument list (run with the manifest's folder as working directory)
+  exit:        expected exit code
+  stderr:      expected stderr, exact (optional; `stderr_contains` for a substring)
+  stdout_file: file whose content stdout must equal (golden output; optional)
+  stdout_contains: list of substrings stdout must contain (optional)
+Exit status 0 when every case passes; prints one line per failure. A crash (signal, sanitizer
+report) fails the case whatever it expected.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import yaml
+
+
+def run_case(planner, folder, case, timeout_s):
+    args = [str(a) for a in case["args"]]
+    env = dict(os.environ, COLUMNS="100")
+    try:
+        p = subprocess.run([planner] + args, cwd=folder, capture_output=True, text=True,
+                           timeout=timeout_s, env=env, errors="replace")
+    except subprocess.TimeoutExpired:
+        return ["timed out after %ss (hang?)" % timeout_s]
+    problems = []
+    if p.returncode < 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr:
+        problems.append("crashed (rc %d): %s" % (p.returncode, p.stderr[-2000:]))
+    if p.returncode != case["exit"]:
+        problems.append("exit %d, expected %d; stderr: %s" % (p.returncode, case["exit"],
+                                                               p.stderr.strip()))
+    if "stderr" in case and p.stderr.strip() != case["stderr"].strip():
+        problems.append("stderr\n  got:      %s\n  expected: %s" % (p.stderr.strip(),
+                                                                   case["stderr"].strip()))
+    if "stderr_contains" in case and case["stderr_contains"] not in p.stderr:
+        problems.append("stderr lacks %r; got: %s" % (case["stderr_contains"], p.stderr.strip()))
+    if "stdout_file" in case:
+        with open(os.path.join(folder, case["stdout_file"])) as f:
+            expected = f.read()
+        if p.stdout != expected:
+            problems.append("stdout differs from %s:\n%s" % (case["stdout_file"], p.stdout))
+    for s in case.get("stdout_contains", []):
+        if s not in p.stdout:
+            problems.append("stdout lacks %r" % s)
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--planner", required=True)
+    ap.add_argument("--manifest", required=True)
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--min-cases", type=int, default=1)
+    a = ap.parse_args()
+    folder = os.path.dirname(os.path.abspath(a.manifest))
+    with open(a.manifest) as f:
+        cases = yaml.safe_load(f)
+    names = [c["name"] for c in cases]
+    if len(set(names)) != len(names):
+        print("duplicate case names in %s" % a.manifest)
+        return 1
+    failed = 0
+    for case in cases:
+        problems = run_case(os.path.abspath(a.planner), folder, case, a.timeout)
+        if problems:
+            failed += 1
+            print("FAIL %s: %s" % (case["name"], "\n  ".join(problems)))
+    print("%d passed, %d failed" % (len(cases) - failed, failed))
+    if len(cases) < a.min_cases:
+        print("only %d cases; expected at least %d" % (len(cases), a.min_cases))
+        return 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
