@@ -1,5 +1,7 @@
 #include "sim/trace.h"
 
+#include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -10,7 +12,14 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kUsPerSecond = 1e6;
+constexpr double kNsPerSecond = 1e9;
+constexpr double kNsPerUs = 1e3;
+
+// Times go out as whole nanoseconds written in microseconds ("12.345"). Perfetto reads the
+// decimal string into integer nanoseconds; rounding once here makes a task's ts + dur equal its
+// successor's ts exactly, where independent float rounding could make back-to-back slices on a
+// stream overlap by a nanosecond and be rejected as badly nested.
+int64_t ToNs(double seconds) { return std::llround(seconds * kNsPerSecond); }
 
 // Process ids start at 1: some trace viewers treat pid 0 as the idle "swapper" process.
 int ProcessId(const TaskGraph& graph, int32_t stage) {
@@ -51,11 +60,13 @@ json TaskEvent(const TaskGraph& graph, const SimResult& result, TaskId id) {
   if (task.chunk >= 0) args["chunk"] = task.chunk;
   if (task.stage >= 0) args["stage"] = task.stage;
   const int32_t stage = graph.resources()[task.resource].stage;
+  const int64_t start_ns = ToNs(result.start_s[id]);
+  const int64_t end_ns = ToNs(result.end_s[id]);
   return {{"name", DisplayName(task)},
           {"cat", ToString(task.category)},
           {"ph", "X"},
-          {"ts", result.start_s[id] * kUsPerSecond},
-          {"dur", (result.end_s[id] - result.start_s[id]) * kUsPerSecond},
+          {"ts", static_cast<double>(start_ns) / kNsPerUs},
+          {"dur", static_cast<double>(end_ns - start_ns) / kNsPerUs},
           {"pid", ProcessId(graph, stage)},
           {"tid", ThreadId(task.resource)},
           {"args", std::move(args)}};

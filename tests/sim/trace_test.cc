@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sim/engine.h"
 #include "sim/pipeline_graph.h"
@@ -113,14 +117,40 @@ TEST(TraceTest, TimesAreMicrosecondsAndTasksCarryTheirIds) {
   for (TaskId id = 0; id < t.graph.num_tasks(); ++id) {
     const json& event = by_task.at(id);
     const Task& task = t.graph.task(id);
-    EXPECT_NEAR(event.at("ts").get<double>(), t.result.start_s[id] * 1e6, 1e-6);
-    EXPECT_NEAR(event.at("dur").get<double>(), task.duration_s * 1e6, 1e-6);
+    // Whole nanoseconds, written in microseconds.
+    EXPECT_NEAR(event.at("ts").get<double>(), t.result.start_s[id] * 1e6, 0.5e-3 + 1e-9);
+    EXPECT_NEAR(event.at("dur").get<double>(), task.duration_s * 1e6, 1e-3 + 1e-9);
     EXPECT_EQ(event.at("name"), DisplayName(task));
     EXPECT_EQ(event.at("cat"), ToString(task.category));
     if (task.microbatch >= 0) {
       EXPECT_EQ(event.at("args").at("microbatch"), task.microbatch);
     }
   }
+}
+
+// Perfetto turns ts and dur into integer nanoseconds; slices on one thread must then nest or
+// follow each other, never partly overlap. Back-to-back tasks must meet exactly.
+TEST(TraceTest, SlicesOnATrackNeverOverlapInNanoseconds) {
+  const Traced t = TraceOf({ScheduleKind::kInterleaved1F1B, 4, 16, 3});
+  std::map<std::pair<int, int>, std::vector<std::pair<int64_t, int64_t>>> tracks;
+  for (const json& event : t.trace.at("traceEvents")) {
+    if (event.at("ph") != "X") continue;
+    const double ts_ns = event.at("ts").get<double>() * 1e3;
+    const double dur_ns = event.at("dur").get<double>() * 1e3;
+    ASSERT_NEAR(ts_ns, std::round(ts_ns), 1e-6) << event.dump();
+    ASSERT_NEAR(dur_ns, std::round(dur_ns), 1e-6) << event.dump();
+    const int64_t start = std::llround(ts_ns);
+    tracks[{event.at("pid"), event.at("tid")}].push_back({start, start + std::llround(dur_ns)});
+  }
+  int touching = 0;
+  for (auto& [track, slices] : tracks) {
+    std::sort(slices.begin(), slices.end());
+    for (size_t i = 1; i < slices.size(); ++i) {
+      EXPECT_LE(slices[i - 1].second, slices[i].first);
+      touching += slices[i - 1].second == slices[i].first;
+    }
+  }
+  EXPECT_GT(touching, 0);
 }
 
 TEST(TraceTest, OneProcessPerStageOneThreadPerStream) {
