@@ -64,13 +64,13 @@ struct PipelineGraphOptions {
 };
 
 struct PipelineTasks {
-  std::string error;                       // empty on success; the graph is unchanged otherwise
+  std::string error;  // empty on success; an input error is found before the graph is touched
   std::vector<ResourceId> compute;         // per stage
   std::vector<std::vector<OpSpan>> spans;  // [stage][i] for schedule.stage_ops[stage][i]
 };
 
 // Adds the step's pipeline tasks to *graph (which may already hold the caller's resources).
-// Transfers with p2p_s > 0 become kPpP2p tasks on "stage<a>->stage<b>/p2p" links, issued in the
+// Transfers with p2p_s > 0 become kPpP2p tasks on "stage<a>-><b>/p2p" links, issued in the
 // sender's order; with p2p_s == 0 the receiver depends on the sender directly.
 PipelineTasks AddPipelineTasks(const PipelineSchedule& schedule, const PipelineCosts& costs,
                                const PipelineGraphOptions& options, TaskGraph* graph);
