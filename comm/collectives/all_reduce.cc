@@ -1,0 +1,31 @@
+// all-reduce: every rank ends with the reduction of all inputs. busbw factor 2(n-1)/n: a ring
+// reduce-scatter then all-gather moves each byte across 2(n-1) of n links.
+#include "comm/collective.h"
+
+namespace comm {
+namespace {
+
+class AllReduce final : public Collective {
+ public:
+  std::string_view name() const override { return "all_reduce"; }
+  bool uses_op() const override { return true; }
+  double BusFactor(int n) const override { return 2.0 * (n - 1) / n; }
+  BufferCounts Counts(size_t count, int /*nranks*/) const override {
+    return {.send_count = count, .recv_count = count, .param_count = count};
+  }
+  double Expected(const InputPattern& in, const BufferCounts&, int, int, size_t i) const override {
+    return in.ReduceAcrossRanks(i);
+  }
+  void Run(Backend& b, const CallArgs& a) const override {
+    b.AllReduce(a.send, a.recv, a.count, a.type, a.op);
+  }
+};
+
+}  // namespace
+
+const Collective& AllReduceCollective() {
+  static const AllReduce kInstance;
+  return kInstance;
+}
+
+}  // namespace comm

@@ -1,0 +1,33 @@
+// reduce: the root ends with the reduction of all inputs; other ranks' outputs are undefined and
+// not checked. busbw factor 1, as in nccl-tests.
+#include "comm/collective.h"
+
+namespace comm {
+namespace {
+
+class Reduce final : public Collective {
+ public:
+  std::string_view name() const override { return "reduce"; }
+  bool uses_op() const override { return true; }
+  bool uses_root() const override { return true; }
+  double BusFactor(int /*n*/) const override { return 1.0; }
+  BufferCounts Counts(size_t count, int /*nranks*/) const override {
+    return {.send_count = count, .recv_count = count, .param_count = count};
+  }
+  bool HasOutput(int rank, int root) const override { return rank == root; }
+  double Expected(const InputPattern& in, const BufferCounts&, int, int, size_t i) const override {
+    return in.ReduceAcrossRanks(i);
+  }
+  void Run(Backend& b, const CallArgs& a) const override {
+    b.Reduce(a.send, a.recv, a.count, a.type, a.op, a.root);
+  }
+};
+
+}  // namespace
+
+const Collective& ReduceCollective() {
+  static const Reduce kInstance;
+  return kInstance;
+}
+
+}  // namespace comm

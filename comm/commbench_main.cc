@@ -1,0 +1,161 @@
+// commbench: times collectives with nccl-tests' semantics and layout on NCCL (GPUs) or MPI (CPUs).
+//   mpirun -n 4 commbench -b 8 -e 128M -f 2 -c 1 --json out.json [collective ...]
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+#include "comm/bench_runner.h"
+#include "comm/commbench_json.h"
+#include "comm/commbench_options.h"
+#include "comm/nccl_backend.h"
+#include "comm/world.h"
+#if PLANNER_WITH_MPI
+#include "comm/mpi_backend.h"
+#endif
+
+namespace comm {
+namespace {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::unique_ptr<Backend> MakeBackend(BackendChoice choice, World& world) {
+  if (choice == BackendChoice::kAuto) {
+    choice = BuiltWithNccl() && VisibleGpuCount() > 0 ? BackendChoice::kNccl : BackendChoice::kMpi;
+  }
+  if (choice == BackendChoice::kNccl) {
+    if (!BuiltWithNccl()) throw UsageError("--backend nccl: built without CUDA/NCCL");
+    return MakeNcclBackend(world);
+  }
+#if PLANNER_WITH_MPI
+  return MakeMpiBackend();
+#else
+  throw UsageError("--backend mpi: built without MPI (PLANNER_WITH_MPI=OFF)");
+#endif
+}
+
+void PrintLine(const World& world, const std::string& line) {
+  if (world.rank() == 0) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
+}
+
+void PrintPreamble(const CommbenchOptions& o, const Backend& backend, World& world) {
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "# commbench: backend %s, %d ranks on %d node(s); bytes and decimal GB/s "
+                "(1e9 B/s); time = max over ranks of the mean over iterations",
+                backend.name(), world.size(), world.nodes());
+  PrintLine(world, line);
+  std::snprintf(line, sizeof(line),
+                "# nThread 1 nGpus 1 minBytes %llu maxBytes %llu step: %llu(%s) warmup iters: %d "
+                "iters: %d agg iters: 1 validation: %d graph: 0",
+                static_cast<unsigned long long>(o.sweep.min_bytes),
+                static_cast<unsigned long long>(o.sweep.max_bytes),
+                static_cast<unsigned long long>(o.sweep.step_factor > 1 ? o.sweep.step_factor
+                                                                        : o.sweep.step_bytes),
+                o.sweep.step_factor > 1 ? "factor" : "bytes", o.warmup_iters, o.iters, o.check);
+  PrintLine(world, line);
+  if (o.blocking) PrintLine(world, "# Blocking Enabled: wait for completion and barrier after each collective");
+  PrintLine(world, "#");
+  PrintLine(world, "# Using devices");
+  std::snprintf(line, sizeof(line), "#  Rank %2d Group  0 Pid %6d on %10s %s", world.rank(),
+                static_cast<int>(getpid()), Hostname().c_str(),
+                backend.DeviceDescription().c_str());
+  for (const std::string& l : world.Gather(line)) PrintLine(world, l);
+}
+
+std::vector<Row> RunOne(const Collective& c, const BenchConfig& config, Backend& backend,
+                        World& world) {
+  PrintLine(world, "#");
+  PrintLine(world, "# Collective test starting: " + std::string(c.name()));
+  for (const std::string& l : TableHeader()) PrintLine(world, l);
+  std::vector<Row> rows = RunCollective(c, config, backend, world,
+                                        [&](const Row& r) { PrintLine(world, FormatRow(r)); });
+  for (const std::string& l : TableFooter(TotalWrong(rows), AverageBusBandwidth(rows))) {
+    PrintLine(world, l);
+  }
+  PrintLine(world, "# Collective test concluded: " + std::string(c.name()));
+  return rows;
+}
+
+CommbenchRun DescribeRun(const CommbenchOptions& o, const Backend& backend, World& world) {
+  CommbenchRun run;
+  run.backend = backend.name();
+  run.nranks = world.size();
+  run.nodes = world.nodes();
+  run.ranks_per_node = world.local_size();
+  run.level = !o.level.empty() ? o.level : (world.nodes() > 1 ? "inter-node" : "intra-node");
+  run.machine = DescribeMachine(o.machine_label);
+  const std::string device = backend.DeviceDescription();
+  if (run.backend == "nccl") run.machine.gpu_model = device.substr(device.find("] ") + 2);
+  run.start_time = NowString();
+  return run;
+}
+
+void WriteJson(const std::string& path, const nlohmann::json& doc) {
+  std::ofstream out(path);
+  out << doc.dump(2) << "\n";
+  if (!out) throw std::runtime_error("cannot write JSON to '" + path + "'");
+}
+
+int Run(const CommbenchOptions& o, World& world) {
+  if (o.root >= world.size()) {
+    throw UsageError("-r/--root " + std::to_string(o.root) + " is not a rank (" +
+                     std::to_string(world.size()) + " ranks)");
+  }
+  std::unique_ptr<Backend> backend = MakeBackend(o.backend, world);
+  CommbenchRun run = DescribeRun(o, *backend, world);
+  PrintPreamble(o, *backend, world);
+  const BenchConfig config{.sizes = ExpandSizes(o.sweep),
+                           .timing = {o.iters, o.warmup_iters, o.blocking != 0},
+                           .check = o.check,
+                           .type = o.type,
+                           .op = o.op,
+                           .root = o.root};
+  std::vector<Row> rows;
+  for (const Collective* c : o.collectives) {
+    std::vector<Row> more = RunOne(*c, config, *backend, world);
+    rows.insert(rows.end(), more.begin(), more.end());
+  }
+  run.end_time = NowString();
+  if (world.rank() == 0 && !o.json_path.empty()) {
+    WriteJson(o.json_path, CommbenchJson(run, o, rows));
+  }
+  return TotalWrong(rows) == 0 ? 0 : 1;
+}
+
+int Main(int argc, char** argv) {
+  World world(&argc, &argv);
+  const auto parsed = ParseCommbenchOptions(argc, argv);
+  if (parsed.kind != decltype(parsed)::Kind::kRun) {
+    const bool help = parsed.kind == decltype(parsed)::Kind::kHelp;
+    if (world.rank() == 0) {
+      if (help) std::printf("%s", parsed.message.c_str());
+      else std::fprintf(stderr, "commbench: error: %s\n", parsed.message.c_str());
+    }
+    return help ? 0 : kExitUsage;
+  }
+  try {
+    return Run(parsed.options, world);
+  } catch (const UsageError& e) {
+    if (world.rank() == 0) std::fprintf(stderr, "commbench: error: %s\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    // Other ranks may be waiting in a collective this rank will never join.
+    std::fprintf(stderr, "commbench: error: rank %d: %s\n", world.rank(), e.what());
+    std::fflush(stderr);
+    if (world.size() > 1) world.Abort(1);
+    return 1;
+  }
+}
+
+}  // namespace
+}  // namespace comm
+
+int main(int argc, char** argv) { return comm::Main(argc, argv); }

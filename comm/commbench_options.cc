@@ -1,0 +1,141 @@
+#include "comm/commbench_options.h"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+namespace comm {
+namespace po = boost::program_options;
+namespace {
+
+struct RawArgs {
+  std::string min_bytes = "32M", max_bytes = "32M", step_bytes = "1M";
+  std::string datatype = "float", op = "sum", backend = "auto";
+  int step_factor = 1;
+  std::vector<std::string> collectives;
+};
+
+po::options_description Describe(RawArgs& raw, CommbenchOptions& o) {
+  po::options_description d("commbench options (nccl-tests flags keep their meanings)");
+  d.add_options()
+      ("help,h", "print this help")
+      ("minbytes,b", po::value(&raw.min_bytes), "smallest message, bytes (K/M/G suffixes: 1024-based) [32M]")
+      ("maxbytes,e", po::value(&raw.max_bytes), "largest message, bytes [32M]")
+      ("stepbytes,i", po::value(&raw.step_bytes), "increment when -f is 1 [1M]")
+      ("stepfactor,f", po::value(&raw.step_factor), "multiply the size by this each step [1]")
+      ("iters,n", po::value(&o.iters), "timed iterations per size [20]")
+      ("warmup_iters,w", po::value(&o.warmup_iters), "warm-up iterations per size [1]")
+      ("check,c", po::value(&o.check), "correctness checks per size, 0 to skip [1]")
+      ("datatype,d", po::value(&raw.datatype), "float, half, bfloat16, double, int32 [float]")
+      ("op,o", po::value(&raw.op), "sum, prod, max, min, avg [sum]")
+      ("root,r", po::value(&o.root), "root rank of broadcast and reduce [0]")
+      ("blocking,z", po::value(&o.blocking), "1: synchronise and barrier after every call [0]")
+      ("backend", po::value(&raw.backend), "auto, mpi or nccl; auto picks nccl when built with CUDA and a GPU is visible [auto]")
+      ("collective", po::value(&raw.collectives)->multitoken(), "collectives to run, comma-separated, or all [all]")
+      ("json", po::value(&o.json_path), "also write every row as JSON to this file (schema: comm/README.md)")
+      ("machine", po::value(&o.machine_label), "free-text machine name recorded in the JSON")
+      ("level", po::value(&o.level), "network level the ranks span, recorded in the JSON [intra-node or inter-node]");
+  return d;
+}
+
+std::optional<std::string> ResolveCollectives(const std::vector<std::string>& names,
+                                              std::vector<const Collective*>& out) {
+  for (const std::string& list : names) {
+    std::stringstream stream(list);
+    std::string name;
+    while (std::getline(stream, name, ',')) {
+      if (name.empty()) continue;
+      if (name == "all") {
+        out.insert(out.end(), AllCollectives().begin(), AllCollectives().end());
+      } else if (const Collective* c = FindCollective(name)) {
+        out.push_back(c);
+      } else {
+        return "unknown collective '" + name +
+               "' (all_reduce, reduce_scatter, all_gather, broadcast, reduce, all_to_all, "
+               "sendrecv, all)";
+      }
+    }
+  }
+  if (out.empty()) out = AllCollectives();
+  return std::nullopt;
+}
+
+std::optional<std::string> ResolveSizes(const RawArgs& raw, SizeSweep& sweep) {
+  const auto min = ParseSize(raw.min_bytes), max = ParseSize(raw.max_bytes),
+             step = ParseSize(raw.step_bytes);
+  if (!min) return "invalid size '" + raw.min_bytes + "' for -b/--minbytes";
+  if (!max) return "invalid size '" + raw.max_bytes + "' for -e/--maxbytes";
+  if (!step) return "invalid size '" + raw.step_bytes + "' for -i/--stepbytes";
+  sweep.min_bytes = *min;
+  sweep.max_bytes = *max;
+  sweep.step_bytes = *step;
+  if (raw.step_factor < 1) return "-f/--stepfactor must be at least 1";
+  sweep.step_factor = static_cast<uint64_t>(raw.step_factor);
+  if (sweep.min_bytes > sweep.max_bytes) return "-b/--minbytes is larger than -e/--maxbytes";
+  if (ExpandSizes(sweep).empty()) return "-f is 1 and -i is 0: the size sweep cannot advance";
+  return std::nullopt;
+}
+
+std::optional<std::string> ResolveNames(const RawArgs& raw, CommbenchOptions& o) {
+  const auto type = ParseDType(raw.datatype);
+  if (!type) return "unknown datatype '" + raw.datatype + "' (float, half, bfloat16, double, int32)";
+  o.type = *type;
+  const auto op = ParseRedOp(raw.op);
+  if (!op) return "unknown op '" + raw.op + "' (sum, prod, max, min, avg)";
+  o.op = *op;
+  if (raw.backend == "auto") o.backend = BackendChoice::kAuto;
+  else if (raw.backend == "mpi") o.backend = BackendChoice::kMpi;
+  else if (raw.backend == "nccl") o.backend = BackendChoice::kNccl;
+  else return "unknown backend '" + raw.backend + "' (auto, mpi, nccl)";
+  return std::nullopt;
+}
+
+std::optional<std::string> CheckCounts(const CommbenchOptions& o) {
+  if (o.iters < 1) return "-n/--iters must be at least 1";
+  if (o.warmup_iters < 0) return "-w/--warmup_iters must not be negative";
+  if (o.check < 0) return "-c/--check must not be negative";
+  if (o.root < 0) return "-r/--root must not be negative";
+  if (o.blocking < 0 || o.blocking > 1) return "-z/--blocking must be 0 or 1";
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* ToString(BackendChoice b) {
+  switch (b) {
+    case BackendChoice::kAuto: return "auto";
+    case BackendChoice::kMpi: return "mpi";
+    case BackendChoice::kNccl: return "nccl";
+  }
+  return "?";
+}
+
+ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const argv[]) {
+  using Outcome = ParseOutcome<CommbenchOptions>;
+  Outcome outcome;
+  CommbenchOptions& o = outcome.options;
+  RawArgs raw;
+  const po::options_description described = Describe(raw, o);
+  po::positional_options_description positional;
+  positional.add("collective", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(described).positional(positional).run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Outcome::Error(e.what());
+  }
+  if (vm.count("help")) {
+    std::ostringstream text;
+    text << "usage: mpirun -n N commbench [options] [collective ...]\n" << described;
+    return Outcome::Help(text.str());
+  }
+  for (auto check : {ResolveSizes(raw, o.sweep), ResolveNames(raw, o),
+                     ResolveCollectives(raw.collectives, o.collectives), CheckCounts(o)}) {
+    if (check) return Outcome::Error(*check);
+  }
+  o.argv.assign(argv, argv + argc);
+  return outcome;
+}
+
+}  // namespace comm

@@ -1,0 +1,22 @@
+// Reduction operators (nccl-tests' -o): sum, prod, max, min, avg.
+#ifndef PLANNER_COMM_REDOP_H_
+#define PLANNER_COMM_REDOP_H_
+
+#include <optional>
+#include <string_view>
+
+namespace comm {
+
+enum class RedOp { kSum, kProd, kMax, kMin, kAvg };
+
+const char* ToString(RedOp op);
+std::optional<RedOp> ParseRedOp(std::string_view name);
+
+// Combines two values the way the operator does; avg combines as a sum and divides at the end
+// (FinishReduction), as NCCL does for integers and as the MPI backend does for every type.
+double Combine(RedOp op, double a, double b);
+double FinishReduction(RedOp op, double accumulated, int nranks);
+
+}  // namespace comm
+
+#endif  // PLANNER_COMM_REDOP_H_
