@@ -65,6 +65,36 @@ double PositiveDoubleFlag(const po::variables_map& vm, const std::string& flag) 
   return v;
 }
 
+double ParseQuantity(const std::string& flag, const std::string& text) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  double scale = 1;
+  if (used > 0 && used + 1 == text.size()) {
+    switch (text.back()) {
+      case 'K': case 'k': scale = 1e3; break;
+      case 'M': scale = 1e6; break;
+      case 'B': case 'G': scale = 1e9; break;
+      case 'T': scale = 1e12; break;
+      default: used = 0;
+    }
+    if (used > 0) ++used;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(v * scale) || v * scale <= 0) {
+    throw InputError("--" + flag, "must be a positive number such as 300e9 or 1.4T, got '" + text +
+                                      "'");
+  }
+  return v * scale;
+}
+
+double QuantityFlag(const po::variables_map& vm, const std::string& flag) {
+  return ParseQuantity(flag, vm[flag].as<std::string>());
+}
+
 void AddFormatOption(po::options_description* options) {
   options->add_options()("format", po::value<std::string>()->default_value("table"),
                          "output: table (aligned text), json (schema in docs/json.md) or csv");

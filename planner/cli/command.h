@@ -39,6 +39,11 @@ template <class E>
 E EnumFlag(const po::variables_map& vm, const std::string& flag,
            const std::vector<std::pair<std::string, E>>& values);
 
+// A positive quantity with an optional SI-style suffix (K, M, B or G, T) or exponent: "300e9",
+// "1.4T", "70B". The error names the flag.
+double QuantityFlag(const po::variables_map& vm, const std::string& flag);
+double ParseQuantity(const std::string& flag, const std::string& text);
+
 // --format table|json|csv, default table.
 void AddFormatOption(po::options_description* options);
 

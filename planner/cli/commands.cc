@@ -5,11 +5,18 @@ namespace planner {
 
 int RunCount(const std::vector<std::string>& args);
 int RunFlops(const std::vector<std::string>& args);
+int RunExplain(const std::vector<std::string>& args);
+int RunChinchilla(const std::vector<std::string>& args);
+int RunPresets(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"count", "exact parameter count with a per-component breakdown", RunCount},
       {"flops", "per-matmul FLOPs of a forward/backward pass; the published accountings", RunFlops},
+      {"explain", "one layout in full: memory, step time, MFU/HFU, bound, days and dollars",
+       RunExplain},
+      {"chinchilla", "compute-optimal N and D for a FLOP, GPU-hour or dollar budget, per fit", RunChinchilla},
+      {"presets", "the shipped model and cluster presets and their key numbers", RunPresets},
   };
   return commands;
 }

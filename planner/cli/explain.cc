@@ -1,0 +1,47 @@
+// planner explain CLUSTER MODEL [layout flags]: one layout in full: memory, time, MFU/HFU, what
+// bounds it, and (with --tokens) days and dollars.
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "planner/cli/command.h"
+#include "planner/cli/layout_flags.h"
+#include "planner/cli/report.h"
+#include "planner/core/memory.h"
+#include "planner/core/step_time.h"
+#include "planner/core/units.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/model_io.h"
+
+namespace planner {
+
+int RunExplain(const std::vector<std::string>& args) {
+  po::options_description options("planner explain options");
+  AddLayoutOptions(&options);
+  options.add_options()("tokens", po::value<std::string>(),
+                        "training tokens D (e.g. 300e9, 1.4T): adds days, GPU-hours and cost");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("explain", "CLUSTER MODEL [layout flags] [--tokens D] [--format F]",
+                        options, {"cluster", "model"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  const ParallelConfig p = LayoutFromFlags(vm, m, c);
+  const std::optional<double> tokens =
+      vm.count("tokens") ? std::optional<double>(QuantityFlag(vm, "tokens")) : std::nullopt;
+  const StepTimeOptions o;
+  const Explanation e{m, c, p, EstimateMemory(m, c, p, o.memory), EstimateStepTime(m, c, p, o),
+                      tokens};
+  switch (format) {
+    case OutputFormat::kJson: std::cout << ExplanationJson(e).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(ExplanationTable(e), std::cout); break;
+    case OutputFormat::kTable: PrintExplanation(e, std::cout); break;
+  }
+  return 0;
+}
+
+}  // namespace planner

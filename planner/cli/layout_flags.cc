@@ -1,0 +1,86 @@
+#include "planner/cli/layout_flags.h"
+
+#include "planner/io/input_error.h"
+
+namespace planner {
+namespace {
+
+constexpr int64_t kMaxDegree = int64_t{1} << 22;
+
+}  // namespace
+
+void AddLayoutOptions(po::options_description* options) {
+  options->add_options()
+      ("gpus", po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)")
+      ("tp", po::value<int64_t>()->default_value(1), "tensor-parallel degree (Megatron)")
+      ("pp", po::value<int64_t>()->default_value(1), "pipeline-parallel stages")
+      ("dp", po::value<int64_t>(), "data-parallel degree (default: GPUs / (tp*pp*cp))")
+      ("cp", po::value<int64_t>()->default_value(1), "context-parallel degree (ring attention)")
+      ("ep", po::value<int64_t>()->default_value(1), "expert-parallel degree (MoE)")
+      ("vpp", po::value<int64_t>()->default_value(1), "virtual stages per GPU (interleaved 1F1B)")
+      ("micro-batch", po::value<int64_t>()->default_value(1), "sequences per micro-batch")
+      ("global-batch", po::value<int64_t>(), "sequences per step (default: dp * micro-batch)")
+      ("recompute", po::value<std::string>()->default_value("none"),
+       "activation recomputation: none, selective (attention core) or full")
+      ("sp", po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)")
+      ("zero", po::value<int64_t>()->default_value(0),
+       "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)")
+      ("dtype", po::value<std::string>()->default_value("bf16"), "compute dtype: bf16, fp16 or fp8")
+      ("schedule", po::value<std::string>()->default_value("1f1b"),
+       "pipeline schedule for memory: 1f1b (interleaved when --vpp > 1) or gpipe");
+}
+
+std::optional<int64_t> GpusFlag(const po::variables_map& vm) {
+  if (!vm.count("gpus")) return std::nullopt;
+  return PositiveFlag(vm, "gpus", kMaxDegree);
+}
+
+Dtype DtypeFlag(const po::variables_map& vm) {
+  return EnumFlag<Dtype>(vm, "dtype",
+                         {{"bf16", Dtype::kBf16}, {"fp16", Dtype::kFp16}, {"fp8", Dtype::kFp8}});
+}
+
+Recompute RecomputeFlag(const po::variables_map& vm) {
+  return EnumFlag<Recompute>(
+      vm, "recompute",
+      {{"none", Recompute::kNone}, {"selective", Recompute::kSelective}, {"full", Recompute::kFull}});
+}
+
+ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
+                               const ClusterSpec& c) {
+  ParallelConfig p;
+  p.tp = PositiveFlag(vm, "tp", kMaxDegree);
+  p.pp = PositiveFlag(vm, "pp", kMaxDegree);
+  p.cp = PositiveFlag(vm, "cp", kMaxDegree);
+  p.ep = PositiveFlag(vm, "ep", kMaxDegree);
+  p.vpp = PositiveFlag(vm, "vpp", kMaxDegree);
+  p.micro_batch = PositiveFlag(vm, "micro-batch", kMaxDegree);
+  const int64_t model_parallel = p.tp * p.pp * p.cp;
+  if (vm.count("dp")) {
+    p.dp = PositiveFlag(vm, "dp", kMaxDegree);
+  } else {
+    if (c.total_gpus() % model_parallel != 0) {
+      throw InputError("--tp", "tp*pp*cp = " + std::to_string(model_parallel) +
+                                   " does not divide the GPU count (" +
+                                   std::to_string(c.total_gpus()) + ")");
+    }
+    p.dp = c.total_gpus() / model_parallel;
+  }
+  p.global_batch = vm.count("global-batch") ? PositiveFlag(vm, "global-batch", int64_t{1} << 30)
+                                            : p.dp * p.micro_batch;
+  p.recompute = RecomputeFlag(vm);
+  p.sp = vm["sp"].as<bool>();
+  const int64_t zero = vm["zero"].as<int64_t>();
+  if (zero < 0 || zero > 3) throw InputError("--zero", "must be 0, 1, 2 or 3, got " + std::to_string(zero));
+  p.zero = static_cast<int>(zero);
+  p.dtype = DtypeFlag(vm);
+  p.schedule = EnumFlag<Schedule>(vm, "schedule", {{"1f1b", Schedule::kOneFOneB},
+                                                   {"gpipe", Schedule::kGPipe}});
+  if (auto e = CheckLayout(m, c, p)) {
+    // A fast-domain overflow is allowed on request: explain shows what it costs.
+    if (e->issue != LayoutIssue::kTpSpansNodes) throw InputError(e->flag, e->message);
+  }
+  return p;
+}
+
+}  // namespace planner

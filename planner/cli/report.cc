@@ -1,0 +1,190 @@
+#include "planner/cli/report.h"
+
+#include "planner/core/params.h"
+#include "planner/core/units.h"
+#include "planner/io/format.h"
+
+namespace planner {
+namespace {
+
+struct Item {
+  const char* section;
+  std::string name;
+  double value;
+  const char* unit;
+  std::string note;
+};
+
+std::vector<Item> MemoryItems(const Explanation& e) {
+  const MemoryBreakdown& m = e.memory;
+  const char* s = "memory";
+  return {{s, "weights", BytesToGiB(m.weights), "GiB", ""},
+          {s, "gradients", BytesToGiB(m.gradients), "GiB", ""},
+          {s, "optimizer states", BytesToGiB(m.optimizer), "GiB", "fp32 master + Adam m, v"},
+          {s, "activations", BytesToGiB(m.activations), "GiB",
+           Fixed(m.inflight_layer_microbatches, 1) + " layer-micro-batches in flight"},
+          {s, "recompute / gather working set", BytesToGiB(m.transient), "GiB", ""},
+          {s, "logits", BytesToGiB(m.logits), "GiB", "last stage"},
+          {s, "CUDA context", BytesToGiB(m.cuda_context), "GiB", "overhead"},
+          {s, "communication buffers", BytesToGiB(m.comm_buffers), "GiB", "overhead"},
+          {s, "allocator fragmentation", BytesToGiB(m.fragmentation), "GiB", "overhead"},
+          {s, "total", BytesToGiB(m.total), "GiB",
+           "of " + Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) + " usable, stage " +
+               std::to_string(m.stage)}};
+}
+
+std::vector<Item> TimeItems(const Explanation& e) {
+  const StepTime& t = e.time;
+  const char* s = "time";
+  return {{s, "forward", t.forward_s, "s", ""},
+          {s, "backward", t.backward_s, "s", ""},
+          {s, "recompute", t.recompute_s, "s", ""},
+          {s, "tp communication", t.tp_comm_s, "s", "exposed (synchronous)"},
+          {s, "cp communication", t.cp_exposed_s, "s", "exposed of " + Fixed(t.cp_comm_s, 4)},
+          {s, "ep all-to-all", t.ep_comm_s, "s", "exposed"},
+          {s, "pp send/recv", t.pp_exposed_s, "s", "exposed of " + Fixed(t.pp_comm_s, 4)},
+          {s, "zero-3 gathers", t.zero3_exposed_s, "s", "exposed of " + Fixed(t.zero3_comm_s, 4)},
+          {s, "dp gradients", t.dp_exposed_s, "s",
+           "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
+          {s, "pipeline bubble", t.bubble_s, "s", ""},
+          {s, "optimizer step", t.optimizer_s, "s", ""},
+          {s, "step time", t.step_time_s, "s",
+           std::to_string(t.microbatches) + " micro-batches; bound by " + t.bound}};
+}
+
+std::vector<Item> ThroughputItems(const Explanation& e) {
+  const StepTime& t = e.time;
+  const char* s = "throughput";
+  return {{s, "MFU", 100 * t.mfu, "%", "model FLOPs / dense peak"},
+          {s, "HFU", 100 * t.hfu, "%", "with recomputed FLOPs"},
+          {s, "model TFLOP/s per GPU", t.model_tflops_per_gpu, "TFLOP/s", ""},
+          {s, "tokens/s per GPU", t.tokens_per_s_per_gpu, "tokens/s", ""},
+          {s, "tokens/s", t.tokens_per_s, "tokens/s", ""}};
+}
+
+std::vector<Item> RunItems(const Explanation& e) {
+  if (!e.tokens) return {};
+  const RunEstimate r = EstimateRun(e, *e.tokens);
+  const char* s = "training run";
+  return {{s, "tokens", *e.tokens, "tokens", ""},
+          {s, "steps", r.steps, "steps", ""},
+          {s, "wall-clock", r.days, "days", "steps x step time"},
+          {s, "simple estimate", r.simple_days, "days", "6*N*D / (GPUs * tau)"},
+          {s, "GPU-hours", r.gpu_hours, "GPU-h", ""},
+          {s, "cost", r.cost_usd, "USD",
+           "at $" + Fixed(e.cluster.price_per_gpu_hour_usd, 2) +
+               "/GPU-h (preset list-price default)"}};
+}
+
+std::vector<Item> AllItems(const Explanation& e) {
+  std::vector<Item> all;
+  for (auto* f : {MemoryItems, TimeItems, ThroughputItems, RunItems}) {
+    for (Item& i : f(e)) all.push_back(std::move(i));
+  }
+  return all;
+}
+
+std::string ValueText(const Item& i) {
+  if (std::string(i.unit) == "s") return Fixed(i.value, 4);
+  if (i.value >= 1e5) return Grouped(static_cast<Count>(i.value + 0.5));
+  return Fixed(i.value, 2);
+}
+
+}  // namespace
+
+RunEstimate EstimateRun(const Explanation& e, double tokens) {
+  RunEstimate r;
+  const double tokens_per_step = static_cast<double>(e.layout.global_batch) * e.model.seq_len;
+  r.steps = tokens / tokens_per_step;
+  r.days = r.steps * e.time.step_time_s / kSecondsPerDay;
+  const double n = static_cast<double>(CountParams(e.model).total);
+  const double tau = e.time.model_tflops_per_gpu * kFlopsPerTflop;
+  r.simple_days = 6 * n * tokens / (e.layout.gpus() * tau) / kSecondsPerDay;
+  r.gpu_hours = r.days * 24 * e.layout.gpus();
+  r.cost_usd = r.gpu_hours * e.cluster.price_per_gpu_hour_usd;
+  return r;
+}
+
+void PrintExplanation(const Explanation& e, std::ostream& out) {
+  out << e.model.name << " on " << e.cluster.name << " x " << e.layout.gpus() << " GPUs ("
+      << e.cluster.gpu.name << "): " << Describe(e.layout) << ", " << ToString(e.layout.dtype)
+      << ", global batch " << e.layout.global_batch << " x " << e.model.seq_len << " tokens\n\n";
+  const char* section = "";
+  Table t;
+  auto flush = [&] {
+    if (!t.rows.empty()) {
+      RenderText(t, out);
+      out << "\n";
+    }
+    t = Table{};
+  };
+  for (const Item& i : AllItems(e)) {
+    if (std::string(i.section) != section) {
+      flush();
+      section = i.section;
+      t.columns = {{i.section, false}, {"value"}, {"unit", false}, {"note", false}};
+    }
+    if (i.name == "total" || i.name == "step time") t.AddRule();
+    t.AddRow({i.name, ValueText(i), i.unit, i.note});
+  }
+  flush();
+  out << "bound by: " << e.time.bound << "\n";
+}
+
+Table ExplanationTable(const Explanation& e) {
+  Table t;
+  t.columns = {{"section", false}, {"item", false}, {"value"}, {"unit", false}};
+  for (const Item& i : AllItems(e)) t.AddRow({i.section, i.name, Sci(i.value, 6), i.unit});
+  return t;
+}
+
+nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
+  return {{"dp", p.dp}, {"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp},
+          {"micro_batch", p.micro_batch}, {"global_batch", p.global_batch},
+          {"microbatches", p.grad_accum()}, {"recompute", ToString(p.recompute)}, {"sp", p.sp},
+          {"zero", p.zero}, {"dtype", ToString(p.dtype)}, {"schedule", ToString(p.schedule)}};
+}
+
+nlohmann::ordered_json MemoryJson(const MemoryBreakdown& m) {
+  return {{"total_GiB", BytesToGiB(m.total)}, {"weights_GiB", BytesToGiB(m.weights)},
+          {"gradients_GiB", BytesToGiB(m.gradients)}, {"optimizer_GiB", BytesToGiB(m.optimizer)},
+          {"activations_GiB", BytesToGiB(m.activations)},
+          {"transient_GiB", BytesToGiB(m.transient)}, {"logits_GiB", BytesToGiB(m.logits)},
+          {"cuda_context_GiB", BytesToGiB(m.cuda_context)},
+          {"comm_buffers_GiB", BytesToGiB(m.comm_buffers)},
+          {"fragmentation_GiB", BytesToGiB(m.fragmentation)},
+          {"inflight_layer_microbatches", m.inflight_layer_microbatches}, {"stage", m.stage}};
+}
+
+nlohmann::ordered_json TimeJson(const StepTime& t) {
+  return {{"compute_s", t.compute_s}, {"forward_s", t.forward_s}, {"backward_s", t.backward_s},
+          {"recompute_s", t.recompute_s}, {"tp_comm_s", t.tp_comm_s},
+          {"cp_comm_s", t.cp_comm_s}, {"cp_exposed_s", t.cp_exposed_s},
+          {"ep_comm_s", t.ep_comm_s}, {"pp_comm_s", t.pp_comm_s},
+          {"pp_exposed_s", t.pp_exposed_s}, {"zero3_comm_s", t.zero3_comm_s},
+          {"zero3_exposed_s", t.zero3_exposed_s}, {"dp_comm_s", t.dp_comm_s},
+          {"dp_exposed_s", t.dp_exposed_s}, {"dp_overlapped_s", t.dp_comm_s - t.dp_exposed_s},
+          {"bubble_s", t.bubble_s}, {"optimizer_s", t.optimizer_s}};
+}
+
+nlohmann::ordered_json ExplanationJson(const Explanation& e) {
+  const StepTime& t = e.time;
+  nlohmann::ordered_json j = {
+      {"schema_version", 1}, {"model", e.model.name}, {"cluster", e.cluster.name},
+      {"gpus", e.layout.gpus()}, {"layout", LayoutJson(e.layout)},
+      {"step_time_s", t.step_time_s}, {"tokens_per_s_per_gpu", t.tokens_per_s_per_gpu},
+      {"model_tflops_per_gpu", t.model_tflops_per_gpu}, {"mfu", t.mfu}, {"hfu", t.hfu},
+      {"bound", t.bound}, {"memory", MemoryJson(e.memory)},
+      {"usable_GiB", BytesToGiB(UsableHbmBytes(e.cluster))}, {"time", TimeJson(t)}};
+  if (e.tokens) {
+    const RunEstimate r = EstimateRun(e, *e.tokens);
+    j["run"] = {{"tokens", *e.tokens}, {"steps", r.steps}, {"days", r.days},
+                {"simple_days", r.simple_days}, {"gpu_hours", r.gpu_hours},
+                {"cost_usd", r.cost_usd},
+                {"price_per_gpu_hour_usd", e.cluster.price_per_gpu_hour_usd},
+                {"price_source", "cluster preset list-price default"}};
+  }
+  return j;
+}
+
+}  // namespace planner

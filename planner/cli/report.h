@@ -1,0 +1,48 @@
+// Reports of one evaluated layout (explain, and the details of a plan's best layout): memory and
+// time breakdowns, throughput, what bounds it, and a training-run estimate for D tokens.
+#ifndef PLANNER_CLI_REPORT_H_
+#define PLANNER_CLI_REPORT_H_
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/memory.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+#include "planner/io/table.h"
+
+namespace planner {
+
+struct Explanation {
+  const ModelSpec& model;
+  const ClusterSpec& cluster;
+  const ParallelConfig& layout;
+  MemoryBreakdown memory;
+  StepTime time;
+  std::optional<double> tokens;  // training tokens D, if given
+};
+
+// A training run of D tokens with this layout: the detailed estimate (steps x step time) and the
+// design card's simple one, time = 6*N*D / (GPUs * tau), tau the achieved model FLOP/s per GPU.
+struct RunEstimate {
+  double steps = 0;
+  double days = 0;
+  double simple_days = 0;
+  double gpu_hours = 0;
+  double cost_usd = 0;
+};
+RunEstimate EstimateRun(const Explanation& e, double tokens);
+
+void PrintExplanation(const Explanation& e, std::ostream& out);
+Table ExplanationTable(const Explanation& e);  // section,item,value,unit rows (CSV)
+nlohmann::ordered_json ExplanationJson(const Explanation& e);
+nlohmann::ordered_json MemoryJson(const MemoryBreakdown& m);
+nlohmann::ordered_json TimeJson(const StepTime& t);
+nlohmann::ordered_json LayoutJson(const ParallelConfig& p);
+
+}  // namespace planner
+
+#endif  // PLANNER_CLI_REPORT_H_

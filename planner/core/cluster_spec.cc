@@ -1,0 +1,80 @@
+#include "planner/core/cluster_spec.h"
+
+#include <cmath>
+#include <string>
+
+namespace planner {
+namespace {
+
+bool Positive(double v) { return std::isfinite(v) && v > 0; }
+
+constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
+
+}  // namespace
+
+const char* ToString(Dtype d) {
+  switch (d) {
+    case Dtype::kFp32: return "fp32";
+    case Dtype::kTf32: return "tf32";
+    case Dtype::kFp16: return "fp16";
+    case Dtype::kBf16: return "bf16";
+    case Dtype::kFp8: return "fp8";
+  }
+  return "?";
+}
+
+std::optional<ClusterError> Validate(const ClusterSpec& c) {
+  if (!Positive(c.gpu.hbm_GiB)) return ClusterError{"gpu.hbm_GiB", "gpu.hbm_GiB must be positive"};
+  if (!Positive(c.gpu.hbm_GBps)) {
+    return ClusterError{"gpu.hbm_GBps", "gpu.hbm_GBps must be positive"};
+  }
+  bool any_peak = false;
+  for (double p : c.gpu.peak_tflops) {
+    if (!std::isfinite(p) || p < 0) {
+      return ClusterError{"gpu.peak_tflops", "peak TFLOP/s must be non-negative numbers"};
+    }
+    any_peak = any_peak || p > 0;
+  }
+  if (!any_peak) return ClusterError{"gpu.peak_tflops", "gpu.peak_tflops needs at least one dtype"};
+  if (c.gpus_per_node <= 0 || c.gpus_per_node > 1024) {
+    return ClusterError{"gpus_per_node", "gpus_per_node must be between 1 and 1024, got " +
+                                             std::to_string(c.gpus_per_node)};
+  }
+  if (c.nodes <= 0 || c.nodes > kMaxGpus / c.gpus_per_node) {
+    return ClusterError{"nodes", "nodes must be between 1 and " +
+                                     std::to_string(kMaxGpus / c.gpus_per_node) + ", got " +
+                                     std::to_string(c.nodes)};
+  }
+  if (c.network.empty()) return ClusterError{"network", "network needs at least one level"};
+  int64_t previous = 1;
+  for (size_t i = 0; i < c.network.size(); ++i) {
+    const NetworkLevel& l = c.network[i];
+    const std::string key = "network[" + std::to_string(i) + "]";
+    const bool last = i + 1 == c.network.size();
+    if (!Positive(l.bw_GBps)) return ClusterError{key + ".bw_GBps", "bw_GBps must be positive"};
+    if (!std::isfinite(l.latency_us) || l.latency_us < 0) {
+      return ClusterError{key + ".latency_us", "latency_us must be a non-negative number"};
+    }
+    if (l.size < 0 || (l.size == 0 && !last)) {
+      return ClusterError{key + ".size", "size must be positive (0, 'whole cluster', only for the "
+                                         "last level)"};
+    }
+    if (l.size > 0 && (l.size % previous != 0)) {
+      return ClusterError{key + ".size", "each level's size must be a multiple of the previous "
+                                         "level's (" + std::to_string(previous) + ")"};
+    }
+    if (l.size > 0) previous = l.size;
+  }
+  if (!Positive(c.price_per_gpu_hour_usd)) {
+    return ClusterError{"price_per_gpu_hour_usd", "price_per_gpu_hour_usd must be positive"};
+  }
+  const EfficiencySpec& e = c.efficiency;
+  if (!(e.gemm_max > 0 && e.gemm_max <= 1) || !(e.collective_bw_fraction > 0 &&
+                                                e.collective_bw_fraction <= 1) ||
+      !(e.hbm_fraction > 0 && e.hbm_fraction <= 1) || !(e.gemm_half_flops >= 0)) {
+    return ClusterError{"efficiency", "efficiency fractions must lie in (0, 1]"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace planner

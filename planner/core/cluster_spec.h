@@ -1,0 +1,83 @@
+// ClusterSpec: GPUs, nodes, the network as ordered levels, prices, and the efficiency terms that
+// `planner calibrate` and `planner validate` fit. Pure data plus validation; no I/O.
+#ifndef PLANNER_CORE_CLUSTER_SPEC_H_
+#define PLANNER_CORE_CLUSTER_SPEC_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace planner {
+
+enum class Dtype { kFp32, kTf32, kFp16, kBf16, kFp8 };
+inline constexpr int kNumDtypes = 5;
+const char* ToString(Dtype d);
+
+struct GpuSpec {
+  std::string name;
+  std::array<double, kNumDtypes> peak_tflops{};  // dense; 0 = not supported
+  double hbm_GiB = 0;
+  double hbm_GBps = 0;
+  double tdp_W = 0;
+  double peak(Dtype d) const { return peak_tflops[static_cast<int>(d)]; }
+};
+
+struct NetworkLevel {
+  std::string name;
+  int64_t size = 0;  // GPUs in one domain of this level; 0 = the whole cluster
+  double bw_GBps = 0;     // per GPU, one direction, decimal GB/s
+  double latency_us = 0;  // per message step (alpha)
+};
+
+// A collective measured by commbench and fitted by `planner calibrate` on one network level:
+// time = alpha + bus_bytes * beta, bus_bytes = bytes * busbw factor (nccl-tests).
+struct CollectiveFit {
+  std::string collective;  // all_reduce, reduce_scatter, all_gather, all_to_all, sendrecv
+  std::string level;       // network level name
+  int64_t nranks = 0;
+  double alpha_us = 0;
+  double bus_bw_GBps = 0;  // 1 / beta
+};
+
+// Efficiency terms. The defaults are the fitted values of `planner validate` for the GPU's
+// generation when a preset carries them; a calibrated cluster overrides them.
+struct EfficiencySpec {
+  // Fraction of dense peak a GEMM of `flops` FLOPs reaches: gemm_max * f / (f + gemm_half_flops).
+  double gemm_max = 0.75;
+  double gemm_half_flops = 1e9;
+  // Achieved bus bandwidth / link bandwidth for collectives without a measured fit.
+  double collective_bw_fraction = 0.75;
+  // Fraction of HBM bandwidth memory-bound kernels (norms, activations, optimizer) reach.
+  double hbm_fraction = 0.7;
+  std::vector<CollectiveFit> collectives;  // measured; used where collective, level and size match
+  std::string source;                      // how these numbers were obtained
+};
+
+struct ClusterSpec {
+  std::string name;
+  std::string description;
+  GpuSpec gpu;
+  int64_t gpus_per_node = 0;
+  int64_t nodes = 0;
+  std::vector<NetworkLevel> network;  // innermost (fastest) first; the last spans the cluster
+  double price_per_gpu_hour_usd = 0;
+  EfficiencySpec efficiency;
+  // Fraction of HBM capacity the allocator can hand out (CUDA context and reserve excluded
+  // separately in the memory model).
+  double usable_hbm_fraction = 1.0;
+
+  int64_t total_gpus() const { return gpus_per_node * nodes; }
+};
+
+struct ClusterError {
+  std::string key;
+  std::string message;
+};
+
+std::optional<ClusterError> Validate(const ClusterSpec& c);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_CLUSTER_SPEC_H_

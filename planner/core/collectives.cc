@@ -1,0 +1,96 @@
+#include "planner/core/collectives.h"
+
+#include <algorithm>
+
+#include "planner/core/units.h"
+
+namespace planner {
+namespace {
+
+int64_t LevelSize(const ClusterSpec& c, int level) {
+  const int64_t s = c.network[level].size;
+  return s > 0 ? s : c.total_gpus();
+}
+
+const CollectiveFit* FindFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
+  const CollectiveFit* best = nullptr;
+  for (const CollectiveFit& f : c.efficiency.collectives) {
+    if (f.collective != ToString(op) || f.level != c.network[level].name) continue;
+    if (best == nullptr || f.nranks == n) best = &f;  // prefer the same rank count
+  }
+  return best;
+}
+
+// One ring stage of g ranks on `level` moving `bytes` (nccl-tests size).
+double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, double bytes) {
+  if (g <= 1) return 0;
+  const double bus_bytes = BusFactor(op, g) * bytes;
+  if (const CollectiveFit* f = FindFit(c, op, level, g)) {
+    return f->alpha_us * kSecondsPerUs + TransferSeconds(bus_bytes, f->bus_bw_GBps);
+  }
+  const NetworkLevel& l = c.network[level];
+  const double steps = op == Collective::kAllReduce ? 2.0 * (g - 1) : static_cast<double>(g - 1);
+  return steps * l.latency_us * kSecondsPerUs +
+         TransferSeconds(bus_bytes, l.bw_GBps * c.efficiency.collective_bw_fraction);
+}
+
+}  // namespace
+
+const char* ToString(Collective c) {
+  switch (c) {
+    case Collective::kAllReduce: return "all_reduce";
+    case Collective::kReduceScatter: return "reduce_scatter";
+    case Collective::kAllGather: return "all_gather";
+    case Collective::kAllToAll: return "all_to_all";
+    case Collective::kBroadcast: return "broadcast";
+    case Collective::kSendRecv: return "sendrecv";
+  }
+  return "?";
+}
+
+double BusFactor(Collective c, int64_t n) {
+  const double nd = static_cast<double>(n);
+  switch (c) {
+    case Collective::kAllReduce: return 2.0 * (nd - 1) / nd;
+    case Collective::kReduceScatter:
+    case Collective::kAllGather:
+    case Collective::kAllToAll: return (nd - 1) / nd;
+    case Collective::kBroadcast:
+    case Collective::kSendRecv: return 1.0;
+  }
+  return 1.0;
+}
+
+int64_t MembersWithinLevel(const ClusterSpec& c, int level, int64_t n, int64_t stride) {
+  const int64_t size = LevelSize(c, level);
+  if (stride >= size) return 1;
+  return std::min(n, std::max<int64_t>(1, size / stride));
+}
+
+double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t stride,
+                         double bytes) {
+  if (n <= 1 || bytes <= 0) return 0;
+  const int levels = static_cast<int>(c.network.size());
+  if (op == Collective::kSendRecv || op == Collective::kBroadcast || op == Collective::kAllToAll) {
+    // Point-to-point and all-to-all traffic is paced by the slowest level it crosses.
+    int level = 0;
+    while (level + 1 < levels && MembersWithinLevel(c, level, n, stride) < n) ++level;
+    return StageSeconds(c, op, level, n, bytes);
+  }
+  double seconds = 0;
+  double stage_bytes = bytes;
+  int64_t inner = 1;  // members covered by the levels handled so far
+  for (int level = 0; level < levels && inner < n; ++level) {
+    const int64_t within = level + 1 == levels ? n : MembersWithinLevel(c, level, n, stride);
+    const int64_t g = within / inner;
+    if (g <= 1) continue;
+    seconds += StageSeconds(c, op, level, g, stage_bytes);
+    // After the inner reduce-scatter each rank owns 1/g of the buffer, and only that crosses the
+    // next level (all-reduce and all-gather mirror it on the way out, at the same cost).
+    stage_bytes /= static_cast<double>(g);
+    inner = within;
+  }
+  return seconds;
+}
+
+}  // namespace planner

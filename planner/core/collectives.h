@@ -1,0 +1,32 @@
+// Alpha-beta cost of collectives on a hierarchical network, with nccl-tests bus-bandwidth factors
+// (all-reduce 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; others 1).
+#ifndef PLANNER_CORE_COLLECTIVES_H_
+#define PLANNER_CORE_COLLECTIVES_H_
+
+#include <cstdint>
+
+#include "planner/core/cluster_spec.h"
+
+namespace planner {
+
+enum class Collective { kAllReduce, kReduceScatter, kAllGather, kAllToAll, kBroadcast, kSendRecv };
+
+const char* ToString(Collective c);  // nccl-tests names: all_reduce, reduce_scatter, ...
+
+// nccl-tests busbw / algbw for n ranks.
+double BusFactor(Collective c, int64_t n);
+
+// Seconds for a collective on `bytes` (nccl-tests "size": the buffer each rank passes) among n
+// ranks that are `stride` apart in the global rank order. Rings run level by level: a reduce-
+// scatter inside each innermost domain, then the next level on the shrunk buffer, and back out
+// (the hierarchical algorithm NCCL's trees and rings approximate). A level with a measured fit in
+// cluster.efficiency uses it; others use the link's bandwidth times collective_bw_fraction.
+double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t stride,
+                         double bytes);
+
+// GPUs of a stride-`stride` group of n ranks that share one domain of `level`.
+int64_t MembersWithinLevel(const ClusterSpec& c, int level, int64_t n, int64_t stride);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_COLLECTIVES_H_

@@ -1,0 +1,80 @@
+// Per-GPU memory model for one layout: weights, gradients and optimizer states by dtype and ZeRO
+// stage; activations per saved tensor (Korthikanti et al. 2022, generalised to GQA, gated MLPs,
+// MoE and CP) with TP, SP, recompute and flash attention; pipeline in-flight micro-batches;
+// embedding and logits on the first and last stage; named runtime overheads.
+#ifndef PLANNER_CORE_MEMORY_H_
+#define PLANNER_CORE_MEMORY_H_
+
+#include <string>
+#include <vector>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+
+namespace planner {
+
+struct MemoryOptions {
+  bool flash_attention = true;  // no s^2 score matrix is stored (only the softmax statistics)
+  bool dropout = false;         // Korthikanti's GPT runs used dropout; most LLMs today do not
+  // Mixed-precision Adam: 16-bit weights, fp32 gradient accumulation (Megatron's main_grad,
+  // FSDP's reduce dtype), fp32 master weights + Adam m and v: 2 + 4 + 12 bytes per parameter.
+  double weight_bytes = 2;
+  double grad_bytes = 4;
+  double optimizer_bytes = 12;
+  double cuda_context_GiB = 0.75;      // CUDA context, cuBLAS/cuDNN workspaces
+  double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
+  double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory
+};
+
+struct ActivationTensor {
+  std::string name;  // e.g. "attention.q", "mlp.up_output"
+  double bytes = 0;  // one layer, one micro-batch, this GPU
+};
+
+struct MemoryBreakdown {
+  // Bytes on the most loaded GPU (the worse of the first and last pipeline stage).
+  double weights = 0;
+  double gradients = 0;
+  double optimizer = 0;
+  double activations = 0;         // stored for backward: in-flight micro-batches x layers
+  double transient = 0;           // working set of the layer being recomputed / gathered
+  double logits = 0;              // last stage: 16-bit logits + fp32 copy for the loss
+  double cuda_context = 0;
+  double comm_buffers = 0;
+  double fragmentation = 0;
+  double total = 0;
+
+  // Explanation: per-layer tensors for one micro-batch, and how many layer-micro-batches are held.
+  std::vector<ActivationTensor> layer_tensors;
+  double layer_activation_bytes = 0;
+  double inflight_layer_microbatches = 0;
+  int stage = 0;  // 0 = first stage, pp-1 = last
+};
+
+// Parameters held by one GPU of a pipeline stage, split by how ZeRO shards them.
+struct StageParams {
+  double dense = 0;         // sharded over the dp*cp group
+  double expert = 0;        // MoE experts: sharded over dp*cp/ep
+  double layer_dense = 0;   // one layer's share of `dense` (what ZeRO-3 gathers per layer)
+  double layer_expert = 0;
+  double total() const { return dense + expert; }
+};
+StageParams ParamsOnStage(const ModelSpec& m, const ParallelConfig& p, bool first, bool last);
+
+// Activation bytes per layer for one micro-batch on one GPU, tensor by tensor.
+std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
+                                               const MemoryOptions& o);
+
+// Layer-micro-batches of activations the first stage holds at its peak.
+double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p);
+
+MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                               const MemoryOptions& o = {});
+
+// Bytes the allocator can use on one GPU.
+double UsableHbmBytes(const ClusterSpec& c);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_MEMORY_H_

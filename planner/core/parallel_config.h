@@ -1,0 +1,72 @@
+// ParallelConfig: one training layout (DP x TP x PP x CP, EP, interleaving, micro-batching, ZeRO,
+// recomputation, SP, dtype) and the checks that it fits a model and a cluster.
+#ifndef PLANNER_CORE_PARALLEL_CONFIG_H_
+#define PLANNER_CORE_PARALLEL_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/flops.h"
+#include "planner/core/model_spec.h"
+
+namespace planner {
+
+// Pipeline schedule: 1F1B (PipeDream-flush, Narayanan 2021), interleaved when vpp > 1; GPipe
+// keeps all micro-batches in flight.
+enum class Schedule { kOneFOneB, kGPipe };
+
+struct ParallelConfig {
+  int64_t dp = 1;
+  int64_t tp = 1;
+  int64_t pp = 1;
+  int64_t cp = 1;
+  int64_t ep = 1;   // expert parallel; experts are sharded across ep of the dp*cp ranks
+  int64_t vpp = 1;  // virtual pipeline stages per GPU (interleaved 1F1B)
+  int64_t micro_batch = 1;
+  int64_t global_batch = 1;  // sequences per step
+  Recompute recompute = Recompute::kNone;
+  bool sp = false;  // Megatron sequence parallelism (needs tp > 1)
+  // ZeRO stage: 0 none (Megatron DDP), 1 optimizer states (Megatron distributed optimizer),
+  // 2 + gradients, 3 + weights (FSDP full shard).
+  int zero = 0;
+  Dtype dtype = Dtype::kBf16;
+  Schedule schedule = Schedule::kOneFOneB;
+
+  int64_t gpus() const { return dp * tp * pp * cp; }
+  int64_t grad_accum() const { return global_batch / (dp * micro_batch); }  // micro-batches
+};
+
+// Why a layout is invalid; the kinds are the search's rejection reasons.
+enum class LayoutIssue {
+  kGpuCount,        // dp*tp*pp*cp != GPUs
+  kTpHeads,         // tp does not divide heads / kv heads
+  kPpLayers,        // pp*vpp does not divide layers
+  kBatch,           // dp*micro_batch does not divide the global batch
+  kInterleave,      // vpp > 1 needs pp > 1 and micro-batches a multiple of pp
+  kCpSeq,           // cp does not divide the sequence in 2*cp chunks
+  kEp,              // ep does not divide experts or dp*cp, or ep > 1 on a dense model
+  kSp,              // sequence parallelism needs tp > 1
+  kDtype,           // the GPU has no peak for this dtype
+  kTpSpansNodes,    // tp larger than the fastest network level
+  kOutOfMemory,     // set by the memory model, not by CheckLayout
+};
+inline constexpr int kNumLayoutIssues = 11;
+
+struct LayoutError {
+  LayoutIssue issue;
+  std::string flag;     // the flag to change, e.g. "--tp"
+  std::string message;  // names the constraint
+};
+
+std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
+                                       const ParallelConfig& p);
+
+const char* ToString(LayoutIssue i);  // short reason for rejection counts
+const char* ToString(Schedule s);
+std::string Describe(const ParallelConfig& p);  // "dp=8 tp=8 pp=8 mb=1 ..."
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_PARALLEL_CONFIG_H_

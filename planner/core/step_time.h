@@ -1,0 +1,71 @@
+// Analytic step time of one layout: roofline compute per matmul with a GEMM-efficiency curve,
+// memory-bound element-wise work, TP/SP, CP, EP and PP communication, the pipeline bubble
+// (p-1)/(m v), and DP/ZeRO communication overlapped with backward. step = compute + exposed
+// communication + bubble + optimizer.
+#ifndef PLANNER_CORE_STEP_TIME_H_
+#define PLANNER_CORE_STEP_TIME_H_
+
+#include <string>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/memory.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+
+namespace planner {
+
+struct StepTimeOptions {
+  bool overlap_dp = true;   // bucketed gradient reduction overlaps the last backward
+  bool overlap_cp = true;   // ring K/V exchange overlaps attention compute
+  bool overlap_pp = false;  // p2p sends overlap compute (Megatron's 1F1B waits on them)
+  double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
+  // Element-wise traffic per layer, as a multiple of the bytes of the layer's stored activations
+  // (each is written, read back in backward, and its gradient written and read).
+  double elementwise_traffic = 4;
+  MemoryOptions memory;
+};
+
+// Per micro-batch on one GPU of the slowest pipeline stage (seconds).
+struct MicrobatchTime {
+  double forward = 0, backward = 0, recompute = 0;
+  double tp_comm = 0;     // exposed: Megatron's TP collectives are synchronous
+  double cp_comm = 0, cp_exposed = 0;
+  double ep_comm = 0;
+  double pp_comm = 0, pp_exposed = 0;
+  double zero3_comm = 0, zero3_exposed = 0;
+  double total() const {
+    return forward + backward + recompute + tp_comm + cp_exposed + ep_comm + pp_exposed +
+           zero3_exposed;
+  }
+};
+
+struct StepTime {
+  double step_time_s = 0;
+  int64_t microbatches = 0;
+  MicrobatchTime microbatch;  // slowest stage, per micro-batch
+  // Whole step, seconds on the critical path.
+  double compute_s = 0;        // forward + backward + recompute over all micro-batches
+  double forward_s = 0, backward_s = 0, recompute_s = 0;
+  double tp_comm_s = 0, cp_comm_s = 0, cp_exposed_s = 0, ep_comm_s = 0;
+  double pp_comm_s = 0, pp_exposed_s = 0;
+  double zero3_comm_s = 0, zero3_exposed_s = 0;
+  double dp_comm_s = 0, dp_exposed_s = 0;
+  double bubble_s = 0;
+  double optimizer_s = 0;
+  // Throughput.
+  double model_flops = 0;     // per step, whole cluster: forward + backward (MFU numerator)
+  double hardware_flops = 0;  // + recompute (HFU numerator)
+  double mfu = 0, hfu = 0;
+  double tokens_per_s = 0, tokens_per_s_per_gpu = 0, model_tflops_per_gpu = 0;
+  std::string bound;  // the largest term: "compute", "tp communication", "pipeline bubble", ...
+};
+
+// GEMM efficiency (fraction of dense peak) for a matmul of `flops` FLOPs.
+double GemmEfficiency(const EfficiencySpec& e, double flops);
+
+StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                          const StepTimeOptions& o = {});
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_STEP_TIME_H_

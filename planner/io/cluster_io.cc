@@ -1,0 +1,185 @@
+#include "planner/io/cluster_io.h"
+
+#include <sstream>
+
+#include "planner/io/input_error.h"
+#include "planner/io/presets.h"
+
+namespace planner {
+namespace {
+
+const std::vector<std::string> kDtypeKeys = {"fp32", "tf32", "fp16", "bf16", "fp8"};
+
+GpuSpec ReadGpu(const StrictMap& m) {
+  const StrictMap g = m.Map("gpu", {"name", "peak_tflops", "hbm_GiB", "hbm_GBps", "tdp_W"});
+  GpuSpec gpu;
+  gpu.name = g.String("name");
+  const StrictMap peaks = g.Map("peak_tflops", kDtypeKeys);
+  for (int i = 0; i < kNumDtypes; ++i) gpu.peak_tflops[i] = peaks.OptDouble(kDtypeKeys[i]).value_or(0);
+  gpu.hbm_GiB = g.Double("hbm_GiB");
+  gpu.hbm_GBps = g.Double("hbm_GBps");
+  gpu.tdp_W = g.OptDouble("tdp_W").value_or(0);
+  return gpu;
+}
+
+std::vector<NetworkLevel> ReadNetwork(const StrictMap& m) {
+  if (!m.Has("network") || !m.Value("network").IsSequence()) {
+    m.Fail("network", "network must be a list of levels ({name, size, bw_GBps, latency_us})");
+  }
+  std::vector<NetworkLevel> levels;
+  for (const YAML::Node& n : m.Value("network")) {
+    const std::string prefix = "network[" + std::to_string(levels.size()) + "].";
+    const StrictMap l(m.file(), n, {"name", "size", "bw_GBps", "latency_us"}, "a network level",
+                      prefix);
+    levels.push_back({l.String("name"), l.Int("size"), l.Double("bw_GBps"), l.Double("latency_us")});
+  }
+  return levels;
+}
+
+EfficiencySpec ReadEfficiency(const StrictMap& m) {
+  EfficiencySpec e;
+  if (!m.Has("efficiency")) return e;
+  const StrictMap em = m.Map("efficiency", {"gemm_max", "gemm_half_flops", "collective_bw_fraction",
+                                            "hbm_fraction", "collectives", "source"});
+  e.gemm_max = em.OptDouble("gemm_max").value_or(e.gemm_max);
+  e.gemm_half_flops = em.OptDouble("gemm_half_flops").value_or(e.gemm_half_flops);
+  e.collective_bw_fraction = em.OptDouble("collective_bw_fraction").value_or(e.collective_bw_fraction);
+  e.hbm_fraction = em.OptDouble("hbm_fraction").value_or(e.hbm_fraction);
+  e.source = em.OptString("source").value_or("");
+  if (em.Has("collectives")) {
+    if (!em.Value("collectives").IsSequence()) em.Fail("collectives", "collectives must be a list");
+    for (const YAML::Node& n : em.Value("collectives")) {
+      const StrictMap c(m.file(), n, {"collective", "level", "nranks", "alpha_us", "bus_bw_GBps"},
+                        "a fitted collective", "efficiency.collectives[].");
+      e.collectives.push_back({c.String("collective"), c.String("level"), c.Int("nranks"),
+                               c.Double("alpha_us"), c.Double("bus_bw_GBps")});
+    }
+  }
+  return e;
+}
+
+// Points a core validation error at its key ("network[1].size" -> that level's size).
+[[noreturn]] void FailValidation(const StrictMap& m, const ClusterError& e) {
+  const size_t bracket = e.key.find('[');
+  if (bracket != std::string::npos && m.Has("network")) {
+    const size_t index = std::stoul(e.key.substr(bracket + 1));
+    const std::string leaf = e.key.substr(e.key.find('.') + 1);
+    const YAML::Node level = m.Value("network")[index];
+    FailAt(m.file(), level[leaf] ? level[leaf] : level, e.message);
+  }
+  const size_t dot = e.key.find('.');
+  if (dot != std::string::npos && m.Has(e.key.substr(0, dot))) {
+    const YAML::Node sub = m.Value(e.key.substr(0, dot));
+    const std::string leaf = e.key.substr(dot + 1);
+    FailAt(m.file(), sub[leaf] ? sub[leaf] : sub, e.message);
+  }
+  m.Fail(e.key, e.message);
+}
+
+}  // namespace
+
+ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
+  const StrictMap m(doc.file, doc.root,
+                    {"name", "description", "gpu", "gpus_per_node", "nodes", "gpus", "network",
+                     "price_per_gpu_hour_usd", "efficiency", "usable_hbm_fraction"},
+                    "cluster spec");
+  ClusterSpec c;
+  c.name = m.String("name");
+  c.description = m.OptString("description").value_or("");
+  c.gpu = ReadGpu(m);
+  c.gpus_per_node = m.Int("gpus_per_node");
+  if (m.Has("nodes") == m.Has("gpus")) {
+    m.Fail(m.Has("nodes") ? "gpus" : "nodes", "give exactly one of nodes and gpus");
+  }
+  if (m.Has("nodes")) {
+    c.nodes = m.Int("nodes");
+  } else {
+    const int64_t gpus = m.Int("gpus");
+    if (c.gpus_per_node <= 0 || gpus <= 0 || gpus % c.gpus_per_node != 0) {
+      m.Fail("gpus", "gpus (" + std::to_string(gpus) + ") must be a positive multiple of "
+                     "gpus_per_node (" + std::to_string(c.gpus_per_node) + ")");
+    }
+    c.nodes = gpus / c.gpus_per_node;
+  }
+  c.network = ReadNetwork(m);
+  c.price_per_gpu_hour_usd = m.Double("price_per_gpu_hour_usd");
+  c.efficiency = ReadEfficiency(m);
+  c.usable_hbm_fraction = m.OptDouble("usable_hbm_fraction").value_or(1.0);
+  if (!(c.usable_hbm_fraction > 0 && c.usable_hbm_fraction <= 1)) {
+    m.Fail("usable_hbm_fraction", "usable_hbm_fraction must lie in (0, 1]");
+  }
+  if (auto e = Validate(c)) FailValidation(m, *e);
+  return c;
+}
+
+void SetGpuCount(ClusterSpec* c, int64_t gpus) {
+  if (gpus <= 0) throw InputError("--gpus", "must be a positive integer, got " + std::to_string(gpus));
+  if (gpus > (int64_t{1} << 22)) {
+    throw InputError("--gpus", std::to_string(gpus) + " is more GPUs than any cluster (limit 4,194,304)");
+  }
+  if (gpus < c->gpus_per_node) {
+    c->gpus_per_node = gpus;  // part of one node
+    c->nodes = 1;
+    return;
+  }
+  if (gpus % c->gpus_per_node != 0) {
+    throw InputError("--gpus", std::to_string(gpus) + " is not a whole number of " +
+                                   std::to_string(c->gpus_per_node) + "-GPU nodes of " + c->name);
+  }
+  c->nodes = gpus / c->gpus_per_node;
+}
+
+ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus) {
+  ClusterSpec c = ReadClusterSpec(LoadSpecDoc("clusters", arg));
+  if (gpus) SetGpuCount(&c, *gpus);
+  return c;
+}
+
+std::string ClusterToYaml(const ClusterSpec& c) {
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name;
+  out << YAML::Key << "description" << YAML::Value << c.description;
+  out << YAML::Key << "gpu" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << c.gpu.name;
+  out << YAML::Key << "peak_tflops" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  for (int i = 0; i < kNumDtypes; ++i) {
+    if (c.gpu.peak_tflops[i] > 0) out << YAML::Key << kDtypeKeys[i] << YAML::Value << c.gpu.peak_tflops[i];
+  }
+  out << YAML::EndMap;
+  out << YAML::Key << "hbm_GiB" << YAML::Value << c.gpu.hbm_GiB;
+  out << YAML::Key << "hbm_GBps" << YAML::Value << c.gpu.hbm_GBps;
+  if (c.gpu.tdp_W > 0) out << YAML::Key << "tdp_W" << YAML::Value << c.gpu.tdp_W;
+  out << YAML::EndMap;
+  out << YAML::Key << "gpus_per_node" << YAML::Value << c.gpus_per_node;
+  out << YAML::Key << "nodes" << YAML::Value << c.nodes;
+  out << YAML::Key << "network" << YAML::Value << YAML::BeginSeq;
+  for (const NetworkLevel& l : c.network) {
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << l.name
+        << YAML::Key << "size" << YAML::Value << l.size << YAML::Key << "bw_GBps" << YAML::Value
+        << l.bw_GBps << YAML::Key << "latency_us" << YAML::Value << l.latency_us << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "price_per_gpu_hour_usd" << YAML::Value << c.price_per_gpu_hour_usd;
+  const EfficiencySpec& e = c.efficiency;
+  out << YAML::Key << "efficiency" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "gemm_max" << YAML::Value << e.gemm_max;
+  out << YAML::Key << "gemm_half_flops" << YAML::Value << e.gemm_half_flops;
+  out << YAML::Key << "collective_bw_fraction" << YAML::Value << e.collective_bw_fraction;
+  out << YAML::Key << "hbm_fraction" << YAML::Value << e.hbm_fraction;
+  if (!e.collectives.empty()) {
+    out << YAML::Key << "collectives" << YAML::Value << YAML::BeginSeq;
+    for (const CollectiveFit& f : e.collectives) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "collective" << YAML::Value
+          << f.collective << YAML::Key << "level" << YAML::Value << f.level << YAML::Key
+          << "nranks" << YAML::Value << f.nranks << YAML::Key << "alpha_us" << YAML::Value
+          << f.alpha_us << YAML::Key << "bus_bw_GBps" << YAML::Value << f.bus_bw_GBps
+          << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (!e.source.empty()) out << YAML::Key << "source" << YAML::Value << e.source;
+  out << YAML::EndMap << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace planner

@@ -1,0 +1,25 @@
+// Reads a ClusterSpec from YAML (strict: see configs/clusters/README.md) and validates it.
+#ifndef PLANNER_IO_CLUSTER_IO_H_
+#define PLANNER_IO_CLUSTER_IO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/io/yaml_strict.h"
+
+namespace planner {
+
+ClusterSpec ReadClusterSpec(const YamlDoc& doc);
+// A file path or a preset name (configs/clusters). `gpus` overrides the GPU count (whole nodes,
+// or fewer GPUs than one node); an override that does not fit is an InputError naming --gpus.
+ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus = std::nullopt);
+void SetGpuCount(ClusterSpec* c, int64_t gpus);
+
+// Writes a cluster back as YAML (used by `planner calibrate -o`).
+std::string ClusterToYaml(const ClusterSpec& c);
+
+}  // namespace planner
+
+#endif  // PLANNER_IO_CLUSTER_IO_H_
