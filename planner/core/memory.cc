@@ -14,8 +14,8 @@ void AddTensor(std::vector<ActivationTensor>* out, const char* name, double byte
 
 }  // namespace
 
-StageParams ParamsOnStage(const ModelSpec& m, const ParallelConfig& p, bool first, bool last) {
-  const ParamCount pc = CountParams(m);
+StageParams ParamsOnStage(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
+                          bool first, bool last) {
   const double layers = static_cast<double>(m.n_layers) / p.pp;
   double expert_per_layer = 0;
   if (m.is_moe()) expert_per_layer = static_cast<double>(pc.mlp_per_expert_per_layer) * m.moe.n_experts;
@@ -99,36 +99,35 @@ double UsableHbmBytes(const ClusterSpec& c) {
   return GiBToBytes(c.gpu.hbm_GiB) * c.usable_hbm_fraction;
 }
 
-MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                               const MemoryOptions& o) {
-  const std::vector<ActivationTensor> tensors = LayerActivations(m, p, o);
-  double layer_bytes = 0;
-  for (const ActivationTensor& t : tensors) layer_bytes += t.bytes;
+double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o) {
+  double bytes = 0;
+  for (const ActivationTensor& t : LayerActivations(m, p, o)) bytes += t.bytes;
+  return bytes;
+}
+
+MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
+                               const MemoryOptions& o, double layer_bytes,
+                               double layer_bytes_no_recompute) {
   const double shard = static_cast<double>(p.dp * p.cp);
   const double expert_shard = shard / p.ep;
   MemoryBreakdown best;
   for (int stage : {0, static_cast<int>(p.pp - 1)}) {
     const bool first = stage == 0, last = stage == p.pp - 1;
-    const StageParams sp = ParamsOnStage(m, p, first, last);
-    const double params = sp.dense + sp.expert;
+    const StageParams sp = ParamsOnStage(m, pc, p, first, last);
+    const double params = sp.total();
     const double sharded = sp.dense / shard + sp.expert / expert_shard;
     MemoryBreakdown r;
     r.stage = stage;
     r.weights = o.weight_bytes * (p.zero >= 3 ? sharded : params);
     r.gradients = o.grad_bytes * (p.zero >= 2 ? sharded : params);
     r.optimizer = o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
-    r.layer_tensors = tensors;
     r.layer_activation_bytes = layer_bytes;
     // The first stage holds the most micro-batches in flight; the last holds one.
     r.inflight_layer_microbatches =
         first ? InflightLayerMicrobatches(m, p) : static_cast<double>(m.n_layers) / p.pp;
     r.activations = layer_bytes * r.inflight_layer_microbatches;
-    if (p.recompute == Recompute::kFull) {
-      // Backward of a recomputed layer needs that layer's full activations once.
-      ParallelConfig no_rc = p;
-      no_rc.recompute = Recompute::kNone;
-      for (const ActivationTensor& t : LayerActivations(m, no_rc, o)) r.transient += t.bytes;
-    }
+    // Backward of a recomputed layer needs that layer's full activations once.
+    if (p.recompute == Recompute::kFull) r.transient += layer_bytes_no_recompute;
     if (p.zero >= 3) r.transient += 2 * o.weight_bytes * (sp.layer_dense + sp.layer_expert);
     if (last && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
@@ -142,6 +141,16 @@ MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& c, const P
     if (r.total > best.total) best = r;
   }
   return best;
+}
+
+MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& /*c*/,
+                               const ParallelConfig& p, const MemoryOptions& o) {
+  ParallelConfig no_rc = p;
+  no_rc.recompute = Recompute::kNone;
+  MemoryBreakdown r = AssembleMemory(m, CountParams(m), p, o, LayerActivationBytes(m, p, o),
+                                     LayerActivationBytes(m, no_rc, o));
+  r.layer_tensors = LayerActivations(m, p, o);
+  return r;
 }
 
 }  // namespace planner

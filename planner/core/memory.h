@@ -11,6 +11,7 @@
 #include "planner/core/cluster_spec.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/parallel_config.h"
+#include "planner/core/params.h"
 
 namespace planner {
 
@@ -60,7 +61,8 @@ struct StageParams {
   double layer_expert = 0;
   double total() const { return dense + expert; }
 };
-StageParams ParamsOnStage(const ModelSpec& m, const ParallelConfig& p, bool first, bool last);
+StageParams ParamsOnStage(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
+                          bool first, bool last);
 
 // Activation bytes per layer for one micro-batch on one GPU, tensor by tensor.
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
@@ -69,6 +71,16 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
 // Layer-micro-batches of activations the first stage holds at its peak.
 double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p);
 
+// Sum of LayerActivations' bytes.
+double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o);
+
+// The breakdown from per-layer activation bytes (stored under p.recompute, and without
+// recompute for the working set of full recompute); CostModel caches those per layer shape.
+MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
+                               const MemoryOptions& o, double layer_bytes,
+                               double layer_bytes_no_recompute);
+
+// One-off estimate with the tensor-by-tensor explanation filled in.
 MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                                const MemoryOptions& o = {});
 

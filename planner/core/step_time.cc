@@ -61,28 +61,6 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
   return g;
 }
 
-struct LayerTimes {
-  double linear_fwd = 0, core_fwd = 0, elementwise = 0;  // elementwise: forward + backward
-  double fwd() const { return linear_fwd + core_fwd + elementwise / 3; }
-  double bwd() const { return 2 * (linear_fwd + core_fwd) + elementwise * 2 / 3; }
-};
-
-LayerTimes TimeLayer(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                     const StepTimeOptions& o) {
-  const LayerGemms g = BuildLayerGemms(m, p, o.memory.flash_attention);
-  LayerTimes t;
-  for (const Gemm& x : g.linear) t.linear_fwd += GemmSeconds(c, p.dtype, x);
-  // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16).
-  const Dtype core_dtype = p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype;
-  t.core_fwd = GemmSeconds(c, core_dtype, g.core_scores) + GemmSeconds(c, core_dtype, g.core_context);
-  ParallelConfig stored = p;
-  stored.recompute = Recompute::kNone;
-  double act = 0;
-  for (const ActivationTensor& a : LayerActivations(m, stored, o.memory)) act += a.bytes;
-  t.elementwise = o.elementwise_traffic * act / (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
-  return t;
-}
-
 // Rank order is tp (innermost), cp, dp, pp: the stride of each group in that order.
 struct Strides {
   int64_t tp = 1, cp, dp, pp;
@@ -148,15 +126,17 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   return d;
 }
 
-void FillThroughput(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p, StepTime* r) {
-  const FlopsReport f = ComputeFlops(m, {m.seq_len, p.global_batch, false, p.recompute});
-  r->model_flops = static_cast<double>(f.model_step);
-  r->hardware_flops = static_cast<double>(f.hardware_step);
+void FillThroughput(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                    const SequenceFlops& flops, StepTime* r) {
+  const double sequences = static_cast<double>(p.global_batch);
+  r->model_flops = flops.model * sequences;
+  r->hardware_flops = flops.hardware * sequences;
   const double gpus = static_cast<double>(p.gpus());
+  // MFU is quoted against the 16-bit dense peak even for fp8 runs, as the sources do.
   const double peak = c.gpu.peak(p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype) * kFlopsPerTflop;
   r->mfu = r->model_flops / (r->step_time_s * gpus * peak);
   r->hfu = r->hardware_flops / (r->step_time_s * gpus * peak);
-  r->tokens_per_s = static_cast<double>(f.tokens) / r->step_time_s;
+  r->tokens_per_s = sequences * m.seq_len / r->step_time_s;
   r->tokens_per_s_per_gpu = r->tokens_per_s / gpus;
   r->model_tflops_per_gpu = r->model_flops / (r->step_time_s * gpus) / kFlopsPerTflop;
 }
@@ -183,27 +163,43 @@ double GemmEfficiency(const EfficiencySpec& e, double flops) {
   return e.gemm_max * flops / (flops + e.gemm_half_flops);
 }
 
-StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                          const StepTimeOptions& o) {
+LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                           const StepTimeOptions& o) {
+  const LayerGemms g = BuildLayerGemms(m, p, o.memory.flash_attention);
+  LayerCost lc;
+  for (const Gemm& x : g.linear) lc.linear_fwd_s += GemmSeconds(c, p.dtype, x);
+  // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16).
+  const Dtype core_dtype = p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype;
+  lc.core_fwd_s = GemmSeconds(c, core_dtype, g.core_scores) + GemmSeconds(c, core_dtype, g.core_context);
+  ParallelConfig stored = p;
+  stored.recompute = Recompute::kNone;
+  lc.act_bytes_no_recompute = LayerActivationBytes(m, stored, o.memory);
+  lc.act_bytes = p.recompute == Recompute::kNone ? lc.act_bytes_no_recompute
+                                                 : LayerActivationBytes(m, p, o.memory);
+  lc.elementwise_s = o.elementwise_traffic * lc.act_bytes_no_recompute /
+                     (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
+  if (m.lm_head) {  // [tokens, e] x [e, V/tp] on the last stage
+    const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
+    lc.head_fwd_s = GemmSeconds(c, p.dtype, {tokens, static_cast<double>(m.embed_dim()),
+                                             static_cast<double>(m.vocab_size) / p.tp, 1});
+  }
+  return lc;
+}
+
+StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamCount& pc,
+                          const ParallelConfig& p, const StepTimeOptions& o, const LayerCost& lc,
+                          const SequenceFlops& flops) {
   StepTime r;
   r.microbatches = p.grad_accum();
   const double mbs = static_cast<double>(r.microbatches);
   const double layers = static_cast<double>(m.n_layers) / p.pp;
-  const LayerTimes lt = TimeLayer(m, c, p, o);
   MicrobatchTime& t = r.microbatch;
-  t.forward = layers * lt.fwd();
-  t.backward = layers * lt.bwd();
-  if (p.recompute == Recompute::kFull) t.recompute = t.forward;
-  if (p.recompute == Recompute::kSelective) t.recompute = layers * lt.core_fwd;
-  if (m.lm_head) {  // the last stage also runs the LM head: [tokens, e] x [e, V/tp]
-    const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
-    const double head = GemmSeconds(c, p.dtype, {tokens, static_cast<double>(m.embed_dim()),
-                                                 static_cast<double>(m.vocab_size) / p.tp, 1});
-    t.forward += head;
-    t.backward += 2 * head;
-  }
-  AddCommunication(m, c, p, o, layers, lt.core_fwd, &t);
-  const StageParams sp = ParamsOnStage(m, p, p.pp == 1, true);
+  t.forward = layers * lc.fwd_s() + lc.head_fwd_s;
+  t.backward = layers * lc.bwd_s() + 2 * lc.head_fwd_s;
+  if (p.recompute == Recompute::kFull) t.recompute = layers * lc.fwd_s();
+  if (p.recompute == Recompute::kSelective) t.recompute = layers * lc.core_fwd_s;
+  AddCommunication(m, c, p, o, layers, lc.core_fwd_s, &t);
+  const StageParams sp = ParamsOnStage(m, pc, p, p.pp == 1, true);
   const DpTimes dp = DataParallelTimes(c, p, sp, o, t.backward);
   t.zero3_comm = dp.zero3_per_microbatch;
   t.zero3_exposed = std::max(0.0, t.zero3_comm - (t.forward + t.backward + t.recompute));
@@ -223,14 +219,25 @@ StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const Parall
   r.bubble_s = (p.pp - 1.0) / p.vpp * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
-  const double local_params = p.zero >= 1 ? sp.dense / (p.dp * p.cp) + sp.expert * p.ep / (p.dp * p.cp)
-                                          : sp.total();
+  const double shard = static_cast<double>(p.dp * p.cp);
+  const double local_params = p.zero >= 1 ? sp.dense / shard + sp.expert * p.ep / shard : sp.total();
   r.optimizer_s = local_params * kOptimizerBytesPerParam /
                   (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
   r.step_time_s = mbs * t.total() + r.bubble_s + r.dp_exposed_s + r.optimizer_s;
-  FillThroughput(m, c, p, &r);
+  FillThroughput(m, c, p, flops, &r);
   FindBound(&r);
   return r;
+}
+
+SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r) {
+  const FlopsReport f = ComputeFlops(m, {m.seq_len, 1, false, r});
+  return {static_cast<double>(f.model_step), static_cast<double>(f.hardware_step)};
+}
+
+StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                          const StepTimeOptions& o) {
+  return AssembleStepTime(m, c, CountParams(m), p, o, ComputeLayerCost(m, c, p, o),
+                          FlopsPerSequence(m, p.recompute));
 }
 
 }  // namespace planner

@@ -63,6 +63,35 @@ struct StepTime {
 // GEMM efficiency (fraction of dense peak) for a matmul of `flops` FLOPs.
 double GemmEfficiency(const EfficiencySpec& e, double flops);
 
+// What one layer costs for one micro-batch on one GPU. It depends only on the layer's shape on
+// the GPU (tp, cp, micro-batch, sp, recompute, dtype), so CostModel caches it across layouts.
+struct LayerCost {
+  double linear_fwd_s = 0;   // projections and MLP GEMMs, forward
+  double core_fwd_s = 0;     // QK^T and AV, forward
+  double elementwise_s = 0;  // memory-bound work, forward + backward
+  double head_fwd_s = 0;     // the LM head GEMM (last stage), forward
+  double act_bytes = 0;      // stored activations under the layout's recompute mode
+  double act_bytes_no_recompute = 0;
+  double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_s / 3; }
+  double bwd_s() const { return 2 * (linear_fwd_s + core_fwd_s) + elementwise_s * 2 / 3; }
+};
+
+LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                           const StepTimeOptions& o);
+
+// Model and hardware FLOPs of one sequence (forward + backward, and with recompute).
+struct SequenceFlops {
+  double model = 0;
+  double hardware = 0;
+};
+
+SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r);
+
+StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamCount& pc,
+                          const ParallelConfig& p, const StepTimeOptions& o, const LayerCost& lc,
+                          const SequenceFlops& flops);
+
+// One-off estimate; CostModel (cost_model.h) is the cached path for many layouts.
 StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                           const StepTimeOptions& o = {});
 

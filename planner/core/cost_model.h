@@ -1,0 +1,56 @@
+// CostModel: memory and step time for many layouts of one model on one cluster. Everything that
+// does not depend on the layout (parameter counts, FLOPs per sequence) is computed once; per-layer
+// costs are cached by the layer's shape on a GPU (tp, cp, micro-batch, sp, recompute, dtype), so
+// evaluating a layout is a few hundred arithmetic operations. Not thread-safe: one per thread.
+#ifndef PLANNER_CORE_COST_MODEL_H_
+#define PLANNER_CORE_COST_MODEL_H_
+
+#include <array>
+#include <cstdint>
+#include <unordered_map>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/memory.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/params.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+
+class CostModel {
+ public:
+  CostModel(const ModelSpec& m, const ClusterSpec& c, const StepTimeOptions& o = {});
+
+  MemoryBreakdown Memory(const ParallelConfig& p);  // without the per-tensor explanation
+  StepTime Time(const ParallelConfig& p);
+  const LayerCost& Layer(const ParallelConfig& p);
+
+  const ModelSpec& model() const { return m_; }
+  const ClusterSpec& cluster() const { return c_; }
+  const StepTimeOptions& options() const { return o_; }
+  const ParamCount& params() const { return params_; }
+
+ private:
+  struct Key {
+    int64_t tp, cp, micro_batch;
+    bool sp;
+    Recompute recompute;
+    Dtype dtype;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const;
+  };
+
+  const ModelSpec& m_;
+  const ClusterSpec& c_;
+  StepTimeOptions o_;
+  ParamCount params_;
+  std::array<SequenceFlops, 3> flops_;  // by Recompute
+  std::unordered_map<Key, LayerCost, KeyHash> layers_;
+};
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_COST_MODEL_H_
