@@ -1,0 +1,410 @@
+// planner chinchilla: the compute-optimal (N, D) for one budget (FLOPs, GPU-hours, dollars, a
+// model size or a token count) under each published scaling fit, side by side.
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/cli/command.h"
+#include "planner/core/cluster_spec.h"
+#include "planner/core/scaling_laws.h"
+#include "planner/core/units.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/input_error.h"
+#include "planner/io/presets.h"
+
+namespace planner {
+namespace {
+
+constexpr double kSecondsPerHour = 3600.0;
+// Well-tuned Megatron-LM runs of 100B+ models report 0.38-0.52 MFU; 0.40 is the round number
+// below that range's middle (`planner validate` lists the published runs).
+constexpr double kDefaultMfu = 0.40;
+
+struct BudgetFlag {
+  const char* flag;
+  ChinchillaInput input;
+  const char* help;
+};
+
+// The order here is the order of the error message and of --help.
+const BudgetFlag kBudgetFlags[] = {
+    {"flops", ChinchillaInput::kFlops, "training compute C in FLOPs, e.g. 5.76e23"},
+    {"gpu-hours", ChinchillaInput::kGpuHours, "GPU-hours on --cluster, e.g. 1e6 or 2.5M"},
+    {"budget-usd", ChinchillaInput::kBudgetUsd,
+     "US dollars at --cluster's price per GPU-hour, e.g. 10M"},
+    {"params", ChinchillaInput::kParams,
+     "model size N, e.g. 70e9 or 70B: the tokens and compute it is optimal for"},
+    {"tokens", ChinchillaInput::kTokens,
+     "token count D, e.g. 1.4T: the model size and compute it is optimal for"},
+};
+
+std::string BudgetFlagList() {
+  std::string s;
+  const size_t n = std::size(kBudgetFlags);
+  for (size_t i = 0; i < n; ++i) {
+    s += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + std::string("--") + kBudgetFlags[i].flag;
+  }
+  return s;
+}
+
+// The multiplier of a trailing K/M/B/T (either case), or 1 when there is none. Papers write
+// budgets and sizes as 70B and 1.4T, so the flags accept them as written.
+double SuffixScale(char c) {
+  switch (std::toupper(static_cast<unsigned char>(c))) {
+    case 'K': return 1e3;
+    case 'M': return 1e6;
+    case 'B': return 1e9;
+    case 'T': return 1e12;
+    default: return 1;
+  }
+}
+
+bool NamesNonFinite(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.erase(0, 1);
+  return s.starts_with("nan") || s.starts_with("inf");
+}
+
+// A finite decimal number (5.76e23, 70e9, 0.4), with a K/M/B/T suffix where `allow_suffix`.
+// No hex, no nan/inf, no trailing text: the error names `flag`.
+double ParseFiniteFlag(const std::string& flag, const std::string& text, bool allow_suffix) {
+  const std::string where = "--" + flag;
+  std::string digits = text;
+  double scale = 1;
+  if (allow_suffix && !digits.empty() && SuffixScale(digits.back()) != 1) {
+    scale = SuffixScale(digits.back());
+    digits.pop_back();
+  }
+  if (NamesNonFinite(digits)) {
+    throw InputError(where, "must be a finite positive number, got '" + text + "'");
+  }
+  double value = 0;
+  const char* end = digits.data() + digits.size();
+  const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+  if (digits.empty() || ptr != end || ec == std::errc::invalid_argument) {
+    throw InputError(where, allow_suffix
+                                ? "expected a number such as 5.76e23, 70e9, 70B or 1.4T "
+                                  "(suffixes K, M, B, T), got '" + text + "'"
+                                : "expected a number such as 0.4, got '" + text + "'");
+  }
+  value *= scale;
+  if (ec == std::errc::result_out_of_range || !std::isfinite(value)) {
+    throw InputError(where, "'" + text + "' is out of range");
+  }
+  return value;
+}
+
+double ParsePositiveFlag(const std::string& flag, const std::string& text) {
+  const double value = ParseFiniteFlag(flag, text, true);
+  if (value <= 0) throw InputError("--" + flag, "must be positive, got '" + text + "'");
+  return value;
+}
+
+// The cluster a GPU-hour or dollar budget is spent on, with where each assumed number came from.
+struct ClusterContext {
+  ClusterSpec spec;
+  std::string price_source;  // "the dgx-h100 preset's list-price default", "cluster.yaml"
+  Dtype dtype = Dtype::kBf16;
+  double mfu = kDefaultMfu;
+  bool mfu_is_default = true;
+
+  double peak_tflops() const { return spec.gpu.peak(dtype); }
+  double achieved_flops_per_gpu_s() const { return peak_tflops() * kFlopsPerTflop * mfu; }
+  double GpuHours(double flops) const {
+    return flops / (achieved_flops_per_gpu_s() * kSecondsPerHour);
+  }
+};
+
+// Mirrors LoadSpecDoc: a path (or an existing file) is read as a file, anything else a preset.
+bool IsClusterFile(const std::string& arg) {
+  std::error_code ec;
+  return arg.find('/') != std::string::npos || arg.find(".yaml") != std::string::npos ||
+         arg.find(".yml") != std::string::npos || std::filesystem::exists(arg, ec);
+}
+
+ClusterContext LoadClusterContext(const po::variables_map& vm) {
+  const std::string arg = vm["cluster"].as<std::string>();
+  ClusterContext c;
+  c.spec = LoadCluster(arg);
+  c.price_source = IsClusterFile(arg) ? "price_per_gpu_hour_usd in " + arg
+                                      : "the " + arg + " preset's list-price default";
+  // Training runs in bf16; GPUs without it (V100) train in fp16 at its peak.
+  c.dtype = c.spec.gpu.peak(Dtype::kBf16) > 0 ? Dtype::kBf16 : Dtype::kFp16;
+  if (c.peak_tflops() <= 0) {
+    throw InputError(arg, "GPU " + c.spec.gpu.name +
+                              " lists no bf16 or fp16 peak_tflops, which a GPU-hour budget needs");
+  }
+  c.mfu_is_default = vm["mfu"].defaulted();
+  if (!c.mfu_is_default) {
+    const std::string text = vm["mfu"].as<std::string>();
+    c.mfu = ParseFiniteFlag("mfu", text, false);
+    if (!(c.mfu > 0 && c.mfu <= 1)) {
+      throw InputError("--mfu", "must be in (0, 1] (a fraction of peak), got '" + text + "'");
+    }
+  }
+  return c;
+}
+
+struct Request {
+  ChinchillaInput input;
+  const char* flag;
+  double value;
+  std::optional<ClusterContext> cluster;
+};
+
+Request ParseRequest(const po::variables_map& vm) {
+  std::vector<const BudgetFlag*> given;
+  for (const BudgetFlag& b : kBudgetFlags) {
+    if (vm.count(b.flag)) given.push_back(&b);
+  }
+  if (given.size() != 1) {
+    std::string got = given.empty() ? "none" : "";
+    for (size_t i = 0; i < given.size(); ++i) {
+      got += (i ? " and --" : "--") + std::string(given[i]->flag);
+    }
+    throw InputError("planner chinchilla",
+                     "give exactly one of " + BudgetFlagList() + "; got " + got);
+  }
+  const BudgetFlag& b = *given.front();
+  Request r{b.input, b.flag, ParsePositiveFlag(b.flag, vm[b.flag].as<std::string>()), {}};
+  const bool needs_cluster =
+      b.input == ChinchillaInput::kGpuHours || b.input == ChinchillaInput::kBudgetUsd;
+  if (needs_cluster && !vm.count("cluster")) {
+    throw InputError("--" + std::string(b.flag),
+                     "needs --cluster (a cluster YAML file or preset name, for its peak FLOP/s" +
+                         std::string(b.input == ChinchillaInput::kBudgetUsd ? " and price" : "") +
+                         "); `planner presets` lists them");
+  }
+  if (!vm.count("cluster") && !vm["mfu"].defaulted()) {
+    throw InputError("--mfu", "only applies with --cluster");
+  }
+  if (vm.count("cluster")) r.cluster = LoadClusterContext(vm);
+  return r;
+}
+
+// Turns a core validation failure back into an error about the flag the user typed.
+[[noreturn]] void FailScaling(const Request& r, const ScalingError& e) {
+  if (e.key == "mfu") throw InputError("--mfu", e.message);
+  if (e.key == "peak_flops_per_gpu_s" || e.key == "usd_per_gpu_hour") {
+    throw InputError("--cluster", e.message);
+  }
+  throw InputError("--" + std::string(r.flag), e.message);
+}
+
+ChinchillaAnswer Answer(const Request& r) {
+  ChinchillaQuery q{r.input, r.value, {}};
+  if (r.cluster) {
+    q.cluster = {r.cluster->peak_tflops() * kFlopsPerTflop, r.cluster->mfu,
+                 r.cluster->spec.price_per_gpu_hour_usd};
+  }
+  ChinchillaAnswer a = AnswerChinchilla(q);
+  if (a.error) FailScaling(r, *a.error);
+  return a;
+}
+
+// Three significant figures (0.405, 1.00, 12.3, 123), grouped once there are no decimals
+// left (6,806): PF-days and tokens per parameter span many decades.
+std::string SigFigCell(double v) {
+  if (v >= 999.5) return Grouped(static_cast<Count>(std::llround(v)));
+  const int int_digits = v >= 99.95 ? 3 : v >= 9.995 ? 2 : 1;
+  return Fixed(v, 3 - int_digits);
+}
+
+std::string RoundedGrouped(double v) { return Grouped(static_cast<Count>(std::llround(v))); }
+
+std::string Title(const Request& r, const ChinchillaAnswer& a) {
+  const auto flops = [](double c) {
+    return Sci(c) + " FLOPs (" + SigFigCell(FlopsToPfDays(c)) + " PF-days)";
+  };
+  switch (r.input) {
+    case ChinchillaInput::kFlops:
+      return "Compute-optimal N and D for C = " + flops(r.value);
+    case ChinchillaInput::kGpuHours:
+      return "Compute-optimal N and D for " + RoundedGrouped(r.value) + " GPU-hours on " +
+             r.cluster->spec.name + ": C = " + flops(*a.budget_flops);
+    case ChinchillaInput::kBudgetUsd:
+      return "Compute-optimal N and D for $" + RoundedGrouped(r.value) + " on " +
+             r.cluster->spec.name + ": " + RoundedGrouped(*a.gpu_hours) + " GPU-hours, C = " +
+             flops(*a.budget_flops);
+    case ChinchillaInput::kParams:
+      return "Compute-optimal D (and C) for N = " + HumanCount(r.value) + " parameters";
+    case ChinchillaInput::kTokens:
+      return "Compute-optimal N (and C) for D = " + HumanCount(r.value) + " tokens";
+  }
+  return "";
+}
+
+std::vector<std::string> ClusterNotes(const ClusterContext& c) {
+  return {
+      "GPU-hours <-> FLOPs: " + c.spec.name + " (" + c.spec.gpu.name + ") " + ToString(c.dtype) +
+          " dense peak " + Fixed(c.peak_tflops(), 1) + " TFLOP/s x MFU " + Fixed(c.mfu, 2) +
+          " x 3,600 s per GPU-hour",
+      c.mfu_is_default ? "MFU " + Fixed(c.mfu, 2) +
+                             ": assumed default, typical of well-tuned Megatron runs "
+                             "(see `planner validate`); set --mfu to change it"
+                       : "MFU " + Fixed(c.mfu, 2) + ": from --mfu",
+      "$" + Fixed(c.spec.price_per_gpu_hour_usd, 2) + " per GPU-hour: " + c.price_source +
+          "; put your own price in a copy of the cluster file",
+  };
+}
+
+std::vector<std::string> Notes(const Request& r) {
+  std::vector<std::string> notes = {
+      "C = 6 N D training FLOPs (Kaplan et al. 2020 sec. 2.1); 1 PF-day = 8.64e19 FLOPs"};
+  if (r.cluster) {
+    for (std::string& n : ClusterNotes(*r.cluster)) notes.push_back(std::move(n));
+  }
+  notes.push_back("sources:");
+  for (ScalingFit fit : kAllScalingFits) {
+    notes.push_back("  " + std::string(Info(fit).name) + ": " + Info(fit).source);
+  }
+  for (ScalingFit fit : kAllScalingFits) {
+    if (Info(fit).non_embedding_params) {
+      notes.push_back(std::string(Info(fit).name) +
+                      " counts non-embedding parameters in N; the other fits count all of them");
+    }
+  }
+  notes.push_back("ERRATA: Chinchilla approach 3 uses E = " + Fixed(kHoffmann2022Loss.e_nats, 2) +
+                  " (Hoffmann et al. 2022 eq. 10); seed 001 prints E = 1.61, a typo");
+  notes.push_back(
+      "losses are nats per token on each paper's own data and tokenizer: compare orderings "
+      "across fits, not values; \xE2\x80\x94 = the fit predicts no loss");
+  return notes;
+}
+
+// Text: counts the way papers write them. CSV: plain numbers for scripts.
+Table FitTable(const Request& r, const ChinchillaAnswer& a, bool for_csv) {
+  Table t;
+  t.title = Title(r, a);
+  const auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.8g", v);
+    return std::string(buf);
+  };
+  if (for_csv) t.columns.push_back({"fit_id", false});
+  t.columns.insert(t.columns.end(), {{"fit", false}, {"N (params)"}, {"D (tokens)"},
+                                     {"tokens/param"}, {"C (FLOPs)"}, {"PF-days"}});
+  if (r.cluster) t.columns.insert(t.columns.end(), {{"GPU-hours"}, {"cost (USD)"}});
+  // Last and left-aligned: the em dash is one column wide but three bytes long.
+  t.columns.push_back({"loss (nats)", false});
+  for (const ComputeOptimalPoint& p : a.points) {
+    std::vector<std::string> row;
+    if (for_csv) row.push_back(Info(p.fit).id);
+    row.push_back(Info(p.fit).name);
+    if (for_csv) {
+      row.insert(row.end(), {num(p.params), num(p.tokens), num(p.tokens_per_param),
+                             num(p.flops), num(p.pf_days)});
+    } else {
+      row.insert(row.end(), {HumanCount(p.params), HumanCount(p.tokens),
+                             SigFigCell(p.tokens_per_param), Sci(p.flops), SigFigCell(p.pf_days)});
+    }
+    if (r.cluster) {
+      const double hours = r.cluster->GpuHours(p.flops);
+      const double usd = hours * r.cluster->spec.price_per_gpu_hour_usd;
+      row.push_back(for_csv ? num(hours) : RoundedGrouped(hours));
+      row.push_back(for_csv ? num(usd) : RoundedGrouped(usd));
+    }
+    const std::string no_loss = for_csv ? "" : "\xE2\x80\x94";
+    row.push_back(p.loss_nats ? Fixed(*p.loss_nats, for_csv ? 6 : 3) : no_loss);
+    t.AddRow(std::move(row));
+  }
+  if (!for_csv) t.notes = Notes(r);
+  return t;
+}
+
+const char* InputName(ChinchillaInput input) {
+  for (const BudgetFlag& b : kBudgetFlags) {
+    if (b.input == input) return b.flag;
+  }
+  return "";
+}
+
+nlohmann::ordered_json ClusterJson(const ClusterContext& c) {
+  return {{"name", c.spec.name},
+          {"gpu", c.spec.gpu.name},
+          {"peak_dtype", ToString(c.dtype)},
+          {"peak_tflops_per_gpu", c.peak_tflops()},
+          {"mfu", c.mfu},
+          {"mfu_source", c.mfu_is_default ? "assumed default, typical of well-tuned Megatron runs "
+                                            "(see planner validate)"
+                                          : "--mfu"},
+          {"usd_per_gpu_hour", c.spec.price_per_gpu_hour_usd},
+          {"price_source", c.price_source}};
+}
+
+nlohmann::ordered_json PointJson(const Request& r, const ComputeOptimalPoint& p) {
+  const ScalingFitInfo& info = Info(p.fit);
+  nlohmann::ordered_json j = {{"id", info.id},
+                              {"name", info.name},
+                              {"source", info.source},
+                              {"non_embedding_params", info.non_embedding_params},
+                              {"params", p.params},
+                              {"tokens", p.tokens},
+                              {"tokens_per_param", p.tokens_per_param},
+                              {"flops", p.flops},
+                              {"pf_days", p.pf_days}};
+  if (r.cluster) {
+    const double hours = r.cluster->GpuHours(p.flops);
+    j["gpu_hours"] = hours;
+    j["cost_usd"] = hours * r.cluster->spec.price_per_gpu_hour_usd;
+  }
+  j["loss_nats"] = p.loss_nats ? nlohmann::ordered_json(*p.loss_nats) : nullptr;
+  return j;
+}
+
+nlohmann::ordered_json ChinchillaJson(const Request& r, const ChinchillaAnswer& a) {
+  nlohmann::ordered_json fits = nlohmann::ordered_json::array();
+  for (const ComputeOptimalPoint& p : a.points) fits.push_back(PointJson(r, p));
+  nlohmann::ordered_json j = {{"schema_version", 1},
+                              {"input", {{"kind", InputName(r.input)}, {"value", r.value}}}};
+  j["cluster"] = r.cluster ? ClusterJson(*r.cluster) : nullptr;
+  j["gpu_hours"] = a.gpu_hours ? nlohmann::ordered_json(*a.gpu_hours) : nullptr;
+  j["budget_flops"] = a.budget_flops ? nlohmann::ordered_json(*a.budget_flops) : nullptr;
+  j["flops_per_pf_day"] = kFlopsPerPfDay;
+  j["fits"] = fits;
+  j["notes"] = Notes(r);
+  return j;
+}
+
+}  // namespace
+
+int RunChinchilla(const std::vector<std::string>& args) {
+  po::options_description options("planner chinchilla options (exactly one of the first five)");
+  for (const BudgetFlag& b : kBudgetFlags) {
+    options.add_options()(b.flag, po::value<std::string>(), b.help);
+  }
+  options.add_options()
+      ("cluster", po::value<std::string>(),
+       "cluster YAML file or preset name: its bf16 dense peak and price per GPU-hour")
+      ("mfu", po::value<std::string>()->default_value("0.40"),
+       "model FLOPs utilisation assumed on --cluster (default 0.40, typical of well-tuned "
+       "Megatron runs; see planner validate)");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("chinchilla",
+                        "(--flops C | --gpu-hours H --cluster X | --budget-usd USD --cluster X |\n"
+                        "                   --params N | --tokens D) [--mfu F] [--format F]\n\n"
+                        "Numbers take scientific notation and K/M/B/T suffixes: 5.76e23, 70B, "
+                        "1.4T.",
+                        options, {}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const Request request = ParseRequest(vm);
+  const ChinchillaAnswer answer = Answer(request);
+  switch (format) {
+    case OutputFormat::kJson: std::cout << ChinchillaJson(request, answer).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(FitTable(request, answer, true), std::cout); break;
+    case OutputFormat::kTable: RenderText(FitTable(request, answer, false), std::cout); break;
+  }
+  return 0;
+}
+
+}  // namespace planner

@@ -1,0 +1,196 @@
+// planner presets: the model and cluster presets built into the binary, with the numbers a user
+// picks one by (size, shape; GPU, memory, network, price).
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "planner/cli/command.h"
+#include "planner/core/cluster_spec.h"
+#include "planner/core/params.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/model_io.h"
+#include "planner/io/presets.h"
+
+namespace planner {
+namespace {
+
+enum class PresetKind { kAll, kModels, kClusters };
+
+// Parsed from the embedded text, not through LoadModel/LoadCluster, so that a file in the
+// working directory that happens to share a preset's name cannot stand in for it.
+std::vector<ModelSpec> ModelPresets() {
+  std::vector<ModelSpec> specs;
+  for (const Preset& p : AllPresets()) {
+    if (std::string(p.kind) == "models") specs.push_back(ReadModelSpec(ParseYaml(p.path, p.text)));
+  }
+  return specs;
+}
+
+std::vector<ClusterSpec> ClusterPresets() {
+  std::vector<ClusterSpec> specs;
+  for (const Preset& p : AllPresets()) {
+    if (std::string(p.kind) == "clusters") {
+      specs.push_back(ReadClusterSpec(ParseYaml(p.path, p.text)));
+    }
+  }
+  return specs;
+}
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Training runs in bf16; a GPU without it (V100) is shown at its fp16 peak, labelled.
+std::string TrainingPeakCell(const GpuSpec& gpu) {
+  if (gpu.peak(Dtype::kBf16) > 0) return Num(gpu.peak(Dtype::kBf16));
+  if (gpu.peak(Dtype::kFp16) > 0) return Num(gpu.peak(Dtype::kFp16)) + " (fp16)";
+  return "none";
+}
+
+std::string NetworkCell(const ClusterSpec& c) {
+  std::string s;
+  for (const NetworkLevel& l : c.network) {
+    if (!s.empty()) s += ", ";
+    s += l.name + " " + Num(l.bw_GBps) + " (" +
+         (l.size > 0 ? std::to_string(l.size) + " GPUs" : std::string("all")) + ")";
+  }
+  return s;
+}
+
+Table ModelTable(const std::vector<ModelSpec>& models) {
+  Table t;
+  t.title = "Model presets (`planner count NAME` for the breakdown)";
+  t.columns = {{"name", false}, {"params"}, {"layers"}, {"d_model"}, {"heads/kv"},
+               {"vocab"},       {"seq"},    {"kind", false}};
+  t.notes = {"params: all parameters, as `planner count` counts them (MoE: every expert)",
+             "heads/kv: query heads / key-value heads (fewer kv heads: GQA or MQA)"};
+  for (const ModelSpec& m : models) {
+    const ParamCount p = CountParams(m);
+    const std::string kind = m.is_moe() ? "MoE " + std::to_string(m.moe.n_experts) +
+                                              " experts, top-" + std::to_string(m.moe.top_k)
+                                        : "dense";
+    t.AddRow({m.name, HumanCount(static_cast<double>(p.total)), std::to_string(m.n_layers),
+              Grouped(m.d_model), std::to_string(m.n_heads) + "/" + std::to_string(m.n_kv_heads),
+              Grouped(m.vocab_size), Grouped(m.seq_len), kind});
+  }
+  return t;
+}
+
+Table ClusterTable(const std::vector<ClusterSpec>& clusters) {
+  Table t;
+  t.title = "Cluster presets (one node type each; `--gpus N` sets the count)";
+  t.columns = {{"name", false}, {"GPU", false}, {"bf16 TFLOP/s"},    {"HBM GiB"},
+               {"HBM GB/s"},    {"GPUs/node"},  {"$/GPU-hour"},      {"network", false}};
+  for (const ClusterSpec& c : clusters) {
+    t.AddRow({c.name, c.gpu.name, TrainingPeakCell(c.gpu), Num(c.gpu.hbm_GiB),
+              Num(c.gpu.hbm_GBps), std::to_string(c.gpus_per_node),
+              Fixed(c.price_per_gpu_hour_usd, 2), NetworkCell(c)});
+  }
+  t.notes = {
+      "TFLOP/s: dense peak (no 2:4 sparsity); HBM GiB as nvidia-smi reports it; bandwidth in "
+      "decimal GB/s",
+      "network: each level fastest first, GB/s per GPU per direction (GPUs in one domain)",
+      "$/GPU-hour: one provider's on-demand list price, a default to override with your own "
+      "(configs/clusters/README.md names each)",
+  };
+  return t;
+}
+
+nlohmann::ordered_json ModelJson(const ModelSpec& m) {
+  const ParamCount p = CountParams(m);
+  return {{"name", m.name},
+          {"total_params", CountJson(p.total)},
+          {"non_embedding_params", CountJson(p.non_embedding)},
+          {"active_params", CountJson(p.active)},
+          {"n_layers", m.n_layers},
+          {"d_model", m.d_model},
+          {"n_heads", m.n_heads},
+          {"n_kv_heads", m.n_kv_heads},
+          {"d_ff", m.d_ff},
+          {"vocab_size", m.vocab_size},
+          {"seq_len", m.seq_len},
+          {"moe", {{"n_experts", m.moe.n_experts}, {"top_k", m.moe.top_k}}}};
+}
+
+nlohmann::ordered_json ClusterJson(const ClusterSpec& c) {
+  nlohmann::ordered_json peaks = nlohmann::ordered_json::object();
+  for (Dtype d : {Dtype::kBf16, Dtype::kFp16, Dtype::kFp8, Dtype::kTf32, Dtype::kFp32}) {
+    if (c.gpu.peak(d) > 0) peaks[ToString(d)] = c.gpu.peak(d);
+  }
+  nlohmann::ordered_json network = nlohmann::ordered_json::array();
+  for (const NetworkLevel& l : c.network) {
+    network.push_back({{"name", l.name}, {"size", l.size}, {"bw_GBps", l.bw_GBps},
+                       {"latency_us", l.latency_us}});
+  }
+  return {{"name", c.name},
+          {"description", c.description},
+          {"gpu", c.gpu.name},
+          {"peak_tflops_dense", peaks},
+          {"hbm_GiB", c.gpu.hbm_GiB},
+          {"hbm_GBps", c.gpu.hbm_GBps},
+          {"gpus_per_node", c.gpus_per_node},
+          {"nodes", c.nodes},
+          {"network", network},
+          {"price_per_gpu_hour_usd", c.price_per_gpu_hour_usd}};
+}
+
+nlohmann::ordered_json PresetsJson(PresetKind kind) {
+  nlohmann::ordered_json j = {{"schema_version", 1}};
+  if (kind != PresetKind::kClusters) {
+    j["models"] = nlohmann::ordered_json::array();
+    for (const ModelSpec& m : ModelPresets()) j["models"].push_back(ModelJson(m));
+  }
+  if (kind != PresetKind::kModels) {
+    j["clusters"] = nlohmann::ordered_json::array();
+    for (const ClusterSpec& c : ClusterPresets()) j["clusters"].push_back(ClusterJson(c));
+  }
+  return j;
+}
+
+std::vector<Table> PresetTables(PresetKind kind) {
+  std::vector<Table> tables;
+  if (kind != PresetKind::kClusters) tables.push_back(ModelTable(ModelPresets()));
+  if (kind != PresetKind::kModels) tables.push_back(ClusterTable(ClusterPresets()));
+  return tables;
+}
+
+}  // namespace
+
+int RunPresets(const std::vector<std::string>& args) {
+  po::options_description options("planner presets options");
+  options.add_options()("kind", po::value<std::string>()->default_value("all"),
+                        "which presets: all, models or clusters");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("presets", "[--kind all|models|clusters] [--format table|json|csv]\n\n"
+                        "With --format csv and --kind all, the two tables are separated by a "
+                        "blank line.",
+                        options, {}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const PresetKind kind = EnumFlag<PresetKind>(
+      vm, "kind",
+      {{"all", PresetKind::kAll}, {"models", PresetKind::kModels},
+       {"clusters", PresetKind::kClusters}});
+  if (format == OutputFormat::kJson) {
+    std::cout << PresetsJson(kind).dump(2) << "\n";
+    return 0;
+  }
+  const std::vector<Table> tables = PresetTables(kind);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) std::cout << "\n";
+    if (format == OutputFormat::kCsv) {
+      RenderCsv(tables[i], std::cout);
+    } else {
+      RenderText(tables[i], std::cout);
+    }
+  }
+  return 0;
+}
+
+}  // namespace planner
