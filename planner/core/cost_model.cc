@@ -14,7 +14,7 @@ size_t CostModel::KeyHash::operator()(const Key& k) const {
 }
 
 CostModel::CostModel(const ModelSpec& m, const ClusterSpec& c, const StepTimeOptions& o)
-    : m_(m), c_(c), o_(o), params_(CountParams(m)) {
+    : m_(m), c_(c), o_(o), params_(CountParams(m)), split_(SplitParams(m, params_)) {
   for (Recompute r : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
     flops_[static_cast<int>(r)] = FlopsPerSequence(m, r);
   }
@@ -29,11 +29,11 @@ const LayerCost& CostModel::Layer(const ParallelConfig& p) {
 
 MemoryBreakdown CostModel::Memory(const ParallelConfig& p) {
   const LayerCost& lc = Layer(p);
-  return AssembleMemory(m_, params_, p, o_.memory, lc.act_bytes, lc.act_bytes_no_recompute);
+  return AssembleMemory(m_, split_, p, o_.memory, lc.act_bytes, lc.act_bytes_no_recompute);
 }
 
 StepTime CostModel::Time(const ParallelConfig& p) {
-  return AssembleStepTime(m_, c_, params_, p, o_, Layer(p),
+  return AssembleStepTime(m_, c_, split_, p, o_, Layer(p),
                           flops_[static_cast<int>(p.recompute)]);
 }
 

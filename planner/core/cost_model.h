@@ -47,6 +47,7 @@ class CostModel {
   const ClusterSpec& c_;
   StepTimeOptions o_;
   ParamCount params_;
+  ParamSplit split_;
   std::array<SequenceFlops, 3> flops_;  // by Recompute
   std::unordered_map<Key, LayerCost, KeyHash> layers_;
 };

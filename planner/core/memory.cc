@@ -14,32 +14,38 @@ void AddTensor(std::vector<ActivationTensor>* out, const char* name, double byte
 
 }  // namespace
 
-StageParams ParamsOnStage(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
-                          bool first, bool last) {
-  const double layers = static_cast<double>(m.n_layers) / p.pp;
-  double expert_per_layer = 0;
-  if (m.is_moe()) expert_per_layer = static_cast<double>(pc.mlp_per_expert_per_layer) * m.moe.n_experts;
-  const double dense_per_layer = static_cast<double>(pc.per_layer) - expert_per_layer;
+ParamSplit SplitParams(const ModelSpec& m, const ParamCount& pc) {
+  ParamSplit s;
+  if (m.is_moe()) {
+    s.layer_expert = static_cast<double>(pc.mlp_per_expert_per_layer) * m.moe.n_experts;
+  }
+  s.layer_dense = static_cast<double>(pc.per_layer) - s.layer_expert;
+  s.vocab_table = static_cast<double>(m.vocab_size) * m.embed_dim();
+  for (const ParamEntry& e : pc.entries) {
+    if (e.per_layer != 0 || e.name == "token_embedding" || e.name == "lm_head") continue;
+    const bool at_end = e.name == "lm_head.bias" || e.name == "final_norm" || e.name == "pooler";
+    (at_end ? s.last_extra : s.first_extra) += static_cast<double>(e.total);
+  }
+  s.n_layers = static_cast<double>(m.n_layers);
+  s.head = m.lm_head;
+  s.tied = m.tied_embeddings;
+  return s;
+}
+
+StageParams ParamsOnStage(const ParamSplit& split, const ParallelConfig& p, bool first,
+                          bool last) {
+  const double layers = split.n_layers / p.pp;
   StageParams s;
-  s.layer_dense = dense_per_layer / p.tp;
-  s.layer_expert = expert_per_layer / (p.tp * p.ep);
+  s.layer_dense = split.layer_dense / p.tp;
+  s.layer_expert = split.layer_expert / (p.tp * p.ep);
   s.dense = layers * s.layer_dense;
   s.expert = layers * s.layer_expert;
-  const double vocab_table = static_cast<double>(m.vocab_size) * m.embed_dim() / p.tp;
-  for (const ParamEntry& e : pc.entries) {
-    if (e.per_layer != 0) continue;
-    const double n = static_cast<double>(e.total);
-    if (e.name == "token_embedding") {
-      if (first) s.dense += vocab_table;
-    } else if (e.name == "lm_head" || e.name == "lm_head.bias" || e.name == "final_norm" ||
-               e.name == "pooler") {
-      if (last) s.dense += e.name == "lm_head" ? vocab_table : n;
-    } else if (first) {
-      s.dense += n;  // position/type tables, embedding norm and projection: not vocab-split
-    }
-  }
-  // Megatron keeps a copy of tied word embeddings on the last stage for the output layer.
-  if (last && !first && m.tied_embeddings && m.lm_head) s.dense += vocab_table;
+  const double vocab = split.vocab_table / p.tp;  // vocab-parallel embedding and head
+  if (first) s.dense += vocab + split.first_extra;
+  if (last) s.dense += split.last_extra;
+  // The last stage runs the head: its own table if untied, else (with pp > 1) Megatron keeps a
+  // copy of the tied embedding there.
+  if (last && split.head && (!split.tied || !first)) s.dense += vocab;
   return s;
 }
 
@@ -105,7 +111,7 @@ double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const M
   return bytes;
 }
 
-MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
+MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                                const MemoryOptions& o, double layer_bytes,
                                double layer_bytes_no_recompute) {
   const double shard = static_cast<double>(p.dp * p.cp);
@@ -113,7 +119,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamCount& pc, const P
   MemoryBreakdown best;
   for (int stage : {0, static_cast<int>(p.pp - 1)}) {
     const bool first = stage == 0, last = stage == p.pp - 1;
-    const StageParams sp = ParamsOnStage(m, pc, p, first, last);
+    const StageParams sp = ParamsOnStage(split, p, first, last);
     const double params = sp.total();
     const double sharded = sp.dense / shard + sp.expert / expert_shard;
     MemoryBreakdown r;
@@ -147,7 +153,8 @@ MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& /*c*/,
                                const ParallelConfig& p, const MemoryOptions& o) {
   ParallelConfig no_rc = p;
   no_rc.recompute = Recompute::kNone;
-  MemoryBreakdown r = AssembleMemory(m, CountParams(m), p, o, LayerActivationBytes(m, p, o),
+  MemoryBreakdown r = AssembleMemory(m, SplitParams(m, CountParams(m)), p, o,
+                                     LayerActivationBytes(m, p, o),
                                      LayerActivationBytes(m, no_rc, o));
   r.layer_tensors = LayerActivations(m, p, o);
   return r;

@@ -61,8 +61,20 @@ struct StageParams {
   double layer_expert = 0;
   double total() const { return dense + expert; }
 };
-StageParams ParamsOnStage(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
-                          bool first, bool last);
+// The parameter count split the way pipeline stages and TP/EP shard it; computed once per model.
+struct ParamSplit {
+  double layer_dense = 0;   // one layer without its experts
+  double layer_expert = 0;  // one layer's experts (all of them)
+  double vocab_table = 0;   // V x embed_dim: the token embedding, and the LM head
+  double first_extra = 0;   // position/type tables, embedding norm and projection
+  double last_extra = 0;    // final norm, LM-head bias, pooler
+  double n_layers = 0;
+  bool head = false;  // the model has an LM head
+  bool tied = false;  // ... tied to the token embedding
+};
+ParamSplit SplitParams(const ModelSpec& m, const ParamCount& pc);
+
+StageParams ParamsOnStage(const ParamSplit& s, const ParallelConfig& p, bool first, bool last);
 
 // Activation bytes per layer for one micro-batch on one GPU, tensor by tensor.
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
@@ -76,7 +88,7 @@ double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const M
 
 // The breakdown from per-layer activation bytes (stored under p.recompute, and without
 // recompute for the working set of full recompute); CostModel caches those per layer shape.
-MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamCount& pc, const ParallelConfig& p,
+MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                                const MemoryOptions& o, double layer_bytes,
                                double layer_bytes_no_recompute);
 

@@ -186,7 +186,7 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   return lc;
 }
 
-StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamCount& pc,
+StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamSplit& split,
                           const ParallelConfig& p, const StepTimeOptions& o, const LayerCost& lc,
                           const SequenceFlops& flops) {
   StepTime r;
@@ -199,7 +199,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamC
   if (p.recompute == Recompute::kFull) t.recompute = layers * lc.fwd_s();
   if (p.recompute == Recompute::kSelective) t.recompute = layers * lc.core_fwd_s;
   AddCommunication(m, c, p, o, layers, lc.core_fwd_s, &t);
-  const StageParams sp = ParamsOnStage(m, pc, p, p.pp == 1, true);
+  const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
   const DpTimes dp = DataParallelTimes(c, p, sp, o, t.backward);
   t.zero3_comm = dp.zero3_per_microbatch;
   t.zero3_exposed = std::max(0.0, t.zero3_comm - (t.forward + t.backward + t.recompute));
@@ -236,7 +236,7 @@ SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r) {
 
 StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                           const StepTimeOptions& o) {
-  return AssembleStepTime(m, c, CountParams(m), p, o, ComputeLayerCost(m, c, p, o),
+  return AssembleStepTime(m, c, SplitParams(m, CountParams(m)), p, o, ComputeLayerCost(m, c, p, o),
                           FlopsPerSequence(m, p.recompute));
 }
 

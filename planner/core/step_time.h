@@ -87,7 +87,7 @@ struct SequenceFlops {
 
 SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r);
 
-StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamCount& pc,
+StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamSplit& split,
                           const ParallelConfig& p, const StepTimeOptions& o, const LayerCost& lc,
                           const SequenceFlops& flops);
 
