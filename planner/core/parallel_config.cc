@@ -5,74 +5,80 @@ namespace {
 
 std::string S(int64_t v) { return std::to_string(v); }
 
-std::optional<LayoutError> Err(LayoutIssue i, const char* flag, std::string msg) {
-  return LayoutError{i, flag, std::move(msg)};
+int64_t FastDomain(const ClusterSpec& c) {
+  return c.network.front().size > 0 ? c.network.front().size : c.total_gpus();
 }
 
-std::optional<LayoutError> CheckShape(const ModelSpec& m, const ParallelConfig& p) {
-  if (m.n_heads % p.tp != 0 || (m.n_kv_heads % p.tp != 0 && p.tp % m.n_kv_heads != 0)) {
-    return Err(LayoutIssue::kTpHeads, "--tp",
-               "tp=" + S(p.tp) + " must divide n_heads (" + S(m.n_heads) +
-                   ") and divide or be a multiple of n_kv_heads (" + S(m.n_kv_heads) + ")");
+LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
+                    const ParallelConfig& p) {
+  switch (i) {
+    case LayoutIssue::kGpuCount:
+      return {i, "--dp", "dp*tp*pp*cp = " + S(p.dp) + "*" + S(p.tp) + "*" + S(p.pp) + "*" +
+                             S(p.cp) + " = " + S(p.gpus()) + " must equal the GPU count (" +
+                             S(c.total_gpus()) + ")"};
+    case LayoutIssue::kTpHeads:
+      return {i, "--tp", "tp=" + S(p.tp) + " must divide n_heads (" + S(m.n_heads) +
+                             ") and divide or be a multiple of n_kv_heads (" + S(m.n_kv_heads) +
+                             ")"};
+    case LayoutIssue::kPpLayers:
+      return {i, "--pp", "pp*vpp = " + S(p.pp * p.vpp) + " must divide n_layers (" +
+                             S(m.n_layers) + ")"};
+    case LayoutIssue::kBatch:
+      return {i, "--global-batch", "global batch (" + S(p.global_batch) +
+                                       ") must be a multiple of dp*micro_batch (" + S(p.dp) +
+                                       "*" + S(p.micro_batch) + ")"};
+    case LayoutIssue::kInterleave:
+      return {i, "--vpp", "vpp > 1 (interleaved 1F1B) needs pp > 1 and a number of "
+                          "micro-batches (" + S(p.grad_accum()) + ") that is a multiple of pp (" +
+                              S(p.pp) + ")"};
+    case LayoutIssue::kCpSeq:
+      return {i, "--cp", "cp=" + S(p.cp) + ": seq_len (" + S(m.seq_len) +
+                             ") must split into 2*cp equal chunks (load-balanced causal attention)"};
+    case LayoutIssue::kEp:
+      return {i, "--ep", m.is_moe() ? "ep=" + S(p.ep) + " must divide n_experts (" +
+                                          S(m.moe.n_experts) + ") and dp*cp (" +
+                                          S(p.dp * p.cp) + ")"
+                                    : "ep > 1 needs a mixture-of-experts model"};
+    case LayoutIssue::kSp: return {i, "--sp", "sequence parallelism needs tp > 1"};
+    case LayoutIssue::kDtype:
+      return {i, "--dtype", std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name};
+    case LayoutIssue::kTpSpansNodes:
+      return {i, "--tp", "tp=" + S(p.tp) + " spans beyond the " + c.network.front().name +
+                             " domain (" + S(FastDomain(c)) + " GPUs)"};
+    case LayoutIssue::kOutOfMemory: break;
   }
-  if (m.n_layers % (p.pp * p.vpp) != 0) {
-    return Err(LayoutIssue::kPpLayers, "--pp",
-               "pp*vpp = " + S(p.pp * p.vpp) + " must divide n_layers (" + S(m.n_layers) + ")");
-  }
-  if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) {
-    return Err(LayoutIssue::kCpSeq, "--cp",
-               "cp=" + S(p.cp) + ": seq_len (" + S(m.seq_len) +
-                   ") must split into 2*cp equal chunks (load-balanced causal attention)");
-  }
-  if (p.ep > 1 && (!m.is_moe() || m.moe.n_experts % p.ep != 0 || (p.dp * p.cp) % p.ep != 0)) {
-    return Err(LayoutIssue::kEp, "--ep",
-               m.is_moe() ? "ep=" + S(p.ep) + " must divide n_experts (" + S(m.moe.n_experts) +
-                                ") and dp*cp (" + S(p.dp * p.cp) + ")"
-                          : "ep > 1 needs a mixture-of-experts model");
-  }
-  return std::nullopt;
-}
-
-std::optional<LayoutError> CheckBatch(const ParallelConfig& p) {
-  if (p.global_batch % (p.dp * p.micro_batch) != 0) {
-    return Err(LayoutIssue::kBatch, "--global-batch",
-               "global batch (" + S(p.global_batch) + ") must be a multiple of dp*micro_batch (" +
-                   S(p.dp) + "*" + S(p.micro_batch) + ")");
-  }
-  if (p.vpp > 1 && (p.pp == 1 || p.grad_accum() % p.pp != 0)) {
-    return Err(LayoutIssue::kInterleave, "--vpp",
-               "vpp > 1 (interleaved 1F1B) needs pp > 1 and a number of micro-batches (" +
-                   S(p.grad_accum()) + ") that is a multiple of pp (" + S(p.pp) + ")");
-  }
-  return std::nullopt;
+  return {i, "", ToString(i)};
 }
 
 }  // namespace
 
+std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec& c,
+                                           const ParallelConfig& p) {
+  for (int64_t v : {p.dp, p.tp, p.pp, p.cp, p.ep, p.vpp, p.micro_batch, p.global_batch}) {
+    if (v <= 0) return LayoutIssue::kGpuCount;
+  }
+  if (p.gpus() != c.total_gpus()) return LayoutIssue::kGpuCount;
+  if (m.n_heads % p.tp != 0 || (m.n_kv_heads % p.tp != 0 && p.tp % m.n_kv_heads != 0)) {
+    return LayoutIssue::kTpHeads;
+  }
+  if (m.n_layers % (p.pp * p.vpp) != 0) return LayoutIssue::kPpLayers;
+  if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) return LayoutIssue::kCpSeq;
+  if (p.ep > 1 && (!m.is_moe() || m.moe.n_experts % p.ep != 0 || (p.dp * p.cp) % p.ep != 0)) {
+    return LayoutIssue::kEp;
+  }
+  if (p.global_batch % (p.dp * p.micro_batch) != 0) return LayoutIssue::kBatch;
+  if (p.vpp > 1 && (p.pp == 1 || p.grad_accum() % p.pp != 0)) return LayoutIssue::kInterleave;
+  if (p.sp && p.tp == 1) return LayoutIssue::kSp;
+  if (c.gpu.peak(p.dtype) <= 0) return LayoutIssue::kDtype;
+  if (p.tp > FastDomain(c)) return LayoutIssue::kTpSpansNodes;
+  return std::nullopt;
+}
+
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
                                        const ParallelConfig& p) {
-  for (int64_t v : {p.dp, p.tp, p.pp, p.cp, p.ep, p.vpp, p.micro_batch, p.global_batch}) {
-    if (v <= 0) return Err(LayoutIssue::kGpuCount, "--dp", "layout sizes must be positive");
-  }
-  if (p.gpus() != c.total_gpus()) {
-    return Err(LayoutIssue::kGpuCount, "--dp",
-               "dp*tp*pp*cp = " + S(p.dp) + "*" + S(p.tp) + "*" + S(p.pp) + "*" + S(p.cp) + " = " +
-                   S(p.gpus()) + " must equal the GPU count (" + S(c.total_gpus()) + ")");
-  }
-  if (auto e = CheckShape(m, p)) return e;
-  if (auto e = CheckBatch(p)) return e;
-  if (p.sp && p.tp == 1) return Err(LayoutIssue::kSp, "--sp", "sequence parallelism needs tp > 1");
-  if (c.gpu.peak(p.dtype) <= 0) {
-    return Err(LayoutIssue::kDtype, "--dtype",
-               std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name);
-  }
-  const int64_t fast = c.network.front().size > 0 ? c.network.front().size : c.total_gpus();
-  if (p.tp > fast) {
-    return Err(LayoutIssue::kTpSpansNodes, "--tp",
-               "tp=" + S(p.tp) + " spans beyond the " + c.network.front().name + " domain (" +
-                   S(fast) + " GPUs)");
-  }
-  return std::nullopt;
+  const std::optional<LayoutIssue> i = FindLayoutIssue(m, c, p);
+  if (!i) return std::nullopt;
+  return Explain(*i, m, c, p);
 }
 
 const char* ToString(LayoutIssue i) {

@@ -60,6 +60,10 @@ struct LayoutError {
   std::string message;  // names the constraint
 };
 
+// The first constraint the layout breaks, cheaply (no strings): the search's hot path.
+std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec& c,
+                                           const ParallelConfig& p);
+// The same check with the flag to change and a message naming the constraint.
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
                                        const ParallelConfig& p);
 
