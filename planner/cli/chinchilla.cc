@@ -31,18 +31,23 @@ struct BudgetFlag {
   const char* flag;
   ChinchillaInput input;
   const char* help;
+  // Far outside any training run (the largest are ~5e25 FLOPs on ~1e5 GPUs; a toy model has
+  // thousands of parameters): a value beyond these is a typo (5.76 for 5.76e23), and the fits'
+  // power laws would answer it with fractions of a parameter or overflow. 0: any positive value.
+  double min_value;
+  double max_value;
 };
 
 // The order here is the order of the error message and of --help.
 const BudgetFlag kBudgetFlags[] = {
-    {"flops", ChinchillaInput::kFlops, "training compute C in FLOPs, e.g. 5.76e23"},
-    {"gpu-hours", ChinchillaInput::kGpuHours, "GPU-hours on --cluster, e.g. 1e6 or 2.5M"},
+    {"flops", ChinchillaInput::kFlops, "training compute C in FLOPs, e.g. 5.76e23", 1e6, 1e35},
+    {"gpu-hours", ChinchillaInput::kGpuHours, "GPU-hours on --cluster, e.g. 1e6 or 2.5M", 0, 1e13},
     {"budget-usd", ChinchillaInput::kBudgetUsd,
-     "US dollars at --cluster's price per GPU-hour, e.g. 10M"},
+     "US dollars at --cluster's price per GPU-hour, e.g. 10M", 0, 1e15},
     {"params", ChinchillaInput::kParams,
-     "model size N, e.g. 70e9 or 70B: the tokens and compute it is optimal for"},
+     "model size N, e.g. 70e9 or 70B: the tokens and compute it is optimal for", 1e3, 1e17},
     {"tokens", ChinchillaInput::kTokens,
-     "token count D, e.g. 1.4T: the model size and compute it is optimal for"},
+     "token count D, e.g. 1.4T: the model size and compute it is optimal for", 1e3, 1e17},
 };
 
 std::string BudgetFlagList() {
@@ -101,9 +106,18 @@ double ParseFiniteFlag(const std::string& flag, const std::string& text, bool al
   return value;
 }
 
-double ParsePositiveFlag(const std::string& flag, const std::string& text) {
-  const double value = ParseFiniteFlag(flag, text, true);
-  if (value <= 0) throw InputError("--" + flag, "must be positive, got '" + text + "'");
+double ParseBudgetFlag(const BudgetFlag& b, const std::string& text) {
+  const std::string where = "--" + std::string(b.flag);
+  const double value = ParseFiniteFlag(b.flag, text, true);
+  if (value <= 0) throw InputError(where, "must be positive, got '" + text + "'");
+  if (value < b.min_value) {
+    throw InputError(where, "'" + text + "' is implausibly small (limit " + Sci(b.min_value, 1) +
+                                ")");
+  }
+  if (value > b.max_value) {
+    throw InputError(where, "'" + text + "' is implausibly large (limit " + Sci(b.max_value, 1) +
+                                ")");
+  }
   return value;
 }
 
@@ -173,7 +187,7 @@ Request ParseRequest(const po::variables_map& vm) {
                      "give exactly one of " + BudgetFlagList() + "; got " + got);
   }
   const BudgetFlag& b = *given.front();
-  Request r{b.input, b.flag, ParsePositiveFlag(b.flag, vm[b.flag].as<std::string>()), {}};
+  Request r{b.input, b.flag, ParseBudgetFlag(b, vm[b.flag].as<std::string>()), {}};
   const bool needs_cluster =
       b.input == ChinchillaInput::kGpuHours || b.input == ChinchillaInput::kBudgetUsd;
   if (needs_cluster && !vm.count("cluster")) {
@@ -209,15 +223,18 @@ ChinchillaAnswer Answer(const Request& r) {
   return a;
 }
 
-// Three significant figures (0.405, 1.00, 12.3, 123), grouped once there are no decimals
-// left (6,806): PF-days and tokens per parameter span many decades.
+// Three significant figures from 1 up (1.00, 12.3, 123), grouped once there are no decimals
+// left (6,806), two decimals down to 0.01 (0.40): PF-days, tokens per parameter, GPU-hours and
+// dollars span decades. Beyond that, scientific notation rather than a wall of digits.
 std::string SigFigCell(double v) {
+  if (v >= 1e15 || v < 0.01) return Sci(v);
   if (v >= 999.5) return Grouped(static_cast<Count>(std::llround(v)));
   const int int_digits = v >= 99.95 ? 3 : v >= 9.995 ? 2 : 1;
   return Fixed(v, 3 - int_digits);
 }
 
-std::string RoundedGrouped(double v) { return Grouped(static_cast<Count>(std::llround(v))); }
+// Parameters and tokens as papers write them (70.0B, 1.40T) while a suffix fits (up to Q).
+std::string CountCell(double v) { return v >= 999.5e15 || v < 1 ? Sci(v) : HumanCount(v); }
 
 std::string Title(const Request& r, const ChinchillaAnswer& a) {
   const auto flops = [](double c) {
@@ -227,16 +244,16 @@ std::string Title(const Request& r, const ChinchillaAnswer& a) {
     case ChinchillaInput::kFlops:
       return "Compute-optimal N and D for C = " + flops(r.value);
     case ChinchillaInput::kGpuHours:
-      return "Compute-optimal N and D for " + RoundedGrouped(r.value) + " GPU-hours on " +
+      return "Compute-optimal N and D for " + SigFigCell(r.value) + " GPU-hours on " +
              r.cluster->spec.name + ": C = " + flops(*a.budget_flops);
     case ChinchillaInput::kBudgetUsd:
-      return "Compute-optimal N and D for $" + RoundedGrouped(r.value) + " on " +
-             r.cluster->spec.name + ": " + RoundedGrouped(*a.gpu_hours) + " GPU-hours, C = " +
+      return "Compute-optimal N and D for $" + SigFigCell(r.value) + " on " +
+             r.cluster->spec.name + ": " + SigFigCell(*a.gpu_hours) + " GPU-hours, C = " +
              flops(*a.budget_flops);
     case ChinchillaInput::kParams:
-      return "Compute-optimal D (and C) for N = " + HumanCount(r.value) + " parameters";
+      return "Compute-optimal D (and C) for N = " + CountCell(r.value) + " parameters";
     case ChinchillaInput::kTokens:
-      return "Compute-optimal N (and C) for D = " + HumanCount(r.value) + " tokens";
+      return "Compute-optimal N (and C) for D = " + CountCell(r.value) + " tokens";
   }
   return "";
 }
@@ -302,14 +319,14 @@ Table FitTable(const Request& r, const ChinchillaAnswer& a, bool for_csv) {
       row.insert(row.end(), {num(p.params), num(p.tokens), num(p.tokens_per_param),
                              num(p.flops), num(p.pf_days)});
     } else {
-      row.insert(row.end(), {HumanCount(p.params), HumanCount(p.tokens),
+      row.insert(row.end(), {CountCell(p.params), CountCell(p.tokens),
                              SigFigCell(p.tokens_per_param), Sci(p.flops), SigFigCell(p.pf_days)});
     }
     if (r.cluster) {
       const double hours = r.cluster->GpuHours(p.flops);
       const double usd = hours * r.cluster->spec.price_per_gpu_hour_usd;
-      row.push_back(for_csv ? num(hours) : RoundedGrouped(hours));
-      row.push_back(for_csv ? num(usd) : RoundedGrouped(usd));
+      row.push_back(for_csv ? num(hours) : SigFigCell(hours));
+      row.push_back(for_csv ? num(usd) : SigFigCell(usd));
     }
     const std::string no_loss = for_csv ? "" : "\xE2\x80\x94";
     row.push_back(p.loss_nats ? Fixed(*p.loss_nats, for_csv ? 6 : 3) : no_loss);

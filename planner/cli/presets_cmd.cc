@@ -61,7 +61,8 @@ std::string NetworkCell(const ClusterSpec& c) {
   return s;
 }
 
-Table ModelTable(const std::vector<ModelSpec>& models) {
+// Text shows sizes the way papers write them (70.6B); CSV the exact count, for scripts.
+Table ModelTable(const std::vector<ModelSpec>& models, bool for_csv) {
   Table t;
   t.title = "Model presets (`planner count NAME` for the breakdown)";
   t.columns = {{"name", false}, {"params"}, {"layers"}, {"d_model"}, {"heads/kv"},
@@ -73,7 +74,9 @@ Table ModelTable(const std::vector<ModelSpec>& models) {
     const std::string kind = m.is_moe() ? "MoE " + std::to_string(m.moe.n_experts) +
                                               " experts, top-" + std::to_string(m.moe.top_k)
                                         : "dense";
-    t.AddRow({m.name, HumanCount(static_cast<double>(p.total)), std::to_string(m.n_layers),
+    const std::string params =
+        for_csv ? Grouped(p.total) : HumanCount(static_cast<double>(p.total));
+    t.AddRow({m.name, params, std::to_string(m.n_layers),
               Grouped(m.d_model), std::to_string(m.n_heads) + "/" + std::to_string(m.n_kv_heads),
               Grouped(m.vocab_size), Grouped(m.seq_len), kind});
   }
@@ -151,9 +154,9 @@ nlohmann::ordered_json PresetsJson(PresetKind kind) {
   return j;
 }
 
-std::vector<Table> PresetTables(PresetKind kind) {
+std::vector<Table> PresetTables(PresetKind kind, bool for_csv) {
   std::vector<Table> tables;
-  if (kind != PresetKind::kClusters) tables.push_back(ModelTable(ModelPresets()));
+  if (kind != PresetKind::kClusters) tables.push_back(ModelTable(ModelPresets(), for_csv));
   if (kind != PresetKind::kModels) tables.push_back(ClusterTable(ClusterPresets()));
   return tables;
 }
@@ -181,10 +184,11 @@ int RunPresets(const std::vector<std::string>& args) {
     std::cout << PresetsJson(kind).dump(2) << "\n";
     return 0;
   }
-  const std::vector<Table> tables = PresetTables(kind);
+  const bool csv = format == OutputFormat::kCsv;
+  const std::vector<Table> tables = PresetTables(kind, csv);
   for (size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) std::cout << "\n";
-    if (format == OutputFormat::kCsv) {
+    if (csv) {
       RenderCsv(tables[i], std::cout);
     } else {
       RenderText(tables[i], std::cout);
