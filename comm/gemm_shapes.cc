@@ -41,7 +41,9 @@ std::optional<std::vector<GemmShape>> ParseShapes(std::string_view text) {
     auto shape = ParseShape(text.substr(0, comma));
     if (!shape) return std::nullopt;
     shapes.push_back(*shape);
-    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (comma == std::string_view::npos) break;
+    text = text.substr(comma + 1);
+    if (text.empty()) return std::nullopt;  // a trailing comma
   }
   if (shapes.empty()) return std::nullopt;
   return shapes;

@@ -66,6 +66,12 @@ std::unique_ptr<Backend> MakeCommBackend(const GemmEngine& engine, World& world)
 #endif
 }
 
+std::string Scientific(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2e", value);
+  return text;
+}
+
 MlpFigures RunMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend, World& world) {
   Print(world, "#\n# Megatron MLP: X[tokens x d_model] . W1[d_model x d_ff/tp] (column-parallel) "
                ". W2[d_ff/tp x d_model] (row-parallel), then the all-reduce of Z[tokens x d_model]\n");
@@ -81,7 +87,7 @@ MlpFigures RunMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend
         static_cast<long long>(o.d_ff), f.tp, f.gemm1_us, f.gemm2_us, f.allreduce_us, f.total_us,
         f.tflops_per_rank,
         f.efficiency ? std::to_string(*f.efficiency).substr(0, 5).c_str() : "N/A",
-        f.max_rel_err ? std::to_string(*f.max_rel_err).c_str() : "N/A", f.error_bound);
+        f.max_rel_err ? Scientific(*f.max_rel_err).c_str() : "N/A", f.error_bound);
   return f;
 }
 
