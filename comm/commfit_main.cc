@@ -2,7 +2,11 @@
 // prints the fit and its error on held-out sizes (alternate sizes), until `planner calibrate`
 // takes this over.
 //   commfit results.json [--min-bytes B] [--max-bytes B] [--placement out|in|both]
+//           [--segments K]
+// Out-of-place rows by default: in place, MPI's send/recv and reduce-scatter add a local copy,
+// which is a different cost from the one the planner models.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -17,7 +21,8 @@ using planner::calib::CommSample;
 struct Args {
   std::string path;
   uint64_t min_bytes = 0, max_bytes = UINT64_MAX;
-  std::string placement = "both";
+  std::string placement = "out";
+  int segments = 1;
 };
 
 bool Parse(int argc, char** argv, Args& a) {
@@ -35,6 +40,9 @@ bool Parse(int argc, char** argv, Args& a) {
     } else if (arg == "--placement" && has_value) {
       a.placement = argv[++i];
       if (a.placement != "out" && a.placement != "in" && a.placement != "both") return false;
+    } else if (arg == "--segments" && has_value) {
+      a.segments = std::atoi(argv[++i]);
+      if (a.segments < 1 || a.segments > 16) return false;
     } else if (a.path.empty() && arg[0] != '-') {
       a.path = arg;
     } else {
@@ -68,14 +76,16 @@ int main(int argc, char** argv) {
   Args args;
   if (!Parse(argc, argv, args)) {
     std::fprintf(stderr, "commfit: error: usage: commfit results.json [--min-bytes B] "
-                         "[--max-bytes B] [--placement out|in|both]\n");
+                         "[--max-bytes B] [--placement out|in|both] [--segments K]\n");
     return 2;
   }
   nlohmann::json doc;
   try {
     std::ifstream in(args.path);
     doc = nlohmann::json::parse(in);
-    const auto fits = planner::calib::FitAllAlphaBeta(Samples(doc, args));
+    planner::calib::FitOptions options;
+    options.max_segments = args.segments;
+    const auto fits = planner::calib::FitAllAlphaBeta(Samples(doc, args), options);
     std::printf("# %-15s %6s %10s %12s %7s %7s %11s %11s %12s\n", "collective", "nranks",
                 "alpha(us)", "busbw(GB/s)", "n_fit", "n_held", "fit_MAPE%", "held_MAPE%",
                 "held_max%");
@@ -87,6 +97,10 @@ int main(int argc, char** argv) {
                   q.n_train, q.n_heldout, 100 * q.train_mape, 100 * q.heldout_mape,
                   100 * q.heldout_max_abs_rel_error);
       sum += q.heldout_mape;
+      for (const auto& seg : f.segments) {
+        std::printf("    regime up to %-10.0f alpha %8.2f us  busbw %8.3f GB/s\n", seg.max_bytes,
+                    seg.alpha_s * 1e6, seg.beta_s_per_byte > 0 ? 1e-9 / seg.beta_s_per_byte : 0.0);
+      }
     }
     if (!fits.empty()) std::printf("# mean held-out MAPE: %.1f%%\n", 100 * sum / fits.size());
   } catch (const std::exception& e) {

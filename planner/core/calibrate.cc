@@ -64,11 +64,15 @@ std::optional<Line> FitLine(const std::vector<XY>& pts, Weighting weighting) {
   return line;
 }
 
+// Alternates over distinct sizes, so repeated samples of one size (out-of-place and in-place,
+// or repeated runs) are all fitted or all held out.
 void SplitAlternate(const std::vector<XY>& sorted, bool hold_out, std::vector<XY>& train,
                     std::vector<bool>& held) {
   held.assign(sorted.size(), false);
+  size_t distinct = 0;
   for (size_t i = 0; i < sorted.size(); ++i) {
-    held[i] = hold_out && i % 2 == 1;
+    if (i > 0 && sorted[i].x != sorted[i - 1].x) ++distinct;
+    held[i] = hold_out && distinct % 2 == 1;
     if (!held[i]) train.push_back(sorted[i]);
   }
 }
@@ -91,6 +95,57 @@ void Summarise(FitQuality& q) {
   q.heldout_mape = q.n_heldout ? held_sum / q.n_heldout : 0.0;
 }
 
+// Weighted squared residuals of a line over pts[begin, end).
+double Cost(const std::vector<XY>& pts, size_t begin, size_t end, Weighting weighting) {
+  const std::vector<XY> part(pts.begin() + begin, pts.begin() + end);
+  const auto line = FitLine(part, weighting);
+  if (!line) return std::numeric_limits<double>::infinity();
+  double cost = 0.0;
+  for (const XY& p : part) {
+    const double r = line->a + line->b * p.x - p.y;
+    cost += Weight(p, weighting) * r * r;
+  }
+  return cost;
+}
+
+// Start index of each run of equal x in sorted points, plus pts.size() at the end.
+std::vector<size_t> Blocks(const std::vector<XY>& pts) {
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    if (i == 0 || pts[i].x != pts[i - 1].x) starts.push_back(i);
+  }
+  starts.push_back(pts.size());
+  return starts;
+}
+
+// Splits sorted points into `segments` runs of at least two distinct x that minimise the summed
+// cost (dynamic programming over block boundaries). Returns the start index of each run.
+std::vector<size_t> SplitSegments(const std::vector<XY>& pts, int segments, Weighting weighting) {
+  const std::vector<size_t> blocks = Blocks(pts);
+  const size_t m = blocks.size() - 1;  // distinct x
+  const size_t k_max = std::min<size_t>(std::max(segments, 1), m / 2);
+  const double inf = std::numeric_limits<double>::infinity();
+  // best[k][j]: cost of k runs over blocks [0, j); from[k][j]: where the last run starts.
+  std::vector<std::vector<double>> best(k_max + 1, std::vector<double>(m + 1, inf));
+  std::vector<std::vector<size_t>> from(k_max + 1, std::vector<size_t>(m + 1, 0));
+  best[0][0] = 0.0;
+  for (size_t k = 1; k <= k_max; ++k) {
+    for (size_t j = 2; j <= m; ++j) {
+      for (size_t i = 0; i + 2 <= j; ++i) {
+        if (best[k - 1][i] == inf) continue;
+        const double c = best[k - 1][i] + Cost(pts, blocks[i], blocks[j], weighting);
+        if (c < best[k][j]) {
+          best[k][j] = c;
+          from[k][j] = i;
+        }
+      }
+    }
+  }
+  std::vector<size_t> starts(k_max);
+  for (size_t k = k_max, j = m; k > 0; j = from[k][j], --k) starts[k - 1] = blocks[from[k][j]];
+  return starts;
+}
+
 std::vector<XY> SortedUsable(std::vector<XY> pts) {
   std::erase_if(pts, [](const XY& p) { return !(p.x > 0.0) || !(p.y > 0.0); });
   std::sort(pts.begin(), pts.end(), [](const XY& l, const XY& r) { return l.x < r.x; });
@@ -99,6 +154,27 @@ std::vector<XY> SortedUsable(std::vector<XY> pts) {
 
 bool SameGroup(const CommSample& a, const CommSample& b) {
   return a.collective == b.collective && a.nranks == b.nranks && a.level == b.level;
+}
+
+// Fits each run of the (bus-byte) training points; boundaries fall midway (geometrically)
+// between the last size of one run and the first of the next, in algorithm bytes.
+bool FitSegments(const std::vector<XY>& train, double factor, const FitOptions& options,
+                 AlphaBetaFit& fit) {
+  const std::vector<size_t> starts = SplitSegments(train, options.max_segments, options.weighting);
+  if (starts.empty()) return false;
+  for (size_t s = 0; s < starts.size(); ++s) {
+    const size_t end = s + 1 < starts.size() ? starts[s + 1] : train.size();
+    const auto line = FitLine({train.begin() + starts[s], train.begin() + end}, options.weighting);
+    if (!line) return false;
+    const double upper = end < train.size() ? std::sqrt(train[end - 1].x * train[end].x) / factor
+                                            : std::numeric_limits<double>::infinity();
+    fit.segments.push_back({upper, line->a, line->b});
+    fit.alpha_clamped = fit.alpha_clamped || line->a_clamped;
+    fit.beta_clamped = fit.beta_clamped || line->b_clamped;
+  }
+  fit.alpha_s = fit.segments.back().alpha_s;
+  fit.beta_s_per_byte = fit.segments.back().beta_s_per_byte;
+  return true;
 }
 
 }  // namespace
@@ -133,7 +209,15 @@ double AlphaBetaFit::busbw_GBps() const {
 }
 
 double PredictSeconds(const AlphaBetaFit& fit, double bytes) {
-  return fit.alpha_s + fit.beta_s_per_byte * bytes * BusFactor(fit.collective, fit.nranks);
+  double alpha = fit.alpha_s, beta = fit.beta_s_per_byte;
+  for (const AlphaBetaSegment& s : fit.segments) {
+    if (bytes <= s.max_bytes) {
+      alpha = s.alpha_s;
+      beta = s.beta_s_per_byte;
+      break;
+    }
+  }
+  return alpha + beta * bytes * BusFactor(fit.collective, fit.nranks);
 }
 
 std::optional<AlphaBetaFit> FitAlphaBeta(const std::vector<CommSample>& group,
@@ -151,10 +235,11 @@ std::optional<AlphaBetaFit> FitAlphaBeta(const std::vector<CommSample>& group,
   std::vector<bool> held;
   SplitAlternate(sorted, options.hold_out_alternate, train, held);
   for (XY& p : train) p.x *= factor;
-  const auto line = FitLine(train, options.weighting);
-  if (!line) return std::nullopt;
-  AlphaBetaFit fit{first.collective, first.level, first.nranks, line->a, line->b,
-                   line->a_clamped, line->b_clamped, {}};
+  AlphaBetaFit fit;
+  fit.collective = first.collective;
+  fit.level = first.level;
+  fit.nranks = first.nranks;
+  if (!FitSegments(train, factor, options, fit)) return std::nullopt;
   for (size_t i = 0; i < sorted.size(); ++i) {
     const double predicted = PredictSeconds(fit, sorted[i].x);
     fit.quality.points.push_back(

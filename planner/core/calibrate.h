@@ -59,6 +59,11 @@ enum class Weighting { kRelative, kAbsolute };
 struct FitOptions {
   Weighting weighting = Weighting::kRelative;
   bool hold_out_alternate = true;  // false: fit on every sample, nothing held out
+  // Collectives only: up to this many size regimes, each with its own alpha and beta, split where
+  // the fit improves most (dynamic programming over the sorted sizes, at least two sizes per
+  // regime). Real stacks change protocol with size (MPI eager/rendezvous, NCCL LL/LL128/Simple)
+  // and CPUs fall out of cache, so one line rarely spans eight decades. 1: one alpha-beta line.
+  int max_segments = 1;
 };
 
 struct PointError {
@@ -78,14 +83,25 @@ struct FitQuality {
   size_t n_heldout = 0;
 };
 
+// One size regime: t = alpha_s + beta_s_per_byte * bus_bytes for sizes up to max_bytes
+// (algorithm bytes; the last regime has no upper end: infinity).
+struct AlphaBetaSegment {
+  double max_bytes = 0.0;
+  double alpha_s = 0.0;
+  double beta_s_per_byte = 0.0;
+};
+
 struct AlphaBetaFit {
   Collective collective = Collective::kAllReduce;
   std::string level;
   int nranks = 2;
+  // The regime of the largest sizes (the only one with max_segments = 1): the latency and the
+  // bus bandwidth a bandwidth-bound model should use.
   double alpha_s = 0.0;
   double beta_s_per_byte = 0.0;  // per bus byte
-  bool alpha_clamped = false;
+  bool alpha_clamped = false;    // in any regime
   bool beta_clamped = false;
+  std::vector<AlphaBetaSegment> segments;  // ascending sizes; never empty
   FitQuality quality;
 
   double alpha_us() const { return alpha_s * 1e6; }
@@ -93,6 +109,7 @@ struct AlphaBetaFit {
   double busbw_GBps() const;
 };
 
+// Uses the regime that covers `bytes`.
 double PredictSeconds(const AlphaBetaFit& fit, double bytes);
 
 // One group: every sample must share collective, level and nranks (others are ignored).

@@ -75,6 +75,16 @@ TEST(FitAlphaBetaTest, HoldsOutAlternateSizes) {
   ASSERT_EQ(fit->quality.points.size(), samples.size());
   EXPECT_FALSE(fit->quality.points[0].held_out);
   EXPECT_TRUE(fit->quality.points[1].held_out);
+  // Repeated sizes (out-of-place and in-place rows) stay together on one side of the split.
+  auto doubled = samples;
+  doubled.insert(doubled.end(), samples.begin(), samples.end());
+  const auto both = FitAlphaBeta(doubled);
+  ASSERT_TRUE(both.has_value());
+  EXPECT_EQ(both->quality.n_train, 26u);
+  EXPECT_EQ(both->quality.n_heldout, 24u);
+  for (size_t i = 0; i + 1 < both->quality.points.size(); i += 2) {
+    EXPECT_EQ(both->quality.points[i].held_out, both->quality.points[i + 1].held_out);
+  }
   const auto all = FitAlphaBeta(samples, {.hold_out_alternate = false});
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->quality.n_heldout, 0u);
@@ -187,6 +197,59 @@ TEST(FitGemmEfficiencyTest, RejectsBadInput) {
   const std::vector<GemmSample> falling = {{10, 10, 10, 3e-3}, {100, 100, 100, 2e-3},
                                            {1000, 1000, 1000, 1e-3}};
   EXPECT_FALSE(FitGemmEfficiency(falling, 1e12, {.hold_out_alternate = false}).has_value());
+}
+
+}  // namespace
+}  // namespace planner::calib
+
+namespace planner::calib {
+namespace {
+
+// Two regimes, as an eager/rendezvous switch makes: 2 us + 1 GB/s up to 4 KiB, then
+// 20 us + 10 GB/s.
+std::vector<CommSample> TwoRegimeSamples() {
+  std::vector<CommSample> samples;
+  for (double bytes = 8; bytes <= 64.0 * 1024 * 1024; bytes *= 2) {
+    const double bus = bytes * BusFactor(Collective::kAllGather, 4);
+    const double t = bytes <= 4096 ? 2e-6 + bus / 1e9 : 20e-6 + bus / 10e9;
+    samples.push_back({Collective::kAllGather, 4, bytes, t, ""});
+  }
+  return samples;
+}
+
+TEST(FitAlphaBetaSegmentsTest, FindsEachRegime) {
+  const auto fit = FitAlphaBeta(TwoRegimeSamples(), {.max_segments = 2});
+  ASSERT_TRUE(fit.has_value());
+  ASSERT_EQ(fit->segments.size(), 2u);
+  EXPECT_NEAR(fit->segments[0].alpha_s, 2e-6, 1e-12);
+  EXPECT_NEAR(1.0 / fit->segments[0].beta_s_per_byte, 1e9, 1e3);
+  // The boundary falls between the last fitted size of one regime and the first of the next.
+  EXPECT_GE(fit->segments[0].max_bytes, 4096.0);
+  EXPECT_LT(fit->segments[0].max_bytes, 16384.0);
+  EXPECT_NEAR(fit->alpha_us(), 20.0, 1e-6);  // the top regime's
+  EXPECT_NEAR(fit->busbw_GBps(), 10.0, 1e-6);
+  EXPECT_NEAR(PredictSeconds(*fit, 1024), 2e-6 + 1024 * 0.75 / 1e9, 1e-15);
+}
+
+TEST(FitAlphaBetaSegmentsTest, OneLineCannotFollowTwoRegimes) {
+  const auto one = FitAlphaBeta(TwoRegimeSamples(), {.max_segments = 1});
+  const auto two = FitAlphaBeta(TwoRegimeSamples(), {.max_segments = 2});
+  ASSERT_TRUE(one && two);
+  EXPECT_EQ(one->segments.size(), 1u);
+  EXPECT_GT(one->quality.heldout_mape, 0.2);
+  // Held-out sizes between the regimes' fitted sizes may land on the wrong side of the boundary;
+  // all the others are exact.
+  EXPECT_LT(two->quality.heldout_mape, 0.05);
+}
+
+TEST(FitAlphaBetaSegmentsTest, NeverMoreRegimesThanPairsOfSizes) {
+  std::vector<CommSample> samples;
+  for (double bytes : {1e3, 2e3, 4e3, 8e3, 16e3}) {
+    samples.push_back({Collective::kSendRecv, 2, bytes, 1e-6 + bytes / 1e9, ""});
+  }
+  const auto fit = FitAlphaBeta(samples, {.hold_out_alternate = false, .max_segments = 8});
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->segments.size(), 2u);  // 5 sizes: at most 2 regimes of >= 2 sizes
 }
 
 }  // namespace
