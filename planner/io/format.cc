@@ -22,28 +22,33 @@ std::string Sci(double v, int digits) {
   return buf;
 }
 
-std::string Si(double v, int digits) {
-  static const char* const kPrefixes[] = {"", " k", " M", " G", " T", " P", " E", " Z", " Y"};
+namespace {
+
+// x scaled down by 1000s until it prints below 1000 at `digits` significant digits (so 999.95
+// becomes "1.00" of the next prefix, not "1000").
+std::string Scaled(double v, int digits, const char* const* prefixes, int n_prefixes) {
   int i = 0;
   double x = v;
-  while (std::fabs(x) >= 1000.0 && i < 8) {
+  for (;;) {
+    const int int_digits = std::fabs(x) >= 100 ? 3 : std::fabs(x) >= 10 ? 2 : 1;
+    const std::string text = Fixed(x, std::max(0, digits - int_digits));
+    const bool too_long = std::fabs(std::stod(text)) >= 1000.0;
+    if ((!too_long && std::fabs(x) < 1000.0) || i + 1 == n_prefixes) return text + prefixes[i];
     x /= 1000.0;
     ++i;
   }
-  const int int_digits = std::fabs(x) >= 100 ? 3 : std::fabs(x) >= 10 ? 2 : 1;
-  return Fixed(x, std::max(0, digits - int_digits)) + kPrefixes[i];
+}
+
+}  // namespace
+
+std::string Si(double v, int digits) {
+  static const char* const kPrefixes[] = {"", " k", " M", " G", " T", " P", " E", " Z", " Y"};
+  return Scaled(v, digits, kPrefixes, 9);
 }
 
 std::string HumanCount(double v, int digits) {
   static const char* const kSuffixes[] = {"", "K", "M", "B", "T", "Q"};
-  int i = 0;
-  double x = v;
-  while (std::fabs(x) >= 1000.0 && i < 5) {
-    x /= 1000.0;
-    ++i;
-  }
-  const int int_digits = std::fabs(x) >= 100 ? 3 : std::fabs(x) >= 10 ? 2 : 1;
-  return Fixed(x, std::max(0, digits - int_digits)) + kSuffixes[i];
+  return Scaled(v, digits, kSuffixes, 6);
 }
 
 nlohmann::ordered_json CountJson(Count c) {

@@ -128,7 +128,7 @@ StrictMap::StrictMap(std::string file, const YAML::Node& node,
     FailAt(file_, node, context + " must be a mapping of keys, got " + KindName(node));
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: the iterator yields a temporary
     const std::string name = key.IsScalar() ? key.Scalar() : "";
     if (name.empty()) FailAt(file_, key, "keys of " + context + " must be plain names");
     bool known = false;

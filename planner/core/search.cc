@@ -1,0 +1,194 @@
+#include "planner/core/search.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "planner/core/cost_model.h"
+
+namespace planner {
+namespace {
+
+// The outer loop: one (tp, pp, cp) with dp = GPUs / (tp*pp*cp); workers take these in turn.
+struct Outer {
+  int64_t tp, pp, cp;
+};
+
+struct Axes {
+  std::vector<Outer> outer;
+  std::vector<int64_t> ep, vpp, micro_batch;
+  int64_t inner_size = 0;  // layouts per Outer
+};
+
+Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
+  Axes a;
+  const int64_t gpus = c.total_gpus();
+  const std::vector<int64_t> d = Divisors(gpus);
+  for (int64_t tp : d) {
+    for (int64_t pp : d) {
+      if (gpus % (tp * pp) != 0) continue;
+      for (int64_t cp : d) {
+        if (gpus % (tp * pp * cp) != 0 || (cp > 1 && !s.allow_cp)) continue;
+        a.outer.push_back({tp, pp, cp});
+      }
+    }
+  }
+  a.ep = m.is_moe() ? Divisors(m.moe.n_experts) : std::vector<int64_t>{1};
+  for (int64_t v : Divisors(m.n_layers)) {
+    if (v <= s.max_vpp) a.vpp.push_back(v);
+  }
+  for (int64_t mb : Divisors(s.global_batch)) {
+    if (mb <= s.max_micro_batch) a.micro_batch.push_back(mb);
+  }
+  a.inner_size = static_cast<int64_t>(a.ep.size() * a.vpp.size() * a.micro_batch.size() *
+                                      s.zero_stages.size() * s.recomputes.size() * 2 *
+                                      s.dtypes.size());
+  return a;
+}
+
+double Objective(const ClusterSpec& c, const ParallelConfig& p, const StepTime& t, Objective o) {
+  const double cost = t.step_time_s * p.gpus() * c.price_per_gpu_hour_usd / 3600.0;
+  return o == Objective::kTime ? t.step_time_s : cost;
+}
+
+// One worker's share: its own CostModel, counters and best plans.
+class Worker {
+ public:
+  Worker(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s, const SearchOptions& o)
+      : m_(m), c_(c), s_(s), o_(o), model_(m, c, o.step), usable_(UsableHbmBytes(c)) {}
+
+  void Run(const Axes& a, const Outer& outer) {
+    ParallelConfig p;
+    p.tp = outer.tp;
+    p.pp = outer.pp;
+    p.cp = outer.cp;
+    p.dp = c_.total_gpus() / (p.tp * p.pp * p.cp);
+    p.global_batch = s_.global_batch;
+    for (int64_t ep : a.ep) {
+      p.ep = ep;
+      for (int zero : s_.zero_stages) {
+        p.zero = zero;
+        for (int64_t vpp : a.vpp) {
+          p.vpp = vpp;
+          for (int64_t mb : a.micro_batch) {
+            p.micro_batch = mb;
+            for (Recompute rc : s_.recomputes) {
+              p.recompute = rc;
+              for (Dtype dt : s_.dtypes) {
+                p.dtype = dt;
+                for (bool sp : {false, true}) {
+                  p.sp = sp;
+                  Consider(p);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  SearchResult& result() { return r_; }
+
+ private:
+  void Consider(const ParallelConfig& p) {
+    ++r_.configs_total;
+    if (auto issue = FindLayoutIssue(m_, c_, p)) {
+      ++r_.rejected[static_cast<int>(*issue)];
+      return;
+    }
+    ++r_.configs_evaluated;
+    MemoryBreakdown mem = model_.Memory(p);
+    if (mem.total > usable_) {
+      ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
+      if (!r_.least_memory || mem.total < r_.least_memory->memory.total) {
+        r_.least_memory = Plan{p, {}, mem, 0, 0};
+      }
+      return;
+    }
+    ++r_.configs_feasible;
+    const StepTime t = model_.Time(p);
+    const double objective = Objective(c_, p, t, o_.objective);
+    if (static_cast<int>(r_.plans.size()) >= o_.top_k && objective >= r_.plans.front().objective) {
+      return;
+    }
+    r_.plans.push_back({p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective});
+    std::push_heap(r_.plans.begin(), r_.plans.end(), Worse);
+    if (static_cast<int>(r_.plans.size()) > o_.top_k) {
+      std::pop_heap(r_.plans.begin(), r_.plans.end(), Worse);
+      r_.plans.pop_back();
+    }
+  }
+
+  // Max-heap on the objective: the worst kept plan sits at the front.
+  static bool Worse(const Plan& a, const Plan& b) { return a.objective < b.objective; }
+
+  const ModelSpec& m_;
+  const ClusterSpec& c_;
+  const SearchSpace& s_;
+  const SearchOptions& o_;
+  CostModel model_;
+  double usable_;
+  SearchResult r_;
+};
+
+void Merge(SearchResult& from, SearchResult* into) {
+  into->configs_total += from.configs_total;
+  into->configs_evaluated += from.configs_evaluated;
+  into->configs_feasible += from.configs_feasible;
+  for (int i = 0; i < kNumLayoutIssues; ++i) into->rejected[i] += from.rejected[i];
+  for (Plan& p : from.plans) into->plans.push_back(std::move(p));
+  if (from.least_memory &&
+      (!into->least_memory || from.least_memory->memory.total < into->least_memory->memory.total)) {
+    into->least_memory = from.least_memory;
+  }
+}
+
+}  // namespace
+
+std::vector<int64_t> Divisors(int64_t n) {
+  std::vector<int64_t> small, large;
+  for (int64_t i = 1; i * i <= n; ++i) {
+    if (n % i != 0) continue;
+    small.push_back(i);
+    if (i != n / i) large.push_back(n / i);
+  }
+  small.insert(small.end(), large.rbegin(), large.rend());
+  return small;
+}
+
+SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& space,
+                    const SearchOptions& options) {
+  const Axes axes = BuildAxes(m, c, space);
+  const int64_t total = axes.inner_size * static_cast<int64_t>(axes.outer.size());
+  int threads = options.threads > 0 ? options.threads
+                                    : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(axes.outer.size())));
+  std::atomic<size_t> next{0};
+  std::vector<SearchResult> results(threads);
+  std::vector<std::thread> pool;
+  auto work = [&](int id) {
+    Worker w(m, c, space, options);
+    for (size_t i; (i = next.fetch_add(1)) < axes.outer.size();) {
+      w.Run(axes, axes.outer[i]);
+      if (id == 0 && options.progress) {
+        options.progress(std::min<int64_t>(total, static_cast<int64_t>(next.load()) * axes.inner_size),
+                         total);
+      }
+    }
+    results[id] = std::move(w.result());
+  };
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (std::thread& t : pool) t.join();
+  SearchResult out;
+  for (SearchResult& r : results) Merge(r, &out);
+  std::sort(out.plans.begin(), out.plans.end(),
+            [](const Plan& a, const Plan& b) { return a.objective < b.objective; });
+  if (static_cast<int>(out.plans.size()) > options.top_k) out.plans.resize(options.top_k);
+  if (!out.plans.empty()) out.least_memory.reset();
+  return out;
+}
+
+}  // namespace planner

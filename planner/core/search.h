@@ -1,0 +1,68 @@
+// Layout search: enumerate every (tp, pp, cp, dp, ep, vpp, micro-batch, ZeRO, recompute, SP,
+// dtype) for a GPU count and global batch, reject what does not divide or fit (counting reasons),
+// evaluate the rest on all cores with a shared CostModel per thread, and rank.
+#ifndef PLANNER_CORE_SEARCH_H_
+#define PLANNER_CORE_SEARCH_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/memory.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+
+enum class Objective { kTime, kCost };
+
+struct SearchSpace {
+  int64_t global_batch = 1;                 // sequences per step
+  std::vector<Dtype> dtypes = {Dtype::kBf16};
+  std::vector<int> zero_stages = {0, 1, 2, 3};
+  std::vector<Recompute> recomputes = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
+  int64_t max_micro_batch = 1 << 20;
+  int64_t max_vpp = 16;
+  bool allow_cp = true;
+};
+
+struct SearchOptions {
+  int top_k = 10;
+  Objective objective = Objective::kTime;
+  int threads = 0;  // 0: all hardware threads
+  StepTimeOptions step;
+  // Called from one worker now and then with (raw layouts handled, raw layouts total).
+  std::function<void(int64_t, int64_t)> progress;
+};
+
+struct Plan {
+  ParallelConfig layout;
+  StepTime time;
+  MemoryBreakdown memory;
+  double cost_per_step_usd = 0;
+  double objective = 0;  // what the ranking sorts by (seconds or dollars per step)
+};
+
+struct SearchResult {
+  std::vector<Plan> plans;  // best first, at most top_k
+  int64_t configs_total = 0;      // every combination of the flags' values
+  int64_t configs_evaluated = 0;  // passed the divisibility checks and the memory bound
+  int64_t configs_feasible = 0;   // fit in memory
+  std::array<int64_t, kNumLayoutIssues> rejected{};  // by LayoutIssue
+  // The valid layout that needs the least memory, when nothing fits.
+  std::optional<Plan> least_memory;
+};
+
+SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& space,
+                    const SearchOptions& options);
+
+// Divisors of n in increasing order.
+std::vector<int64_t> Divisors(int64_t n);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_SEARCH_H_
