@@ -1,0 +1,197 @@
+// planner plan CLUSTER MODEL --gpus N --global-batch B: search every layout, rank those that fit,
+// and count the rest by the reason they were rejected. Exit 1 (with the smallest change that
+// would fit) when none does.
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "planner/cli/command.h"
+#include "planner/cli/layout_flags.h"
+#include "planner/cli/progress.h"
+#include "planner/cli/report.h"
+#include "planner/core/search.h"
+#include "planner/core/units.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
+
+namespace planner {
+namespace {
+
+struct PlanRun {
+  const ModelSpec& model;
+  const ClusterSpec& cluster;
+  const SearchSpace& space;
+  SearchResult result;
+  double elapsed_s = 0;
+};
+
+std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
+  std::string s = "planner explain " + r.cluster.name + " " + r.model.name + " --gpus " +
+                  std::to_string(p.gpus()) + " --tp " + std::to_string(p.tp) + " --pp " +
+                  std::to_string(p.pp) + " --cp " + std::to_string(p.cp) + " --ep " +
+                  std::to_string(p.ep) + " --vpp " + std::to_string(p.vpp) + " --micro-batch " +
+                  std::to_string(p.micro_batch) + " --global-batch " +
+                  std::to_string(p.global_batch) + " --recompute " + ToString(p.recompute) +
+                  " --zero " + std::to_string(p.zero) + " --dtype " + ToString(p.dtype);
+  return p.sp ? s + " --sp" : s;
+}
+
+Table PlansTable(const PlanRun& r) {
+  Table t;
+  t.title = r.model.name + " on " + r.cluster.name + " x " + std::to_string(r.cluster.total_gpus()) +
+            " GPUs, global batch " + std::to_string(r.space.global_batch) + " x " +
+            std::to_string(r.model.seq_len) + " tokens: best layouts";
+  t.columns = {{"#"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"}, {"mb"}, {"zero"},
+               {"recompute", false}, {"sp", false}, {"dtype", false}, {"step (s)"}, {"MFU"},
+               {"tokens/s/GPU"}, {"memory (GiB)"}, {"$/step"}, {"bound", false}};
+  int rank = 0;
+  for (const Plan& p : r.result.plans) {
+    const ParallelConfig& l = p.layout;
+    t.AddRow({std::to_string(++rank), std::to_string(l.dp), std::to_string(l.tp),
+              std::to_string(l.pp), std::to_string(l.cp), std::to_string(l.ep),
+              std::to_string(l.vpp), std::to_string(l.micro_batch), std::to_string(l.zero),
+              ToString(l.recompute), l.sp ? "yes" : "no", ToString(l.dtype),
+              Fixed(p.time.step_time_s, 3), Percent(p.time.mfu), Fixed(p.time.tokens_per_s_per_gpu, 0),
+              Fixed(BytesToGiB(p.memory.total), 1), Fixed(p.cost_per_step_usd, 2), p.time.bound});
+  }
+  return t;
+}
+
+Table RejectedTable(const SearchResult& s) {
+  Table t;
+  t.columns = {{"rejected because", false}, {"layouts"}};
+  for (int i = 0; i < kNumLayoutIssues; ++i) {
+    if (s.rejected[i] > 0) {
+      t.AddRow({ToString(static_cast<LayoutIssue>(i)), Grouped(s.rejected[i])});
+    }
+  }
+  return t;
+}
+
+std::string StatsLine(const PlanRun& r) {
+  const SearchResult& s = r.result;
+  return "searched " + Grouped(s.configs_total) + " layouts in " + Fixed(r.elapsed_s, 2) + " s (" +
+         Si(static_cast<double>(s.configs_total) / std::max(r.elapsed_s, 1e-9)) +
+         " layouts/s): " + Grouped(s.configs_evaluated) + " evaluated, " +
+         Grouped(s.configs_feasible) + " fit in " + Fixed(BytesToGiB(UsableHbmBytes(r.cluster)), 1) +
+         " GiB";
+}
+
+nlohmann::ordered_json PlanJson(const PlanRun& r) {
+  nlohmann::ordered_json plans = nlohmann::ordered_json::array();
+  for (const Plan& p : r.result.plans) {
+    plans.push_back({{"layout", LayoutJson(p.layout)}, {"step_time_s", p.time.step_time_s},
+                     {"mfu", p.time.mfu}, {"hfu", p.time.hfu},
+                     {"tokens_per_s_per_gpu", p.time.tokens_per_s_per_gpu},
+                     {"model_tflops_per_gpu", p.time.model_tflops_per_gpu},
+                     {"cost_per_step_usd", p.cost_per_step_usd}, {"bound", p.time.bound},
+                     {"memory", MemoryJson(p.memory)}, {"time", TimeJson(p.time)}});
+  }
+  nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
+  for (int i = 0; i < kNumLayoutIssues; ++i) {
+    if (r.result.rejected[i] > 0) rejected[ToString(static_cast<LayoutIssue>(i))] = r.result.rejected[i];
+  }
+  const SearchResult& s = r.result;
+  return {{"schema_version", 1}, {"model", r.model.name}, {"cluster", r.cluster.name},
+          {"gpus", r.cluster.total_gpus()}, {"global_batch", r.space.global_batch},
+          {"usable_GiB", BytesToGiB(UsableHbmBytes(r.cluster))},
+          {"price_per_gpu_hour_usd", r.cluster.price_per_gpu_hour_usd},
+          {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
+                     {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s}}},
+          {"plans", plans}, {"rejected", rejected}};
+}
+
+// The smallest GPU count (whole nodes, doubling, up to 64x) at which some layout fits.
+std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
+                                   const SearchSpace& space, const SearchOptions& options) {
+  SearchOptions quiet = options;
+  quiet.top_k = 1;
+  quiet.progress = nullptr;
+  for (int64_t gpus = c.total_gpus() * 2; gpus <= c.total_gpus() * 64; gpus *= 2) {
+    ClusterSpec bigger = c;
+    if (gpus >= c.gpus_per_node && gpus % c.gpus_per_node != 0) continue;
+    bigger.nodes = std::max<int64_t>(1, gpus / c.gpus_per_node);
+    if (!Search(m, bigger, space, quiet).plans.empty()) return bigger.total_gpus();
+  }
+  return std::nullopt;
+}
+
+[[noreturn]] void NothingFits(const PlanRun& r, const SearchOptions& options) {
+  std::string msg = "no layout of " + r.model.name + " fits " + r.cluster.name + " x " +
+                    std::to_string(r.cluster.total_gpus()) + " GPUs (" +
+                    Fixed(BytesToGiB(UsableHbmBytes(r.cluster)), 1) + " GiB usable each)";
+  if (r.result.least_memory) {
+    const Plan& p = *r.result.least_memory;
+    msg += "\n  the smallest footprint, " + Describe(p.layout) + ", needs " +
+           Fixed(BytesToGiB(p.memory.total), 1) + " GiB per GPU";
+  } else {
+    msg += "\n  no layout divides the model and batch: change --global-batch or --gpus";
+  }
+  if (auto gpus = GpusThatFit(r.model, r.cluster, r.space, options)) {
+    msg += "\n  smallest change that fits: --gpus " + std::to_string(*gpus);
+  } else {
+    msg += "\n  even 64x the GPUs does not fit: use GPUs with more memory or a smaller model";
+  }
+  throw NoResult(msg);
+}
+
+}  // namespace
+
+int RunPlan(const std::vector<std::string>& args) {
+  po::options_description options("planner plan options");
+  options.add_options()
+      ("gpus", po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)")
+      ("global-batch", po::value<int64_t>(), "sequences per step (required)")
+      ("objective", po::value<std::string>()->default_value("time"),
+       "rank by step time or by cost (USD per step at the cluster's price)")
+      ("top", po::value<int64_t>()->default_value(10), "layouts to show")
+      ("dtype", po::value<std::string>()->default_value("bf16"), "compute dtype: bf16, fp16 or fp8")
+      ("threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")
+      ("quiet", po::bool_switch(), "no progress bar on stderr");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("plan", "CLUSTER MODEL --gpus N --global-batch B [--objective time|cost] "
+                        "[--top K] [--format F]", options, {"cluster", "model"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  if (!vm.count("global-batch")) throw InputError("--global-batch", "is required (sequences per step)");
+  SearchSpace space;
+  space.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
+  space.dtypes = {DtypeFlag(vm)};
+  SearchOptions so;
+  so.top_k = static_cast<int>(PositiveFlag(vm, "top", 1000));
+  so.objective = EnumFlag<Objective>(vm, "objective", {{"time", Objective::kTime},
+                                                       {"cost", Objective::kCost}});
+  const int64_t threads = vm["threads"].as<int64_t>();
+  if (threads < 0 || threads > 1024) throw InputError("--threads", "must be between 0 and 1024");
+  so.threads = static_cast<int>(threads);
+  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  ProgressBar bar("planner plan", vm["quiet"].as<bool>() || format != OutputFormat::kTable);
+  so.progress = bar.Callback();
+  const auto start = std::chrono::steady_clock::now();
+  PlanRun run{m, c, space, Search(m, c, space, so)};
+  run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  so.progress = nullptr;
+  if (run.result.plans.empty() && format == OutputFormat::kTable) {
+    RenderText(RejectedTable(run.result), std::cout);
+  }
+  if (run.result.plans.empty()) NothingFits(run, so);
+  switch (format) {
+    case OutputFormat::kJson: std::cout << PlanJson(run).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(PlansTable(run), std::cout); break;
+    case OutputFormat::kTable:
+      RenderText(PlansTable(run), std::cout);
+      std::cout << "\n" << StatsLine(run) << "\n\n";
+      RenderText(RejectedTable(run.result), std::cout);
+      std::cout << "\nbest layout in full:\n  " << ExplainCommand(run, run.result.plans[0].layout)
+                << "\n";
+      break;
+  }
+  return 0;
+}
+
+}  // namespace planner
