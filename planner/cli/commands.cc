@@ -6,6 +6,7 @@ namespace planner {
 int RunCount(const std::vector<std::string>& args);
 int RunFlops(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
+int RunPlan(const std::vector<std::string>& args);
 int RunChinchilla(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
 
@@ -13,6 +14,8 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"count", "exact parameter count with a per-component breakdown", RunCount},
       {"flops", "per-matmul FLOPs of a forward/backward pass; the published accountings", RunFlops},
+      {"plan", "search every parallel layout; rank those that fit; count why others do not",
+       RunPlan},
       {"explain", "one layout in full: memory, step time, MFU/HFU, bound, days and dollars",
        RunExplain},
       {"chinchilla", "compute-optimal N and D for a FLOP, GPU-hour or dollar budget, per fit", RunChinchilla},
