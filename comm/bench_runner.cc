@@ -1,6 +1,7 @@
 #include "comm/bench_runner.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "comm/check.h"
 
@@ -9,9 +10,14 @@ namespace {
 
 class BufferPair {
  public:
+  // Zero-filled, so a run without -c never reads uninitialised memory (or times arithmetic on
+  // whatever bit patterns, denormals included, a previous allocation left behind).
   BufferPair(Backend& backend, size_t bytes) : backend_(backend) {
     buffers_.send = backend.Alloc(bytes);
     buffers_.recv = backend.Alloc(bytes);
+    const std::vector<unsigned char> zeros(bytes, 0);
+    backend.CopyToDevice(buffers_.send, zeros.data(), bytes);
+    backend.CopyToDevice(buffers_.recv, zeros.data(), bytes);
   }
   ~BufferPair() {
     backend_.Free(buffers_.send);
