@@ -9,6 +9,7 @@ int RunExplain(const std::vector<std::string>& args);
 int RunPlan(const std::vector<std::string>& args);
 int RunChinchilla(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
+int RunValidate(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -20,6 +21,7 @@ const std::vector<Command>& Commands() {
        RunExplain},
       {"chinchilla", "compute-optimal N and D for a FLOP, GPU-hour or dollar budget, per fit", RunChinchilla},
       {"presets", "the shipped model and cluster presets and their key numbers", RunPresets},
+      {"validate", "predict the published measured runs (runs.yaml): errors, MAPE, fit", RunValidate},
   };
   return commands;
 }

@@ -1,6 +1,8 @@
 #include "planner/core/memory.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "planner/core/params.h"
 #include "planner/core/units.h"
@@ -10,6 +12,18 @@ namespace {
 
 void AddTensor(std::vector<ActivationTensor>* out, const char* name, double bytes) {
   if (bytes > 0) out->push_back({name, bytes});
+}
+
+// Bytes per logit at the loss's peak: the 16-bit logits and what the cross-entropy adds. Megatron's
+// vocab-parallel loss keeps an fp32 copy; eager PyTorch keeps the fp32 copy and the fp32
+// log-softmax; a compiled loss fuses the upcast and keeps only the 16-bit logits and gradient.
+double LogitBytesPerElement(Kernels k) {
+  switch (k) {
+    case Kernels::kFused: return 2 + 4;
+    case Kernels::kEager: return 2 + 4 + 4;
+    case Kernels::kCompiled: return 2 + 2;
+  }
+  return 6;
 }
 
 }  // namespace
@@ -49,6 +63,43 @@ StageParams ParamsOnStage(const ParamSplit& split, const ParallelConfig& p, bool
   return s;
 }
 
+// torchtitan's op-level SAC: the layer input (the checkpoint's), the attention output with its
+// softmax statistics, and the outputs of the layer's 1st, 3rd, 5th... matmul; all else (norms,
+// RoPE, activations, the other matmuls) is recomputed in backward.
+std::vector<ActivationTensor> EveryOtherMatmulActivations(const ModelSpec& m,
+                                                          const ParallelConfig& p) {
+  const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, h = m.d_model;
+  const double t = p.tp, rep = p.sp ? 1 / t : 1, kv = std::max<double>(m.kv_dim() / t, m.head_dim);
+  const double k = m.is_moe() ? m.moe.top_k : 1, ff = k * m.d_ff / t;
+  std::vector<ActivationTensor> out;
+  AddTensor(&out, "layer_input (checkpoint)", 2 * s * b * h * rep);
+  AddTensor(&out, "attention.output", 2 * s * b * m.q_dim() / t);
+  AddTensor(&out, "attention.softmax_stats (fp32)", 4 * m.n_heads * s * b / t);
+  // Forward order of the matmuls (torchtitan: w1 = gate, then w3 = up, then w2 = down).
+  std::vector<std::pair<const char*, double>> mm = {
+      {"attention.q", m.q_dim() / t}, {"attention.k", kv}, {"attention.v", kv},
+      {"attention.o", h * rep}};
+  if (m.gated_mlp()) mm.push_back({"mlp.gate_output", ff});
+  mm.push_back({"mlp.up_output", ff});
+  mm.push_back({"mlp.down_output", h * rep});
+  for (size_t i = 0; i < mm.size(); i += 2) AddTensor(&out, mm[i].first, 2 * s * b * mm[i].second);
+  return out;
+}
+
+// Extra tensors autograd keeps when PyTorch runs RMSNorm, RoPE and SwiGLU as composite eager
+// ops: the fp32 upcasts of the norm and RoPE inputs, and the SiLU output.
+void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p, std::vector<ActivationTensor>* out) {
+  const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
+  const double rep = p.sp ? 1 / t : 1, kv = std::max<double>(m.kv_dim() / t, m.head_dim);
+  if (m.norm == NormKind::kRmsNorm) {
+    AddTensor(out, "norms.fp32_upcast (eager)", m.norms_per_layer * 4 * s * b * m.d_model * rep);
+  }
+  if (m.position == Position::kRope) {
+    AddTensor(out, "rope.fp32_q_k (eager)", 4 * s * b * (m.q_dim() / t + kv));
+  }
+  if (m.gated_mlp()) AddTensor(out, "mlp.activation_output (eager)", 2 * s * b * m.d_ff / t);
+}
+
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
                                                const MemoryOptions& o) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, h = m.d_model;
@@ -61,6 +112,9 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   if (p.recompute == Recompute::kFull) {
     AddTensor(&out, "layer_input (full recompute)", 2 * sbh * rep);
     return out;
+  }
+  if (p.recompute == Recompute::kSelective && o.selective == SelectivePolicy::kEveryOtherMatmul) {
+    return EveryOtherMatmulActivations(m, p);
   }
   AddTensor(&out, "attention.norm_input", 2 * sbh * rep);
   AddTensor(&out, "attention.qkv_input", 2 * sbh * rep);
@@ -87,6 +141,7 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", k * 2 * s * b * ff / t);
   AddTensor(&out, "mlp.down_input", k * 2 * s * b * ff / t);
   if (o.dropout) AddTensor(&out, "mlp.dropout_mask", sbh * rep);
+  if (o.kernels == Kernels::kEager) AddEagerExtras(m, p, &out);
   return out;
 }
 
@@ -132,12 +187,19 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
     r.inflight_layer_microbatches =
         first ? InflightLayerMicrobatches(m, p) : static_cast<double>(m.n_layers) / p.pp;
     r.activations = layer_bytes * r.inflight_layer_microbatches;
-    // Backward of a recomputed layer needs that layer's full activations once.
+    // Backward of a recomputed layer needs that layer's full activations once (what selective
+    // recompute left out of the store, for op-level SAC).
     if (p.recompute == Recompute::kFull) r.transient += layer_bytes_no_recompute;
-    if (p.zero >= 3) r.transient += 2 * o.weight_bytes * (sp.layer_dense + sp.layer_expert);
+    if (p.recompute == Recompute::kSelective && o.selective == SelectivePolicy::kEveryOtherMatmul) {
+      r.transient += std::max(0.0, layer_bytes_no_recompute - layer_bytes);
+    }
+    // ZeRO-3 gathers one layer's 16-bit weights and prefetches the next; its unsharded gradient
+    // waits for the reduce-scatter in the gradient dtype.
+    const double layer_params = sp.layer_dense + sp.layer_expert;
+    if (p.zero >= 3) r.transient += (2 * 2 + o.grad_bytes) * layer_params;
     if (last && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
-      r.logits = (2 + 4) * tokens * m.vocab_size / p.tp;  // 16-bit logits and fp32 for the loss
+      r.logits = LogitBytesPerElement(o.loss_kernels) * tokens * m.vocab_size / p.tp;
     }
     r.cuda_context = GiBToBytes(o.cuda_context_GiB);
     r.comm_buffers = p.gpus() > 1 ? GiBToBytes(o.comm_buffers_GiB) : 0;

@@ -15,9 +15,28 @@
 
 namespace planner {
 
+// How the framework runs the element-wise work between GEMMs. It sets both the HBM traffic of
+// that work and what autograd keeps for backward.
+enum class Kernels {
+  kFused,     // hand-fused kernels: Megatron (fused bias-GeLU, bias-dropout-add, scale-mask-
+              // softmax, apex LayerNorm), Transformer Engine, or single native ops (LayerNorm)
+  kEager,     // PyTorch eager composite ops: RMSNorm, RoPE, SwiGLU as several kernels each
+  kCompiled,  // torch.compile: one generated kernel per fusion region
+};
+
+// What `Recompute::kSelective` recomputes.
+enum class SelectivePolicy {
+  kAttentionCore,    // Korthikanti 2022: QK^T, softmax, dropout, AV (Megatron)
+  kEveryOtherMatmul,  // torchtitan op-level SAC: saves attention and every other matmul output,
+                      // recomputes all else (norms, activations, RoPE, the other matmuls)
+};
+
 struct MemoryOptions {
   bool flash_attention = true;  // no s^2 score matrix is stored (only the softmax statistics)
   bool dropout = false;         // Korthikanti's GPT runs used dropout; most LLMs today do not
+  Kernels kernels = Kernels::kFused;
+  Kernels loss_kernels = Kernels::kFused;  // the cross-entropy (torchtitan compiles only the blocks)
+  SelectivePolicy selective = SelectivePolicy::kAttentionCore;
   // Mixed-precision Adam: 16-bit weights, fp32 gradient accumulation (Megatron's main_grad,
   // FSDP's reduce dtype), fp32 master weights + Adam m and v: 2 + 4 + 12 bytes per parameter.
   double weight_bytes = 2;

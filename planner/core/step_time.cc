@@ -15,6 +15,8 @@ constexpr double kActivationBytes = 2;  // 16-bit activations on the wire and in
 // Optimizer step traffic per local parameter: read fp32 master, m, v and the gradient; write
 // master, m, v and the 16-bit weight.
 constexpr double kOptimizerBytesPerParam = 4 * 4 + 3 * 4 + 2;
+// FlashAttention's backward recomputes the scores and runs five GEMMs to the forward's two.
+constexpr double kFlashBackwardRatio = 2.5;
 
 // One GEMM on this GPU: `count` products of [m,k]x[k,n].
 struct Gemm {
@@ -22,16 +24,33 @@ struct Gemm {
   double flops() const { return 2 * m * k * n * count; }
 };
 
-double GemmSeconds(const ClusterSpec& c, Dtype dt, const Gemm& g) {
-  const double one = 2 * g.m * g.k * g.n;
-  const double compute = one / (c.gpu.peak(dt) * kFlopsPerTflop * GemmEfficiency(c.efficiency, one));
-  const double bytes = kActivationBytes * (g.m * g.k + g.k * g.n + g.m * g.n);
-  const double memory = bytes / (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
-  return g.count * std::max(compute, memory);
+double HbmSeconds(const ClusterSpec& c, double bytes) {
+  return bytes / (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
+}
+
+// The efficiency curve describes a fixed per-kernel cost, which is time, not FLOPs: at a dtype with
+// a higher peak the same cost hides more FLOPs, so F is rescaled to the 16-bit peak first.
+double PeakFlops(const ClusterSpec& c, Dtype dt, double flops, double* eff) {
+  const double peak16 = c.gpu.peak(Dtype::kBf16) > 0 ? c.gpu.peak(Dtype::kBf16) : c.gpu.peak(dt);
+  *eff = GemmEfficiency(c.efficiency, flops * peak16 / c.gpu.peak(dt));
+  return c.gpu.peak(dt) * kFlopsPerTflop;
+}
+
+// Roofline of one GEMM kernel: `batched` products run as one kernel (bmm, attention), otherwise
+// as `count` kernels.
+double GemmSeconds(const ClusterSpec& c, Dtype dt, const Gemm& g, bool batched = false) {
+  const double per_kernel = batched ? g.flops() : 2 * g.m * g.k * g.n;
+  double eff = 0;
+  const double peak = PeakFlops(c, dt, per_kernel, &eff);
+  const double compute = per_kernel / (peak * eff);
+  const double in_bytes = dt == Dtype::kFp8 ? 1 : kActivationBytes;
+  const double bytes = in_bytes * (g.m * g.k + g.k * g.n) + kActivationBytes * g.m * g.n;
+  const double memory = HbmSeconds(c, bytes * (batched ? g.count : 1));
+  return (batched ? 1 : g.count) * std::max(compute, memory);
 }
 
 struct LayerGemms {
-  std::vector<Gemm> linear;  // projections and MLP
+  std::vector<Gemm> linear;  // projections and MLP, in forward order
   Gemm core_scores, core_context;
 };
 
@@ -39,19 +58,20 @@ struct LayerGemms {
 // output by tp, row-parallel ones their input; CP splits the queries; EP spreads experts.
 LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool causal_half) {
   const double t = p.tp, tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
-  const double d = m.d_model, q = m.q_dim(), kv = m.kv_dim(), ff = m.d_ff;
+  const double d = m.d_model, q = m.q_dim(), kv = std::max<double>(m.kv_dim() / t, m.head_dim);
+  const double ff = m.d_ff;
   LayerGemms g;
-  g.linear = {{tokens, d, q / t, 1}, {tokens, d, kv / t, 2}, {tokens, q / t, d, 1}};
+  g.linear = {{tokens, d, q / t, 1}, {tokens, d, kv, 1}, {tokens, d, kv, 1}, {tokens, q / t, d, 1}};
+  const double mats = m.gated_mlp() ? 2 : 1;
   if (m.is_moe()) {
     const double local_experts = static_cast<double>(m.moe.n_experts) / p.ep;
     // Balanced routing: each local expert sees tokens*top_k*ep/n_experts tokens on average.
     const double expert_tokens = tokens * m.moe.top_k / local_experts;
-    const double mats = m.gated_mlp() ? 2 : 1;
     g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), 1});
     g.linear.push_back({expert_tokens, d, ff / t, mats * local_experts});
     g.linear.push_back({expert_tokens, ff / t, d, local_experts});
   } else {
-    g.linear.push_back({tokens, d, ff / t, m.gated_mlp() ? 2.0 : 1.0});
+    g.linear.push_back({tokens, d, ff / t, mats});
     g.linear.push_back({tokens, ff / t, d, 1});
   }
   const double heads = m.n_heads / t, s_q = static_cast<double>(m.seq_len) / p.cp;
@@ -59,6 +79,112 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
   g.core_scores = {s_q, static_cast<double>(m.head_dim), s_kv, heads * p.micro_batch};
   g.core_context = {s_q, s_kv, static_cast<double>(m.head_dim), heads * p.micro_batch};
   return g;
+}
+
+// Element counts of one layer's activations on one GPU for one micro-batch.
+struct LayerElements {
+  double rep = 0;     // hidden states outside the TP region (split by tp only with SP)
+  double q = 0, kv = 0, ff = 0;
+  double scores = 0;  // the s x s attention matrix, when it is materialised
+};
+
+LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool flash) {
+  const double t = p.tp, n = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
+  LayerElements e;
+  e.rep = n * m.d_model / (p.sp ? t : 1);
+  e.q = n * m.q_dim() / t;
+  e.kv = n * std::max<double>(m.kv_dim() / t, m.head_dim);
+  e.ff = n * m.d_ff / t * (m.is_moe() ? m.moe.top_k : 1);
+  if (!flash) e.scores = m.n_heads / t * n * m.seq_len;
+  return e;
+}
+
+// HBM bytes of one layer's element-wise kernels for one micro-batch. Bytes per element are what
+// the kernels read and write (2-byte activations, 1-byte dropout masks, fp32 upcasts in eager
+// PyTorch); see docs/validation.md for the kernel-by-kernel tally behind each number.
+struct ElementwiseBytes {
+  double fwd = 0, bwd = 0;
+  double scores_fwd = 0;  // softmax and dropout on the scores: what selective recompute repeats
+};
+
+ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
+                                  const MemoryOptions& o) {
+  const LayerElements e = CountElements(m, p, o.flash_attention);
+  const Kernels k = o.kernels;
+  const bool eager = k == Kernels::kEager, compiled = k == Kernels::kCompiled;
+  ElementwiseBytes b;
+  auto add = [&](double elements, double fwd, double bwd) {
+    b.fwd += elements * fwd;
+    b.bwd += elements * bwd;
+  };
+  // Norms: one kernel each way (LayerNorm is a native kernel even in eager PyTorch); eager RMSNorm
+  // is upcast, square, mean, rsqrt, scale, downcast, weight: ~36 bytes forward, ~60 backward.
+  const bool composite_norm = eager && m.norm == NormKind::kRmsNorm;
+  add(e.rep * m.norms_per_layer, composite_norm ? 36 : 4, composite_norm ? 60 : 6);
+  // Residual adds: read both, write the sum; dropout adds its mask and, unfused, a pass of its
+  // own; backward sums the two gradient streams. torch.compile folds the add into the norm.
+  const double residual_fwd = o.dropout ? (eager ? 11 : 7) : (compiled ? 2 : 6);
+  const double residual_bwd = o.dropout ? 11 : (compiled ? 2 : 6);
+  add(2 * e.rep, residual_fwd, residual_bwd);
+  if (m.position == Position::kRope) add(e.q + e.kv, eager ? 16 : 4, eager ? 20 : 4);
+  // PyTorch model code (torchtitan) expands grouped K and V to every head for SDPA; fused
+  // attention kernels read the groups directly.
+  if (k != Kernels::kFused && e.kv < e.q) add(e.kv + e.q, 4, 4);
+  // Attention output back to [tokens, heads*hd]: Megatron's unfused path and SDPA copy it.
+  if (!o.flash_attention || k != Kernels::kFused) add(e.q, 4, 4);
+  if (e.scores > 0) {
+    // Megatron's fused scale-mask-softmax: 2 + 2 forward, 2 + 2 + 2 backward; dropout: 2 + 2 + 1
+    // mask each way.
+    const double fwd = 4 + (o.dropout ? 5 : 0), bwd = 6 + (o.dropout ? 5 : 0);
+    add(e.scores, fwd, bwd);
+    b.scores_fwd = e.scores * fwd;
+  }
+  if (m.gated_mlp()) {
+    add(e.ff, eager ? 10 : 6, eager ? 18 : 10);  // silu(gate) * up: unfused it is three kernels
+  } else {
+    add(e.ff, 4, 6);  // (bias-)GeLU: read, write; backward reads input and gradient
+  }
+  return b;
+}
+
+// fp8 GEMMs: the casts of each linear's input and output gradient (per micro-batch), and of its
+// weight. Delayed scaling fuses cast and transpose (read 2, write 1 + 1) and caches the weight's
+// cast over the micro-batches of a step; dynamic scaling reads each tensor for its amax first,
+// casts it, and casts again transposed for backward (5 + 3 bytes), weights every micro-batch.
+struct Fp8Casts {
+  double fwd_s = 0, bwd_s = 0, weight_s = 0;  // weight_s: per micro-batch (dynamic) or per step
+};
+
+Fp8Casts Fp8CastSeconds(const ClusterSpec& c, const std::vector<Gemm>& linear, Fp8Scaling s) {
+  double inputs = 0, outputs = 0, weights = 0;
+  for (const Gemm& g : linear) {
+    inputs += g.m * g.k * g.count;
+    outputs += g.m * g.n * g.count;
+    weights += g.k * g.n * g.count;
+  }
+  Fp8Casts f;
+  if (s == Fp8Scaling::kDelayed) {
+    f.fwd_s = HbmSeconds(c, 4 * inputs);
+    f.bwd_s = HbmSeconds(c, 4 * outputs);
+    f.weight_s = HbmSeconds(c, 4 * weights);
+  } else {
+    f.fwd_s = HbmSeconds(c, 5 * inputs);
+    f.bwd_s = HbmSeconds(c, 3 * inputs + 8 * outputs);
+    f.weight_s = HbmSeconds(c, 8 * weights);
+  }
+  return f;
+}
+
+// Bytes per logit the cross-entropy moves, forward + backward: Megatron's fused vocab-parallel
+// loss upcasts once; eager PyTorch upcasts, runs a two-pass log-softmax and its backward in fp32;
+// a compiled loss reads the 16-bit logits twice and writes the gradient once.
+double LossBytesPerLogit(Kernels k) {
+  switch (k) {
+    case Kernels::kFused: return 28;
+    case Kernels::kEager: return 40;
+    case Kernels::kCompiled: return 8;
+  }
+  return 28;
 }
 
 // Rank order is tp (innermost), cp, dp, pp: the stride of each group in that order.
@@ -72,9 +198,12 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   const Strides st(p);
   const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
   const double act = tokens * m.d_model * kActivationBytes;
-  // TP: 2 all-reduces (or RS + AG with SP, the same bus traffic) forward, 2 backward, per layer.
+  // TP: 2 all-reduces (or RS + AG with SP, the same bus traffic) forward, 2 backward, per layer,
+  // and the forward's again under full recompute. Overlapped with the weight-gradient GEMMs, the
+  // backward leaves exposed only SP's all-gather before each row-parallel linear.
   const double tp_ar = CollectiveSeconds(c, Collective::kAllReduce, p.tp, st.tp, act);
-  const double tp_per_layer = tp_ar * (p.recompute == Recompute::kFull ? 6 : 4);
+  const double backward = o.overlap_tp_backward ? (p.sp ? 1 : 0) : 2;
+  const double tp_per_layer = tp_ar * (2 + backward + (p.recompute == Recompute::kFull ? 2 : 0));
   t->tp_comm = layers * tp_per_layer;
   if (p.cp > 1) {
     // Ring attention: cp-1 steps passing the K and V chunk forward; K, V and their gradients back.
@@ -90,7 +219,9 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
     t->ep_comm = layers * 4 * a2a;  // dispatch and combine, forward and backward
   }
   if (p.pp > 1) {
-    const double bytes = act / (p.sp ? p.tp : 1);
+    // Megatron splits the activation over the TP ranks for the hop (scatter-gather, Narayanan
+    // 2021 sec. 4.1) and all-gathers it over NVLink on arrival.
+    const double bytes = act / p.tp;
     t->pp_comm = 2.0 * p.vpp * CollectiveSeconds(c, Collective::kSendRecv, 2, st.pp, bytes);
     t->pp_exposed = o.overlap_pp ? 0 : t->pp_comm;
   }
@@ -104,9 +235,10 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
                           const StepTimeOptions& o, double last_backward_s) {
   const Strides st(p);
   const int64_t group = p.dp * p.cp, expert_group = group / p.ep;
+  // The dp x cp group is every tp-th rank; an expert's replicas are every (tp*ep)-th.
   auto reduce = [&](Collective op, double params, double bytes_per_param) {
-    return CollectiveSeconds(c, op, group, st.tp, sp.dense / sp.total() * params * bytes_per_param) +
-           CollectiveSeconds(c, op, expert_group, st.tp * p.ep,
+    return CollectiveSeconds(c, op, group, st.cp, sp.dense / sp.total() * params * bytes_per_param) +
+           CollectiveSeconds(c, op, expert_group, st.cp * p.ep,
                              sp.expert / sp.total() * params * bytes_per_param);
   };
   DpTimes d;
@@ -157,6 +289,33 @@ void FindBound(StepTime* r) {
   }
 }
 
+// Forward seconds of each matmul of the layer, in forward order (a gated MLP's gate and up
+// projections are two), for recompute policies that pick matmuls by position.
+std::vector<double> MatmulSeconds(const ClusterSpec& c, Dtype dt, const ModelSpec& m,
+                                  const std::vector<Gemm>& linear) {
+  std::vector<double> out;
+  for (const Gemm& g : linear) {
+    const double seconds = GemmSeconds(c, dt, g);
+    const int split = !m.is_moe() && g.count == 2 ? 2 : 1;
+    for (int i = 0; i < split; ++i) out.push_back(seconds / split);
+  }
+  return out;
+}
+
+// Forward work repeated in backward under the layout's recompute mode.
+double RecomputeSeconds(const ParallelConfig& p, const MemoryOptions& o, const LayerCost& lc,
+                        const std::vector<double>& matmuls, double scores_fwd_s) {
+  switch (p.recompute) {
+    case Recompute::kNone: return 0;
+    case Recompute::kFull: return lc.fwd_s();
+    case Recompute::kSelective: break;
+  }
+  if (o.selective == SelectivePolicy::kAttentionCore) return lc.core_fwd_s + scores_fwd_s;
+  double even = 0;  // torchtitan SAC recomputes the 2nd, 4th, ... matmul and all element-wise
+  for (size_t i = 1; i < matmuls.size(); i += 2) even += matmuls[i];
+  return even + lc.elementwise_fwd_s;
+}
+
 }  // namespace
 
 double GemmEfficiency(const EfficiencySpec& e, double flops) {
@@ -165,23 +324,50 @@ double GemmEfficiency(const EfficiencySpec& e, double flops) {
 
 LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                            const StepTimeOptions& o) {
-  const LayerGemms g = BuildLayerGemms(m, p, o.memory.flash_attention);
+  const MemoryOptions& mo = o.memory;
+  const LayerGemms g = BuildLayerGemms(m, p, mo.flash_attention);
   LayerCost lc;
-  for (const Gemm& x : g.linear) lc.linear_fwd_s += GemmSeconds(c, p.dtype, x);
-  // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16).
+  const std::vector<double> matmuls = MatmulSeconds(c, p.dtype, m, g.linear);
+  for (double s : matmuls) lc.linear_fwd_s += s;
+  // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16), as one kernel
+  // (FlashAttention) or two batched GEMMs that write and read the s x s scores (Megatron 2022).
   const Dtype core_dtype = p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype;
-  lc.core_fwd_s = GemmSeconds(c, core_dtype, g.core_scores) + GemmSeconds(c, core_dtype, g.core_context);
+  if (mo.flash_attention) {
+    const double flops = g.core_scores.flops() + g.core_context.flops();
+    double eff = 0;
+    lc.core_fwd_s = flops / (PeakFlops(c, core_dtype, flops, &eff) * eff * o.attention_efficiency);
+    lc.core_bwd_s = kFlashBackwardRatio * lc.core_fwd_s;
+  } else {
+    lc.core_fwd_s = GemmSeconds(c, core_dtype, g.core_scores, true) +
+                    GemmSeconds(c, core_dtype, g.core_context, true);
+    lc.core_bwd_s = 2 * lc.core_fwd_s;
+  }
+  const ElementwiseBytes eb = LayerElementwise(m, p, mo);
+  lc.elementwise_fwd_s = HbmSeconds(c, eb.fwd);
+  lc.elementwise_bwd_s = HbmSeconds(c, eb.bwd);
+  if (p.dtype == Dtype::kFp8) {
+    const Fp8Casts f = Fp8CastSeconds(c, g.linear, o.fp8_scaling);
+    lc.elementwise_fwd_s += f.fwd_s;
+    lc.elementwise_bwd_s += f.bwd_s;
+    if (o.fp8_scaling == Fp8Scaling::kDynamic) {
+      lc.elementwise_fwd_s += f.weight_s * 5 / 8;
+      lc.elementwise_bwd_s += f.weight_s * 3 / 8;
+    } else {
+      lc.per_step_s += f.weight_s;
+    }
+  }
+  lc.elementwise_s = lc.elementwise_fwd_s + lc.elementwise_bwd_s;
+  lc.recompute_s = RecomputeSeconds(p, mo, lc, matmuls, HbmSeconds(c, eb.scores_fwd));
   ParallelConfig stored = p;
   stored.recompute = Recompute::kNone;
-  lc.act_bytes_no_recompute = LayerActivationBytes(m, stored, o.memory);
+  lc.act_bytes_no_recompute = LayerActivationBytes(m, stored, mo);
   lc.act_bytes = p.recompute == Recompute::kNone ? lc.act_bytes_no_recompute
-                                                 : LayerActivationBytes(m, p, o.memory);
-  lc.elementwise_s = o.elementwise_traffic * lc.act_bytes_no_recompute /
-                     (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
-  if (m.lm_head) {  // [tokens, e] x [e, V/tp] on the last stage
+                                                 : LayerActivationBytes(m, p, mo);
+  if (m.lm_head) {  // [tokens, e] x [e, V/tp] on the last stage, then the loss
     const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
-    lc.head_fwd_s = GemmSeconds(c, p.dtype, {tokens, static_cast<double>(m.embed_dim()),
-                                             static_cast<double>(m.vocab_size) / p.tp, 1});
+    const double vocab = static_cast<double>(m.vocab_size) / p.tp;
+    lc.head_fwd_s = GemmSeconds(c, p.dtype, {tokens, static_cast<double>(m.embed_dim()), vocab, 1});
+    lc.loss_s = HbmSeconds(c, LossBytesPerLogit(mo.loss_kernels) * tokens * vocab);
   }
   return lc;
 }
@@ -194,17 +380,19 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   const double mbs = static_cast<double>(r.microbatches);
   const double layers = static_cast<double>(m.n_layers) / p.pp;
   MicrobatchTime& t = r.microbatch;
-  t.forward = layers * lc.fwd_s() + lc.head_fwd_s;
-  t.backward = layers * lc.bwd_s() + 2 * lc.head_fwd_s;
-  if (p.recompute == Recompute::kFull) t.recompute = layers * lc.fwd_s();
-  if (p.recompute == Recompute::kSelective) t.recompute = layers * lc.core_fwd_s;
+  t.forward = layers * lc.fwd_s() + lc.head_fwd_s + lc.loss_s / 2;
+  t.backward = layers * lc.bwd_s() + 2 * lc.head_fwd_s + lc.loss_s / 2;
+  t.recompute = layers * lc.recompute_s;
   AddCommunication(m, c, p, o, layers, lc.core_fwd_s, &t);
   const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
   const DpTimes dp = DataParallelTimes(c, p, sp, o, t.backward);
   t.zero3_comm = dp.zero3_per_microbatch;
-  t.zero3_exposed = std::max(0.0, t.zero3_comm - (t.forward + t.backward + t.recompute));
+  // ZeRO-3 gathers the next layer while this one computes; the first gather of a micro-batch and
+  // its last reduce-scatter have nothing to hide behind.
+  const double unhidden = layers > 0 ? t.zero3_comm / layers : 0;
+  t.zero3_exposed = std::max(0.0, t.zero3_comm - (t.forward + t.backward + t.recompute)) + unhidden;
 
-  r.forward_s = mbs * t.forward;
+  r.forward_s = mbs * t.forward + layers * lc.per_step_s;
   r.backward_s = mbs * t.backward;
   r.recompute_s = mbs * t.recompute;
   r.compute_s = r.forward_s + r.backward_s + r.recompute_s;
@@ -221,9 +409,9 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.dp_exposed_s = dp.exposed;
   const double shard = static_cast<double>(p.dp * p.cp);
   const double local_params = p.zero >= 1 ? sp.dense / shard + sp.expert * p.ep / shard : sp.total();
-  r.optimizer_s = local_params * kOptimizerBytesPerParam /
-                  (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
-  r.step_time_s = mbs * t.total() + r.bubble_s + r.dp_exposed_s + r.optimizer_s;
+  r.optimizer_s = HbmSeconds(c, local_params * kOptimizerBytesPerParam);
+  r.step_time_s = mbs * t.total() + layers * lc.per_step_s + r.bubble_s + r.dp_exposed_s +
+                  r.optimizer_s;
   FillThroughput(m, c, p, flops, &r);
   FindBound(&r);
   return r;

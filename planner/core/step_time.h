@@ -14,14 +14,29 @@
 
 namespace planner {
 
+// How fp8 GEMM inputs get their scale (dtype kFp8). Transformer Engine's delayed scaling takes it
+// from an amax history and fuses the cast with the transpose backward needs; torchao's dynamic
+// scaling first reads each tensor for its amax, then casts it, and transposes separately.
+enum class Fp8Scaling { kDelayed, kDynamic };
+
 struct StepTimeOptions {
   bool overlap_dp = true;   // bucketed gradient reduction overlaps the last backward
   bool overlap_cp = true;   // ring K/V exchange overlaps attention compute
   bool overlap_pp = false;  // p2p sends overlap compute (Megatron's 1F1B waits on them)
+  // Megatron-LM since late 2021 (and Transformer Engine) runs the backward TP collective of a
+  // column-parallel linear (all-reduce, or reduce-scatter with SP) while the weight-gradient GEMM
+  // runs; Megatron 2021 (SC21) waited for it.
+  bool overlap_tp_backward = false;
   double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
-  // Element-wise traffic per layer, as a multiple of the bytes of the layer's stored activations
-  // (each is written, read back in backward, and its gradient written and read).
+  // Unused: element-wise HBM traffic is now counted kernel by kernel (see MemoryOptions::kernels).
+  // Kept so existing callers compile.
   double elementwise_traffic = 4;
+  Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
+  // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs. FlashAttention-2
+  // predates Hopper's asynchronous tensor-core instructions and reaches ~35% of H100 peak where
+  // cuBLAS GEMMs reach ~70% (Shah et al. 2024, FlashAttention-3, sec. 1): 0.5 there; cuDNN and
+  // FlashAttention-3 on Hopper, and FlashAttention-2 on Ampere, run near GEMM efficiency: 1.
+  double attention_efficiency = 1;
   MemoryOptions memory;
 };
 
@@ -68,12 +83,18 @@ double GemmEfficiency(const EfficiencySpec& e, double flops);
 struct LayerCost {
   double linear_fwd_s = 0;   // projections and MLP GEMMs, forward
   double core_fwd_s = 0;     // QK^T and AV, forward
+  double core_bwd_s = 0;     // attention core backward (2x forward; 2.5x for flash, which
+                             // recomputes the scores)
   double elementwise_s = 0;  // memory-bound work, forward + backward
+  double elementwise_fwd_s = 0, elementwise_bwd_s = 0;  // its two parts
+  double recompute_s = 0;    // forward work the layout's recompute mode repeats in backward
   double head_fwd_s = 0;     // the LM head GEMM (last stage), forward
+  double loss_s = 0;         // the loss's element-wise work (last stage), forward + backward
+  double per_step_s = 0;     // once per step, not per micro-batch (cached fp8 weight casts)
   double act_bytes = 0;      // stored activations under the layout's recompute mode
   double act_bytes_no_recompute = 0;
-  double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_s / 3; }
-  double bwd_s() const { return 2 * (linear_fwd_s + core_fwd_s) + elementwise_s * 2 / 3; }
+  double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_fwd_s; }
+  double bwd_s() const { return 2 * linear_fwd_s + core_bwd_s + elementwise_bwd_s; }
 };
 
 LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

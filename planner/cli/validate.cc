@@ -1,0 +1,376 @@
+// planner validate RUNS.yaml [--fit]: predicts every published run whose layout is stated
+// (tests/data/runs.yaml) and compares step time, the source's own throughput metric and, where
+// measured, memory. Prints the MAPE overall, per source and per GPU generation, the worst run,
+// and the leave-one-source-out error (fit on the other sources, predict the held-out one).
+// Without --fit the presets' efficiency blocks are used as they are; with --fit the few global
+// efficiency terms are refitted per GPU generation and printed, ready to paste into the presets.
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "planner/cli/command.h"
+#include "planner/core/fit.h"
+#include "planner/core/memory.h"
+#include "planner/core/units.h"
+#include "planner/io/format.h"
+#include "planner/io/runs_io.h"
+
+namespace planner {
+namespace {
+
+// One GPU generation's runs, the efficiency they are predicted with, and the held-out fits.
+struct Generation {
+  std::string name;
+  std::vector<MeasuredRun> runs;
+  std::vector<std::string> sources;
+  EfficiencySpec preset;  // the efficiency block of the runs' cluster preset
+  std::optional<FitResult> fit;
+  std::vector<HeldOutSource> held_out;
+  const EfficiencySpec& used() const { return fit ? fit->efficiency : preset; }
+};
+
+struct Evaluated {
+  const ValidationRun* run = nullptr;
+  StepTime time;
+  double error = 0;  // predicted / measured step time - 1
+  std::optional<MemoryBreakdown> memory;
+  double memory_error = 0;
+};
+
+struct Report {
+  std::vector<ValidationRun> runs;
+  std::vector<Generation> generations;
+  std::vector<Evaluated> evaluated;  // predicted runs, in file order
+};
+
+std::string Layout(const ParallelConfig& p) {
+  std::ostringstream s;
+  s << "tp" << p.tp << " pp" << p.pp;
+  if (p.vpp > 1) s << " v" << p.vpp;
+  if (p.cp > 1) s << " cp" << p.cp;
+  s << " dp" << p.dp << " mb" << p.micro_batch << " gb" << p.global_batch << " "
+    << ToString(p.recompute);
+  if (p.sp) s << " sp";
+  if (p.zero > 0) s << " z" << p.zero;
+  s << " " << ToString(p.dtype);
+  return s.str();
+}
+
+Generation* FindGeneration(std::vector<Generation>* gens, const std::string& name) {
+  for (Generation& g : *gens) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+std::vector<Generation> GroupByGeneration(const std::vector<ValidationRun>& runs) {
+  std::vector<Generation> gens;
+  for (const ValidationRun& v : runs) {
+    if (v.skipped()) continue;
+    Generation* g = FindGeneration(&gens, v.run.generation);
+    if (g == nullptr) {
+      gens.push_back({v.run.generation, {}, {}, v.run.cluster.efficiency, std::nullopt, {}});
+      g = &gens.back();
+    }
+    g->runs.push_back(v.run);
+    if (std::find(g->sources.begin(), g->sources.end(), v.run.source) == g->sources.end()) {
+      g->sources.push_back(v.run.source);
+    }
+  }
+  return gens;
+}
+
+Report BuildReport(const std::string& path, bool refit) {
+  Report r;
+  r.runs = ReadValidationRuns(path);
+  r.generations = GroupByGeneration(r.runs);
+  for (Generation& g : r.generations) {
+    if (refit) g.fit = FitEfficiency(g.runs, g.preset);
+    g.held_out = LeaveOneSourceOut(g.runs, g.preset);
+  }
+  for (const ValidationRun& v : r.runs) {
+    if (v.skipped()) continue;
+    const Generation* g = FindGeneration(&r.generations, v.run.generation);
+    Evaluated e;
+    e.run = &v;
+    e.time = PredictStep(v.run, g->used());
+    e.error = e.time.step_time_s / v.run.measured_step_time_s - 1;
+    if (v.measured_memory_GiB) {
+      e.memory = EstimateMemory(v.run.model, v.run.cluster, v.run.layout, v.run.options.memory);
+      e.memory_error = BytesToGiB(ReservedBytes(*e.memory)) / *v.measured_memory_GiB - 1;
+    }
+    r.evaluated.push_back(std::move(e));
+  }
+  return r;
+}
+
+std::string SignedPercent(double fraction) {
+  return (fraction >= 0 ? "+" : "") + Percent(fraction, 1);
+}
+
+std::string MetricText(double v, RunMetric m) {
+  if (m == RunMetric::kIterationTime) return Fixed(v, 2);
+  if (v >= 1e4) return Grouped(static_cast<Count>(v + 0.5));
+  return Fixed(v, 1);
+}
+
+Table RunsTable(const Report& r) {
+  Table t;
+  t.title = "Predicted vs measured, per run (step time in s; memory in GiB = torch max reserved)";
+  t.columns = {{"run", false},         {"GPUs"},           {"layout", false},
+               {"step meas"},          {"step pred"},      {"error"},
+               {"metric", false},      {"meas"},           {"pred"},
+               {"mem meas"},           {"mem pred"},       {"mem error"}};
+  for (const Evaluated& e : r.evaluated) {
+    const ValidationRun& v = *e.run;
+    const std::string mem_meas = v.measured_memory_GiB ? Fixed(*v.measured_memory_GiB, 1) : "";
+    const std::string mem_pred = e.memory ? Fixed(BytesToGiB(ReservedBytes(*e.memory)), 1) : "";
+    t.AddRow({v.run.id, std::to_string(v.run.layout.gpus()), Layout(v.run.layout),
+              Fixed(v.run.measured_step_time_s, 3), Fixed(e.time.step_time_s, 3),
+              SignedPercent(e.error), MetricUnit(v.metric), MetricText(v.metric_value, v.metric),
+              MetricText(MetricFromStepTime(v, e.time.step_time_s), v.metric), mem_meas, mem_pred,
+              e.memory ? SignedPercent(e.memory_error) : ""});
+  }
+  return t;
+}
+
+// Each source's FLOP convention beside the exact count, and the MFU both imply, so sources that
+// count differently (recompute in or out, causal or not, embeddings in N or not) line up.
+Table FlopsTable(const Report& r) {
+  Table t;
+  t.title = "FLOP accounting per source, aligned (PFLOP per step; MFU vs the 16-bit dense peak)";
+  t.columns = {{"run", false},        {"source accounting", false}, {"source"},
+               {"exact model"},       {"source/exact"},             {"MFU meas"},
+               {"MFU pred"},          {"tokens/s/GPU meas"},        {"pred"}};
+  for (const Evaluated& e : r.evaluated) {
+    const ValidationRun& v = *e.run;
+    const double source = SourceStepFlops(v), exact = e.time.model_flops;
+    const double gpus = static_cast<double>(v.run.layout.gpus());
+    const double tokens = static_cast<double>(v.run.layout.global_batch) * v.run.model.seq_len;
+    const double mfu_meas = e.time.mfu * e.time.step_time_s / v.run.measured_step_time_s;
+    t.AddRow({v.run.id, ToString(v.accounting), Fixed(source / 1e15, 1), Fixed(exact / 1e15, 1),
+              Fixed(source / exact, 3), Percent(mfu_meas, 1), Percent(e.time.mfu, 1),
+              Grouped(static_cast<Count>(tokens / v.run.measured_step_time_s / gpus + 0.5)),
+              Grouped(static_cast<Count>(e.time.tokens_per_s_per_gpu + 0.5))});
+  }
+  t.notes = {"exact model = every matmul, forward + 2x backward, causal attention counted in full "
+             "(as the published conventions do), no recompute."};
+  return t;
+}
+
+struct Group {
+  std::string name;
+  std::vector<double> errors;
+  std::string worst_id;
+  double worst = 0;
+};
+
+std::vector<Group> GroupErrors(const Report& r, bool by_source) {
+  std::vector<Group> groups;
+  for (const Evaluated& e : r.evaluated) {
+    const std::string key = by_source ? e.run->run.source : e.run->run.generation;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == key; });
+    if (it == groups.end()) {
+      groups.push_back({key, {}, "", 0});
+      it = groups.end() - 1;
+    }
+    it->errors.push_back(e.error);
+    if (std::abs(e.error) >= std::abs(it->worst)) {
+      it->worst = e.error;
+      it->worst_id = e.run->run.id;
+    }
+  }
+  return groups;
+}
+
+std::vector<double> AllErrors(const Report& r) {
+  std::vector<double> errors;
+  for (const Evaluated& e : r.evaluated) errors.push_back(e.error);
+  return errors;
+}
+
+Table SummaryTable(const Report& r) {
+  Table t;
+  t.title = "Step-time error (MAPE = mean |predicted / measured - 1|)";
+  t.columns = {{"group", false}, {"runs"}, {"MAPE"}, {"worst"}, {"worst run", false}};
+  auto add = [&](const std::string& name, const Group& g) {
+    t.AddRow({name, std::to_string(g.errors.size()), Percent(Mape(g.errors), 2),
+              SignedPercent(g.worst), g.worst_id});
+  };
+  for (const Group& g : GroupErrors(r, true)) add("source " + g.name, g);
+  for (const Group& g : GroupErrors(r, false)) add("generation " + g.name, g);
+  t.AddRule();
+  Group all{"all", AllErrors(r), "", 0};
+  for (const Evaluated& e : r.evaluated) {
+    if (std::abs(e.error) >= std::abs(all.worst)) {
+      all.worst = e.error;
+      all.worst_id = e.run->run.id;
+    }
+  }
+  add("all public runs", all);
+  return t;
+}
+
+std::string Params(const EfficiencySpec& e) {
+  return "gemm_max " + Fixed(e.gemm_max, 3) + ", gemm_half_flops " + Sci(e.gemm_half_flops, 3) +
+         ", collective_bw_fraction " + Fixed(e.collective_bw_fraction, 3) + ", hbm_fraction " +
+         Fixed(e.hbm_fraction, 3);
+}
+
+Table HeldOutTable(const Report& r) {
+  Table t;
+  t.title = "Leave-one-source-out: fit on the generation's other sources, predict the held-out one";
+  t.columns = {{"generation", false}, {"held out", false}, {"runs"}, {"MAPE held out"},
+               {"worst"}, {"MAPE on fitted"}, {"fitted parameters", false}};
+  std::vector<double> all;
+  for (const Generation& g : r.generations) {
+    for (const HeldOutSource& h : g.held_out) {
+      double worst = 0;
+      for (double e : h.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
+      all.insert(all.end(), h.errors.begin(), h.errors.end());
+      t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2),
+                SignedPercent(worst), Percent(h.fit.mape, 2), Params(h.fit.efficiency)});
+    }
+  }
+  t.AddRule();
+  t.AddRow({"all", "", std::to_string(all.size()), Percent(Mape(all), 2), "", "", ""});
+  return t;
+}
+
+std::string SourcesText(const Generation& g) {
+  std::string s;
+  for (const std::string& src : g.sources) s += (s.empty() ? "" : ", ") + src;
+  return s;
+}
+
+double HeldOutMape(const Generation& g) {
+  std::vector<double> all;
+  for (const HeldOutSource& h : g.held_out) all.insert(all.end(), h.errors.begin(), h.errors.end());
+  return Mape(all);
+}
+
+// The block to paste into the generation's cluster presets.
+void PrintFit(const Generation& g, std::ostream& out) {
+  const FitResult& f = *g.fit;
+  out << "Fitted " << g.name << " (" << g.runs.size() << " runs; " << f.evaluations
+      << " model evaluations): " << Params(f.efficiency) << "\n"
+      << "# fitted by `planner validate tests/data/runs.yaml --fit` over " << g.runs.size()
+      << " records (" << SourcesText(g) << "), in-sample MAPE " << Percent(f.mape, 2)
+      << ", leave-one-source-out " << Percent(HeldOutMape(g), 2) << "\n"
+      << "efficiency:\n"
+      << "  gemm_max: " << Fixed(f.efficiency.gemm_max, 4) << "\n"
+      << "  gemm_half_flops: " << Sci(f.efficiency.gemm_half_flops, 4) << "\n"
+      << "  collective_bw_fraction: " << Fixed(f.efficiency.collective_bw_fraction, 4) << "\n"
+      << "  hbm_fraction: " << Fixed(f.efficiency.hbm_fraction, 4) << "\n\n";
+}
+
+void PrintNotes(const Report& r, std::ostream& out) {
+  out << "Notes:\n";
+  std::map<std::string, int> seen;
+  for (const ValidationRun& v : r.runs) {
+    if (v.skipped()) {
+      out << "  skipped " << v.run.id << ": " << v.skip_reason << "\n";
+      continue;
+    }
+    if (!v.hardware_note.empty() && seen[v.hardware_note]++ == 0) {
+      out << "  " << v.run.source << ": " << v.hardware_note << "\n";
+    }
+    for (const std::string& a : v.assumptions) {
+      if (seen[v.run.source + a]++ == 0) out << "  " << v.run.source << ": " << a << "\n";
+    }
+  }
+  for (const Generation& g : r.generations) {
+    out << "  " << g.name << " efficiency " << (g.fit ? "refitted: " : "from the presets: ")
+        << Params(g.used()) << "\n";
+  }
+}
+
+void PrintText(const Report& r, std::ostream& out) {
+  int skipped = 0;
+  for (const ValidationRun& v : r.runs) skipped += v.skipped() ? 1 : 0;
+  out << r.runs.size() << " published runs: " << r.evaluated.size() << " predicted, " << skipped
+      << " skipped (layout not stated)\n\n";
+  for (const Table& t : {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r)}) {
+    RenderText(t, out);
+    for (const std::string& n : t.notes) out << n << "\n";
+    out << "\n";
+  }
+  for (const Generation& g : r.generations) {
+    if (g.fit) PrintFit(g, out);
+  }
+  PrintNotes(r, out);
+}
+
+nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
+  return {{"gemm_max", e.gemm_max}, {"gemm_half_flops", e.gemm_half_flops},
+          {"collective_bw_fraction", e.collective_bw_fraction}, {"hbm_fraction", e.hbm_fraction}};
+}
+
+nlohmann::ordered_json ReportJson(const Report& r) {
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array(), skipped = runs;
+  for (const Evaluated& e : r.evaluated) {
+    const ValidationRun& v = *e.run;
+    nlohmann::ordered_json j = {
+        {"id", v.run.id}, {"source", v.run.source}, {"generation", v.run.generation},
+        {"cluster", v.cluster_preset}, {"gpus", v.run.layout.gpus()},
+        {"layout", Layout(v.run.layout)}, {"measured_step_time_s", v.run.measured_step_time_s},
+        {"predicted_step_time_s", e.time.step_time_s}, {"error", e.error},
+        {"metric", MetricUnit(v.metric)}, {"measured_metric", v.metric_value},
+        {"predicted_metric", MetricFromStepTime(v, e.time.step_time_s)},
+        {"accounting", ToString(v.accounting)}, {"source_step_flops", SourceStepFlops(v)},
+        {"model_step_flops", e.time.model_flops}, {"predicted_mfu", e.time.mfu}};
+    if (e.memory) {
+      j["measured_memory_GiB"] = *v.measured_memory_GiB;
+      j["predicted_memory_GiB"] = BytesToGiB(ReservedBytes(*e.memory));
+      j["memory_error"] = e.memory_error;
+    }
+    runs.push_back(j);
+  }
+  for (const ValidationRun& v : r.runs) {
+    if (v.skipped()) skipped.push_back({{"id", v.run.id}, {"reason", v.skip_reason}});
+  }
+  nlohmann::ordered_json gens = nlohmann::ordered_json::array();
+  for (const Generation& g : r.generations) {
+    nlohmann::ordered_json held = nlohmann::ordered_json::array();
+    for (const HeldOutSource& h : g.held_out) {
+      held.push_back({{"source", h.source}, {"runs", h.runs}, {"mape", h.mape},
+                      {"fitted_mape", h.fit.mape}, {"efficiency", EfficiencyJson(h.fit.efficiency)}});
+    }
+    gens.push_back({{"generation", g.name}, {"runs", g.runs.size()}, {"refitted", g.fit.has_value()},
+                    {"efficiency", EfficiencyJson(g.used())}, {"held_out", held},
+                    {"held_out_mape", HeldOutMape(g)}});
+  }
+  nlohmann::ordered_json sources = nlohmann::ordered_json::object();
+  for (const Group& g : GroupErrors(r, true)) {
+    sources[g.name] = {{"runs", g.errors.size()}, {"mape", Mape(g.errors)}, {"worst", g.worst},
+                       {"worst_run", g.worst_id}};
+  }
+  return {{"schema_version", 1}, {"mape", Mape(AllErrors(r))}, {"sources", sources},
+          {"generations", gens}, {"runs", runs}, {"skipped", skipped}};
+}
+
+}  // namespace
+
+int RunValidate(const std::vector<std::string>& args) {
+  po::options_description options("planner validate options");
+  options.add_options()("fit", po::bool_switch(),
+                        "refit the efficiency terms per GPU generation and print them");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("validate", "RUNS.yaml [--fit] [--format F]", options, {"runs"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const Report r = BuildReport(vm["runs"].as<std::string>(), vm["fit"].as<bool>());
+  switch (format) {
+    case OutputFormat::kJson: std::cout << ReportJson(r).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(RunsTable(r), std::cout); break;
+    case OutputFormat::kTable: PrintText(r, std::cout); break;
+  }
+  return 0;
+}
+
+}  // namespace planner

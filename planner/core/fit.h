@@ -1,0 +1,102 @@
+// Fitting the step-time model's few global efficiency terms to published, measured training runs
+// (`planner validate`), and judging the fit on runs it was not tuned on.
+//
+// The fit moves at most four physical parameters per GPU generation, never one per run:
+//   gemm_max, gemm_half_flops  the GEMM efficiency curve eff(F) = gemm_max * F / (F + F_half),
+//                              i.e. a steady fraction of peak plus a fixed per-kernel cost;
+//   collective_bw_fraction     achieved bus bandwidth / link bandwidth of NCCL collectives;
+//   hbm_fraction               achieved / datasheet HBM bandwidth of memory-bound kernels.
+// The objective is the mean absolute percentage error (MAPE) of step time over the runs, minimised
+// by Nelder-Mead in the unit cube of the bounded parameters (log scale for F_half) from a fixed
+// set of starting points: deterministic, and a few thousand model evaluations in all.
+// Leave-one-source-out error refits on the other sources of a generation and predicts the held-out
+// one: the honest estimate of how the model does on a new software stack.
+// Pure: no I/O, no exceptions.
+#ifndef PLANNER_CORE_FIT_H_
+#define PLANNER_CORE_FIT_H_
+
+#include <string>
+#include <vector>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+
+// One published training run, reduced to what the step-time model needs to predict it.
+struct MeasuredRun {
+  std::string id;
+  std::string source;      // the publication, e.g. "korthikanti2022"; the unit left out in LOSO
+  std::string generation;  // GPU generation the fit groups runs by, e.g. "A100", "H100"
+  ModelSpec model;
+  ClusterSpec cluster;      // the preset at the run's GPU count; a fit replaces its efficiency
+  ParallelConfig layout;
+  StepTimeOptions options;  // software facts the source states (flash attention, dropout, ...)
+  double measured_step_time_s = 0;
+};
+
+enum class FitParameter { kGemmMax, kGemmHalfFlops, kCollectiveBwFraction, kHbmFraction };
+inline constexpr int kNumFitParameters = 4;
+const char* ToString(FitParameter p);  // the EfficiencySpec / YAML key
+
+struct FitBound {
+  FitParameter parameter;
+  double lo = 0, hi = 0;
+  bool log_scale = false;
+};
+
+struct FitOptions {
+  // The parameters the fit may move; the others keep their starting values.
+  // The bounds are the physically plausible ranges, so that a fit cannot buy a lower error with
+  // an impossible machine: large cuBLAS GEMMs reach 50-95% of dense peak; a fixed per-kernel cost
+  // of ~0.5-60 us puts F_half at 1e8-2e10 FLOPs on A100/H100; nccl-tests bus bandwidth is
+  // 50-100% of the link's; element-wise kernels reach 50-95% of the HBM datasheet bandwidth.
+  std::vector<FitBound> bounds = {{FitParameter::kGemmMax, 0.5, 0.95, false},
+                                  {FitParameter::kGemmHalfFlops, 1e8, 2e10, true},
+                                  {FitParameter::kCollectiveBwFraction, 0.5, 1.0, false},
+                                  {FitParameter::kHbmFraction, 0.5, 0.95, false}};
+  int max_evaluations = 1500;  // per Nelder-Mead start
+  double tolerance = 1e-7;     // stop when the simplex's objective spread falls below this
+};
+
+struct FitResult {
+  EfficiencySpec efficiency;   // the starting spec with the fitted parameters written in
+  std::vector<double> errors;  // signed relative step-time errors (pred/meas - 1), in run order
+  double mape = 0;             // mean |error| over the runs fitted
+  int evaluations = 0;
+};
+
+// A generation's fit with one source held out and predicted.
+struct HeldOutSource {
+  std::string generation;
+  std::string source;
+  int runs = 0;                // held-out runs
+  FitResult fit;               // fitted on the generation's other sources
+  std::vector<double> errors;  // the held-out runs' signed errors under that fit
+  double mape = 0;
+};
+
+// "A100-SXM4-80GB" -> "A100": the GPU name up to its first '-' or space.
+std::string GpuGeneration(const GpuSpec& gpu);
+
+// Predicted step time of a run with the cluster's efficiency replaced by `e`.
+double PredictStepTime(const MeasuredRun& run, const EfficiencySpec& e);
+StepTime PredictStep(const MeasuredRun& run, const EfficiencySpec& e);
+
+// Mean of |errors|; 0 for none.
+double Mape(const std::vector<double>& errors);
+
+// Fits the bounded parameters over `runs` (normally one generation), starting from `start`.
+FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
+                        const FitOptions& o = {});
+
+// For each source among `runs` (one generation) with at least one other source beside it: fit on
+// the others from `start`, predict it. Sources in order of first appearance.
+std::vector<HeldOutSource> LeaveOneSourceOut(const std::vector<MeasuredRun>& runs,
+                                             const EfficiencySpec& start, const FitOptions& o = {});
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_FIT_H_
