@@ -26,7 +26,7 @@ struct StepTimeOptions {
   // Megatron-LM since late 2021 (and Transformer Engine) runs the backward TP collective of a
   // column-parallel linear (all-reduce, or reduce-scatter with SP) while the weight-gradient GEMM
   // runs; Megatron 2021 (SC21) waited for it.
-  bool overlap_tp_backward = false;
+  bool overlap_tp_backward = true;
   double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
   // Unused: element-wise HBM traffic is now counted kernel by kernel (see MemoryOptions::kernels).
   // Kept so existing callers compile.

@@ -166,7 +166,7 @@ void ApplySource(const StrictMap& r, ValidationRun* v) {
     run.options.overlap_dp = StatedString(par, "ddp_impl") != "local";
     // Megatron 2022 overlaps the backward TP collectives with the weight-gradient GEMMs
     // (async all-reduce; with SP, reduce-scatter); the SC21 code of 2021 did not.
-    run.options.overlap_tp_backward = run.source == "korthikanti2022";
+    run.options.overlap_tp_backward = run.source != "narayanan2021";
     run.layout.dtype = Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
     if (precision.empty()) v->assumptions.push_back("precision not stated: 16-bit (same A100 peak)");
     if (run.source == "narayanan2021") {
@@ -214,7 +214,6 @@ void ApplySource(const StrictMap& r, ValidationRun* v) {
     v->metric = RunMetric::kTokensPerSPerGpu;
     mem.kernels = Kernels::kFused;  // Transformer Engine
     run.options.fp8_scaling = Fp8Scaling::kDelayed;
-    run.options.overlap_tp_backward = true;
     run.options.grad_comm_bytes = 2;  // Megatron-Core DDP: grad_reduce_in_fp32 off by default
   } else {
     r.Fail("id", "unknown source '" + run.source +

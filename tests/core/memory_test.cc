@@ -1,0 +1,160 @@
+// The memory model against Korthikanti et al. 2022, Table 2, derived by hand in each test: bytes of
+// activations per transformer layer for a GPT layer (GeLU, d_ff = 4h, MHA) with dropout and the
+// s x s attention matrix materialised (no FlashAttention), as the paper assumes:
+//   no parallelism                      s b h (34 + 5 a s / h)
+//   tensor parallel (TP)                s b h (10 + 24 / t + 5 a s / (h t))
+//   TP + sequence parallel (SP)         s b h / t (34 + 5 a s / h)
+//   TP + selective recompute            s b h (10 + 24 / t)
+//   TP + SP + selective recompute       s b h / t * 34
+//   full recompute                      2 s b h (and 2 s b h / t with SP)
+// plus the pipeline's in-flight micro-batches and torchtitan's op-level SAC.
+#include "planner/core/memory.h"
+
+#include <gtest/gtest.h>
+
+#include "model_fixtures.h"
+#include "planner/core/params.h"
+
+namespace planner {
+namespace {
+
+// Korthikanti Table 3 shapes: 22B (h 6144, 64 heads, 48 layers) and 175B (h 12288, 96 heads,
+// 96 layers), sequence 2048, vocabulary 51,200.
+ModelSpec Gpt22B() { return testing::GptShape(48, 6144, 64, 51200, 2048); }
+ModelSpec Gpt175B() { return testing::GptShape(96, 12288, 96, 51200, 2048); }
+
+MemoryOptions Korthikanti() {
+  MemoryOptions o;
+  o.flash_attention = false;
+  o.dropout = true;
+  return o;
+}
+
+ParallelConfig Layout(int64_t tp, int64_t mb, bool sp, Recompute rc) {
+  ParallelConfig p;
+  p.tp = tp;
+  p.micro_batch = mb;
+  p.global_batch = mb;
+  p.sp = sp;
+  p.recompute = rc;
+  return p;
+}
+
+struct Shape {
+  double s, b, h, a, t;
+};
+
+void ExpectTable2(const ModelSpec& m, int64_t tp, int64_t mb) {
+  const Shape x{static_cast<double>(m.seq_len), static_cast<double>(mb),
+                static_cast<double>(m.d_model), static_cast<double>(m.n_heads),
+                static_cast<double>(tp)};
+  const double sbh = x.s * x.b * x.h, score = 5 * x.a * x.s / x.h;
+  const MemoryOptions o = Korthikanti();
+  auto bytes = [&](int64_t t, bool sp, Recompute rc) {
+    return LayerActivationBytes(m, Layout(t, mb, sp, rc), o);
+  };
+  EXPECT_DOUBLE_EQ(bytes(1, false, Recompute::kNone), sbh * (34 + score));
+  EXPECT_DOUBLE_EQ(bytes(tp, false, Recompute::kNone), sbh * (10 + 24 / x.t + score / x.t));
+  EXPECT_DOUBLE_EQ(bytes(tp, true, Recompute::kNone), sbh / x.t * (34 + score));
+  EXPECT_DOUBLE_EQ(bytes(tp, false, Recompute::kSelective), sbh * (10 + 24 / x.t));
+  EXPECT_DOUBLE_EQ(bytes(tp, true, Recompute::kSelective), sbh / x.t * 34);
+  EXPECT_DOUBLE_EQ(bytes(tp, false, Recompute::kFull), 2 * sbh);
+  EXPECT_DOUBLE_EQ(bytes(tp, true, Recompute::kFull), 2 * sbh / x.t);
+}
+
+TEST(MemoryTest, KorthikantiTable2For22B) { ExpectTable2(Gpt22B(), 8, 4); }
+TEST(MemoryTest, KorthikantiTable2For175B) { ExpectTable2(Gpt175B(), 8, 1); }
+TEST(MemoryTest, KorthikantiTable2ForOtherDegrees) { ExpectTable2(Gpt22B(), 4, 2); }
+
+TEST(MemoryTest, KorthikantiNumbersFor175BAtTp8) {
+  // Per layer, b = 1, t = 8 (Korthikanti sec. 4.3's example): 5as/h = 5*96*2048/12288 = 80, so
+  // TP alone stores sbh (10 + 3 + 10) = 23 sbh and TP+SP+selective 34/8 = 4.25 sbh: 5.4x less.
+  const ModelSpec m = Gpt175B();
+  const double sbh = 2048.0 * 12288;
+  const MemoryOptions o = Korthikanti();
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, Layout(8, 1, false, Recompute::kNone), o), 23 * sbh);
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, Layout(8, 1, true, Recompute::kSelective), o),
+                   4.25 * sbh);
+}
+
+TEST(MemoryTest, FlashAttentionActsLikeSelectiveForTheScores) {
+  // No s x s matrix is stored, only fp32 softmax statistics (4 a s b / t bytes).
+  const ModelSpec m = Gpt22B();
+  MemoryOptions o = Korthikanti();
+  o.flash_attention = true;
+  const ParallelConfig p = Layout(8, 4, true, Recompute::kNone);
+  const double sbh = 2048.0 * 4 * 6144;
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, o), sbh / 8 * 34 + 4.0 * 64 * 2048 * 4 / 8);
+}
+
+TEST(MemoryTest, WithoutDropoutTheMasksGo) {
+  // Three 1-byte masks per layer: attention probabilities (a s^2 b), and two of s b h.
+  const ModelSpec m = Gpt22B();
+  MemoryOptions o = Korthikanti();
+  o.dropout = false;
+  const double s = 2048, b = 1, h = 6144, a = 64;
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, Layout(1, 1, false, Recompute::kNone), o),
+                   s * b * h * 32 + 2 * a * s * s * b);
+}
+
+TEST(MemoryTest, OpLevelSelectiveCheckpointingSavesEveryOtherMatmul) {
+  // torchtitan: Llama 3.1 8B, 2 x 8192 tokens. Saved per layer: the layer input, the attention
+  // output and its fp32 logsumexp, and matmuls 1, 3, 5, 7 of q, k, v, o, gate, up, down.
+  ModelSpec m = testing::Seed002Model();
+  m.n_layers = 32;
+  m.d_model = 4096;
+  m.n_heads = 32;
+  m.n_kv_heads = 8;
+  m.head_dim = 128;
+  m.d_ff = 14336;
+  m.vocab_size = 128256;
+  m.seq_len = 8192;
+  m.position = Position::kRope;
+  MemoryOptions o;
+  o.selective = SelectivePolicy::kEveryOtherMatmul;
+  ParallelConfig p = Layout(1, 2, false, Recompute::kSelective);
+  const double n = 2 * 8192.0;
+  const double expected = 2 * n * 4096        // layer input
+                          + 2 * n * 4096      // attention output
+                          + 4 * 32 * n        // logsumexp
+                          + 2 * n * 4096      // q (1st)
+                          + 2 * n * 1024      // v (3rd)
+                          + 2 * n * 14336     // gate (5th)
+                          + 2 * n * 4096;     // down (7th)
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, o), expected);
+}
+
+TEST(MemoryTest, PipelineKeepsPpMicrobatchesInFlightOnTheFirstStage) {
+  const ModelSpec m = Gpt175B();
+  ParallelConfig p = Layout(8, 1, true, Recompute::kSelective);
+  p.pp = 8;
+  p.global_batch = 64;
+  EXPECT_DOUBLE_EQ(InflightLayerMicrobatches(m, p), 96.0 / 8 * 8);
+  // Interleaved (Korthikanti sec. 4.2.3): (1 + (p - 1) / (p v)) times more.
+  p.vpp = 3;
+  EXPECT_DOUBLE_EQ(InflightLayerMicrobatches(m, p), 96.0 / 8 * 8 * (1 + 7.0 / 24));
+  // Fewer micro-batches than stages: only those.
+  p.vpp = 1;
+  p.global_batch = 4;
+  EXPECT_DOUBLE_EQ(InflightLayerMicrobatches(m, p), 96.0 / 8 * 4);
+}
+
+TEST(MemoryTest, ZeroStagesShardStatesOverDataParallelRanks) {
+  const ModelSpec m = Gpt22B();
+  ParallelConfig p = Layout(8, 1, true, Recompute::kSelective);
+  p.dp = 4;
+  p.global_batch = 4;
+  const MemoryOptions o;
+  const double per_gpu = static_cast<double>(CountParams(m).total) / 8;  // tp shards (approx.)
+  for (int zero : {0, 1, 2, 3}) {
+    p.zero = zero;
+    const MemoryBreakdown r = EstimateMemory(m, ClusterSpec{}, p, o);
+    const double params = r.weights / (zero >= 3 ? 2.0 / 4 : 2.0);
+    EXPECT_NEAR(params / per_gpu, 1.0, 0.02) << "zero " << zero;
+    EXPECT_DOUBLE_EQ(r.gradients, 4 * params / (zero >= 2 ? 4 : 1));
+    EXPECT_DOUBLE_EQ(r.optimizer, 12 * params / (zero >= 1 ? 4 : 1));
+  }
+}
+
+}  // namespace
+}  // namespace planner

@@ -1,0 +1,220 @@
+// The step-time model against numbers derived by hand: nccl-tests bus-bandwidth factors, alpha-beta
+// collective times on one level and across two, the DP group's stride, the pipeline bubble
+// (p - 1) / (m v) of the ideal, how many TP collectives each software generation exposes, what
+// each recompute mode repeats, and the MFU / HFU definitions.
+#include "planner/core/step_time.h"
+
+#include <gtest/gtest.h>
+
+#include "model_fixtures.h"
+#include "planner/core/collectives.h"
+#include "planner/core/flops.h"
+#include "planner/core/params.h"
+
+namespace planner {
+namespace {
+
+constexpr double kNvlinkGBps = 300, kIbGBps = 25, kNvlinkUs = 3, kIbUs = 5;
+
+// A DGX A100-like cluster built in code: 8 GPUs per node on NVLink, InfiniBand between nodes.
+ClusterSpec A100Cluster(int64_t nodes) {
+  ClusterSpec c;
+  c.name = "test-a100";
+  c.gpu.name = "A100-SXM4-80GB";
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 312;
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kFp16)] = 312;
+  c.gpu.hbm_GiB = 80;
+  c.gpu.hbm_GBps = 2039;
+  c.gpus_per_node = 8;
+  c.nodes = nodes;
+  c.network = {{"nvlink", 8, kNvlinkGBps, kNvlinkUs}, {"infiniband", 0, kIbGBps, kIbUs}};
+  c.price_per_gpu_hour_usd = 1;
+  c.efficiency.collective_bw_fraction = 0.8;
+  return c;
+}
+
+ModelSpec Gpt22B() { return testing::GptShape(48, 6144, 64, 51200, 2048); }
+
+TEST(StepTimeTest, BusBandwidthFactorsAreNcclTests) {
+  EXPECT_DOUBLE_EQ(BusFactor(Collective::kAllReduce, 8), 2.0 * 7 / 8);
+  EXPECT_DOUBLE_EQ(BusFactor(Collective::kReduceScatter, 8), 7.0 / 8);
+  EXPECT_DOUBLE_EQ(BusFactor(Collective::kAllGather, 16), 15.0 / 16);
+  EXPECT_DOUBLE_EQ(BusFactor(Collective::kAllToAll, 4), 3.0 / 4);
+  EXPECT_DOUBLE_EQ(BusFactor(Collective::kSendRecv, 2), 1.0);
+}
+
+TEST(StepTimeTest, TpAllReduceOnOneLevelIsAlphaBeta) {
+  // Ring all-reduce of B bytes over 8 GPUs of one NVLink domain: 2 (n - 1) steps of alpha, and
+  // 2 (n - 1) / n * B bytes at the achieved bus bandwidth (link x collective_bw_fraction).
+  const ClusterSpec c = A100Cluster(1);
+  const double bytes = 2048.0 * 4 * 6144 * 2;  // one 22B activation, 4 sequences, 16-bit
+  const double by_hand =
+      2 * 7 * kNvlinkUs * 1e-6 + 2.0 * 7 / 8 * bytes / (kNvlinkGBps * 1e9 * 0.8);
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 8, 1, bytes), by_hand);
+}
+
+TEST(StepTimeTest, HierarchicalAllReduceCrossesTheNodesWithAnEighth) {
+  // 16 consecutive GPUs: reduce-scatter / all-gather inside each node on the full buffer, then
+  // the 2-node ring on the 1/8 each GPU owns.
+  const ClusterSpec c = A100Cluster(2);
+  const double bytes = 1e9;
+  const double inner = 2 * 7 * kNvlinkUs * 1e-6 + 2.0 * 7 / 8 * bytes / (kNvlinkGBps * 1e9 * 0.8);
+  const double outer = 2 * 1 * kIbUs * 1e-6 + 2.0 * 1 / 2 * (bytes / 8) / (kIbGBps * 1e9 * 0.8);
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 16, 1, bytes), inner + outer);
+  // Every 8th GPU (a DP group beside tp = 8): one GPU per node, all on InfiniBand.
+  const double ib_only = 2 * 1 * kIbUs * 1e-6 + 2.0 * 1 / 2 * bytes / (kIbGBps * 1e9 * 0.8);
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 2, 8, bytes), ib_only);
+}
+
+TEST(StepTimeTest, DataParallelGroupIsStridedByTp) {
+  // tp = 8 fills a node, so the 2 DP replicas talk over InfiniBand: the gradient all-reduce of
+  // the stage's parameters in fp16 (2 bytes, Megatron 2021) costs the IB-only alpha-beta time.
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  ParallelConfig p;
+  p.tp = 8;
+  p.dp = 2;
+  p.micro_batch = 1;
+  p.global_batch = 2;
+  p.recompute = Recompute::kFull;
+  StepTimeOptions o;
+  o.grad_comm_bytes = 2;
+  o.overlap_dp = false;
+  const StageParams sp = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true);
+  const StepTime r = EstimateStepTime(m, c, p, o);
+  EXPECT_DOUBLE_EQ(r.dp_comm_s, CollectiveSeconds(c, Collective::kAllReduce, 2, 8, 2 * sp.total()));
+  EXPECT_DOUBLE_EQ(r.dp_exposed_s, r.dp_comm_s);  // DDP "local": after the last backward
+}
+
+TEST(StepTimeTest, BubbleIsPMinusOneOverMVOfTheIdeal) {
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(4);
+  ParallelConfig p;
+  p.tp = 8;
+  p.pp = 4;
+  p.micro_batch = 1;
+  p.global_batch = 16;
+  for (int64_t v : {1, 2, 3}) {
+    p.vpp = v;
+    const StepTime r = EstimateStepTime(m, c, p);
+    const double ideal = static_cast<double>(r.microbatches) * r.microbatch.total();
+    EXPECT_EQ(r.microbatches, 16);
+    EXPECT_NEAR(r.bubble_s / ideal, 3.0 / (16 * v), 1e-12) << "vpp " << v;
+  }
+}
+
+TEST(StepTimeTest, ExposedTpCollectivesPerLayerBySoftwareGeneration) {
+  // Per layer and micro-batch, in all-reduce equivalents of one s*b*h activation:
+  // Megatron 2021 (no overlap): 2 forward + 2 backward, + 2 for the recomputed forward;
+  // Megatron 2022 overlaps the backward ones with the weight-gradient GEMMs, except SP's
+  // all-gather before the row-parallel linear (half an all-reduce per block).
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  const double ar = CollectiveSeconds(c, Collective::kAllReduce, 8, 1, 2048.0 * 4 * 6144 * 2);
+  ParallelConfig p;
+  p.tp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  auto per_layer = [&](Recompute rc, bool sp, bool overlap) {
+    p.recompute = rc;
+    p.sp = sp;
+    StepTimeOptions o;
+    o.overlap_tp_backward = overlap;
+    return EstimateStepTime(m, c, p, o).tp_comm_s / m.n_layers / ar;
+  };
+  EXPECT_NEAR(per_layer(Recompute::kFull, false, false), 6, 1e-9);
+  EXPECT_NEAR(per_layer(Recompute::kNone, false, false), 4, 1e-9);
+  EXPECT_NEAR(per_layer(Recompute::kFull, false, true), 4, 1e-9);
+  EXPECT_NEAR(per_layer(Recompute::kSelective, true, true), 3, 1e-9);
+}
+
+TEST(StepTimeTest, RecomputeRepeatsWhatItsModeRecomputes) {
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.tp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  StepTimeOptions o;
+  o.memory.flash_attention = false;
+  o.memory.dropout = true;
+  p.recompute = Recompute::kFull;
+  const LayerCost full = ComputeLayerCost(m, c, p, o);
+  EXPECT_DOUBLE_EQ(full.recompute_s, full.fwd_s());  // one more forward of every layer
+  const StepTime r = EstimateStepTime(m, c, p, o);
+  EXPECT_DOUBLE_EQ(r.recompute_s, m.n_layers * full.fwd_s());
+  p.recompute = Recompute::kSelective;
+  const LayerCost sel = ComputeLayerCost(m, c, p, o);
+  // QK^T, softmax, dropout and AV again: more than the two GEMMs, far less than a forward.
+  EXPECT_GT(sel.recompute_s, sel.core_fwd_s);
+  EXPECT_LT(sel.recompute_s, 0.5 * sel.fwd_s());
+  p.recompute = Recompute::kNone;
+  EXPECT_DOUBLE_EQ(ComputeLayerCost(m, c, p, o).recompute_s, 0);
+  // Backward is two forwards of the GEMMs (input and weight gradients).
+  EXPECT_DOUBLE_EQ(sel.bwd_s() - sel.core_bwd_s - sel.elementwise_bwd_s, 2 * sel.linear_fwd_s);
+}
+
+TEST(StepTimeTest, MfuAndHfuAreModelAndHardwareFlopsOverPeakTime) {
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.tp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  p.recompute = Recompute::kFull;
+  const StepTime r = EstimateStepTime(m, c, p);
+  const FlopsReport f = ComputeFlops(m, {m.seq_len, p.global_batch, false, Recompute::kFull});
+  EXPECT_DOUBLE_EQ(r.model_flops, static_cast<double>(f.model_step));
+  EXPECT_DOUBLE_EQ(r.hardware_flops, static_cast<double>(f.hardware_step));
+  const double peak_time = r.step_time_s * 8 * 312e12;
+  EXPECT_NEAR(r.mfu, r.model_flops / peak_time, 1e-12);
+  EXPECT_NEAR(r.hfu, r.hardware_flops / peak_time, 1e-12);
+  EXPECT_NEAR(r.hfu / r.mfu, 4.0 / 3, 0.01);  // full recompute: one more forward of three
+  EXPECT_NEAR(r.tokens_per_s_per_gpu, 4 * 2048 / r.step_time_s / 8, 1e-9);
+}
+
+TEST(StepTimeTest, GemmEfficiencyIsHalfItsMaximumAtFHalf) {
+  EfficiencySpec e;
+  e.gemm_max = 0.8;
+  e.gemm_half_flops = 2e9;
+  EXPECT_DOUBLE_EQ(GemmEfficiency(e, 2e9), 0.4);
+  EXPECT_DOUBLE_EQ(GemmEfficiency(e, 6e9), 0.8 * 6 / 8);
+  EXPECT_NEAR(GemmEfficiency(e, 1e15), 0.8, 1e-5);
+}
+
+TEST(StepTimeTest, ZeroThreeGathersTwiceAndReduceScattersOncePerMicrobatch) {
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  ParallelConfig p;
+  p.dp = 16;
+  p.micro_batch = 1;
+  p.global_batch = 16;
+  p.zero = 3;
+  p.recompute = Recompute::kFull;
+  const StageParams sp = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true);
+  const StepTime r = EstimateStepTime(m, c, p);
+  const double gather = CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * sp.total());
+  const double reduce = CollectiveSeconds(c, Collective::kReduceScatter, 16, 1, 4 * sp.total());
+  EXPECT_DOUBLE_EQ(r.zero3_comm_s, 2 * gather + reduce);
+  EXPECT_DOUBLE_EQ(r.dp_comm_s, 0);
+}
+
+TEST(StepTimeTest, FlashAttentionSkipsTheMaskedHalfAndTheScoreTraffic) {
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.tp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  StepTimeOptions flash, megatron;
+  megatron.memory.flash_attention = false;
+  megatron.memory.dropout = true;
+  const LayerCost f = ComputeLayerCost(m, c, p, flash), g = ComputeLayerCost(m, c, p, megatron);
+  EXPECT_LT(f.core_fwd_s, 0.5 * g.core_fwd_s);
+  EXPECT_DOUBLE_EQ(f.core_bwd_s, 2.5 * f.core_fwd_s);  // FlashAttention-2's backward
+  EXPECT_DOUBLE_EQ(g.core_bwd_s, 2 * g.core_fwd_s);
+  EXPECT_LT(f.elementwise_s, g.elementwise_s);
+}
+
+}  // namespace
+}  // namespace planner
