@@ -36,8 +36,7 @@ class Backend {
                              RedOp op) = 0;
   virtual void AllGather(const void* send, void* recv, size_t send_count, DType t) = 0;
   virtual void Broadcast(const void* send, void* recv, size_t count, DType t, int root) = 0;
-  virtual void Reduce(const void* send, void* recv, size_t count, DType t, RedOp op,
-                      int root) = 0;
+  virtual void Reduce(const void* send, void* recv, size_t count, DType t, RedOp op, int root) = 0;
   // count elements go to each peer: send holds nranks blocks of count, block p for rank p.
   virtual void AllToAll(const void* send, void* recv, size_t count, DType t) = 0;
   virtual void SendRecv(const void* send, void* recv, size_t count, DType t, int send_peer,

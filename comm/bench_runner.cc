@@ -42,8 +42,8 @@ size_t LargestBufferBytes(const Collective& c, const BenchConfig& config, int nr
 Measurement MeasurePlacement(const CheckSetup& setup, const BenchConfig& config, Backend& backend,
                              World& world, const DeviceBuffers& buffers) {
   const CallArgs args = PlaceArgs(setup.args, setup.counts, setup.in_place, buffers);
-  const double seconds = TimeCalls(config.timing, backend, world,
-                                   [&] { setup.collective->Run(backend, args); });
+  const double seconds =
+      TimeCalls(config.timing, backend, world, [&] { setup.collective->Run(backend, args); });
   std::optional<int64_t> wrong;
   if (config.check > 0 && (!setup.in_place || setup.collective->InPlaceCheckable(backend))) {
     wrong = 0;
@@ -51,8 +51,8 @@ Measurement MeasurePlacement(const CheckSetup& setup, const BenchConfig& config,
       *wrong += CheckCollective(setup, backend, world, buffers);
     }
   }
-  const size_t bytes = std::max(setup.counts.send_count, setup.counts.recv_count) *
-                       SizeOf(setup.args.type);
+  const size_t bytes =
+      std::max(setup.counts.send_count, setup.counts.recv_count) * SizeOf(setup.args.type);
   return MakeMeasurement(bytes, seconds, setup.collective->BusFactor(setup.args.nranks), wrong);
 }
 

@@ -23,9 +23,8 @@ void StageInput(const CheckSetup& s, Backend& backend, const DeviceBuffers& buff
   const size_t out_elems = std::max(s.counts.send_count, s.counts.recv_count);
   const std::vector<unsigned char> zeros(out_elems * es, 0);
   backend.CopyToDevice(buffers.recv, zeros.data(), zeros.size());
-  void* input_at = s.in_place
-                       ? Offset(buffers.recv, s.counts.send_inplace_offset * s.args.rank, t)
-                       : buffers.send;
+  void* input_at = s.in_place ? Offset(buffers.recv, s.counts.send_inplace_offset * s.args.rank, t)
+                              : buffers.send;
   backend.CopyToDevice(input_at, input.data(), input.size());
 }
 
@@ -34,8 +33,7 @@ int64_t CountWrong(const CheckSetup& s, const std::vector<unsigned char>& output
   const InputPattern pattern(t, s.args.op, s.args.nranks);
   int64_t wrong = 0;
   for (size_t i = 0; i < s.counts.recv_count; ++i) {
-    const double expected =
-        s.collective->Expected(pattern, s.counts, s.args.rank, s.args.root, i);
+    const double expected = s.collective->Expected(pattern, s.counts, s.args.rank, s.args.root, i);
     if (!pattern.Matches(LoadElement(output.data(), i, t), expected)) ++wrong;
   }
   return wrong;

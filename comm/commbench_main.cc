@@ -61,7 +61,8 @@ void PrintPreamble(const CommbenchOptions& o, const Backend& backend, World& wor
                                                                         : o.sweep.step_bytes),
                 o.sweep.step_factor > 1 ? "factor" : "bytes", o.warmup_iters, o.iters, o.check);
   PrintLine(world, line);
-  if (o.blocking) PrintLine(world, "# Blocking Enabled: wait for completion and barrier after each collective");
+  if (o.blocking)
+    PrintLine(world, "# Blocking Enabled: wait for completion and barrier after each collective");
   PrintLine(world, "#");
   PrintLine(world, "# Using devices");
   std::snprintf(line, sizeof(line), "#  Rank %2d Group  0 Pid %6d on %10s %s", world.rank(),
@@ -136,8 +137,10 @@ int Main(int argc, char** argv) {
   if (parsed.kind != decltype(parsed)::Kind::kRun) {
     const bool help = parsed.kind == decltype(parsed)::Kind::kHelp;
     if (world.rank() == 0) {
-      if (help) std::printf("%s", parsed.message.c_str());
-      else std::fprintf(stderr, "commbench: error: %s\n", parsed.message.c_str());
+      if (help)
+        std::printf("%s", parsed.message.c_str());
+      else
+        std::fprintf(stderr, "commbench: error: %s\n", parsed.message.c_str());
     }
     return help ? 0 : kExitUsage;
   }

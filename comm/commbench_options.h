@@ -15,8 +15,8 @@ namespace comm {
 enum class BackendChoice { kAuto, kMpi, kNccl };
 
 struct CommbenchOptions {
-  SizeSweep sweep{.min_bytes = 32u << 20, .max_bytes = 32u << 20, .step_factor = 1,
-                  .step_bytes = 1u << 20};
+  SizeSweep sweep{
+      .min_bytes = 32u << 20, .max_bytes = 32u << 20, .step_factor = 1, .step_bytes = 1u << 20};
   int iters = 20;
   int warmup_iters = 1;
   int check = 1;

@@ -75,9 +75,8 @@ void PrintCommFits(const nlohmann::json& doc, const Args& args) {
   planner::calib::FitOptions options;
   options.max_segments = args.segments;
   const auto fits = planner::calib::FitAllAlphaBeta(Samples(doc, args), options);
-  std::printf("# %-15s %6s %10s %12s %7s %7s %11s %11s %12s\n", "collective", "nranks",
-              "alpha(us)", "busbw(GB/s)", "n_fit", "n_held", "fit_MAPE%", "held_MAPE%",
-              "held_max%");
+  std::printf("# %-15s %6s %10s %12s %7s %7s %11s %11s %12s\n", "collective", "nranks", "alpha(us)",
+              "busbw(GB/s)", "n_fit", "n_held", "fit_MAPE%", "held_MAPE%", "held_max%");
   double sum = 0.0;
   for (const auto& f : fits) {
     const auto& q = f.quality;
@@ -104,9 +103,10 @@ void PrintGemmFit(const nlohmann::json& doc) {
   const double peak = doc.at("peak_tflops").get<double>() * 1e12;
   const auto fit = planner::calib::FitGemmEfficiency(samples, peak);
   if (!fit) throw std::runtime_error("too few GEMM shapes to fit");
-  std::printf("# eff(F) = eff_max F / (F + F_half): eff_max %.3f  F_half %.3g FLOP  overhead "
-              "%.2f us  (peak %.3g TFLOP/s)\n",
-              fit->eff_max, fit->flops_half, fit->overhead_s * 1e6, peak / 1e12);
+  std::printf(
+      "# eff(F) = eff_max F / (F + F_half): eff_max %.3f  F_half %.3g FLOP  overhead "
+      "%.2f us  (peak %.3g TFLOP/s)\n",
+      fit->eff_max, fit->flops_half, fit->overhead_s * 1e6, peak / 1e12);
   std::printf("# %14s %10s %10s %9s %5s\n", "flops", "eff", "predicted", "rel_err%", "held");
   for (const auto& p : fit->quality.points) {
     std::printf("  %14.4g %10.4f %10.4f %9.1f %5s\n", p.x, p.measured, p.predicted,
@@ -121,8 +121,9 @@ void PrintGemmFit(const nlohmann::json& doc) {
 int main(int argc, char** argv) {
   Args args;
   if (!Parse(argc, argv, args)) {
-    std::fprintf(stderr, "commfit: error: usage: commfit results.json [--min-bytes B] "
-                         "[--max-bytes B] [--placement out|in|both] [--segments K]\n");
+    std::fprintf(stderr,
+                 "commfit: error: usage: commfit results.json [--min-bytes B] "
+                 "[--max-bytes B] [--placement out|in|both] [--segments K]\n");
     return 2;
   }
   nlohmann::json doc;

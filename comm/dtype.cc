@@ -13,10 +13,10 @@ struct DTypeName {
 };
 
 constexpr DTypeName kNames[] = {
-    {"float", DType::kFloat},   {"fp32", DType::kFloat},          {"float32", DType::kFloat},
-    {"half", DType::kHalf},     {"fp16", DType::kHalf},           {"float16", DType::kHalf},
-    {"bfloat16", DType::kBfloat16}, {"bf16", DType::kBfloat16},   {"double", DType::kDouble},
-    {"fp64", DType::kDouble},   {"float64", DType::kDouble},      {"int32", DType::kInt32},
+    {"float", DType::kFloat},       {"fp32", DType::kFloat},     {"float32", DType::kFloat},
+    {"half", DType::kHalf},         {"fp16", DType::kHalf},      {"float16", DType::kHalf},
+    {"bfloat16", DType::kBfloat16}, {"bf16", DType::kBfloat16},  {"double", DType::kDouble},
+    {"fp64", DType::kDouble},       {"float64", DType::kDouble}, {"int32", DType::kInt32},
     {"int", DType::kInt32},
 };
 
@@ -31,11 +31,16 @@ uint16_t RoundFloatBitsToTop16(uint32_t bits) {
 
 const char* ToString(DType t) {
   switch (t) {
-    case DType::kFloat: return "float";
-    case DType::kHalf: return "half";
-    case DType::kBfloat16: return "bfloat16";
-    case DType::kDouble: return "double";
-    case DType::kInt32: return "int32";
+    case DType::kFloat:
+      return "float";
+    case DType::kHalf:
+      return "half";
+    case DType::kBfloat16:
+      return "bfloat16";
+    case DType::kDouble:
+      return "double";
+    case DType::kInt32:
+      return "int32";
   }
   return "?";
 }
@@ -50,21 +55,29 @@ std::optional<DType> ParseDType(std::string_view name) {
 size_t SizeOf(DType t) {
   switch (t) {
     case DType::kHalf:
-    case DType::kBfloat16: return 2;
-    case DType::kDouble: return 8;
+    case DType::kBfloat16:
+      return 2;
+    case DType::kDouble:
+      return 8;
     case DType::kFloat:
-    case DType::kInt32: return 4;
+    case DType::kInt32:
+      return 4;
   }
   return 0;
 }
 
 double ExactIntegerLimit(DType t) {
   switch (t) {
-    case DType::kHalf: return 2048.0;     // 11 significant bits
-    case DType::kBfloat16: return 256.0;  // 8 significant bits
-    case DType::kFloat: return 16777216.0;
-    case DType::kDouble: return 9007199254740992.0;
-    case DType::kInt32: return 2147483647.0;
+    case DType::kHalf:
+      return 2048.0;  // 11 significant bits
+    case DType::kBfloat16:
+      return 256.0;  // 8 significant bits
+    case DType::kFloat:
+      return 16777216.0;
+    case DType::kDouble:
+      return 9007199254740992.0;
+    case DType::kInt32:
+      return 2147483647.0;
   }
   return 0.0;
 }
@@ -101,20 +114,31 @@ float HalfBitsToFloat(uint16_t h) {
 
 double LoadElement(const void* data, size_t i, DType t) {
   switch (t) {
-    case DType::kFloat: return static_cast<const float*>(data)[i];
-    case DType::kDouble: return static_cast<const double*>(data)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(data)[i];
-    case DType::kHalf: return HalfBitsToFloat(static_cast<const uint16_t*>(data)[i]);
-    case DType::kBfloat16: return Bf16BitsToFloat(static_cast<const uint16_t*>(data)[i]);
+    case DType::kFloat:
+      return static_cast<const float*>(data)[i];
+    case DType::kDouble:
+      return static_cast<const double*>(data)[i];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(data)[i];
+    case DType::kHalf:
+      return HalfBitsToFloat(static_cast<const uint16_t*>(data)[i]);
+    case DType::kBfloat16:
+      return Bf16BitsToFloat(static_cast<const uint16_t*>(data)[i]);
   }
   return 0.0;
 }
 
 void StoreElement(void* data, size_t i, DType t, double value) {
   switch (t) {
-    case DType::kFloat: static_cast<float*>(data)[i] = static_cast<float>(value); return;
-    case DType::kDouble: static_cast<double*>(data)[i] = value; return;
-    case DType::kInt32: static_cast<int32_t*>(data)[i] = static_cast<int32_t>(value); return;
+    case DType::kFloat:
+      static_cast<float*>(data)[i] = static_cast<float>(value);
+      return;
+    case DType::kDouble:
+      static_cast<double*>(data)[i] = value;
+      return;
+    case DType::kInt32:
+      static_cast<int32_t*>(data)[i] = static_cast<int32_t>(value);
+      return;
     case DType::kHalf:
       static_cast<uint16_t*>(data)[i] = FloatToHalfBits(static_cast<float>(value));
       return;

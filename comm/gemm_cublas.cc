@@ -27,11 +27,16 @@ void CublasCheck(cublasStatus_t status, const char* what) {
 
 cudaDataType_t CudaType(DType t) {
   switch (t) {
-    case DType::kFloat: return CUDA_R_32F;
-    case DType::kHalf: return CUDA_R_16F;
-    case DType::kBfloat16: return CUDA_R_16BF;
-    case DType::kDouble: return CUDA_R_64F;
-    case DType::kInt32: return CUDA_R_32I;
+    case DType::kFloat:
+      return CUDA_R_32F;
+    case DType::kHalf:
+      return CUDA_R_16F;
+    case DType::kBfloat16:
+      return CUDA_R_16BF;
+    case DType::kDouble:
+      return CUDA_R_64F;
+    case DType::kInt32:
+      return CUDA_R_32I;
   }
   return CUDA_R_32F;
 }

@@ -7,8 +7,7 @@
 namespace comm {
 namespace {
 
-SweepRow TimeShape(const MatbenchOptions& o, const GemmShape& s, GemmEngine& engine,
-                   World& world) {
+SweepRow TimeShape(const MatbenchOptions& o, const GemmShape& s, GemmEngine& engine, World& world) {
   const size_t es = SizeOf(o.type);
   const auto a_host = FillBlock(11, 0, s.m, 0, s.k, o.type);
   const auto b_host = FillBlock(12, 0, s.k, 0, s.n, o.type);
@@ -41,7 +40,8 @@ SweepRow TimeShape(const MatbenchOptions& o, const GemmShape& s, GemmEngine& eng
 
 std::vector<SweepRow> RunGemmSweep(const MatbenchOptions& options,
                                    const std::vector<GemmShape>& shapes, GemmEngine& engine,
-                                   World& world, const std::function<void(const SweepRow&)>& on_row) {
+                                   World& world,
+                                   const std::function<void(const SweepRow&)>& on_row) {
   std::vector<SweepRow> rows;
   for (const GemmShape& s : shapes) {
     rows.push_back(TimeShape(options, s, engine, world));

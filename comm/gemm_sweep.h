@@ -25,7 +25,8 @@ struct SweepRow {
 
 std::vector<SweepRow> RunGemmSweep(const MatbenchOptions& options,
                                    const std::vector<GemmShape>& shapes, GemmEngine& engine,
-                                   World& world, const std::function<void(const SweepRow&)>& on_row);
+                                   World& world,
+                                   const std::function<void(const SweepRow&)>& on_row);
 
 }  // namespace comm
 

@@ -11,11 +11,16 @@ constexpr size_t kMaxModulus = 97;
 
 double Epsilon(DType t) {
   switch (t) {
-    case DType::kHalf: return std::ldexp(1.0, -10);
-    case DType::kBfloat16: return std::ldexp(1.0, -7);
-    case DType::kFloat: return std::ldexp(1.0, -23);
-    case DType::kDouble: return std::ldexp(1.0, -52);
-    case DType::kInt32: return 0.0;
+    case DType::kHalf:
+      return std::ldexp(1.0, -10);
+    case DType::kBfloat16:
+      return std::ldexp(1.0, -7);
+    case DType::kFloat:
+      return std::ldexp(1.0, -23);
+    case DType::kDouble:
+      return std::ldexp(1.0, -52);
+    case DType::kInt32:
+      return 0.0;
   }
   return 0.0;
 }

@@ -73,15 +73,24 @@ std::string Scientific(double value) {
 }
 
 MlpFigures RunMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend, World& world) {
-  Print(world, "#\n# Megatron MLP: X[tokens x d_model] . W1[d_model x d_ff/tp] (column-parallel) "
-               ". W2[d_ff/tp x d_model] (row-parallel), then the all-reduce of Z[tokens x d_model]\n");
+  Print(world,
+        "#\n# Megatron MLP: X[tokens x d_model] . W1[d_model x d_ff/tp] (column-parallel) "
+        ". W2[d_ff/tp x d_model] (row-parallel), then the all-reduce of Z[tokens x d_model]\n");
   Print(world, "# %8s %8s %8s %4s %11s %11s %13s %11s %12s %6s %11s %9s\n", "tokens", "d_model",
-        "d_ff", "tp", "gemm1(us)", "gemm2(us)", "allreduce(us)", "total(us)", "TFLOP/s/rank",
-        "eff", "max_rel_err", "bound");
+        "d_ff", "tp", "gemm1(us)", "gemm2(us)", "allreduce(us)", "total(us)", "TFLOP/s/rank", "eff",
+        "max_rel_err", "bound");
   const MlpResult r = RunShardedMlp(o, engine, backend, world);
-  const MlpFigures f{r.tp, r.gemm1_s * 1e6, r.gemm2_s * 1e6, r.allreduce_s * 1e6,
-                     r.total_s * 1e6, r.flops_per_rank, r.tflops_per_rank, r.efficiency,
-                     r.allreduce_bytes, r.max_rel_err, r.error_bound};
+  const MlpFigures f{r.tp,
+                     r.gemm1_s * 1e6,
+                     r.gemm2_s * 1e6,
+                     r.allreduce_s * 1e6,
+                     r.total_s * 1e6,
+                     r.flops_per_rank,
+                     r.tflops_per_rank,
+                     r.efficiency,
+                     r.allreduce_bytes,
+                     r.max_rel_err,
+                     r.error_bound};
   Print(world, "  %8lld %8lld %8lld %4d %11.1f %11.1f %13.1f %11.1f %12.4f %6s %11s %9.2e\n",
         static_cast<long long>(o.tokens), static_cast<long long>(o.d_model),
         static_cast<long long>(o.d_ff), f.tp, f.gemm1_us, f.gemm2_us, f.allreduce_us, f.total_us,
@@ -92,9 +101,9 @@ MlpFigures RunMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend
 }
 
 std::vector<SweepFigures> RunSweep(const MatbenchOptions& o, GemmEngine& engine, World& world) {
-  const auto shapes = !o.sweep.empty() ? o.sweep
-                                       : DefaultSweep(o.sweep_min, o.sweep_max, o.tokens,
-                                                      o.d_model, o.d_ff);
+  const auto shapes = !o.sweep.empty()
+                          ? o.sweep
+                          : DefaultSweep(o.sweep_min, o.sweep_max, o.tokens, o.d_model, o.d_ff);
   Print(world, "#\n# GEMM sweep, %s (every rank at once; time = max over ranks of the mean)\n",
         ToString(o.type));
   Print(world, "# %8s %8s %8s %12s %10s %6s\n", "m", "n", "k", "time(us)", "TFLOP/s", "eff");
@@ -116,11 +125,12 @@ int Run(const MatbenchOptions& o, World& world) {
   }
   auto engine = MakeEngine(o, world);
   auto backend = MakeCommBackend(*engine, world);
-  MatbenchRun run{engine->name(), backend ? backend->name() : "none", world.size(), world.nodes(),
-                  DescribeMachine(o.machine_label), NowString()};
+  MatbenchRun run{engine->name(), backend ? backend->name() : "none", world.size(),
+                  world.nodes(),  DescribeMachine(o.machine_label),   NowString()};
   if (std::string(engine->name()) == "cublas") run.machine.gpu_model = engine->DeviceDescription();
-  Print(world, "# matbench: engine %s (%s), %d rank(s) = tensor-parallel size, dtype %s, peak %s "
-               "TFLOP/s per rank\n",
+  Print(world,
+        "# matbench: engine %s (%s), %d rank(s) = tensor-parallel size, dtype %s, peak %s "
+        "TFLOP/s per rank\n",
         engine->name(), engine->DeviceDescription().c_str(), world.size(), ToString(o.type),
         o.peak_tflops > 0.0 ? std::to_string(o.peak_tflops).c_str() : "not given");
   std::optional<MlpFigures> mlp;
@@ -133,8 +143,9 @@ int Run(const MatbenchOptions& o, World& world) {
     if (!out) throw std::runtime_error("cannot write JSON to '" + o.json_path + "'");
   }
   const bool within = !mlp || !mlp->max_rel_err || *mlp->max_rel_err <= mlp->error_bound;
-  Print(world, "# %s\n", within ? "sharded result within the error bound"
-                                : "FAILED: sharded result exceeds the error bound");
+  Print(world, "# %s\n",
+        within ? "sharded result within the error bound"
+               : "FAILED: sharded result exceeds the error bound");
   return within ? 0 : 1;
 }
 
@@ -144,8 +155,10 @@ int Main(int argc, char** argv) {
   if (parsed.kind != decltype(parsed)::Kind::kRun) {
     const bool help = parsed.kind == decltype(parsed)::Kind::kHelp;
     if (world.rank() == 0) {
-      if (help) std::printf("%s", parsed.message.c_str());
-      else std::fprintf(stderr, "matbench: error: %s\n", parsed.message.c_str());
+      if (help)
+        std::printf("%s", parsed.message.c_str());
+      else
+        std::fprintf(stderr, "matbench: error: %s\n", parsed.message.c_str());
     }
     return help ? 0 : kExitUsage;
   }

@@ -14,23 +14,31 @@ struct RawArgs {
 
 po::options_description Describe(RawArgs& raw, MatbenchOptions& o) {
   po::options_description d("matbench options");
+  // One option per line reads better than the formatter's call chain.
+  // clang-format off
   d.add_options()
       ("help,h", "print this help")
       ("tokens", po::value(&o.tokens), "activation rows (micro-batch x sequence) [1024]")
       ("d-model", po::value(&o.d_model), "hidden size [1024]")
       ("d-ff", po::value(&o.d_ff), "MLP inner size; must divide by the rank count [4096]")
-      ("dtype,d", po::value(&raw.dtype), "float, double (OpenBLAS); float, half, bfloat16, double (cuBLAS) [float]")
+      ("dtype,d", po::value(&raw.dtype),
+       "float, double (OpenBLAS); float, half, bfloat16, double (cuBLAS) [float]")
       ("iters,n", po::value(&o.iters), "timed iterations [10]")
       ("warmup_iters,w", po::value(&o.warmup_iters), "warm-up iterations [2]")
-      ("peak-tflops", po::value(&o.peak_tflops), "peak TFLOP/s of one rank's device in this dtype, for efficiency [none]")
-      ("engine", po::value(&raw.engine), "auto, openblas or cublas [auto: cublas when built with CUDA and a GPU is visible]")
-      ("mode", po::value(&raw.mode), "all, mlp (sharded MLP only) or sweep (GEMM sweep only) [all]")
-      ("shapes", po::value(&raw.shapes), "sweep shapes MxNxK,MxNxK,... [squares --sweep-min..--sweep-max plus the MLP's]")
+      ("peak-tflops", po::value(&o.peak_tflops),
+       "peak TFLOP/s of one rank's device in this dtype, for efficiency [none]")
+      ("engine", po::value(&raw.engine),
+       "auto, openblas or cublas [auto: cublas when built with CUDA and a GPU is visible]")
+      ("mode", po::value(&raw.mode), "all, mlp (sharded MLP only) or sweep (GEMMs only) [all]")
+      ("shapes", po::value(&raw.shapes),
+       "sweep shapes MxNxK,MxNxK,... [squares --sweep-min..--sweep-max plus the MLP's]")
       ("sweep-min", po::value(&o.sweep_min), "smallest square GEMM of the default sweep [64]")
       ("sweep-max", po::value(&o.sweep_max), "largest square GEMM of the default sweep [1024]")
-      ("check,c", po::value(&raw.check), "1: compare the sharded result with an unsharded reference on rank 0 [1]")
+      ("check,c", po::value(&raw.check),
+       "1: compare the sharded result with an unsharded reference on rank 0 [1]")
       ("json", po::value(&o.json_path), "also write the results as JSON (schema: comm/README.md)")
       ("machine", po::value(&o.machine_label), "free-text machine name recorded in the JSON");
+  // clang-format on
   return d;
 }
 
@@ -40,14 +48,22 @@ std::optional<std::string> Resolve(const RawArgs& raw, MatbenchOptions& o) {
     return "unknown dtype '" + raw.dtype + "' (float, double, half, bfloat16)";
   }
   o.type = *type;
-  if (raw.engine == "auto") o.engine = EngineChoice::kAuto;
-  else if (raw.engine == "openblas") o.engine = EngineChoice::kOpenBlas;
-  else if (raw.engine == "cublas") o.engine = EngineChoice::kCublas;
-  else return "unknown engine '" + raw.engine + "' (auto, openblas, cublas)";
-  if (raw.mode == "all") o.mode = MatbenchMode::kAll;
-  else if (raw.mode == "mlp") o.mode = MatbenchMode::kMlp;
-  else if (raw.mode == "sweep") o.mode = MatbenchMode::kSweep;
-  else return "unknown mode '" + raw.mode + "' (all, mlp, sweep)";
+  if (raw.engine == "auto")
+    o.engine = EngineChoice::kAuto;
+  else if (raw.engine == "openblas")
+    o.engine = EngineChoice::kOpenBlas;
+  else if (raw.engine == "cublas")
+    o.engine = EngineChoice::kCublas;
+  else
+    return "unknown engine '" + raw.engine + "' (auto, openblas, cublas)";
+  if (raw.mode == "all")
+    o.mode = MatbenchMode::kAll;
+  else if (raw.mode == "mlp")
+    o.mode = MatbenchMode::kMlp;
+  else if (raw.mode == "sweep")
+    o.mode = MatbenchMode::kSweep;
+  else
+    return "unknown mode '" + raw.mode + "' (all, mlp, sweep)";
   if (!raw.shapes.empty()) {
     auto shapes = ParseShapes(raw.shapes);
     if (!shapes) return "invalid --shapes '" + raw.shapes + "' (want MxNxK,MxNxK,...)";
@@ -60,8 +76,10 @@ std::optional<std::string> Resolve(const RawArgs& raw, MatbenchOptions& o) {
 
 std::optional<std::string> CheckSizes(const MatbenchOptions& o) {
   constexpr int64_t kMax = int64_t{1} << 20;
-  for (auto [name, v] : {std::pair{"--tokens", o.tokens}, {"--d-model", o.d_model},
-                         {"--d-ff", o.d_ff}, {"--sweep-min", o.sweep_min},
+  for (auto [name, v] : {std::pair{"--tokens", o.tokens},
+                         {"--d-model", o.d_model},
+                         {"--d-ff", o.d_ff},
+                         {"--sweep-min", o.sweep_min},
                          {"--sweep-max", o.sweep_max}}) {
     if (v < 1 || v > kMax) return std::string(name) + " must be in [1, 1048576]";
   }
@@ -76,9 +94,12 @@ std::optional<std::string> CheckSizes(const MatbenchOptions& o) {
 
 const char* ToString(EngineChoice e) {
   switch (e) {
-    case EngineChoice::kAuto: return "auto";
-    case EngineChoice::kOpenBlas: return "openblas";
-    case EngineChoice::kCublas: return "cublas";
+    case EngineChoice::kAuto:
+      return "auto";
+    case EngineChoice::kOpenBlas:
+      return "openblas";
+    case EngineChoice::kCublas:
+      return "cublas";
   }
   return "?";
 }

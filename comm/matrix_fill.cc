@@ -14,8 +14,8 @@ uint64_t Mix(uint64_t x) {
 }  // namespace
 
 double MatrixElement(uint64_t id, int64_t row, int64_t col) {
-  const uint64_t key = Mix(id) ^ Mix(static_cast<uint64_t>(row) * 0x100000001b3ull +
-                                     static_cast<uint64_t>(col));
+  const uint64_t key =
+      Mix(id) ^ Mix(static_cast<uint64_t>(row) * 0x100000001b3ull + static_cast<uint64_t>(col));
   const double unit = static_cast<double>(Mix(key) >> 11) * 0x1.0p-53;  // [0, 1)
   return 2.0 * unit - 1.0;
 }

@@ -58,15 +58,14 @@ class MpiBackend final : public Backend {
     if (op == RedOp::kAvg) PostDivide(recv, count, t, nranks_);
   }
 
-  void ReduceScatter(const void* send, void* recv, size_t recv_count, DType t,
-                     RedOp op) override {
+  void ReduceScatter(const void* send, void* recv, size_t recv_count, DType t, RedOp op) override {
     const size_t block_bytes = recv_count * SizeOf(t);
     if (recv == At(send, rank_ * recv_count, t)) {
       // MPI leaves the in-place result at the start of the buffer; NCCL's layout wants it at
       // this rank's block, so move it there (1/n of the data, small next to the reduction).
       void* buf = const_cast<void*>(send);
-      MPI_Reduce_scatter_block(MPI_IN_PLACE, buf, MpiCount(recv_count), MpiType(t),
-                               MpiOp(t, op), MPI_COMM_WORLD);
+      MPI_Reduce_scatter_block(MPI_IN_PLACE, buf, MpiCount(recv_count), MpiType(t), MpiOp(t, op),
+                               MPI_COMM_WORLD);
       if (rank_ != 0) std::memmove(recv, buf, block_bytes);
     } else {
       MPI_Reduce_scatter_block(send, recv, MpiCount(recv_count), MpiType(t), MpiOp(t, op),

@@ -20,11 +20,15 @@ void Reduce16(void* in, void* inout, int* len, MPI_Datatype* /*type*/) {
 template <float (*Load)(uint16_t), uint16_t (*Store)(float)>
 MPI_User_function* Pick16(RedOp op) {
   switch (op) {
-    case RedOp::kProd: return Reduce16<Load, Store, RedOp::kProd>;
-    case RedOp::kMax: return Reduce16<Load, Store, RedOp::kMax>;
-    case RedOp::kMin: return Reduce16<Load, Store, RedOp::kMin>;
+    case RedOp::kProd:
+      return Reduce16<Load, Store, RedOp::kProd>;
+    case RedOp::kMax:
+      return Reduce16<Load, Store, RedOp::kMax>;
+    case RedOp::kMin:
+      return Reduce16<Load, Store, RedOp::kMin>;
     case RedOp::kSum:
-    case RedOp::kAvg: return Reduce16<Load, Store, RedOp::kSum>;
+    case RedOp::kAvg:
+      return Reduce16<Load, Store, RedOp::kSum>;
   }
   return nullptr;
 }
@@ -36,11 +40,15 @@ std::map<std::pair<DType, RedOp>, MPI_Op>& UserOps() {
 
 MPI_Op BuiltinOp(RedOp op) {
   switch (op) {
-    case RedOp::kProd: return MPI_PROD;
-    case RedOp::kMax: return MPI_MAX;
-    case RedOp::kMin: return MPI_MIN;
+    case RedOp::kProd:
+      return MPI_PROD;
+    case RedOp::kMax:
+      return MPI_MAX;
+    case RedOp::kMin:
+      return MPI_MIN;
     case RedOp::kSum:
-    case RedOp::kAvg: return MPI_SUM;
+    case RedOp::kAvg:
+      return MPI_SUM;
   }
   return MPI_SUM;
 }
@@ -49,11 +57,15 @@ MPI_Op BuiltinOp(RedOp op) {
 
 MPI_Datatype MpiType(DType t) {
   switch (t) {
-    case DType::kFloat: return MPI_FLOAT;
-    case DType::kDouble: return MPI_DOUBLE;
-    case DType::kInt32: return MPI_INT32_T;
+    case DType::kFloat:
+      return MPI_FLOAT;
+    case DType::kDouble:
+      return MPI_DOUBLE;
+    case DType::kInt32:
+      return MPI_INT32_T;
     case DType::kHalf:
-    case DType::kBfloat16: return MPI_UINT16_T;
+    case DType::kBfloat16:
+      return MPI_UINT16_T;
   }
   return MPI_BYTE;
 }

@@ -25,22 +25,32 @@ void NcclCheck(ncclResult_t status, const char* what) {
 
 ncclDataType_t NcclType(DType t) {
   switch (t) {
-    case DType::kFloat: return ncclFloat32;
-    case DType::kHalf: return ncclFloat16;
-    case DType::kBfloat16: return ncclBfloat16;
-    case DType::kDouble: return ncclFloat64;
-    case DType::kInt32: return ncclInt32;
+    case DType::kFloat:
+      return ncclFloat32;
+    case DType::kHalf:
+      return ncclFloat16;
+    case DType::kBfloat16:
+      return ncclBfloat16;
+    case DType::kDouble:
+      return ncclFloat64;
+    case DType::kInt32:
+      return ncclInt32;
   }
   return ncclFloat32;
 }
 
 ncclRedOp_t NcclOp(RedOp op) {
   switch (op) {
-    case RedOp::kSum: return ncclSum;
-    case RedOp::kProd: return ncclProd;
-    case RedOp::kMax: return ncclMax;
-    case RedOp::kMin: return ncclMin;
-    case RedOp::kAvg: return ncclAvg;
+    case RedOp::kSum:
+      return ncclSum;
+    case RedOp::kProd:
+      return ncclProd;
+    case RedOp::kMax:
+      return ncclMax;
+    case RedOp::kMin:
+      return ncclMin;
+    case RedOp::kAvg:
+      return ncclAvg;
   }
   return ncclSum;
 }
@@ -54,8 +64,8 @@ class NcclBackend final : public Backend {
   explicit NcclBackend(World& world) : device_(world.local_rank()) {
     const int gpus = VisibleGpuCount();
     if (device_ >= gpus) {
-      throw std::runtime_error("local rank " + std::to_string(device_) + " has no GPU of its own (" +
-                               std::to_string(gpus) +
+      throw std::runtime_error("local rank " + std::to_string(device_) +
+                               " has no GPU of its own (" + std::to_string(gpus) +
                                " visible); NCCL needs one rank per GPU: start at most that many "
                                "ranks per node");
     }
@@ -104,19 +114,15 @@ class NcclBackend final : public Backend {
     NcclCheck(ncclAllReduce(send, recv, count, NcclType(t), NcclOp(op), comm_, stream_),
               "ncclAllReduce");
   }
-  void ReduceScatter(const void* send, void* recv, size_t recv_count, DType t,
-                     RedOp op) override {
-    NcclCheck(
-        ncclReduceScatter(send, recv, recv_count, NcclType(t), NcclOp(op), comm_, stream_),
-        "ncclReduceScatter");
+  void ReduceScatter(const void* send, void* recv, size_t recv_count, DType t, RedOp op) override {
+    NcclCheck(ncclReduceScatter(send, recv, recv_count, NcclType(t), NcclOp(op), comm_, stream_),
+              "ncclReduceScatter");
   }
   void AllGather(const void* send, void* recv, size_t send_count, DType t) override {
-    NcclCheck(ncclAllGather(send, recv, send_count, NcclType(t), comm_, stream_),
-              "ncclAllGather");
+    NcclCheck(ncclAllGather(send, recv, send_count, NcclType(t), comm_, stream_), "ncclAllGather");
   }
   void Broadcast(const void* send, void* recv, size_t count, DType t, int root) override {
-    NcclCheck(ncclBroadcast(send, recv, count, NcclType(t), root, comm_, stream_),
-              "ncclBroadcast");
+    NcclCheck(ncclBroadcast(send, recv, count, NcclType(t), root, comm_, stream_), "ncclBroadcast");
   }
   void Reduce(const void* send, void* recv, size_t count, DType t, RedOp op, int root) override {
     NcclCheck(ncclReduce(send, recv, count, NcclType(t), NcclOp(op), root, comm_, stream_),

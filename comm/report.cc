@@ -45,9 +45,9 @@ std::vector<std::string> TableHeader() {
       Printf("# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place"
              "          ",
              "", "", "", "", ""),
-      Printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s", "size",
-             "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw",
-             "busbw", "#wrong"),
+      Printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s", "size", "count",
+             "type", "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw",
+             "#wrong"),
       Printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s", "(B)",
              "(elements)", "", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)",
              ""),
@@ -79,7 +79,8 @@ double AverageBusBandwidth(const std::vector<Row>& rows) {
 
 int64_t TotalWrong(const std::vector<Row>& rows) {
   int64_t total = 0;
-  for (const Row& r : rows) total += r.out_of_place.wrong.value_or(0) + r.in_place.wrong.value_or(0);
+  for (const Row& r : rows)
+    total += r.out_of_place.wrong.value_or(0) + r.in_place.wrong.value_or(0);
   return total;
 }
 

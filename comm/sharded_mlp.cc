@@ -14,10 +14,14 @@ constexpr uint64_t kX = 1, kW1 = 2, kW2 = 3;
 
 double UnitRoundoff(DType t) {
   switch (t) {
-    case DType::kHalf: return std::ldexp(1.0, -11);
-    case DType::kBfloat16: return std::ldexp(1.0, -8);
-    case DType::kDouble: return std::ldexp(1.0, -53);
-    default: return std::ldexp(1.0, -24);
+    case DType::kHalf:
+      return std::ldexp(1.0, -11);
+    case DType::kBfloat16:
+      return std::ldexp(1.0, -8);
+    case DType::kDouble:
+      return std::ldexp(1.0, -53);
+    default:
+      return std::ldexp(1.0, -24);
   }
 }
 

@@ -9,10 +9,14 @@ namespace {
 
 std::optional<double> SuffixMultiplier(char c) {
   switch (std::toupper(static_cast<unsigned char>(c))) {
-    case 'K': return 1024.0;
-    case 'M': return 1024.0 * 1024.0;
-    case 'G': return 1024.0 * 1024.0 * 1024.0;
-    default: return std::nullopt;
+    case 'K':
+      return 1024.0;
+    case 'M':
+      return 1024.0 * 1024.0;
+    case 'G':
+      return 1024.0 * 1024.0 * 1024.0;
+    default:
+      return std::nullopt;
   }
 }
 

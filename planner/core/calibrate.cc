@@ -22,7 +22,9 @@ struct Line {
 constexpr std::string_view kNames[] = {"all_reduce", "reduce_scatter", "all_gather", "broadcast",
                                        "reduce",     "all_to_all",     "sendrecv"};
 
-double Weight(const XY& p, Weighting w) { return w == Weighting::kRelative ? 1.0 / (p.y * p.y) : 1.0; }
+double Weight(const XY& p, Weighting w) {
+  return w == Weighting::kRelative ? 1.0 / (p.y * p.y) : 1.0;
+}
 
 size_t DistinctX(const std::vector<XY>& pts) {
   size_t distinct = 0;
@@ -192,13 +194,16 @@ double BusFactor(Collective c, int nranks) {
   if (nranks < 1) return 0.0;
   const double n = nranks;
   switch (c) {
-    case Collective::kAllReduce: return 2.0 * (n - 1.0) / n;
+    case Collective::kAllReduce:
+      return 2.0 * (n - 1.0) / n;
     case Collective::kReduceScatter:
     case Collective::kAllGather:
-    case Collective::kAllToAll: return (n - 1.0) / n;
+    case Collective::kAllToAll:
+      return (n - 1.0) / n;
     case Collective::kBroadcast:
     case Collective::kReduce:
-    case Collective::kSendRecv: return 1.0;
+    case Collective::kSendRecv:
+      return 1.0;
   }
   return 1.0;
 }

@@ -67,8 +67,8 @@ struct FitOptions {
 };
 
 struct PointError {
-  double x = 0.0;  // bytes (collectives) or FLOPs (GEMMs)
-  double measured = 0.0;   // seconds (collectives) or efficiency (GEMMs)
+  double x = 0.0;         // bytes (collectives) or FLOPs (GEMMs)
+  double measured = 0.0;  // seconds (collectives) or efficiency (GEMMs)
   double predicted = 0.0;
   double rel_error = 0.0;  // predicted / measured - 1
   bool held_out = false;

@@ -1,12 +1,11 @@
 // Collective definitions against nccl-tests' conventions and against an independent host
 // simulation of each collective's data movement.
-#include "comm/collective.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "comm/collective.h"
 #include "planner/core/calibrate.h"
 
 namespace comm {

@@ -21,8 +21,8 @@ TEST(DTypeTest, NamesAndSizes) {
 TEST(HalfTest, KnownBitPatterns) {
   EXPECT_EQ(FloatToHalfBits(1.0f), 0x3c00);
   EXPECT_EQ(FloatToHalfBits(-2.0f), 0xc000);
-  EXPECT_EQ(FloatToHalfBits(65504.0f), 0x7bff);  // largest finite
-  EXPECT_EQ(FloatToHalfBits(1e6f), 0x7c00);      // overflows to infinity
+  EXPECT_EQ(FloatToHalfBits(65504.0f), 0x7bff);               // largest finite
+  EXPECT_EQ(FloatToHalfBits(1e6f), 0x7c00);                   // overflows to infinity
   EXPECT_EQ(FloatToHalfBits(std::ldexp(1.0f, -24)), 0x0001);  // smallest subnormal
   EXPECT_EQ(FloatToHalfBits(0.0f), 0x0000);
   EXPECT_TRUE(std::isnan(HalfBitsToFloat(FloatToHalfBits(NAN))));

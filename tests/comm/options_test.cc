@@ -1,7 +1,6 @@
-#include "comm/commbench_options.h"
-
 #include <gtest/gtest.h>
 
+#include "comm/commbench_options.h"
 #include "comm/matbench_options.h"
 
 namespace comm {
@@ -19,8 +18,8 @@ auto Matbench(std::vector<const char*> args) { return Run(ParseMatbenchOptions, 
 using Kind = ParseOutcome<CommbenchOptions>::Kind;
 
 TEST(CommbenchOptionsTest, NcclTestsShortFlags) {
-  const auto p = Commbench({"-b", "8", "-e", "128M", "-f", "2", "-n", "20", "-w", "5", "-c", "1",
-                            "-d", "half", "-o", "max", "-z", "1", "-r", "1"});
+  const auto p = Commbench({"-b", "8", "-e", "128M", "-f", "2",   "-n", "20", "-w", "5",
+                            "-c", "1", "-d", "half", "-o", "max", "-z", "1",  "-r", "1"});
   ASSERT_EQ(p.kind, Kind::kRun) << p.message;
   const CommbenchOptions& o = p.options;
   EXPECT_EQ(o.sweep.min_bytes, 8u);
@@ -107,9 +106,13 @@ TEST(MatbenchOptionsTest, ParsesModelShapeAndPeak) {
 }
 
 TEST(MatbenchOptionsTest, Errors) {
-  for (const auto& args : std::vector<std::vector<const char*>>{
-           {"--tokens", "0"}, {"-d", "int32"}, {"--shapes", "12x12"}, {"--engine", "mkl"},
-           {"--peak-tflops", "-1"}, {"--sweep-min", "512", "--sweep-max", "64"}}) {
+  for (const auto& args :
+       std::vector<std::vector<const char*>>{{"--tokens", "0"},
+                                             {"-d", "int32"},
+                                             {"--shapes", "12x12"},
+                                             {"--engine", "mkl"},
+                                             {"--peak-tflops", "-1"},
+                                             {"--sweep-min", "512", "--sweep-max", "64"}}) {
     EXPECT_EQ(Matbench(args).kind, ParseOutcome<MatbenchOptions>::Kind::kError) << args[0];
   }
 }
@@ -122,8 +125,10 @@ TEST(GemmShapesTest, ParseAndFlops) {
   EXPECT_FALSE(ParseShapes("1x2x3,").has_value());
   EXPECT_DOUBLE_EQ(GemmFlops({2, 3, 4}), 48.0);
   const auto sweep = DefaultSweep(64, 256, 1024, 512, 2048);
-  EXPECT_EQ(sweep, (std::vector<GemmShape>{{64, 64, 64}, {128, 128, 128}, {256, 256, 256},
-                                           {1024, 2048, 512}, {1024, 512, 2048}}));
+  EXPECT_EQ(
+      sweep,
+      (std::vector<GemmShape>{
+          {64, 64, 64}, {128, 128, 128}, {256, 256, 256}, {1024, 2048, 512}, {1024, 512, 2048}}));
 }
 
 }  // namespace

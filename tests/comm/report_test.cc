@@ -16,16 +16,24 @@ std::string ReadGolden(const std::string& name) {
   return text.str();
 }
 
+Row MakeRow(uint64_t size_bytes, uint64_t count, double out_s, double in_s,
+            std::optional<int64_t> in_wrong) {
+  Row r;
+  r.collective = "all_reduce";
+  r.size_bytes = size_bytes;
+  r.count = count;
+  r.type = "float";
+  r.redop = "sum";
+  r.root = -1;
+  r.bus_factor = 1.5;
+  r.out_of_place = MakeMeasurement(size_bytes, out_s, 1.5, 0);
+  r.in_place = MakeMeasurement(size_bytes, in_s, 1.5, in_wrong);
+  return r;
+}
+
 std::vector<Row> SampleRows() {
-  Row small{.collective = "all_reduce", .size_bytes = 8, .count = 2, .type = "float",
-            .redop = "sum", .root = -1, .bus_factor = 1.5};
-  small.out_of_place = MakeMeasurement(8, 18.02e-6, 1.5, 0);
-  small.in_place = MakeMeasurement(8, 17.67e-6, 1.5, 0);
-  Row big{.collective = "all_reduce", .size_bytes = 134217728, .count = 33554432,
-          .type = "float", .redop = "sum", .root = -1, .bus_factor = 1.5};
-  big.out_of_place = MakeMeasurement(134217728, 1234.5e-6, 1.5, 0);
-  big.in_place = MakeMeasurement(134217728, 12345.6e-6, 1.5, std::nullopt);
-  return {small, big};
+  return {MakeRow(8, 2, 18.02e-6, 17.67e-6, 0),
+          MakeRow(134217728, 33554432, 1234.5e-6, 12345.6e-6, std::nullopt)};
 }
 
 TEST(ReportTest, MatchesGoldenLayout) {

@@ -14,7 +14,8 @@ std::vector<CommSample> ExactSamples(Collective c, int nranks, double alpha_s, d
                                      const std::string& level = "") {
   std::vector<CommSample> samples;
   for (double bytes = 8; bytes <= 128.0 * 1024 * 1024; bytes *= 2) {
-    samples.push_back({c, nranks, bytes, alpha_s + bytes * BusFactor(c, nranks) / busbw_Bps, level});
+    samples.push_back(
+        {c, nranks, bytes, alpha_s + bytes * BusFactor(c, nranks) / busbw_Bps, level});
   }
   return samples;
 }
@@ -194,8 +195,8 @@ TEST(FitGemmEfficiencyTest, RejectsBadInput) {
   EXPECT_FALSE(FitGemmEfficiency(GemmSamples(1e12, 0.5, 1e9), 0.0).has_value());
   EXPECT_FALSE(FitGemmEfficiency({}, 1e12).has_value());
   // Time that falls as work grows has no positive rate.
-  const std::vector<GemmSample> falling = {{10, 10, 10, 3e-3}, {100, 100, 100, 2e-3},
-                                           {1000, 1000, 1000, 1e-3}};
+  const std::vector<GemmSample> falling = {
+      {10, 10, 10, 3e-3}, {100, 100, 100, 2e-3}, {1000, 1000, 1000, 1e-3}};
   EXPECT_FALSE(FitGemmEfficiency(falling, 1e12, {.hold_out_alternate = false}).has_value());
 }
 
