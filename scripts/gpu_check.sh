@@ -4,6 +4,9 @@
 #   2. runs commbench with the nccl backend, one rank per visible GPU, every collective, -c 1;
 #   3. runs matbench in bfloat16: the sharded MLP and a GEMM sweep (efficiency vs. the GPU's peak);
 #   4. writes commbench.json, matbench.json, the text logs and summary.txt into the output folder.
+# Budget: build about 1-2 min on 16 cores; the runs are capped at 200 s and 150 s.
+# Run --fetch-deps where there is network, then ship the tree with build-gpu-deps/ (git-ignored,
+# about 10 MB) to the GPU machine and run the script there.
 #
 # usage:
 #   scripts/gpu_check.sh --fetch-deps   # here, with network: Debian .debs into build-gpu-deps/
@@ -15,8 +18,8 @@
 # * Only comm/ is built (standalone CMake project), so yaml-cpp, GTest and Google Benchmark,
 #   which the planner's top-level build requires, are not needed.
 # * commbench's own dependencies (Boost.Program_options, nlohmann-json) come as Debian 12 .debs
-#   fetched here with `apt-get download` into build-gpu-deps/debs (git-ignored; send it along,
-#   e.g. the device tool's carry: ["build-gpu-deps"]) and unpacked there with `dpkg -x` into
+#   fetched here with `apt-get download` into build-gpu-deps/debs (git-ignored; send it along
+#   with the tree) and unpacked there with `dpkg -x` into
 #   build-gpu-deps/root, a prefix CMake searches first. Installed copies work as well.
 # * MPI is optional: when mpirun and MPI headers exist, one rank per GPU runs under mpirun;
 #   otherwise commbench and matbench build without MPI and run as one process on GPU 0 (the
@@ -98,7 +101,7 @@ run_commbench() {
   local gpus=$1 launch
   launch=$(launcher "${gpus}")
   # shellcheck disable=SC2086
-  timeout 240 ${launch} "${BUILD_DIR}/commbench" --backend nccl -b 8 -e 256M -f 4 -n 20 -w 5 \
+  timeout 200 ${launch} "${BUILD_DIR}/commbench" --backend nccl -b 8 -e 256M -f 4 -n 20 -w 5 \
     -c 1 --machine "$(hostname) $(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" \
     --json "${OUT_DIR}/commbench.json" > "${OUT_DIR}/commbench.txt" 2>&1
 }
@@ -108,7 +111,7 @@ run_matbench() {
   launch=$(launcher "${gpus}")
   peak=$(bf16_peak_tflops)
   # shellcheck disable=SC2086
-  timeout 180 ${launch} "${BUILD_DIR}/matbench" --engine cublas -d bfloat16 --tokens 4096 \
+  timeout 150 ${launch} "${BUILD_DIR}/matbench" --engine cublas -d bfloat16 --tokens 4096 \
     --d-model 8192 --d-ff 28672 -n 10 -w 3 --sweep-min 256 --sweep-max 16384 \
     --peak-tflops "${peak}" --json "${OUT_DIR}/matbench.json" > "${OUT_DIR}/matbench.txt" 2>&1
 }
