@@ -87,9 +87,11 @@ Report BuildReport(const std::string& path, bool refit) {
   Report r;
   r.runs = ReadValidationRuns(path);
   r.generations = GroupByGeneration(r.runs);
+  // Fits start from the library defaults, not the presets, so that neither the refit nor the
+  // held-out fits depend on (or borrow from) the values the presets already carry.
   for (Generation& g : r.generations) {
-    if (refit) g.fit = FitEfficiency(g.runs, g.preset);
-    g.held_out = LeaveOneSourceOut(g.runs, g.preset);
+    if (refit) g.fit = FitEfficiency(g.runs, EfficiencySpec{});
+    g.held_out = LeaveOneSourceOut(g.runs, EfficiencySpec{});
   }
   for (const ValidationRun& v : r.runs) {
     if (v.skipped()) continue;
@@ -264,7 +266,9 @@ void PrintFit(const Generation& g, std::ostream& out) {
       << "  gemm_max: " << Fixed(f.efficiency.gemm_max, 4) << "\n"
       << "  gemm_half_flops: " << Sci(f.efficiency.gemm_half_flops, 4) << "\n"
       << "  collective_bw_fraction: " << Fixed(f.efficiency.collective_bw_fraction, 4) << "\n"
-      << "  hbm_fraction: " << Fixed(f.efficiency.hbm_fraction, 4) << "\n\n";
+      << "  hbm_fraction: " << Fixed(f.efficiency.hbm_fraction, 4) << "\n"
+      << "  source: planner validate tests/data/runs.yaml --fit (" << g.name << ", "
+      << g.runs.size() << " runs)\n\n";
 }
 
 void PrintNotes(const Report& r, std::ostream& out) {
