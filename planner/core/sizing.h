@@ -1,0 +1,133 @@
+// Pre-purchase (or rental) sizing for `planner size` and the cluster half of `planner compare`:
+// what a training run of D tokens costs with the best layout the search finds, swept over GPU
+// counts (whole nodes, doubling) per GPU type, and which row meets a deadline, fits a budget, or
+// is where adding GPUs stops paying. Pure: no I/O, no exceptions.
+//
+// Conventions: steps = D / (global batch x seq_len), fractional (no partial-step rounding, as
+// `planner explain` does); days = steps x step time / 86,400; GPU-hours = days x 24 x GPUs;
+// cost = GPU-hours x the cluster's price per GPU-hour.
+#ifndef PLANNER_CORE_SIZING_H_
+#define PLANNER_CORE_SIZING_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/search.h"
+
+namespace planner {
+
+// The marginal scaling efficiency below which adding GPUs "stops paying" (the knee): a doubling
+// that buys less than 80% of the ideal extra throughput raises the cost per token by more than
+// 1 / 0.9 (per-GPU throughput falls by more than 10%).
+inline constexpr double kDefaultKneeEfficiency = 0.80;
+// `planner size` sweeps up to this many GPUs unless --max-gpus says otherwise.
+inline constexpr int64_t kDefaultMaxGpus = 4096;
+
+struct RunCost {
+  double steps = 0;
+  double days = 0;
+  double gpu_hours = 0;
+  double cost_usd = 0;
+};
+
+RunCost CostOfRun(double tokens, int64_t global_batch, int64_t seq_len, double step_time_s,
+                  int64_t gpus, double usd_per_gpu_hour);
+
+// Global batch in sequences for a target in tokens: the power of two nearest (in log2) to
+// tokens / seq_len, at least 1. A power of two keeps every power-of-two data-parallel degree (and
+// micro-batch) a divisor, so the search can use all of them on whole-node GPU counts.
+int64_t GlobalBatchForTokens(double global_batch_tokens, int64_t seq_len);
+
+// The dtype a run trains in: bf16 where the GPU has it, else fp16 (V100).
+Dtype TrainingDtype(const GpuSpec& gpu);
+
+// Whole nodes, doubling: gpus_per_node x 1, 2, 4, ... up to max_gpus (empty if one node is more).
+std::vector<int64_t> DoublingGpuCounts(int64_t gpus_per_node, int64_t max_gpus);
+
+// One GPU count of one GPU type.
+struct SizingRow {
+  std::string cluster;  // the cluster's name
+  int64_t gpus = 0;
+  bool fits = false;  // some layout fits; the numbers below are meaningful only then
+  LayoutIssue top_rejection = LayoutIssue::kOutOfMemory;  // when !fits: the commonest reason
+  ParallelConfig layout;
+  double step_time_s = 0;
+  double mfu = 0;
+  double tokens_per_s_per_gpu = 0;
+  RunCost run;
+  // Per-GPU throughput relative to the smallest count of this GPU type where a layout fits.
+  double scaling_efficiency = 0;
+  // Extra throughput per extra GPU since the previous fitting count of this GPU type, relative
+  // to that count's throughput per GPU: (T2 - T1) / (G2 - G1) / (T1 / G1). Absent on the first.
+  std::optional<double> marginal_efficiency;
+};
+
+struct SizingRequest {
+  double tokens = 0;
+  int64_t global_batch = 0;  // sequences per step, fixed across GPU counts
+  int64_t max_gpus = kDefaultMaxGpus;
+  int threads = 0;  // for Search; 0: all hardware threads
+};
+
+struct ClusterSizing {
+  // From the smallest count where a layout fits up to max_gpus; empty when none fits.
+  std::vector<SizingRow> rows;
+  std::vector<int64_t> counts_too_small;  // tried before the first fit
+  int64_t layouts_searched = 0;
+};
+
+// Called now and then with the fraction of the sweep done and the layouts searched so far.
+using SizingProgress = std::function<void(double fraction, int64_t layouts)>;
+
+// Runs the layout search at every doubling GPU count of `c` (its gpus_per_node) and costs a
+// run of request.tokens with the fastest layout at each; fills the efficiencies.
+ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const SizingRequest& r,
+                            const SizingProgress& progress = nullptr);
+
+// Scaling and marginal efficiency of each fitting row against the earlier fitting rows of the
+// same cluster (rows of one cluster in increasing GPU order; clusters may interleave).
+void FillEfficiencies(std::vector<SizingRow>* rows);
+
+struct SizingCriteria {
+  std::optional<double> deadline_days;
+  std::optional<double> budget_usd;
+  double knee_efficiency = kDefaultKneeEfficiency;
+};
+
+// Indices into the rows given to MarkRows; only fitting rows are ever marked.
+struct SizingMarks {
+  std::optional<size_t> cheapest_meeting_deadline;  // min cost with days <= deadline
+  std::optional<size_t> fastest_within_budget;      // min days with cost <= budget
+  std::optional<size_t> cheapest_meeting_both;      // min cost meeting both (both given)
+  std::optional<size_t> cheapest;                   // min cost overall: the nearest alternative
+  std::optional<size_t> fastest;                    // min days overall
+  // Per cluster, the last fitting count before the first whose marginal efficiency falls below
+  // the knee threshold; clusters that keep scaling up to the largest count have none.
+  std::vector<size_t> knees;
+};
+
+// Ties go to the other measure (a cost tie to fewer days, a days tie to lower cost), then to
+// the earlier row.
+SizingMarks MarkRows(std::span<const SizingRow> rows, const SizingCriteria& c);
+
+// A dense decoder shape with about `params` parameters, for sizing a compute-optimal N before a
+// real architecture exists. Chinchilla 70B's proportions (Hoffmann et al. 2022 Table 4):
+// d_model / n_layers = 8192 / 80 = 102.4, head_dim 128, d_ff = 4 d_model, GELU, RMSNorm, no
+// biases, tied 32,000-token embeddings, 2,048-token context; rotary positions (no parameters)
+// stand in for the relative ones the schema lacks. n_layers = the multiple of 8 (at least 8)
+// nearest cbrt(params / (12 x 102.4^2)); d_model = the multiple of 1024 (128 below 1024: heads
+// stay a multiple of 8 so tp up to 8 divides them) whose parameter count 12 L d^2 + 32,000 d is
+// nearest `params` in log ratio. 70e9 gives Chinchilla's own 80 x 8192 (64.7B in this schema).
+// nullopt when `params` is not finite and positive or the shape would not validate.
+std::optional<ModelSpec> ChinchillaShape(double params);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_SIZING_H_
