@@ -122,10 +122,9 @@ std::string MetricText(double v, RunMetric m) {
 Table RunsTable(const Report& r) {
   Table t;
   t.title = "Predicted vs measured, per run (step time in s; memory in GiB = torch max reserved)";
-  t.columns = {{"run", false},         {"GPUs"},           {"layout", false},
-               {"step meas"},          {"step pred"},      {"error"},
-               {"metric", false},      {"meas"},           {"pred"},
-               {"mem meas"},           {"mem pred"},       {"mem error"}};
+  t.columns = {{"run", false}, {"GPUs"},     {"layout", false}, {"step meas"},
+               {"step pred"},  {"error"},    {"metric", false}, {"meas"},
+               {"pred"},       {"mem meas"}, {"mem pred"},      {"mem error"}};
   for (const Evaluated& e : r.evaluated) {
     const ValidationRun& v = *e.run;
     const std::string mem_meas = v.measured_memory_GiB ? Fixed(*v.measured_memory_GiB, 1) : "";
@@ -144,9 +143,11 @@ Table RunsTable(const Report& r) {
 Table FlopsTable(const Report& r) {
   Table t;
   t.title = "FLOP accounting per source, aligned (PFLOP per step; MFU vs the 16-bit dense peak)";
-  t.columns = {{"run", false},        {"source accounting", false}, {"source"},
-               {"exact model"},       {"source/exact"},             {"MFU meas"},
-               {"MFU pred"},          {"tokens/s/GPU meas"},        {"pred"}};
+  t.columns = {{"run", false},   {"source accounting", false},
+               {"source"},       {"exact model"},
+               {"source/exact"}, {"MFU meas"},
+               {"MFU pred"},     {"tokens/s/GPU meas"},
+               {"pred"}};
   for (const Evaluated& e : r.evaluated) {
     const ValidationRun& v = *e.run;
     const double source = SourceStepFlops(v), exact = e.time.model_flops;
@@ -158,8 +159,9 @@ Table FlopsTable(const Report& r) {
               Grouped(static_cast<Count>(tokens / v.run.measured_step_time_s / gpus + 0.5)),
               Grouped(static_cast<Count>(e.time.tokens_per_s_per_gpu + 0.5))});
   }
-  t.notes = {"exact model = every matmul, forward + 2x backward, causal attention counted in full "
-             "(as the published conventions do), no recompute."};
+  t.notes = {
+      "exact model = every matmul, forward + 2x backward, causal attention counted in full "
+      "(as the published conventions do), no recompute."};
   return t;
 }
 
@@ -174,7 +176,8 @@ std::vector<Group> GroupErrors(const Report& r, bool by_source) {
   std::vector<Group> groups;
   for (const Evaluated& e : r.evaluated) {
     const std::string key = by_source ? e.run->run.source : e.run->run.generation;
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == key; });
+    auto it =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == key; });
     if (it == groups.end()) {
       groups.push_back({key, {}, "", 0});
       it = groups.end() - 1;
@@ -225,16 +228,17 @@ std::string Params(const EfficiencySpec& e) {
 Table HeldOutTable(const Report& r) {
   Table t;
   t.title = "Leave-one-source-out: fit on the generation's other sources, predict the held-out one";
-  t.columns = {{"generation", false}, {"held out", false}, {"runs"}, {"MAPE held out"},
-               {"worst"}, {"MAPE on fitted"}, {"fitted parameters", false}};
+  t.columns = {{"generation", false},       {"held out", false}, {"runs"},
+               {"MAPE held out"},           {"worst"},           {"MAPE on fitted"},
+               {"fitted parameters", false}};
   std::vector<double> all;
   for (const Generation& g : r.generations) {
     for (const HeldOutSource& h : g.held_out) {
       double worst = 0;
       for (double e : h.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
       all.insert(all.end(), h.errors.begin(), h.errors.end());
-      t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2),
-                SignedPercent(worst), Percent(h.fit.mape, 2), Params(h.fit.efficiency)});
+      t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2), SignedPercent(worst),
+                Percent(h.fit.mape, 2), Params(h.fit.efficiency)});
     }
   }
   t.AddRule();
@@ -309,23 +313,32 @@ void PrintText(const Report& r, std::ostream& out) {
 }
 
 nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
-  return {{"gemm_max", e.gemm_max}, {"gemm_half_flops", e.gemm_half_flops},
-          {"collective_bw_fraction", e.collective_bw_fraction}, {"hbm_fraction", e.hbm_fraction}};
+  return {{"gemm_max", e.gemm_max},
+          {"gemm_half_flops", e.gemm_half_flops},
+          {"collective_bw_fraction", e.collective_bw_fraction},
+          {"hbm_fraction", e.hbm_fraction}};
 }
 
 nlohmann::ordered_json ReportJson(const Report& r) {
   nlohmann::ordered_json runs = nlohmann::ordered_json::array(), skipped = runs;
   for (const Evaluated& e : r.evaluated) {
     const ValidationRun& v = *e.run;
-    nlohmann::ordered_json j = {
-        {"id", v.run.id}, {"source", v.run.source}, {"generation", v.run.generation},
-        {"cluster", v.cluster_preset}, {"gpus", v.run.layout.gpus()},
-        {"layout", Layout(v.run.layout)}, {"measured_step_time_s", v.run.measured_step_time_s},
-        {"predicted_step_time_s", e.time.step_time_s}, {"error", e.error},
-        {"metric", MetricUnit(v.metric)}, {"measured_metric", v.metric_value},
-        {"predicted_metric", MetricFromStepTime(v, e.time.step_time_s)},
-        {"accounting", ToString(v.accounting)}, {"source_step_flops", SourceStepFlops(v)},
-        {"model_step_flops", e.time.model_flops}, {"predicted_mfu", e.time.mfu}};
+    nlohmann::ordered_json j = {{"id", v.run.id},
+                                {"source", v.run.source},
+                                {"generation", v.run.generation},
+                                {"cluster", v.cluster_preset},
+                                {"gpus", v.run.layout.gpus()},
+                                {"layout", Layout(v.run.layout)},
+                                {"measured_step_time_s", v.run.measured_step_time_s},
+                                {"predicted_step_time_s", e.time.step_time_s},
+                                {"error", e.error},
+                                {"metric", MetricUnit(v.metric)},
+                                {"measured_metric", v.metric_value},
+                                {"predicted_metric", MetricFromStepTime(v, e.time.step_time_s)},
+                                {"accounting", ToString(v.accounting)},
+                                {"source_step_flops", SourceStepFlops(v)},
+                                {"model_step_flops", e.time.model_flops},
+                                {"predicted_mfu", e.time.mfu}};
     if (e.memory) {
       j["measured_memory_GiB"] = *v.measured_memory_GiB;
       j["predicted_memory_GiB"] = BytesToGiB(ReservedBytes(*e.memory));
@@ -340,20 +353,29 @@ nlohmann::ordered_json ReportJson(const Report& r) {
   for (const Generation& g : r.generations) {
     nlohmann::ordered_json held = nlohmann::ordered_json::array();
     for (const HeldOutSource& h : g.held_out) {
-      held.push_back({{"source", h.source}, {"runs", h.runs}, {"mape", h.mape},
-                      {"fitted_mape", h.fit.mape}, {"efficiency", EfficiencyJson(h.fit.efficiency)}});
+      held.push_back({{"source", h.source},
+                      {"runs", h.runs},
+                      {"mape", h.mape},
+                      {"fitted_mape", h.fit.mape},
+                      {"efficiency", EfficiencyJson(h.fit.efficiency)}});
     }
-    gens.push_back({{"generation", g.name}, {"runs", g.runs.size()}, {"refitted", g.fit.has_value()},
-                    {"efficiency", EfficiencyJson(g.used())}, {"held_out", held},
+    gens.push_back({{"generation", g.name},
+                    {"runs", g.runs.size()},
+                    {"refitted", g.fit.has_value()},
+                    {"efficiency", EfficiencyJson(g.used())},
+                    {"held_out", held},
                     {"held_out_mape", HeldOutMape(g)}});
   }
   nlohmann::ordered_json sources = nlohmann::ordered_json::object();
   for (const Group& g : GroupErrors(r, true)) {
-    sources[g.name] = {{"runs", g.errors.size()}, {"mape", Mape(g.errors)}, {"worst", g.worst},
+    sources[g.name] = {{"runs", g.errors.size()},
+                       {"mape", Mape(g.errors)},
+                       {"worst", g.worst},
                        {"worst_run", g.worst_id}};
   }
-  return {{"schema_version", 1}, {"mape", Mape(AllErrors(r))}, {"sources", sources},
-          {"generations", gens}, {"runs", runs}, {"skipped", skipped}};
+  return {{"schema_version", 1}, {"mape", Mape(AllErrors(r))},
+          {"sources", sources},  {"generations", gens},
+          {"runs", runs},        {"skipped", skipped}};
 }
 
 }  // namespace
@@ -364,15 +386,22 @@ int RunValidate(const std::vector<std::string>& args) {
                         "refit the efficiency terms per GPU generation and print them");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("validate", "RUNS.yaml [--fit] [--format F]", options, {"runs"}, args, &vm)) {
+  if (!ParseCommandLine("validate", "RUNS.yaml [--fit] [--format F]", options, {"runs"}, args,
+                        &vm)) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
   const Report r = BuildReport(vm["runs"].as<std::string>(), vm["fit"].as<bool>());
   switch (format) {
-    case OutputFormat::kJson: std::cout << ReportJson(r).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(RunsTable(r), std::cout); break;
-    case OutputFormat::kTable: PrintText(r, std::cout); break;
+    case OutputFormat::kJson:
+      std::cout << ReportJson(r).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      RenderCsv(RunsTable(r), std::cout);
+      break;
+    case OutputFormat::kTable:
+      PrintText(r, std::cout);
+      break;
   }
   return 0;
 }

@@ -14,10 +14,14 @@ using Point = std::vector<double>;  // fitted parameters mapped to [0, 1] each
 
 double* Field(EfficiencySpec* e, FitParameter p) {
   switch (p) {
-    case FitParameter::kGemmMax: return &e->gemm_max;
-    case FitParameter::kGemmHalfFlops: return &e->gemm_half_flops;
-    case FitParameter::kCollectiveBwFraction: return &e->collective_bw_fraction;
-    case FitParameter::kHbmFraction: return &e->hbm_fraction;
+    case FitParameter::kGemmMax:
+      return &e->gemm_max;
+    case FitParameter::kGemmHalfFlops:
+      return &e->gemm_half_flops;
+    case FitParameter::kCollectiveBwFraction:
+      return &e->collective_bw_fraction;
+    case FitParameter::kHbmFraction:
+      return &e->hbm_fraction;
   }
   return &e->gemm_max;
 }
@@ -36,7 +40,8 @@ double ToUnit(const FitBound& b, double v) {
 
 EfficiencySpec Apply(const EfficiencySpec& start, const FitOptions& o, const Point& x) {
   EfficiencySpec e = start;
-  for (size_t i = 0; i < o.bounds.size(); ++i) *Field(&e, o.bounds[i].parameter) = FromUnit(o.bounds[i], x[i]);
+  for (size_t i = 0; i < o.bounds.size(); ++i)
+    *Field(&e, o.bounds[i].parameter) = FromUnit(o.bounds[i], x[i]);
   return e;
 }
 
@@ -140,10 +145,14 @@ std::pair<Point, double> NelderMead(const F& f, Point x0, int max_evaluations, d
 
 const char* ToString(FitParameter p) {
   switch (p) {
-    case FitParameter::kGemmMax: return "gemm_max";
-    case FitParameter::kGemmHalfFlops: return "gemm_half_flops";
-    case FitParameter::kCollectiveBwFraction: return "collective_bw_fraction";
-    case FitParameter::kHbmFraction: return "hbm_fraction";
+    case FitParameter::kGemmMax:
+      return "gemm_max";
+    case FitParameter::kGemmHalfFlops:
+      return "gemm_half_flops";
+    case FitParameter::kCollectiveBwFraction:
+      return "collective_bw_fraction";
+    case FitParameter::kHbmFraction:
+      return "hbm_fraction";
   }
   return "?";
 }
@@ -182,7 +191,8 @@ FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySp
   // local minimum of the (piecewise smooth) MAPE; each start is then polished by one restart.
   const size_t n = o.bounds.size();
   Point from_spec(n);
-  for (size_t i = 0; i < n; ++i) from_spec[i] = ToUnit(o.bounds[i], *Field(&best.efficiency, o.bounds[i].parameter));
+  for (size_t i = 0; i < n; ++i)
+    from_spec[i] = ToUnit(o.bounds[i], *Field(&best.efficiency, o.bounds[i].parameter));
   std::vector<Point> starts = {from_spec, Point(n, 0.25), Point(n, 0.75), Point(n, 0.5)};
   Point mixed(n);
   for (size_t i = 0; i < n; ++i) mixed[i] = i % 2 ? 0.2 : 0.8;
@@ -207,7 +217,8 @@ std::vector<HeldOutSource> LeaveOneSourceOut(const std::vector<MeasuredRun>& run
                                              const EfficiencySpec& start, const FitOptions& o) {
   std::vector<std::string> sources;
   for (const MeasuredRun& r : runs) {
-    if (std::find(sources.begin(), sources.end(), r.source) == sources.end()) sources.push_back(r.source);
+    if (std::find(sources.begin(), sources.end(), r.source) == sources.end())
+      sources.push_back(r.source);
   }
   std::vector<HeldOutSource> out;
   if (sources.size() < 2) return out;

@@ -31,7 +31,7 @@ struct MeasuredRun {
   std::string source;      // the publication, e.g. "korthikanti2022"; the unit left out in LOSO
   std::string generation;  // GPU generation the fit groups runs by, e.g. "A100", "H100"
   ModelSpec model;
-  ClusterSpec cluster;      // the preset at the run's GPU count; a fit replaces its efficiency
+  ClusterSpec cluster;  // the preset at the run's GPU count; a fit replaces its efficiency
   ParallelConfig layout;
   StepTimeOptions options;  // software facts the source states (flash attention, dropout, ...)
   double measured_step_time_s = 0;

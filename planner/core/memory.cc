@@ -88,7 +88,8 @@ std::vector<ActivationTensor> EveryOtherMatmulActivations(const ModelSpec& m,
 
 // Extra tensors autograd keeps when PyTorch runs RMSNorm, RoPE and SwiGLU as composite eager
 // ops: the fp32 upcasts of the norm and RoPE inputs, and the SiLU output.
-void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p, std::vector<ActivationTensor>* out) {
+void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p,
+                    std::vector<ActivationTensor>* out) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
   const double rep = p.sp ? 1 / t : 1, kv = std::max<double>(m.kv_dim() / t, m.head_dim);
   if (m.norm == NormKind::kRmsNorm) {

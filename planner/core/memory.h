@@ -35,7 +35,7 @@ struct MemoryOptions {
   bool flash_attention = true;  // no s^2 score matrix is stored (only the softmax statistics)
   bool dropout = false;         // Korthikanti's GPT runs used dropout; most LLMs today do not
   Kernels kernels = Kernels::kFused;
-  Kernels loss_kernels = Kernels::kFused;  // the cross-entropy (torchtitan compiles only the blocks)
+  Kernels loss_kernels = Kernels::kFused;  // the cross-entropy (torchtitan compiles only blocks)
   SelectivePolicy selective = SelectivePolicy::kAttentionCore;
   // Mixed-precision Adam: 16-bit weights, fp32 gradient accumulation (Megatron's main_grad,
   // FSDP's reduce dtype), fp32 master weights + Adam m and v: 2 + 4 + 12 bytes per parameter.

@@ -237,9 +237,9 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   const int64_t group = p.dp * p.cp, expert_group = group / p.ep;
   // The dp x cp group is every tp-th rank; an expert's replicas are every (tp*ep)-th.
   auto reduce = [&](Collective op, double params, double bytes_per_param) {
-    return CollectiveSeconds(c, op, group, st.cp, sp.dense / sp.total() * params * bytes_per_param) +
-           CollectiveSeconds(c, op, expert_group, st.cp * p.ep,
-                             sp.expert / sp.total() * params * bytes_per_param);
+    const double bytes = params * bytes_per_param / sp.total();
+    return CollectiveSeconds(c, op, group, st.cp, sp.dense * bytes) +
+           CollectiveSeconds(c, op, expert_group, st.cp * p.ep, sp.expert * bytes);
   };
   DpTimes d;
   const double params = sp.total();

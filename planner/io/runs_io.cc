@@ -1,6 +1,8 @@
 #include "planner/io/runs_io.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <regex>
@@ -16,26 +18,44 @@ namespace planner {
 namespace {
 
 const std::vector<std::string> kRecordKeys = {
-    "id", "source", "source_locator", "verification", "model", "hardware", "parallelism", "batch",
-    "training", "measured", "flops_formula", "derived", "inferred", "notes"};
+    "id",    "source",   "source_locator", "verification",  "model",   "hardware", "parallelism",
+    "batch", "training", "measured",       "flops_formula", "derived", "inferred", "notes"};
 const std::vector<std::string> kModelKeys = {
-    "family", "n_layers", "d_model", "n_heads", "n_kv_heads", "d_ff", "vocab", "vocab_note",
-    "seq_len", "activation", "position_embedding", "tied_embeddings", "total_params"};
-const std::vector<std::string> kHardwareKeys = {"gpu", "num_gpus", "peak_tflops_per_gpu",
-                                                "peak_basis", "gpus_per_node", "interconnect"};
-const std::vector<std::string> kParallelKeys = {
-    "tp", "pp", "dp", "cp", "sp", "ep", "virtual_pipeline_stages", "zero_stage", "ddp_impl",
-    "fsdp", "pipeline_schedule", "async_tp"};
+    "family",      "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
+    "vocab",       "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
+    "total_params"};
+const std::vector<std::string> kHardwareKeys = {
+    "gpu", "num_gpus", "peak_tflops_per_gpu", "peak_basis", "gpus_per_node", "interconnect"};
+const std::vector<std::string> kParallelKeys = {"tp",
+                                                "pp",
+                                                "dp",
+                                                "cp",
+                                                "sp",
+                                                "ep",
+                                                "virtual_pipeline_stages",
+                                                "zero_stage",
+                                                "ddp_impl",
+                                                "fsdp",
+                                                "pipeline_schedule",
+                                                "async_tp"};
 const std::vector<std::string> kBatchKeys = {"micro_batch_size", "global_batch_size",
                                              "grad_accum_steps", "global_batch_tokens",
                                              "local_batch_size"};
-const std::vector<std::string> kTrainingKeys = {"recompute", "precision", "framework",
-                                                "activation_cpu_offload", "attention",
-                                                "torch_compile"};
-const std::vector<std::string> kMeasuredKeys = {
-    "kind", "tflops_per_gpu", "pct_of_peak", "aggregate_pflops", "metric_note", "iteration_time_s",
-    "mfu_pct", "hfu_pct", "model_tflops_per_gpu", "tokens_per_sec", "tokens_per_sec_per_gpu",
-    "memory_gib_per_gpu", "memory_metric"};
+const std::vector<std::string> kTrainingKeys = {
+    "recompute", "precision", "framework", "activation_cpu_offload", "attention", "torch_compile"};
+const std::vector<std::string> kMeasuredKeys = {"kind",
+                                                "tflops_per_gpu",
+                                                "pct_of_peak",
+                                                "aggregate_pflops",
+                                                "metric_note",
+                                                "iteration_time_s",
+                                                "mfu_pct",
+                                                "hfu_pct",
+                                                "model_tflops_per_gpu",
+                                                "tokens_per_sec",
+                                                "tokens_per_sec_per_gpu",
+                                                "memory_gib_per_gpu",
+                                                "memory_metric"};
 
 bool Contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -56,7 +76,11 @@ std::string StatedString(const StrictMap& m, const std::string& key) {
   return Stated(m, key) ? m.String(key) : "";
 }
 
+// The file is a YAML list of records, not a mapping, so yaml_strict's LoadYamlFile does not apply.
 YAML::Node LoadSequence(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, "is a directory; expected a YAML file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "cannot read file");
   std::ostringstream text;
@@ -65,10 +89,12 @@ YAML::Node LoadSequence(const std::string& path) {
   try {
     root = YAML::Load(text.str());
   } catch (const YAML::Exception& e) {
-    throw InputError(path, e.mark.line + 1, e.mark.column + 1, "not valid YAML: " + e.msg);
+    throw InputError(path, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
+                     "not valid YAML: " + e.msg);
   }
-  if (!root.IsSequence()) {
-    throw InputError(path, "expected a YAML list of run records (tests/data/runs.yaml)");
+  if (!root.IsSequence() || root.size() == 0) {
+    throw InputError(path,
+                     "expected a non-empty YAML list of run records (as tests/data/runs.yaml)");
   }
   return root;
 }
@@ -168,7 +194,8 @@ void ApplySource(const StrictMap& r, ValidationRun* v) {
     // (async all-reduce; with SP, reduce-scatter); the SC21 code of 2021 did not.
     run.options.overlap_tp_backward = run.source != "narayanan2021";
     run.layout.dtype = Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
-    if (precision.empty()) v->assumptions.push_back("precision not stated: 16-bit (same A100 peak)");
+    if (precision.empty())
+      v->assumptions.push_back("precision not stated: 16-bit (same A100 peak)");
     if (run.source == "narayanan2021") {
       v->accounting = Accounting::kMegatron;
       v->metric = RunMetric::kTflopsPerGpu;
@@ -187,8 +214,8 @@ void ApplySource(const StrictMap& r, ValidationRun* v) {
     mem.weight_bytes = 4;
     mem.optimizer_bytes = 8;
   }
-  run.layout.dtype = Contains(precision, "FP8") || Contains(precision, "Float8") ? Dtype::kFp8
-                                                                                 : Dtype::kBf16;
+  run.layout.dtype =
+      Contains(precision, "FP8") || Contains(precision, "Float8") ? Dtype::kFp8 : Dtype::kBf16;
   if (run.source == "llmfoundry") {
     // MosaicML: (6N + 12 L d s) per token with N including embeddings = PaLM's convention.
     v->accounting = Accounting::kPalm;
@@ -207,7 +234,7 @@ void ApplySource(const StrictMap& r, ValidationRun* v) {
     mem.kernels = t.Bool("torch_compile", false) ? Kernels::kCompiled : Kernels::kEager;
     mem.loss_kernels = Kernels::kEager;
     mem.selective = SelectivePolicy::kEveryOtherMatmul;
-    run.options.attention_efficiency = 0.5;  // SDPA's flash backend is FlashAttention-2
+    run.options.attention_efficiency = 0.5;          // SDPA's flash backend is FlashAttention-2
     run.options.fp8_scaling = Fp8Scaling::kDynamic;  // torchao Float8Linear, tensorwise
   } else if (run.source == "nemo2407") {
     v->accounting = Accounting::kMegatronCore;
@@ -238,8 +265,9 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     p.zero = static_cast<int>(*z);
   } else {
     p.zero = 1;
-    v->assumptions.push_back("zero_stage not stated: Megatron-Core distributed optimizer (ZeRO-1), "
-                             "NeMo's default");
+    v->assumptions.push_back(
+        "zero_stage not stated: Megatron-Core distributed optimizer (ZeRO-1), "
+        "NeMo's default");
   }
   p.recompute = ReadRecompute(t, v);
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
@@ -268,10 +296,18 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
   v->measured_memory_GiB = StatedDouble(m, "memory_gib_per_gpu");
   const char* key = "";
   switch (v->metric) {
-    case RunMetric::kTflopsPerGpu: key = "tflops_per_gpu"; break;
-    case RunMetric::kIterationTime: key = "iteration_time_s"; break;
-    case RunMetric::kTokensPerS: key = "tokens_per_sec"; break;
-    case RunMetric::kTokensPerSPerGpu: key = "tokens_per_sec_per_gpu"; break;
+    case RunMetric::kTflopsPerGpu:
+      key = "tflops_per_gpu";
+      break;
+    case RunMetric::kIterationTime:
+      key = "iteration_time_s";
+      break;
+    case RunMetric::kTokensPerS:
+      key = "tokens_per_sec";
+      break;
+    case RunMetric::kTokensPerSPerGpu:
+      key = "tokens_per_sec_per_gpu";
+      break;
   }
   if (!Stated(m, key)) {
     if (v->skipped()) return;
@@ -316,7 +352,8 @@ std::vector<ValidationRun> ReadValidationRuns(const std::string& path) {
 }
 
 double SourceStepFlops(const ValidationRun& r) {
-  const FlopsOptions o{r.run.model.seq_len, r.run.layout.global_batch, false, r.run.layout.recompute};
+  const FlopsOptions o{r.run.model.seq_len, r.run.layout.global_batch, false,
+                       r.run.layout.recompute};
   return AccountFlops(r.run.model, o, r.accounting).step_flops;
 }
 
@@ -324,10 +361,14 @@ double MetricFromStepTime(const ValidationRun& r, double step_time_s) {
   const double gpus = static_cast<double>(r.run.layout.gpus());
   const double tokens = static_cast<double>(r.run.layout.global_batch) * r.run.model.seq_len;
   switch (r.metric) {
-    case RunMetric::kTflopsPerGpu: return SourceStepFlops(r) / (step_time_s * gpus) / kFlopsPerTflop;
-    case RunMetric::kIterationTime: return step_time_s;
-    case RunMetric::kTokensPerS: return tokens / step_time_s;
-    case RunMetric::kTokensPerSPerGpu: return tokens / step_time_s / gpus;
+    case RunMetric::kTflopsPerGpu:
+      return SourceStepFlops(r) / (step_time_s * gpus) / kFlopsPerTflop;
+    case RunMetric::kIterationTime:
+      return step_time_s;
+    case RunMetric::kTokensPerS:
+      return tokens / step_time_s;
+    case RunMetric::kTokensPerSPerGpu:
+      return tokens / step_time_s / gpus;
   }
   return 0;
 }
@@ -340,16 +381,18 @@ double StepTimeFromMetric(const ValidationRun& r, double metric) {
 
 const char* MetricUnit(RunMetric m) {
   switch (m) {
-    case RunMetric::kTflopsPerGpu: return "TFLOP/s/GPU";
-    case RunMetric::kIterationTime: return "s/iteration";
-    case RunMetric::kTokensPerS: return "tokens/s";
-    case RunMetric::kTokensPerSPerGpu: return "tokens/s/GPU";
+    case RunMetric::kTflopsPerGpu:
+      return "TFLOP/s/GPU";
+    case RunMetric::kIterationTime:
+      return "s/iteration";
+    case RunMetric::kTokensPerS:
+      return "tokens/s";
+    case RunMetric::kTokensPerSPerGpu:
+      return "tokens/s/GPU";
   }
   return "?";
 }
 
-double ReservedBytes(const MemoryBreakdown& m) {
-  return m.total - m.cuda_context - m.comm_buffers;
-}
+double ReservedBytes(const MemoryBreakdown& m) { return m.total - m.cuda_context - m.comm_buffers; }
 
 }  // namespace planner

@@ -18,26 +18,26 @@ namespace planner {
 
 // The quantity a source reports per run.
 enum class RunMetric {
-  kTflopsPerGpu,    // FLOP/s per GPU in the source's accounting (Narayanan 2021)
-  kIterationTime,   // seconds per step (Korthikanti 2022)
-  kTokensPerS,      // tokens/s of the whole run (llm-foundry)
+  kTflopsPerGpu,      // FLOP/s per GPU in the source's accounting (Narayanan 2021)
+  kIterationTime,     // seconds per step (Korthikanti 2022)
+  kTokensPerS,        // tokens/s of the whole run (llm-foundry)
   kTokensPerSPerGpu,  // tokens/s per GPU (torchtitan, NeMo)
 };
 
 struct ValidationRun {
-  MeasuredRun run;            // model, cluster, layout, options, measured step time
-  int line = 0;               // of the record in the file
-  std::string source_title;   // the record's `source` text
-  std::string family;         // the record's model family
-  std::string cluster_preset; // the preset the hardware maps to
-  std::string hardware_note;  // how the record's GPU maps onto that preset
+  MeasuredRun run;             // model, cluster, layout, options, measured step time
+  int line = 0;                // of the record in the file
+  std::string source_title;    // the record's `source` text
+  std::string family;          // the record's model family
+  std::string cluster_preset;  // the preset the hardware maps to
+  std::string hardware_note;   // how the record's GPU maps onto that preset
   Accounting accounting = Accounting::kExact;  // the source's FLOP convention
   RunMetric metric = RunMetric::kIterationTime;
-  double metric_value = 0;    // as the source states it
+  double metric_value = 0;                    // as the source states it
   std::optional<double> measured_memory_GiB;  // torch.cuda max reserved, where stated
   std::optional<int64_t> total_params;        // as the record states it
-  std::vector<std::string> assumptions;  // what the record leaves unstated and what we assume
-  std::string skip_reason;    // non-empty: not predicted (layout or batch not stated)
+  std::vector<std::string> assumptions;       // what the record leaves unstated and what we assume
+  std::string skip_reason;  // non-empty: not predicted (layout or batch not stated)
 
   bool skipped() const { return !skip_reason.empty(); }
 };

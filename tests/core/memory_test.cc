@@ -114,13 +114,13 @@ TEST(MemoryTest, OpLevelSelectiveCheckpointingSavesEveryOtherMatmul) {
   o.selective = SelectivePolicy::kEveryOtherMatmul;
   ParallelConfig p = Layout(1, 2, false, Recompute::kSelective);
   const double n = 2 * 8192.0;
-  const double expected = 2 * n * 4096        // layer input
-                          + 2 * n * 4096      // attention output
-                          + 4 * 32 * n        // logsumexp
-                          + 2 * n * 4096      // q (1st)
-                          + 2 * n * 1024      // v (3rd)
-                          + 2 * n * 14336     // gate (5th)
-                          + 2 * n * 4096;     // down (7th)
+  const double expected = 2 * n * 4096     // layer input
+                          + 2 * n * 4096   // attention output
+                          + 4 * 32 * n     // logsumexp
+                          + 2 * n * 4096   // q (1st)
+                          + 2 * n * 1024   // v (3rd)
+                          + 2 * n * 14336  // gate (5th)
+                          + 2 * n * 4096;  // down (7th)
   EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, o), expected);
 }
 

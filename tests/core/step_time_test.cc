@@ -48,8 +48,7 @@ TEST(StepTimeTest, TpAllReduceOnOneLevelIsAlphaBeta) {
   // 2 (n - 1) / n * B bytes at the achieved bus bandwidth (link x collective_bw_fraction).
   const ClusterSpec c = A100Cluster(1);
   const double bytes = 2048.0 * 4 * 6144 * 2;  // one 22B activation, 4 sequences, 16-bit
-  const double by_hand =
-      2 * 7 * kNvlinkUs * 1e-6 + 2.0 * 7 / 8 * bytes / (kNvlinkGBps * 1e9 * 0.8);
+  const double by_hand = 2 * 7 * kNvlinkUs * 1e-6 + 2.0 * 7 / 8 * bytes / (kNvlinkGBps * 1e9 * 0.8);
   EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 8, 1, bytes), by_hand);
 }
 

@@ -90,7 +90,7 @@ TEST(ValidationRunsTest, LayoutsAndSoftwareFactsAreTheRecords) {
   EXPECT_EQ(n.run.cluster.total_gpus(), 1536);
   EXPECT_FALSE(n.run.options.memory.flash_attention);
   EXPECT_TRUE(n.run.options.memory.dropout);
-  EXPECT_FALSE(n.run.options.overlap_dp);  // DDP "local"
+  EXPECT_FALSE(n.run.options.overlap_dp);                                 // DDP "local"
   EXPECT_TRUE(Find("narayanan2021_table1_1.7B").run.options.overlap_dp);  // torch DDP
   const ValidationRun& k = Find("korthikanti2022_175B_seqpar_selective");
   EXPECT_TRUE(k.run.layout.sp);
@@ -113,11 +113,11 @@ TEST(ValidationRunsTest, LayoutsAndSoftwareFactsAreTheRecords) {
 TEST(ValidationRunsTest, MeasuredStepTimesFollowEachSourcesAccounting) {
   // Against the records' own `derived` arithmetic (rounded there to 3-4 digits).
   const std::map<std::string, double> derived = {
-      {"narayanan2021_table1_1.7B", 3.53},   // F_eq3 / (137 TFLOP/s x 32)
+      {"narayanan2021_table1_1.7B", 3.53},  // F_eq3 / (137 TFLOP/s x 32)
       {"narayanan2021_table1_1T", 102.63},
-      {"korthikanti2022_530B_seqpar_selective", 37.83},  // stated
+      {"korthikanti2022_530B_seqpar_selective", 37.83},   // stated
       {"llmfoundry_h100_80gb_30b_seq2048_128gpu", 7.45},  // 1024 x 2048 / 281,491 tokens/s
-      {"torchtitan_8B_t1_fsdp", 2.84},                   // 16 x 8192 / (5,762 x 8)
+      {"torchtitan_8B_t1_fsdp", 2.84},                    // 16 x 8192 / (5,762 x 8)
       {"nemo2407_fp8_h100_LLAMA2-7B", 3.87}};
   for (const auto& [id, seconds] : derived) {
     EXPECT_NEAR(Find(id).run.measured_step_time_s / seconds, 1.0, 0.002) << id;
