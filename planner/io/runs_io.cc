@@ -146,18 +146,19 @@ std::string ClusterFor(const StrictMap& hw, std::string* note) {
 // A GPU run below its rated power ("500W power limit") lowers its clock until it fits: dynamic
 // power goes as f V^2 and voltage falls with frequency, so P ~ f^3 and the sustained tensor-core
 // rate scales as (limit / TDP)^(1/3). HBM bandwidth does not depend on the SM clock.
-void ApplyPowerLimit(const std::string& gpu_text, GpuSpec* gpu, std::string* note) {
+double ApplyPowerLimit(const std::string& gpu_text, GpuSpec* gpu, std::string* note) {
   static const std::regex kLimit("([0-9]+) ?W power limit");
   std::smatch match;
-  if (!std::regex_search(gpu_text, match, kLimit) || gpu->tdp_W <= 0) return;
+  if (!std::regex_search(gpu_text, match, kLimit) || gpu->tdp_W <= 0) return 1;
   const double limit_W = std::stod(match[1].str());
-  if (limit_W >= gpu->tdp_W) return;
+  if (limit_W >= gpu->tdp_W) return 1;
   const double scale = std::cbrt(limit_W / gpu->tdp_W);
   for (double& peak : gpu->peak_tflops) peak *= scale;
   std::ostringstream s;
   s << ", at its " << match[1].str() << " W power limit: peaks x (" << match[1].str() << "/"
     << gpu->tdp_W << ")^(1/3) = " << std::fixed << std::setprecision(3) << scale;
   *note += s.str();
+  return scale;
 }
 
 Recompute ReadRecompute(const StrictMap& t, ValidationRun* v) {
@@ -334,7 +335,7 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   } catch (const InputError& e) {
     hw.Fail("num_gpus", e.what());
   }
-  ApplyPowerLimit(hw.String("gpu"), &run.cluster.gpu, &v.hardware_note);
+  v.peak_scale = ApplyPowerLimit(hw.String("gpu"), &run.cluster.gpu, &v.hardware_note);
   run.generation = GpuGeneration(run.cluster.gpu);
   ReadLayout(r, &v);
   ApplySource(r, &v);

@@ -35,6 +35,7 @@ struct ValidationRun {
   RunMetric metric = RunMetric::kIterationTime;
   double metric_value = 0;                    // as the source states it
   std::optional<double> measured_memory_GiB;  // torch.cuda max reserved, where stated
+  double peak_scale = 1;  // the run's sustained peak / the preset's (< 1 under a power limit)
   std::optional<int64_t> total_params;        // as the record states it
   std::vector<std::string> assumptions;       // what the record leaves unstated and what we assume
   std::string skip_reason;  // non-empty: not predicted (layout or batch not stated)
