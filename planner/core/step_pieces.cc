@@ -1,0 +1,160 @@
+#include "planner/core/step_pieces.h"
+
+#include <algorithm>
+
+#include "planner/core/params.h"
+
+namespace planner {
+namespace {
+
+// Per-layer compute from the layer's cost; backward = input gradient (one dgrad GEMM per linear,
+// the attention core, the element-wise backward) + weight gradient (one wgrad GEMM per linear),
+// which is how LayerCost::bwd_s() composes it.
+LayerPieces LayerCompute(const LayerCost& lc) {
+  LayerPieces l;
+  l.forward_s = lc.fwd_s();
+  l.attention_fwd_s = lc.core_fwd_s;
+  l.backward_input_s = lc.linear_fwd_s + lc.core_bwd_s + lc.elementwise_bwd_s;
+  l.attention_bwd_s = lc.core_bwd_s;
+  l.backward_weight_s = lc.linear_fwd_s;
+  l.recompute_s = lc.recompute_s;
+  l.activation_bytes = lc.act_bytes;
+  return l;
+}
+
+// Splits the analytic per-micro-batch communication totals into per-layer collectives, so the
+// pieces add back to exactly what the analytic model charges. Only the counts are restated here:
+// TP runs 2 collectives forward and 2 backward per layer (the backward ones partly beside the
+// weight-gradient GEMMs), and the forward's 2 again under full recompute; the CP ring passes K, V
+// forward (1 share) and K, V and their gradients backward (2 shares); EP dispatches and combines
+// each way.
+void AddCommunication(const ParallelConfig& p, const StepTimeOptions& o, const MicrobatchTime& t,
+                      double layers, LayerPieces* l) {
+  const double bwd_exposed = o.overlap_tp_backward ? (p.sp ? 1 : 0) : 2;
+  const double recompute = p.recompute == Recompute::kFull ? 2 : 0;
+  const double tp_unit = layers > 0 ? t.tp_comm / (layers * (2 + bwd_exposed + recompute)) : 0;
+  l->tp_fwd_s = 2 * tp_unit;
+  l->tp_bwd_s = bwd_exposed * tp_unit;
+  l->tp_bwd_overlap_s = (2 - bwd_exposed) * tp_unit;
+  l->tp_recompute_s = recompute * tp_unit;
+  if (layers > 0) {
+    l->cp_fwd_s = t.cp_comm / layers / 3;
+    l->cp_bwd_s = 2 * t.cp_comm / layers / 3;
+    l->ep_fwd_s = l->ep_bwd_s = t.ep_comm / layers / 2;
+  }
+}
+
+// Local optimizer parameters of a stage (sharded under ZeRO >= 1), as the optimizer step reads.
+double OptimizerParams(const ParallelConfig& p, const StageParams& sp) {
+  const double shard = static_cast<double>(p.dp * p.cp);
+  return p.zero >= 1 ? sp.dense / shard + sp.expert * p.ep / shard : sp.total();
+}
+
+void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
+                     const StageParams& sp, double layers, StagePieces* s) {
+  const double extra = std::max(0.0, sp.dense - layers * sp.layer_dense);
+  const double gb = o.grad_comm_bytes, wb = o.memory.weight_bytes;
+  if (p.zero >= 3) {
+    s->zero3_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense,
+                                            sp.layer_expert, wb);
+    s->zero3_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense,
+                                             sp.layer_expert, gb);
+    s->zero3_extra_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, extra, 0, wb);
+    s->zero3_extra_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, extra, 0, gb);
+    return;
+  }
+  // ZeRO-0 all-reduces gradients; ZeRO-1/2 reduce-scatters them and all-gathers the updated
+  // 16-bit parameters after the optimizer (Megatron's distributed optimizer).
+  const Collective reduce = p.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
+  s->dp_layer_s = DpCollectiveSeconds(c, p, reduce, sp.layer_dense, sp.layer_expert, gb);
+  s->dp_extra_s = DpCollectiveSeconds(c, p, reduce, extra, 0, gb);
+  s->dp_step_s = DpCollectiveSeconds(c, p, reduce, sp.dense, sp.expert, gb);
+  if (p.zero > 0) {
+    s->dp_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.dense, sp.expert, wb);
+    s->dp_step_s += s->dp_gather_s;
+  }
+}
+
+StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                      const StepTimeOptions& o, const StepPieces& r, const ParamSplit& split,
+                      int64_t stage) {
+  const LayerCost& lc = r.layer_cost;
+  const MicrobatchTime& t = r.analytic.microbatch;
+  StagePieces s;
+  s.layers = static_cast<double>(m.n_layers) / p.pp;
+  s.layer = LayerCompute(lc);
+  AddCommunication(p, o, t, s.layers, &s.layer);
+  const bool first = stage == 0, last = stage == p.pp - 1;
+  if (last) {
+    s.head_fwd_s = lc.head_fwd_s + lc.loss_s / 2;
+    s.head_bwd_input_s = lc.head_fwd_s + lc.loss_s / 2;
+    s.head_bwd_weight_s = lc.head_fwd_s;
+  }
+  s.cp_exposed_s = t.cp_exposed;
+  s.pp_exposed_s = t.pp_exposed;
+  s.zero3_exposed_s = t.zero3_exposed;
+  s.p2p_s = p.pp > 1 ? t.pp_comm / (2.0 * p.vpp) : 0;
+  const StageParams sp = ParamsOnStage(split, p, first, last);
+  AddDataParallel(c, p, o, sp, s.layers, &s);
+  const double backward_s =
+      s.layers * (s.layer.backward_input_s + s.layer.backward_weight_s) + s.head_bwd_input_s +
+      s.head_bwd_weight_s;
+  s.dp_exposed_s = o.overlap_dp ? std::max(0.0, s.dp_step_s - backward_s) : s.dp_step_s;
+  // The optimizer is HBM-bound, linear in the parameters it updates: scale the analytic model's
+  // time (for the stage it assumes) by this stage's share.
+  const StageParams analytic_sp = ParamsOnStage(split, p, p.pp == 1, true);
+  const double analytic_params = OptimizerParams(p, analytic_sp);
+  s.optimizer_s = analytic_params > 0
+                      ? r.analytic.optimizer_s * OptimizerParams(p, sp) / analytic_params
+                      : 0;
+  s.per_step_s = s.layers * lc.per_step_s;
+  return s;
+}
+
+// Every stage as the analytic model sees it: the last stage's micro-batch time (head and loss
+// included) spread evenly over the layers; its DP, exposed DP and optimizer time.
+StagePieces UniformStage(const StepPieces& r) {
+  const MicrobatchTime& t = r.analytic.microbatch;
+  StagePieces s = r.stages.back();
+  const double weight_s = s.layers * s.layer.backward_weight_s + s.head_bwd_weight_s;
+  s.layer.forward_s = t.forward / s.layers;
+  s.layer.backward_weight_s = weight_s / s.layers;
+  s.layer.backward_input_s = (t.backward - weight_s) / s.layers;
+  s.layer.recompute_s = t.recompute / s.layers;
+  s.head_fwd_s = s.head_bwd_input_s = s.head_bwd_weight_s = 0;
+  s.dp_step_s = r.analytic.dp_comm_s;
+  s.dp_exposed_s = r.analytic.dp_exposed_s;
+  s.optimizer_s = r.analytic.optimizer_s;
+  return s;
+}
+
+}  // namespace
+
+double StagePieces::MicrobatchSeconds() const {
+  const LayerPieces& l = layer;
+  return layers * (l.forward_s + l.backward_input_s + l.backward_weight_s + l.recompute_s +
+                   l.tp_fwd_s + l.tp_bwd_s + l.tp_recompute_s + l.ep_fwd_s + l.ep_bwd_s) +
+         head_fwd_s + head_bwd_input_s + head_bwd_weight_s + cp_exposed_s + pp_exposed_s +
+         zero3_exposed_s;
+}
+
+double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
+                           double dense, double expert, double bytes_per_param) {
+  const int64_t group = p.dp * p.cp, expert_group = group / p.ep;
+  // Rank order is tp (innermost), cp, dp, pp: the dp x cp group is every tp-th rank.
+  return CollectiveSeconds(c, op, group, p.tp, dense * bytes_per_param) +
+         CollectiveSeconds(c, op, expert_group, p.tp * p.ep, expert * bytes_per_param);
+}
+
+StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                             const StepTimeOptions& o) {
+  StepPieces r;
+  r.analytic = EstimateStepTime(m, c, p, o);
+  r.layer_cost = ComputeLayerCost(m, c, p, o);
+  const ParamSplit split = SplitParams(m, CountParams(m));
+  for (int64_t s = 0; s < p.pp; ++s) r.stages.push_back(RealStage(m, c, p, o, r, split, s));
+  r.uniform = UniformStage(r);
+  return r;
+}
+
+}  // namespace planner

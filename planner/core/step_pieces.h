@@ -1,0 +1,82 @@
+// The analytic step time taken apart into the pieces a simulator schedules: per layer and per
+// pipeline stage, compute split into forward, input gradient and weight gradient, and every
+// collective as its own duration. Everything comes from the analytic model's public cost functions
+// (ComputeLayerCost, EstimateStepTime, CollectiveSeconds, ParamsOnStage), so the simulator and the
+// analytic estimate share one source of truth; tests/sim/step_graph_test.cc checks that the pieces
+// add back up to the analytic per-micro-batch terms.
+#ifndef PLANNER_CORE_STEP_PIECES_H_
+#define PLANNER_CORE_STEP_PIECES_H_
+
+#include <vector>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/collectives.h"
+#include "planner/core/memory.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+
+// One transformer layer, one micro-batch, one GPU (seconds, bytes).
+struct LayerPieces {
+  double forward_s = 0;          // all forward compute
+  double attention_fwd_s = 0;    // the part of forward_s the CP ring exchange can hide behind
+  double backward_input_s = 0;   // input gradient: dgrad GEMMs, attention core, element-wise
+  double attention_bwd_s = 0;    // the part of backward_input_s the CP ring can hide behind
+  double backward_weight_s = 0;  // weight-gradient GEMMs
+  double recompute_s = 0;        // forward work repeated before backward
+  double tp_fwd_s = 0;           // TP/SP collectives in forward (synchronous in Megatron)
+  double tp_bwd_s = 0;           // TP collectives in backward that the analytic model exposes
+  double tp_bwd_overlap_s = 0;   // TP collectives that run beside the weight-gradient GEMMs
+  double tp_recompute_s = 0;     // the forward's collectives again under full recompute
+  double cp_fwd_s = 0, cp_bwd_s = 0;  // ring K/V exchange (whole ring)
+  double ep_fwd_s = 0, ep_bwd_s = 0;  // expert all-to-all: dispatch + combine
+  double activation_bytes = 0;   // stored for backward under the layout's recompute mode
+};
+
+// One GPU of one pipeline stage.
+struct StagePieces {
+  LayerPieces layer;
+  double layers = 0;  // layers on the stage (all of its virtual chunks)
+  // The LM head and loss (last stage only): forward, input gradient, weight gradient.
+  double head_fwd_s = 0, head_bwd_input_s = 0, head_bwd_weight_s = 0;
+  // Per micro-batch, what the analytic model leaves exposed of CP, PP and ZeRO-3 traffic.
+  double cp_exposed_s = 0, pp_exposed_s = 0, zero3_exposed_s = 0;
+  double p2p_s = 0;  // one activation (or gradient) transfer of one chunk to the next stage
+  // ZeRO-3: one layer's parameters gathered (each pass) and gradients reduce-scattered, and the
+  // same for the stage's parameters outside its layers (embeddings, head, final norm).
+  double zero3_gather_s = 0, zero3_scatter_s = 0;
+  double zero3_extra_gather_s = 0, zero3_extra_scatter_s = 0;
+  // Data-parallel gradients, once per step: one layer's bucket (all-reduce, or reduce-scatter
+  // under ZeRO-1/2), the stage's non-layer parameters, the ZeRO-1/2 parameter all-gather after the
+  // optimizer, the whole stage as one collective, and what of it the analytic model exposes.
+  double dp_layer_s = 0, dp_extra_s = 0, dp_gather_s = 0, dp_step_s = 0, dp_exposed_s = 0;
+  double optimizer_s = 0;
+  double per_step_s = 0;  // work done once per step (fp8 weight casts cached across micro-batches)
+
+  // Compute and synchronous communication of one micro-batch as the analytic model counts it.
+  double MicrobatchSeconds() const;
+};
+
+struct StepPieces {
+  StepTime analytic;  // EstimateStepTime of the same layout and options
+  LayerCost layer_cost;
+  // Per stage with its real costs: the first without the LM head, the last with it.
+  std::vector<StagePieces> stages;
+  // What the analytic model assumes of every stage: the slowest (last) stage's micro-batch time,
+  // with the head and loss spread over the layers, and its DP and optimizer time.
+  StagePieces uniform;
+};
+
+StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                             const StepTimeOptions& o);
+
+// A collective of the data-parallel (x CP) group over `dense` and `expert` parameters of one GPU,
+// `bytes_per_param` each: experts are replicated over dp*cp/ep ranks, every (tp*ep)-th.
+double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
+                           double dense, double expert, double bytes_per_param);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_STEP_PIECES_H_

@@ -1,0 +1,261 @@
+#include "sim/step_sim.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace planner::sim {
+namespace {
+
+// Pipeline-phase work: everything but the DP gradient traffic, the optimizer and the parameter
+// all-gather after it.
+bool InPipelinePhase(const Task& task) {
+  switch (task.category) {
+    case TaskCategory::kDpComm:
+    case TaskCategory::kOptimizer:
+      return false;
+    case TaskCategory::kParamAllGather:
+      return task.microbatch >= 0;
+    default:
+      return true;
+  }
+}
+
+// Length of the union of intervals (sorted in place).
+double UnionLength(std::vector<std::pair<double, double>>* intervals) {
+  std::sort(intervals->begin(), intervals->end());
+  double total = 0, start = 0, end = -1;
+  for (const auto& [a, b] : *intervals) {
+    if (a > end) {
+      if (end > start) total += end - start;
+      start = a;
+      end = b;
+    } else {
+      end = std::max(end, b);
+    }
+  }
+  if (end > start) total += end - start;
+  return total;
+}
+
+void SummariseBubble(const StepGraph& g, const SimResult& r, StepSimulation* out) {
+  const int32_t stages = g.schedule.stages;
+  std::vector<std::vector<std::pair<double, double>>> busy(stages);
+  const auto& resources = g.graph.resources();
+  for (TaskId id = 0; id < g.graph.num_tasks(); ++id) {
+    const Task& task = g.graph.task(id);
+    if (!InPipelinePhase(task)) continue;
+    out->pipeline_s = std::max(out->pipeline_s, r.end_s[id]);
+    const int32_t stage = resources[task.resource].stage;
+    if (stage >= 0 && stage < stages && task.duration_s > 0) {
+      busy[stage].push_back({r.start_s[id], r.end_s[id]});
+    }
+  }
+  double total = 0;
+  for (int32_t s = 0; s < stages; ++s) {
+    out->stage_bubble_s.push_back(out->pipeline_s - UnionLength(&busy[s]));
+    total += out->stage_bubble_s.back();
+    const TaskId last_op = g.pipeline.spans[s].back().last;
+    out->stage_tail_s.push_back(r.start_s[g.optimizer[s]] - r.end_s[last_op]);
+  }
+  out->bubble_s = stages > 0 ? total / stages : 0;
+  out->bubble_fraction = out->pipeline_s > 0 ? out->bubble_s / out->pipeline_s : 0;
+}
+
+// "p2p->3" and "p2p->4" are one kind of stream.
+std::string StreamKind(const Resource& resource) {
+  const std::string& s = resource.stream.empty() ? resource.name : resource.stream;
+  const size_t arrow = s.find("->");
+  return arrow == std::string::npos ? s : s.substr(0, arrow);
+}
+
+void SummariseStreams(const StepGraph& g, const SimResult& r, StepSimulation* out) {
+  std::map<std::string, size_t> index;
+  for (ResourceId id = 0; id < g.graph.num_resources(); ++id) {
+    const Resource& resource = g.graph.resources()[id];
+    const std::string kind = StreamKind(resource);
+    auto [it, added] = index.emplace(kind, out->streams.size());
+    if (added) out->streams.push_back({kind, 0, 0, 0, 2, -1, -1});
+    StreamUtilisation& u = out->streams[it->second];
+    const double use = r.resource_utilisation[id];
+    ++u.resources;
+    u.busy_s += r.resource_busy_s[id];
+    u.mean += use;
+    u.min = std::min(u.min, use);
+    if (use > u.max || u.max_stage < 0) {
+      u.max = use;
+      u.max_stage = resource.stage;
+    }
+  }
+  for (StreamUtilisation& u : out->streams) u.mean /= std::max(1, u.resources);
+}
+
+void SummariseCriticalPath(const StepGraph& g, const SimResult& r, StepSimulation* out) {
+  CriticalPathSummary& cp = out->critical_path;
+  cp.seconds = r.critical_path_s;
+  cp.tasks = static_cast<int64_t>(r.critical_path.size());
+  cp.stage_seconds.assign(g.schedule.stages, 0.0);
+  int32_t previous = -2;
+  for (TaskId id : r.critical_path) {
+    const Task& task = g.graph.task(id);
+    if (task.stage >= 0 && task.stage < g.schedule.stages) {
+      cp.stage_seconds[task.stage] += task.duration_s;
+      if (previous >= 0 && task.stage != previous) ++cp.stage_changes;
+      previous = task.stage;
+    }
+  }
+}
+
+std::string Seconds(double s) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g s", s);
+  return buffer;
+}
+
+std::string ScheduleDetail(const StepGraph& g, double delta_s) {
+  const ScheduleSpec& spec = g.schedule;
+  switch (spec.kind) {
+    case ScheduleKind::kZeroBubbleH1:
+      return "zb-h1 defers weight gradients into the cool-down bubble; the analytic model "
+             "charges 1F1B's bubble of " + Seconds(g.pieces.analytic.bubble_s);
+    case ScheduleKind::kGpipe:
+      return "gpipe: the same step as 1F1B (it holds " + std::to_string(spec.microbatches) +
+             " micro-batches in flight on stage 0 rather than " +
+             std::to_string(std::min(spec.stages, spec.microbatches)) + ")";
+    default:
+      break;
+  }
+  if (std::abs(delta_s) > 1e-9 * g.pieces.analytic.step_time_s) {
+    return std::string(ToString(spec.kind)) + " does not compose as the analytic model assumes";
+  }
+  return "none: the analytic composition is reproduced (rounding only)";
+}
+
+std::string StageDetail(const StepPieces& pieces) {
+  const double paced = pieces.uniform.MicrobatchSeconds();
+  double fastest = paced, slowest = 0;
+  for (const StagePieces& s : pieces.stages) {
+    fastest = std::min(fastest, s.MicrobatchSeconds());
+    slowest = std::max(slowest, s.MicrobatchSeconds());
+  }
+  return "the analytic model paces every stage at the last stage's " + Seconds(paced) +
+         " per micro-batch (LM head and loss included); stages take " + Seconds(fastest) +
+         " (stage 0, no head) to " + Seconds(slowest);
+}
+
+std::string OverlapDetail(const StepGraph& g, const ParallelConfig& p) {
+  const StagePieces& last = g.pieces.stages.back();
+  std::vector<std::string> parts;
+  if (p.cp > 1) parts.push_back("CP ring beside attention");
+  if (last.layer.tp_bwd_overlap_s > 0) parts.push_back("TP backward beside weight gradients");
+  if (p.zero >= 3 && p.dp * p.cp > 1) parts.push_back("ZeRO-3 gathers prefetched a layer ahead");
+  if (p.pp > 1) {
+    parts.push_back("PP transfers on their own links (the analytic model serialises " +
+                    Seconds(last.pp_exposed_s) + " per micro-batch)");
+  }
+  if (parts.empty()) return "no communication here can overlap compute";
+  std::string detail;
+  for (const std::string& part : parts) detail += (detail.empty() ? "" : "; ") + part;
+  return detail;
+}
+
+std::string BucketDetail(const StepSimulation& s, const StepGraph& g) {
+  const double tail = *std::max_element(s.stage_tail_s.begin(), s.stage_tail_s.end());
+  return "DP gradients reduced in per-layer buckets during each stage's last backward: at most " +
+         Seconds(tail) + " between a stage's last backward and its optimizer step, where the "
+         "analytic model exposes " + Seconds(g.pieces.analytic.dp_exposed_s) +
+         " of its " + Seconds(g.pieces.analytic.dp_comm_s) + " on the slowest stage";
+}
+
+struct Run {
+  StepGraph graph;
+  SimResult result;
+};
+
+std::string Simulate(const StepPieces& pieces, const ParallelConfig& p,
+                     const StepGraphOptions& options, Engine* engine, Run* run) {
+  run->graph = BuildStepGraph(pieces, p, options);
+  if (!run->graph.error.empty()) return run->graph.error;
+  engine->Run(run->graph.graph, {}, &run->result);
+  return run->result.error;
+}
+
+}  // namespace
+
+StepSimulation Summarise(const StepGraph& graph, const SimResult& result) {
+  StepSimulation out;
+  out.schedule = graph.schedule;
+  out.features = graph.features;
+  out.step_time_s = result.makespan_s;
+  out.analytic_step_time_s = graph.pieces.analytic.step_time_s;
+  out.analytic_bubble_s = graph.pieces.analytic.bubble_s;
+  out.peak_activation_bytes = result.peak_memory_bytes;
+  out.peak_activation_bytes.resize(graph.schedule.stages, 0.0);
+  out.events = result.events;
+  out.tasks = graph.graph.num_tasks();
+  SummariseBubble(graph, result, &out);
+  SummariseStreams(graph, result, &out);
+  SummariseCriticalPath(graph, result, &out);
+  return out;
+}
+
+StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                            const StepTimeOptions& o, const SimulateOptions& options,
+                            StepGraph* graph_out, SimResult* result_out) {
+  const StepPieces pieces = ComputeStepPieces(m, c, p, o);
+  const SimFeatures wanted = options.graph.features;
+  // Cumulative feature sets: analytic, + stage costs, + overlap, + DP buckets (as requested).
+  std::vector<std::pair<const char*, SimFeatures>> ladder;
+  if (options.explain) {
+    SimFeatures f = kAnalyticFeatures;
+    ladder.push_back({"schedule", f});
+    if (wanted.stage_costs) {
+      f.stage_costs = true;
+      ladder.push_back({"stage imbalance", f});
+    }
+    if (wanted.overlap_comm) {
+      f.overlap_comm = true;
+      ladder.push_back({"communication overlap", f});
+    }
+    if (wanted.dp_buckets) {
+      f.dp_buckets = true;
+      ladder.push_back({"DP buckets", f});
+    }
+  } else {
+    ladder.push_back({"", wanted});
+  }
+  Engine engine;
+  Run run;
+  StepSimulation out;
+  double previous_s = pieces.analytic.step_time_s;
+  std::vector<DifferenceCause> causes;
+  for (const auto& [cause, features] : ladder) {
+    StepGraphOptions graph_options = options.graph;
+    graph_options.features = features;
+    if (auto error = Simulate(pieces, p, graph_options, &engine, &run); !error.empty()) {
+      out.error = error;
+      return out;
+    }
+    out = Summarise(run.graph, run.result);
+    const double delta_s = run.result.makespan_s - previous_s;
+    previous_s = run.result.makespan_s;
+    if (!options.explain) continue;
+    std::string detail;
+    const std::string name = cause;
+    if (name == "schedule") detail = ScheduleDetail(run.graph, delta_s);
+    if (name == "stage imbalance") detail = StageDetail(pieces);
+    if (name == "communication overlap") detail = OverlapDetail(run.graph, p);
+    if (name == "DP buckets") detail = BucketDetail(out, run.graph);
+    causes.push_back({name, delta_s, detail});
+  }
+  out.causes = std::move(causes);
+  if (graph_out) *graph_out = std::move(run.graph);
+  if (result_out) *result_out = std::move(run.result);
+  return out;
+}
+
+}  // namespace planner::sim
