@@ -122,14 +122,15 @@ std::string MetricText(double v, RunMetric m) {
 Table RunsTable(const Report& r) {
   Table t;
   t.title = "Predicted vs measured, per run (step time in s; memory in GiB = torch max reserved)";
-  t.columns = {{"run", false}, {"GPUs"},     {"layout", false}, {"step meas"},
-               {"step pred"},  {"error"},    {"metric", false}, {"meas"},
-               {"pred"},       {"mem meas"}, {"mem pred"},      {"mem error"}};
+  t.columns = {{"run", false}, {"source", false}, {"GPUs"},     {"layout", false},
+               {"step meas"},  {"step pred"},     {"error"},    {"metric", false},
+               {"meas"},       {"pred"},          {"mem meas"}, {"mem pred"},
+               {"mem error"}};
   for (const Evaluated& e : r.evaluated) {
     const ValidationRun& v = *e.run;
     const std::string mem_meas = v.measured_memory_GiB ? Fixed(*v.measured_memory_GiB, 1) : "";
     const std::string mem_pred = e.memory ? Fixed(BytesToGiB(ReservedBytes(*e.memory)), 1) : "";
-    t.AddRow({v.run.id, std::to_string(v.run.layout.gpus()), Layout(v.run.layout),
+    t.AddRow({v.run.id, v.run.source, std::to_string(v.run.layout.gpus()), Layout(v.run.layout),
               Fixed(v.run.measured_step_time_s, 3), Fixed(e.time.step_time_s, 3),
               SignedPercent(e.error), MetricUnit(v.metric), MetricText(v.metric_value, v.metric),
               MetricText(MetricFromStepTime(v, e.time.step_time_s), v.metric), mem_meas, mem_pred,
