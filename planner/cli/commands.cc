@@ -10,6 +10,7 @@ int RunPlan(const std::vector<std::string>& args);
 int RunChinchilla(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
+int RunCompare(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -22,6 +23,7 @@ const std::vector<Command>& Commands() {
       {"chinchilla", "compute-optimal N and D for a FLOP, GPU-hour or dollar budget, per fit", RunChinchilla},
       {"presets", "the shipped model and cluster presets and their key numbers", RunPresets},
       {"validate", "predict the published measured runs (runs.yaml): errors, MAPE, fit", RunValidate},
+      {"compare", "candidate runs side by side: FLOPs, predicted loss, layout, days, dollars", RunCompare},
   };
   return commands;
 }

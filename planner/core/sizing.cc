@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "planner/core/units.h"
 
@@ -46,6 +47,12 @@ int64_t NearestDModel(double params, int64_t layers) {
   return miss(hi) < miss(lo) ? hi : lo;
 }
 
+auto TieKey(const Plan& p) {
+  const ParallelConfig& l = p.layout;
+  return std::make_tuple(p.time.step_time_s, p.memory.total, l.tp, l.pp, l.cp, l.vpp,
+                         l.micro_batch, l.zero, static_cast<int>(l.recompute), l.sp);
+}
+
 // The commonest rejection reason of a search that found nothing.
 LayoutIssue TopRejection(const SearchResult& r) {
   int best = static_cast<int>(LayoutIssue::kOutOfMemory);
@@ -60,11 +67,12 @@ SizingRow RowFromSearch(const ClusterSpec& c, const SearchResult& s, const Sizin
   SizingRow row;
   row.cluster = c.name;
   row.gpus = c.total_gpus();
-  if (s.plans.empty()) {
+  const Plan* fastest = FastestPlan(s);
+  if (!fastest) {
     row.top_rejection = TopRejection(s);
     return row;
   }
-  const Plan& best = s.plans.front();
+  const Plan& best = *fastest;
   row.fits = true;
   row.layout = best.layout;
   row.step_time_s = best.time.step_time_s;
@@ -106,6 +114,14 @@ void MarkKnees(std::span<const SizingRow> rows, double threshold, SizingMarks* m
 
 }  // namespace
 
+const Plan* FastestPlan(const SearchResult& r) {
+  const Plan* best = nullptr;
+  for (const Plan& p : r.plans) {
+    if (!best || TieKey(p) < TieKey(*best)) best = &p;
+  }
+  return best;
+}
+
 RunCost CostOfRun(double tokens, int64_t global_batch, int64_t seq_len, double step_time_s,
                   int64_t gpus, double usd_per_gpu_hour) {
   RunCost c;
@@ -142,7 +158,7 @@ ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const Sizi
   space.global_batch = r.global_batch;
   space.dtypes = {TrainingDtype(c.gpu)};
   SearchOptions options;
-  options.top_k = 1;
+  options.top_k = kTieCandidates;
   options.threads = r.threads;
   const double n = static_cast<double>(counts.size());
   for (size_t i = 0; i < counts.size(); ++i) {

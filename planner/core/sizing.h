@@ -51,6 +51,14 @@ Dtype TrainingDtype(const GpuSpec& gpu);
 // Whole nodes, doubling: gpus_per_node x 1, 2, 4, ... up to max_gpus (empty if one node is more).
 std::vector<int64_t> DoublingGpuCounts(int64_t gpus_per_node, int64_t max_gpus);
 
+// The search's threads find equally fast layouts in a timing-dependent order; asking it for this
+// many plans and taking FastestPlan makes the choice reproducible.
+inline constexpr int kTieCandidates = 32;
+
+// The fastest plan; on equal step time the one needing less memory, then the lower (tp, pp, cp,
+// vpp, micro-batch, zero, recompute, sp). nullptr when there is none.
+const Plan* FastestPlan(const SearchResult& r);
+
 // One GPU count of one GPU type.
 struct SizingRow {
   std::string cluster;  // the cluster's name

@@ -67,6 +67,22 @@ TEST(SizingTest, DoublingWholeNodes) {
   EXPECT_TRUE(DoublingGpuCounts(8, 4).empty());
 }
 
+Plan MadePlan(double step_time_s, double memory_bytes, int64_t tp) {
+  Plan p;
+  p.time.step_time_s = step_time_s;
+  p.memory.total = memory_bytes;
+  p.layout.tp = tp;
+  return p;
+}
+
+TEST(SizingTest, FastestPlanBreaksTiesByMemoryThenLayout) {
+  SearchResult r;
+  EXPECT_EQ(FastestPlan(r), nullptr);
+  r.plans = {MadePlan(2, 1, 1), MadePlan(1, 20, 1), MadePlan(1, 5, 4), MadePlan(1, 5, 2)};
+  // Step 1 s ties between plans 1-3; 5 bytes beats 20; then tp 2 beats tp 4.
+  EXPECT_EQ(FastestPlan(r), &r.plans[3]);
+}
+
 SizingRow Row(const std::string& cluster, int64_t gpus, double tokens_per_s_per_gpu,
               double days = 0, double cost_usd = 0) {
   SizingRow r;
