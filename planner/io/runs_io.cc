@@ -173,78 +173,99 @@ Recompute ReadRecompute(const StrictMap& t, ValidationRun* v) {
   t.Fail("recompute", "recompute must start with full, selective or none, got '" + rc + "'");
 }
 
-// The software facts each source states (or its framework fixes), and how it reports a run.
-void ApplySource(const StrictMap& r, ValidationRun* v) {
+// Megatron-LM 2021/22 on A100 (Narayanan, Korthikanti): no FlashAttention yet (the s^2 scores are
+// materialised), dropout 0.1 on attention and hidden states (Megatron's GPT defaults), fused
+// kernels.
+void ApplyMegatron2021(const StrictMap& par, const std::string& precision, ValidationRun* v) {
   MeasuredRun& run = v->run;
-  const StrictMap t = r.Map("training", kTrainingKeys);
-  const StrictMap par = r.Map("parallelism", kParallelKeys);
-  const std::string precision = StatedString(t, "precision");
-  MemoryOptions& mem = run.options.memory;
-  if (run.source == "narayanan2021" || run.source == "korthikanti2022") {
-    // Megatron-LM 2021/22 on A100: no FlashAttention yet (the s^2 scores are materialised),
-    // dropout 0.1 on attention and hidden states (Megatron's GPT defaults), fused kernels.
-    mem.flash_attention = false;
-    mem.dropout = true;
-    mem.kernels = Kernels::kFused;
-    // examples/sc21/CONFIG.sh runs --fp16 without --accumulate-allreduce-grads-in-fp32: the
-    // gradients are all-reduced in fp16. DDP "local" reduces after the last backward; torch DDP
-    // overlaps the reduction with it.
-    run.options.grad_comm_bytes = 2;
-    run.options.overlap_dp = StatedString(par, "ddp_impl") != "local";
-    // Megatron 2022 overlaps the backward TP collectives with the weight-gradient GEMMs
-    // (async all-reduce; with SP, reduce-scatter); the SC21 code of 2021 did not.
-    run.options.overlap_tp_backward = run.source != "narayanan2021";
-    run.layout.dtype = Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
-    if (precision.empty())
-      v->assumptions.push_back("precision not stated: 16-bit (same A100 peak)");
-    if (run.source == "narayanan2021") {
-      v->accounting = Accounting::kMegatron;
-      v->metric = RunMetric::kTflopsPerGpu;
-    } else {
-      v->accounting = Accounting::kKorthikanti;
-      v->metric = RunMetric::kIterationTime;
-    }
-    return;
-  }
-  mem.dropout = false;  // MPT pretraining yamls and Llama use no dropout
-  mem.flash_attention = true;
+  run.options.memory.flash_attention = false;
+  run.options.memory.dropout = true;
+  run.options.memory.kernels = Kernels::kFused;
+  // examples/sc21/CONFIG.sh runs --fp16 without --accumulate-allreduce-grads-in-fp32: the
+  // gradients are all-reduced in fp16. DDP "local" reduces after the last backward; torch DDP
+  // overlaps the reduction with it.
+  run.options.grad_comm_bytes = 2;
+  run.options.overlap_dp = StatedString(par, "ddp_impl") != "local";
+  // Megatron 2022 overlaps the backward TP collectives with the weight-gradient GEMMs
+  // (async all-reduce; with SP, reduce-scatter); the SC21 code of 2021 did not.
+  const bool sc21 = run.source == "narayanan2021";
+  run.options.overlap_tp_backward = !sc21;
+  run.layout.dtype = Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
+  if (precision.empty()) v->assumptions.push_back("precision not stated: 16-bit (same A100 peak)");
+  v->accounting = sc21 ? Accounting::kMegatron : Accounting::kKorthikanti;
+  v->metric = sc21 ? RunMetric::kTflopsPerGpu : RunMetric::kIterationTime;
+}
+
+// What the 2024 H100 stacks (llm-foundry, torchtitan, NeMo) share: no dropout (MPT pretraining
+// yamls, Llama), fused attention, FSDP's fp32 gradient reduction and fp32 sharded parameters.
+void ApplyRecentDefaults(const std::string& precision, ValidationRun* v) {
+  MeasuredRun& run = v->run;
+  run.options.memory.dropout = false;
+  run.options.memory.flash_attention = true;
   run.options.grad_comm_bytes = 4;  // FSDP reduce_dtype fp32 (Composer DEFAULT, torchtitan)
   if (run.layout.zero >= 2) {
     // FSDP keeps the sharded parameters in fp32 (they are the optimizer's master copy) and
     // gathers 16-bit ones per layer: 4 + 4 (gradients) + 8 (Adam m, v) bytes per parameter.
-    mem.weight_bytes = 4;
-    mem.optimizer_bytes = 8;
+    run.options.memory.weight_bytes = 4;
+    run.options.memory.optimizer_bytes = 8;
   }
-  run.layout.dtype =
-      Contains(precision, "FP8") || Contains(precision, "Float8") ? Dtype::kFp8 : Dtype::kBf16;
-  if (run.source == "llmfoundry") {
-    // MosaicML: (6N + 12 L d s) per token with N including embeddings = PaLM's convention.
-    v->accounting = Accounting::kPalm;
-    v->metric = RunMetric::kTokensPerS;
-    mem.flash_attention = Contains(StatedString(t, "attention"), "flash");
-    // Eager PyTorch (Composer): LayerNorm and GeLU are single native kernels, biases ride in the
-    // GEMMs, the loss upcasts to fp32.
-    mem.kernels = Kernels::kEager;
-    mem.loss_kernels = Kernels::kEager;
-    run.options.attention_efficiency = 0.5;  // attn_impl flash: FlashAttention-2 on H100
-  } else if (run.source == "torchtitan") {
-    v->accounting = Accounting::kMegatronCore;  // the record's derived TFLOP/s use it
-    v->metric = RunMetric::kTokensPerSPerGpu;
-    // torchtitan compiles each transformer block; its loss stays eager (torch.compile of the loss
-    // was disabled in train.py at the benchmarked commit).
-    mem.kernels = t.Bool("torch_compile", false) ? Kernels::kCompiled : Kernels::kEager;
-    mem.loss_kernels = Kernels::kEager;
-    mem.selective = SelectivePolicy::kEveryOtherMatmul;
-    run.options.attention_efficiency = 0.5;          // SDPA's flash backend is FlashAttention-2
-    run.options.fp8_scaling = Fp8Scaling::kDynamic;  // torchao Float8Linear, tensorwise
-  } else if (run.source == "nemo2407") {
-    v->accounting = Accounting::kMegatronCore;
-    v->metric = RunMetric::kTokensPerSPerGpu;
-    mem.kernels = Kernels::kFused;  // Transformer Engine
-    run.options.fp8_scaling = Fp8Scaling::kDelayed;
-    run.options.grad_comm_bytes = 2;  // Megatron-Core DDP: grad_reduce_in_fp32 off by default
+  const bool fp8 = Contains(precision, "FP8") || Contains(precision, "Float8");
+  run.layout.dtype = fp8 ? Dtype::kFp8 : Dtype::kBf16;
+}
+
+void ApplyLlmFoundry(const StrictMap& t, ValidationRun* v) {
+  // MosaicML: (6N + 12 L d s) per token with N including embeddings = PaLM's convention.
+  v->accounting = Accounting::kPalm;
+  v->metric = RunMetric::kTokensPerS;
+  StepTimeOptions& o = v->run.options;
+  o.memory.flash_attention = Contains(StatedString(t, "attention"), "flash");
+  // Eager PyTorch (Composer): LayerNorm and GeLU are single native kernels, biases ride in the
+  // GEMMs, the loss upcasts to fp32.
+  o.memory.kernels = Kernels::kEager;
+  o.memory.loss_kernels = Kernels::kEager;
+  o.attention_efficiency = 0.5;  // attn_impl flash: FlashAttention-2 on H100
+}
+
+void ApplyTorchtitan(const StrictMap& t, ValidationRun* v) {
+  v->accounting = Accounting::kMegatronCore;  // the record's derived TFLOP/s use it
+  v->metric = RunMetric::kTokensPerSPerGpu;
+  StepTimeOptions& o = v->run.options;
+  // torchtitan compiles each transformer block; its loss stays eager (torch.compile of the loss
+  // was disabled in train.py at the benchmarked commit).
+  o.memory.kernels = t.Bool("torch_compile", false) ? Kernels::kCompiled : Kernels::kEager;
+  o.memory.loss_kernels = Kernels::kEager;
+  o.memory.selective = SelectivePolicy::kEveryOtherMatmul;
+  o.attention_efficiency = 0.5;          // SDPA's flash backend is FlashAttention-2
+  o.fp8_scaling = Fp8Scaling::kDynamic;  // torchao Float8Linear, tensorwise
+}
+
+void ApplyNemo(ValidationRun* v) {
+  v->accounting = Accounting::kMegatronCore;
+  v->metric = RunMetric::kTokensPerSPerGpu;
+  StepTimeOptions& o = v->run.options;
+  o.memory.kernels = Kernels::kFused;  // Transformer Engine
+  o.fp8_scaling = Fp8Scaling::kDelayed;
+  o.grad_comm_bytes = 2;  // Megatron-Core DDP: grad_reduce_in_fp32 off by default
+}
+
+// The software facts each source states (or its framework fixes), and how it reports a run.
+void ApplySource(const StrictMap& r, ValidationRun* v) {
+  const std::string& source = v->run.source;
+  const StrictMap t = r.Map("training", kTrainingKeys);
+  const std::string precision = StatedString(t, "precision");
+  if (source == "narayanan2021" || source == "korthikanti2022") {
+    ApplyMegatron2021(r.Map("parallelism", kParallelKeys), precision, v);
+    return;
+  }
+  ApplyRecentDefaults(precision, v);
+  if (source == "llmfoundry") {
+    ApplyLlmFoundry(t, v);
+  } else if (source == "torchtitan") {
+    ApplyTorchtitan(t, v);
+  } else if (source == "nemo2407") {
+    ApplyNemo(v);
   } else {
-    r.Fail("id", "unknown source '" + run.source +
+    r.Fail("id", "unknown source '" + source +
                      "' (known: narayanan2021, korthikanti2022, llmfoundry, torchtitan, nemo2407)");
   }
 }
