@@ -19,6 +19,18 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
     pos.add(p.c_str(), 1);
   }
   all.add_options()("help,h", "show this help");
+  // Boost.Program_options builds its error messages by replacing %placeholders% with the
+  // offending argument, and loops forever when the argument itself contains one (found by
+  // fuzz/cli_fuzzer). No real argument needs them, so refuse such arguments up front.
+  for (const std::string& a : args) {
+    for (const char* p : {"%canonical_option%", "%original_token%", "%value%", "%option%",
+                          "%prefix_option%"}) {
+      if (a.find(p) != std::string::npos) {
+        throw InputError("planner " + command, "argument '" + a + "' contains '" + p +
+                                                   "', which is not allowed in arguments");
+      }
+    }
+  }
   try {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), *vm);
   } catch (const po::unknown_option& e) {
