@@ -32,7 +32,7 @@ class OpChain {
   // `after`: the stage's previous op. Its synchronous communication holds this op back even
   // where the compute stream's order alone would not.
   OpChain(TaskGraph* graph, const OpContext& context, TaskId after) : graph_(graph) {
-    if (after != kNoTask) frontier_.push_back(after);
+    if (after != kNoTask) frontier_.Push(after);
     proto_.microbatch = context.op.microbatch;
     proto_.stage = context.stage;
     proto_.chunk = context.op.chunk;
@@ -42,9 +42,10 @@ class OpChain {
   TaskId Then(TaskCategory category, ResourceId resource, double duration_s, bool always = false) {
     if (!always && duration_s <= 0.0) return kNoTask;
     const TaskId id = Add(category, resource, duration_s);
-    for (TaskId before : frontier_) graph_->AddDependency(before, id);
-    previous_ = std::move(frontier_);
-    frontier_ = {id};
+    for (int i = 0; i < frontier_.size; ++i) graph_->AddDependency(frontier_.ids[i], id);
+    previous_ = frontier_;
+    frontier_ = {};
+    frontier_.Push(id);
     if (span_.entry == kNoTask) span_.entry = id;
     return id;
   }
@@ -52,28 +53,37 @@ class OpChain {
   TaskId Beside(TaskCategory category, ResourceId resource, double duration_s) {
     if (duration_s <= 0.0) return kNoTask;
     const TaskId id = Add(category, resource, duration_s);
-    for (TaskId before : previous_) graph_->AddDependency(before, id);
+    for (int i = 0; i < previous_.size; ++i) graph_->AddDependency(previous_.ids[i], id);
     // At the start of an op there is no predecessor to share: wait for the op's first task, so
     // nothing runs before the op's input has arrived.
-    if (previous_.empty()) graph_->AddDependency(frontier_.front(), id);
-    frontier_.push_back(id);
+    if (previous_.size == 0) graph_->AddDependency(frontier_.ids[0], id);
+    frontier_.Push(id);
     return id;
   }
 
   // Ends the op. A Beside() task still running at the end is joined by an empty compute task, so
   // the op has one last task for its output and its memory release to follow.
   OpSpan Finish(ResourceId compute) {
-    if (frontier_.size() > 1) {
+    if (frontier_.size > 1) {
       proto_.name = "join";
       Then(TaskCategory::kOther, compute, 0.0, /*always=*/true);
     }
-    span_.exit = span_.last = frontier_.front();
+    span_.exit = span_.last = frontier_.ids[0];
     return span_;
   }
 
   Task& proto() { return proto_; }
 
  private:
+  // The tasks the next one waits for: a Then() and what runs beside it (a few at most).
+  struct Frontier {
+    std::array<TaskId, 4> ids{};
+    int size = 0;
+    void Push(TaskId id) {
+      if (size < static_cast<int>(ids.size())) ids[size++] = id;
+    }
+  };
+
   TaskId Add(TaskCategory category, ResourceId resource, double duration_s) {
     Task task = proto_;
     task.category = category;
@@ -84,7 +94,7 @@ class OpChain {
 
   TaskGraph* graph_;
   Task proto_;
-  std::vector<TaskId> frontier_, previous_;
+  Frontier frontier_, previous_;
   OpSpan span_;
 };
 
@@ -127,6 +137,13 @@ class StepExpander {
     ResourceId& id = streams_[s][kind];
     if (id < 0) id = graph_->AddResource(s, StreamName(kind));
     return id;
+  }
+  // Communication on one of the stage's streams, which is created on first use.
+  void Sync(OpChain* chain, TaskCategory category, int32_t s, Stream kind, double duration_s) {
+    if (duration_s > 0.0) chain->Then(category, Get(s, kind), duration_s);
+  }
+  void Aside(OpChain* chain, TaskCategory category, int32_t s, Stream kind, double duration_s) {
+    if (duration_s > 0.0) chain->Beside(category, Get(s, kind), duration_s);
   }
   TaskId last_dp(int32_t s) const { return last_dp_[s]; }
   void set_last_dp(int32_t s, TaskId id) { last_dp_[s] = id; }
@@ -209,9 +226,9 @@ class StepExpander {
     if (features_.overlap_comm) return;
     const StagePieces& st = Stage(c.stage);
     const double v = spec_.chunks;
-    chain->Then(TaskCategory::kCpComm, Get(c.stage, kCp), st.cp_exposed_s * cp_share / v);
-    chain->Then(TaskCategory::kPpP2p, Get(c.stage, kP2pSync), st.pp_exposed_s / (2 * v));
-    chain->Then(TaskCategory::kParamAllGather, Get(c.stage, kGather),
+    Sync(chain, TaskCategory::kCpComm, c.stage, kCp, st.cp_exposed_s * cp_share / v);
+    Sync(chain, TaskCategory::kPpP2p, c.stage, kP2pSync, st.pp_exposed_s / (2 * v));
+    Sync(chain, TaskCategory::kParamAllGather, c.stage, kGather,
                 st.zero3_exposed_s * zero3_share / v);
   }
 
@@ -232,12 +249,12 @@ class StepExpander {
       TaskId last = first;
       if (ring) {
         last = chain->Then(TaskCategory::kForward, c.compute, k * l.attention_fwd_s, true);
-        chain->Beside(TaskCategory::kCpComm, Get(s, kCp), k * l.cp_fwd_s);
+        Aside(chain, TaskCategory::kCpComm, s, kCp, k * l.cp_fwd_s);
       }
       if (b == 0 && extra_gather != kNoTask) UseGather(s, extra_gather, first, first);
       UseGather(s, gather, first, last);
-      chain->Then(TaskCategory::kTpComm, Get(s, kTp), k * l.tp_fwd_s);
-      chain->Then(TaskCategory::kEpComm, Get(s, kEp), k * l.ep_fwd_s);
+      Sync(chain, TaskCategory::kTpComm, s, kTp, k * l.tp_fwd_s);
+      Sync(chain, TaskCategory::kEpComm, s, kEp, k * l.ep_fwd_s);
     }
     if (LastVirtualStage(c) && st.head_fwd_s > 0.0) {
       chain->proto().name = "LM head + loss";
@@ -274,31 +291,31 @@ class StepExpander {
     for (int b = blocks - 1; b >= 0; --b) {
       const TaskId gather = zero3 ? Prefetch(c, k * st.zero3_gather_s) : kNoTask;
       TaskId first = chain->Then(TaskCategory::kRecompute, c.compute, k * l.recompute_s);
-      chain->Then(TaskCategory::kTpComm, Get(s, kTp), k * l.tp_recompute_s);
+      Sync(chain, TaskCategory::kTpComm, s, kTp, k * l.tp_recompute_s);
       const double main_s = ring ? l.backward_input_s - l.attention_bwd_s : l.backward_input_s;
       const TaskId input = chain->Then(TaskCategory::kBackwardInput, c.compute, k * main_s, true);
       if (first == kNoTask) first = input;
       TaskId last = input;
       if (ring) {
         last = chain->Then(TaskCategory::kBackwardInput, c.compute, k * l.attention_bwd_s, true);
-        chain->Beside(TaskCategory::kCpComm, Get(s, kCp), k * l.cp_bwd_s);
+        Aside(chain, TaskCategory::kCpComm, s, kCp, k * l.cp_bwd_s);
       }
       UseGather(s, extra_gather, first, first);
       extra_gather = kNoTask;
       UseGather(s, gather, first, last);
-      chain->Then(TaskCategory::kTpComm, Get(s, kTp), k * l.tp_bwd_s);
-      chain->Then(TaskCategory::kEpComm, Get(s, kEp), k * l.ep_bwd_s);
+      Sync(chain, TaskCategory::kTpComm, s, kTp, k * l.tp_bwd_s);
+      Sync(chain, TaskCategory::kEpComm, s, kEp, k * l.ep_bwd_s);
       if (split) {
         // With the weight pass deferred there is no GEMM for the TP backward to hide behind.
         if (features_.overlap_comm) {
-          chain->Then(TaskCategory::kTpComm, Get(s, kTp), k * l.tp_bwd_overlap_s);
+          Sync(chain, TaskCategory::kTpComm, s, kTp, k * l.tp_bwd_overlap_s);
         }
         continue;
       }
       last_weight =
           chain->Then(TaskCategory::kBackwardWeight, c.compute, k * l.backward_weight_s, true);
       if (features_.overlap_comm) {
-        chain->Beside(TaskCategory::kTpComm, Get(s, kTp), k * l.tp_bwd_overlap_s);
+        Aside(chain, TaskCategory::kTpComm, s, kTp, k * l.tp_bwd_overlap_s);
       }
       GradientsReady(c, last_weight, k, buckets);
     }

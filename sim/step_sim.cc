@@ -163,7 +163,12 @@ std::string OverlapDetail(const StepGraph& g, const ParallelConfig& p) {
   return detail;
 }
 
-std::string BucketDetail(const StepSimulation& s, const StepGraph& g) {
+std::string BucketDetail(const StepSimulation& s, const StepGraph& g, const ParallelConfig& p) {
+  if (p.dp * p.cp == 1) return "no data parallelism: no gradients to reduce";
+  if (p.zero >= 3) {
+    return "ZeRO-3 reduce-scatters each layer's gradients behind every backward; nothing is "
+           "left for the end of the step";
+  }
   const double tail = *std::max_element(s.stage_tail_s.begin(), s.stage_tail_s.end());
   return "DP gradients reduced in per-layer buckets during each stage's last backward: at most " +
          Seconds(tail) + " between a stage's last backward and its optimizer step, where the "
@@ -232,6 +237,8 @@ StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const Para
   Run run;
   StepSimulation out;
   double previous_s = pieces.analytic.step_time_s;
+  int32_t graphs = 0;
+  int64_t events_total = 0;
   std::vector<DifferenceCause> causes;
   for (const auto& [cause, features] : ladder) {
     StepGraphOptions graph_options = options.graph;
@@ -241,6 +248,8 @@ StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const Para
       return out;
     }
     out = Summarise(run.graph, run.result);
+    ++graphs;
+    events_total += run.result.events;
     const double delta_s = run.result.makespan_s - previous_s;
     previous_s = run.result.makespan_s;
     if (!options.explain) continue;
@@ -249,10 +258,12 @@ StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const Para
     if (name == "schedule") detail = ScheduleDetail(run.graph, delta_s);
     if (name == "stage imbalance") detail = StageDetail(pieces);
     if (name == "communication overlap") detail = OverlapDetail(run.graph, p);
-    if (name == "DP buckets") detail = BucketDetail(out, run.graph);
+    if (name == "DP buckets") detail = BucketDetail(out, run.graph, p);
     causes.push_back({name, delta_s, detail});
   }
   out.causes = std::move(causes);
+  out.graphs = graphs;
+  out.events_total = events_total;
   if (graph_out) *graph_out = std::move(run.graph);
   if (result_out) *result_out = std::move(run.result);
   return out;

@@ -60,8 +60,10 @@ struct StepSimulation {
   std::vector<StreamUtilisation> streams;
   CriticalPathSummary critical_path;
   std::vector<DifferenceCause> causes;  // their delta_s sum to step_time_s - analytic_step_time_s
-  int64_t events = 0;
+  int64_t events = 0;  // of the final graph
   int32_t tasks = 0;
+  int32_t graphs = 0;        // graphs simulated (the final one and those that measure causes)
+  int64_t events_total = 0;  // over all of them
 };
 
 struct SimulateOptions {

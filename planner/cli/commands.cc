@@ -6,6 +6,7 @@ namespace planner {
 int RunCount(const std::vector<std::string>& args);
 int RunFlops(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
+int RunSimulate(const std::vector<std::string>& args);
 int RunPlan(const std::vector<std::string>& args);
 int RunChinchilla(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
@@ -20,6 +21,7 @@ const std::vector<Command>& Commands() {
        RunPlan},
       {"explain", "one layout in full: memory, step time, MFU/HFU, bound, days and dollars",
        RunExplain},
+      {"simulate", "one layout's step, event by event: bubble, streams, critical path, trace", RunSimulate},
       {"chinchilla", "compute-optimal N and D for a FLOP, GPU-hour or dollar budget, per fit", RunChinchilla},
       {"presets", "the shipped model and cluster presets and their key numbers", RunPresets},
       {"validate", "predict the published measured runs (runs.yaml): errors, MAPE, fit", RunValidate},

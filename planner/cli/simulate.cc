@@ -1,0 +1,289 @@
+// planner simulate CLUSTER MODEL [layout flags] [--schedule S] [--mode M] [--trace FILE]: one
+// layout's training step run through the discrete-event simulator (sim/): step time, pipeline
+// bubble, per-stream utilisation, the critical path, peak in-flight activations, and the
+// difference from the analytic estimate split into its causes; --trace writes Chrome trace-event
+// JSON for Perfetto (ui.perfetto.dev).
+#ifdef PLANNER_HAVE_SIM
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/cli/command.h"
+#include "planner/cli/layout_flags.h"
+#include "planner/cli/report.h"
+#include "planner/core/memory.h"
+#include "planner/core/units.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
+#include "sim/step_sim.h"
+#include "sim/trace.h"
+
+namespace planner {
+namespace {
+
+using nlohmann::ordered_json;
+using sim::ScheduleKind;
+
+struct Simulated {
+  const ModelSpec& model;
+  const ClusterSpec& cluster;
+  const ParallelConfig& layout;
+  std::string mode;
+  sim::StepSimulation step;
+  double memory_model_activation_bytes = 0;  // stage 0, from the memory model
+  double wall_s = 0;                         // build + simulate, all graphs
+  std::string trace_path;
+};
+
+// --schedule takes the simulator's four schedules here; the layout (memory model) reads it as
+// gpipe or 1f1b, so the value it sees is rewritten before LayoutFromFlags.
+std::optional<ScheduleKind> ScheduleFlag(po::variables_map* vm) {
+  const std::string got = (*vm)["schedule"].as<std::string>();
+  std::optional<ScheduleKind> kind;
+  if (!(*vm)["schedule"].defaulted()) {
+    kind = sim::ParseScheduleKind(got);
+    if (!kind) FailEnumFlag("schedule", got, {"gpipe", "1f1b", "interleaved-1f1b", "zb-h1"});
+  }
+  vm->at("schedule").value() =
+      std::string(kind == ScheduleKind::kGpipe ? "gpipe" : "1f1b");
+  return kind;
+}
+
+void CheckScheduleFits(const ParallelConfig& p, ScheduleKind kind) {
+  if (auto error = sim::CheckSchedule(p, kind)) {
+    const bool chunks = p.vpp > 1 && kind != ScheduleKind::kInterleaved1F1B;
+    throw InputError(chunks ? "--schedule" : "--global-batch", *error);
+  }
+}
+
+std::string Secs(double s) { return Fixed(s, 4); }
+
+std::string Signed(double s) { return (s >= 0 ? "+" : "") + Fixed(s, 4); }
+
+std::string Heading(const Simulated& r) {
+  const sim::ScheduleSpec& s = r.step.schedule;
+  return r.model.name + " on " + r.cluster.name + " x " + std::to_string(r.layout.gpus()) +
+         " GPUs (" + r.cluster.gpu.name + "): " + Describe(r.layout) + ", " +
+         ToString(r.layout.dtype) + "\nschedule " + sim::ToString(s.kind) + " (" +
+         std::to_string(s.stages) + " stages, " + std::to_string(s.microbatches) +
+         " micro-batches, " + std::to_string(s.chunks) + " chunk" + (s.chunks > 1 ? "s" : "") +
+         " per stage), mode " + r.mode + "\n";
+}
+
+struct Row {
+  std::string section, item, value, unit, note;
+};
+
+std::vector<Row> SummaryRows(const Simulated& r) {
+  const sim::StepSimulation& s = r.step;
+  const double diff = s.step_time_s - s.analytic_step_time_s;
+  std::vector<Row> rows = {
+      {"step", "step time (simulated)", Secs(s.step_time_s), "s", ""},
+      {"step", "step time (analytic)", Secs(s.analytic_step_time_s), "s", "planner explain"},
+      {"step", "difference", Signed(diff), "s",
+       Percent(diff / s.analytic_step_time_s, 2) + " of the analytic estimate"},
+      {"step", "pipeline phase", Secs(s.pipeline_s), "s", "to the last micro-batch task"},
+      {"step", "bubble", Secs(s.bubble_s), "s",
+       Percent(s.bubble_fraction, 2) + " of the pipeline phase (mean over stages); analytic " +
+           Secs(s.analytic_bubble_s) + " s"},
+      {"step", "peak activations, stage 0",
+       Fixed(BytesToGiB(s.peak_activation_bytes.empty() ? 0 : s.peak_activation_bytes[0]), 2),
+       "GiB", "memory model: " + Fixed(BytesToGiB(r.memory_model_activation_bytes), 2) + " GiB"}};
+  for (const sim::DifferenceCause& c : s.causes) {
+    rows.push_back({"difference", c.cause, Signed(c.delta_s), "s", c.detail});
+  }
+  return rows;
+}
+
+std::vector<Row> StreamRows(const Simulated& r) {
+  std::vector<Row> rows;
+  for (const sim::StreamUtilisation& u : r.step.streams) {
+    rows.push_back({"utilisation", u.stream, Percent(u.mean, 1), "busy/step",
+                    std::to_string(u.resources) + " tracks; min " + Percent(u.min, 1) +
+                        ", max " + Percent(u.max, 1) +
+                        (u.max_stage >= 0 ? " (stage " + std::to_string(u.max_stage) + ")" : "")});
+  }
+  return rows;
+}
+
+std::vector<Row> CriticalPathRows(const Simulated& r) {
+  const sim::CriticalPathSummary& cp = r.step.critical_path;
+  std::vector<Row> rows;
+  for (int i = 0; i < sim::kNumTaskCategories; ++i) {
+    if (cp.seconds[i] <= 0) continue;
+    rows.push_back({"critical path", sim::ToString(static_cast<sim::TaskCategory>(i)),
+                    Secs(cp.seconds[i]), "s", Percent(cp.seconds[i] / r.step.step_time_s, 1)});
+  }
+  rows.push_back({"critical path", "tasks", std::to_string(cp.tasks), "",
+                  std::to_string(cp.stage_changes) + " hops between stages"});
+  return rows;
+}
+
+std::vector<Row> AllRows(const Simulated& r) {
+  std::vector<Row> all = SummaryRows(r);
+  for (auto* f : {StreamRows, CriticalPathRows}) {
+    for (Row& row : f(r)) all.push_back(std::move(row));
+  }
+  return all;
+}
+
+void PrintText(const Simulated& r, std::ostream& out) {
+  out << Heading(r) << "\n";
+  std::string section;
+  Table t;
+  auto flush = [&] {
+    if (!t.rows.empty()) {
+      RenderText(t, out);
+      out << "\n";
+    }
+    t = Table{};
+  };
+  for (const Row& row : AllRows(r)) {
+    if (row.section != section) {
+      flush();
+      section = row.section;
+      t.columns = {{section, false}, {"value"}, {"unit", false}, {"note", false}};
+    }
+    t.AddRow({row.item, row.value, row.unit, row.note});
+  }
+  flush();
+  const double rate = r.wall_s > 0 ? r.step.events_total / r.wall_s : 0;
+  out << Grouped(r.step.tasks) << " tasks, " << Grouped(r.step.events) << " events; "
+      << r.step.graphs << " graph" << (r.step.graphs > 1 ? "s" : "")
+      << " built and simulated in " << Fixed(r.wall_s, 3) << " s (" << Si(rate)
+      << "events/s with graph building)\n";
+  if (!r.trace_path.empty()) {
+    out << "trace: " << r.trace_path << " (open in ui.perfetto.dev or chrome://tracing)\n";
+  }
+}
+
+Table CsvTable(const Simulated& r) {
+  Table t;
+  t.columns = {{"section", false}, {"item", false}, {"value"}, {"unit", false}, {"note", false}};
+  for (const Row& row : AllRows(r)) t.AddRow({row.section, row.item, row.value, row.unit, row.note});
+  return t;
+}
+
+ordered_json Json(const Simulated& r) {
+  const sim::StepSimulation& s = r.step;
+  ordered_json causes = ordered_json::array(), streams = ordered_json::array();
+  for (const sim::DifferenceCause& c : s.causes) {
+    causes.push_back({{"cause", c.cause}, {"delta_s", c.delta_s}, {"detail", c.detail}});
+  }
+  for (const sim::StreamUtilisation& u : s.streams) {
+    streams.push_back({{"stream", u.stream}, {"tracks", u.resources}, {"busy_s", u.busy_s},
+                       {"mean", u.mean}, {"min", u.min}, {"max", u.max},
+                       {"max_stage", u.max_stage}});
+  }
+  ordered_json path = ordered_json::object();
+  for (int i = 0; i < sim::kNumTaskCategories; ++i) {
+    path[sim::ToString(static_cast<sim::TaskCategory>(i))] = s.critical_path.seconds[i];
+  }
+  return {{"schema_version", 1}, {"model", r.model.name}, {"cluster", r.cluster.name},
+          {"gpus", r.layout.gpus()}, {"layout", LayoutJson(r.layout)},
+          {"schedule", sim::ToString(s.schedule.kind)}, {"chunks", s.schedule.chunks},
+          {"mode", r.mode}, {"step_time_s", s.step_time_s},
+          {"analytic_step_time_s", s.analytic_step_time_s},
+          {"difference_s", s.step_time_s - s.analytic_step_time_s}, {"causes", causes},
+          {"pipeline_s", s.pipeline_s}, {"bubble_s", s.bubble_s},
+          {"bubble_fraction", s.bubble_fraction}, {"analytic_bubble_s", s.analytic_bubble_s},
+          {"stage_bubble_s", s.stage_bubble_s}, {"stage_tail_s", s.stage_tail_s},
+          {"peak_activation_bytes", s.peak_activation_bytes},
+          {"memory_model_activation_bytes_stage0", r.memory_model_activation_bytes},
+          {"streams", streams},
+          {"critical_path", {{"seconds", path}, {"tasks", s.critical_path.tasks},
+                             {"stage_changes", s.critical_path.stage_changes}}},
+          {"tasks", s.tasks}, {"events", s.events},
+          {"trace", r.trace_path.empty() ? ordered_json() : ordered_json(r.trace_path)}};
+}
+
+void WriteTrace(const std::string& path, const sim::StepGraph& g, const sim::SimResult& result) {
+  std::ofstream out(path);
+  if (!out) throw InputError("--trace", "cannot open '" + path + "' for writing");
+  sim::WriteChromeTrace(g.graph, result, out);
+  out.close();
+  if (!out) throw InputError("--trace", "write to '" + path + "' failed");
+}
+
+}  // namespace
+
+int RunSimulate(const std::vector<std::string>& args) {
+  po::options_description options("planner simulate options");
+  AddLayoutOptions(&options);
+  options.add_options()
+      ("mode", po::value<std::string>()->default_value("overlap"),
+       "overlap: per-stage costs, communication beside compute, DP buckets during backward; "
+       "analytic: the analytic model's composition (agrees with explain)")
+      ("granularity", po::value<std::string>()->default_value("layer"),
+       "tasks per layer, or per pipeline op (smaller traces)")
+      ("trace", po::value<std::string>(), "write Chrome trace-event JSON here (Perfetto)");
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("simulate",
+                        "CLUSTER MODEL [layout flags] [--schedule gpipe|1f1b|interleaved-1f1b|"
+                        "zb-h1] [--mode overlap|analytic] [--trace FILE] [--format F]",
+                        options, {"cluster", "model"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const bool overlap =
+      EnumFlag<bool>(vm, "mode", {{"overlap", true}, {"analytic", false}});
+  const bool per_layer =
+      EnumFlag<bool>(vm, "granularity", {{"layer", true}, {"op", false}});
+  const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
+  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  const ParallelConfig p = LayoutFromFlags(vm, m, c);
+  CheckScheduleFits(p, kind.value_or(sim::DefaultSchedule(p)));
+
+  const StepTimeOptions o;
+  sim::SimulateOptions so;
+  so.graph.schedule = kind;
+  so.graph.features = overlap ? sim::kOverlapFeatures : sim::kAnalyticFeatures;
+  so.graph.per_layer = per_layer;
+  sim::StepGraph graph;
+  sim::SimResult result;
+  const auto start = std::chrono::steady_clock::now();
+  Simulated r{m, c, p, overlap ? "overlap" : "analytic",
+              sim::SimulateStep(m, c, p, o, so, &graph, &result)};
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!r.step.error.empty()) throw InputError("--schedule", r.step.error);
+  r.memory_model_activation_bytes =
+      InflightLayerMicrobatches(m, p) * LayerActivationBytes(m, p, o.memory);
+  if (vm.count("trace")) {
+    r.trace_path = vm["trace"].as<std::string>();
+    WriteTrace(r.trace_path, graph, result);
+  }
+  switch (format) {
+    case OutputFormat::kJson: std::cout << Json(r).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(CsvTable(r), std::cout); break;
+    case OutputFormat::kTable: PrintText(r, std::cout); break;
+  }
+  return 0;
+}
+
+}  // namespace planner
+
+#else  // !PLANNER_HAVE_SIM: the command stays in the table and says why it cannot run.
+
+#include <string>
+#include <vector>
+
+#include "planner/io/input_error.h"
+
+namespace planner {
+
+int RunSimulate(const std::vector<std::string>& /*args*/) {
+  throw InputError("simulate", "this planner was built without the simulator (sim/)");
+}
+
+}  // namespace planner
+
+#endif  // PLANNER_HAVE_SIM

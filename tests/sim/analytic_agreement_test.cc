@@ -1,0 +1,60 @@
+// With communication overlap off (the analytic features), the simulated step and the analytic
+// estimate agree to 1e-9 relative for every public run in tests/data/runs.yaml that states its
+// layout: each with its own model, cluster preset, layout and software options, and under every
+// schedule that runs the layout with the analytic model's timing (GPipe and 1F1B alike; the
+// interleaved schedule where vpp > 1).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "planner/io/runs_io.h"
+#include "sim/engine.h"
+#include "sim/step_graph.h"
+
+namespace planner::sim {
+namespace {
+
+std::vector<ValidationRun> Runs() {
+  return ReadValidationRuns(std::string(PLANNER_TEST_DATA_DIR) + "/runs.yaml");
+}
+
+TEST(AnalyticAgreementTest, EveryPublicRunLayoutAgreesTo1e9) {
+  const std::vector<ValidationRun> runs = Runs();
+  int checked = 0;
+  Engine engine;
+  SimResult result;
+  for (const ValidationRun& run : runs) {
+    if (run.skipped()) continue;
+    const MeasuredRun& r = run.run;
+    const double analytic = EstimateStepTime(r.model, r.cluster, r.layout, r.options).step_time_s;
+    std::vector<ScheduleKind> kinds = {DefaultSchedule(r.layout)};
+    if (r.layout.vpp == 1) kinds = {ScheduleKind::kOneFOneB, ScheduleKind::kGpipe};
+    for (ScheduleKind kind : kinds) {
+      for (bool per_layer : {true, false}) {
+        StepGraphOptions o;
+        o.features = kAnalyticFeatures;
+        o.schedule = kind;
+        o.per_layer = per_layer;
+        const StepGraph g = BuildStepGraph(r.model, r.cluster, r.layout, r.options, o);
+        ASSERT_EQ(g.error, "") << r.id;
+        engine.Run(g.graph, {}, &result);
+        ASSERT_TRUE(result.ok()) << r.id << ": " << result.error;
+        const double rel = std::abs(result.makespan_s - analytic) / analytic;
+        EXPECT_LT(rel, 1e-9) << r.id << " (" << Describe(r.layout) << ", " << ToString(kind)
+                             << (per_layer ? ", per layer" : ", per op")
+                             << "): simulated " << result.makespan_s << " s, analytic "
+                             << analytic << " s";
+      }
+    }
+    ++checked;
+  }
+  // The file's stated layouts: guard against a reader change silently skipping them all.
+  EXPECT_GE(checked, 10);
+  std::printf("checked %d of %zu runs (the rest do not state a layout)\n", checked, runs.size());
+}
+
+}  // namespace
+}  // namespace planner::sim
