@@ -12,6 +12,7 @@ int RunChinchilla(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
 int RunCompare(const std::vector<std::string>& args);
+int RunSize(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -26,6 +27,7 @@ const std::vector<Command>& Commands() {
       {"presets", "the shipped model and cluster presets and their key numbers", RunPresets},
       {"validate", "predict the published measured runs (runs.yaml): errors, MAPE, fit", RunValidate},
       {"compare", "candidate runs side by side: FLOPs, predicted loss, layout, days, dollars", RunCompare},
+      {"size", "which GPUs, how many, how long, how much: sweep GPU types and counts", RunSize},
   };
   return commands;
 }

@@ -241,4 +241,21 @@ std::optional<ModelSpec> ChinchillaShape(double params) {
   return s;
 }
 
+std::optional<ChinchillaSizing> ChinchillaForBudget(double budget_usd, const ClusterSpec& c,
+                                                    double mfu) {
+  const double peak_flops = c.gpu.peak(TrainingDtype(c.gpu)) * kFlopsPerTflop;
+  if (!(c.price_per_gpu_hour_usd > 0) || !(peak_flops > 0) || !(mfu > 0)) return std::nullopt;
+  ChinchillaSizing out;
+  out.gpu_hours = GpuHoursFromUsd(budget_usd, c.price_per_gpu_hour_usd);
+  out.flops = TrainingFlopsFromGpuHours(out.gpu_hours, peak_flops, mfu);
+  const std::optional<ComputeOptimalPoint> p =
+      OptimalForFlops(ScalingFit::kChinchillaApproach3, out.flops);
+  if (!p) return std::nullopt;
+  out.optimum = *p;
+  std::optional<ModelSpec> shape = ChinchillaShape(p->params);
+  if (!shape) return std::nullopt;
+  out.shape = std::move(*shape);
+  return out;
+}
+
 }  // namespace planner

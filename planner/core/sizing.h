@@ -19,6 +19,7 @@
 #include "planner/core/cluster_spec.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/parallel_config.h"
+#include "planner/core/scaling_laws.h"
 #include "planner/core/search.h"
 
 namespace planner {
@@ -135,6 +136,21 @@ SizingMarks MarkRows(std::span<const SizingRow> rows, const SizingCriteria& c);
 // nearest `params` in log ratio. 70e9 gives Chinchilla's own 80 x 8192 (64.7B in this schema).
 // nullopt when `params` is not finite and positive or the shape would not validate.
 std::optional<ModelSpec> ChinchillaShape(double params);
+
+// `planner size --chinchilla-budget`: what a dollar budget buys on one GPU type under Chinchilla
+// approach 3, and a model shape of that N. FLOPs = budget / price x 3,600 x dense peak (the
+// training dtype's) x an assumed MFU, because the real MFU depends on the layout the model shape
+// does not have yet.
+struct ChinchillaSizing {
+  double gpu_hours = 0;
+  double flops = 0;
+  ComputeOptimalPoint optimum;  // approach 3's N and D for `flops`
+  ModelSpec shape;              // ChinchillaShape(optimum.params)
+};
+
+// nullopt when the GPU has no price or peak, or the optimum has no valid shape.
+std::optional<ChinchillaSizing> ChinchillaForBudget(double budget_usd, const ClusterSpec& c,
+                                                    double mfu);
 
 }  // namespace planner
 

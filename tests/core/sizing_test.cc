@@ -248,6 +248,26 @@ TEST(SizingTest, ChinchillaShapeAt1B) {
   EXPECT_FALSE(ChinchillaShape(std::nan("")).has_value());
 }
 
+TEST(SizingTest, ChinchillaBudgetToFlopsByHand) {
+  ClusterSpec c;
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 1000;
+  c.price_per_gpu_hour_usd = 4;
+  // $10M / $4 = 2.5e6 GPU-hours x 3,600 s x 1,000e12 FLOP/s x MFU 0.4 = 3.6e24 FLOPs.
+  const std::optional<ChinchillaSizing> s = ChinchillaForBudget(10e6, c, 0.4);
+  ASSERT_TRUE(s.has_value());
+  ExpectRel(s->gpu_hours, 2.5e6);
+  ExpectRel(s->flops, 3.6e24);
+  // The optimum is approach 3's for those FLOPs (its numbers: scaling_laws_test.cc) and the
+  // shape is ChinchillaShape's for that N.
+  const ComputeOptimalPoint p = *OptimalForFlops(ScalingFit::kChinchillaApproach3, 3.6e24);
+  ExpectRel(s->optimum.params, p.params);
+  ExpectRel(s->optimum.tokens, p.tokens);
+  EXPECT_EQ(s->shape.d_model, ChinchillaShape(p.params)->d_model);
+  EXPECT_EQ(s->shape.n_layers, ChinchillaShape(p.params)->n_layers);
+  c.price_per_gpu_hour_usd = 0;  // no price: no answer
+  EXPECT_FALSE(ChinchillaForBudget(10e6, c, 0.4).has_value());
+}
+
 ModelSpec Tiny() {
   ModelSpec s;
   s.name = "tiny";

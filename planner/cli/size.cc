@@ -1,0 +1,616 @@
+// planner size MODEL --tokens D [--deadline-days X] [--budget-usd Y] [--gpu TYPE ...]: which GPUs,
+// how many, how long, how much. For each GPU type, whole nodes doubling from the smallest count
+// where a layout fits up to --max-gpus, the plan search's fastest layout, the run's days,
+// GPU-hours and cost; marks the cheapest run meeting the deadline, the fastest within the budget
+// and the knee where adding GPUs stops paying. --chinchilla-budget picks N and D first.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/cli/command.h"
+#include "planner/cli/progress.h"
+#include "planner/core/params.h"
+#include "planner/core/sizing.h"
+#include "planner/core/units.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
+#include "planner/io/presets.h"
+#include "planner/io/runs_file_io.h"
+
+namespace planner {
+namespace {
+
+// As `planner chinchilla`: well-tuned Megatron-LM runs of 100B+ models report 0.38-0.52 MFU.
+constexpr double kDefaultMfu = 0.40;
+constexpr double kMinChinchillaUsd = 100;   // a few GPU-hours: below, N is a toy
+constexpr double kMaxChinchillaUsd = 1e11;  // beyond any training run's budget
+constexpr double kMaxBudgetUsd = 1e15;      // as `planner chinchilla --budget-usd`
+constexpr double kMaxBatchTokens = 1e10;
+constexpr int64_t kMaxGpusLimit = int64_t{1} << 22;
+
+struct Request {
+  std::optional<std::string> model_arg;
+  std::optional<double> tokens;
+  std::optional<double> chinchilla_usd;
+  double mfu = kDefaultMfu;
+  bool mfu_is_default = true;
+  std::optional<int64_t> global_batch;  // sequences
+  std::optional<double> batch_tokens;   // else kDefaultGlobalBatchTokens
+  SizingCriteria criteria;
+  int64_t max_gpus = kDefaultMaxGpus;
+  std::vector<std::string> gpu_args;
+  bool gpus_are_default = true;
+  bool knee_is_default = true;
+  bool max_gpus_is_default = true;
+};
+
+// One GPU type: its cluster, the model and tokens sized on it, and the sweep.
+struct GpuType {
+  std::string arg;
+  ClusterSpec cluster;
+  std::string price_source;
+  ModelSpec model;
+  ParamCount params;
+  double tokens = 0;
+  int64_t global_batch = 0;
+  std::optional<ChinchillaSizing> chinchilla;
+  ClusterSizing sizing;
+  size_t first_row = 0;  // of its rows in the flat list MarkRows sees
+};
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.8g", v);
+  return buf;
+}
+
+std::string Dollars(double usd) { return "$" + Grouped(static_cast<Count>(std::llround(usd))); }
+
+double SuffixedFlag(const po::variables_map& vm, const std::string& flag, double max_value,
+                    const std::string& example) {
+  const std::string text = vm[flag].as<std::string>();
+  const std::optional<double> v = ParseSuffixedNumber(text);
+  if (!v) {
+    throw InputError("--" + flag, "must be a positive number such as " + example + ", got '" +
+                                      text + "'");
+  }
+  if (*v > max_value) {
+    throw InputError("--" + flag, "'" + text + "' is implausibly large (limit " +
+                                      Sci(max_value, 1) + ")");
+  }
+  return *v;
+}
+
+double FractionFlag(const po::variables_map& vm, const std::string& flag) {
+  const double v = vm[flag].as<double>();
+  if (!(v > 0 && v <= 1)) {
+    throw InputError("--" + flag, "must be in (0, 1], got " + Number(v));
+  }
+  return v;
+}
+
+// Flags that make no sense together are input errors, named by the flag to drop.
+void CheckCombinations(const po::variables_map& vm, bool chinchilla) {
+  if (chinchilla) {
+    if (vm.count("tokens")) {
+      throw InputError("--tokens", "not with --chinchilla-budget, which picks the tokens");
+    }
+    if (vm.count("budget-usd")) {
+      throw InputError("--budget-usd",
+                       "not with --chinchilla-budget, which is the budget the marks use");
+    }
+  } else {
+    if (!vm.count("tokens")) {
+      throw InputError("--tokens", "is required (training tokens, e.g. 1.4T), unless "
+                                   "--chinchilla-budget picks them");
+    }
+    if (!vm["mfu"].defaulted()) throw InputError("--mfu", "only applies with --chinchilla-budget");
+  }
+  if (vm.count("global-batch") && vm.count("global-batch-tokens")) {
+    throw InputError("--global-batch", "give --global-batch (sequences) or --global-batch-tokens, "
+                                       "not both");
+  }
+}
+
+std::vector<std::string> GpuArgs(const po::variables_map& vm) {
+  std::vector<std::string> out;
+  if (!vm.count("gpu")) return out;
+  for (const std::string& list : vm["gpu"].as<std::vector<std::string>>()) {
+    size_t start = 0;
+    while (start <= list.size()) {
+      const size_t comma = std::min(list.find(',', start), list.size());
+      const std::string name = list.substr(start, comma - start);
+      if (name.empty()) throw InputError("--gpu", "empty GPU type in '" + list + "'");
+      if (std::find(out.begin(), out.end(), name) != out.end()) {
+        throw InputError("--gpu", "'" + name + "' is listed twice");
+      }
+      out.push_back(name);
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+Request ParseRequest(const po::variables_map& vm, bool chinchilla) {
+  CheckCombinations(vm, chinchilla);
+  Request r;
+  if (chinchilla) {
+    r.chinchilla_usd = SuffixedFlag(vm, "chinchilla-budget", kMaxChinchillaUsd, "10M");
+    if (*r.chinchilla_usd < kMinChinchillaUsd) {
+      throw InputError("--chinchilla-budget", "$" + Number(*r.chinchilla_usd) +
+                                                  " buys a few GPU-hours at most (minimum $100)");
+    }
+    r.mfu_is_default = vm["mfu"].defaulted();
+    r.mfu = FractionFlag(vm, "mfu");
+    r.criteria.budget_usd = r.chinchilla_usd;
+  } else {
+    r.model_arg = vm["model"].as<std::string>();
+    r.tokens = SuffixedFlag(vm, "tokens", 1e17, "1.4T");
+    if (*r.tokens < 1e3) throw InputError("--tokens", "is implausibly small (limit 1e+03)");
+  }
+  if (vm.count("deadline-days")) r.criteria.deadline_days = PositiveDoubleFlag(vm, "deadline-days");
+  if (vm.count("budget-usd")) {
+    r.criteria.budget_usd = SuffixedFlag(vm, "budget-usd", kMaxBudgetUsd, "5M");
+  }
+  r.criteria.knee_efficiency = FractionFlag(vm, "knee-efficiency");
+  r.knee_is_default = vm["knee-efficiency"].defaulted();
+  r.max_gpus = PositiveFlag(vm, "max-gpus", kMaxGpusLimit);
+  r.max_gpus_is_default = vm["max-gpus"].defaulted();
+  if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
+  if (vm.count("global-batch-tokens")) {
+    r.batch_tokens = SuffixedFlag(vm, "global-batch-tokens", kMaxBatchTokens, "4M");
+  }
+  r.gpu_args = GpuArgs(vm);
+  r.gpus_are_default = r.gpu_args.empty();
+  return r;
+}
+
+// The default GPU types: every cluster preset whose GPU has a bf16 peak (V100 has none).
+std::vector<std::string> DefaultGpuArgs() {
+  std::vector<std::string> out;
+  for (const std::string& name : PresetNames("clusters")) {
+    if (LoadCluster(name).gpu.peak(Dtype::kBf16) > 0) out.push_back(name);
+  }
+  return out;
+}
+
+GpuType LoadGpuType(const std::string& arg, const Request& r,
+                    const std::optional<ModelSpec>& model) {
+  GpuType g;
+  g.arg = arg;
+  g.cluster = LoadCluster(arg);
+  g.price_source = PriceSource(arg);
+  if (g.cluster.gpu.peak(TrainingDtype(g.cluster.gpu)) <= 0) {
+    throw InputError(arg, "GPU " + g.cluster.gpu.name + " lists no bf16 or fp16 peak_tflops");
+  }
+  if (r.chinchilla_usd) {
+    g.chinchilla = ChinchillaForBudget(*r.chinchilla_usd, g.cluster, r.mfu);
+    if (!g.chinchilla) {
+      throw InputError("--chinchilla-budget", "no compute-optimal model shape for $" +
+                                                  Number(*r.chinchilla_usd) + " on " + arg +
+                                                  " (is its price_per_gpu_hour_usd set?)");
+    }
+    g.model = g.chinchilla->shape;
+    g.tokens = g.chinchilla->optimum.tokens;
+  } else {
+    g.model = *model;
+    g.tokens = *r.tokens;
+  }
+  g.params = CountParams(g.model);
+  g.global_batch = r.global_batch
+                       ? *r.global_batch
+                       : GlobalBatchForTokens(r.batch_tokens.value_or(kDefaultGlobalBatchTokens),
+                                              g.model.seq_len);
+  return g;
+}
+
+std::vector<GpuType> LoadGpuTypes(const Request& r) {
+  std::optional<ModelSpec> model;
+  if (r.model_arg) model = LoadModel(*r.model_arg);
+  std::vector<GpuType> out;
+  for (const std::string& arg : r.gpus_are_default ? DefaultGpuArgs() : r.gpu_args) {
+    out.push_back(LoadGpuType(arg, r, model));
+  }
+  const bool any_node_fits = std::any_of(out.begin(), out.end(), [&](const GpuType& g) {
+    return g.cluster.gpus_per_node <= r.max_gpus;
+  });
+  if (!any_node_fits) {
+    throw InputError("--max-gpus", std::to_string(r.max_gpus) +
+                                       " is less than one node of every GPU type (" +
+                                       std::to_string(out.front().cluster.gpus_per_node) +
+                                       " GPUs on " + out.front().cluster.name + ")");
+  }
+  return out;
+}
+
+// Runs every sweep under one progress bar; returns the rows of all GPU types, in order.
+std::vector<SizingRow> Sweep(std::vector<GpuType>* types, const Request& r, bool quiet) {
+  ProgressBar bar("planner size", quiet);
+  int64_t layouts = 0;
+  std::vector<SizingRow> rows;
+  const double n = static_cast<double>(types->size());
+  for (size_t k = 0; k < types->size(); ++k) {
+    GpuType& g = (*types)[k];
+    SizingRequest req{g.tokens, g.global_batch, r.max_gpus, 0};
+    // The bar wants (done, total) in layouts; scale what is done by the fraction behind us.
+    g.sizing = SizeOnCluster(g.model, g.cluster, req, [&](double f, int64_t done) {
+      const double fraction = (static_cast<double>(k) + f) / n;
+      if (fraction > 0) bar.Update(layouts + done, static_cast<int64_t>((layouts + done) / fraction));
+    });
+    layouts += g.sizing.layouts_searched;
+    g.first_row = rows.size();
+    rows.insert(rows.end(), g.sizing.rows.begin(), g.sizing.rows.end());
+  }
+  return rows;
+}
+
+std::vector<std::string> MarksOf(size_t i, const SizingMarks& m) {
+  std::vector<std::string> out;
+  if (m.cheapest_meeting_both == i) out.push_back("cheapest meeting both");
+  if (m.cheapest_meeting_deadline == i) out.push_back("cheapest on time");
+  if (m.fastest_within_budget == i) out.push_back("fastest in budget");
+  if (std::find(m.knees.begin(), m.knees.end(), i) != m.knees.end()) out.push_back("knee");
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? sep : "") + parts[i];
+  return s;
+}
+
+std::string Describe(const SizingRow& row) {
+  return row.fits ? planner::Describe(row.layout)
+                  : std::string("no layout fits (mostly: ") + ToString(row.top_rejection) + ")";
+}
+
+Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>& rows,
+                const SizingMarks& marks, bool csv) {
+  Table t;
+  t.columns = {{"GPU type", false}, {"GPUs"}, {"layout", false}, {"step (s)"}, {"MFU"},
+               {"tokens/s/GPU"}, {"days"}, {"GPU-hours"}, {"cost (USD)"}, {"scaling"},
+               {"marginal"}, {"mark", false}};
+  if (csv) t.columns.insert(t.columns.begin() + 1, {{"model", false}, {"tokens"}});
+  for (const GpuType& g : types) {
+    if (!csv && &g != &types.front()) t.AddRule();
+    for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
+      const SizingRow& r = rows[i];
+      std::vector<std::string> row = {g.cluster.name};
+      if (csv) row.insert(row.end(), {g.model.name, Number(g.tokens)});
+      row.insert(row.end(), {std::to_string(r.gpus), Describe(r)});
+      if (!r.fits) {
+        row.insert(row.end(), {"", "", "", "", "", "", "", "", ""});
+      } else if (csv) {
+        row.insert(row.end(), {Number(r.step_time_s), Number(r.mfu), Number(r.tokens_per_s_per_gpu),
+                               Number(r.run.days), Number(r.run.gpu_hours), Number(r.run.cost_usd),
+                               Number(r.scaling_efficiency),
+                               r.marginal_efficiency ? Number(*r.marginal_efficiency) : "",
+                               Join(MarksOf(i, marks), ";")});
+      } else {
+        row.insert(row.end(),
+                   {Fixed(r.step_time_s, 2), Percent(r.mfu), Fixed(r.tokens_per_s_per_gpu, 0),
+                    Fixed(r.run.days, 1), Grouped(static_cast<Count>(std::llround(r.run.gpu_hours))),
+                    Grouped(static_cast<Count>(std::llround(r.run.cost_usd))),
+                    Percent(r.scaling_efficiency, 0),
+                    r.marginal_efficiency ? Percent(*r.marginal_efficiency, 0) : "",
+                    Join(MarksOf(i, marks), ", ")});
+      }
+      t.AddRow(std::move(row));
+    }
+  }
+  return t;
+}
+
+std::string RowText(const SizingRow& r) {
+  return Grouped(r.gpus) + " x " + r.cluster + ": " + Fixed(r.run.days, 1) + " days, " +
+         Dollars(r.run.cost_usd) + " (" + planner::Describe(r.layout) + ")";
+}
+
+std::string Title(const std::vector<GpuType>& types, const Request& r) {
+  const GpuType& g = types.front();
+  const std::string batch = Grouped(g.global_batch) + " x " + Grouped(g.model.seq_len) + " tokens";
+  if (r.chinchilla_usd) {
+    return "Sizing the Chinchilla-optimal model for " + Dollars(*r.chinchilla_usd) +
+           " on each GPU type (table above); batch " + batch + "; whole nodes doubling up to " +
+           Grouped(r.max_gpus) + " GPUs";
+  }
+  return "Sizing " + g.model.name + " (" + HumanCount(static_cast<double>(g.params.total)) +
+         " parameters) for " + HumanCount(g.tokens) + " tokens: batch " + batch +
+         "; whole nodes doubling up to " + Grouped(r.max_gpus) + " GPUs";
+}
+
+Table ChinchillaTable(const std::vector<GpuType>& types, const Request& r, bool csv) {
+  Table t;
+  t.title = "Chinchilla approach 3 optimum for " + Dollars(*r.chinchilla_usd) +
+            " per GPU type, at MFU " + Fixed(r.mfu, 2) +
+            (r.mfu_is_default ? " (assumed default)" : " (--mfu)");
+  t.columns = {{"GPU type", false}, {"$/GPU-h"}, {"GPU-hours"}, {"C (FLOPs)"}, {"N_opt"},
+               {"D_opt"}, {"shape", false}, {"N (shape)"}};
+  for (const GpuType& g : types) {
+    const ChinchillaSizing& c = *g.chinchilla;
+    const double n_shape = static_cast<double>(g.params.total);
+    const std::string shape = std::to_string(g.model.n_layers) + " x " +
+                              std::to_string(g.model.d_model);
+    if (csv) {
+      t.AddRow({g.cluster.name, Number(g.cluster.price_per_gpu_hour_usd), Number(c.gpu_hours),
+                Number(c.flops), Number(c.optimum.params), Number(c.optimum.tokens), shape,
+                Number(n_shape)});
+    } else {
+      t.AddRow({g.cluster.name, Fixed(g.cluster.price_per_gpu_hour_usd, 2),
+                Grouped(static_cast<Count>(std::llround(c.gpu_hours))), Sci(c.flops),
+                HumanCount(c.optimum.params), HumanCount(c.optimum.tokens), shape,
+                HumanCount(n_shape)});
+    }
+  }
+  return t;
+}
+
+std::vector<std::string> ChinchillaNotes(const Request& r) {
+  if (!r.chinchilla_usd) return {};
+  return {"C = budget / price x 3,600 s x dense peak x MFU " + Fixed(r.mfu, 2) +
+              (r.mfu_is_default ? " (assumed default, typical of well-tuned Megatron runs; "
+                                  "--mfu to change)"
+                                : " (--mfu)") +
+              "; N_opt, D_opt: Chinchilla approach 3 (" +
+              Info(ScalingFit::kChinchillaApproach3).source + ")",
+          "shape: Chinchilla 70B's d_model / n_layers = 102.4, n_layers a multiple of 8, d_model "
+          "a multiple of 1,024 nearest N_opt, head_dim 128, d_ff 4 d_model, GELU, RMSNorm, tied "
+          "32,000-token embeddings, 2,048-token context, rotary positions (docs/sizing.md)",
+          "the budget marks use " + Dollars(*r.chinchilla_usd) +
+              "; the planned MFU, not the assumed one, sets each row's cost"};
+}
+
+std::vector<std::string> Notes(const std::vector<GpuType>& types, const Request& r,
+                               const std::vector<SizingRow>& rows, const SizingMarks& m) {
+  std::vector<std::string> notes;
+  if (m.cheapest_meeting_both) {
+    notes.push_back("cheapest run meeting both: " + RowText(rows[*m.cheapest_meeting_both]));
+  }
+  if (m.cheapest_meeting_deadline) {
+    notes.push_back("cheapest run within " + Number(*r.criteria.deadline_days) + " days: " +
+                    RowText(rows[*m.cheapest_meeting_deadline]));
+  }
+  if (m.fastest_within_budget) {
+    notes.push_back("fastest run within " + Dollars(*r.criteria.budget_usd) + ": " +
+                    RowText(rows[*m.fastest_within_budget]));
+  }
+  std::vector<std::string> knees;
+  for (size_t i : m.knees) knees.push_back(rows[i].cluster + " at " + Grouped(rows[i].gpus));
+  notes.push_back("knee (the last count before a doubling buys less than " +
+                  Percent(r.criteria.knee_efficiency, 0) + " of the ideal extra throughput" +
+                  (r.knee_is_default ? ", default threshold; --knee-efficiency" : "") +
+                  "): " + (knees.empty() ? "none" : Join(knees, ", ")));
+  notes.push_back("scaling = tokens/s per GPU over that at the type's smallest count; marginal = "
+                  "extra tokens/s per extra GPU over tokens/s per GPU before the doubling");
+  notes.push_back(std::string(r.gpus_are_default
+                                  ? "GPU types: every cluster preset with a bf16 peak (default; "
+                                    "--gpu to choose)"
+                                  : "GPU types: from --gpu") +
+                  "; counts: whole nodes doubling up to " + Grouped(r.max_gpus) +
+                  (r.max_gpus_is_default ? " (default; --max-gpus)" : " (--max-gpus)"));
+  for (const GpuType& g : types) {
+    std::string line = g.cluster.name + " (" + g.cluster.gpu.name + ", " +
+                       ToString(TrainingDtype(g.cluster.gpu)) + "): $" +
+                       Fixed(g.cluster.price_per_gpu_hour_usd, 2) + "/GPU-h, " + g.price_source;
+    if (g.sizing.rows.empty()) {
+      line += "; no layout fits up to " + Grouped(r.max_gpus) + " GPUs";
+    } else if (!g.sizing.counts_too_small.empty()) {
+      const std::vector<int64_t>& small = g.sizing.counts_too_small;
+      line += "; nothing fits at " + Grouped(small.front()) +
+              (small.size() > 1 ? "-" + Grouped(small.back()) : "") + " GPUs";
+    }
+    notes.push_back(line);
+  }
+  const double requested = r.batch_tokens.value_or(kDefaultGlobalBatchTokens);
+  notes.push_back(r.global_batch
+                      ? "batch: --global-batch sequences"
+                      : "batch: the power-of-two number of sequences nearest " +
+                            HumanCount(requested) + " tokens / seq_len" +
+                            (r.batch_tokens ? "" : " (default 4M tokens, Llama 2's)") +
+                            ", fixed across GPU counts so every run trains the same way");
+  for (std::string& n : ChinchillaNotes(r)) notes.push_back(std::move(n));
+  notes.push_back("days = D / (batch x seq_len) steps x step time / 86,400; GPU-hours = days x 24 "
+                  "x GPUs; cost = GPU-hours x price; put your own price in a copy of the cluster "
+                  "file and pass it to --gpu");
+  return notes;
+}
+
+nlohmann::ordered_json RowRef(const std::vector<SizingRow>& rows, std::optional<size_t> i) {
+  if (!i) return nullptr;
+  return {{"cluster", rows[*i].cluster}, {"gpus", rows[*i].gpus}};
+}
+
+nlohmann::ordered_json RowJson(const SizingRow& r, size_t i, const SizingMarks& m) {
+  nlohmann::ordered_json j = {{"gpus", r.gpus}, {"fits", r.fits}};
+  if (!r.fits) {
+    j["reason"] = ToString(r.top_rejection);
+    return j;
+  }
+  const ParallelConfig& l = r.layout;
+  j["layout"] = {{"describe", planner::Describe(l)}, {"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp},
+                 {"cp", l.cp}, {"ep", l.ep}, {"vpp", l.vpp}, {"micro_batch", l.micro_batch},
+                 {"zero", l.zero}, {"recompute", ToString(l.recompute)}, {"sp", l.sp},
+                 {"dtype", ToString(l.dtype)}};
+  j["step_time_s"] = r.step_time_s;
+  j["mfu"] = r.mfu;
+  j["tokens_per_s_per_gpu"] = r.tokens_per_s_per_gpu;
+  j["steps"] = r.run.steps;
+  j["days"] = r.run.days;
+  j["gpu_hours"] = r.run.gpu_hours;
+  j["cost_usd"] = r.run.cost_usd;
+  j["scaling_efficiency"] = r.scaling_efficiency;
+  j["marginal_efficiency"] =
+      r.marginal_efficiency ? nlohmann::ordered_json(*r.marginal_efficiency) : nullptr;
+  j["marks"] = MarksOf(i, m);
+  return j;
+}
+
+nlohmann::ordered_json GpuTypeJson(const GpuType& g, const std::vector<SizingRow>& rows,
+                                   const SizingMarks& m) {
+  nlohmann::ordered_json rs = nlohmann::ordered_json::array();
+  for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
+    rs.push_back(RowJson(rows[i], i, m));
+  }
+  nlohmann::ordered_json j = {
+      {"cluster", g.cluster.name}, {"gpu", g.cluster.gpu.name},
+      {"dtype", ToString(TrainingDtype(g.cluster.gpu))},
+      {"price_per_gpu_hour_usd", g.cluster.price_per_gpu_hour_usd},
+      {"price_source", g.price_source},
+      {"model", {{"name", g.model.name}, {"params", CountJson(g.params.total)},
+                 {"n_layers", g.model.n_layers}, {"d_model", g.model.d_model},
+                 {"seq_len", g.model.seq_len}}},
+      {"tokens", g.tokens}, {"global_batch", g.global_batch}};
+  if (g.chinchilla) {
+    const ChinchillaSizing& c = *g.chinchilla;
+    j["chinchilla"] = {{"gpu_hours", c.gpu_hours}, {"flops", c.flops},
+                       {"params_opt", c.optimum.params}, {"tokens_opt", c.optimum.tokens}};
+  } else {
+    j["chinchilla"] = nullptr;
+  }
+  j["counts_too_small"] = g.sizing.counts_too_small;
+  j["rows"] = rs;
+  return j;
+}
+
+nlohmann::ordered_json SizeJson(const std::vector<GpuType>& types, const Request& r,
+                                const std::vector<SizingRow>& rows, const SizingMarks& m) {
+  nlohmann::ordered_json ts = nlohmann::ordered_json::array();
+  for (const GpuType& g : types) ts.push_back(GpuTypeJson(g, rows, m));
+  nlohmann::ordered_json knees = nlohmann::ordered_json::array();
+  for (size_t i : m.knees) knees.push_back(RowRef(rows, i));
+  const auto opt = [](std::optional<double> v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  };
+  return {{"schema_version", 1},
+          {"criteria", {{"deadline_days", opt(r.criteria.deadline_days)},
+                        {"budget_usd", opt(r.criteria.budget_usd)},
+                        {"chinchilla_budget_usd", opt(r.chinchilla_usd)},
+                        {"mfu_assumed", r.chinchilla_usd ? opt(r.mfu) : nullptr},
+                        {"knee_efficiency", r.criteria.knee_efficiency},
+                        {"max_gpus", r.max_gpus}}},
+          {"marks", {{"cheapest_meeting_deadline", RowRef(rows, m.cheapest_meeting_deadline)},
+                     {"fastest_within_budget", RowRef(rows, m.fastest_within_budget)},
+                     {"cheapest_meeting_both", RowRef(rows, m.cheapest_meeting_both)},
+                     {"cheapest", RowRef(rows, m.cheapest)},
+                     {"fastest", RowRef(rows, m.fastest)},
+                     {"knees", knees}}},
+          {"gpu_types", ts},
+          {"notes", Notes(types, r, rows, m)}};
+}
+
+// Exit 1 with the nearest feasible alternative when the criteria leave nothing.
+void FailIfNothingMeets(const Request& r, const std::vector<SizingRow>& rows,
+                        const SizingMarks& m) {
+  if (!m.cheapest) {
+    throw NoResult("no layout fits on any GPU type at up to " + Grouped(r.max_gpus) +
+                   " GPUs; raise --max-gpus or choose GPUs with more memory");
+  }
+  const SizingCriteria& c = r.criteria;
+  if (c.deadline_days && !m.cheapest_meeting_deadline) {
+    throw NoResult("nothing finishes within " + Number(*c.deadline_days) +
+                   " days; fastest possible: " + RowText(rows[*m.fastest]) +
+                   (rows[*m.fastest].gpus * 2 <= r.max_gpus ? ""
+                                                            : "; more than --max-gpus " +
+                                                                  Grouped(r.max_gpus) +
+                                                                  " GPUs may be faster"));
+  }
+  if (c.budget_usd && !m.fastest_within_budget) {
+    throw NoResult("nothing trains within " + Dollars(*c.budget_usd) +
+                   "; cheapest possible: " + RowText(rows[*m.cheapest]));
+  }
+  if (c.deadline_days && c.budget_usd && !m.cheapest_meeting_both) {
+    const SizingRow& on_time = rows[*m.cheapest_meeting_deadline];
+    const SizingRow& in_budget = rows[*m.fastest_within_budget];
+    throw NoResult("nothing meets both " + Number(*c.deadline_days) + " days and " +
+                   Dollars(*c.budget_usd) + "; cheapest on time: " + RowText(on_time) + ", " +
+                   Dollars(on_time.run.cost_usd - *c.budget_usd) + " over; fastest in budget: " +
+                   RowText(in_budget) + ", " + Fixed(in_budget.run.days - *c.deadline_days, 1) +
+                   " days late");
+  }
+}
+
+bool HasFlag(const std::vector<std::string>& args, const std::string& flag) {
+  return std::any_of(args.begin(), args.end(), [&](const std::string& a) {
+    return a == flag || a.starts_with(flag + "=");
+  });
+}
+
+void AddOptions(po::options_description* options) {
+  options->add_options()
+      ("tokens", po::value<std::string>(), "training tokens D, e.g. 1.4T or 300e9 (required "
+                                           "unless --chinchilla-budget)")
+      ("deadline-days", po::value<double>(), "mark the cheapest run finishing within this many days")
+      ("budget-usd", po::value<std::string>(), "mark the fastest run costing at most this, e.g. 5M")
+      ("gpu", po::value<std::vector<std::string>>()->composing(),
+       "GPU type: cluster preset or file; repeat or comma-separate (default: every preset with "
+       "a bf16 peak)")
+      ("max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
+       "largest GPU count to try (whole nodes, doubling)")
+      ("global-batch", po::value<int64_t>(), "sequences per step (default: 4M tokens, rounded)")
+      ("global-batch-tokens", po::value<std::string>(),
+       "tokens per step, rounded to a power-of-two number of sequences (default 4M)")
+      ("knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency),
+       "marginal scaling efficiency below which adding GPUs stops paying")
+      ("chinchilla-budget", po::value<std::string>(),
+       "US dollars: size Chinchilla approach 3's optimal N and D for this budget on each GPU "
+       "type (no MODEL, no --tokens)")
+      ("mfu", po::value<double>()->default_value(kDefaultMfu),
+       "MFU assumed to turn --chinchilla-budget into FLOPs (default 0.40)")
+      ("quiet", po::bool_switch(), "no progress bar on stderr");
+  AddFormatOption(options);
+}
+
+void Print(OutputFormat format, const std::vector<GpuType>& types, const Request& r,
+           const std::vector<SizingRow>& rows, const SizingMarks& marks) {
+  switch (format) {
+    case OutputFormat::kJson: std::cout << SizeJson(types, r, rows, marks).dump(2) << "\n"; break;
+    case OutputFormat::kCsv: RenderCsv(RowsTable(types, rows, marks, true), std::cout); break;
+    case OutputFormat::kTable: {
+      if (r.chinchilla_usd) {
+        RenderText(ChinchillaTable(types, r, false), std::cout);
+        std::cout << "\n";
+      }
+      Table t = RowsTable(types, rows, marks, false);
+      t.title = Title(types, r);
+      t.notes = Notes(types, r, rows, marks);
+      RenderText(t, std::cout);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+int RunSize(const std::vector<std::string>& args) {
+  po::options_description options("planner size options");
+  AddOptions(&options);
+  const bool chinchilla = HasFlag(args, "--chinchilla-budget");
+  po::variables_map vm;
+  if (!ParseCommandLine("size",
+                        "MODEL --tokens D [--deadline-days X] [--budget-usd Y] [--gpu TYPE ...] "
+                        "[--max-gpus N]\n       planner size --chinchilla-budget USD [--mfu F] "
+                        "[--deadline-days X] [--gpu TYPE ...]\n\nSee docs/sizing.md.",
+                        options, chinchilla ? std::vector<std::string>{}
+                                            : std::vector<std::string>{"model"},
+                        args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  const Request request = ParseRequest(vm, chinchilla);
+  std::vector<GpuType> types = LoadGpuTypes(request);
+  const std::vector<SizingRow> rows =
+      Sweep(&types, request, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
+  const SizingMarks marks = MarkRows(rows, request.criteria);
+  Print(format, types, request, rows, marks);
+  FailIfNothingMeets(request, rows, marks);
+  return 0;
+}
+
+}  // namespace planner
