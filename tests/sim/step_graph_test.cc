@@ -8,7 +8,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "planner/core/memory.h"
@@ -16,6 +21,7 @@
 #include "planner/io/model_io.h"
 #include "sim/engine.h"
 #include "sim/step_sim.h"
+#include "sim/trace.h"
 
 namespace planner::sim {
 namespace {
@@ -293,6 +299,75 @@ TEST(StepGraphTest, ScheduleErrorsNameTheConstraint) {
   const StepGraph g = Build(s, kOverlapFeatures, ScheduleKind::kInterleaved1F1B);
   EXPECT_NE(g.error, "");
   EXPECT_EQ(g.graph.num_tasks(), 0);
+}
+
+// The trace: gpt3-175b TP8 PP8 on 64 A100s (interleaved, 3 chunks, 64 micro-batches), as
+// `planner simulate ... --trace` writes it. Checked against the Trace Event Format's JSON Object
+// Format as Perfetto imports it: typed, placed events; complete events with durations; every
+// process and thread named by metadata; slices on one thread that never overlap (Perfetto
+// rejects improperly nested slices); one process per stage with its streams as threads; and the
+// micro-batch of every pipeline task in its args.
+TEST(StepGraphTraceTest, Gpt3Tp8Pp8On64A100sIsAValidTraceEventFile) {
+  Scenario s = Gpt3(64, 8, 64);
+  s.layout.vpp = 3;
+  const StepGraph g = Build(s, kOverlapFeatures);
+  const SimResult r = RunGraph(g);
+  const nlohmann::json trace = nlohmann::json::parse(ChromeTraceJson(g.graph, r));
+  ASSERT_TRUE(trace.is_object());
+  ASSERT_TRUE(trace.at("traceEvents").is_array());
+  std::map<int, std::string> processes;
+  std::map<std::pair<int, int>, std::string> threads;
+  std::map<std::pair<int, int>, std::vector<std::pair<int64_t, int64_t>>> slices;
+  std::set<std::string> categories;
+  int64_t complete = 0, with_microbatch = 0;
+  for (const nlohmann::json& e : trace.at("traceEvents")) {
+    ASSERT_TRUE(e.at("name").is_string() && e.at("ph").is_string()) << e.dump();
+    ASSERT_TRUE(e.at("pid").is_number_integer() && e.at("tid").is_number_integer()) << e.dump();
+    ASSERT_TRUE(e.at("ts").is_number() && e.at("ts").get<double>() >= 0) << e.dump();
+    const std::string ph = e.at("ph");
+    const int pid = e.at("pid"), tid = e.at("tid");
+    if (ph == "M") {
+      const std::string what = e.at("name");
+      if (what == "process_name") processes[pid] = e.at("args").at("name");
+      if (what == "thread_name") threads[{pid, tid}] = e.at("args").at("name");
+      continue;
+    }
+    ASSERT_EQ(ph, "X") << e.dump();
+    ASSERT_TRUE(e.at("dur").is_number() && e.at("dur").get<double>() >= 0) << e.dump();
+    ASSERT_FALSE(e.at("name").get<std::string>().empty());
+    ++complete;
+    const int64_t ts_ns = std::llround(e.at("ts").get<double>() * 1e3);
+    const int64_t dur_ns = std::llround(e.at("dur").get<double>() * 1e3);
+    slices[{pid, tid}].push_back({ts_ns, ts_ns + dur_ns});
+    const std::string category = e.at("args").at("category");
+    categories.insert(category);
+    if (category != "dp_comm" && category != "optimizer" && category != "other") {
+      EXPECT_TRUE(e.at("args").contains("microbatch")) << e.dump();
+    }
+    with_microbatch += e.at("args").contains("microbatch");
+  }
+  EXPECT_EQ(complete, g.graph.num_tasks());
+  EXPECT_GT(with_microbatch, complete / 2);
+  ASSERT_EQ(processes.size(), 8u);
+  for (int stage = 0; stage < 8; ++stage) {
+    EXPECT_EQ(processes[stage + 1], "stage " + std::to_string(stage));
+  }
+  for (const auto& [track, spans] : slices) {
+    ASSERT_TRUE(processes.count(track.first)) << "pid " << track.first << " unnamed";
+    ASSERT_TRUE(threads.count(track)) << "tid " << track.second << " unnamed";
+    std::vector<std::pair<int64_t, int64_t>> sorted = spans;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 1; i < sorted.size(); ++i) {
+      ASSERT_LE(sorted[i - 1].second, sorted[i].first) << threads[track] << " overlaps itself";
+    }
+  }
+  std::set<std::string> streams;
+  for (const auto& [track, name] : threads) streams.insert(name);
+  for (const char* stream : {"compute", "tp-comm"}) EXPECT_TRUE(streams.count(stream)) << stream;
+  for (const char* category : {"forward", "backward_input", "backward_weight", "recompute",
+                               "tp_comm", "pp_p2p", "optimizer"}) {
+    EXPECT_TRUE(categories.count(category)) << category;
+  }
 }
 
 }  // namespace
