@@ -151,7 +151,12 @@ std::string OverlapDetail(const StepGraph& g, const ParallelConfig& p) {
   const StagePieces& last = g.pieces.stages.back();
   std::vector<std::string> parts;
   if (p.cp > 1) parts.push_back("CP ring beside attention");
-  if (last.layer.tp_bwd_overlap_s > 0) parts.push_back("TP backward beside weight gradients");
+  if (last.layer.tp_bwd_overlap_s > 0) {
+    parts.push_back(g.schedule.kind == ScheduleKind::kZeroBubbleH1
+                        ? "TP backward exposed: zb-h1 defers the weight-gradient GEMMs it would "
+                          "hide behind"
+                        : "TP backward beside weight gradients");
+  }
   if (p.zero >= 3 && p.dp * p.cp > 1) parts.push_back("ZeRO-3 gathers prefetched a layer ahead");
   if (p.pp > 1) {
     parts.push_back("PP transfers on their own links (the analytic model serialises " +

@@ -6,6 +6,7 @@
 #ifdef PLANNER_HAVE_SIM
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -65,7 +66,11 @@ void CheckScheduleFits(const ParallelConfig& p, ScheduleKind kind) {
 
 std::string Secs(double s) { return Fixed(s, 4); }
 
-std::string Signed(double s) { return (s >= 0 ? "+" : "") + Fixed(s, 4); }
+// Differences that round to nothing print as +0.0000, never -0.0000.
+std::string Signed(double s) {
+  if (std::abs(s) < 5e-5) s = 0;
+  return (s >= 0 ? "+" : "") + Fixed(s, 4);
+}
 
 std::string Heading(const Simulated& r) {
   const sim::ScheduleSpec& s = r.step.schedule;
@@ -73,7 +78,7 @@ std::string Heading(const Simulated& r) {
          " GPUs (" + r.cluster.gpu.name + "): " + Describe(r.layout) + ", " +
          ToString(r.layout.dtype) + "\nschedule " + sim::ToString(s.kind) + " (" +
          std::to_string(s.stages) + " stages, " + std::to_string(s.microbatches) +
-         " micro-batches, " + std::to_string(s.chunks) + " chunk" + (s.chunks > 1 ? "s" : "") +
+         (s.microbatches > 1 ? " micro-batches, " : " micro-batch, ") + std::to_string(s.chunks) + " chunk" + (s.chunks > 1 ? "s" : "") +
          " per stage), mode " + r.mode + "\n";
 }
 
