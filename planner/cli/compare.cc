@@ -3,6 +3,7 @@
 // per-matmul count), PF-days and the loss each fit predicts. On the cluster: the fastest layout
 // the plan search finds, its step time and MFU, and the run's wall-clock days, GPU-hours and cost.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -40,6 +41,14 @@ struct RunResult {
 std::string Number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.8g", v);
+  return buf;
+}
+
+// Three significant figures below 100 days (0.824, 62.6), whole days above (27,018).
+std::string Days(double days) {
+  if (days >= 99.95) return Grouped(static_cast<Count>(std::llround(days)));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", days);
   return buf;
 }
 
@@ -176,7 +185,7 @@ Table ClusterTable(const std::vector<RunResult>& rs, bool csv) {
                              Number(r.cost.cost_usd)});
     } else {
       row.insert(row.end(), {Describe(p->layout), Fixed(p->time.step_time_s, 2),
-                             Percent(p->time.mfu), Fixed(r.cost.days, 1),
+                             Percent(p->time.mfu), Days(r.cost.days),
                              Grouped(static_cast<Count>(r.cost.gpu_hours + 0.5)),
                              Grouped(static_cast<Count>(r.cost.cost_usd + 0.5))});
     }
@@ -314,6 +323,22 @@ bool HasRunFlag(const std::vector<std::string>& args) {
                      [](const std::string& a) { return a == "--run" || a.starts_with("--run="); });
 }
 
+// The first argument that is neither a flag nor a flag's value: a positional one.
+std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
+                                           const po::options_description& options) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.starts_with("--")) {
+      const po::option_description* d = options.find_nothrow(a.substr(2), false);
+      if (a.find('=') == std::string::npos && d && d->semantic()->max_tokens() > 0) ++i;
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') continue;
+    return a;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunCompare(const std::vector<std::string>& args) {
@@ -329,6 +354,12 @@ int RunCompare(const std::vector<std::string>& args) {
   AddFormatOption(&options);
   po::variables_map vm;
   const bool flags_only = HasRunFlag(args);
+  if (flags_only) {
+    if (const std::optional<std::string> file = FirstPositional(args, options)) {
+      throw InputError("planner compare", "give RUNS.yaml or --run flags, not both (got '" +
+                                              *file + "' and --run)");
+    }
+  }
   if (!ParseCommandLine("compare",
                         "RUNS.yaml [--cluster X] [--gpus N] [--format F]\n"
                         "       planner compare --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]] ... "

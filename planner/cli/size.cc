@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "planner/io/model_io.h"
 #include "planner/io/presets.h"
 #include "planner/io/runs_file_io.h"
+#include "planner/io/suggest.h"
 
 namespace planner {
 namespace {
@@ -68,6 +70,14 @@ struct GpuType {
 std::string Number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.8g", v);
+  return buf;
+}
+
+// Three significant figures below 100 days (0.824, 62.6), whole days above (27,018).
+std::string Days(double days) {
+  if (days >= 99.95) return Grouped(static_cast<Count>(std::llround(days)));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", days);
   return buf;
 }
 
@@ -185,6 +195,14 @@ GpuType LoadGpuType(const std::string& arg, const Request& r,
                     const std::optional<ModelSpec>& model) {
   GpuType g;
   g.arg = arg;
+  std::error_code ec;
+  const bool path = arg.find('/') != std::string::npos || arg.ends_with(".yaml") ||
+                    arg.ends_with(".yml");
+  if (!path && !FindPreset("clusters", arg) && !std::filesystem::exists(arg, ec)) {
+    throw InputError("--gpu", "no cluster preset or file named '" + arg + "'" +
+                                  DidYouMean(arg, PresetNames("clusters")) +
+                                  "; `planner presets --kind clusters` lists them");
+  }
   g.cluster = LoadCluster(arg);
   g.price_source = PriceSource(arg);
   if (g.cluster.gpu.peak(TrainingDtype(g.cluster.gpu)) <= 0) {
@@ -296,7 +314,7 @@ Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>&
       } else {
         row.insert(row.end(),
                    {Fixed(r.step_time_s, 2), Percent(r.mfu), Fixed(r.tokens_per_s_per_gpu, 0),
-                    Fixed(r.run.days, 1), Grouped(static_cast<Count>(std::llround(r.run.gpu_hours))),
+                    Days(r.run.days), Grouped(static_cast<Count>(std::llround(r.run.gpu_hours))),
                     Grouped(static_cast<Count>(std::llround(r.run.cost_usd))),
                     Percent(r.scaling_efficiency, 0),
                     r.marginal_efficiency ? Percent(*r.marginal_efficiency, 0) : "",
@@ -309,7 +327,7 @@ Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>&
 }
 
 std::string RowText(const SizingRow& r) {
-  return Grouped(r.gpus) + " x " + r.cluster + ": " + Fixed(r.run.days, 1) + " days, " +
+  return Grouped(r.gpus) + " x " + r.cluster + ": " + Days(r.run.days) + " days, " +
          Dollars(r.run.cost_usd) + " (" + planner::Describe(r.layout) + ")";
 }
 
@@ -586,12 +604,34 @@ void Print(OutputFormat format, const std::vector<GpuType>& types, const Request
   }
 }
 
+// The first argument that is neither a flag nor a flag's value: a positional one.
+std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
+                                           const po::options_description& options) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.starts_with("--")) {
+      const po::option_description* d = options.find_nothrow(a.substr(2), false);
+      if (a.find('=') == std::string::npos && d && d->semantic()->max_tokens() > 0) ++i;
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') continue;
+    return a;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunSize(const std::vector<std::string>& args) {
   po::options_description options("planner size options");
   AddOptions(&options);
   const bool chinchilla = HasFlag(args, "--chinchilla-budget");
+  if (chinchilla) {
+    if (const std::optional<std::string> model = FirstPositional(args, options)) {
+      throw InputError("--chinchilla-budget", "derives the model from the budget: drop MODEL ('" +
+                                                  *model + "')");
+    }
+  }
   po::variables_map vm;
   if (!ParseCommandLine("size",
                         "MODEL --tokens D [--deadline-days X] [--budget-usd Y] [--gpu TYPE ...] "

@@ -280,7 +280,9 @@ std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDe
   const YamlDoc doc = LoadYamlFile(path);
   const StrictMap top(doc.file, doc.root, {"cluster", "gpus", "global_batch_tokens", "runs"},
                       "runs file");
-  const fs::path base = fs::path(path).parent_path();
+  // "." rather than "" for a file in the working directory: paths in it are file-relative too.
+  const fs::path parent = fs::path(path).parent_path();
+  const fs::path base = parent.empty() ? fs::path(".") : parent;
   const Defaults defaults = ReadDefaults(top, flags, base);
   if (!top.Has("runs")) top.Fail("runs", "missing required key 'runs' (a list of runs)");
   const YAML::Node& list = top.Value("runs");
