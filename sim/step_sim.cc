@@ -142,9 +142,24 @@ std::string StageDetail(const StepPieces& pieces) {
     fastest = std::min(fastest, s.MicrobatchSeconds());
     slowest = std::max(slowest, s.MicrobatchSeconds());
   }
-  return "the analytic model paces every stage at the last stage's " + Seconds(paced) +
-         " per micro-batch (LM head and loss included); stages take " + Seconds(fastest) +
-         " (stage 0, no head) to " + Seconds(slowest);
+  std::string detail = "the analytic model paces every stage at the last stage's " +
+                       Seconds(paced) + " per micro-batch (LM head and loss included); stages take " +
+                       Seconds(fastest) + " (stage 0, no head) to " + Seconds(slowest);
+  // The stages' ends differ too: each reduces its own parameters' gradients (the first stage
+  // holds the embedding) and updates them, where the analytic model takes the last stage's.
+  const auto tail = [](const StagePieces& s) { return s.dp_exposed_s + s.optimizer_s; };
+  size_t longest = 0;
+  for (size_t i = 1; i < pieces.stages.size(); ++i) {
+    if (tail(pieces.stages[i]) > tail(pieces.stages[longest])) longest = i;
+  }
+  const double analytic_tail = tail(pieces.uniform);
+  if (std::abs(tail(pieces.stages[longest]) - analytic_tail) > 1e-6 * analytic_tail) {
+    detail += "; after its last backward stage " + std::to_string(longest) +
+              " spends " + Seconds(tail(pieces.stages[longest])) +
+              " on exposed DP gradients and the optimizer, the analytic model " +
+              Seconds(analytic_tail) + " (the last stage's)";
+  }
+  return detail;
 }
 
 std::string OverlapDetail(const StepGraph& g, const ParallelConfig& p) {
