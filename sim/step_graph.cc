@@ -1,5 +1,6 @@
 #include "sim/step_graph.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
@@ -452,6 +453,18 @@ std::optional<std::string> CheckSchedule(const ParallelConfig& p, ScheduleKind k
   }
   if (p.grad_accum() < 1) return "the global batch gives no micro-batch per data-parallel rank";
   return Validate(SpecFor(p, kind));
+}
+
+double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind kind,
+                     bool per_layer) {
+  const double chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<double>(p.vpp) : 1;
+  const double passes = kind == ScheduleKind::kZeroBubbleH1 ? 3 : 2;
+  const double ops = static_cast<double>(p.pp) * static_cast<double>(p.grad_accum()) * chunks;
+  const double layers = static_cast<double>(m.n_layers) / (static_cast<double>(p.pp) * chunks);
+  const double blocks = per_layer ? std::max(1.0, layers) : 1.0;
+  // Per block at most: gather, recompute + its TP, two B slices + CP, TP, EP, W + TP beside it,
+  // a reduce-scatter and a DP bucket; per op a head, exposed tails, a join and a transfer.
+  return ops * passes * (blocks * 14 + 8) + 4.0 * static_cast<double>(p.pp);
 }
 
 StepGraph BuildStepGraph(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

@@ -72,6 +72,11 @@ ScheduleKind DefaultSchedule(const ParallelConfig& p);
 // Why `kind` cannot run the layout (chunks, micro-batch divisibility); nullopt if it can.
 std::optional<std::string> CheckSchedule(const ParallelConfig& p, ScheduleKind kind);
 
+// An upper bound on the tasks BuildStepGraph would add (to refuse graphs too large to simulate
+// before building them).
+double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind kind,
+                     bool per_layer);
+
 StepGraph BuildStepGraph(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                          const StepTimeOptions& o, const StepGraphOptions& options);
 

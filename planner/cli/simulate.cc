@@ -57,11 +57,26 @@ std::optional<ScheduleKind> ScheduleFlag(po::variables_map* vm) {
   return kind;
 }
 
-void CheckScheduleFits(const ParallelConfig& p, ScheduleKind kind) {
+// An upper bound (EstimateTasks; real graphs are ~4x smaller): beyond it a graph takes seconds
+// and gigabytes, so any input stays quick.
+constexpr double kMaxTasks = 2e7;
+
+void CheckScheduleFits(const ModelSpec& m, const ParallelConfig& p, ScheduleKind kind,
+                       bool per_layer) {
   if (auto error = sim::CheckSchedule(p, kind)) {
     const bool chunks = p.vpp > 1 && kind != ScheduleKind::kInterleaved1F1B;
     throw InputError(chunks ? "--schedule" : "--global-batch", *error);
   }
+  const double tasks = sim::EstimateTasks(m, p, kind, per_layer);
+  if (tasks <= kMaxTasks) return;
+  const std::string size = "up to " + HumanCount(tasks) + " tasks (the limit is " +
+                           HumanCount(kMaxTasks) + ")";
+  if (per_layer && sim::EstimateTasks(m, p, kind, false) <= kMaxTasks) {
+    throw InputError("--granularity", "one task per layer needs " + size +
+                                          "; --granularity op simulates one per pipeline op");
+  }
+  throw InputError("--global-batch", std::to_string(p.grad_accum()) +
+                                         " micro-batches per step need " + size);
 }
 
 std::string Secs(double s) { return Fixed(s, 4); }
@@ -246,7 +261,7 @@ int RunSimulate(const std::vector<std::string>& args) {
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
   const ParallelConfig p = LayoutFromFlags(vm, m, c);
-  CheckScheduleFits(p, kind.value_or(sim::DefaultSchedule(p)));
+  CheckScheduleFits(m, p, kind.value_or(sim::DefaultSchedule(p)), per_layer);
 
   const StepTimeOptions o;
   sim::SimulateOptions so;
