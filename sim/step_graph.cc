@@ -9,18 +9,25 @@
 namespace planner::sim {
 namespace {
 
-enum Stream { kCompute, kTp, kCp, kEp, kGather, kDp, kP2pSync, kNumStreams };
+// The compute stream is the pipeline builder's; these are the others a stage may have.
+enum Stream { kTp, kCp, kEp, kGather, kDp, kP2pSync, kNumStreams };
 
 const char* StreamName(Stream s) {
   switch (s) {
-    case kCompute: return "compute";
-    case kTp: return "tp-comm";
-    case kCp: return "cp-comm";
-    case kEp: return "ep-comm";
-    case kGather: return "param-gather";
-    case kDp: return "dp-comm";
-    case kP2pSync: return "p2p-sync";
-    case kNumStreams: break;
+    case kTp:
+      return "tp-comm";
+    case kCp:
+      return "cp-comm";
+    case kEp:
+      return "ep-comm";
+    case kGather:
+      return "param-gather";
+    case kDp:
+      return "dp-comm";
+    case kP2pSync:
+      return "p2p-sync";
+    case kNumStreams:
+      break;
   }
   return "other";
 }
@@ -122,9 +129,15 @@ class StepExpander {
     if (!started_[s]) StartStage(context);
     OpChain chain(graph_, context, last_op_[s]);
     switch (context.op.kind) {
-      case OpKind::kForward: Forward(context, &chain); break;
-      case OpKind::kBackward: Backward(context, &chain); break;
-      case OpKind::kBackwardWeight: WeightPass(context, &chain); break;
+      case OpKind::kForward:
+        Forward(context, &chain);
+        break;
+      case OpKind::kBackward:
+        Backward(context, &chain);
+        break;
+      case OpKind::kBackwardWeight:
+        WeightPass(context, &chain);
+        break;
     }
     const OpSpan span = chain.Finish(context.compute);
     last_op_[s] = span.last;
@@ -148,7 +161,6 @@ class StepExpander {
   }
   TaskId last_dp(int32_t s) const { return last_dp_[s]; }
   void set_last_dp(int32_t s, TaskId id) { last_dp_[s] = id; }
-  ResourceId compute(int32_t s) const { return streams_[s][kCompute]; }
 
  private:
   // Layers per chunk and the blocks they are simulated as (one per layer, or one per op).
@@ -169,7 +181,6 @@ class StepExpander {
   // the stage's first input.
   void StartStage(const OpContext& c) {
     started_[c.stage] = true;
-    streams_[c.stage][kCompute] = c.compute;
     const double per_step_s = Stage(c.stage).per_step_s;
     if (per_step_s <= 0.0) return;
     Task task;
@@ -204,16 +215,17 @@ class StepExpander {
     gathers_[s].push_back(last_user);
   }
 
-  // A gradient collective on the stage's dp stream once `after` has produced the gradient.
-  void AddReduce(const OpContext& c, TaskId after, TaskCategory category, double duration_s,
+  // A gradient collective on the stage's dp stream once `after` has produced the gradient: a
+  // ZeRO-3 reduce-scatter of this micro-batch's gradients, or a DP bucket (of the whole step's).
+  void AddReduce(const OpContext& c, TaskId after, double duration_s, bool bucket,
                  std::string name = {}) {
     if (duration_s <= 0.0) return;
     Task task;
     task.name = std::move(name);
-    task.category = category;
+    task.category = TaskCategory::kDpComm;
     task.resource = Get(c.stage, kDp);
     task.duration_s = duration_s;
-    task.microbatch = category == TaskCategory::kDpComm ? -1 : c.op.microbatch;
+    task.microbatch = bucket ? -1 : c.op.microbatch;
     task.stage = c.stage;
     task.chunk = c.op.chunk;
     const TaskId id = graph_->AddTask(std::move(task));
@@ -230,7 +242,7 @@ class StepExpander {
     Sync(chain, TaskCategory::kCpComm, c.stage, kCp, st.cp_exposed_s * cp_share / v);
     Sync(chain, TaskCategory::kPpP2p, c.stage, kP2pSync, st.pp_exposed_s / (2 * v));
     Sync(chain, TaskCategory::kParamAllGather, c.stage, kGather,
-                st.zero3_exposed_s * zero3_share / v);
+         st.zero3_exposed_s * zero3_share / v);
   }
 
   void Forward(const OpContext& c, OpChain* chain) {
@@ -349,8 +361,8 @@ class StepExpander {
   // the step's last backward, DP reduces them as one bucket.
   void GradientsReady(const OpContext& c, TaskId weight, double k, bool bucket) {
     const StagePieces& st = Stage(c.stage);
-    if (Zero3Prefetch()) AddReduce(c, weight, TaskCategory::kDpComm, k * st.zero3_scatter_s);
-    if (bucket) AddReduce(c, weight, TaskCategory::kDpComm, k * st.dp_layer_s, "DP bucket");
+    if (Zero3Prefetch()) AddReduce(c, weight, k * st.zero3_scatter_s, false);
+    if (bucket) AddReduce(c, weight, k * st.dp_layer_s, true, "DP bucket");
   }
 
   // The stage's parameters outside its layers (embedding, head, final norm) have their
@@ -358,10 +370,8 @@ class StepExpander {
   void ExtrasReady(const OpContext& c, TaskId after, bool bucket) {
     if (c.op.chunk != 0) return;
     const StagePieces& st = Stage(c.stage);
-    if (Zero3Prefetch()) AddReduce(c, after, TaskCategory::kDpComm, st.zero3_extra_scatter_s);
-    if (bucket) {
-      AddReduce(c, after, TaskCategory::kDpComm, st.dp_extra_s, "DP bucket (embedding/head)");
-    }
+    if (Zero3Prefetch()) AddReduce(c, after, st.zero3_extra_scatter_s, false);
+    if (bucket) AddReduce(c, after, st.dp_extra_s, true, "DP bucket (embedding/head)");
   }
 
   const StepPieces& pieces_;
@@ -407,8 +417,7 @@ PipelineCosts ChunkCostsFor(const StepExpander& expander, const ScheduleSpec& sp
 
 // After a stage's last op: its DP gradients (unless buckets already reduced them), the optimizer
 // step, and under ZeRO-1/2 the all-gather of the updated parameters.
-void AddStageTail(int32_t s, const SimFeatures& features, StepExpander* expander,
-                  StepGraph* out) {
+void AddStageTail(int32_t s, const SimFeatures& features, StepExpander* expander, StepGraph* out) {
   TaskGraph& graph = out->graph;
   const StagePieces& st = expander->Stage(s);
   const TaskId last_op = out->pipeline.spans[s].back().last;
@@ -448,8 +457,9 @@ ScheduleKind DefaultSchedule(const ParallelConfig& p) {
 
 std::optional<std::string> CheckSchedule(const ParallelConfig& p, ScheduleKind kind) {
   if (p.vpp > 1 && kind != ScheduleKind::kInterleaved1F1B) {
-    return std::string(ToString(kind)) + " runs one model chunk per stage; vpp = " +
-           std::to_string(p.vpp) + " needs interleaved-1f1b";
+    return std::string(ToString(kind)) +
+           " runs one model chunk per stage; vpp = " + std::to_string(p.vpp) +
+           " needs interleaved-1f1b";
   }
   if (p.grad_accum() < 1) return "the global batch gives no micro-batch per data-parallel rank";
   return Validate(SpecFor(p, kind));

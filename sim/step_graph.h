@@ -52,7 +52,7 @@ struct StepGraphOptions {
   // Default: interleaved-1f1b when vpp > 1, gpipe when the layout's schedule is GPipe, else 1f1b.
   std::optional<ScheduleKind> schedule;
   SimFeatures features;
-  bool per_layer = true;        // tasks per layer; false: per pipeline op (smaller graphs)
+  bool per_layer = true;  // tasks per layer; false: per pipeline op (smaller graphs)
   bool track_activations = true;
 };
 

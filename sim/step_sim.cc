@@ -121,7 +121,8 @@ std::string ScheduleDetail(const StepGraph& g, double delta_s) {
   switch (spec.kind) {
     case ScheduleKind::kZeroBubbleH1:
       return "zb-h1 defers weight gradients into the cool-down bubble; the analytic model "
-             "charges 1F1B's bubble of " + Seconds(g.pieces.analytic.bubble_s);
+             "charges 1F1B's bubble of " +
+             Seconds(g.pieces.analytic.bubble_s);
     case ScheduleKind::kGpipe:
       return "gpipe: the same step as 1F1B (it holds " + std::to_string(spec.microbatches) +
              " micro-batches in flight on stage 0 rather than " +
@@ -143,7 +144,8 @@ std::string StageDetail(const StepPieces& pieces) {
     slowest = std::max(slowest, s.MicrobatchSeconds());
   }
   std::string detail = "the analytic model paces every stage at the last stage's " +
-                       Seconds(paced) + " per micro-batch (LM head and loss included); stages take " +
+                       Seconds(paced) +
+                       " per micro-batch (LM head and loss included); stages take " +
                        Seconds(fastest) + " (stage 0, no head) to " + Seconds(slowest);
   // The stages' ends differ too: each reduces its own parameters' gradients (the first stage
   // holds the embedding) and updates them, where the analytic model takes the last stage's.
@@ -154,8 +156,8 @@ std::string StageDetail(const StepPieces& pieces) {
   }
   const double analytic_tail = tail(pieces.uniform);
   if (std::abs(tail(pieces.stages[longest]) - analytic_tail) > 1e-6 * analytic_tail) {
-    detail += "; after its last backward stage " + std::to_string(longest) +
-              " spends " + Seconds(tail(pieces.stages[longest])) +
+    detail += "; after its last backward stage " + std::to_string(longest) + " spends " +
+              Seconds(tail(pieces.stages[longest])) +
               " on exposed DP gradients and the optimizer, the analytic model " +
               Seconds(analytic_tail) + " (the last stage's)";
   }
@@ -191,9 +193,11 @@ std::string BucketDetail(const StepSimulation& s, const StepGraph& g, const Para
   }
   const double tail = *std::max_element(s.stage_tail_s.begin(), s.stage_tail_s.end());
   return "DP gradients reduced in per-layer buckets during each stage's last backward: at most " +
-         Seconds(tail) + " between a stage's last backward and its optimizer step, where the "
-         "analytic model exposes " + Seconds(g.pieces.analytic.dp_exposed_s) +
-         " of its " + Seconds(g.pieces.analytic.dp_comm_s) + " on the slowest stage";
+         Seconds(tail) +
+         " between a stage's last backward and its optimizer step, where the "
+         "analytic model exposes " +
+         Seconds(g.pieces.analytic.dp_exposed_s) + " of its " +
+         Seconds(g.pieces.analytic.dp_comm_s) + " on the slowest stage";
 }
 
 struct Run {

@@ -22,7 +22,7 @@ namespace planner::sim {
 struct StreamUtilisation {
   std::string stream;  // "compute", "tp-comm", "p2p" (all links), ...
   int32_t resources = 0;
-  double busy_s = 0;  // summed over the resources
+  double busy_s = 0;                  // summed over the resources
   double mean = 0, min = 0, max = 0;  // busy / step over the resources
   int32_t max_stage = -1;             // the stage of the busiest one
 };
@@ -30,12 +30,12 @@ struct StreamUtilisation {
 struct CriticalPathSummary {
   std::array<double, kNumTaskCategories> seconds{};  // time per task category
   int64_t tasks = 0;
-  int32_t stage_changes = 0;        // hops between stages along the path
+  int32_t stage_changes = 0;          // hops between stages along the path
   std::vector<double> stage_seconds;  // time on the path per stage (-1: no stage)
 };
 
 struct DifferenceCause {
-  std::string cause;  // "schedule", "stage imbalance", "communication overlap", "DP buckets"
+  std::string cause;   // "schedule", "stage imbalance", "communication overlap", "DP buckets"
   double delta_s = 0;  // how much it moves the simulated step (negative: faster)
   std::string detail;
 };
@@ -49,7 +49,7 @@ struct StepSimulation {
   // The pipeline phase runs from 0 to the end of the last micro-batch task; a stage's bubble is
   // the part of it in which the stage runs nothing (compute or its own communication).
   double pipeline_s = 0;
-  double bubble_s = 0;  // mean over stages
+  double bubble_s = 0;         // mean over stages
   double bubble_fraction = 0;  // bubble_s / pipeline_s
   double analytic_bubble_s = 0;
   std::vector<double> stage_bubble_s;
@@ -60,7 +60,7 @@ struct StepSimulation {
   std::vector<StreamUtilisation> streams;
   CriticalPathSummary critical_path;
   std::vector<DifferenceCause> causes;  // their delta_s sum to step_time_s - analytic_step_time_s
-  int64_t events = 0;  // of the final graph
+  int64_t events = 0;                   // of the final graph
   int32_t tasks = 0;
   int32_t graphs = 0;        // graphs simulated (the final one and those that measure causes)
   int64_t events_total = 0;  // over all of them

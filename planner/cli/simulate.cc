@@ -52,8 +52,7 @@ std::optional<ScheduleKind> ScheduleFlag(po::variables_map* vm) {
     kind = sim::ParseScheduleKind(got);
     if (!kind) FailEnumFlag("schedule", got, {"gpipe", "1f1b", "interleaved-1f1b", "zb-h1"});
   }
-  vm->at("schedule").value() =
-      std::string(kind == ScheduleKind::kGpipe ? "gpipe" : "1f1b");
+  vm->at("schedule").value() = std::string(kind == ScheduleKind::kGpipe ? "gpipe" : "1f1b");
   return kind;
 }
 
@@ -69,14 +68,14 @@ void CheckScheduleFits(const ModelSpec& m, const ParallelConfig& p, ScheduleKind
   }
   const double tasks = sim::EstimateTasks(m, p, kind, per_layer);
   if (tasks <= kMaxTasks) return;
-  const std::string size = "up to " + HumanCount(tasks) + " tasks (the limit is " +
-                           HumanCount(kMaxTasks) + ")";
+  const std::string size =
+      "up to " + HumanCount(tasks) + " tasks (the limit is " + HumanCount(kMaxTasks) + ")";
   if (per_layer && sim::EstimateTasks(m, p, kind, false) <= kMaxTasks) {
     throw InputError("--granularity", "one task per layer needs " + size +
                                           "; --granularity op simulates one per pipeline op");
   }
-  throw InputError("--global-batch", std::to_string(p.grad_accum()) +
-                                         " micro-batches per step need " + size);
+  throw InputError("--global-batch",
+                   std::to_string(p.grad_accum()) + " micro-batches per step need " + size);
 }
 
 std::string Secs(double s) { return Fixed(s, 4); }
@@ -93,8 +92,8 @@ std::string Heading(const Simulated& r) {
          " GPUs (" + r.cluster.gpu.name + "): " + Describe(r.layout) + ", " +
          ToString(r.layout.dtype) + "\nschedule " + sim::ToString(s.kind) + " (" +
          std::to_string(s.stages) + " stages, " + std::to_string(s.microbatches) +
-         (s.microbatches > 1 ? " micro-batches, " : " micro-batch, ") + std::to_string(s.chunks) + " chunk" + (s.chunks > 1 ? "s" : "") +
-         " per stage), mode " + r.mode + "\n";
+         (s.microbatches > 1 ? " micro-batches, " : " micro-batch, ") + std::to_string(s.chunks) +
+         " chunk" + (s.chunks > 1 ? "s" : "") + " per stage), mode " + r.mode + "\n";
 }
 
 struct Row {
@@ -126,8 +125,8 @@ std::vector<Row> StreamRows(const Simulated& r) {
   std::vector<Row> rows;
   for (const sim::StreamUtilisation& u : r.step.streams) {
     rows.push_back({"utilisation", u.stream, Percent(u.mean, 1), "busy/step",
-                    std::to_string(u.resources) + " tracks; min " + Percent(u.min, 1) +
-                        ", max " + Percent(u.max, 1) +
+                    std::to_string(u.resources) + " tracks; min " + Percent(u.min, 1) + ", max " +
+                        Percent(u.max, 1) +
                         (u.max_stage >= 0 ? " (stage " + std::to_string(u.max_stage) + ")" : "")});
   }
   return rows;
@@ -176,9 +175,8 @@ void PrintText(const Simulated& r, std::ostream& out) {
   flush();
   const double rate = r.wall_s > 0 ? r.step.events_total / r.wall_s : 0;
   out << Grouped(r.step.tasks) << " tasks, " << Grouped(r.step.events) << " events; "
-      << r.step.graphs << " graph" << (r.step.graphs > 1 ? "s" : "")
-      << " built and simulated in " << Fixed(r.wall_s, 3) << " s (" << Si(rate)
-      << "events/s with graph building)\n";
+      << r.step.graphs << " graph" << (r.step.graphs > 1 ? "s" : "") << " built and simulated in "
+      << Fixed(r.wall_s, 3) << " s (" << Si(rate) << "events/s with graph building)\n";
   if (!r.trace_path.empty()) {
     out << "trace: " << r.trace_path << " (open in ui.perfetto.dev or chrome://tracing)\n";
   }
@@ -187,7 +185,8 @@ void PrintText(const Simulated& r, std::ostream& out) {
 Table CsvTable(const Simulated& r) {
   Table t;
   t.columns = {{"section", false}, {"item", false}, {"value"}, {"unit", false}, {"note", false}};
-  for (const Row& row : AllRows(r)) t.AddRow({row.section, row.item, row.value, row.unit, row.note});
+  for (const Row& row : AllRows(r))
+    t.AddRow({row.section, row.item, row.value, row.unit, row.note});
   return t;
 }
 
@@ -198,29 +197,45 @@ ordered_json Json(const Simulated& r) {
     causes.push_back({{"cause", c.cause}, {"delta_s", c.delta_s}, {"detail", c.detail}});
   }
   for (const sim::StreamUtilisation& u : s.streams) {
-    streams.push_back({{"stream", u.stream}, {"tracks", u.resources}, {"busy_s", u.busy_s},
-                       {"mean", u.mean}, {"min", u.min}, {"max", u.max},
+    streams.push_back({{"stream", u.stream},
+                       {"tracks", u.resources},
+                       {"busy_s", u.busy_s},
+                       {"mean", u.mean},
+                       {"min", u.min},
+                       {"max", u.max},
                        {"max_stage", u.max_stage}});
   }
   ordered_json path = ordered_json::object();
   for (int i = 0; i < sim::kNumTaskCategories; ++i) {
     path[sim::ToString(static_cast<sim::TaskCategory>(i))] = s.critical_path.seconds[i];
   }
-  return {{"schema_version", 1}, {"model", r.model.name}, {"cluster", r.cluster.name},
-          {"gpus", r.layout.gpus()}, {"layout", LayoutJson(r.layout)},
-          {"schedule", sim::ToString(s.schedule.kind)}, {"chunks", s.schedule.chunks},
-          {"mode", r.mode}, {"step_time_s", s.step_time_s},
+  return {{"schema_version", 1},
+          {"model", r.model.name},
+          {"cluster", r.cluster.name},
+          {"gpus", r.layout.gpus()},
+          {"layout", LayoutJson(r.layout)},
+          {"schedule", sim::ToString(s.schedule.kind)},
+          {"chunks", s.schedule.chunks},
+          {"mode", r.mode},
+          {"step_time_s", s.step_time_s},
           {"analytic_step_time_s", s.analytic_step_time_s},
-          {"difference_s", s.step_time_s - s.analytic_step_time_s}, {"causes", causes},
-          {"pipeline_s", s.pipeline_s}, {"bubble_s", s.bubble_s},
-          {"bubble_fraction", s.bubble_fraction}, {"analytic_bubble_s", s.analytic_bubble_s},
-          {"stage_bubble_s", s.stage_bubble_s}, {"stage_tail_s", s.stage_tail_s},
+          {"difference_s", s.step_time_s - s.analytic_step_time_s},
+          {"causes", causes},
+          {"pipeline_s", s.pipeline_s},
+          {"bubble_s", s.bubble_s},
+          {"bubble_fraction", s.bubble_fraction},
+          {"analytic_bubble_s", s.analytic_bubble_s},
+          {"stage_bubble_s", s.stage_bubble_s},
+          {"stage_tail_s", s.stage_tail_s},
           {"peak_activation_bytes", s.peak_activation_bytes},
           {"memory_model_activation_bytes_stage0", r.memory_model_activation_bytes},
           {"streams", streams},
-          {"critical_path", {{"seconds", path}, {"tasks", s.critical_path.tasks},
-                             {"stage_changes", s.critical_path.stage_changes}}},
-          {"tasks", s.tasks}, {"events", s.events},
+          {"critical_path",
+           {{"seconds", path},
+            {"tasks", s.critical_path.tasks},
+            {"stage_changes", s.critical_path.stage_changes}}},
+          {"tasks", s.tasks},
+          {"events", s.events},
           {"trace", r.trace_path.empty() ? ordered_json() : ordered_json(r.trace_path)}};
 }
 
@@ -237,13 +252,13 @@ void WriteTrace(const std::string& path, const sim::StepGraph& g, const sim::Sim
 int RunSimulate(const std::vector<std::string>& args) {
   po::options_description options("planner simulate options");
   AddLayoutOptions(&options);
-  options.add_options()
-      ("mode", po::value<std::string>()->default_value("overlap"),
-       "overlap: per-stage costs, communication beside compute, DP buckets during backward; "
-       "analytic: the analytic model's composition (agrees with explain)")
-      ("granularity", po::value<std::string>()->default_value("layer"),
-       "tasks per layer, or per pipeline op (smaller traces)")
-      ("trace", po::value<std::string>(), "write Chrome trace-event JSON here (Perfetto)");
+  options.add_options()(
+      "mode", po::value<std::string>()->default_value("overlap"),
+      "overlap: per-stage costs, communication beside compute, DP buckets during backward; "
+      "analytic: the analytic model's composition (agrees with explain)")(
+      "granularity", po::value<std::string>()->default_value("layer"),
+      "tasks per layer, or per pipeline op (smaller traces)")(
+      "trace", po::value<std::string>(), "write Chrome trace-event JSON here (Perfetto)");
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("simulate",
@@ -253,10 +268,8 @@ int RunSimulate(const std::vector<std::string>& args) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
-  const bool overlap =
-      EnumFlag<bool>(vm, "mode", {{"overlap", true}, {"analytic", false}});
-  const bool per_layer =
-      EnumFlag<bool>(vm, "granularity", {{"layer", true}, {"op", false}});
+  const bool overlap = EnumFlag<bool>(vm, "mode", {{"overlap", true}, {"analytic", false}});
+  const bool per_layer = EnumFlag<bool>(vm, "granularity", {{"layer", true}, {"op", false}});
   const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
@@ -282,9 +295,15 @@ int RunSimulate(const std::vector<std::string>& args) {
     WriteTrace(r.trace_path, graph, result);
   }
   switch (format) {
-    case OutputFormat::kJson: std::cout << Json(r).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(CsvTable(r), std::cout); break;
-    case OutputFormat::kTable: PrintText(r, std::cout); break;
+    case OutputFormat::kJson:
+      std::cout << Json(r).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      RenderCsv(CsvTable(r), std::cout);
+      break;
+    case OutputFormat::kTable:
+      PrintText(r, std::cout);
+      break;
   }
   return 0;
 }

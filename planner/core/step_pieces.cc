@@ -55,10 +55,10 @@ void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTi
   const double extra = std::max(0.0, sp.dense - layers * sp.layer_dense);
   const double gb = o.grad_comm_bytes, wb = o.memory.weight_bytes;
   if (p.zero >= 3) {
-    s->zero3_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense,
-                                            sp.layer_expert, wb);
-    s->zero3_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense,
-                                             sp.layer_expert, gb);
+    s->zero3_gather_s =
+        DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense, sp.layer_expert, wb);
+    s->zero3_scatter_s =
+        DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense, sp.layer_expert, gb);
     s->zero3_extra_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, extra, 0, wb);
     s->zero3_extra_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, extra, 0, gb);
     return;
@@ -96,17 +96,15 @@ StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   s.p2p_s = p.pp > 1 ? t.pp_comm / (2.0 * p.vpp) : 0;
   const StageParams sp = ParamsOnStage(split, p, first, last);
   AddDataParallel(c, p, o, sp, s.layers, &s);
-  const double backward_s =
-      s.layers * (s.layer.backward_input_s + s.layer.backward_weight_s) + s.head_bwd_input_s +
-      s.head_bwd_weight_s;
+  const double backward_s = s.layers * (s.layer.backward_input_s + s.layer.backward_weight_s) +
+                            s.head_bwd_input_s + s.head_bwd_weight_s;
   s.dp_exposed_s = o.overlap_dp ? std::max(0.0, s.dp_step_s - backward_s) : s.dp_step_s;
   // The optimizer is HBM-bound, linear in the parameters it updates: scale the analytic model's
   // time (for the stage it assumes) by this stage's share.
   const StageParams analytic_sp = ParamsOnStage(split, p, p.pp == 1, true);
   const double analytic_params = OptimizerParams(p, analytic_sp);
-  s.optimizer_s = analytic_params > 0
-                      ? r.analytic.optimizer_s * OptimizerParams(p, sp) / analytic_params
-                      : 0;
+  s.optimizer_s =
+      analytic_params > 0 ? r.analytic.optimizer_s * OptimizerParams(p, sp) / analytic_params : 0;
   s.per_step_s = s.layers * lc.per_step_s;
   return s;
 }

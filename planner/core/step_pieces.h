@@ -20,19 +20,19 @@ namespace planner {
 
 // One transformer layer, one micro-batch, one GPU (seconds, bytes).
 struct LayerPieces {
-  double forward_s = 0;          // all forward compute
-  double attention_fwd_s = 0;    // the part of forward_s the CP ring exchange can hide behind
-  double backward_input_s = 0;   // input gradient: dgrad GEMMs, attention core, element-wise
-  double attention_bwd_s = 0;    // the part of backward_input_s the CP ring can hide behind
-  double backward_weight_s = 0;  // weight-gradient GEMMs
-  double recompute_s = 0;        // forward work repeated before backward
-  double tp_fwd_s = 0;           // TP/SP collectives in forward (synchronous in Megatron)
-  double tp_bwd_s = 0;           // TP collectives in backward that the analytic model exposes
-  double tp_bwd_overlap_s = 0;   // TP collectives that run beside the weight-gradient GEMMs
-  double tp_recompute_s = 0;     // the forward's collectives again under full recompute
+  double forward_s = 0;               // all forward compute
+  double attention_fwd_s = 0;         // the part of forward_s the CP ring exchange can hide behind
+  double backward_input_s = 0;        // input gradient: dgrad GEMMs, attention core, element-wise
+  double attention_bwd_s = 0;         // the part of backward_input_s the CP ring can hide behind
+  double backward_weight_s = 0;       // weight-gradient GEMMs
+  double recompute_s = 0;             // forward work repeated before backward
+  double tp_fwd_s = 0;                // TP/SP collectives in forward (synchronous in Megatron)
+  double tp_bwd_s = 0;                // TP collectives in backward that the analytic model exposes
+  double tp_bwd_overlap_s = 0;        // TP collectives that run beside the weight-gradient GEMMs
+  double tp_recompute_s = 0;          // the forward's collectives again under full recompute
   double cp_fwd_s = 0, cp_bwd_s = 0;  // ring K/V exchange (whole ring)
   double ep_fwd_s = 0, ep_bwd_s = 0;  // expert all-to-all: dispatch + combine
-  double activation_bytes = 0;   // stored for backward under the layout's recompute mode
+  double activation_bytes = 0;        // stored for backward under the layout's recompute mode
 };
 
 // One GPU of one pipeline stage.

@@ -44,9 +44,8 @@ TEST(AnalyticAgreementTest, EveryPublicRunLayoutAgreesTo1e9) {
         ASSERT_TRUE(result.ok()) << r.id << ": " << result.error;
         const double rel = std::abs(result.makespan_s - analytic) / analytic;
         EXPECT_LT(rel, 1e-9) << r.id << " (" << Describe(r.layout) << ", " << ToString(kind)
-                             << (per_layer ? ", per layer" : ", per op")
-                             << "): simulated " << result.makespan_s << " s, analytic "
-                             << analytic << " s";
+                             << (per_layer ? ", per layer" : ", per op") << "): simulated "
+                             << result.makespan_s << " s, analytic " << analytic << " s";
       }
     }
     ++checked;

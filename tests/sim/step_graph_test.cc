@@ -77,9 +77,10 @@ TEST(StepPiecesTest, AddBackUpToTheAnalyticTerms) {
                            last.head_fwd_s + last.head_bwd_input_s + last.head_bwd_weight_s;
     EXPECT_LT(Rel(compute, t.forward + t.backward + t.recompute), 1e-12);
     EXPECT_LT(Rel(last.MicrobatchSeconds(), t.total()), 1e-12);
-    EXPECT_LT(Rel(last.layers * (last.layer.tp_fwd_s + last.layer.tp_bwd_s +
-                                 last.layer.tp_recompute_s),
-                  t.tp_comm), 1e-12);
+    EXPECT_LT(
+        Rel(last.layers * (last.layer.tp_fwd_s + last.layer.tp_bwd_s + last.layer.tp_recompute_s),
+            t.tp_comm),
+        1e-12);
     if (zero < 3) {
       EXPECT_LT(Rel(last.dp_step_s, p.analytic.dp_comm_s), 1e-12) << "zero " << zero;
     } else {
@@ -106,7 +107,8 @@ TEST(StepGraphTest, AnalyticFeaturesReproduceTheAnalyticStepTime) {
       {"interleaved vpp 3", [](Scenario* s) { s->layout.vpp = 3; }},
       {"gpipe", [](Scenario* s) { s->layout.schedule = Schedule::kGPipe; }},
       {"full recompute", [](Scenario* s) { s->layout.recompute = Recompute::kFull; }},
-      {"no sp, no recompute", [](Scenario* s) {
+      {"no sp, no recompute",
+       [](Scenario* s) {
          s->layout.sp = false;
          s->layout.recompute = Recompute::kNone;
        }},
@@ -221,9 +223,9 @@ TEST(StepGraphTest, GpipeAndOneFOneBSameTimeDifferentPeakActivations) {
   Scenario si = s;
   si.layout.vpp = 3;
   const SimResult ri = RunGraph(Build(si, kAnalyticFeatures));
-  EXPECT_LT(Rel(ri.peak_memory_bytes[0], InflightLayerMicrobatches(si.model, si.layout) *
-                                             layer_bytes),
-            1e-12);
+  EXPECT_LT(
+      Rel(ri.peak_memory_bytes[0], InflightLayerMicrobatches(si.model, si.layout) * layer_bytes),
+      1e-12);
 }
 
 TEST(StepGraphTest, ZeroBubbleBeatsOneFOneB) {
