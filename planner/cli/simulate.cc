@@ -232,6 +232,7 @@ ordered_json Json(const Simulated& r) {
           {"streams", streams},
           {"critical_path",
            {{"seconds", path},
+            {"stage_seconds", s.critical_path.stage_seconds},
             {"tasks", s.critical_path.tasks},
             {"stage_changes", s.critical_path.stage_changes}}},
           {"tasks", s.tasks},
