@@ -11,6 +11,7 @@ int RunPlan(const std::vector<std::string>& args);
 int RunChinchilla(const std::vector<std::string>& args);
 int RunPresets(const std::vector<std::string>& args);
 int RunValidate(const std::vector<std::string>& args);
+int RunCalibrate(const std::vector<std::string>& args);
 int RunCompare(const std::vector<std::string>& args);
 int RunSize(const std::vector<std::string>& args);
 
@@ -26,6 +27,7 @@ const std::vector<Command>& Commands() {
       {"chinchilla", "compute-optimal N and D for a FLOP, GPU-hour or dollar budget, per fit", RunChinchilla},
       {"presets", "the shipped model and cluster presets and their key numbers", RunPresets},
       {"validate", "predict the published measured runs (runs.yaml): errors, MAPE, fit", RunValidate},
+      {"calibrate", "fit collectives and GEMMs to commbench/matbench runs into a cluster YAML", RunCalibrate},
       {"compare", "candidate runs side by side: FLOPs, predicted loss, layout, days, dollars", RunCompare},
       {"size", "which GPUs, how many, how long, how much: sweep GPU types and counts", RunSize},
   };

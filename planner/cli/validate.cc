@@ -382,14 +382,23 @@ nlohmann::ordered_json ReportJson(const Report& r) {
 
 }  // namespace
 
+int RunValidateBench(const std::vector<std::string>& args);  // validate_bench.cc
+
 int RunValidate(const std::vector<std::string>& args) {
+  // --bench checks collective times against a fresh commbench run instead of published runs.
+  for (const std::string& a : args) {
+    if (a == "--bench" || a.starts_with("--bench=")) return RunValidateBench(args);
+  }
   po::options_description options("planner validate options");
   options.add_options()("fit", po::bool_switch(),
                         "refit the efficiency terms per GPU generation and print them");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("validate", "RUNS.yaml [--fit] [--format F]", options, {"runs"}, args,
-                        &vm)) {
+  if (!ParseCommandLine("validate",
+                        "RUNS.yaml [--fit] [--format F]\n"
+                        "   or: planner validate --bench FRESH.json --cluster C [--model M] "
+                        "(`planner validate --bench X --help`)",
+                        options, {"runs"}, args, &vm)) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);

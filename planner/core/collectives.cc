@@ -1,6 +1,7 @@
 #include "planner/core/collectives.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "planner/core/units.h"
 
@@ -12,20 +13,11 @@ int64_t LevelSize(const ClusterSpec& c, int level) {
   return s > 0 ? s : c.total_gpus();
 }
 
-const CollectiveFit* FindFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
-  const CollectiveFit* best = nullptr;
-  for (const CollectiveFit& f : c.efficiency.collectives) {
-    if (f.collective != ToString(op) || f.level != c.network[level].name) continue;
-    if (best == nullptr || f.nranks == n) best = &f;  // prefer the same rank count
-  }
-  return best;
-}
-
 // One ring stage of g ranks on `level` moving `bytes` (nccl-tests size).
 double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, double bytes) {
   if (g <= 1) return 0;
   const double bus_bytes = BusFactor(op, g) * bytes;
-  if (const CollectiveFit* f = FindFit(c, op, level, g)) {
+  if (const CollectiveFit* f = FindCollectiveFit(c, op, level, g)) {
     return f->alpha_us * kSecondsPerUs + TransferSeconds(bus_bytes, f->bus_bw_GBps);
   }
   const NetworkLevel& l = c.network[level];
@@ -59,6 +51,20 @@ double BusFactor(Collective c, int64_t n) {
     case Collective::kSendRecv: return 1.0;
   }
   return 1.0;
+}
+
+const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
+  // log(ranks) distance: latency and achieved bus bandwidth drift with the ring's length, so the
+  // same rank count is best and otherwise the nearest (8 is closer to 4 than 2 is to 16).
+  auto distance = [n](const CollectiveFit& f) {
+    return std::abs(std::log(static_cast<double>(f.nranks) / static_cast<double>(n)));
+  };
+  const CollectiveFit* best = nullptr;
+  for (const CollectiveFit& f : c.efficiency.collectives) {
+    if (f.collective != ToString(op) || f.level != c.network[level].name || f.nranks <= 0) continue;
+    if (best == nullptr || distance(f) < distance(*best)) best = &f;
+  }
+  return best;
 }
 
 int64_t MembersWithinLevel(const ClusterSpec& c, int level, int64_t n, int64_t stride) {

@@ -24,6 +24,10 @@ double BusFactor(Collective c, int64_t n);
 double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t stride,
                          double bytes);
 
+// The measured fit StageSeconds uses for `op` among n ranks on network level `level`: same
+// collective and level, the same rank count if measured, else the nearest; nullptr if none.
+const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n);
+
 // GPUs of a stride-`stride` group of n ranks that share one domain of `level`.
 int64_t MembersWithinLevel(const ClusterSpec& c, int level, int64_t n, int64_t stride);
 

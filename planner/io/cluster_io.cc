@@ -137,6 +137,9 @@ ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus) {
 
 std::string ClusterToYaml(const ClusterSpec& c) {
   YAML::Emitter out;
+  // 15 significant digits: every number read from YAML comes back as written (0.7555, not
+  // yaml-cpp's default 17 digits, 0.75549999999999995).
+  out.SetDoublePrecision(15);
   out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name;
   out << YAML::Key << "description" << YAML::Value << c.description;
   out << YAML::Key << "gpu" << YAML::Value << YAML::BeginMap;
@@ -178,7 +181,11 @@ std::string ClusterToYaml(const ClusterSpec& c) {
     out << YAML::EndSeq;
   }
   if (!e.source.empty()) out << YAML::Key << "source" << YAML::Value << e.source;
-  out << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
+  if (c.usable_hbm_fraction != 1.0) {  // the reader's default; anything else must round-trip
+    out << YAML::Key << "usable_hbm_fraction" << YAML::Value << c.usable_hbm_fraction;
+  }
+  out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 
