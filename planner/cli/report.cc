@@ -1,5 +1,7 @@
 #include "planner/cli/report.h"
 
+#include <cmath>
+
 #include "planner/core/params.h"
 #include "planner/core/units.h"
 #include "planner/io/format.h"
@@ -86,6 +88,8 @@ std::vector<Item> AllItems(const Explanation& e) {
 
 std::string ValueText(const Item& i) {
   if (std::string(i.unit) == "s") return Fixed(i.value, 4);
+  // Grouped digits only where the value fits a Count exactly; beyond that (or inf) scientific.
+  if (!std::isfinite(i.value) || i.value >= 1e18) return Sci(i.value, 4);
   if (i.value >= 1e5) return Grouped(static_cast<Count>(i.value + 0.5));
   return Fixed(i.value, 2);
 }

@@ -8,6 +8,13 @@ namespace {
 
 bool Positive(double v) { return std::isfinite(v) && v > 0; }
 
+// Upper bounds far beyond any real hardware, so an absurd value (1e308 $/h, 1e300 GiB) is an
+// input error instead of an infinity in the report.
+constexpr double kMaxHbm_GiB = 1e6;
+constexpr double kMaxBw_GBps = 1e7;
+constexpr double kMinBw_GBps = 1e-3;
+constexpr double kMaxPrice_usd = 1e6;
+
 constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
 
 }  // namespace
@@ -24,7 +31,9 @@ const char* ToString(Dtype d) {
 }
 
 std::optional<ClusterError> Validate(const ClusterSpec& c) {
-  if (!Positive(c.gpu.hbm_GiB)) return ClusterError{"gpu.hbm_GiB", "gpu.hbm_GiB must be positive"};
+  if (!Positive(c.gpu.hbm_GiB) || c.gpu.hbm_GiB > kMaxHbm_GiB) {
+    return ClusterError{"gpu.hbm_GiB", "gpu.hbm_GiB must be positive and at most 1e6"};
+  }
   if (!Positive(c.gpu.hbm_GBps)) {
     return ClusterError{"gpu.hbm_GBps", "gpu.hbm_GBps must be positive"};
   }
@@ -51,7 +60,9 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
     const NetworkLevel& l = c.network[i];
     const std::string key = "network[" + std::to_string(i) + "]";
     const bool last = i + 1 == c.network.size();
-    if (!Positive(l.bw_GBps)) return ClusterError{key + ".bw_GBps", "bw_GBps must be positive"};
+    if (!Positive(l.bw_GBps) || l.bw_GBps < kMinBw_GBps || l.bw_GBps > kMaxBw_GBps) {
+      return ClusterError{key + ".bw_GBps", key + ".bw_GBps must lie between 0.001 and 1e7"};
+    }
     if (!std::isfinite(l.latency_us) || l.latency_us < 0) {
       return ClusterError{key + ".latency_us", "latency_us must be a non-negative number"};
     }
@@ -65,14 +76,24 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
     }
     if (l.size > 0) previous = l.size;
   }
-  if (!Positive(c.price_per_gpu_hour_usd)) {
-    return ClusterError{"price_per_gpu_hour_usd", "price_per_gpu_hour_usd must be positive"};
+  if (!Positive(c.price_per_gpu_hour_usd) || c.price_per_gpu_hour_usd > kMaxPrice_usd) {
+    return ClusterError{"price_per_gpu_hour_usd",
+                        "price_per_gpu_hour_usd must be positive and at most 1e6"};
   }
   const EfficiencySpec& e = c.efficiency;
-  if (!(e.gemm_max > 0 && e.gemm_max <= 1) || !(e.collective_bw_fraction > 0 &&
-                                                e.collective_bw_fraction <= 1) ||
-      !(e.hbm_fraction > 0 && e.hbm_fraction <= 1) || !(e.gemm_half_flops >= 0)) {
-    return ClusterError{"efficiency", "efficiency fractions must lie in (0, 1]"};
+  const std::pair<const char*, double> fractions[] = {
+      {"gemm_max", e.gemm_max},
+      {"collective_bw_fraction", e.collective_bw_fraction},
+      {"hbm_fraction", e.hbm_fraction}};
+  for (const auto& [name, v] : fractions) {
+    if (!(v > 0 && v <= 1)) {
+      return ClusterError{std::string("efficiency.") + name,
+                          std::string("efficiency.") + name + " must lie in (0, 1]"};
+    }
+  }
+  if (!(e.gemm_half_flops >= 0) || !std::isfinite(e.gemm_half_flops)) {
+    return ClusterError{"efficiency.gemm_half_flops",
+                        "efficiency.gemm_half_flops must be a non-negative number of FLOPs"};
   }
   return std::nullopt;
 }
