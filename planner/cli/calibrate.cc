@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -92,6 +93,12 @@ std::vector<CommFit> FitCollectives(const Inputs& in) {
   return fits;
 }
 
+std::string Sig4(double v) {  // 0.0784, 312, 19.5
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
 GemmFit FitGemm(const ClusterSpec& c, const MatbenchRun& run) {
   GemmFit g;
   g.run = &run;
@@ -113,7 +120,7 @@ GemmFit FitGemm(const ClusterSpec& c, const MatbenchRun& run) {
   if (!(all->eff_max > 0 && all->eff_max <= 1)) {
     throw InputError(run.file, "the sweep's GEMMs approach " + Percent(all->eff_max) + " of " +
                                    c.name + "'s " + ToString(g.dtype) + " peak (" +
-                                   Fixed(peak / 1e12, 3) +
+                                   Sig4(peak / 1e12) +
                                    " TFLOP/s per GPU): that cluster "
                                    "spec is not the machine measured, or its peak is too low");
   }
@@ -275,7 +282,7 @@ std::pair<double, int> MeanHeldOut(const Calibration& cal) {
 std::string GemmTitle(const GemmFit& g, const ClusterSpec& c) {
   return "GEMM efficiency: eff(F) = eff_max F / (F + F_half), F = 2mnk; matbench " + g.run->file +
          " (" + g.run->dtype + " on " + g.run->engine + ") against " + c.name + "'s " +
-         ToString(g.dtype) + " peak, " + Fixed(c.gpu.peak(g.dtype), 3) + " TFLOP/s per GPU";
+         ToString(g.dtype) + " peak, " + Sig4(c.gpu.peak(g.dtype)) + " TFLOP/s per GPU";
 }
 
 Table GemmTable(const GemmFit& g, const ClusterSpec& c) {
@@ -297,7 +304,7 @@ Table GemmTable(const GemmFit& g, const ClusterSpec& c) {
   t.AddRow(row);
   if (g.run->peak_tflops && std::abs(*g.run->peak_tflops / c.gpu.peak(g.dtype) - 1) > 1e-6) {
     t.notes.push_back("matbench reported efficiency against --peak-tflops " +
-                      Fixed(*g.run->peak_tflops, 3) + "; the fit uses the cluster's peak");
+                      Sig4(*g.run->peak_tflops) + "; the fit uses the cluster's peak");
   }
   t.notes.push_back("written as gemm_max and gemm_half_flops (fitted on every shape)");
   return t;
@@ -360,10 +367,11 @@ nlohmann::ordered_json ReportJson(const Calibration& cal, const std::string& out
 
 std::string OutputYaml(const Calibration& cal, const std::string& base) {
   std::ostringstream text;
-  text << "# Calibrated by `planner calibrate` from measurements (see efficiency.source); the\n"
-       << "# rest is " << base << " unchanged. collectives: fitted alpha (us) and bus bandwidth\n"
-       << "# (GB/s) per collective, network level and rank count, used by the step-time model\n"
-       << "# wherever collective and level match.\n"
+  text << "# Calibrated by `planner calibrate` (see efficiency.source) from\n"
+       << "#   " << base << "\n"
+       << "# with only the efficiency block changed. collectives: fitted alpha (us) and bus\n"
+       << "# bandwidth (GB/s) per collective, network level and rank count, which the step-time\n"
+       << "# model uses wherever collective and level match.\n"
        << ClusterToYaml(cal.cluster);
   // The file must load as a cluster; check before writing rather than leave a broken file.
   ReadClusterSpec(ParseYaml("planner calibrate output", text.str()));

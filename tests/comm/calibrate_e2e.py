@@ -20,7 +20,7 @@ over an hour (8 MiB all-reduce: 15 ms in one run, 74 ms in another), which is wh
 run back to back. Measured here: held-out MAPE 7.6 to 11 %, single sizes off by up to 36 %; TP
 all-reduce error +8 %. The bounds leave room for that noise while a broken path still fails by
 far: a unit slip (us for s, GiB for GB) is off by 7 % to 1e6x at every size, and a fit the
-planner ignores leaves the A100 NVLink preset's 190 GB/s, off by -99.8 %. The agreement bound
+planner ignores leaves the A100 NVLink preset's 190 GB/s, off by -99.9 %. The agreement bound
 is a ratio because the noise is multiplicative (a neighbour's build halves the bandwidth). The 15 % figure of the issue
 is measured and reported by hand (docs/calibrate.md), not asserted here.
 
