@@ -254,6 +254,8 @@ std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunCompar
                       std::to_string(r.in.global_batch) + "` says why and what would fit");
     }
   }
+  notes.push_back("layout: the fastest of `planner plan`'s search (tp, pp, cp, dp, vpp, "
+                  "micro-batch, ZeRO 0-3, recompute, sp) in bf16, fp16 on GPUs without bf16");
   notes.push_back("steps = D / (global batch x seq_len); days = steps x step time / 86,400; "
                   "GPU-hours = days x 24 x GPUs; cost = GPU-hours x price");
   return notes;
