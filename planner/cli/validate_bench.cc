@@ -69,7 +69,9 @@ int64_t StrideFor(const ClusterSpec& c, int level) {
 }
 
 std::string PricedBy(const ClusterSpec& c, Collective op, int level, int64_t n, int64_t stride) {
-  if (MembersWithinLevel(c, level, n, stride) < n) return "several levels";
+  // The outermost level holds any group (CollectiveSeconds runs its last stage there).
+  const bool outermost = level + 1 == static_cast<int>(c.network.size());
+  if (!outermost && MembersWithinLevel(c, level, n, stride) < n) return "several levels";
   if (const CollectiveFit* f = FindCollectiveFit(c, op, level, n)) {
     return "fit " + f->level + " " + std::to_string(f->nranks) + " ranks";
   }
