@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "planner/core/cost_model.h"
 
@@ -45,6 +46,17 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
                                       s.zero_stages.size() * s.recomputes.size() * 2 *
                                       s.dtypes.size());
   return a;
+}
+
+// A total order (objective, then memory, then the layout) so that ties, and therefore the top K,
+// do not depend on which thread found them.
+bool Better(const Plan& a, const Plan& b) {
+  if (a.objective != b.objective) return a.objective < b.objective;
+  if (a.memory.total != b.memory.total) return a.memory.total < b.memory.total;
+  const ParallelConfig &x = a.layout, &y = b.layout;
+  return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.vpp, x.micro_batch, x.zero, x.recompute, x.sp,
+                  x.dtype) < std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.vpp, y.micro_batch, y.zero,
+                                      y.recompute, y.sp, y.dtype);
 }
 
 double Objective(const ClusterSpec& c, const ParallelConfig& p, const StepTime& t, Objective o) {
@@ -110,10 +122,9 @@ class Worker {
     ++r_.configs_feasible;
     const StepTime t = model_.Time(p);
     const double objective = Objective(c_, p, t, o_.objective);
-    if (static_cast<int>(r_.plans.size()) >= o_.top_k && objective >= r_.plans.front().objective) {
-      return;
-    }
-    r_.plans.push_back({p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective});
+    Plan plan{p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective};
+    if (static_cast<int>(r_.plans.size()) >= o_.top_k && !Better(plan, r_.plans.front())) return;
+    r_.plans.push_back(std::move(plan));
     std::push_heap(r_.plans.begin(), r_.plans.end(), Worse);
     if (static_cast<int>(r_.plans.size()) > o_.top_k) {
       std::pop_heap(r_.plans.begin(), r_.plans.end(), Worse);
@@ -121,8 +132,8 @@ class Worker {
     }
   }
 
-  // Max-heap on the objective: the worst kept plan sits at the front.
-  static bool Worse(const Plan& a, const Plan& b) { return a.objective < b.objective; }
+  // Max-heap in Better order: the worst kept plan sits at the front.
+  static bool Worse(const Plan& a, const Plan& b) { return Better(a, b); }
 
   const ModelSpec& m_;
   const ClusterSpec& c_;
@@ -184,8 +195,7 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
   for (std::thread& t : pool) t.join();
   SearchResult out;
   for (SearchResult& r : results) Merge(r, &out);
-  std::sort(out.plans.begin(), out.plans.end(),
-            [](const Plan& a, const Plan& b) { return a.objective < b.objective; });
+  std::sort(out.plans.begin(), out.plans.end(), Better);
   if (static_cast<int>(out.plans.size()) > options.top_k) out.plans.resize(options.top_k);
   if (!out.plans.empty()) out.least_memory.reset();
   return out;
