@@ -1,5 +1,6 @@
 #include "planner/cli/command.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -105,6 +106,27 @@ double ParseQuantity(const std::string& flag, const std::string& text) {
 
 double QuantityFlag(const po::variables_map& vm, const std::string& flag) {
   return ParseQuantity(flag, vm[flag].as<std::string>());
+}
+
+bool HasFlag(const std::vector<std::string>& args, const std::string& flag) {
+  return std::any_of(args.begin(), args.end(), [&](const std::string& a) {
+    return a == flag || a.starts_with(flag + "=");
+  });
+}
+
+std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
+                                           const po::options_description& options) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.starts_with("--")) {
+      const po::option_description* d = options.find_nothrow(a.substr(2), false);
+      if (a.find('=') == std::string::npos && d && d->semantic()->max_tokens() > 0) ++i;
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') continue;
+    return a;
+  }
+  return std::nullopt;
 }
 
 void AddFormatOption(po::options_description* options) {

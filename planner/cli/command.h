@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,13 @@ E EnumFlag(const po::variables_map& vm, const std::string& flag,
 // "1.4T", "70B". The error names the flag.
 double QuantityFlag(const po::variables_map& vm, const std::string& flag);
 double ParseQuantity(const std::string& flag, const std::string& text);
+
+// Whether `flag` ("--run") appears in `args`, as "--run V" or "--run=V": for choices that must be
+// made before parsing (which positional arguments a command takes).
+bool HasFlag(const std::vector<std::string>& args, const std::string& flag);
+// The first argument that is neither a flag nor a flag's value, by `options`' arities.
+std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
+                                           const po::options_description& options);
 
 // --format table|json|csv, default table.
 void AddFormatOption(po::options_description* options);

@@ -319,28 +319,6 @@ nlohmann::ordered_json CompareJson(const std::vector<RunResult>& rs, const RunCo
           {"notes", Notes(rs, laws)}};
 }
 
-// The run list comes from RUNS.yaml or from --run flags: MODEL is positional only without them.
-bool HasRunFlag(const std::vector<std::string>& args) {
-  return std::any_of(args.begin(), args.end(),
-                     [](const std::string& a) { return a == "--run" || a.starts_with("--run="); });
-}
-
-// The first argument that is neither a flag nor a flag's value: a positional one.
-std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
-                                           const po::options_description& options) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.starts_with("--")) {
-      const po::option_description* d = options.find_nothrow(a.substr(2), false);
-      if (a.find('=') == std::string::npos && d && d->semantic()->max_tokens() > 0) ++i;
-      continue;
-    }
-    if (a.size() > 1 && a[0] == '-') continue;
-    return a;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 int RunCompare(const std::vector<std::string>& args) {
@@ -355,7 +333,8 @@ int RunCompare(const std::vector<std::string>& args) {
       ("quiet", po::bool_switch(), "no progress bar on stderr");
   AddFormatOption(&options);
   po::variables_map vm;
-  const bool flags_only = HasRunFlag(args);
+  // The run list comes from RUNS.yaml or from --run flags: a positional argument only without them.
+  const bool flags_only = HasFlag(args, "--run");
   if (flags_only) {
     if (const std::optional<std::string> file = FirstPositional(args, options)) {
       throw InputError("planner compare", "give RUNS.yaml or --run flags, not both (got '" +

@@ -554,12 +554,6 @@ void FailIfNothingMeets(const Request& r, const std::vector<SizingRow>& rows,
   }
 }
 
-bool HasFlag(const std::vector<std::string>& args, const std::string& flag) {
-  return std::any_of(args.begin(), args.end(), [&](const std::string& a) {
-    return a == flag || a.starts_with(flag + "=");
-  });
-}
-
 void AddOptions(po::options_description* options) {
   options->add_options()
       ("tokens", po::value<std::string>(), "training tokens D, e.g. 1.4T or 300e9 (required "
@@ -602,22 +596,6 @@ void Print(OutputFormat format, const std::vector<GpuType>& types, const Request
       break;
     }
   }
-}
-
-// The first argument that is neither a flag nor a flag's value: a positional one.
-std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
-                                           const po::options_description& options) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.starts_with("--")) {
-      const po::option_description* d = options.find_nothrow(a.substr(2), false);
-      if (a.find('=') == std::string::npos && d && d->semantic()->max_tokens() > 0) ++i;
-      continue;
-    }
-    if (a.size() > 1 && a[0] == '-') continue;
-    return a;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
