@@ -43,6 +43,22 @@ inline ModelSpec GptShape(int64_t layers, int64_t hidden, int64_t heads, int64_t
   return s;
 }
 
+// A small dense model for search and sizing tests: cheap to search exhaustively.
+inline ModelSpec TinyModel() {
+  ModelSpec s;
+  s.name = "tiny";
+  s.n_layers = 4;
+  s.d_model = 512;
+  s.n_heads = s.n_kv_heads = 4;
+  s.head_dim = 128;
+  s.d_ff = 2048;
+  s.vocab_size = 1000;
+  s.seq_len = 256;
+  s.position = Position::kRope;
+  s.tied_embeddings = false;
+  return s;
+}
+
 }  // namespace planner::testing
 
 #endif  // PLANNER_TESTS_CORE_MODEL_FIXTURES_H_

@@ -6,23 +6,10 @@
 
 #include "planner/core/cost_model.h"
 
+#include "model_fixtures.h"
+
 namespace planner {
 namespace {
-
-ModelSpec Tiny() {
-  ModelSpec s;
-  s.name = "tiny";
-  s.n_layers = 4;
-  s.d_model = 512;
-  s.n_heads = s.n_kv_heads = 4;
-  s.head_dim = 128;
-  s.d_ff = 2048;
-  s.vocab_size = 1000;
-  s.seq_len = 256;
-  s.position = Position::kRope;
-  s.tied_embeddings = false;
-  return s;
-}
 
 ClusterSpec OneNode(double hbm_GiB) {
   ClusterSpec c;
@@ -47,7 +34,7 @@ TEST(SearchTest, Divisors) {
 TEST(SearchTest, CountsEveryCombinationOnce) {
   SearchSpace space;
   space.global_batch = 8;
-  const SearchResult r = Search(Tiny(), OneNode(80), space, {});
+  const SearchResult r = Search(testing::TinyModel(), OneNode(80), space, {});
   // (tp, pp, cp) with tp*pp*cp | 8: exponent triples (a, b, c) with a + b + c <= 3: C(6, 3) = 20.
   // Per triple: ep 1 x vpp {1, 2, 4} x micro-batch {1, 2, 4, 8} x zero 4 x recompute 3 x sp 2.
   EXPECT_EQ(r.configs_total, 20 * 3 * 4 * 4 * 3 * 2);
@@ -60,7 +47,7 @@ TEST(SearchTest, CountsEveryCombinationOnce) {
 TEST(SearchTest, BestPlanIsTheFastestFeasibleLayout) {
   SearchSpace space;
   space.global_batch = 8;
-  const ModelSpec m = Tiny();
+  const ModelSpec m = testing::TinyModel();
   const ClusterSpec c = OneNode(80);
   SearchOptions o;
   o.top_k = 3;
@@ -102,8 +89,8 @@ TEST(SearchTest, ThreadCountDoesNotChangeTheAnswer) {
   SearchOptions one, two;
   one.threads = 1;
   two.threads = 2;
-  const SearchResult a = Search(Tiny(), OneNode(80), space, one);
-  const SearchResult b = Search(Tiny(), OneNode(80), space, two);
+  const SearchResult a = Search(testing::TinyModel(), OneNode(80), space, one);
+  const SearchResult b = Search(testing::TinyModel(), OneNode(80), space, two);
   EXPECT_EQ(a.configs_feasible, b.configs_feasible);
   EXPECT_EQ(a.rejected, b.rejected);
   ASSERT_FALSE(a.plans.empty());
@@ -113,7 +100,7 @@ TEST(SearchTest, ThreadCountDoesNotChangeTheAnswer) {
 TEST(SearchTest, NothingFitsReportsTheSmallestFootprint) {
   SearchSpace space;
   space.global_batch = 8;
-  const SearchResult r = Search(Tiny(), OneNode(0.01), space, {});  // 10 MiB GPUs
+  const SearchResult r = Search(testing::TinyModel(), OneNode(0.01), space, {});  // 10 MiB GPUs
   EXPECT_TRUE(r.plans.empty());
   EXPECT_EQ(r.configs_feasible, 0);
   ASSERT_TRUE(r.least_memory.has_value());

@@ -11,6 +11,8 @@
 #include "planner/core/params.h"
 #include "planner/core/units.h"
 
+#include "model_fixtures.h"
+
 namespace planner {
 namespace {
 
@@ -268,21 +270,6 @@ TEST(SizingTest, ChinchillaBudgetToFlopsByHand) {
   EXPECT_FALSE(ChinchillaForBudget(10e6, c, 0.4).has_value());
 }
 
-ModelSpec Tiny() {
-  ModelSpec s;
-  s.name = "tiny";
-  s.n_layers = 4;
-  s.d_model = 512;
-  s.n_heads = s.n_kv_heads = 4;
-  s.head_dim = 128;
-  s.d_ff = 2048;
-  s.vocab_size = 1000;
-  s.seq_len = 256;
-  s.position = Position::kRope;
-  s.tied_embeddings = false;
-  return s;
-}
-
 ClusterSpec Nodes(double hbm_GiB) {
   ClusterSpec c;
   c.name = "test";
@@ -303,7 +290,7 @@ TEST(SizingTest, SweepCostsEachCountWithItsBestLayout) {
   r.global_batch = 64;
   r.max_gpus = 32;
   double last_fraction = 0;
-  const ClusterSizing s = SizeOnCluster(Tiny(), Nodes(80), r,
+  const ClusterSizing s = SizeOnCluster(testing::TinyModel(), Nodes(80), r,
                                         [&](double f, int64_t) { last_fraction = f; });
   EXPECT_DOUBLE_EQ(last_fraction, 1.0);
   // 4, 8, 16, 32 GPUs; the tiny model fits on one node.
@@ -316,7 +303,7 @@ TEST(SizingTest, SweepCostsEachCountWithItsBestLayout) {
     // and days = 1e9 / (64 x 256) steps x step / 86,400.
     ClusterSpec c = Nodes(80);
     c.nodes = row.gpus / 4;
-    const ModelSpec m = Tiny();
+    const ModelSpec m = testing::TinyModel();
     CostModel model(m, c);
     const double step_s = model.Time(row.layout).step_time_s;
     ExpectRel(row.step_time_s, step_s);
@@ -332,7 +319,7 @@ TEST(SizingTest, SweepStartsWhereTheModelFirstFits) {
   r.global_batch = 64;
   r.max_gpus = 8;
   // 1 MiB of HBM fits nothing: no rows, both counts too small.
-  const ClusterSizing s = SizeOnCluster(Tiny(), Nodes(1.0 / 1024), r);
+  const ClusterSizing s = SizeOnCluster(testing::TinyModel(), Nodes(1.0 / 1024), r);
   EXPECT_TRUE(s.rows.empty());
   EXPECT_EQ(s.counts_too_small, (std::vector<int64_t>{4, 8}));
 }
