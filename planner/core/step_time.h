@@ -28,9 +28,6 @@ struct StepTimeOptions {
   // runs; Megatron 2021 (SC21) waited for it.
   bool overlap_tp_backward = true;
   double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
-  // Unused: element-wise HBM traffic is now counted kernel by kernel (see MemoryOptions::kernels).
-  // Kept so existing callers compile.
-  double elementwise_traffic = 4;
   Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
   // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs. FlashAttention-2
   // predates Hopper's asynchronous tensor-core instructions and reaches ~35% of H100 peak where
