@@ -313,7 +313,7 @@ Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>&
                                Join(MarksOf(i, marks), ";")});
       } else {
         row.insert(row.end(),
-                   {Fixed(r.step_time_s, 2), Percent(r.mfu), Fixed(r.tokens_per_s_per_gpu, 0),
+                   {Fixed(r.step_time_s, 2), Percent(r.mfu), Grouped(static_cast<Count>(std::llround(r.tokens_per_s_per_gpu))),
                     Days(r.run.days), Grouped(static_cast<Count>(std::llround(r.run.gpu_hours))),
                     Grouped(static_cast<Count>(std::llround(r.run.cost_usd))),
                     Percent(r.scaling_efficiency, 0),

@@ -20,7 +20,7 @@ namespace {
 const std::vector<std::string> kRecordKeys = {
     "id",    "source",   "source_locator", "verification",  "model",   "hardware", "parallelism",
     "batch", "training", "measured",       "flops_formula", "derived", "inferred", "notes"};
-const std::vector<std::string> kModelKeys = {
+const std::vector<std::string> kRunModelKeys = {
     "family",      "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
     "vocab",       "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
     "total_params"};
@@ -102,7 +102,7 @@ YAML::Node LoadSequence(const std::string& path) {
 // GPT (Megatron, MPT): learned positions, tied, GeLU, LayerNorm, biases on every linear but the
 // head. Llama: RoPE, SwiGLU, RMSNorm, untied, no biases. The record's own fields override.
 ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
-  const StrictMap m = r.Map("model", kModelKeys);
+  const StrictMap m = r.Map("model", kRunModelKeys);
   ModelSpec s;
   v->family = m.String("family");
   const bool llama = Contains(v->family, "Llama") || Contains(v->family, "LLAMA");

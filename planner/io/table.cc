@@ -38,8 +38,14 @@ void RenderText(const Table& t, std::ostream& out) {
       width[c] = std::max(width[c], row[c].size());
     }
   }
+  // A left-aligned last column holds free-text notes; one long note should not stretch the rule
+  // under every row, so the rule covers at most kNoteRule characters of it.
+  constexpr size_t kNoteRule = 60;
   size_t total = 0;
-  for (size_t w : width) total += w + 2;
+  for (size_t c = 0; c < width.size(); ++c) {
+    const bool note = c + 1 == width.size() && !t.columns[c].right_align;
+    total += (note ? std::min(width[c], std::max(kNoteRule, t.columns[c].header.size())) : width[c]) + 2;
+  }
   const std::string rule(total > 2 ? total - 2 : 0, '-');
   auto line = [&](const std::vector<std::string>& cells, bool header) {
     std::string s;
