@@ -228,7 +228,7 @@ ChinchillaAnswer Answer(const Request& r) {
 // dollars span decades. Beyond that, scientific notation rather than a wall of digits.
 std::string SigFigCell(double v) {
   if (v >= 1e15 || v < 0.01) return Sci(v);
-  if (v >= 999.5) return Grouped(static_cast<Count>(std::llround(v)));
+  if (v >= 999.5) return GroupedRound(v);
   const int int_digits = v >= 99.95 ? 3 : v >= 9.995 ? 2 : 1;
   return Fixed(v, 3 - int_digits);
 }

@@ -46,7 +46,7 @@ std::string Number(double v) {
 
 // Three significant figures below 100 days (0.824, 62.6), whole days above (27,018).
 std::string Days(double days) {
-  if (days >= 99.95) return Grouped(static_cast<Count>(std::llround(days)));
+  if (days >= 99.95) return GroupedRound(days);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", days);
   return buf;

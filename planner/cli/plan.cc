@@ -2,7 +2,6 @@
 // and count the rest by the reason they were rejected. Exit 1 (with the smallest change that
 // would fit) when none does.
 #include <chrono>
-#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -54,7 +53,8 @@ Table PlansTable(const PlanRun& r) {
               std::to_string(l.pp), std::to_string(l.cp), std::to_string(l.ep),
               std::to_string(l.vpp), std::to_string(l.micro_batch), std::to_string(l.zero),
               ToString(l.recompute), l.sp ? "yes" : "no", ToString(l.dtype),
-              Fixed(p.time.step_time_s, 3), Percent(p.time.mfu), Grouped(static_cast<Count>(std::llround(p.time.tokens_per_s_per_gpu))),
+              Fixed(p.time.step_time_s, 3), Percent(p.time.mfu),
+              GroupedRound(p.time.tokens_per_s_per_gpu),
               Fixed(BytesToGiB(p.memory.total), 1), Fixed(p.cost_per_step_usd, 2), p.time.bound});
   }
   return t;

@@ -286,7 +286,7 @@ int RunSimulate(const std::vector<std::string>& args) {
   sim::SimResult result;
   const auto start = std::chrono::steady_clock::now();
   Simulated r{m, c, p, overlap ? "overlap" : "analytic",
-              sim::SimulateStep(m, c, p, o, so, &graph, &result)};
+              sim::SimulateStep(m, c, p, o, so, &graph, &result), 0, 0, ""};
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!r.step.error.empty()) throw InputError("--schedule", r.step.error);
   r.memory_model_activation_bytes =

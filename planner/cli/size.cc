@@ -75,13 +75,13 @@ std::string Number(double v) {
 
 // Three significant figures below 100 days (0.824, 62.6), whole days above (27,018).
 std::string Days(double days) {
-  if (days >= 99.95) return Grouped(static_cast<Count>(std::llround(days)));
+  if (days >= 99.95) return GroupedRound(days);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", days);
   return buf;
 }
 
-std::string Dollars(double usd) { return "$" + Grouped(static_cast<Count>(std::llround(usd))); }
+std::string Dollars(double usd) { return "$" + GroupedRound(usd); }
 
 double SuffixedFlag(const po::variables_map& vm, const std::string& flag, double max_value,
                     const std::string& example) {
@@ -313,9 +313,9 @@ Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>&
                                Join(MarksOf(i, marks), ";")});
       } else {
         row.insert(row.end(),
-                   {Fixed(r.step_time_s, 2), Percent(r.mfu), Grouped(static_cast<Count>(std::llround(r.tokens_per_s_per_gpu))),
-                    Days(r.run.days), Grouped(static_cast<Count>(std::llround(r.run.gpu_hours))),
-                    Grouped(static_cast<Count>(std::llround(r.run.cost_usd))),
+                   {Fixed(r.step_time_s, 2), Percent(r.mfu), GroupedRound(r.tokens_per_s_per_gpu),
+                    Days(r.run.days), GroupedRound(r.run.gpu_hours),
+                    GroupedRound(r.run.cost_usd),
                     Percent(r.scaling_efficiency, 0),
                     r.marginal_efficiency ? Percent(*r.marginal_efficiency, 0) : "",
                     Join(MarksOf(i, marks), ", ")});
@@ -362,7 +362,7 @@ Table ChinchillaTable(const std::vector<GpuType>& types, const Request& r, bool 
                 Number(n_shape)});
     } else {
       t.AddRow({g.cluster.name, Fixed(g.cluster.price_per_gpu_hour_usd, 2),
-                Grouped(static_cast<Count>(std::llround(c.gpu_hours))), Sci(c.flops),
+                GroupedRound(c.gpu_hours), Sci(c.flops),
                 HumanCount(c.optimum.params), HumanCount(c.optimum.tokens), shape,
                 HumanCount(n_shape)});
     }
@@ -568,13 +568,13 @@ void AddOptions(po::options_description* options) {
       ("global-batch", po::value<int64_t>(), "sequences per step (default: 4M tokens, rounded)")
       ("global-batch-tokens", po::value<std::string>(),
        "tokens per step, rounded to a power-of-two number of sequences (default 4M)")
-      ("knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency),
+      ("knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency, "0.80"),
        "marginal scaling efficiency below which adding GPUs stops paying")
       ("chinchilla-budget", po::value<std::string>(),
        "US dollars: size Chinchilla approach 3's optimal N and D for this budget on each GPU "
        "type (no MODEL, no --tokens)")
-      ("mfu", po::value<double>()->default_value(kDefaultMfu),
-       "MFU assumed to turn --chinchilla-budget into FLOPs (default 0.40)")
+      ("mfu", po::value<double>()->default_value(kDefaultMfu, "0.40"),
+       "MFU assumed to turn --chinchilla-budget into FLOPs")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
   AddFormatOption(options);
 }

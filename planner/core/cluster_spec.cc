@@ -1,5 +1,6 @@
 #include "planner/core/cluster_spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -16,6 +17,43 @@ constexpr double kMinBw_GBps = 1e-3;
 constexpr double kMaxPrice_usd = 1e6;
 
 constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
+
+// One measured line of `planner calibrate`: a name commbench measures, a level of this cluster,
+// at least two ranks, and a usable latency and bandwidth.
+std::optional<ClusterError> ValidateFit(const ClusterSpec& c, const CollectiveFit& f, size_t i) {
+  static const char* const kNames[] = {"all_reduce", "reduce_scatter", "all_gather", "broadcast",
+                                       "reduce",     "all_to_all",     "sendrecv"};
+  const std::string key = "efficiency.collectives[" + std::to_string(i) + "]";
+  if (std::find(std::begin(kNames), std::end(kNames), f.collective) == std::end(kNames)) {
+    return ClusterError{key + ".collective",
+                        key + ".collective: unknown collective '" + f.collective +
+                            "' (commbench's names: all_reduce, reduce_scatter, all_gather, "
+                            "broadcast, reduce, all_to_all, sendrecv)"};
+  }
+  std::string levels;
+  bool known = false;
+  for (const NetworkLevel& l : c.network) {
+    known = known || l.name == f.level;
+    levels += (levels.empty() ? "" : ", ") + l.name;
+  }
+  if (!known) {
+    return ClusterError{key + ".level", key + ".level: '" + f.level +
+                                            "' is not a network level of this cluster (" + levels +
+                                            ")"};
+  }
+  if (f.nranks < 2 || f.nranks > kMaxGpus) {
+    return ClusterError{key + ".nranks", key + ".nranks must be between 2 and " +
+                                             std::to_string(kMaxGpus) + ", got " +
+                                             std::to_string(f.nranks)};
+  }
+  if (!std::isfinite(f.alpha_us) || f.alpha_us < 0) {
+    return ClusterError{key + ".alpha_us", key + ".alpha_us must be a non-negative number"};
+  }
+  if (!Positive(f.bus_bw_GBps) || f.bus_bw_GBps < kMinBw_GBps || f.bus_bw_GBps > kMaxBw_GBps) {
+    return ClusterError{key + ".bus_bw_GBps", key + ".bus_bw_GBps must lie between 0.001 and 1e7"};
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -64,15 +102,15 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
       return ClusterError{key + ".bw_GBps", key + ".bw_GBps must lie between 0.001 and 1e7"};
     }
     if (!std::isfinite(l.latency_us) || l.latency_us < 0) {
-      return ClusterError{key + ".latency_us", "latency_us must be a non-negative number"};
+      return ClusterError{key + ".latency_us", key + ".latency_us must be a non-negative number"};
     }
     if (l.size < 0 || (l.size == 0 && !last)) {
-      return ClusterError{key + ".size", "size must be positive (0, 'whole cluster', only for the "
-                                         "last level)"};
+      return ClusterError{key + ".size", key + ".size must be positive (0, 'whole cluster', "
+                                         "only for the last level)"};
     }
     if (l.size > 0 && (l.size % previous != 0)) {
-      return ClusterError{key + ".size", "each level's size must be a multiple of the previous "
-                                         "level's (" + std::to_string(previous) + ")"};
+      return ClusterError{key + ".size", key + ".size: each level's size must be a multiple of "
+                                         "the previous level's (" + std::to_string(previous) + ")"};
     }
     if (l.size > 0) previous = l.size;
   }
@@ -94,6 +132,9 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
   if (!(e.gemm_half_flops >= 0) || !std::isfinite(e.gemm_half_flops)) {
     return ClusterError{"efficiency.gemm_half_flops",
                         "efficiency.gemm_half_flops must be a non-negative number of FLOPs"};
+  }
+  for (size_t i = 0; i < e.collectives.size(); ++i) {
+    if (auto err = ValidateFit(c, e.collectives[i], i)) return err;
   }
   return std::nullopt;
 }

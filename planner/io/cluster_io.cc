@@ -1,5 +1,6 @@
 #include "planner/io/cluster_io.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "planner/io/input_error.h"
@@ -58,22 +59,35 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
   return e;
 }
 
-// Points a core validation error at its key ("network[1].size" -> that level's size).
+// Points a core validation error at its key: "network[1].size" or
+// "efficiency.collectives[0].level" is walked through the document to the deepest node that
+// exists, so the message names that line.
 [[noreturn]] void FailValidation(const StrictMap& m, const ClusterError& e) {
-  const size_t bracket = e.key.find('[');
-  if (bracket != std::string::npos && m.Has("network")) {
-    const size_t index = std::stoul(e.key.substr(bracket + 1));
-    const std::string leaf = e.key.substr(e.key.find('.') + 1);
-    const YAML::Node level = m.Value("network")[index];
-    FailAt(m.file(), level[leaf] ? level[leaf] : level, e.message);
+  const std::string top = e.key.substr(0, e.key.find_first_of(".["));
+  if (!m.Has(top)) m.Fail(e.key, e.message);
+  // YAML::Node has reference semantics: `=` would overwrite the document, reset() rebinds.
+  YAML::Node node;
+  node.reset(m.Value(top));
+  size_t pos = top.size();
+  while (pos < e.key.size()) {
+    const YAML::Node current = node;
+    size_t end;
+    if (e.key[pos] == '[') {
+      const size_t close = e.key.find(']', pos);
+      if (close == std::string::npos) break;
+      end = close + 1;
+      const size_t index = std::stoul(e.key.substr(pos + 1));
+      if (!current.IsSequence() || index >= current.size()) break;
+      node.reset(current[index]);
+    } else {
+      end = std::min(e.key.find_first_of(".[", pos + 1), e.key.size());
+      const std::string leaf = e.key.substr(pos + 1, end - pos - 1);
+      if (!current.IsMap() || !current[leaf]) break;
+      node.reset(current[leaf]);
+    }
+    pos = end;
   }
-  const size_t dot = e.key.find('.');
-  if (dot != std::string::npos && m.Has(e.key.substr(0, dot))) {
-    const YAML::Node sub = m.Value(e.key.substr(0, dot));
-    const std::string leaf = e.key.substr(dot + 1);
-    FailAt(m.file(), sub[leaf] ? sub[leaf] : sub, e.message);
-  }
-  m.Fail(e.key, e.message);
+  FailAt(m.file(), node, e.message);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@ namespace planner {
 
 std::string Grouped(Count c) { return CountToString(c, true); }
 
+std::string GroupedRound(double v) { return Grouped(static_cast<Count>(std::llround(v))); }
+
 std::string Fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);

@@ -11,6 +11,7 @@
 namespace planner {
 
 std::string Grouped(Count c);                            // 2,127,057,600
+std::string GroupedRound(double v);                      // 1102.9 -> 1,103
 std::string Si(double v, int digits = 3);                // 4.51 T, 312 G, 1.20 k
 // Counts of things (parameters, tokens) the way ML papers write them: 1.56B, 175B, 1.4T, 350M.
 std::string HumanCount(double v, int digits = 3);

@@ -44,7 +44,8 @@ void RenderText(const Table& t, std::ostream& out) {
   size_t total = 0;
   for (size_t c = 0; c < width.size(); ++c) {
     const bool note = c + 1 == width.size() && !t.columns[c].right_align;
-    total += (note ? std::min(width[c], std::max(kNoteRule, t.columns[c].header.size())) : width[c]) + 2;
+    total +=
+        (note ? std::min(width[c], std::max(kNoteRule, t.columns[c].header.size())) : width[c]) + 2;
   }
   const std::string rule(total > 2 ? total - 2 : 0, '-');
   auto line = [&](const std::vector<std::string>& cells, bool header) {

@@ -12,7 +12,9 @@
 namespace planner {
 namespace {
 
-bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool Contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 TEST(ClusterPresetsTest, EveryPresetNamesItsEfficiencySource) {
   for (const std::string& name : PresetNames("clusters")) {
@@ -32,12 +34,15 @@ TEST(ClusterPresetsTest, CarriedOverTermsEqualTheirSource) {
     const size_t at = c.efficiency.source.find(marker);
     if (at == std::string::npos) continue;
     const size_t begin = at + marker.size();
-    const std::string from = c.efficiency.source.substr(begin, c.efficiency.source.find(' ', begin) - begin);
+    const std::string from =
+        c.efficiency.source.substr(begin, c.efficiency.source.find(' ', begin) - begin);
     const EfficiencySpec& e = LoadCluster(from).efficiency;
-    EXPECT_TRUE(Contains(e.source, "--fit")) << name << " carries " << from << ", which is not fitted";
+    EXPECT_TRUE(Contains(e.source, "--fit"))
+        << name << " carries " << from << ", which is not fitted";
     EXPECT_EQ(c.efficiency.gemm_max, e.gemm_max) << name << " vs " << from;
     EXPECT_EQ(c.efficiency.gemm_half_flops, e.gemm_half_flops) << name << " vs " << from;
-    EXPECT_EQ(c.efficiency.collective_bw_fraction, e.collective_bw_fraction) << name << " vs " << from;
+    EXPECT_EQ(c.efficiency.collective_bw_fraction, e.collective_bw_fraction)
+        << name << " vs " << from;
     EXPECT_EQ(c.efficiency.hbm_fraction, e.hbm_fraction) << name << " vs " << from;
   }
 }
