@@ -23,6 +23,7 @@ struct PlanRun {
   const ModelSpec& model;
   const ClusterSpec& cluster;
   const SearchSpace& space;
+  const SearchOptions& options;
   SearchResult result;
   double elapsed_s = 0;
 };
@@ -95,8 +96,13 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
     if (r.result.rejected[i] > 0) rejected[ToString(static_cast<LayoutIssue>(i))] = r.result.rejected[i];
   }
   const SearchResult& s = r.result;
+  nlohmann::ordered_json dtypes = nlohmann::ordered_json::array();
+  for (Dtype d : r.space.dtypes) dtypes.push_back(ToString(d));
   return {{"schema_version", 1}, {"model", r.model.name}, {"cluster", r.cluster.name},
           {"gpus", r.cluster.total_gpus()}, {"global_batch", r.space.global_batch},
+          {"seq_len", r.model.seq_len},
+          {"objective", r.options.objective == Objective::kCost ? "cost" : "time"},
+          {"top", r.options.top_k}, {"dtypes", dtypes},
           {"usable_GiB", BytesToGiB(UsableHbmBytes(r.cluster))},
           {"price_per_gpu_hour_usd", r.cluster.price_per_gpu_hour_usd},
           {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
@@ -174,7 +180,7 @@ int RunPlan(const std::vector<std::string>& args) {
   ProgressBar bar("planner plan", vm["quiet"].as<bool>() || format != OutputFormat::kTable);
   so.progress = bar.Callback();
   const auto start = std::chrono::steady_clock::now();
-  PlanRun run{m, c, space, Search(m, c, space, so)};
+  PlanRun run{m, c, space, so, Search(m, c, space, so)};
   run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   so.progress = nullptr;
   if (run.result.plans.empty() && format == OutputFormat::kTable) {
