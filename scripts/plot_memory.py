@@ -16,12 +16,12 @@ stage; the JSON's memory.stage says which). The output format follows the extens
 Exit status 2 for bad input.
 """
 import argparse
-import json
 import math
 import os
 import sys
 
-SCHEMA_VERSION = 1
+from plot_common import InputError, load_planner_json, save_figure
+
 EXPLAIN_KEYS = ("schema_version", "model", "cluster", "gpus", "layout", "memory", "usable_GiB")
 # (memory key, legend label, colour), bottom to top.
 COMPONENTS = (
@@ -39,39 +39,9 @@ LAYOUT_KEYS = ("dp", "tp", "pp", "cp", "ep", "vpp", "micro_batch", "zero", "reco
 FORMATS = (".png", ".svg")
 
 
-class InputError(Exception):
-    pass
-
-
 def load_explain(path):
     """The explain JSON at `path` ('-' for stdin), checked against schema 1."""
-    if path == "-":
-        text, name = sys.stdin.read(), "<stdin>"
-    else:
-        if not os.path.exists(path):
-            raise InputError("%s: no such file" % path)
-        if os.path.isdir(path):
-            raise InputError("%s: is a directory; expected a JSON file" % path)
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError("%s: cannot read: %s" % (path, e))
-        name = path
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError("%s:%d:%d: not JSON: %s (expected `planner explain ... --format json` "
-                         "output)" % (name, e.lineno, e.colno, e.msg))
-    if not isinstance(d, dict):
-        raise InputError("%s: expected a JSON object from `planner explain ... --format json`, "
-                         "got %s" % (name, type(d).__name__))
-    if "schema_version" not in d:
-        raise InputError("%s: no schema_version: not planner JSON (expected `planner explain ... "
-                         "--format json` output)" % name)
-    if d["schema_version"] != SCHEMA_VERSION:
-        raise InputError("%s: schema_version %r; this script reads schema_version %d"
-                         % (name, d["schema_version"], SCHEMA_VERSION))
+    d, name = load_planner_json(path, "explain")
     if "plans" in d:
         raise InputError("%s: this is `planner plan` JSON; plot_memory.py reads `planner explain "
                          "... --format json` (one layout per file; scripts/plot_plan.py reads "
@@ -204,14 +174,7 @@ def main(argv=None):
     # Legend top-down in stacking order, outside the bars on the right.
     ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=8.5, framealpha=0.9)
-    fig.tight_layout()
-    try:
-        fig.savefig(a.output, dpi=a.dpi)
-    except OSError as e:
-        print("%s: error: -o %s: cannot write: %s" % (prog, a.output, e.strerror or e),
-              file=sys.stderr)
-        return 2
-    return 0
+    return save_figure(fig, a.output, a.dpi, prog)
 
 
 if __name__ == "__main__":

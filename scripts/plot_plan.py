@@ -22,51 +22,21 @@ The output format follows the extension of -o: .png (default dpi 100) or .svg. N
 matplotlib (Debian: python3-matplotlib); no display. Exit status 2 for bad input.
 """
 import argparse
-import json
 import math
 import os
 import sys
 
-SCHEMA_VERSION = 1
+from plot_common import InputError, load_planner_json, save_figure
+
 PLAN_KEYS = ("schema_version", "model", "cluster", "gpus", "global_batch", "plans")
 ENTRY_KEYS = ("layout", "step_time_s", "cost_per_step_usd", "tokens_per_s_per_gpu")
 LAYOUT_KEYS = ("dp", "tp", "pp", "cp", "ep", "vpp", "micro_batch", "zero", "recompute", "sp")
 FORMATS = (".png", ".svg")
 
 
-class InputError(Exception):
-    pass
-
-
 def load_plan(path):
     """The plan JSON at `path` ('-' for stdin), checked against schema 1."""
-    if path == "-":
-        text, name = sys.stdin.read(), "<stdin>"
-    else:
-        if not os.path.exists(path):
-            raise InputError("%s: no such file" % path)
-        if os.path.isdir(path):
-            raise InputError("%s: is a directory; expected a JSON file" % path)
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError("%s: cannot read: %s" % (path, e))
-        name = path
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError("%s:%d:%d: not JSON: %s (expected `planner plan ... --format json` "
-                         "output)" % (name, e.lineno, e.colno, e.msg))
-    if not isinstance(d, dict):
-        raise InputError("%s: expected a JSON object from `planner plan ... --format json`, got %s"
-                         % (name, type(d).__name__))
-    if "schema_version" not in d:
-        raise InputError("%s: no schema_version: not planner JSON (expected `planner plan ... "
-                         "--format json` output)" % name)
-    if d["schema_version"] != SCHEMA_VERSION:
-        raise InputError("%s: schema_version %r; this script reads schema_version %d"
-                         % (name, d["schema_version"], SCHEMA_VERSION))
+    d, name = load_planner_json(path, "plan")
     if "plans" not in d and "layout" in d and "memory" in d:
         raise InputError("%s: this is `planner explain` JSON (one layout); plot_plan.py reads "
                          "`planner plan ... --format json` (scripts/plot_memory.py reads explain)"
@@ -303,14 +273,7 @@ def main(argv=None):
             draw_pareto(ax, runs, a.cost == "tokens", a.max_labels)
         else:
             draw_heatmap(fig, ax, runs[a.heatmap - 1])
-    fig.tight_layout()
-    try:
-        fig.savefig(a.output, dpi=a.dpi)
-    except OSError as e:
-        print("%s: error: -o %s: cannot write: %s" % (prog, a.output, e.strerror or e),
-              file=sys.stderr)
-        return 2
-    return 0
+    return save_figure(fig, a.output, a.dpi, prog)
 
 
 if __name__ == "__main__":

@@ -18,32 +18,14 @@ python3-matplotlib; run with /usr/bin/python3 if another python3 comes first); n
 Exit status 2 for bad input, 1 when matplotlib is missing.
 """
 import argparse
-import json
 import math
 import os
 import sys
 
-SCHEMA_VERSION = 1
+from plot_common import InputError, load_planner_json, save_figure
+
 FORMATS = (".png", ".svg")
 ROW_NUMBERS = ("days", "cost_usd")
-
-
-class InputError(Exception):
-    pass
-
-
-def read_text(path):
-    if path == "-":
-        return sys.stdin.read(), "<stdin>"
-    if not os.path.exists(path):
-        raise InputError("%s: no such file" % path)
-    if os.path.isdir(path):
-        raise InputError("%s: is a directory; expected a JSON file" % path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read(), path
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError("%s: cannot read: %s" % (path, e))
 
 
 def check_row(name, where, row):
@@ -59,18 +41,7 @@ def check_row(name, where, row):
 
 def load_size(path):
     """The size JSON at `path` ('-' for stdin), checked against schema 1."""
-    text, name = read_text(path)
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError("%s:%d:%d: not JSON: %s (expected `planner size ... --format json` "
-                         "output)" % (name, e.lineno, e.colno, e.msg))
-    if not isinstance(d, dict) or "schema_version" not in d:
-        raise InputError("%s: not planner JSON (expected `planner size ... --format json` output)"
-                         % name)
-    if d["schema_version"] != SCHEMA_VERSION:
-        raise InputError("%s: schema_version %r; this script reads schema_version %d"
-                         % (name, d["schema_version"], SCHEMA_VERSION))
+    d, name = load_planner_json(path, "size")
     if "gpu_types" not in d:
         hint = " (plot_plan.py reads `planner plan` JSON)" if "plans" in d else ""
         raise InputError("%s: not `planner size` JSON: no gpu_types%s" % (name, hint))
@@ -198,14 +169,7 @@ def main(argv=None):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(9, 6.5))
     draw(ax, d, not a.linear)
-    fig.tight_layout()
-    try:
-        fig.savefig(a.output, dpi=a.dpi)
-    except OSError as e:
-        print("%s: error: -o %s: cannot write: %s" % (prog, a.output, e.strerror or e),
-              file=sys.stderr)
-        return 2
-    return 0
+    return save_figure(fig, a.output, a.dpi, prog)
 
 
 if __name__ == "__main__":

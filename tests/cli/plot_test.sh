@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/plot_plan.py and scripts/plot_memory.py on fresh JSON from the built planner:
+# scripts/plot_plan.py, plot_memory.py and plot_size.py on fresh JSON from the built planner:
 #   tests/cli/plot_test.sh path/to/planner
 # Checks the images exist, are non-empty PNG/SVG, and that bad input exits 2 with a message.
 # Exit 77 (ctest: skipped) when no Python with matplotlib is found; $PYTHON picks one.
@@ -78,6 +78,10 @@ check_image "$tmp/heat.png" PNG
 run_ok plot_memory "$python" "$scripts/plot_memory.py" "$tmp/dp.json" "$tmp/tp.json" \
   -o "$tmp/memory.png"
 check_image "$tmp/memory.png" PNG
+run_ok size "$planner" size gpt2-small --tokens 10B --gpu dgx-h100 --max-gpus 16 --format json
+cp "$tmp/size.out" "$tmp/size.json"
+run_ok plot_size "$python" "$scripts/plot_size.py" "$tmp/size.json" -o "$tmp/size.png"
+check_image "$tmp/size.png" PNG
 run_ok help_plan "$python" "$scripts/plot_plan.py" --help
 run_ok help_memory "$python" "$scripts/plot_memory.py" --help
 
@@ -95,6 +99,10 @@ echo 'not json' >"$tmp/text.json"
 expect_exit2 plan_not_json "not JSON" "$python" "$scripts/plot_plan.py" "$tmp/text.json" -o "$tmp/x.png"
 expect_exit2 memory_bad_extension "unknown image format" \
   "$python" "$scripts/plot_memory.py" "$tmp/dp.json" -o "$tmp/x.jpg"
+expect_exit2 size_given_plan "not \`planner size\` JSON" \
+  "$python" "$scripts/plot_size.py" "$tmp/plan16.json" -o "$tmp/x.png"
+expect_exit2 size_unwritable "cannot write" \
+  "$python" "$scripts/plot_size.py" "$tmp/size.json" -o "$tmp/no/such/dir/x.png"
 [ -e "$tmp/x.png" ] && fail "a failed run wrote $tmp/x.png"
 
 if [ "$failures" -ne 0 ]; then
