@@ -8,16 +8,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "comm/cuda_check.h"
 #include "comm/gemm_engine.h"
 
 namespace comm {
 namespace {
-
-void CudaCheck(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-  }
-}
 
 void CublasCheck(cublasStatus_t status, const char* what) {
   if (status != CUBLAS_STATUS_SUCCESS) {

@@ -8,14 +8,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "comm/cuda_check.h"
+
 namespace comm {
 namespace {
-
-void CudaCheck(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-  }
-}
 
 void NcclCheck(ncclResult_t status, const char* what) {
   if (status != ncclSuccess) {

@@ -11,10 +11,6 @@
 namespace planner {
 namespace {
 
-double Share(Count part, Count whole) {
-  return static_cast<double>(part) / static_cast<double>(whole);
-}
-
 Table CountTable(const ModelSpec& spec, const ParamCount& p) {
   Table t;
   t.title = spec.name + ": " + Grouped(p.total) + " parameters (" +

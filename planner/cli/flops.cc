@@ -18,10 +18,6 @@ const std::vector<std::pair<std::string, Accounting>> kAccountings = {
 const std::vector<std::pair<std::string, Recompute>> kRecomputes = {
     {"none", Recompute::kNone}, {"selective", Recompute::kSelective}, {"full", Recompute::kFull}};
 
-double Share(Count part, Count whole) {
-  return static_cast<double>(part) / static_cast<double>(whole);
-}
-
 Table MatmulTable(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& r) {
   Table t;
   t.title = s.name + ": forward FLOPs, T = " + Grouped(o.seq_len) + ", batch " +

@@ -109,10 +109,6 @@ Report BuildReport(const std::string& path, bool refit) {
   return r;
 }
 
-std::string SignedPercent(double fraction) {
-  return (fraction >= 0 ? "+" : "") + Percent(fraction, 1);
-}
-
 std::string MetricText(double v, RunMetric m) {
   if (m == RunMetric::kIterationTime) return Fixed(v, 2);
   if (v >= 1e4) return Grouped(static_cast<Count>(v + 0.5));

@@ -155,8 +155,6 @@ std::vector<double> Errors(const BenchReport& r, const std::string& collective) 
   return e;
 }
 
-std::string SignedPercent(double f) { return (f >= 0 ? "+" : "") + Percent(f, 1); }
-
 Table RowsTable(const BenchReport& r) {
   Table t;
   t.title = "Planner vs commbench " + r.run.file + " (" + r.run.backend + ", " +

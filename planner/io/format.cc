@@ -8,6 +8,14 @@ namespace planner {
 
 std::string Grouped(Count c) { return CountToString(c, true); }
 
+std::string SignedPercent(double fraction) {
+  return (fraction >= 0 ? "+" : "") + Percent(fraction, 1);
+}
+
+double Share(Count part, Count whole) {
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
 std::string GroupedRound(double v) { return Grouped(static_cast<Count>(std::llround(v))); }
 
 std::string Fixed(double v, int decimals) {

@@ -17,6 +17,8 @@ std::string Si(double v, int digits = 3);                // 4.51 T, 312 G, 1.20 
 std::string HumanCount(double v, int digits = 3);
 std::string Fixed(double v, int decimals);               // 7.92
 std::string Percent(double fraction, int decimals = 1);  // 55.2%
+std::string SignedPercent(double fraction);              // +4.7%, -11.0%
+double Share(Count part, Count whole);                   // part / whole, for share columns
 std::string Sci(double v, int digits = 3);               // 5.88e+23
 
 // Exact in JSON while it fits 64 bits; beyond that a double (JSON has no wider integers).

@@ -40,12 +40,12 @@ ParallelConfig Layout(int64_t tp, int64_t mb, bool sp, Recompute rc) {
   return p;
 }
 
-struct Shape {
+struct Table2Shape {
   double s, b, h, a, t;
 };
 
 void ExpectTable2(const ModelSpec& m, int64_t tp, int64_t mb) {
-  const Shape x{static_cast<double>(m.seq_len), static_cast<double>(mb),
+  const Table2Shape x{static_cast<double>(m.seq_len), static_cast<double>(mb),
                 static_cast<double>(m.d_model), static_cast<double>(m.n_heads),
                 static_cast<double>(tp)};
   const double sbh = x.s * x.b * x.h, score = 5 * x.a * x.s / x.h;

@@ -16,7 +16,7 @@
 namespace planner {
 namespace {
 
-void ExpectRel(double actual, double expected, double rel = 1e-9) {
+void ExpectClose(double actual, double expected, double rel = 1e-9) {
   EXPECT_NEAR(actual, expected, std::abs(expected) * rel) << "expected " << expected;
 }
 
@@ -24,10 +24,10 @@ TEST(SizingTest, CostOfRunByHand) {
   // 1e12 tokens / (1,000 sequences x 1,000 tokens) = 1e6 steps; x 8.64 s = 8.64e6 s = 100 days;
   // 100 days x 24 h x 100 GPUs = 240,000 GPU-hours; x $2.50 = $600,000.
   const RunCost c = CostOfRun(1e12, 1000, 1000, 8.64, 100, 2.5);
-  ExpectRel(c.steps, 1e6);
-  ExpectRel(c.days, 100);
-  ExpectRel(c.gpu_hours, 240'000);
-  ExpectRel(c.cost_usd, 600'000);
+  ExpectClose(c.steps, 1e6);
+  ExpectClose(c.days, 100);
+  ExpectClose(c.gpu_hours, 240'000);
+  ExpectClose(c.cost_usd, 600'000);
 }
 
 TEST(SizingTest, CostOfRunKeepsFractionalSteps) {
@@ -109,7 +109,7 @@ TEST(SizingTest, EfficienciesByHand) {
   //   16 -> 32: (25,600 - 15,200) / 16 = 650; / 950 = 0.684211
   EXPECT_FALSE(rows[0].marginal_efficiency.has_value());
   EXPECT_DOUBLE_EQ(*rows[1].marginal_efficiency, 0.9);
-  ExpectRel(*rows[2].marginal_efficiency, 650.0 / 950.0);
+  ExpectClose(*rows[2].marginal_efficiency, 650.0 / 950.0);
 }
 
 TEST(SizingTest, EfficienciesArePerClusterAndSkipRowsThatDoNotFit) {
@@ -121,7 +121,7 @@ TEST(SizingTest, EfficienciesArePerClusterAndSkipRowsThatDoNotFit) {
   // (64 x 400 - 16 x 500) / 48 = (25,600 - 8,000) / 48 = 366.67; / 500 = 0.733333.
   EXPECT_DOUBLE_EQ(rows[1].scaling_efficiency, 1.0);
   EXPECT_DOUBLE_EQ(rows[4].scaling_efficiency, 0.8);
-  ExpectRel(*rows[4].marginal_efficiency, (25'600.0 - 8'000.0) / 48.0 / 500.0);
+  ExpectClose(*rows[4].marginal_efficiency, (25'600.0 - 8'000.0) / 48.0 / 500.0);
   // a scales perfectly: (16,000 - 8,000) / 8 / 1,000 = 1.
   EXPECT_DOUBLE_EQ(*rows[2].marginal_efficiency, 1.0);
 }
@@ -257,13 +257,13 @@ TEST(SizingTest, ChinchillaBudgetToFlopsByHand) {
   // $10M / $4 = 2.5e6 GPU-hours x 3,600 s x 1,000e12 FLOP/s x MFU 0.4 = 3.6e24 FLOPs.
   const std::optional<ChinchillaSizing> s = ChinchillaForBudget(10e6, c, 0.4);
   ASSERT_TRUE(s.has_value());
-  ExpectRel(s->gpu_hours, 2.5e6);
-  ExpectRel(s->flops, 3.6e24);
+  ExpectClose(s->gpu_hours, 2.5e6);
+  ExpectClose(s->flops, 3.6e24);
   // The optimum is approach 3's for those FLOPs (its numbers: scaling_laws_test.cc) and the
   // shape is ChinchillaShape's for that N.
   const ComputeOptimalPoint p = *OptimalForFlops(ScalingFit::kChinchillaApproach3, 3.6e24);
-  ExpectRel(s->optimum.params, p.params);
-  ExpectRel(s->optimum.tokens, p.tokens);
+  ExpectClose(s->optimum.params, p.params);
+  ExpectClose(s->optimum.tokens, p.tokens);
   EXPECT_EQ(s->shape.d_model, ChinchillaShape(p.params)->d_model);
   EXPECT_EQ(s->shape.n_layers, ChinchillaShape(p.params)->n_layers);
   c.price_per_gpu_hour_usd = 0;  // no price: no answer
@@ -306,9 +306,9 @@ TEST(SizingTest, SweepCostsEachCountWithItsBestLayout) {
     const ModelSpec m = testing::TinyModel();
     CostModel model(m, c);
     const double step_s = model.Time(row.layout).step_time_s;
-    ExpectRel(row.step_time_s, step_s);
-    ExpectRel(row.run.days, 1e9 / (64.0 * 256.0) * step_s / 86'400.0);
-    ExpectRel(row.run.cost_usd, row.run.days * 24 * row.gpus * 2.0);
+    ExpectClose(row.step_time_s, step_s);
+    ExpectClose(row.run.days, 1e9 / (64.0 * 256.0) * step_s / 86'400.0);
+    ExpectClose(row.run.cost_usd, row.run.days * 24 * row.gpus * 2.0);
   }
   EXPECT_DOUBLE_EQ(s.rows[0].scaling_efficiency, 1.0);
 }

@@ -8,7 +8,7 @@
 namespace planner {
 namespace {
 
-const char* kGood = R"(name: tiny
+const char* kGoodModel = R"(name: tiny
 n_layers: 2
 d_model: 64
 n_heads: 4
@@ -31,7 +31,7 @@ std::string ErrorOf(const std::string& text) {
 }
 
 TEST(YamlStrictTest, GoodSpecParsesWithDefaults) {
-  const ModelSpec s = ReadModelSpec(ParseYaml("m.yaml", kGood));
+  const ModelSpec s = ReadModelSpec(ParseYaml("m.yaml", kGoodModel));
   EXPECT_EQ(s.n_kv_heads, 4);
   EXPECT_EQ(s.head_dim, 16);
   EXPECT_TRUE(s.final_norm);
@@ -39,29 +39,29 @@ TEST(YamlStrictTest, GoodSpecParsesWithDefaults) {
 }
 
 TEST(YamlStrictTest, UnknownKeySuggestsTheClosest) {
-  EXPECT_EQ(ErrorOf(std::string(kGood) + "n_head: 4\n"),
+  EXPECT_EQ(ErrorOf(std::string(kGoodModel) + "n_head: 4\n"),
             "m.yaml:12:1: unknown key 'n_head' in model spec (did you mean 'n_heads'?)");
 }
 
 TEST(YamlStrictTest, DuplicateKey) {
-  EXPECT_EQ(ErrorOf(std::string(kGood) + "d_ff: 512\n"),
+  EXPECT_EQ(ErrorOf(std::string(kGoodModel) + "d_ff: 512\n"),
             "m.yaml:12:1: duplicate key 'd_ff' in model spec");
 }
 
 TEST(YamlStrictTest, WrongTypes) {
-  std::string t = kGood;
+  std::string t = kGoodModel;
   t.replace(t.find("n_layers: 2"), 11, "n_layers: \"2\"");
   EXPECT_EQ(ErrorOf(t), "m.yaml:2:11: n_layers must be an integer, got a quoted string '2'");
-  t = kGood;
+  t = kGoodModel;
   t.replace(t.find("d_ff: 256"), 9, "d_ff: 25.6");
   EXPECT_EQ(ErrorOf(t), "m.yaml:5:7: d_ff must be an integer, got '25.6'");
-  t = kGood;
+  t = kGoodModel;
   t.replace(t.find("tied_embeddings: false"), 22, "tied_embeddings: no");
   EXPECT_EQ(ErrorOf(t), "m.yaml:11:18: tied_embeddings must be true or false, got 'no'");
 }
 
 TEST(YamlStrictTest, EnumSuggests) {
-  std::string t = kGood;
+  std::string t = kGoodModel;
   t.replace(t.find("mlp: swiglu"), 11, "mlp: swigelu");
   EXPECT_EQ(ErrorOf(t),
             "m.yaml:9:6: mlp must be one of 'gelu', 'relu', 'swiglu' or 'geglu', got 'swigelu' "
@@ -69,12 +69,12 @@ TEST(YamlStrictTest, EnumSuggests) {
 }
 
 TEST(YamlStrictTest, ValidationErrorsPointAtTheKey) {
-  std::string t = kGood;
+  std::string t = kGoodModel;
   t += "n_kv_heads: 3\n";
   EXPECT_EQ(ErrorOf(t), "m.yaml:12:13: n_heads (4) must be divisible by n_kv_heads (3)");
-  t = std::string(kGood) + "moe: {n_experts: 4, top_k: 5}\n";
+  t = std::string(kGoodModel) + "moe: {n_experts: 4, top_k: 5}\n";
   EXPECT_EQ(ErrorOf(t), "m.yaml:12:28: moe.top_k (5) cannot exceed moe.n_experts (4)");
-  t = kGood;
+  t = kGoodModel;
   t.replace(t.find("n_layers: 2"), 11, "n_layers: -2");
   EXPECT_EQ(ErrorOf(t), "m.yaml:2:11: n_layers must be a positive integer, got -2");
 }
@@ -88,13 +88,13 @@ TEST(YamlStrictTest, NotAMappingEmptyAndBinary) {
 }
 
 TEST(YamlStrictTest, MissingRequiredKey) {
-  std::string t = kGood;
+  std::string t = kGoodModel;
   t.erase(t.find("vocab_size: 100\n"), 16);
   EXPECT_EQ(ErrorOf(t), "m.yaml:1:1: missing required key 'vocab_size'");
 }
 
 TEST(YamlStrictTest, HeadDimMustDivideUnlessGiven) {
-  std::string t = kGood;
+  std::string t = kGoodModel;
   t.replace(t.find("n_heads: 4"), 10, "n_heads: 5");
   EXPECT_EQ(ErrorOf(t),
             "m.yaml:4:10: d_model (64) is not divisible by n_heads (5); give head_dim explicitly");
@@ -102,7 +102,7 @@ TEST(YamlStrictTest, HeadDimMustDivideUnlessGiven) {
 }
 
 TEST(YamlStrictTest, OutOfRangeIntegers) {
-  std::string t = kGood;
+  std::string t = kGoodModel;
   t.replace(t.find("d_ff: 256"), 9, "d_ff: 99999999999999999999");
   EXPECT_EQ(ErrorOf(t), "m.yaml:5:7: d_ff = 99999999999999999999 is out of range for a 64-bit integer");
 }

@@ -5,17 +5,12 @@
 #include <numeric>
 #include <vector>
 
+#include "make_task.h"
+
 namespace planner::sim {
 namespace {
 
-Task MakeTask(ResourceId resource, double duration_s,
-              TaskCategory category = TaskCategory::kOther) {
-  Task task;
-  task.resource = resource;
-  task.duration_s = duration_s;
-  task.category = category;
-  return task;
-}
+using test_support::MakeTask;
 
 double CategorySeconds(const SimResult& result, TaskCategory category) {
   return result.critical_path_s[static_cast<int>(category)];

@@ -7,15 +7,12 @@
 #include <set>
 #include <string>
 
+#include "make_task.h"
+
 namespace planner::sim {
 namespace {
 
-Task MakeTask(ResourceId resource, double duration_s) {
-  Task task;
-  task.resource = resource;
-  task.duration_s = duration_s;
-  return task;
-}
+using test_support::MakeTask;
 
 TEST(TaskGraphTest, NamesResourcesByStageAndStream) {
   TaskGraph graph;
