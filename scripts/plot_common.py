@@ -1,10 +1,12 @@
 """What the plot scripts share: reading one `planner ... --format json` file strictly, and saving a
 figure with a clear error. Each script checks the keys of its own subcommand's JSON."""
 import json
+import math
 import os
 import sys
 
 SCHEMA_VERSION = 1
+FORMATS = (".png", ".svg")
 
 
 class InputError(Exception):
@@ -46,6 +48,41 @@ def load_planner_json(path, subcommand):
         raise InputError("%s: schema_version %r; this script reads schema_version %d"
                          % (name, d["schema_version"], SCHEMA_VERSION))
     return d, name
+
+
+def is_number(v):
+    """A finite int or float (JSON true/false are not numbers here)."""
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def check_image_path(output):
+    """-o must name a .png or .svg file: matplotlib picks the format from the extension."""
+    ext = os.path.splitext(output)[1].lower()
+    if ext not in FORMATS:
+        raise InputError("-o %s: unknown image format %r; use .png or .svg"
+                         % (output, ext or "(none)"))
+
+
+def degrees_label(layout):
+    """'tp2 pp8', plus vpp, cp and ep where they are above 1: the start of every layout label."""
+    s = "tp%d pp%d" % (layout["tp"], layout["pp"])
+    for key in ("vpp", "cp", "ep"):
+        if layout.get(key, 1) > 1:
+            s += " %s%d" % (key, layout[key])
+    return s
+
+
+def import_pyplot(prog):
+    """matplotlib.pyplot on the Agg backend (no display), or None after saying how to get it."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("%s: error: needs matplotlib (Debian: apt install python3-matplotlib, then run "
+              "with /usr/bin/python3)" % prog, file=sys.stderr)
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
 
 
 def save_figure(fig, output, dpi, prog):

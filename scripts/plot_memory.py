@@ -16,11 +16,11 @@ stage; the JSON's memory.stage says which). The output format follows the extens
 Exit status 2 for bad input.
 """
 import argparse
-import math
 import os
 import sys
 
-from plot_common import InputError, load_planner_json, save_figure
+from plot_common import (InputError, check_image_path, degrees_label, import_pyplot, is_number,
+                         load_planner_json, save_figure)
 
 EXPLAIN_KEYS = ("schema_version", "model", "cluster", "gpus", "layout", "memory", "usable_GiB")
 # (memory key, legend label, colour), bottom to top.
@@ -36,7 +36,6 @@ COMPONENTS = (
     ("fragmentation_GiB", "allocator fragmentation", "#7f7f7f"),
 )
 LAYOUT_KEYS = ("dp", "tp", "pp", "cp", "ep", "vpp", "micro_batch", "zero", "recompute", "sp")
-FORMATS = (".png", ".svg")
 
 
 def load_explain(path):
@@ -59,10 +58,10 @@ def load_explain(path):
         raise InputError("%s: not `planner explain` JSON: missing %s" % (name, ", ".join(bad)))
     for k in [c[0] for c in COMPONENTS] + ["total_GiB"]:
         v = d["memory"][k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        if not is_number(v) or v < 0:
             raise InputError("%s: memory.%s must be a non-negative number, got %r" % (name, k, v))
     u = d["usable_GiB"]
-    if isinstance(u, bool) or not isinstance(u, (int, float)) or not math.isfinite(u) or u <= 0:
+    if not is_number(u) or u <= 0:
         raise InputError("%s: usable_GiB must be a positive number, got %r" % (name, u))
     d["_name"] = name
     return d
@@ -70,13 +69,7 @@ def load_explain(path):
 
 def layout_label(l):
     """Two lines: parallel degrees, then micro-batch, ZeRO, recompute, SP."""
-    s = "tp%d pp%d" % (l["tp"], l["pp"])
-    if l.get("vpp", 1) > 1:
-        s += " vpp%d" % l["vpp"]
-    if l.get("cp", 1) > 1:
-        s += " cp%d" % l["cp"]
-    if l.get("ep", 1) > 1:
-        s += " ep%d" % l["ep"]
+    s = degrees_label(l)
     s += " dp%d\nmb%d zero%d rc=%s" % (l["dp"], l["micro_batch"], l["zero"], l["recompute"])
     if l.get("sp"):
         s += " sp"
@@ -97,10 +90,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     prog = os.path.basename(sys.argv[0]) if argv is None else "plot_memory.py"
     try:
-        ext = os.path.splitext(a.output)[1].lower()
-        if ext not in FORMATS:
-            raise InputError("-o %s: unknown image format %r; use .png or .svg"
-                             % (a.output, ext or "(none)"))
+        check_image_path(a.output)
         if a.inputs.count("-") > 1:
             raise InputError("'-' (stdin) given more than once")
         if not 1 <= a.dpi <= 1000:
@@ -110,14 +100,9 @@ def main(argv=None):
         print("%s: error: %s" % (prog, e), file=sys.stderr)
         return 2
 
-    try:
-        import matplotlib
-    except ImportError:
-        print("%s: error: needs matplotlib (Debian: apt install python3-matplotlib, then run "
-              "with /usr/bin/python3)" % prog, file=sys.stderr)
+    plt = import_pyplot(prog)
+    if plt is None:
         return 1
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     n = len(runs)
     fig, ax = plt.subplots(figsize=(max(6.5, 2.2 * n + 4.0), 6))

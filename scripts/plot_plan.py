@@ -26,12 +26,12 @@ import math
 import os
 import sys
 
-from plot_common import InputError, load_planner_json, save_figure
+from plot_common import (InputError, check_image_path, degrees_label, import_pyplot, is_number,
+                         load_planner_json, save_figure)
 
 PLAN_KEYS = ("schema_version", "model", "cluster", "gpus", "global_batch", "plans")
 ENTRY_KEYS = ("layout", "step_time_s", "cost_per_step_usd", "tokens_per_s_per_gpu")
 LAYOUT_KEYS = ("dp", "tp", "pp", "cp", "ep", "vpp", "micro_batch", "zero", "recompute", "sp")
-FORMATS = (".png", ".svg")
 
 
 def load_plan(path):
@@ -55,7 +55,7 @@ def load_plan(path):
             raise InputError("%s: plans[%d] lacks %s" % (name, i, ", ".join(bad)))
         for k in ("step_time_s", "cost_per_step_usd", "tokens_per_s_per_gpu"):
             v = p[k]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            if not is_number(v) or v <= 0:
                 raise InputError("%s: plans[%d].%s must be a positive number, got %r"
                                  % (name, i, k, v))
     d["_name"] = name
@@ -64,13 +64,7 @@ def load_plan(path):
 
 def layout_label(l):
     """Short layout name: 'tp2 pp8 vpp6 dp32 mb1 z2 sp' (+ cp, ep, recompute when used)."""
-    s = "tp%d pp%d" % (l["tp"], l["pp"])
-    if l.get("vpp", 1) > 1:
-        s += " vpp%d" % l["vpp"]
-    if l.get("cp", 1) > 1:
-        s += " cp%d" % l["cp"]
-    if l.get("ep", 1) > 1:
-        s += " ep%d" % l["ep"]
+    s = degrees_label(l)
     s += " dp%d mb%d z%d" % (l["dp"], l["micro_batch"], l["zero"])
     if l.get("recompute", "none") != "none":
         s += " rc=%s" % ("sel" if l["recompute"] == "selective" else l["recompute"])
@@ -230,10 +224,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     prog = os.path.basename(sys.argv[0]) if argv is None else "plot_plan.py"
     try:
-        ext = os.path.splitext(a.output)[1].lower()
-        if ext not in FORMATS:
-            raise InputError("-o %s: unknown image format %r; use .png or .svg"
-                             % (a.output, ext or "(none)"))
+        check_image_path(a.output)
         if a.inputs.count("-") > 1:
             raise InputError("'-' (stdin) given more than once")
         if not 1 <= a.heatmap <= len(a.inputs):
@@ -254,14 +245,9 @@ def main(argv=None):
         print("%s: error: %s" % (prog, e), file=sys.stderr)
         return 2
 
-    try:
-        import matplotlib
-    except ImportError:
-        print("%s: error: needs matplotlib (Debian: apt install python3-matplotlib, then run "
-              "with /usr/bin/python3)" % prog, file=sys.stderr)
+    plt = import_pyplot(prog)
+    if plt is None:
         return 1
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     panels = ["pareto", "heatmap"] if a.plot == "both" else [a.plot]
     fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 6),

@@ -18,13 +18,12 @@ python3-matplotlib; run with /usr/bin/python3 if another python3 comes first); n
 Exit status 2 for bad input, 1 when matplotlib is missing.
 """
 import argparse
-import math
 import os
 import sys
 
-from plot_common import InputError, load_planner_json, save_figure
+from plot_common import (InputError, check_image_path, import_pyplot, is_number,
+                         load_planner_json, save_figure)
 
-FORMATS = (".png", ".svg")
 ROW_NUMBERS = ("days", "cost_usd")
 
 
@@ -35,7 +34,7 @@ def check_row(name, where, row):
         return
     for k in ROW_NUMBERS:
         v = row.get(k)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+        if not is_number(v) or v <= 0:
             raise InputError("%s: %s.%s must be a positive number, got %r" % (name, where, k, v))
 
 
@@ -149,24 +148,16 @@ def main(argv=None):
     a = ap.parse_args(argv)
     prog = os.path.basename(sys.argv[0]) if argv is None else "plot_size.py"
     try:
-        ext = os.path.splitext(a.output)[1].lower()
-        if ext not in FORMATS:
-            raise InputError("-o %s: unknown image format %r; use .png or .svg"
-                             % (a.output, ext or "(none)"))
+        check_image_path(a.output)
         if not 1 <= a.dpi <= 1000:
             raise InputError("--dpi must be between 1 and 1000")
         d = load_size(a.input)
     except InputError as e:
         print("%s: error: %s" % (prog, e), file=sys.stderr)
         return 2
-    try:
-        import matplotlib
-    except ImportError:
-        print("%s: error: needs matplotlib (Debian: apt install python3-matplotlib, then run "
-              "with /usr/bin/python3)" % prog, file=sys.stderr)
+    plt = import_pyplot(prog)
+    if plt is None:
         return 1
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(9, 6.5))
     draw(ax, d, not a.linear)
     return save_figure(fig, a.output, a.dpi, prog)
