@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string_view>
 
 #include "planner/io/input_error.h"
+#include "planner/io/read_file.h"
 #include "planner/io/suggest.h"
 
 namespace planner {
@@ -264,21 +262,6 @@ class Doc {
   json root_;
 };
 
-std::string ReadText(const std::string& path) {
-  std::error_code fs_error;
-  if (std::filesystem::is_directory(path, fs_error)) {
-    throw InputError(path, "is a directory; expected a JSON file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::error_code ec(errno, std::generic_category());
-    throw InputError(path, "cannot read file: " + ec.message());
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string MachineName(const Doc& d, const json& root) {
   const json& m = d.Object(root, {}, "machine");
   const FieldPath at = FieldPath() / "machine";
@@ -363,9 +346,9 @@ MatbenchRun ParseMatbench(const std::string& file, const std::string& text) {
   return run;
 }
 
-CommbenchRun ReadCommbench(const std::string& path) { return ParseCommbench(path, ReadText(path)); }
+CommbenchRun ReadCommbench(const std::string& path) { return ParseCommbench(path, ReadInputFile(path, "JSON")); }
 
-MatbenchRun ReadMatbench(const std::string& path) { return ParseMatbench(path, ReadText(path)); }
+MatbenchRun ReadMatbench(const std::string& path) { return ParseMatbench(path, ReadInputFile(path, "JSON")); }
 
 std::vector<double> SelectedTimesUs(const CommbenchRow& row, Placement placement) {
   switch (placement) {

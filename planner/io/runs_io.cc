@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <regex>
 #include <sstream>
@@ -12,6 +10,7 @@
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
+#include "planner/io/read_file.h"
 #include "planner/io/yaml_strict.h"
 
 namespace planner {
@@ -78,16 +77,10 @@ std::string StatedString(const StrictMap& m, const std::string& key) {
 
 // The file is a YAML list of records, not a mapping, so yaml_strict's LoadYamlFile does not apply.
 YAML::Node LoadSequence(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path, "is a directory; expected a YAML file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "cannot read file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text = ReadInputFile(path, "YAML");
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(path, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
                      "not valid YAML: " + e.msg);

@@ -1,13 +1,10 @@
 #include "planner/io/yaml_strict.h"
 
 #include <charconv>
-#include <filesystem>
 #include <cmath>
-#include <fstream>
-#include <sstream>
-#include <system_error>
 
 #include "planner/io/input_error.h"
+#include "planner/io/read_file.h"
 #include "planner/io/suggest.h"
 
 namespace planner {
@@ -66,21 +63,7 @@ YamlDoc ParseYaml(const std::string& file, const std::string& text) {
   return doc;
 }
 
-YamlDoc LoadYamlFile(const std::string& path) {
-  std::error_code fs_error;
-  if (std::filesystem::is_directory(path, fs_error)) {
-    throw InputError(path, "is a directory; expected a YAML file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::error_code ec(errno, std::generic_category());
-    throw InputError(path, "cannot read file: " + ec.message());
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(path, "cannot read file (is it a directory?)");
-  return ParseYaml(path, text.str());
-}
+YamlDoc LoadYamlFile(const std::string& path) { return ParseYaml(path, ReadInputFile(path, "YAML")); }
 
 int64_t ToInt(const std::string& file, const YAML::Node& n, const std::string& what) {
   const std::string& s = PlainScalar(file, n, what, "an integer");
