@@ -55,6 +55,13 @@ def is_number(v):
     return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
 
 
+def add_output_arguments(ap):
+    """-o (required; the extension picks .png or .svg) and --dpi, the same in every plot script."""
+    ap.add_argument("-o", "--output", required=True,
+                    help="image to write; the extension picks the format (.png or .svg)")
+    ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
+
+
 def check_image_path(output):
     """-o must name a .png or .svg file: matplotlib picks the format from the extension."""
     ext = os.path.splitext(output)[1].lower()

@@ -19,8 +19,8 @@ import argparse
 import os
 import sys
 
-from plot_common import (InputError, check_image_path, degrees_label, import_pyplot, is_number,
-                         load_planner_json, save_figure)
+from plot_common import (InputError, add_output_arguments, check_image_path, degrees_label,
+                         import_pyplot, is_number, load_planner_json, save_figure)
 
 EXPLAIN_KEYS = ("schema_version", "model", "cluster", "gpus", "layout", "memory", "usable_GiB")
 # (memory key, legend label, colour), bottom to top.
@@ -83,10 +83,8 @@ def main(argv=None):
         epilog="Exit status 2 for bad input.")
     ap.add_argument("inputs", nargs="+", metavar="EXPLAIN_JSON",
                     help="output of `planner explain ... --format json`; '-' reads stdin")
-    ap.add_argument("-o", "--output", required=True,
-                    help="image to write; the extension picks the format (.png or .svg)")
+    add_output_arguments(ap)
     ap.add_argument("--title", help="figure title (default: model on cluster x GPUs)")
-    ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
     a = ap.parse_args(argv)
     prog = os.path.basename(sys.argv[0]) if argv is None else "plot_memory.py"
     try:

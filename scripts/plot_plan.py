@@ -26,8 +26,8 @@ import math
 import os
 import sys
 
-from plot_common import (InputError, check_image_path, degrees_label, import_pyplot, is_number,
-                         load_planner_json, save_figure)
+from plot_common import (InputError, add_output_arguments, check_image_path, degrees_label,
+                         import_pyplot, is_number, load_planner_json, save_figure)
 
 PLAN_KEYS = ("schema_version", "model", "cluster", "gpus", "global_batch", "plans")
 ENTRY_KEYS = ("layout", "step_time_s", "cost_per_step_usd", "tokens_per_s_per_gpu")
@@ -210,8 +210,7 @@ def main(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("inputs", nargs="+", metavar="PLAN_JSON",
                     help="output of `planner plan ... --format json`; '-' reads stdin")
-    ap.add_argument("-o", "--output", required=True,
-                    help="image to write; the extension picks the format (.png or .svg)")
+    add_output_arguments(ap)
     ap.add_argument("--plot", choices=("both", "pareto", "heatmap"), default="both",
                     help="which panels to draw (default: both)")
     ap.add_argument("--cost", choices=("step", "tokens"), default="step",
@@ -220,7 +219,6 @@ def main(argv=None):
                     help="draw the heat map of the K-th input (default: 1, the first)")
     ap.add_argument("--max-labels", type=int, default=8, metavar="N",
                     help="label up to N Pareto points in place; more get numbers and a key")
-    ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
     a = ap.parse_args(argv)
     prog = os.path.basename(sys.argv[0]) if argv is None else "plot_plan.py"
     try:

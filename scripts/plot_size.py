@@ -21,8 +21,8 @@ import argparse
 import os
 import sys
 
-from plot_common import (InputError, check_image_path, import_pyplot, is_number,
-                         load_planner_json, save_figure)
+from plot_common import (InputError, add_output_arguments, check_image_path, import_pyplot,
+                         is_number, load_planner_json, save_figure)
 
 ROW_NUMBERS = ("days", "cost_usd")
 
@@ -141,10 +141,8 @@ def main(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("input", metavar="SIZE_JSON",
                     help="output of `planner size ... --format json`; '-' reads stdin")
-    ap.add_argument("-o", "--output", required=True,
-                    help="image to write; the extension picks the format (.png or .svg)")
+    add_output_arguments(ap)
     ap.add_argument("--linear", action="store_true", help="linear axes (default: log-log)")
-    ap.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
     a = ap.parse_args(argv)
     prog = os.path.basename(sys.argv[0]) if argv is None else "plot_size.py"
     try:
