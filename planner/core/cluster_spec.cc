@@ -1,8 +1,9 @@
 #include "planner/core/cluster_spec.h"
 
-#include <algorithm>
 #include <cmath>
 #include <string>
+
+#include "planner/core/calibrate.h"
 
 namespace planner {
 namespace {
@@ -21,10 +22,8 @@ constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster
 // One measured line of `planner calibrate`: a name commbench measures, a level of this cluster,
 // at least two ranks, and a usable latency and bandwidth.
 std::optional<ClusterError> ValidateFit(const ClusterSpec& c, const CollectiveFit& f, size_t i) {
-  static const char* const kNames[] = {"all_reduce", "reduce_scatter", "all_gather", "broadcast",
-                                       "reduce",     "all_to_all",     "sendrecv"};
   const std::string key = "efficiency.collectives[" + std::to_string(i) + "]";
-  if (std::find(std::begin(kNames), std::end(kNames), f.collective) == std::end(kNames)) {
+  if (!calib::ParseCollective(f.collective)) {
     return ClusterError{key + ".collective",
                         key + ".collective: unknown collective '" + f.collective +
                             "' (commbench's names: all_reduce, reduce_scatter, all_gather, "
