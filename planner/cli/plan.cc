@@ -125,7 +125,7 @@ std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
   return std::nullopt;
 }
 
-[[noreturn]] void NothingFits(const PlanRun& r, const SearchOptions& options) {
+[[noreturn]] void NothingFits(const PlanRun& r) {
   std::string msg = "no layout of " + r.model.name + " fits " + r.cluster.name + " x " +
                     std::to_string(r.cluster.total_gpus()) + " GPUs (" +
                     Fixed(BytesToGiB(UsableHbmBytes(r.cluster)), 1) + " GiB usable each)";
@@ -136,7 +136,7 @@ std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
   } else {
     msg += "\n  no layout divides the model and batch: change --global-batch or --gpus";
   }
-  if (auto gpus = GpusThatFit(r.model, r.cluster, r.space, options)) {
+  if (auto gpus = GpusThatFit(r.model, r.cluster, r.space, r.options)) {
     msg += "\n  smallest change that fits: --gpus " + std::to_string(*gpus);
   } else {
     msg += "\n  even 64x the GPUs does not fit: use GPUs with more memory or a smaller model";
@@ -186,7 +186,7 @@ int RunPlan(const std::vector<std::string>& args) {
   if (run.result.plans.empty() && format == OutputFormat::kTable) {
     RenderText(RejectedTable(run.result), std::cout);
   }
-  if (run.result.plans.empty()) NothingFits(run, so);
+  if (run.result.plans.empty()) NothingFits(run);
   switch (format) {
     case OutputFormat::kJson: std::cout << PlanJson(run).dump(2) << "\n"; break;
     case OutputFormat::kCsv: RenderCsv(PlansTable(run), std::cout); break;
