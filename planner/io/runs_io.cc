@@ -24,7 +24,8 @@ const std::vector<std::string> kRunModelKeys = {
     "vocab",       "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
     "total_params"};
 const std::vector<std::string> kHardwareKeys = {
-    "gpu", "num_gpus", "peak_tflops_per_gpu", "peak_basis", "gpus_per_node", "interconnect"};
+    "gpu",           "num_gpus",      "peak_tflops_per_gpu", "peak_basis",
+    "power_limit_W", "gpus_per_node", "interconnect"};
 const std::vector<std::string> kParallelKeys = {"tp",
                                                 "pp",
                                                 "dp",
@@ -41,8 +42,11 @@ const std::vector<std::string> kBatchKeys = {"micro_batch_size", "global_batch_s
                                              "grad_accum_steps", "global_batch_tokens",
                                              "local_batch_size"};
 const std::vector<std::string> kTrainingKeys = {
-    "recompute", "precision", "framework", "activation_cpu_offload", "attention", "torch_compile"};
+    "recompute", "precision",     "framework", "activation_cpu_offload",
+    "attention", "torch_compile", "stack"};
 const std::vector<std::string> kMeasuredKeys = {"kind",
+                                                "primary",
+                                                "accounting",
                                                 "tflops_per_gpu",
                                                 "pct_of_peak",
                                                 "aggregate_pflops",
