@@ -23,10 +23,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+BackendChoice ResolveBackend(BackendChoice choice) {
+  if (choice != BackendChoice::kAuto) return choice;
+  return BuiltWithNccl() && VisibleGpuCount() > 0 ? BackendChoice::kNccl : BackendChoice::kMpi;
+}
+
 std::unique_ptr<Backend> MakeBackend(BackendChoice choice, World& world) {
-  if (choice == BackendChoice::kAuto) {
-    choice = BuiltWithNccl() && VisibleGpuCount() > 0 ? BackendChoice::kNccl : BackendChoice::kMpi;
-  }
   if (choice == BackendChoice::kNccl) {
     if (!BuiltWithNccl()) throw UsageError("--backend nccl: built without CUDA/NCCL");
     return MakeNcclBackend(world);
@@ -63,6 +65,11 @@ void PrintPreamble(const CommbenchOptions& o, const Backend& backend, World& wor
   PrintLine(world, line);
   if (o.blocking)
     PrintLine(world, "# Blocking Enabled: wait for completion and barrier after each collective");
+  if (backend.name() == std::string("mpi") && (!o.sweep_given || !o.iters_given)) {
+    PrintLine(world,
+              "# mpi backend defaults (CPU ranks): -b 1K -e 4M -f 4 -n 5 where not given; "
+              "nccl-tests' -b 32M -e 32M -n 20 and longer sweeps take the flags");
+  }
   PrintLine(world, "#");
   PrintLine(world, "# Using devices");
   std::snprintf(line, sizeof(line), "#  Rank %2d Group  0 Pid %6d on %10s %s", world.rank(),
@@ -105,12 +112,14 @@ void WriteJson(const std::string& path, const nlohmann::json& doc) {
   if (!out) throw std::runtime_error("cannot write JSON to '" + path + "'");
 }
 
-int Run(const CommbenchOptions& o, World& world) {
+int Run(CommbenchOptions o, World& world) {
   if (o.root >= world.size()) {
     throw UsageError("-r/--root " + std::to_string(o.root) + " is not a rank (" +
                      std::to_string(world.size()) + " ranks)");
   }
-  std::unique_ptr<Backend> backend = MakeBackend(o.backend, world);
+  const BackendChoice resolved = ResolveBackend(o.backend);
+  ApplyBackendDefaults(resolved, o);
+  std::unique_ptr<Backend> backend = MakeBackend(resolved, world);
   CommbenchRun run = DescribeRun(o, *backend, world);
   PrintPreamble(o, *backend, world);
   const BenchConfig config{.sizes = ExpandSizes(o.sweep),

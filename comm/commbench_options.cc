@@ -21,11 +21,12 @@ po::options_description Describe(RawArgs& raw, CommbenchOptions& o) {
   d.add_options()
       ("help,h", "print this help")
       ("minbytes,b", po::value(&raw.min_bytes),
-       "smallest message, bytes (K/M/G suffixes: 1024-based) [32M]")
-      ("maxbytes,e", po::value(&raw.max_bytes), "largest message, bytes [32M]")
+       "smallest message, bytes (K/M/G suffixes: 1024-based) [32M; mpi: 1K]")
+      ("maxbytes,e", po::value(&raw.max_bytes), "largest message, bytes [32M; mpi: 4M]")
       ("stepbytes,i", po::value(&raw.step_bytes), "increment when -f is 1 [1M]")
-      ("stepfactor,f", po::value(&raw.step_factor), "multiply the size by this each step [1]")
-      ("iters,n", po::value(&o.iters), "timed iterations per size [20]")
+      ("stepfactor,f", po::value(&raw.step_factor),
+       "multiply the size by this each step [1; mpi: 4]")
+      ("iters,n", po::value(&o.iters), "timed iterations per size [20; mpi: 5]")
       ("warmup_iters,w", po::value(&o.warmup_iters), "warm-up iterations per size [1]")
       ("check,c", po::value(&o.check), "correctness checks per size, 0 to skip [1]")
       ("datatype,d", po::value(&raw.datatype), "float, half, bfloat16, double, int32 [float]")
@@ -125,6 +126,16 @@ const char* ToString(BackendChoice b) {
   return "?";
 }
 
+void ApplyBackendDefaults(BackendChoice resolved, CommbenchOptions& o) {
+  if (resolved != BackendChoice::kMpi) return;
+  if (!o.sweep_given) {
+    o.sweep.min_bytes = kMpiDefaultMinBytes;
+    o.sweep.max_bytes = kMpiDefaultMaxBytes;
+    o.sweep.step_factor = kMpiDefaultStepFactor;
+  }
+  if (!o.iters_given) o.iters = kMpiDefaultIters;
+}
+
 ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const argv[]) {
   using Outcome = ParseOutcome<CommbenchOptions>;
   Outcome outcome;
@@ -150,6 +161,9 @@ ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const
                      ResolveCollectives(raw.collectives, o.collectives), CheckCounts(o)}) {
     if (check) return Outcome::Error(*check);
   }
+  o.sweep_given = vm.count("minbytes") || vm.count("maxbytes") || vm.count("stepbytes") ||
+                  vm.count("stepfactor");
+  o.iters_given = vm.count("iters") > 0;
   o.argv.assign(argv, argv + argc);
   return outcome;
 }

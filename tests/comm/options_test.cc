@@ -45,6 +45,34 @@ TEST(CommbenchOptionsTest, DefaultsAreNcclTests) {
   EXPECT_EQ(p.options.op, RedOp::kSum);
 }
 
+// On MPI (CPU ranks) the defaults shrink to 1K..4M by 4x (1K, 4K, 16K, 64K, 256K, 1M, 4M: seven
+// sizes) and 5 iterations; NCCL keeps nccl-tests' 32M x 20.
+TEST(CommbenchOptionsTest, MpiDefaultsAreSmallerOnlyWhereNotGiven) {
+  auto p = Commbench({});
+  ASSERT_EQ(p.kind, Kind::kRun);
+  ApplyBackendDefaults(BackendChoice::kMpi, p.options);
+  EXPECT_EQ(ExpandSizes(p.options.sweep),
+            (std::vector<uint64_t>{1u << 10, 4u << 10, 16u << 10, 64u << 10, 256u << 10, 1u << 20,
+                                   4u << 20}));
+  EXPECT_EQ(p.options.iters, 5);
+
+  p = Commbench({});
+  ApplyBackendDefaults(BackendChoice::kNccl, p.options);
+  EXPECT_EQ(p.options.sweep.min_bytes, 32u << 20);
+  EXPECT_EQ(p.options.iters, 20);
+
+  p = Commbench({"-e", "32M", "-n", "20"});  // an nccl-tests sweep on MPI: the flags win
+  ApplyBackendDefaults(BackendChoice::kMpi, p.options);
+  EXPECT_EQ(p.options.sweep.min_bytes, 32u << 20);
+  EXPECT_EQ(p.options.sweep.max_bytes, 32u << 20);
+  EXPECT_EQ(p.options.iters, 20);
+
+  p = Commbench({"-n", "3"});  // iterations given, sizes not
+  ApplyBackendDefaults(BackendChoice::kMpi, p.options);
+  EXPECT_EQ(p.options.sweep.max_bytes, 4u << 20);
+  EXPECT_EQ(p.options.iters, 3);
+}
+
 TEST(CommbenchOptionsTest, CollectivesByFlagOrPosition) {
   auto p = Commbench({"--collective", "broadcast,all_to_all"});
   ASSERT_EQ(p.kind, Kind::kRun);
