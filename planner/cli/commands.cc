@@ -14,6 +14,7 @@ int RunValidate(const std::vector<std::string>& args);
 int RunCalibrate(const std::vector<std::string>& args);
 int RunCompare(const std::vector<std::string>& args);
 int RunSize(const std::vector<std::string>& args);
+int RunSensitivity(const std::vector<std::string>& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -30,6 +31,8 @@ const std::vector<Command>& Commands() {
       {"calibrate", "fit collectives and GEMMs to commbench/matbench runs into a cluster YAML", RunCalibrate},
       {"compare", "candidate runs side by side: FLOPs, predicted loss, layout, days, dollars", RunCompare},
       {"size", "which GPUs, how many, how long, how much: sweep GPU types and counts", RunSize},
+      {"sensitivity", "which inputs move a run's expected days and dollars most (tornado)",
+       RunSensitivity},
   };
   return commands;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "planner/cli/command.h"
+#include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
 #include "planner/core/params.h"
 #include "planner/core/scaling_laws.h"
@@ -33,7 +34,8 @@ struct RunResult {
   ComparedRun laws;
   double exact_flops = 0;   // per-matmul forward + backward, full attention, as MFU counts
   SearchResult search;      // the fastest few
-  RunCost cost;             // with the best plan, when there is one
+  RunCost cost;             // with the best plan, when there is one: goodput-adjusted
+  std::optional<Outlook> outlook;  // ... with the ideal figures, goodput, energy and bands
 
   const Plan* best() const { return FastestPlan(search); }
 };
@@ -41,14 +43,6 @@ struct RunResult {
 std::string Number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.8g", v);
-  return buf;
-}
-
-// Three significant figures below 100 days (0.824, 62.6), whole days above (27,018).
-std::string Days(double days) {
-  if (days >= 99.95) return GroupedRound(days);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", days);
   return buf;
 }
 
@@ -115,13 +109,19 @@ std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs,
       const double fraction = (static_cast<double>(i) + inner) / static_cast<double>(runs.size());
       if (fraction > 0) bar.Update(layouts + done, static_cast<int64_t>((layouts + done) / fraction));
     };
-    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, progress), {}};
+    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, progress), {}, {}};
     layouts += res.search.configs_total;
     res.exact_flops = FlopsPerSequence(r.model, Recompute::kNone).model * r.tokens /
                       static_cast<double>(r.model.seq_len);
     if (const Plan* p = res.best()) {
       res.cost = CostOfRun(r.tokens, r.global_batch, r.model.seq_len, p->time.step_time_s,
                            r.cluster.total_gpus(), r.cluster.price_per_gpu_hour_usd);
+      res.outlook = OutlookOfLayout(r.model, r.cluster, p->layout, r.tokens, res.cost.steps,
+                                    p->time.step_time_s, p->time.mfu,
+                                    *FindPricing(r.cluster, kOnDemand), StepBandFor(r.cluster));
+      res.cost.days = res.outlook->expected.days;
+      res.cost.gpu_hours = res.outlook->expected.gpu_hours;
+      res.cost.cost_usd = res.outlook->expected.cost_usd;
     }
     out.push_back(std::move(res));
   }
@@ -168,26 +168,31 @@ std::string BatchText(const CompareRun& r) {
 
 Table ClusterTable(const std::vector<RunResult>& rs, bool csv) {
   Table t;
-  t.title = "On the cluster: the fastest layout the plan search finds; days = steps x step time";
-  t.columns = {{"run", false},      {"cluster", false}, {"GPUs"},      {"batch (seq x len)"},
-               {"layout", false},   {"step (s)"},       {"MFU"},       {"days"},
-               {"GPU-hours"},       {"cost (USD)"}};
+  t.title = "On the cluster: the fastest layout the plan search finds; ideal days = steps x step "
+            "time, days = ideal / goodput";
+  t.columns = {{"run", false},    {"cluster", false}, {"GPUs"},       {"batch (seq x len)"},
+               {"layout", false}, {"step (s)"},       {"MFU"},        {"days"},
+               {"ideal days"},    {"goodput"},        {"GPU-hours"},  {"cost (USD)"},
+               {"ideal cost"}};
   for (const RunResult& r : rs) {
     const ClusterSpec& c = r.in.cluster;
     std::vector<std::string> row = {r.in.name, c.name, std::to_string(c.total_gpus()),
                                     csv ? std::to_string(r.in.global_batch) : BatchText(r.in)};
     const Plan* p = r.best();
     if (!p) {
-      row.insert(row.end(), {"no layout fits (see the notes)", "", "", "", "", ""});
+      row.insert(row.end(), {"no layout fits (see the notes)", "", "", "", "", "", "", "", ""});
     } else if (csv) {
+      const Outlook& o = *r.outlook;
       row.insert(row.end(), {Describe(p->layout), Number(p->time.step_time_s),
-                             Number(p->time.mfu), Number(r.cost.days), Number(r.cost.gpu_hours),
-                             Number(r.cost.cost_usd)});
+                             Number(p->time.mfu), Number(r.cost.days), Number(o.ideal.days),
+                             Number(o.goodput.goodput), Number(r.cost.gpu_hours),
+                             Number(r.cost.cost_usd), Number(o.ideal.cost_usd)});
     } else {
+      const Outlook& o = *r.outlook;
       row.insert(row.end(), {Describe(p->layout), Fixed(p->time.step_time_s, 2),
-                             Percent(p->time.mfu), Days(r.cost.days),
-                             Grouped(static_cast<Count>(r.cost.gpu_hours + 0.5)),
-                             Grouped(static_cast<Count>(r.cost.cost_usd + 0.5))});
+                             Percent(p->time.mfu), DaysText(r.cost.days), DaysText(o.ideal.days),
+                             Percent(o.goodput.goodput), GroupedRound(r.cost.gpu_hours),
+                             GroupedRound(r.cost.cost_usd), GroupedRound(o.ideal.cost_usd)});
     }
     t.AddRow(std::move(row));
   }
@@ -256,8 +261,10 @@ std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunCompar
   }
   notes.push_back("layout: the fastest of `planner plan`'s search (tp, pp, cp, dp, vpp, "
                   "micro-batch, ZeRO 0-3, recompute, sp) in bf16, fp16 on GPUs without bf16");
-  notes.push_back("steps = D / (global batch x seq_len); days = steps x step time / 86,400; "
-                  "GPU-hours = days x 24 x GPUs; cost = GPU-hours x price");
+  notes.push_back("steps = D / (global batch x seq_len); ideal days = steps x step time / 86,400; "
+                  "days = ideal days / goodput; GPU-hours = days x 24 x GPUs; cost = GPU-hours x "
+                  "price");
+  if (!rs.empty()) notes.push_back(OutlookAssumptions(rs.front().in.cluster));
   return notes;
 }
 
@@ -283,7 +290,7 @@ nlohmann::ordered_json PlanJson(const RunResult& r) {
           {"step_time_s", p->time.step_time_s}, {"mfu", p->time.mfu},
           {"tokens_per_s_per_gpu", p->time.tokens_per_s_per_gpu},
           {"steps", r.cost.steps}, {"days", r.cost.days}, {"gpu_hours", r.cost.gpu_hours},
-          {"cost_usd", r.cost.cost_usd}};
+          {"cost_usd", r.cost.cost_usd}, {"outlook", OutlookJson(*r.outlook)}};
 }
 
 nlohmann::ordered_json RunJson(const RunResult& r) {

@@ -6,6 +6,7 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
+#include "planner/cli/outlook_report.h"
 #include "planner/cli/report.h"
 #include "planner/core/memory.h"
 #include "planner/core/step_time.h"
@@ -21,6 +22,7 @@ int RunExplain(const std::vector<std::string>& args) {
   AddLayoutOptions(&options);
   options.add_options()("tokens", po::value<std::string>(),
                         "training tokens D (e.g. 300e9, 1.4T): adds days, GPU-hours and cost");
+  AddOutlookOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("explain", "CLUSTER MODEL [layout flags] [--tokens D] [--format F]",
@@ -36,10 +38,20 @@ int RunExplain(const std::vector<std::string>& args) {
   const StepTimeOptions o;
   const Explanation e{m, c, p, EstimateMemory(m, c, p, o.memory), EstimateStepTime(m, c, p, o),
                       tokens};
+  // Goodput, energy and bands of the --tokens run (outlook_report.h).
+  const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
   switch (format) {
-    case OutputFormat::kJson: std::cout << ExplanationJson(e).dump(2) << "\n"; break;
+    case OutputFormat::kJson: {
+      nlohmann::ordered_json j = ExplanationJson(e);
+      if (outlook) j["run"]["outlook"] = OutlookJson(*outlook);
+      std::cout << j.dump(2) << "\n";
+      break;
+    }
     case OutputFormat::kCsv: RenderCsv(ExplanationTable(e), std::cout); break;
-    case OutputFormat::kTable: PrintExplanation(e, std::cout); break;
+    case OutputFormat::kTable:
+      PrintExplanation(e, std::cout);
+      if (outlook) PrintOutlook(*outlook, std::cout);
+      break;
   }
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "planner/cli/command.h"
+#include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
 #include "planner/core/params.h"
 #include "planner/core/sizing.h"
@@ -51,6 +52,7 @@ struct Request {
   bool gpus_are_default = true;
   bool knee_is_default = true;
   bool max_gpus_is_default = true;
+  OutlookFlags outlook;
 };
 
 // One GPU type: its cluster, the model and tokens sized on it, and the sweep.
@@ -58,6 +60,8 @@ struct GpuType {
   std::string arg;
   ClusterSpec cluster;
   std::string price_source;
+  PricingClass pricing;  // --pricing on this cluster
+  ErrorBand band;        // its step-time band
   ModelSpec model;
   ParamCount params;
   double tokens = 0;
@@ -70,14 +74,6 @@ struct GpuType {
 std::string Number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.8g", v);
-  return buf;
-}
-
-// Three significant figures below 100 days (0.824, 62.6), whole days above (27,018).
-std::string Days(double days) {
-  if (days >= 99.95) return GroupedRound(days);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", days);
   return buf;
 }
 
@@ -179,6 +175,7 @@ Request ParseRequest(const po::variables_map& vm, bool chinchilla) {
   }
   r.gpu_args = GpuArgs(vm);
   r.gpus_are_default = r.gpu_args.empty();
+  r.outlook = ParseOutlookFlags(vm);
   return r;
 }
 
@@ -205,6 +202,8 @@ GpuType LoadGpuType(const std::string& arg, const Request& r,
   }
   g.cluster = LoadCluster(arg);
   g.price_source = PriceSource(arg);
+  g.pricing = ApplyOutlookFlags(r.outlook, &g.cluster);
+  g.band = StepBandFor(g.cluster);
   if (g.cluster.gpu.peak(TrainingDtype(g.cluster.gpu)) <= 0) {
     throw InputError(arg, "GPU " + g.cluster.gpu.name + " lists no bf16 or fp16 peak_tflops");
   }
@@ -269,6 +268,36 @@ std::vector<SizingRow> Sweep(std::vector<GpuType>* types, const Request& r, bool
   return rows;
 }
 
+using Outlooks = std::vector<std::optional<Outlook>>;
+
+// Each fitting row's goodput-adjusted figures replace its ideal ones, so the marks, the table and
+// the messages use what the run is expected to take; the outlook keeps both.
+Outlooks ApplyOutlooks(const std::vector<GpuType>& types, std::vector<SizingRow>* rows) {
+  Outlooks out(rows->size());
+  for (const GpuType& g : types) {
+    for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
+      SizingRow& r = (*rows)[i];
+      if (!r.fits) continue;
+      ClusterSpec c = g.cluster;
+      SetGpuCount(&c, r.gpus);
+      out[i] = OutlookOfLayout(g.model, c, r.layout, g.tokens, r.run.steps, r.step_time_s, r.mfu,
+                               g.pricing, g.band);
+      r.run.days = out[i]->expected.days;
+      r.run.gpu_hours = out[i]->expected.gpu_hours;
+      r.run.cost_usd = out[i]->expected.cost_usd;
+    }
+  }
+  return out;
+}
+
+// The row the outlook block describes: the one the criteria pick, else the cheapest.
+std::optional<size_t> OutlookRow(const SizingMarks& m) {
+  if (m.cheapest_meeting_both) return m.cheapest_meeting_both;
+  if (m.cheapest_meeting_deadline) return m.cheapest_meeting_deadline;
+  if (m.fastest_within_budget) return m.fastest_within_budget;
+  return m.cheapest;
+}
+
 std::vector<std::string> MarksOf(size_t i, const SizingMarks& m) {
   std::vector<std::string> out;
   if (m.cheapest_meeting_both == i) out.push_back("cheapest meeting both");
@@ -290,11 +319,11 @@ std::string Describe(const SizingRow& row) {
 }
 
 Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>& rows,
-                const SizingMarks& marks, bool csv) {
+                const Outlooks& outlooks, const SizingMarks& marks, bool csv) {
   Table t;
   t.columns = {{"GPU type", false}, {"GPUs"}, {"layout", false}, {"step (s)"}, {"MFU"},
-               {"tokens/s/GPU"}, {"days"}, {"GPU-hours"}, {"cost (USD)"}, {"scaling"},
-               {"marginal"}, {"mark", false}};
+               {"tokens/s/GPU"}, {"days"}, {"ideal days"}, {"goodput"}, {"GPU-hours"},
+               {"cost (USD)"}, {"ideal cost"}, {"scaling"}, {"marginal"}, {"mark", false}};
   if (csv) t.columns.insert(t.columns.begin() + 1, {{"model", false}, {"tokens"}});
   for (const GpuType& g : types) {
     if (!csv && &g != &types.front()) t.AddRule();
@@ -304,19 +333,22 @@ Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>&
       if (csv) row.insert(row.end(), {g.model.name, Number(g.tokens)});
       row.insert(row.end(), {std::to_string(r.gpus), Describe(r)});
       if (!r.fits) {
-        row.insert(row.end(), {"", "", "", "", "", "", "", "", ""});
+        row.insert(row.end(), {"", "", "", "", "", "", "", "", "", "", "", ""});
       } else if (csv) {
+        const Outlook& o = *outlooks[i];
         row.insert(row.end(), {Number(r.step_time_s), Number(r.mfu), Number(r.tokens_per_s_per_gpu),
-                               Number(r.run.days), Number(r.run.gpu_hours), Number(r.run.cost_usd),
-                               Number(r.scaling_efficiency),
+                               Number(r.run.days), Number(o.ideal.days), Number(o.goodput.goodput),
+                               Number(r.run.gpu_hours), Number(r.run.cost_usd),
+                               Number(o.ideal.cost_usd), Number(r.scaling_efficiency),
                                r.marginal_efficiency ? Number(*r.marginal_efficiency) : "",
                                Join(MarksOf(i, marks), ";")});
       } else {
+        const Outlook& o = *outlooks[i];
         row.insert(row.end(),
                    {Fixed(r.step_time_s, 2), Percent(r.mfu), GroupedRound(r.tokens_per_s_per_gpu),
-                    Days(r.run.days), GroupedRound(r.run.gpu_hours),
-                    GroupedRound(r.run.cost_usd),
-                    Percent(r.scaling_efficiency, 0),
+                    DaysText(r.run.days), DaysText(o.ideal.days), Percent(o.goodput.goodput),
+                    GroupedRound(r.run.gpu_hours), GroupedRound(r.run.cost_usd),
+                    GroupedRound(o.ideal.cost_usd), Percent(r.scaling_efficiency, 0),
                     r.marginal_efficiency ? Percent(*r.marginal_efficiency, 0) : "",
                     Join(MarksOf(i, marks), ", ")});
       }
@@ -327,7 +359,7 @@ Table RowsTable(const std::vector<GpuType>& types, const std::vector<SizingRow>&
 }
 
 std::string RowText(const SizingRow& r) {
-  return Grouped(r.gpus) + " x " + r.cluster + ": " + Days(r.run.days) + " days, " +
+  return Grouped(r.gpus) + " x " + r.cluster + ": " + DaysText(r.run.days) + " days, " +
          Dollars(r.run.cost_usd) + " (" + planner::Describe(r.layout) + ")";
 }
 
@@ -434,9 +466,10 @@ std::vector<std::string> Notes(const std::vector<GpuType>& types, const Request&
                             (r.batch_tokens ? "" : " (default 4M tokens, Llama 2's)") +
                             ", fixed across GPU counts so every run trains the same way");
   for (std::string& n : ChinchillaNotes(r)) notes.push_back(std::move(n));
-  notes.push_back("days = D / (batch x seq_len) steps x step time / 86,400; GPU-hours = days x 24 "
-                  "x GPUs; cost = GPU-hours x price; put your own price in a copy of the cluster "
-                  "file and pass it to --gpu");
+  notes.push_back("ideal days = D / (batch x seq_len) steps x step time / 86,400; days = ideal "
+                  "days / goodput; GPU-hours = days x 24 x GPUs; cost = GPU-hours x price; put "
+                  "your own price in a copy of the cluster file and pass it to --gpu");
+  notes.push_back(OutlookAssumptions(types.front().cluster));
   return notes;
 }
 
@@ -445,7 +478,8 @@ nlohmann::ordered_json RowRef(const std::vector<SizingRow>& rows, std::optional<
   return {{"cluster", rows[*i].cluster}, {"gpus", rows[*i].gpus}};
 }
 
-nlohmann::ordered_json RowJson(const SizingRow& r, size_t i, const SizingMarks& m) {
+nlohmann::ordered_json RowJson(const SizingRow& r, const std::optional<Outlook>& o, size_t i,
+                               const SizingMarks& m) {
   nlohmann::ordered_json j = {{"gpus", r.gpus}, {"fits", r.fits}};
   if (!r.fits) {
     j["reason"] = ToString(r.top_rejection);
@@ -467,14 +501,15 @@ nlohmann::ordered_json RowJson(const SizingRow& r, size_t i, const SizingMarks& 
   j["marginal_efficiency"] =
       r.marginal_efficiency ? nlohmann::ordered_json(*r.marginal_efficiency) : nullptr;
   j["marks"] = MarksOf(i, m);
+  j["outlook"] = OutlookJson(*o);
   return j;
 }
 
 nlohmann::ordered_json GpuTypeJson(const GpuType& g, const std::vector<SizingRow>& rows,
-                                   const SizingMarks& m) {
+                                   const Outlooks& outlooks, const SizingMarks& m) {
   nlohmann::ordered_json rs = nlohmann::ordered_json::array();
   for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
-    rs.push_back(RowJson(rows[i], i, m));
+    rs.push_back(RowJson(rows[i], outlooks[i], i, m));
   }
   nlohmann::ordered_json j = {
       {"cluster", g.cluster.name}, {"gpu", g.cluster.gpu.name},
@@ -498,9 +533,10 @@ nlohmann::ordered_json GpuTypeJson(const GpuType& g, const std::vector<SizingRow
 }
 
 nlohmann::ordered_json SizeJson(const std::vector<GpuType>& types, const Request& r,
-                                const std::vector<SizingRow>& rows, const SizingMarks& m) {
+                                const std::vector<SizingRow>& rows, const Outlooks& outlooks,
+                                const SizingMarks& m) {
   nlohmann::ordered_json ts = nlohmann::ordered_json::array();
-  for (const GpuType& g : types) ts.push_back(GpuTypeJson(g, rows, m));
+  for (const GpuType& g : types) ts.push_back(GpuTypeJson(g, rows, outlooks, m));
   nlohmann::ordered_json knees = nlohmann::ordered_json::array();
   for (size_t i : m.knees) knees.push_back(RowRef(rows, i));
   const auto opt = [](std::optional<double> v) {
@@ -519,6 +555,8 @@ nlohmann::ordered_json SizeJson(const std::vector<GpuType>& types, const Request
                      {"cheapest", RowRef(rows, m.cheapest)},
                      {"fastest", RowRef(rows, m.fastest)},
                      {"knees", knees}}},
+          {"pricing", r.outlook.pricing},
+          {"outlook_row", RowRef(rows, OutlookRow(m))},
           {"gpu_types", ts},
           {"notes", Notes(types, r, rows, m)}};
 }
@@ -576,23 +614,36 @@ void AddOptions(po::options_description* options) {
       ("mfu", po::value<double>()->default_value(kDefaultMfu, "0.40"),
        "MFU assumed to turn --chinchilla-budget into FLOPs")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
+  AddOutlookOptions(options);
   AddFormatOption(options);
 }
 
 void Print(OutputFormat format, const std::vector<GpuType>& types, const Request& r,
-           const std::vector<SizingRow>& rows, const SizingMarks& marks) {
+           const std::vector<SizingRow>& rows, const Outlooks& outlooks,
+           const SizingMarks& marks) {
   switch (format) {
-    case OutputFormat::kJson: std::cout << SizeJson(types, r, rows, marks).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(RowsTable(types, rows, marks, true), std::cout); break;
+    case OutputFormat::kJson:
+      std::cout << SizeJson(types, r, rows, outlooks, marks).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      RenderCsv(RowsTable(types, rows, outlooks, marks, true), std::cout);
+      break;
     case OutputFormat::kTable: {
       if (r.chinchilla_usd) {
         RenderText(ChinchillaTable(types, r, false), std::cout);
         std::cout << "\n";
       }
-      Table t = RowsTable(types, rows, marks, false);
+      Table t = RowsTable(types, rows, outlooks, marks, false);
       t.title = Title(types, r);
       t.notes = Notes(types, r, rows, marks);
       RenderText(t, std::cout);
+      if (const std::optional<size_t> i = OutlookRow(marks)) {
+        std::cout << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster
+                  << " (" << Join(MarksOf(*i, marks), ", ") << "):\n";
+        for (const std::string& line : OutlookLines(*outlooks[*i])) {
+          std::cout << "  " << line << "\n";
+        }
+      }
       break;
     }
   }
@@ -623,10 +674,11 @@ int RunSize(const std::vector<std::string>& args) {
   const OutputFormat format = FormatFlag(vm);
   const Request request = ParseRequest(vm, chinchilla);
   std::vector<GpuType> types = LoadGpuTypes(request);
-  const std::vector<SizingRow> rows =
+  std::vector<SizingRow> rows =
       Sweep(&types, request, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
+  const Outlooks outlooks = ApplyOutlooks(types, &rows);
   const SizingMarks marks = MarkRows(rows, request.criteria);
-  Print(format, types, request, rows, marks);
+  Print(format, types, request, rows, outlooks, marks);
   FailIfNothingMeets(request, rows, marks);
   return 0;
 }

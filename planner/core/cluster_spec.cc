@@ -135,7 +135,7 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
   for (size_t i = 0; i < e.collectives.size(); ++i) {
     if (auto err = ValidateFit(c, e.collectives[i], i)) return err;
   }
-  return std::nullopt;
+  return ValidateOperations(c);
 }
 
 }  // namespace planner

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "planner/core/operations.h"
+
 namespace planner {
 
 enum class Dtype { kFp32, kTf32, kFp16, kBf16, kFp8 };
@@ -67,6 +69,11 @@ struct ClusterSpec {
   // Fraction of HBM capacity the allocator can hand out (CUDA context and reserve excluded
   // separately in the memory model).
   double usable_hbm_fraction = 1.0;
+  // Failures, checkpoint storage, power and pricing classes (operations.h); defaults there.
+  ReliabilitySpec reliability;
+  StorageSpec storage;
+  PowerSpec power;
+  std::vector<PricingClass> pricing;  // beyond on-demand (price_per_gpu_hour_usd)
 
   int64_t total_gpus() const { return gpus_per_node * nodes; }
 };
@@ -77,6 +84,8 @@ struct ClusterError {
 };
 
 std::optional<ClusterError> Validate(const ClusterSpec& c);
+// The reliability, storage, power and pricing blocks (operations.cc); Validate calls it.
+std::optional<ClusterError> ValidateOperations(const ClusterSpec& c);
 
 }  // namespace planner
 

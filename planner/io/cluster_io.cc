@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "planner/io/input_error.h"
+#include "planner/io/operations_io.h"
 #include "planner/io/presets.h"
 
 namespace planner {
@@ -93,10 +94,11 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
 }  // namespace
 
 ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
-  const StrictMap m(doc.file, doc.root,
-                    {"name", "description", "gpu", "gpus_per_node", "nodes", "gpus", "network",
-                     "price_per_gpu_hour_usd", "efficiency", "usable_hbm_fraction"},
-                    "cluster spec");
+  std::vector<std::string> keys = {"name", "description", "gpu", "gpus_per_node", "nodes", "gpus",
+                                   "network", "price_per_gpu_hour_usd", "efficiency",
+                                   "usable_hbm_fraction"};
+  keys.insert(keys.end(), OperationsKeys().begin(), OperationsKeys().end());
+  const StrictMap m(doc.file, doc.root, keys, "cluster spec");
   ClusterSpec c;
   c.name = m.String("name");
   c.description = m.OptString("description").value_or("");
@@ -122,6 +124,7 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
   if (!(c.usable_hbm_fraction > 0 && c.usable_hbm_fraction <= 1)) {
     m.Fail("usable_hbm_fraction", "usable_hbm_fraction must lie in (0, 1]");
   }
+  ReadOperations(m, &c);
   if (auto e = Validate(c)) FailValidation(m, *e);
   return c;
 }
@@ -199,6 +202,7 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   if (c.usable_hbm_fraction != 1.0) {  // the reader's default; anything else must round-trip
     out << YAML::Key << "usable_hbm_fraction" << YAML::Value << c.usable_hbm_fraction;
   }
+  EmitOperations(c, &out);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/plot_plan.py, plot_memory.py and plot_size.py on fresh JSON from the built planner:
+# scripts/plot_plan.py, plot_memory.py, plot_size.py and plot_tornado.py on fresh JSON from the
+# built planner:
 #   tests/cli/plot_test.sh path/to/planner
 # Checks the images exist, are non-empty PNG/SVG, and that bad input exits 2 with a message.
 # Exit 77 (ctest: skipped) when no Python with matplotlib is found; $PYTHON picks one.
@@ -82,6 +83,12 @@ run_ok size "$planner" size gpt2-small --tokens 10B --gpu dgx-h100 --max-gpus 16
 cp "$tmp/size.out" "$tmp/size.json"
 run_ok plot_size "$python" "$scripts/plot_size.py" "$tmp/size.json" -o "$tmp/size.png"
 check_image "$tmp/size.png" PNG
+run_ok sensitivity "$planner" sensitivity gpt2-small --tokens 10B --gpu dgx-h100 --max-gpus 16 \
+  --format json
+cp "$tmp/sensitivity.out" "$tmp/sensitivity.json"
+run_ok plot_tornado "$python" "$scripts/plot_tornado.py" "$tmp/sensitivity.json" \
+  -o "$tmp/tornado.svg"
+check_image "$tmp/tornado.svg" "<?xml"
 run_ok help_plan "$python" "$scripts/plot_plan.py" --help
 run_ok help_memory "$python" "$scripts/plot_memory.py" --help
 
@@ -103,6 +110,8 @@ expect_exit2 size_given_plan "not \`planner size\` JSON" \
   "$python" "$scripts/plot_size.py" "$tmp/plan16.json" -o "$tmp/x.png"
 expect_exit2 size_unwritable "cannot write" \
   "$python" "$scripts/plot_size.py" "$tmp/size.json" -o "$tmp/no/such/dir/x.png"
+expect_exit2 tornado_given_size "not \`planner sensitivity\` JSON" \
+  "$python" "$scripts/plot_tornado.py" "$tmp/size.json" -o "$tmp/x.png"
 [ -e "$tmp/x.png" ] && fail "a failed run wrote $tmp/x.png"
 
 if [ "$failures" -ne 0 ]; then

@@ -1,0 +1,201 @@
+// planner sensitivity MODEL --tokens D [--gpu TYPE] [--gpus N] [--deadline-days X]: which inputs
+// move a run's expected days and dollars most. Picks the run as `planner size` would on one GPU
+// type (the cheapest meeting the deadline, else the fastest within the budget, else the cheapest;
+// or the count --gpus names), then moves one input at a time to a low and a high setting with the
+// layout fixed (core/sensitivity.h) and ranks them: a table, CSV, or JSON for
+// scripts/plot_tornado.py.
+#include "planner/core/sensitivity.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/cli/command.h"
+#include "planner/cli/outlook_report.h"
+#include "planner/core/sizing.h"
+#include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
+#include "planner/io/runs_file_io.h"
+#include "planner/io/table.h"
+
+namespace planner {
+namespace {
+
+struct Chosen {
+  SizingRow row;
+  std::string why;
+};
+
+std::string SensNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.8g", v);
+  return buf;
+}
+
+// The run to perturb, by the criteria `planner size` uses, on expected (goodput-adjusted) days.
+Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_t batch,
+                 std::optional<int64_t> gpus, const SizingCriteria& criteria, int64_t max_gpus,
+                 const PricingClass& pricing) {
+  SizingRequest req;
+  req.tokens = tokens;
+  req.global_batch = batch;
+  req.max_gpus = gpus.value_or(max_gpus);
+  ClusterSizing s = SizeOnCluster(m, c, req);
+  std::vector<SizingRow> rows;
+  for (SizingRow& r : s.rows) {
+    if (!r.fits || (gpus && r.gpus != *gpus)) continue;
+    ClusterSpec sized = c;
+    SetGpuCount(&sized, r.gpus);
+    const Outlook o = OutlookOfLayout(m, sized, r.layout, tokens, r.run.steps, r.step_time_s, r.mfu,
+                                      pricing, ErrorBand{});
+    r.run.days = o.expected.days;
+    r.run.cost_usd = o.expected.cost_usd;
+    rows.push_back(r);
+  }
+  if (rows.empty()) {
+    throw NoResult(gpus
+                       ? "no layout fits " + m.name + " on " + std::to_string(*gpus) + " GPUs of " +
+                             c.name + " (whole nodes doubling; `planner plan` says why)"
+                       : "no layout fits " + m.name + " on " + c.name + " up to " +
+                             std::to_string(max_gpus) + " GPUs; raise --max-gpus");
+  }
+  const SizingMarks marks = MarkRows(rows, criteria);
+  if (marks.cheapest_meeting_both)
+    return {rows[*marks.cheapest_meeting_both], "cheapest meeting both"};
+  if (marks.cheapest_meeting_deadline) {
+    return {rows[*marks.cheapest_meeting_deadline], "cheapest within the deadline"};
+  }
+  if (marks.fastest_within_budget) return {rows[*marks.fastest_within_budget], "fastest in budget"};
+  return {rows[*marks.cheapest], gpus ? "--gpus" : "cheapest (no criteria met or given)"};
+}
+
+Table InputsTable(const SensitivityResult& r, bool csv) {
+  Table t;
+  t.columns = {{"rank"},        {"input", false}, {"low", false}, {"high", false}, {"days (low)"},
+               {"days (high)"}, {"swing (days)"}, {"cost (low)"}, {"cost (high)"}, {"swing (USD)"}};
+  int rank = 0;
+  for (const SensitivityInput& s : r.inputs) {
+    ++rank;
+    if (csv) {
+      t.AddRow({std::to_string(rank), s.name, s.low, s.high, SensNumber(s.days_low),
+                SensNumber(s.days_high), SensNumber(s.days_swing()), SensNumber(s.usd_low),
+                SensNumber(s.usd_high), SensNumber(s.usd_swing())});
+    } else {
+      t.AddRow({std::to_string(rank), s.name, s.low, s.high, DaysText(s.days_low),
+                DaysText(s.days_high), Fixed(s.days_swing(), 2), UsdText(s.usd_low),
+                UsdText(s.usd_high), UsdText(s.usd_swing())});
+    }
+  }
+  return t;
+}
+
+nlohmann::ordered_json SensitivityJson(const ModelSpec& m, const ClusterSpec& c, double tokens,
+                                       const Chosen& chosen, const SensitivityResult& r) {
+  nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+  for (const SensitivityInput& s : r.inputs) {
+    inputs.push_back({{"name", s.name},
+                      {"low", s.low},
+                      {"high", s.high},
+                      {"low_factor", s.low_factor},
+                      {"high_factor", s.high_factor},
+                      {"days_low", s.days_low},
+                      {"days_high", s.days_high},
+                      {"days_swing", s.days_swing()},
+                      {"usd_low", s.usd_low},
+                      {"usd_high", s.usd_high},
+                      {"usd_swing", s.usd_swing()}});
+  }
+  return {{"schema_version", 1},
+          {"model", m.name},
+          {"cluster", c.name},
+          {"tokens", tokens},
+          {"gpus", chosen.row.gpus},
+          {"chosen_by", chosen.why},
+          {"layout", Describe(chosen.row.layout)},
+          {"step_time_s", r.step_time_s},
+          {"base", OutlookJson(r.base)},
+          {"inputs", inputs}};
+}
+
+}  // namespace
+
+int RunSensitivity(const std::vector<std::string>& args) {
+  po::options_description options("planner sensitivity options");
+  options.add_options()("tokens", po::value<std::string>(),
+                        "training tokens D, e.g. 15T (required)")(
+      "gpu", po::value<std::string>()->default_value("dgx-h100"),
+      "GPU type: cluster preset or file")(
+      "gpus", po::value<int64_t>(), "GPU count to study (default: chosen as `planner size` would)")(
+      "deadline-days", po::value<double>(), "choose the cheapest run finishing within this")(
+      "budget-usd", po::value<double>(), "choose the fastest run costing at most this")(
+      "max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
+      "largest GPU count to try (whole nodes, doubling)");
+  AddOutlookOptions(&options);
+  AddFormatOption(&options);
+  po::variables_map vm;
+  if (!ParseCommandLine("sensitivity",
+                        "MODEL --tokens D [--gpu TYPE] [--gpus N] [--deadline-days X] "
+                        "[--budget-usd Y]\n\nSee docs/goodput.md.",
+                        options, {"model"}, args, &vm)) {
+    return 0;
+  }
+  const OutputFormat format = FormatFlag(vm);
+  if (!vm.count("tokens")) throw InputError("--tokens", "is required (training tokens, e.g. 15T)");
+  const double tokens = ParseQuantity("tokens", vm["tokens"].as<std::string>());
+  if (tokens < 1e3 || tokens > 1e17) {
+    throw InputError("--tokens", "must lie between 1e3 and 1e17 tokens");
+  }
+  SizingCriteria criteria;
+  if (vm.count("deadline-days")) criteria.deadline_days = PositiveDoubleFlag(vm, "deadline-days");
+  if (vm.count("budget-usd")) criteria.budget_usd = PositiveDoubleFlag(vm, "budget-usd");
+  std::optional<int64_t> gpus;
+  if (vm.count("gpus")) gpus = PositiveFlag(vm, "gpus", int64_t{1} << 22);
+  const int64_t max_gpus = PositiveFlag(vm, "max-gpus", int64_t{1} << 22);
+
+  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  ClusterSpec c = LoadCluster(vm["gpu"].as<std::string>());
+  const PricingClass pricing = ApplyOutlookFlags(ParseOutlookFlags(vm), &c);
+  const int64_t batch = GlobalBatchForTokens(kDefaultGlobalBatchTokens, m.seq_len);
+  const Chosen chosen = ChooseRun(m, c, tokens, batch, gpus, criteria, max_gpus, pricing);
+  ClusterSpec sized = c;
+  SetGpuCount(&sized, chosen.row.gpus);
+  const SensitivityResult r =
+      Sensitivity(m, sized, chosen.row.layout, {tokens, chosen.row.run.steps, pricing});
+
+  switch (format) {
+    case OutputFormat::kJson:
+      std::cout << SensitivityJson(m, c, tokens, chosen, r).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      RenderCsv(InputsTable(r, true), std::cout);
+      break;
+    case OutputFormat::kTable: {
+      Table t = InputsTable(r, false);
+      t.title = "What moves " + m.name + " (" + HumanCount(tokens) + " tokens) on " +
+                Grouped(chosen.row.gpus) + " x " + c.name + " (" + chosen.why + "; " +
+                Describe(chosen.row.layout) + "): expected " + DaysText(r.base.expected.days) +
+                " days, " + UsdText(r.base.expected.cost_usd);
+      t.notes = {
+          "ranked by the swing in expected (goodput-adjusted) days, then dollars; one "
+          "input at a time, the layout fixed, step time recomputed for network and GEMM "
+          "changes",
+          "ranges: network bandwidth (every level and fitted collective) x0.5-x2; "
+          "efficiency.gemm_max x0.8-x1.2; MFU x0.8-x1.2 (step time / factor); failure "
+          "rate the cluster's P10-P90 factors; checkpoint bandwidth x0.25-x4; restart "
+          "time x0.5-x2; GPU price x0.5-x1.5 (docs/goodput.md)",
+          "plot: planner sensitivity ... --format json > s.json && "
+          "scripts/plot_tornado.py s.json -o tornado.png"};
+      RenderText(t, std::cout);
+      break;
+    }
+  }
+  return 0;
+}
+
+}  // namespace planner
