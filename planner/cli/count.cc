@@ -30,6 +30,22 @@ Table CountTable(const ModelSpec& spec, const ParamCount& p) {
     t.AddRow({"active per token (top-" + std::to_string(spec.moe.top_k) + " of " +
                   std::to_string(spec.moe.n_experts) + " experts)",
               "", "", Grouped(p.active), Percent(Share(p.active, p.total))});
+    if (p.active_without_input_embedding != p.active) {
+      t.AddRow({"active without the input embedding", "", "",
+                Grouped(p.active_without_input_embedding),
+                Percent(Share(p.active_without_input_embedding, p.total))});
+    }
+  }
+  if (spec.mtp_modules > 0) {
+    // Counted apart from the main model (DeepSeek-V3 reports them so); embedding and head shared.
+    t.AddRule();
+    for (const ParamEntry& e : p.mtp_entries) {
+      t.AddRow({e.name, ToString(e.group), e.per_layer ? Grouped(e.per_layer) : "",
+                Grouped(e.total), ""});
+    }
+    t.AddRow({"MTP modules (" + std::to_string(spec.mtp_modules) + ", not in total)", "", "",
+              Grouped(p.mtp), ""});
+    t.AddRow({"MTP active per token (shared head included)", "", "", Grouped(p.mtp_active), ""});
   }
   const double n = static_cast<double>(p.total);
   t.notes.push_back("weights: fp32 " + Fixed(BytesToGiB(4 * n), 2) + " GiB (" +
@@ -45,6 +61,7 @@ nlohmann::ordered_json CountJsonReport(const ModelSpec& spec, const ParamCount& 
                          {"group", ToString(e.group)},
                          {"per_layer", CountJson(e.per_layer)},
                          {"total", CountJson(e.total)},
+                         {"layers", e.layers},
                          {"embedding", e.embedding}});
   }
   const double n = static_cast<double>(p.total);
@@ -54,6 +71,9 @@ nlohmann::ordered_json CountJsonReport(const ModelSpec& spec, const ParamCount& 
           {"non_embedding_params", CountJson(p.non_embedding)},
           {"embedding_params", CountJson(p.embedding)},
           {"active_params", CountJson(p.active)},
+          {"active_params_without_input_embedding", CountJson(p.active_without_input_embedding)},
+          {"mtp_params", CountJson(p.mtp)},
+          {"mtp_active_params", CountJson(p.mtp_active)},
           {"per_layer_params", CountJson(p.per_layer)},
           {"n_layers", spec.n_layers},
           {"breakdown", breakdown},

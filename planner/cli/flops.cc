@@ -25,8 +25,19 @@ Table MatmulTable(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& 
   t.columns = {{"matmul", false}, {"shape per sequence", false}, {"count"},
                {"per layer (FLOPs)"}, {"total (FLOPs)"}, {"share"}};
   for (const MatmulFlops& m : r.matmuls) {
+    if (m.mtp) continue;
     t.AddRow({m.name, m.shape, std::to_string(m.count), m.per_layer ? Grouped(m.per_layer) : "",
               Grouped(m.total), Percent(Share(m.total, r.forward))});
+  }
+  if (r.mtp_forward > 0) {
+    // Multi-token prediction runs in training too, but apart from the main model's forward.
+    t.AddRule();
+    for (const MatmulFlops& m : r.matmuls) {
+      if (!m.mtp) continue;
+      t.AddRow({m.name, m.shape, std::to_string(m.count),
+                m.per_layer ? Grouped(m.per_layer) : "", Grouped(m.total), ""});
+    }
+    t.AddRow({"MTP modules forward (not in forward)", "", "", "", Grouped(r.mtp_forward), ""});
   }
   t.AddRule();
   t.AddRow({"forward", "", "", Grouped(r.forward_per_layer), Grouped(r.forward), Percent(1)});
@@ -39,8 +50,14 @@ Table MatmulTable(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& 
       "attention core (QK^T and AV) share of forward: " + Percent(r.attention_share),
       "6*N*D = " + Grouped(r.six_nd) + " (N = all parameters, D = " + Grouped(r.tokens) +
           " tokens); exact / 6ND = " + Fixed(r.exact_over_6nd, 4),
-      "MFU counts model FLOPs (forward + backward, no recompute); HFU adds recomputed work.",
   };
+  if (s.is_moe()) {
+    t.notes.push_back("6*N_active*D = " + Grouped(r.six_nd_active) +
+                      " (N_active = parameters a token touches); exact / 6 N_active D = " +
+                      Fixed(r.exact_over_6nd_active, 4));
+  }
+  t.notes.push_back(
+      "MFU counts model FLOPs (forward + backward, no recompute); HFU adds recomputed work.");
   return t;
 }
 
@@ -67,7 +84,8 @@ nlohmann::ordered_json FlopsJson(const ModelSpec& s, const FlopsOptions& o, cons
     matmuls.push_back({{"name", m.name}, {"shape", m.shape}, {"count", m.count},
                        {"per_layer_flops", CountJson(m.per_layer)},
                        {"total_flops", CountJson(m.total)},
-                       {"attention_core", m.attention_core}});
+                       {"attention_core", m.attention_core}, {"layers", m.layers},
+                       {"mtp", m.mtp}});
   }
   nlohmann::ordered_json accountings = nlohmann::ordered_json::object();
   for (const auto& [name, a] : kAccountings) {
@@ -82,7 +100,10 @@ nlohmann::ordered_json FlopsJson(const ModelSpec& s, const FlopsOptions& o, cons
           {"model_step_flops", CountJson(r.model_step)},
           {"hardware_step_flops", CountJson(r.hardware_step)},
           {"attention_share", r.attention_share}, {"six_nd_flops", CountJson(r.six_nd)},
-          {"exact_over_6nd", r.exact_over_6nd}, {"accounting", ToString(chosen)},
+          {"exact_over_6nd", r.exact_over_6nd},
+          {"six_nd_active_flops", CountJson(r.six_nd_active)},
+          {"exact_over_6nd_active", r.exact_over_6nd_active},
+          {"mtp_forward_flops", CountJson(r.mtp_forward)}, {"accounting", ToString(chosen)},
           {"accounting_step_flops", AccountFlops(s, o, chosen).step_flops},
           {"accountings", accountings}};
 }

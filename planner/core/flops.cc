@@ -1,5 +1,8 @@
 #include "planner/core/flops.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "planner/core/params.h"
 
 namespace planner {
@@ -10,57 +13,146 @@ std::string Shape(Count m, Count k, Count n) {
          CountToString(n) + "]";
 }
 
+// Query-key pairs one head scores in one sequence of t tokens (see FlopsOptions::causal).
+Count AttentionPairs(Count t, const WindowSpec& w, bool local, bool causal) {
+  if (!local) return causal ? t * (t + 1) / 2 : t * t;
+  const Count size = w.size;
+  if (w.kind == WindowKind::kChunked) {
+    const Count full = t / size, rest = t % size;
+    return causal ? full * size * (size + 1) / 2 + rest * (rest + 1) / 2
+                  : full * size * size + rest * rest;
+  }
+  if (!causal) return t * std::min(t, size);
+  return t <= size ? t * (t + 1) / 2 : size * (size + 1) / 2 + (t - size) * size;
+}
+
 class Collector {
  public:
   Collector(const ModelSpec& s, const FlopsOptions& o) : s_(s), o_(o) {}
 
-  // `count` products of [m,k]x[k,n] per sequence and layer.
-  void Layer(const char* name, int64_t count, Count m, Count k, Count n, bool core = false) {
-    Add(name, count, Shape(m, k, n), 2 * m * k * n * count, s_.n_layers, core);
+  // Entries added from now on are named prefix + name and marked as MTP's when mtp is set.
+  void Section(std::string prefix, bool mtp) {
+    prefix_ = std::move(prefix);
+    mtp_ = mtp;
   }
-  void Once(const char* name, int64_t count, Count m, Count k, Count n) {
+  // `count` products of [m,k]x[k,n] per sequence in each of `layers` layers.
+  void Layer(const std::string& name, int64_t count, Count m, Count k, Count n, int64_t layers) {
+    if (layers > 0 && count > 0) {
+      Add(name, count, Shape(m, k, n), 2 * m * k * n * count, layers, false);
+    }
+  }
+  void Once(const std::string& name, int64_t count, Count m, Count k, Count n) {
     Add(name, count, Shape(m, k, n), 2 * m * k * n * count, 0, false);
   }
-  // Attention core for one head: causal counts only the unmasked half (T(T+1)/2 dot products).
-  // scores: Q [T,hd] x K^T [hd,T]; context: P [T,T] x V [T,hd]. Same FLOPs, different shapes.
-  void AttentionCore(const char* name, Count t, Count hd, bool scores) {
-    const Count per_seq = o_.causal ? hd * t * (t + 1) * s_.n_heads : 2 * t * t * hd * s_.n_heads;
-    const std::string shape = scores ? Shape(t, hd, t) : Shape(t, t, hd);
-    Add(name, s_.n_heads, shape + (o_.causal ? " causal" : ""), per_seq, s_.n_layers, true);
+  // One of the two attention-core products of every head over `layers` layers, local (windowed)
+  // or global. scores: Q [T,hd] x K^T [hd,T]; context: P [T,T] x V [T,hd]. 2*hd FLOPs per pair.
+  void AttentionCore(const std::string& name, Count hd, bool scores, bool local, int64_t layers) {
+    if (layers == 0) return;
+    const Count t = o_.seq_len;
+    const Count per_seq = 2 * hd * AttentionPairs(t, s_.window, local, o_.causal) * s_.n_heads;
+    std::string shape = scores ? Shape(t, hd, t) : Shape(t, t, hd);
+    if (o_.causal) shape += " causal";
+    if (local)
+      shape += std::string(" ") + ToString(s_.window.kind) + " " + CountToString(s_.window.size);
+    Add(name + (local ? " (local)" : ""), s_.n_heads, shape, per_seq, layers, true);
   }
   std::vector<MatmulFlops> Take() { return std::move(out_); }
 
  private:
-  void Add(const char* name, int64_t count, std::string shape, Count per_seq, int64_t layers,
-           bool core) {
+  void Add(const std::string& name, int64_t count, std::string shape, Count per_seq,
+           int64_t layers, bool core) {
     const Count batch_flops = per_seq * o_.batch;
-    out_.push_back({name, std::move(shape), count, layers ? batch_flops : 0,
-                    batch_flops * (layers ? layers : 1), core});
+    out_.push_back({prefix_ + name, std::move(shape), count, layers ? batch_flops : 0,
+                    batch_flops * (layers ? layers : 1), core, layers, mtp_});
   }
   const ModelSpec& s_;
   const FlopsOptions& o_;
   std::vector<MatmulFlops> out_;
+  std::string prefix_;
+  bool mtp_ = false;
 };
 
+// The projections of MLA (see MlaSpec), without the inference-time weight absorption.
+void MlaProjections(Collector* c, const ModelSpec& s, Count t, int64_t layers) {
+  const Count d = s.d_model, h = s.n_heads, qk = s.head_dim, rope = s.mla.qk_rope_head_dim;
+  const Count ql = s.mla.q_lora_rank, kvl = s.mla.kv_lora_rank, v = s.mla.v_head_dim;
+  if (ql > 0) {
+    c->Layer("attention.q_a", 1, t, d, ql, layers);
+    c->Layer("attention.q_b", 1, t, ql, h * qk, layers);
+  } else {
+    c->Layer("attention.q", 1, t, d, h * qk, layers);
+  }
+  c->Layer("attention.kv_a", 1, t, d, kvl + rope, layers);
+  c->Layer("attention.kv_b", 1, t, kvl, h * (qk - rope + v), layers);
+}
+
+// Every matmul of `layers` transformer layers, of which `local` have windowed attention and
+// `moe` the MoE MLP.
+void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int64_t local,
+                  int64_t moe) {
+  const Count d = s.d_model;
+  if (s.is_mla()) {
+    MlaProjections(c, s, t, layers);
+  } else {
+    c->Layer("attention.q", 1, t, d, s.q_dim(), layers);
+    c->Layer("attention.k", 1, t, d, s.kv_dim(), layers);
+    c->Layer("attention.v", 1, t, d, s.kv_dim(), layers);
+  }
+  for (const bool is_local : {false, true}) {
+    const int64_t n = is_local ? local : layers - local;
+    c->AttentionCore("attention.scores", s.head_dim, true, is_local, n);
+    if (s.position == Position::kRelative) {
+      c->AttentionCore("attention.position_scores", s.head_dim, true, is_local, n);
+    }
+    c->AttentionCore("attention.context", s.v_head_dim(), false, is_local, n);
+  }
+  // Transformer-XL projects the T relative encodings with each layer's W_R once per sequence.
+  if (s.position == Position::kRelative) {
+    c->Layer("attention.relative_projection", 1, t, d, s.q_dim(), layers);
+  }
+  c->Layer("attention.o", 1, t, Count{s.n_heads} * s.v_head_dim(), d, layers);
+  const std::string dense = s.is_moe() ? "dense_mlp" : "mlp";
+  const int64_t dense_layers = layers - moe;
+  c->Layer(dense + ".up", 1, t, d, s.d_ff, dense_layers);
+  if (s.gated_mlp()) c->Layer(dense + ".gate", 1, t, d, s.d_ff, dense_layers);
+  c->Layer(dense + ".down", 1, t, s.d_ff, d, dense_layers);
+  if (!s.is_moe()) return;
+  // Each token runs through top_k routed experts (top_k products of the expert's shape per
+  // sequence) and every shared expert.
+  const int64_t k = s.moe.top_k, shared = s.moe.n_shared_experts;
+  const Count ff = s.d_ff_expert(), sff = s.d_ff_shared();
+  c->Layer("moe.router", 1, t, d, s.moe.n_experts, moe);
+  c->Layer("mlp.up", k, t, d, ff, moe);
+  if (s.gated_mlp()) c->Layer("mlp.gate", k, t, d, ff, moe);
+  c->Layer("mlp.down", k, t, ff, d, moe);
+  c->Layer("shared_experts.up", shared, t, d, sff, moe);
+  if (s.gated_mlp()) c->Layer("shared_experts.gate", shared, t, d, sff, moe);
+  c->Layer("shared_experts.down", shared, t, sff, d, moe);
+}
+
+// DeepSeek-V3 MTP modules: the [2d -> d] projection, one layer and the shared head each.
+void MtpMatmuls(Collector* c, const ModelSpec& s, Count t) {
+  int64_t local = 0, moe = 0;
+  for (int64_t k = 0; k < s.mtp_modules; ++k) {
+    local += s.IsLocalLayer(s.n_layers + k) ? 1 : 0;
+    moe += s.IsMoeLayer(s.n_layers + k) ? 1 : 0;
+  }
+  c->Section("mtp.", true);
+  c->Layer("projection", 1, t, 2 * Count{s.d_model}, s.d_model, s.mtp_modules);
+  LayerMatmuls(c, s, t, s.mtp_modules, local, moe);
+  if (s.lm_head) c->Layer("lm_head", 1, t, s.embed_dim(), s.vocab_size, s.mtp_modules);
+  c->Section("", false);
+}
+
 std::vector<MatmulFlops> ForwardMatmuls(const ModelSpec& s, const FlopsOptions& o) {
-  const Count t = o.seq_len, d = s.d_model, ff = s.d_ff, e = s.embed_dim();
-  const int64_t k = s.is_moe() ? s.moe.top_k : 1;
+  const Count t = o.seq_len, d = s.d_model, e = s.embed_dim();
   Collector c(s, o);
   if (s.word_embed_proj_dim > 0) c.Once("embedding_projection.in", 1, t, e, d);
-  c.Layer("attention.q", 1, t, d, s.q_dim());
-  c.Layer("attention.k", 1, t, d, s.kv_dim());
-  c.Layer("attention.v", 1, t, d, s.kv_dim());
-  c.AttentionCore("attention.scores", t, s.head_dim, true);
-  c.AttentionCore("attention.context", t, s.head_dim, false);
-  c.Layer("attention.o", 1, t, s.q_dim(), d);
-  if (s.is_moe()) c.Layer("moe.router", 1, t, d, s.moe.n_experts);
-  // With MoE each token runs through top_k experts: k products of the expert's shape.
-  c.Layer("mlp.up", k, t, d, ff);
-  if (s.gated_mlp()) c.Layer("mlp.gate", k, t, d, ff);
-  c.Layer("mlp.down", k, t, ff, d);
+  LayerMatmuls(&c, s, t, s.n_layers, s.n_local_layers(), s.n_moe_layers());
   if (s.word_embed_proj_dim > 0) c.Once("embedding_projection.out", 1, t, d, e);
   if (s.lm_head) c.Once("lm_head", 1, t, e, s.vocab_size);
   if (s.pooler) c.Once("pooler", 1, 1, d, d);  // the first token of each sequence only
+  if (s.mtp_modules > 0) MtpMatmuls(&c, s, t);
   return c.Take();
 }
 
@@ -71,18 +163,28 @@ FlopsReport ComputeFlops(const ModelSpec& s, const FlopsOptions& o) {
   r.matmuls = ForwardMatmuls(s, o);
   r.tokens = Count{o.seq_len} * o.batch;
   for (const MatmulFlops& m : r.matmuls) {
+    if (m.mtp) {
+      r.mtp_forward += m.total;
+      continue;
+    }
     r.forward += m.total;
-    r.forward_per_layer += m.per_layer;
+    if (m.layers > 0) r.layers_forward += m.total;
     if (m.attention_core) r.attention_core_forward += m.total;
   }
+  r.forward_per_layer = r.layers_forward / s.n_layers;
   r.backward = 2 * r.forward;
-  if (o.recompute == Recompute::kFull) r.recompute = r.forward_per_layer * s.n_layers;
+  if (o.recompute == Recompute::kFull) r.recompute = r.layers_forward;
   if (o.recompute == Recompute::kSelective) r.recompute = r.attention_core_forward;
   r.model_step = r.forward + r.backward;
   r.hardware_step = r.model_step + r.recompute;
-  r.attention_share = static_cast<double>(r.attention_core_forward) / static_cast<double>(r.forward);
-  r.six_nd = 6 * CountParams(s).total * r.tokens;
+  r.attention_share =
+      static_cast<double>(r.attention_core_forward) / static_cast<double>(r.forward);
+  const ParamCount params = CountParams(s);
+  r.six_nd = 6 * params.total * r.tokens;
   r.exact_over_6nd = static_cast<double>(r.model_step) / static_cast<double>(r.six_nd);
+  r.six_nd_active = 6 * params.active * r.tokens;
+  r.exact_over_6nd_active =
+      static_cast<double>(r.model_step) / static_cast<double>(r.six_nd_active);
   return r;
 }
 

@@ -23,6 +23,9 @@ struct FlopsOptions {
   int64_t seq_len = 0;  // T
   int64_t batch = 1;    // sequences
   // Causal: query i attends to keys 0..i, so QK^T and AV cost H*hd*T*(T+1) instead of 2*H*hd*T^2.
+  // Windowed layers (ModelSpec::window) attend to at most window.size keys: causal sliding,
+  // min(i+1, w) keys for query i; chunked, the keys of its own chunk up to i. Not causal: every
+  // query sees min(T, w) keys (sliding) or its whole chunk.
   bool causal = false;
   Recompute recompute = Recompute::kNone;
 };
@@ -31,16 +34,20 @@ struct MatmulFlops {
   std::string name;         // e.g. "attention.scores"
   std::string shape;        // the product per sequence, e.g. "[1024,1600]x[1600,1600]"
   int64_t count = 1;        // products of that shape per layer and sequence (heads, top_k)
-  Count per_layer = 0;      // forward FLOPs in one layer for the whole batch; 0 outside layers
+  Count per_layer = 0;      // forward FLOPs in one layer that has it, whole batch; 0 outside layers
   Count total = 0;          // forward FLOPs over all layers and the whole batch
-  bool attention_core = false;  // QK^T and AV: the terms quadratic in T
+  bool attention_core = false;  // QK^T and AV: the terms quadratic in T (or in the window)
+  int64_t layers = 0;       // layers that have it (dense vs MoE, local vs global); 0 outside layers
+  bool mtp = false;         // a multi-token-prediction module's: outside forward (see mtp_forward)
 };
 
 struct FlopsReport {
   std::vector<MatmulFlops> matmuls;  // forward pass, in model order
   Count tokens = 0;
-  Count forward_per_layer = 0;
-  Count forward = 0;
+  Count layers_forward = 0;     // the transformer layers' share of forward
+  Count forward_per_layer = 0;  // layers_forward / n_layers (exact when every layer is alike)
+  Count forward = 0;            // the main model; MTP modules apart
+  Count mtp_forward = 0;        // the MTP modules' forward (their layer, projection and head)
   Count backward = 0;       // 2x forward: input and weight gradients
   Count recompute = 0;      // forward work repeated for activation recomputation
   Count model_step = 0;     // forward + backward: the numerator of MFU
@@ -49,6 +56,10 @@ struct FlopsReport {
   double attention_share = 0;  // attention_core_forward / forward
   Count six_nd = 0;            // 6 * total parameters * tokens
   double exact_over_6nd = 0;   // model_step / six_nd
+  // 6 * active parameters * tokens: the MoE form of 6ND (the embedding lookup counted as the
+  // parameter count counts it; a dense model's equals six_nd).
+  Count six_nd_active = 0;
+  double exact_over_6nd_active = 0;
 };
 
 FlopsReport ComputeFlops(const ModelSpec& spec, const FlopsOptions& opt);

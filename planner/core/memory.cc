@@ -30,10 +30,10 @@ double LogitBytesPerElement(Kernels k) {
 
 ParamSplit SplitParams(const ModelSpec& m, const ParamCount& pc) {
   ParamSplit s;
-  if (m.is_moe()) {
-    s.layer_expert = static_cast<double>(pc.mlp_per_expert_per_layer) * m.moe.n_experts;
-  }
-  s.layer_dense = static_cast<double>(pc.per_layer) - s.layer_expert;
+  // Averages over the layers: dense and MoE layers (DeepSeek's first dense layers, Llama 4's
+  // interleaving) differ, and a stage holds layers / pp of each on average.
+  s.layer_expert = static_cast<double>(pc.routed_experts) / m.n_layers;
+  s.layer_dense = static_cast<double>(pc.layers - pc.routed_experts) / m.n_layers;
   s.vocab_table = static_cast<double>(m.vocab_size) * m.embed_dim();
   for (const ParamEntry& e : pc.entries) {
     if (e.per_layer != 0 || e.name == "token_embedding" || e.name == "lm_head") continue;

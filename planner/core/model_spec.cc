@@ -27,6 +27,9 @@ std::optional<SpecError> RequireBounded(const char* key, int64_t value) {
                             " is implausibly large (limit " + std::to_string(kMaxDimension) + ")"};
 }
 
+std::optional<SpecError> ValidateMoe(const ModelSpec& s);
+std::optional<SpecError> ValidateMla(const ModelSpec& s);
+
 }  // namespace
 
 std::optional<SpecError> Validate(const ModelSpec& s) {
@@ -43,7 +46,19 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
       {"token_type_vocab_size", s.token_type_vocab_size},
       {"word_embed_proj_dim", s.word_embed_proj_dim},
       {"moe.n_experts", s.moe.n_experts},
-      {"moe.top_k", s.moe.top_k}};
+      {"moe.top_k", s.moe.top_k},
+      {"moe.d_ff_expert", s.moe.d_ff_expert},
+      {"moe.n_shared_experts", s.moe.n_shared_experts},
+      {"moe.d_ff_shared", s.moe.d_ff_shared},
+      {"moe.first_dense_layers", s.moe.first_dense_layers},
+      {"mla.q_lora_rank", s.mla.q_lora_rank},
+      {"mla.kv_lora_rank", s.mla.kv_lora_rank},
+      {"mla.qk_nope_head_dim", s.mla.qk_nope_head_dim},
+      {"mla.qk_rope_head_dim", s.mla.qk_rope_head_dim},
+      {"mla.v_head_dim", s.mla.v_head_dim},
+      {"window.size", s.window.size},
+      {"window.local_per_global", s.window.local_per_global},
+      {"mtp_modules", s.mtp_modules}};
   for (const auto& [key, value] : non_negative) {
     if (auto e = RequireNonNegative(key, value)) return e;
     if (auto e = RequireBounded(key, value)) return e;
@@ -54,8 +69,8 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
                                        std::to_string(s.n_kv_heads) + ")"};
   }
   if (s.position == Position::kLearned && s.max_position_embeddings <= 0) {
-    return SpecError{"position",
-                     "position: learned needs max_position_embeddings (rows of the position table)"};
+    return SpecError{
+        "position", "position: learned needs max_position_embeddings (rows of the position table)"};
   }
   if (s.position != Position::kLearned && s.max_position_embeddings > 0) {
     return SpecError{"max_position_embeddings",
@@ -63,15 +78,10 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
                                  "learned (this model uses ") +
                          ToString(s.position) + ")"};
   }
-  if (s.is_moe()) {
-    if (s.moe.top_k <= 0) return SpecError{"moe.top_k", "moe.top_k must be a positive integer"};
-    if (s.moe.top_k > s.moe.n_experts) {
-      return SpecError{"moe.top_k", "moe.top_k (" + std::to_string(s.moe.top_k) +
-                                        ") cannot exceed moe.n_experts (" +
-                                        std::to_string(s.moe.n_experts) + ")"};
-    }
-  } else if (s.moe.top_k > 0) {
-    return SpecError{"moe.n_experts", "moe needs n_experts > 0"};
+  if (auto e = ValidateMoe(s)) return e;
+  if (auto e = ValidateMla(s)) return e;
+  if (s.window.local_per_global > 0 && s.window.size == 0) {
+    return SpecError{"window.size", "window.local_per_global needs a window size"};
   }
   if (!s.lm_head && s.biases.lm_head) {
     return SpecError{"biases.lm_head", "biases.lm_head is set but lm_head is false"};
@@ -79,12 +89,82 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
   return std::nullopt;
 }
 
+int64_t ModelSpec::n_moe_layers() const {
+  if (!is_moe() || moe.first_dense_layers >= n_layers) return 0;
+  return (n_layers - moe.first_dense_layers) / moe.every;
+}
+
+int64_t ModelSpec::n_local_layers() const {
+  if (window.size == 0) return 0;
+  return n_layers - (window.local_per_global == 0 ? 0 : n_layers / (window.local_per_global + 1));
+}
+
+namespace {
+
+std::optional<SpecError> ValidateMoe(const ModelSpec& s) {
+  if (s.is_moe()) {
+    if (s.moe.top_k <= 0) return SpecError{"moe.top_k", "moe.top_k must be a positive integer"};
+    if (s.moe.top_k > s.moe.n_experts) {
+      return SpecError{"moe.top_k", "moe.top_k (" + std::to_string(s.moe.top_k) +
+                                        ") cannot exceed moe.n_experts (" +
+                                        std::to_string(s.moe.n_experts) + ")"};
+    }
+    if (s.moe.every <= 0 || s.moe.every > s.n_layers) {
+      return SpecError{"moe.every", "moe.every must be between 1 and n_layers (" +
+                                        std::to_string(s.n_layers) + "), got " +
+                                        std::to_string(s.moe.every)};
+    }
+    if (s.n_moe_layers() == 0) {
+      return SpecError{"moe.first_dense_layers",
+                       "moe.first_dense_layers (" + std::to_string(s.moe.first_dense_layers) +
+                           ") and moe.every leave no MoE layer among the " +
+                           std::to_string(s.n_layers) + " layers"};
+    }
+  } else if (s.moe.top_k > 0 || s.moe.n_shared_experts > 0) {
+    return SpecError{"moe.n_experts", "moe needs n_experts > 0"};
+  }
+  return std::nullopt;
+}
+
+std::optional<SpecError> ValidateMla(const ModelSpec& s) {
+  if (!s.is_mla()) {
+    if (s.mla.q_lora_rank > 0 || s.mla.qk_nope_head_dim > 0 || s.mla.qk_rope_head_dim > 0 ||
+        s.mla.v_head_dim > 0) {
+      return SpecError{"mla.kv_lora_rank", "mla needs kv_lora_rank > 0"};
+    }
+    return std::nullopt;
+  }
+  const std::pair<const char*, int64_t> needed[] = {
+      {"mla.qk_nope_head_dim", s.mla.qk_nope_head_dim},
+      {"mla.qk_rope_head_dim", s.mla.qk_rope_head_dim},
+      {"mla.v_head_dim", s.mla.v_head_dim}};
+  for (const auto& [key, value] : needed) {
+    if (auto e = RequirePositive(key, value)) return e;
+  }
+  if (s.head_dim != s.mla.qk_nope_head_dim + s.mla.qk_rope_head_dim) {
+    return SpecError{"head_dim",
+                     "with mla, head_dim must be qk_nope_head_dim + qk_rope_head_dim (" +
+                         std::to_string(s.mla.qk_nope_head_dim + s.mla.qk_rope_head_dim) +
+                         "), got " + std::to_string(s.head_dim)};
+  }
+  if (s.n_kv_heads != s.n_heads) {
+    return SpecError{"n_kv_heads",
+                     "with mla every head has its own key and value: n_kv_heads must "
+                     "equal n_heads"};
+  }
+  if (s.biases.qkv) return SpecError{"biases.qkv", "biases.qkv is not supported with mla"};
+  return std::nullopt;
+}
+
+}  // namespace
+
 const char* ToString(Position p) {
   switch (p) {
     case Position::kLearned: return "learned";
     case Position::kRope: return "rope";
     case Position::kAlibi: return "alibi";
     case Position::kNone: return "none";
+    case Position::kRelative: return "relative";
   }
   return "?";
 }
@@ -103,6 +183,24 @@ const char* ToString(NormKind n) {
   switch (n) {
     case NormKind::kLayerNorm: return "layernorm";
     case NormKind::kRmsNorm: return "rmsnorm";
+    case NormKind::kLayerNormNoBias: return "layernorm_no_bias";
+  }
+  return "?";
+}
+
+const char* ToString(QkNorm q) {
+  switch (q) {
+    case QkNorm::kNone: return "none";
+    case QkNorm::kPerHead: return "per_head";
+    case QkNorm::kFull: return "full";
+  }
+  return "?";
+}
+
+const char* ToString(WindowKind w) {
+  switch (w) {
+    case WindowKind::kSliding: return "sliding";
+    case WindowKind::kChunked: return "chunked";
   }
   return "?";
 }

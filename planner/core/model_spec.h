@@ -9,9 +9,20 @@
 
 namespace planner {
 
-enum class Position { kLearned, kRope, kAlibi, kNone };
+// kRelative: Transformer-XL relative positions (Dai et al. 2019), as Gopher and Chinchilla use
+// them: each layer projects the sinusoidal relative encodings with its own W_R (d_model x H*hd)
+// and adds two learned bias vectors u, v (H*hd each) to the queries.
+enum class Position { kLearned, kRope, kAlibi, kNone, kRelative };
 enum class MlpKind { kGelu, kRelu, kSwiglu, kGeglu };
-enum class NormKind { kLayerNorm, kRmsNorm };
+// kLayerNormNoBias: LayerNorm with a weight and no bias (DBRX), d parameters like RMSNorm.
+enum class NormKind { kLayerNorm, kRmsNorm, kLayerNormNoBias };
+// Normalisation of queries and keys before the scores: kPerHead normalises each head's
+// head_dim-wide vector with one shared weight per projection (Qwen3: q_norm, k_norm of head_dim);
+// kFull normalises the whole projection (OLMo 2: q_norm of H*hd, k_norm of KV*hd).
+enum class QkNorm { kNone, kPerHead, kFull };
+// A windowed layer attends to at most `size` keys: kSliding to the last `size` positions (Mistral,
+// Gemma 2), kChunked within fixed blocks of `size` (Llama 4's chunked attention).
+enum class WindowKind { kSliding, kChunked };
 
 struct Biases {
   bool qkv = false;
@@ -20,11 +31,43 @@ struct Biases {
   bool lm_head = false;
 };
 
-// Mixture of experts: every layer's MLP becomes n_experts experts of width d_ff, of which top_k
-// run per token, chosen by a d_model x n_experts router without bias. n_experts == 0: dense.
+// Mixture of experts. In each MoE layer the MLP becomes n_experts routed experts of width
+// d_ff_expert, of which top_k run per token, chosen by a d_model x n_experts router (no bias;
+// router_bias adds one per expert, DeepSeek-V3's e_score_correction_bias), plus n_shared_experts
+// that every token runs (DeepSeekMoE, Llama 4). The first first_dense_layers layers keep the dense
+// MLP of width d_ff; after them every `every`-th layer is MoE (Llama 4 Maverick: 2, the others 1),
+// the rest dense. n_experts == 0: a dense model.
 struct MoeSpec {
   int64_t n_experts = 0;
   int64_t top_k = 0;
+  int64_t d_ff_expert = 0;  // routed expert width; 0 (unset): d_ff
+  int64_t n_shared_experts = 0;
+  int64_t d_ff_shared = 0;  // width of each shared expert; 0 (unset): d_ff_expert
+  int64_t first_dense_layers = 0;
+  int64_t every = 1;
+  bool router_bias = false;
+};
+
+// Multi-head latent attention (DeepSeek-V2/V3). Queries go d_model -> q_lora_rank (normed) ->
+// H*(qk_nope_head_dim + qk_rope_head_dim), or straight from d_model when q_lora_rank is 0
+// (V2-Lite); keys and values go d_model -> kv_lora_rank + qk_rope_head_dim (the latent, normed, and
+// one shared RoPE key) -> H*(qk_nope_head_dim + v_head_dim); the output is H*v_head_dim -> d_model.
+// kv_lora_rank == 0: standard attention.
+struct MlaSpec {
+  int64_t q_lora_rank = 0;
+  int64_t kv_lora_rank = 0;
+  int64_t qk_nope_head_dim = 0;
+  int64_t qk_rope_head_dim = 0;
+  int64_t v_head_dim = 0;
+};
+
+// Local/global attention. size == 0: every layer global. Otherwise the layers repeat
+// local_per_global windowed layers then one global layer (Gemma 2: 1, Llama 4: 3); 0 makes every
+// layer windowed (Mistral 7B).
+struct WindowSpec {
+  int64_t size = 0;
+  int64_t local_per_global = 0;
+  WindowKind kind = WindowKind::kSliding;
 };
 
 struct ModelSpec {
@@ -49,14 +92,38 @@ struct ModelSpec {
   bool lm_head = true;
   Biases biases;
   MoeSpec moe;
+  MlaSpec mla;
+  QkNorm qk_norm = QkNorm::kNone;
+  WindowSpec window;
+  // Multi-token prediction (DeepSeek-V3): each module adds two norms, a 2d x d projection, one
+  // transformer layer and an output norm, sharing the embedding and head; counted apart from the
+  // main model, as DeepSeek reports it.
+  int64_t mtp_modules = 0;
   int64_t token_type_vocab_size = 0;
   bool pooler = false;
   int64_t word_embed_proj_dim = 0;  // 0: embeddings are d_model wide
 
   bool is_moe() const { return moe.n_experts > 0; }
+  bool is_mla() const { return mla.kv_lora_rank > 0; }
   bool gated_mlp() const { return mlp == MlpKind::kSwiglu || mlp == MlpKind::kGeglu; }
+  // With MLA, head_dim is the query/key head width qk_nope_head_dim + qk_rope_head_dim (ReadModel
+  // and Validate see to it), so q_dim and kv_dim are the widths of the up-projected q and k.
   int64_t q_dim() const { return n_heads * head_dim; }
   int64_t kv_dim() const { return n_kv_heads * head_dim; }
+  int64_t v_head_dim() const { return is_mla() ? mla.v_head_dim : head_dim; }
+  int64_t d_ff_expert() const { return moe.d_ff_expert > 0 ? moe.d_ff_expert : d_ff; }
+  int64_t d_ff_shared() const { return moe.d_ff_shared > 0 ? moe.d_ff_shared : d_ff_expert(); }
+  // Layer i (0-based; i >= n_layers are MTP layers) has the MoE MLP, or windowed attention.
+  bool IsMoeLayer(int64_t i) const {
+    return is_moe() && i >= moe.first_dense_layers &&
+           (i - moe.first_dense_layers + 1) % moe.every == 0;
+  }
+  bool IsLocalLayer(int64_t i) const {
+    return window.size > 0 &&
+           (window.local_per_global == 0 || (i + 1) % (window.local_per_global + 1) != 0);
+  }
+  int64_t n_moe_layers() const;
+  int64_t n_local_layers() const;
   int64_t embed_dim() const { return word_embed_proj_dim > 0 ? word_embed_proj_dim : d_model; }
 };
 
@@ -72,6 +139,8 @@ std::optional<SpecError> Validate(const ModelSpec& spec);
 const char* ToString(Position p);
 const char* ToString(MlpKind m);
 const char* ToString(NormKind n);
+const char* ToString(QkNorm q);
+const char* ToString(WindowKind w);
 
 }  // namespace planner
 

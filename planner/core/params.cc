@@ -1,11 +1,14 @@
 #include "planner/core/params.h"
 
+#include <utility>
+
 namespace planner {
 namespace {
 
-Count NormParams(const ModelSpec& s) {
-  return s.norm == NormKind::kLayerNorm ? Count{2} * s.d_model : Count{s.d_model};
+Count NormWidth(const ModelSpec& s, Count width) {
+  return s.norm == NormKind::kLayerNorm ? 2 * width : width;
 }
+Count NormParams(const ModelSpec& s) { return NormWidth(s, s.d_model); }
 
 // One expert's (or the dense) MLP weights and biases.
 struct MlpShape {
@@ -13,8 +16,8 @@ struct MlpShape {
   Count total() const { return up + gate + down + bias; }
 };
 
-MlpShape MlpParams(const ModelSpec& s) {
-  const Count d = s.d_model, ff = s.d_ff;
+MlpShape MlpParams(const ModelSpec& s, Count ff) {
+  const Count d = s.d_model;
   MlpShape m{d * ff, s.gated_mlp() ? d * ff : 0, ff * d, 0};
   if (s.biases.mlp) m.bias = (s.gated_mlp() ? 2 * ff : ff) + d;
   return m;
@@ -22,72 +25,162 @@ MlpShape MlpParams(const ModelSpec& s) {
 
 class Builder {
  public:
-  explicit Builder(const ModelSpec& s) : layers_(s.n_layers) {}
-  void Layer(const char* name, ParamGroup g, Count per_layer) {
-    if (per_layer != 0) out_.entries.push_back({name, g, per_layer, per_layer * layers_, false});
-  }
-  void Once(const char* name, ParamGroup g, Count n, bool embedding = false) {
-    if (n != 0) out_.entries.push_back({name, g, 0, n, embedding});
-  }
-  ParamCount Finish() {
-    for (const ParamEntry& e : out_.entries) {
-      out_.total += e.total;
-      out_.per_layer += e.per_layer;
-      if (e.embedding) out_.embedding += e.total;
+  Builder(std::vector<ParamEntry>* out, std::string prefix)
+      : out_(out), prefix_(std::move(prefix)) {}
+  // per_layer parameters in each of `layers` layers.
+  void Layer(const std::string& name, ParamGroup g, Count per_layer, int64_t layers) {
+    if (per_layer != 0 && layers > 0) {
+      out_->push_back({prefix_ + name, g, per_layer, per_layer * layers, false, layers});
     }
-    out_.non_embedding = out_.total - out_.embedding;
-    return out_;
+  }
+  void Once(const std::string& name, ParamGroup g, Count n, bool embedding = false) {
+    if (n != 0) out_->push_back({prefix_ + name, g, 0, n, embedding, 0});
+  }
+  // `copies` MLPs of one shape in each of `layers` layers, one entry per matrix.
+  void Mlp(const std::string& name, const MlpShape& m, Count copies, int64_t layers) {
+    Layer(name + ".up", ParamGroup::kMlp, copies * m.up, layers);
+    Layer(name + ".gate", ParamGroup::kMlp, copies * m.gate, layers);
+    Layer(name + ".down", ParamGroup::kMlp, copies * m.down, layers);
+    Layer(name + ".bias", ParamGroup::kBias, copies * m.bias, layers);
   }
 
  private:
-  Count layers_;
-  ParamCount out_;
+  std::vector<ParamEntry>* out_;
+  std::string prefix_;
 };
+
+// Multi-head latent attention (see MlaSpec): low-rank q and kv with a norm on each latent.
+void AddMlaAttention(Builder* b, const ModelSpec& s, int64_t layers) {
+  const Count d = s.d_model, h = s.n_heads, qk = s.head_dim, rope = s.mla.qk_rope_head_dim;
+  const Count ql = s.mla.q_lora_rank, kvl = s.mla.kv_lora_rank, v = s.mla.v_head_dim;
+  if (ql > 0) {
+    b->Layer("attention.q_a", ParamGroup::kAttention, d * ql, layers);
+    b->Layer("attention.q_a_norm", ParamGroup::kNorm, NormWidth(s, ql), layers);
+    b->Layer("attention.q_b", ParamGroup::kAttention, ql * h * qk, layers);
+  } else {
+    b->Layer("attention.q", ParamGroup::kAttention, d * h * qk, layers);
+  }
+  b->Layer("attention.kv_a", ParamGroup::kAttention, d * (kvl + rope), layers);
+  b->Layer("attention.kv_a_norm", ParamGroup::kNorm, NormWidth(s, kvl), layers);
+  b->Layer("attention.kv_b", ParamGroup::kAttention, kvl * h * (qk - rope + v), layers);
+  b->Layer("attention.o", ParamGroup::kAttention, h * v * d, layers);
+  b->Layer("attention.bias", ParamGroup::kBias, s.biases.attn_out ? d : 0, layers);
+}
+
+void AddAttention(Builder* b, const ModelSpec& s, int64_t layers) {
+  const Count d = s.d_model, q = s.q_dim(), kv = s.kv_dim();
+  if (s.is_mla()) {
+    AddMlaAttention(b, s, layers);
+  } else {
+    b->Layer("attention.q", ParamGroup::kAttention, d * q, layers);
+    b->Layer("attention.k", ParamGroup::kAttention, d * kv, layers);
+    b->Layer("attention.v", ParamGroup::kAttention, d * kv, layers);
+    b->Layer("attention.o", ParamGroup::kAttention, q * d, layers);
+    b->Layer("attention.bias", ParamGroup::kBias,
+             (s.biases.qkv ? q + 2 * kv : 0) + (s.biases.attn_out ? d : 0), layers);
+  }
+  const Count qk_norm = s.qk_norm == QkNorm::kPerHead ? 2 * NormWidth(s, s.head_dim)
+                        : s.qk_norm == QkNorm::kFull  ? NormWidth(s, q) + NormWidth(s, kv)
+                                                      : 0;
+  b->Layer("attention.qk_norm", ParamGroup::kNorm, qk_norm, layers);
+  if (s.position == Position::kRelative) {
+    // Transformer-XL: W_R projects the relative encodings; u and v are per-layer query biases.
+    b->Layer("attention.relative_position", ParamGroup::kAttention, d * q, layers);
+    b->Layer("attention.relative_bias", ParamGroup::kBias, 2 * q, layers);
+  }
+}
+
+// The MLPs of n_dense dense layers and n_moe MoE layers.
+void AddMlps(Builder* b, const ModelSpec& s, int64_t n_dense, int64_t n_moe) {
+  if (!s.is_moe()) {
+    b->Mlp("mlp", MlpParams(s, s.d_ff), 1, n_dense);
+    return;
+  }
+  b->Mlp("dense_mlp", MlpParams(s, s.d_ff), 1, n_dense);
+  b->Mlp("mlp", MlpParams(s, s.d_ff_expert()), s.moe.n_experts, n_moe);
+  b->Mlp("shared_experts", MlpParams(s, s.d_ff_shared()), s.moe.n_shared_experts, n_moe);
+  b->Layer("router", ParamGroup::kRouter, Count{s.d_model} * s.moe.n_experts, n_moe);
+  b->Layer("router.bias", ParamGroup::kRouter, s.moe.router_bias ? s.moe.n_experts : 0, n_moe);
+}
+
+void AddLayers(Builder* b, const ModelSpec& s, int64_t layers, int64_t moe_layers) {
+  AddAttention(b, s, layers);
+  AddMlps(b, s, layers - moe_layers, moe_layers);
+  b->Layer("norms", ParamGroup::kNorm, Count{s.norms_per_layer} * NormParams(s), layers);
+}
+
+void AddEmbeddings(Builder* b, const ModelSpec& s) {
+  const Count d = s.d_model, e = s.embed_dim();
+  b->Once("token_embedding", ParamGroup::kEmbedding, Count{s.vocab_size} * e, true);
+  if (s.position == Position::kLearned) {
+    b->Once("position_embedding", ParamGroup::kEmbedding, Count{s.max_position_embeddings} * d,
+            true);
+  }
+  b->Once("token_type_embedding", ParamGroup::kEmbedding, Count{s.token_type_vocab_size} * d, true);
+  if (s.word_embed_proj_dim > 0) {
+    // OPT-350m: project_in (e -> d) and project_out (d -> e), no bias.
+    b->Once("embedding_projection", ParamGroup::kEmbedding, 2 * e * d);
+  }
+  if (s.embedding_norm) b->Once("embedding_norm", ParamGroup::kNorm, NormParams(s));
+}
+
+void AddHead(Builder* b, const ModelSpec& s) {
+  const Count d = s.d_model, e = s.embed_dim();
+  if (s.final_norm) b->Once("final_norm", ParamGroup::kNorm, NormParams(s));
+  if (s.lm_head && !s.tied_embeddings) {
+    b->Once("lm_head", ParamGroup::kHead, Count{s.vocab_size} * e, true);
+  }
+  if (s.biases.lm_head) b->Once("lm_head.bias", ParamGroup::kBias, s.vocab_size);
+  if (s.pooler) b->Once("pooler", ParamGroup::kPooler, d * d + d);
+}
+
+Count Sum(const std::vector<ParamEntry>& entries) {
+  Count n = 0;
+  for (const ParamEntry& e : entries) n += e.total;
+  return n;
+}
+
+// DeepSeek-V3 MTP module k: norms of the hidden state and of the next token's embedding, a
+// [2d -> d] projection of their concatenation, one transformer layer (the kind layer n_layers + k
+// would be) and the output norm; embedding and head are the main model's.
+void CountMtp(const ModelSpec& s, const Count inactive_per_moe_layer, ParamCount* out) {
+  int64_t moe_layers = 0;
+  for (int64_t k = 0; k < s.mtp_modules; ++k) moe_layers += s.IsMoeLayer(s.n_layers + k) ? 1 : 0;
+  Builder b(&out->mtp_entries, "mtp.");
+  b.Once("input_norms", ParamGroup::kNorm, 2 * s.mtp_modules * NormParams(s));
+  b.Once("projection", ParamGroup::kAttention, 2 * s.mtp_modules * Count{s.d_model} * s.d_model);
+  AddLayers(&b, s, s.mtp_modules, moe_layers);
+  b.Once("output_norm", ParamGroup::kNorm, s.mtp_modules * NormParams(s));
+  out->mtp = Sum(out->mtp_entries);
+  const Count head = s.lm_head ? Count{s.vocab_size} * s.embed_dim() : 0;
+  out->mtp_active = out->mtp - moe_layers * inactive_per_moe_layer + head;
+}
 
 }  // namespace
 
 ParamCount CountParams(const ModelSpec& s) {
-  const Count d = s.d_model, q = s.q_dim(), kv = s.kv_dim(), e = s.embed_dim();
-  const Count experts = s.is_moe() ? s.moe.n_experts : 1;
-  const MlpShape mlp = MlpParams(s);
-  Builder b(s);
+  ParamCount out;
+  Builder b(&out.entries, "");
+  AddEmbeddings(&b, s);
+  AddLayers(&b, s, s.n_layers, s.n_moe_layers());
+  AddHead(&b, s);
 
-  b.Once("token_embedding", ParamGroup::kEmbedding, Count{s.vocab_size} * e, true);
-  if (s.position == Position::kLearned) {
-    b.Once("position_embedding", ParamGroup::kEmbedding, Count{s.max_position_embeddings} * d,
-           true);
+  for (const ParamEntry& e : out.entries) {
+    out.total += e.total;
+    if (e.layers > 0) out.layers += e.total;
+    if (e.embedding) out.embedding += e.total;
   }
-  b.Once("token_type_embedding", ParamGroup::kEmbedding, Count{s.token_type_vocab_size} * d, true);
-  if (s.word_embed_proj_dim > 0) {
-    // OPT-350m: project_in (e -> d) and project_out (d -> e), no bias.
-    b.Once("embedding_projection", ParamGroup::kEmbedding, 2 * e * d);
-  }
-  if (s.embedding_norm) b.Once("embedding_norm", ParamGroup::kNorm, NormParams(s));
-
-  b.Layer("attention.q", ParamGroup::kAttention, d * q);
-  b.Layer("attention.k", ParamGroup::kAttention, d * kv);
-  b.Layer("attention.v", ParamGroup::kAttention, d * kv);
-  b.Layer("attention.o", ParamGroup::kAttention, q * d);
-  b.Layer("attention.bias", ParamGroup::kBias,
-          (s.biases.qkv ? q + 2 * kv : 0) + (s.biases.attn_out ? d : 0));
-  b.Layer("mlp.up", ParamGroup::kMlp, experts * mlp.up);
-  b.Layer("mlp.gate", ParamGroup::kMlp, experts * mlp.gate);
-  b.Layer("mlp.down", ParamGroup::kMlp, experts * mlp.down);
-  b.Layer("mlp.bias", ParamGroup::kBias, experts * mlp.bias);
-  if (s.is_moe()) b.Layer("router", ParamGroup::kRouter, d * s.moe.n_experts);
-  b.Layer("norms", ParamGroup::kNorm, Count{s.norms_per_layer} * NormParams(s));
-
-  if (s.final_norm) b.Once("final_norm", ParamGroup::kNorm, NormParams(s));
-  if (s.lm_head && !s.tied_embeddings) {
-    b.Once("lm_head", ParamGroup::kHead, Count{s.vocab_size} * e, true);
-  }
-  if (s.biases.lm_head) b.Once("lm_head.bias", ParamGroup::kBias, s.vocab_size);
-  if (s.pooler) b.Once("pooler", ParamGroup::kPooler, d * d + d);
-
-  ParamCount out = b.Finish();
-  out.mlp_per_expert_per_layer = mlp.total();
-  // Per token only top_k of the n_experts MLPs run.
-  out.active = out.total - (experts - (s.is_moe() ? s.moe.top_k : 1)) * mlp.total() * s.n_layers;
+  out.non_embedding = out.total - out.embedding;
+  out.per_layer = out.layers / s.n_layers;
+  const MlpShape expert = MlpParams(s, s.d_ff_expert());
+  out.mlp_per_expert_per_layer = s.is_moe() ? expert.total() : MlpParams(s, s.d_ff).total();
+  out.routed_experts = Count{s.n_moe_layers()} * s.moe.n_experts * expert.total();
+  // Per token only top_k of the n_experts routed experts run.
+  const Count inactive = Count{s.moe.n_experts - s.moe.top_k} * expert.total();
+  out.active = out.total - s.n_moe_layers() * inactive;
+  out.active_without_input_embedding =
+      out.active - (s.tied_embeddings ? 0 : Count{s.vocab_size} * s.embed_dim());
+  if (s.mtp_modules > 0) CountMtp(s, inactive, &out);
   return out;
 }
 

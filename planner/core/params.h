@@ -17,10 +17,11 @@ enum class ParamGroup { kEmbedding, kAttention, kMlp, kRouter, kNorm, kBias, kHe
 struct ParamEntry {
   std::string name;       // e.g. "attention.q", "mlp.up", "token_embedding"
   ParamGroup group;
-  Count per_layer = 0;    // 0 for entries outside the transformer layers
+  Count per_layer = 0;    // in each layer that has it; 0 for entries outside the layers
   Count total = 0;        // over all layers (or the single instance)
   // Vocabulary and position tables (Kaplan's N leaves these out).
   bool embedding = false;
+  int64_t layers = 0;     // how many layers have it (dense MLPs, MoE parts); 0 outside the layers
 };
 
 struct ParamCount {
@@ -29,8 +30,17 @@ struct ParamCount {
   Count embedding = 0;      // token, position and token-type tables, plus an untied LM head
   Count non_embedding = 0;  // total - embedding: Kaplan et al. 2020's N
   Count active = 0;         // parameters touched per token: MoE counts top_k of n_experts
-  Count per_layer = 0;      // one transformer layer
-  Count mlp_per_expert_per_layer = 0;
+  // active less the input embedding table when it is a separate (untied) lookup: the convention
+  // of DeepSeek's "activated parameters" (the others, e.g. Qwen3 and Llama 4, count both tables).
+  Count active_without_input_embedding = 0;
+  Count layers = 0;         // all transformer layers together
+  Count per_layer = 0;      // layers / n_layers (exact when every layer is alike)
+  Count routed_experts = 0;  // the routed experts of every MoE layer (what EP shards)
+  Count mlp_per_expert_per_layer = 0;  // one routed expert
+  // Multi-token-prediction modules, outside total (see ModelSpec::mtp_modules).
+  std::vector<ParamEntry> mtp_entries;
+  Count mtp = 0;
+  Count mtp_active = 0;     // per token, the shared head included, the shared embedding not
 };
 
 // Requires a validated spec.

@@ -1,5 +1,6 @@
 #include "planner/io/model_io.h"
 
+#include "planner/io/input_error.h"
 #include "planner/io/presets.h"
 
 namespace planner {
@@ -9,7 +10,8 @@ const std::vector<std::string> kModelKeys = {
     "name", "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size",
     "seq_len", "position", "max_position_embeddings", "mlp", "norm", "norms_per_layer",
     "final_norm", "embedding_norm", "parallel_attn_mlp", "tied_embeddings", "lm_head", "biases",
-    "moe", "token_type_vocab_size", "pooler", "word_embed_proj_dim"};
+    "moe", "mla", "qk_norm", "window", "mtp_modules", "token_type_vocab_size", "pooler",
+    "word_embed_proj_dim"};
 
 void ReadBiases(const StrictMap& m, Biases* b) {
   if (!m.Has("biases")) return;
@@ -22,9 +24,48 @@ void ReadBiases(const StrictMap& m, Biases* b) {
 
 void ReadMoe(const StrictMap& m, MoeSpec* moe) {
   if (!m.Has("moe")) return;
-  const StrictMap mm = m.Map("moe", {"n_experts", "top_k"});
+  const StrictMap mm = m.Map("moe", {"n_experts", "top_k", "d_ff_expert", "n_shared_experts",
+                                     "d_ff_shared", "first_dense_layers", "every", "router_bias"});
   moe->n_experts = mm.Int("n_experts");
   moe->top_k = mm.Int("top_k");
+  moe->d_ff_expert = mm.OptInt("d_ff_expert").value_or(0);
+  moe->n_shared_experts = mm.OptInt("n_shared_experts").value_or(0);
+  moe->d_ff_shared = mm.OptInt("d_ff_shared").value_or(0);
+  moe->first_dense_layers = mm.OptInt("first_dense_layers").value_or(0);
+  moe->every = mm.OptInt("every").value_or(1);
+  moe->router_bias = mm.Bool("router_bias", false);
+  // An explicit width must be usable: 0 would silently mean "unset".
+  for (const char* key : {"d_ff_expert", "d_ff_shared"}) {
+    if (auto v = mm.OptInt(key); v && *v <= 0) {
+      mm.Fail(key, std::string("moe.") + key + " must be a positive integer, got " +
+                       std::to_string(*v));
+    }
+  }
+}
+
+void ReadMla(const StrictMap& m, MlaSpec* mla) {
+  if (!m.Has("mla")) return;
+  const StrictMap mm = m.Map("mla", {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
+                                     "qk_rope_head_dim", "v_head_dim"});
+  mla->q_lora_rank = mm.OptInt("q_lora_rank").value_or(0);
+  mla->kv_lora_rank = mm.Int("kv_lora_rank");
+  mla->qk_nope_head_dim = mm.Int("qk_nope_head_dim");
+  mla->qk_rope_head_dim = mm.Int("qk_rope_head_dim");
+  mla->v_head_dim = mm.Int("v_head_dim");
+}
+
+void ReadWindow(const StrictMap& m, WindowSpec* w) {
+  if (!m.Has("window")) return;
+  const StrictMap wm = m.Map("window", {"size", "local_per_global", "kind"});
+  w->size = wm.Int("size");
+  if (w->size <= 0) {
+    wm.Fail("size", "window.size must be a positive integer, got " + std::to_string(w->size));
+  }
+  w->local_per_global = wm.OptInt("local_per_global").value_or(0);
+  if (wm.Has("kind")) {
+    w->kind = wm.Enum<WindowKind>(
+        "kind", {{"sliding", WindowKind::kSliding}, {"chunked", WindowKind::kChunked}});
+  }
 }
 
 // Points a validation error at the key it names; "moe.top_k" points into the moe mapping.
@@ -42,6 +83,10 @@ void ReadMoe(const StrictMap& m, MoeSpec* moe) {
 }  // namespace
 
 ModelSpec ReadModelSpec(const YamlDoc& doc) {
+  if (doc.root.IsMap() && doc.root["gpu"] && doc.root["network"]) {
+    throw InputError(doc.file, "this is a cluster spec (it has 'gpu' and 'network') where a model "
+                               "is expected; are MODEL and CLUSTER swapped? (see --help)");
+  }
   const StrictMap m(doc.file, doc.root, kModelKeys, "model spec");
   ModelSpec s;
   s.name = m.String("name");
@@ -55,14 +100,16 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   s.position = m.Enum<Position>("position", {{"learned", Position::kLearned},
                                              {"rope", Position::kRope},
                                              {"alibi", Position::kAlibi},
-                                             {"none", Position::kNone}});
+                                             {"none", Position::kNone},
+                                             {"relative", Position::kRelative}});
   s.max_position_embeddings = m.OptInt("max_position_embeddings").value_or(0);
   s.mlp = m.Enum<MlpKind>("mlp", {{"gelu", MlpKind::kGelu},
                                   {"relu", MlpKind::kRelu},
                                   {"swiglu", MlpKind::kSwiglu},
                                   {"geglu", MlpKind::kGeglu}});
   s.norm = m.Enum<NormKind>("norm", {{"layernorm", NormKind::kLayerNorm},
-                                     {"rmsnorm", NormKind::kRmsNorm}});
+                                     {"rmsnorm", NormKind::kRmsNorm},
+                                     {"layernorm_no_bias", NormKind::kLayerNormNoBias}});
   s.norms_per_layer = m.OptInt("norms_per_layer").value_or(2);
   s.final_norm = m.Bool("final_norm", true);
   s.embedding_norm = m.Bool("embedding_norm", false);
@@ -71,16 +118,27 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   s.lm_head = m.Bool("lm_head", true);
   ReadBiases(m, &s.biases);
   ReadMoe(m, &s.moe);
+  ReadMla(m, &s.mla);
+  if (m.Has("qk_norm")) {
+    s.qk_norm = m.Enum<QkNorm>("qk_norm", {{"none", QkNorm::kNone},
+                                           {"per_head", QkNorm::kPerHead},
+                                           {"full", QkNorm::kFull}});
+  }
+  ReadWindow(m, &s.window);
+  s.mtp_modules = m.OptInt("mtp_modules").value_or(0);
   s.token_type_vocab_size = m.OptInt("token_type_vocab_size").value_or(0);
   s.pooler = m.Bool("pooler", false);
   s.word_embed_proj_dim = m.OptInt("word_embed_proj_dim").value_or(0);
 
   if (auto hd = m.OptInt("head_dim")) {
     s.head_dim = *hd;
+  } else if (s.is_mla()) {
+    s.head_dim = s.mla.qk_nope_head_dim + s.mla.qk_rope_head_dim;  // the query/key head width
   } else {
     if (s.n_heads > 0 && s.d_model % s.n_heads != 0) {
-      m.Fail("n_heads", "d_model (" + std::to_string(s.d_model) + ") is not divisible by n_heads (" +
-                            std::to_string(s.n_heads) + "); give head_dim explicitly");
+      m.Fail("n_heads", "d_model (" + std::to_string(s.d_model) +
+                            ") is not divisible by n_heads (" + std::to_string(s.n_heads) +
+                            "); give head_dim explicitly");
     }
     s.head_dim = s.n_heads > 0 ? s.d_model / s.n_heads : 0;
   }

@@ -1,0 +1,89 @@
+// The frontier presets (issue 17) against their published counts: exact where a checkpoint's
+// count is public (HF Hub safetensors metadata, a printed sum(p.numel()), a checkpoint inventory),
+// else to the precision of the stated figure. Sources are named in each configs/models/*.yaml.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "planner/core/params.h"
+#include "planner/io/model_io.h"
+
+namespace planner {
+namespace {
+
+// n in units of `unit`, rounded half up, as a model card's "30.5B" rounds.
+int64_t Rounded(Count n, double unit) {
+  return std::llround(static_cast<double>(n) / unit);
+}
+
+ParamCount Preset(const std::string& name) { return CountParams(LoadModel(name)); }
+
+TEST(FrontierPresetsTest, DeepSeekV3) {
+  const ParamCount p = Preset("deepseek-v3");
+  EXPECT_EQ(p.total, 671026419200);  // main model; MTP apart (issue 17, README_WEIGHTS "671B")
+  // README_WEIGHTS: "Activation parameters: 36.6B (including 0.9B for the output Head)".
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e8), 366);
+  EXPECT_EQ(Rounded(p.active, 1e9), 38);  // with the input lookup; the paper's "37B" excludes it
+  // README_WEIGHTS: MTP "11.5B unique parameters" = its transformer layer; the module adds
+  // eh_proj (2 * 7168 * 7168) and three RMSNorms (3 * 7168).
+  EXPECT_EQ(Rounded(p.mtp - 2 * Count{7168} * 7168 - 3 * 7168, 1e8), 115);
+}
+
+TEST(FrontierPresetsTest, DeepSeekV2Lite) {
+  const ParamCount p = Preset("deepseek-v2-lite");
+  EXPECT_EQ(p.total, 15706484224);  // printed by a client loading the HF model
+  // Paper: "2.4B activated", DeepSeek's convention (no input lookup), truncated to 0.1B.
+  EXPECT_EQ(p.active_without_input_embedding / 100000000, 24);
+}
+
+TEST(FrontierPresetsTest, Qwen3) {
+  const ParamCount a = Preset("qwen3-30b-a3b");
+  EXPECT_EQ(a.total, 30532122624);  // HF safetensors total; GGUF general.parameter_count
+  EXPECT_EQ(a.active / 100000000, 33);  // card "3.3B activated": 3,353,032,704 truncated to 0.1B
+  EXPECT_EQ(Rounded(a.non_embedding, 1e8), 299);  // card: 29.9B non-embedding
+  const ParamCount b = Preset("qwen3-235b-a22b");
+  EXPECT_EQ(b.total, 235093634560);  // HF safetensors total; index total_size 470,187,269,120 B / 2
+  EXPECT_EQ(Rounded(b.active, 1e9), 22);
+  EXPECT_EQ(Rounded(b.non_embedding, 1e9), 234);  // card: 234B non-embedding
+}
+
+TEST(FrontierPresetsTest, MixtralAndDbrx) {
+  const ParamCount m = Preset("mixtral-8x22b");
+  EXPECT_EQ(m.total, 140630071296);
+  EXPECT_EQ(Rounded(m.active, 1e9), 39);  // Mistral AI: 39B active
+  const ParamCount d = Preset("dbrx");
+  EXPECT_EQ(Rounded(d.total, 1e9), 132);  // Databricks: 132B total, 36B active
+  EXPECT_EQ(Rounded(d.active, 1e9), 36);
+}
+
+TEST(FrontierPresetsTest, Llama4TextModelsPlusTheVisionTowerAreTheHubTotals) {
+  // Vision encoder and projector of both models: 34 layers of 23,807,872, embeddings and norms
+  // 1,647,360, pixel-shuffle MLP 39,845,888, projector 20,971,520.
+  const Count vision = 34 * Count{23807872} + 1647360 + 39845888 + 20971520;
+  EXPECT_EQ(vision, 871932416);
+  const ParamCount scout = Preset("llama4-scout");
+  const ParamCount maverick = Preset("llama4-maverick");
+  EXPECT_EQ(scout.total + vision, 108641793536);
+  EXPECT_EQ(maverick.total + vision, 401583781376);
+  EXPECT_EQ(Rounded(scout.active, 1e9), 17);  // Meta: 17B active
+  EXPECT_EQ(Rounded(maverick.active, 1e9), 17);
+}
+
+TEST(FrontierPresetsTest, DenseModels) {
+  EXPECT_EQ(Preset("gemma2-27b").total, 27227128320);  // KerasHub gemma2_27b_en "params"
+  EXPECT_EQ(Preset("olmo2-7b").total, 7298617344);     // HF safetensors total
+  EXPECT_EQ(Preset("olmo2-13b").total, 13716198400);   // HF safetensors total
+}
+
+TEST(FrontierPresetsTest, Grok1IsItsCheckpoint) {
+  EXPECT_EQ(Preset("grok-1").total, 315684820992);  // elements in the released checkpoint
+}
+
+TEST(FrontierPresetsTest, RelativePositionsBringChinchillaAndGopherToTheirNominalSizes) {
+  EXPECT_EQ(Rounded(Preset("chinchilla-70b").total, 1e9), 70);  // Hoffmann et al. Table 4
+  EXPECT_EQ(Rounded(Preset("gopher-280b").total, 1e9), 280);    // Rae et al. Table 1
+}
+
+}  // namespace
+}  // namespace planner
