@@ -53,13 +53,15 @@ struct Inputs {
   std::optional<MatbenchRun> matbench;
   SampleFilter filter;
   int segments = 1;
+  bool force = false;  // write fits that fail calib::FindFitProblem, with a warning
 };
 
 struct Calibration {
   std::vector<CommFit> comm;
   std::vector<std::string> notes;
   std::optional<GemmFit> gemm;
-  ClusterSpec cluster;  // the base with the fits merged in
+  ClusterSpec cluster;            // the base with the fits merged in
+  std::vector<std::string> problems;  // fits written only because of --force
 };
 
 bool SameGroup(const calib::AlphaBetaFit& a, const calib::AlphaBetaFit& b) {
@@ -187,9 +189,40 @@ std::string SourceText(const Inputs& in, const std::string& base) {
   return s + "; base " + base;
 }
 
+double DatasheetGBps(const ClusterSpec& c, const std::string& level) {
+  for (const NetworkLevel& l : c.network) {
+    if (l.name == level) return l.bw_GBps;
+  }
+  return 0;
+}
+
+// The commbench file a fit's samples came from (the first of several), for the error message.
+std::string RunFile(const Inputs& in, const calib::AlphaBetaFit& f) {
+  for (size_t i = 0; i < in.runs.size(); ++i) {
+    if (in.levels[i] == f.level && in.runs[i].nranks == f.nranks) return in.runs[i].file;
+  }
+  return "--commbench";
+}
+
+// Fits that predict their own held-out sizes badly, or whose bandwidth no link of that level
+// could have, are refused (exit 2) unless --force; then they are listed in the file.
+std::vector<std::string> CheckFits(const Inputs& in, const std::vector<CommFit>& fits) {
+  std::vector<std::string> problems;
+  for (const CommFit& f : fits) {
+    std::optional<double> heldout;
+    if (f.half && f.half->quality.n_heldout > 0) heldout = f.half->quality.heldout_mape;
+    auto problem = calib::FindFitProblem(f.all, heldout, DatasheetGBps(in.cluster, f.all.level));
+    if (!problem) continue;
+    if (!in.force) throw InputError(RunFile(in, f.all), *problem + "; --force writes it anyway");
+    problems.push_back(*problem);
+  }
+  return problems;
+}
+
 Calibration Calibrate(const Inputs& in, const std::string& base) {
   Calibration cal;
   cal.comm = FitCollectives(in);
+  cal.problems = CheckFits(in, cal.comm);
   cal.cluster = in.cluster;
   std::vector<CollectiveFit> fits;
   for (const CommFit& f : cal.comm) {
@@ -213,6 +246,11 @@ Calibration Calibrate(const Inputs& in, const std::string& base) {
     cal.cluster.efficiency.gemm_half_flops = Round4(cal.gemm->all.flops_half);
   }
   cal.cluster.efficiency.source = SourceText(in, base);
+  if (!cal.problems.empty()) {
+    cal.cluster.efficiency.source += "; WRITTEN WITH --force despite " +
+                                     std::to_string(cal.problems.size()) + " implausible fit" +
+                                     (cal.problems.size() > 1 ? "s" : "");
+  }
   return cal;
 }
 
@@ -362,11 +400,15 @@ nlohmann::ordered_json ReportJson(const Calibration& cal, const std::string& out
                  {"alternate_shapes", g.half ? QualityJson(g.half->quality) : nullptr}};
   }
   j["notes"] = cal.notes;
+  j["forced_despite"] = cal.problems;
   return j;
 }
 
 std::string OutputYaml(const Calibration& cal, const std::string& base) {
   std::ostringstream text;
+  for (const std::string& p : cal.problems) {
+    text << "# WARNING: written with --force although " << p << "\n";
+  }
   text << "# Calibrated by `planner calibrate` (see efficiency.source) from\n"
        << "#   " << base << "\n"
        << "# with only the efficiency block changed. collectives: fitted alpha (us) and bus\n"
@@ -401,6 +443,7 @@ Inputs ReadInputs(const po::variables_map& vm) {
   if (vm.count("min-bytes")) in.filter.min_bytes = BytesFlag(vm, "min-bytes");
   if (vm.count("max-bytes")) in.filter.max_bytes = BytesFlag(vm, "max-bytes");
   in.segments = static_cast<int>(PositiveFlag(vm, "segments", 8));
+  in.force = vm["force"].as<bool>();
   in.cluster = LoadCluster(vm["cluster"].as<std::string>());
   std::optional<std::string> level;
   if (vm.count("level")) level = vm["level"].as<std::string>();
@@ -468,7 +511,10 @@ int RunCalibrate(const std::vector<std::string>& args) {
       "min-bytes", po::value<std::string>(), "fit sizes from this many bytes (e.g. 4M)")(
       "max-bytes", po::value<std::string>(), "fit sizes up to this many bytes")(
       "segments", po::value<int64_t>()->default_value(1),
-      "size regimes per collective (the cluster file gets the largest sizes' one)");
+      "size regimes per collective (the cluster file gets the largest sizes' one)")(
+      "force", po::bool_switch(),
+      "write fits that fail the checks (held-out MAPE above 50%, bus bandwidth outside 5% to "
+      "150% of the level's datasheet figure), with a warning in the file");
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("calibrate",
@@ -486,6 +532,9 @@ int RunCalibrate(const std::vector<std::string>& args) {
   const std::string out_path = vm["output"].as<std::string>();
   const Calibration cal = Calibrate(in, base);
   WriteFile(out_path, OutputYaml(cal, base));
+  for (const std::string& p : cal.problems) {
+    std::cerr << "planner: warning: written with --force although " << p << "\n";
+  }
   switch (format) {
     case OutputFormat::kJson:
       std::cout << ReportJson(cal, out_path).dump(2) << "\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace planner::calib {
@@ -271,6 +272,37 @@ std::vector<AlphaBetaFit> FitAllAlphaBeta(const std::vector<CommSample>& samples
     if (auto fit = FitAlphaBeta(g, options)) fits.push_back(std::move(*fit));
   }
   return fits;
+}
+
+std::optional<std::string> FindFitProblem(const AlphaBetaFit& fit,
+                                          std::optional<double> heldout_mape,
+                                          double datasheet_GBps, const FitLimits& limits) {
+  char what[160];
+  std::snprintf(what, sizeof what, "%s on %s, %d ranks: ", ToString(fit.collective),
+                fit.level.empty() ? "(no level)" : fit.level.c_str(), fit.nranks);
+  char why[400];
+  if (heldout_mape && *heldout_mape > limits.max_heldout_mape) {
+    std::snprintf(why, sizeof why,
+                  "held-out error %.1f%% exceeds the %.0f%% limit: the line does not predict the "
+                  "sizes it did not see (measure more iterations, or fit one regime with "
+                  "--min-bytes/--max-bytes or --segments)",
+                  *heldout_mape * 100, limits.max_heldout_mape * 100);
+    return what + std::string(why);
+  }
+  const double busbw = fit.busbw_GBps();
+  if (datasheet_GBps > 0 && std::isfinite(busbw)) {
+    const double fraction = busbw / datasheet_GBps;
+    if (fraction < limits.min_bw_fraction || fraction > limits.max_bw_fraction) {
+      std::snprintf(why, sizeof why,
+                    "fitted bus bandwidth %.3g GB/s is %.3g%% of the level's datasheet %.4g GB/s "
+                    "(plausible: %.0f%% to %.0f%%): the ranks measured were not on this level, "
+                    "or the cluster is not the machine measured (name the level with --level)",
+                    busbw, fraction * 100, datasheet_GBps, limits.min_bw_fraction * 100,
+                    limits.max_bw_fraction * 100);
+      return what + std::string(why);
+    }
+  }
+  return std::nullopt;
 }
 
 double PredictEfficiency(const GemmEfficiencyFit& fit, double flops) {

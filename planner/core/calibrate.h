@@ -121,6 +121,26 @@ std::optional<AlphaBetaFit> FitAlphaBeta(const std::vector<CommSample>& group,
 std::vector<AlphaBetaFit> FitAllAlphaBeta(const std::vector<CommSample>& samples,
                                           const FitOptions& options = {});
 
+// What a fit must meet before `planner calibrate` writes it over a cluster's figures. A held-out
+// MAPE of 50 % means the line misses sizes it did not see by half on average: it describes
+// noise, not the link (the CPU runs in docs/calibrate.md stay within 28 %). Bus bandwidth is
+// compared with the level's datasheet figure (per GPU, one direction): nccl-tests' busbw
+// reaches 60-95 % of it on healthy NVLink and InfiniBand, in-switch reduction (NVLS, SHARP) a
+// little above it, so outside 5 % to 150 % the measured ranks were not on that level (or the
+// cluster file is not the machine measured).
+struct FitLimits {
+  double max_heldout_mape = 0.50;
+  double min_bw_fraction = 0.05;
+  double max_bw_fraction = 1.50;
+};
+
+// Why a collective fit should not replace the cluster's figures, or nullopt. heldout_mape: from
+// the fit on alternate sizes (nullopt: too few sizes to hold any out, not checked);
+// datasheet_GBps: the level's bandwidth (<= 0: not checked).
+std::optional<std::string> FindFitProblem(const AlphaBetaFit& fit,
+                                          std::optional<double> heldout_mape,
+                                          double datasheet_GBps, const FitLimits& limits = {});
+
 struct GemmSample {
   double m = 0.0, n = 0.0, k = 0.0;
   double time_s = 0.0;

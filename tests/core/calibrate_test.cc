@@ -253,5 +253,38 @@ TEST(FitAlphaBetaSegmentsTest, NeverMoreRegimesThanPairsOfSizes) {
   EXPECT_EQ(fit->segments.size(), 2u);  // 5 sizes: at most 2 regimes of >= 2 sizes
 }
 
+// The limits of FitLimits: 50 % held-out MAPE, bus bandwidth within 5 % to 150 % of the level's
+// datasheet figure (A100 NVLink: 300 GB/s per GPU and direction).
+TEST(FindFitProblemTest, AcceptsAHealthyLinkAndRefusesNonsense) {
+  const auto fit_at = [](double busbw_GBps) {
+    auto fit = FitAlphaBeta(ExactSamples(Collective::kAllReduce, 8, 10e-6, busbw_GBps * 1e9,
+                                         "nvlink"));
+    EXPECT_TRUE(fit.has_value());
+    return *fit;
+  };
+  // nccl-tests on DGX A100: all_reduce busbw about 230 GB/s, 77 % of 300.
+  EXPECT_FALSE(FindFitProblem(fit_at(230), 0.03, 300).has_value());
+  EXPECT_FALSE(FindFitProblem(fit_at(15.01), 0.03, 300).has_value());  // 5.003 %
+  EXPECT_FALSE(FindFitProblem(fit_at(449.9), 0.03, 300).has_value());  // 149.97 %
+  // The case: a CPU run written as NVLink, 0.115 GB/s = 0.0383 % of 300.
+  const auto slow = FindFitProblem(fit_at(0.115), 0.03, 300);
+  ASSERT_TRUE(slow.has_value());
+  EXPECT_NE(slow->find("all_reduce on nvlink, 8 ranks: fitted bus bandwidth 0.115 GB/s is "
+                       "0.0383% of the level's datasheet 300 GB/s (plausible: 5% to 150%)"),
+            std::string::npos)
+      << *slow;
+  const auto fast = FindFitProblem(fit_at(600), 0.03, 300);  // 200 %
+  ASSERT_TRUE(fast.has_value());
+  EXPECT_NE(fast->find("is 200% of"), std::string::npos) << *fast;
+  // 1919.8 % held out (the run): refused whatever the bandwidth.
+  const auto noisy = FindFitProblem(fit_at(230), 19.198, 300);
+  ASSERT_TRUE(noisy.has_value());
+  EXPECT_NE(noisy->find("held-out error 1919.8% exceeds the 50% limit"), std::string::npos)
+      << *noisy;
+  EXPECT_FALSE(FindFitProblem(fit_at(230), 0.50, 300).has_value());  // at the limit
+  // Nothing to compare with: no held-out sizes, no datasheet figure.
+  EXPECT_FALSE(FindFitProblem(fit_at(0.115), std::nullopt, 0).has_value());
+}
+
 }  // namespace
 }  // namespace planner::calib
