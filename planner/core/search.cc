@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -22,24 +23,36 @@ struct Axes {
   int64_t inner_size = 0;  // layouts per Outer
 };
 
+// Whether a degree is among those the user fixed (none fixed: any).
+bool Allowed(const std::vector<int64_t>& fixed, int64_t v) {
+  return fixed.empty() || std::find(fixed.begin(), fixed.end(), v) != fixed.end();
+}
+
+std::vector<int64_t> AllowedDivisors(int64_t n, const std::vector<int64_t>& fixed) {
+  std::vector<int64_t> out;
+  for (int64_t v : Divisors(n)) {
+    if (Allowed(fixed, v)) out.push_back(v);
+  }
+  return out;
+}
+
 Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
   Axes a;
   const int64_t gpus = c.total_gpus();
-  const std::vector<int64_t> d = Divisors(gpus);
-  for (int64_t tp : d) {
-    for (int64_t pp : d) {
+  for (int64_t tp : AllowedDivisors(gpus, s.tp)) {
+    for (int64_t pp : AllowedDivisors(gpus, s.pp)) {
       if (gpus % (tp * pp) != 0) continue;
-      for (int64_t cp : d) {
+      for (int64_t cp : AllowedDivisors(gpus, s.cp)) {
         if (gpus % (tp * pp * cp) != 0 || (cp > 1 && !s.allow_cp)) continue;
         a.outer.push_back({tp, pp, cp});
       }
     }
   }
-  a.ep = m.is_moe() ? Divisors(m.moe.n_experts) : std::vector<int64_t>{1};
-  for (int64_t v : Divisors(m.n_layers)) {
+  a.ep = AllowedDivisors(m.is_moe() ? m.moe.n_experts : 1, s.ep);
+  for (int64_t v : AllowedDivisors(m.n_layers, s.vpp)) {
     if (v <= s.max_vpp) a.vpp.push_back(v);
   }
-  for (int64_t mb : Divisors(s.global_batch)) {
+  for (int64_t mb : AllowedDivisors(s.global_batch, s.micro_batch)) {
     if (mb <= s.max_micro_batch) a.micro_batch.push_back(mb);
   }
   a.inner_size = static_cast<int64_t>(a.ep.size() * a.vpp.size() * a.micro_batch.size() *
@@ -59,6 +72,35 @@ bool Better(const Plan& a, const Plan& b) {
                                       y.recompute, y.sp, y.dtype);
 }
 
+// Plans each worker keeps: more than top_k when equivalent layouts are to be collapsed, so that
+// top_k distinct plans remain afterwards (a group rarely exceeds the few ways to trade cp and dp).
+int Keep(const SearchOptions& o) { return o.collapse_equivalent ? o.top_k * 8 + 32 : o.top_k; }
+
+bool Equivalent(const Plan& a, const Plan& b) {
+  const auto near = [](double x, double y) {
+    return std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y));
+  };
+  return near(a.time.step_time_s, b.time.step_time_s) && near(a.memory.total, b.memory.total);
+}
+
+// Sorted plans in, one plan per group of equivalent ones out (the simplest, with the group's
+// size), in Better order.
+std::vector<Plan> Collapse(std::vector<Plan> sorted) {
+  std::vector<Plan> out;
+  for (Plan& p : sorted) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const Plan& q) { return Equivalent(q, p); });
+    if (it == out.end()) {
+      out.push_back(std::move(p));
+      continue;
+    }
+    const int64_t n = it->equivalent_layouts + p.equivalent_layouts;
+    if (SimplerLayout(p.layout, it->layout)) *it = std::move(p);
+    it->equivalent_layouts = n;
+  }
+  std::sort(out.begin(), out.end(), Better);
+  return out;
+}
+
 double Objective(const ClusterSpec& c, const ParallelConfig& p, const StepTime& t, Objective o) {
   const double cost = t.step_time_s * p.gpus() * c.price_per_gpu_hour_usd / 3600.0;
   return o == Objective::kTime ? t.step_time_s : cost;
@@ -68,7 +110,13 @@ double Objective(const ClusterSpec& c, const ParallelConfig& p, const StepTime& 
 class Worker {
  public:
   Worker(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s, const SearchOptions& o)
-      : m_(m), c_(c), s_(s), o_(o), model_(m, c, o.step), usable_(UsableHbmBytes(c)) {}
+      : m_(m),
+        c_(c),
+        s_(s),
+        o_(o),
+        model_(m, c, o.step),
+        usable_(MemoryLimitBytes(c, s)),
+        keep_(Keep(o)) {}
 
   void Run(const Axes& a, const Outer& outer) {
     ParallelConfig p;
@@ -123,10 +171,10 @@ class Worker {
     const StepTime t = model_.Time(p);
     const double objective = Objective(c_, p, t, o_.objective);
     Plan plan{p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective};
-    if (static_cast<int>(r_.plans.size()) >= o_.top_k && !Better(plan, r_.plans.front())) return;
+    if (static_cast<int>(r_.plans.size()) >= keep_ && !Better(plan, r_.plans.front())) return;
     r_.plans.push_back(std::move(plan));
     std::push_heap(r_.plans.begin(), r_.plans.end(), Worse);
-    if (static_cast<int>(r_.plans.size()) > o_.top_k) {
+    if (static_cast<int>(r_.plans.size()) > keep_) {
       std::pop_heap(r_.plans.begin(), r_.plans.end(), Worse);
       r_.plans.pop_back();
     }
@@ -141,6 +189,7 @@ class Worker {
   const SearchOptions& o_;
   CostModel model_;
   double usable_;
+  int keep_;
   SearchResult r_;
 };
 
@@ -157,6 +206,16 @@ void Merge(SearchResult& from, SearchResult* into) {
 }
 
 }  // namespace
+
+double MemoryLimitBytes(const ClusterSpec& c, const SearchSpace& s) {
+  return UsableHbmBytes(c) * (1 - s.headroom_fraction) - s.headroom_bytes;
+}
+
+bool SimplerLayout(const ParallelConfig& a, const ParallelConfig& b) {
+  return std::tie(a.cp, a.pp, a.tp, a.ep, a.vpp, a.zero, a.recompute, a.micro_batch, a.sp,
+                  a.dtype) < std::tie(b.cp, b.pp, b.tp, b.ep, b.vpp, b.zero, b.recompute,
+                                      b.micro_batch, b.sp, b.dtype);
+}
 
 std::vector<int64_t> Divisors(int64_t n) {
   std::vector<int64_t> small, large;
@@ -196,6 +255,10 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
   SearchResult out;
   for (SearchResult& r : results) Merge(r, &out);
   std::sort(out.plans.begin(), out.plans.end(), Better);
+  // Every worker kept its best Keep(): the first Keep() of the merge are the same whatever the
+  // thread count, so collapse those only.
+  if (static_cast<int>(out.plans.size()) > Keep(options)) out.plans.resize(Keep(options));
+  if (options.collapse_equivalent) out.plans = Collapse(std::move(out.plans));
   if (static_cast<int>(out.plans.size()) > options.top_k) out.plans.resize(options.top_k);
   if (!out.plans.empty()) out.least_memory.reset();
   return out;

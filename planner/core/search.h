@@ -28,7 +28,16 @@ struct SearchSpace {
   int64_t max_micro_batch = 1 << 20;
   int64_t max_vpp = 16;
   bool allow_cp = true;
+  // Degrees the user fixed (`plan --tp 4,8`): only these are enumerated; empty: every divisor.
+  std::vector<int64_t> tp, pp, cp, ep, vpp, micro_batch;
+  // Memory kept free on every GPU: a layout fits when its total is at most
+  // UsableHbmBytes * (1 - headroom_fraction) - headroom_bytes.
+  double headroom_fraction = 0;
+  double headroom_bytes = 0;
 };
+
+// The per-GPU memory a layout may use in this search.
+double MemoryLimitBytes(const ClusterSpec& c, const SearchSpace& s);
 
 struct SearchOptions {
   int top_k = 10;
@@ -37,6 +46,10 @@ struct SearchOptions {
   StepTimeOptions step;
   // Called from one worker now and then with (raw layouts handled, raw layouts total).
   std::function<void(int64_t, int64_t)> progress;
+  // Layouts with the same step time and memory (to 1e-9 relative; e.g. dp 16 cp 2 and dp 32
+  // cp 1 when the ring attention hides behind compute) become one plan: the simplest of them
+  // (SimplerLayout), which counts how many it stands for.
+  bool collapse_equivalent = false;
 };
 
 struct Plan {
@@ -45,7 +58,13 @@ struct Plan {
   MemoryBreakdown memory;
   double cost_per_step_usd = 0;
   double objective = 0;  // what the ranking sorts by (seconds or dollars per step)
+  int64_t equivalent_layouts = 1;  // itself and those collapsed into it
 };
+
+// The order in which equivalent layouts are preferred: fewer GPUs in context, pipeline, tensor
+// and expert parallelism (cp first: the least common), no interleaving, a lower ZeRO stage, less
+// recomputation, then the smaller micro-batch.
+bool SimplerLayout(const ParallelConfig& a, const ParallelConfig& b);
 
 struct SearchResult {
   std::vector<Plan> plans;  // best first, at most top_k
