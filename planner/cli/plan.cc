@@ -1,6 +1,7 @@
 // planner plan CLUSTER MODEL --gpus N --global-batch B: search every layout, rank those that fit,
 // and count the rest by the reason they were rejected. Exit 1 (with the smallest change that
 // would fit) when none does.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "planner/cli/layout_flags.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/report.h"
+#include "planner/cli/search_flags.h"
 #include "planner/core/search.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
@@ -26,6 +28,7 @@ struct PlanRun {
   const SearchOptions& options;
   SearchResult result;
   double elapsed_s = 0;
+  std::string constraints;  // the search flags given, as typed (SearchConstraintsText)
 };
 
 std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
@@ -46,7 +49,7 @@ Table PlansTable(const PlanRun& r) {
             std::to_string(r.model.seq_len) + " tokens: best layouts";
   t.columns = {{"#"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"}, {"mb"}, {"zero"},
                {"recompute", false}, {"sp", false}, {"dtype", false}, {"step (s)"}, {"MFU"},
-               {"tokens/s/GPU"}, {"memory (GiB)"}, {"$/step"}, {"bound", false}};
+               {"tokens/s/GPU"}, {"memory (GiB)"}, {"$/step"}, {"bound", false}, {"equiv"}};
   int rank = 0;
   for (const Plan& p : r.result.plans) {
     const ParallelConfig& l = p.layout;
@@ -56,8 +59,16 @@ Table PlansTable(const PlanRun& r) {
               ToString(l.recompute), l.sp ? "yes" : "no", ToString(l.dtype),
               Fixed(p.time.step_time_s, 3), Percent(p.time.mfu),
               GroupedRound(p.time.tokens_per_s_per_gpu),
-              Fixed(BytesToGiB(p.memory.total), 1), Fixed(p.cost_per_step_usd, 2), p.time.bound});
+              Fixed(BytesToGiB(p.memory.total), 1), Fixed(p.cost_per_step_usd, 2), p.time.bound,
+              std::to_string(p.equivalent_layouts)});
   }
+  if (std::any_of(r.result.plans.begin(), r.result.plans.end(),
+                  [](const Plan& p) { return p.equivalent_layouts > 1; })) {
+    t.notes.push_back(
+        "equiv: layouts with the same step time and memory shown as one row, the simplest (least "
+        "cp, then pp, tp, ep, vpp, ZeRO, recompute)");
+  }
+  if (!r.constraints.empty()) t.notes.push_back("search limited to " + r.constraints);
   return t;
 }
 
@@ -77,8 +88,8 @@ std::string StatsLine(const PlanRun& r) {
   return "searched " + Grouped(s.configs_total) + " layouts in " + Fixed(r.elapsed_s, 2) + " s (" +
          Si(static_cast<double>(s.configs_total) / std::max(r.elapsed_s, 1e-9)) +
          " layouts/s): " + Grouped(s.configs_evaluated) + " evaluated, " +
-         Grouped(s.configs_feasible) + " fit in " + Fixed(BytesToGiB(UsableHbmBytes(r.cluster)), 1) +
-         " GiB";
+         Grouped(s.configs_feasible) + " fit in " +
+         Fixed(BytesToGiB(MemoryLimitBytes(r.cluster, r.space)), 1) + " GiB";
 }
 
 nlohmann::ordered_json PlanJson(const PlanRun& r) {
@@ -89,6 +100,7 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
                      {"tokens_per_s_per_gpu", p.time.tokens_per_s_per_gpu},
                      {"model_tflops_per_gpu", p.time.model_tflops_per_gpu},
                      {"cost_per_step_usd", p.cost_per_step_usd}, {"bound", p.time.bound},
+                     {"equivalent_layouts", p.equivalent_layouts},
                      {"memory", MemoryJson(p.memory)}, {"time", TimeJson(p.time)}});
   }
   nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
@@ -104,6 +116,7 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
           {"objective", r.options.objective == Objective::kCost ? "cost" : "time"},
           {"top", r.options.top_k}, {"dtypes", dtypes},
           {"usable_GiB", BytesToGiB(UsableHbmBytes(r.cluster))},
+          {"memory_limit_GiB", BytesToGiB(MemoryLimitBytes(r.cluster, r.space))},
           {"price_per_gpu_hour_usd", r.cluster.price_per_gpu_hour_usd},
           {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
                      {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s}}},
@@ -128,7 +141,9 @@ std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
 [[noreturn]] void NothingFits(const PlanRun& r) {
   std::string msg = "no layout of " + r.model.name + " fits " + r.cluster.name + " x " +
                     std::to_string(r.cluster.total_gpus()) + " GPUs (" +
-                    Fixed(BytesToGiB(UsableHbmBytes(r.cluster)), 1) + " GiB usable each)";
+                    Fixed(BytesToGiB(MemoryLimitBytes(r.cluster, r.space)), 1) +
+                    " GiB usable each)";
+  if (!r.constraints.empty()) msg += " within " + r.constraints;
   if (r.result.least_memory) {
     const Plan& p = *r.result.least_memory;
     msg += "\n  the smallest footprint, " + Describe(p.layout) + ", needs " +
@@ -154,21 +169,22 @@ int RunPlan(const std::vector<std::string>& args) {
       ("objective", po::value<std::string>()->default_value("time"),
        "rank by step time or by cost (USD per step at the cluster's price)")
       ("top", po::value<int64_t>()->default_value(10), "layouts to show")
-      ("dtype", po::value<std::string>()->default_value("bf16"), "compute dtype: bf16, fp16 or fp8")
       ("threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
+  AddSearchConstraintOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("plan", "CLUSTER MODEL --gpus N --global-batch B [--objective time|cost] "
-                        "[--top K] [--format F]", options, {"cluster", "model"}, args, &vm)) {
+                        "[--top K] [--tp 4,8 ...] [--max-zero Z] [--memory-headroom 10%] "
+                        "[--format F]", options, {"cluster", "model"}, args, &vm)) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
   if (!vm.count("global-batch")) throw InputError("--global-batch", "is required (sequences per step)");
   SearchSpace space;
   space.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
-  space.dtypes = {DtypeFlag(vm)};
   SearchOptions so;
+  so.collapse_equivalent = true;
   so.top_k = static_cast<int>(PositiveFlag(vm, "top", 1000));
   so.objective = EnumFlag<Objective>(vm, "objective", {{"time", Objective::kTime},
                                                        {"cost", Objective::kCost}});
@@ -177,10 +193,11 @@ int RunPlan(const std::vector<std::string>& args) {
   so.threads = static_cast<int>(threads);
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  ApplySearchConstraints(vm, m, c, &space);
   ProgressBar bar("planner plan", vm["quiet"].as<bool>() || format != OutputFormat::kTable);
   so.progress = bar.Callback();
   const auto start = std::chrono::steady_clock::now();
-  PlanRun run{m, c, space, so, Search(m, c, space, so)};
+  PlanRun run{m, c, space, so, Search(m, c, space, so), 0, SearchConstraintsText(vm)};
   run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   so.progress = nullptr;
   if (run.result.plans.empty() && format == OutputFormat::kTable) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numeric>
 
 #include "planner/core/cost_model.h"
@@ -105,6 +106,90 @@ TEST(SearchTest, NothingFitsReportsTheSmallestFootprint) {
   EXPECT_EQ(r.configs_feasible, 0);
   ASSERT_TRUE(r.least_memory.has_value());
   EXPECT_GT(r.least_memory->memory.total, UsableHbmBytes(OneNode(0.01)));
+}
+
+// plan --tp 2 --max-zero 1 --memory-headroom 10%: only such layouts are enumerated and ranked.
+TEST(SearchTest, FixedDegreesZeroCapAndHeadroomConstrainEveryPlan) {
+  SearchSpace space;
+  space.global_batch = 8;
+  space.tp = {2};
+  space.zero_stages = {0, 1};
+  space.headroom_fraction = 0.10;
+  const ClusterSpec c = OneNode(80);
+  EXPECT_DOUBLE_EQ(MemoryLimitBytes(c, space), 0.9 * UsableHbmBytes(c));
+  SearchOptions o;
+  o.top_k = 50;
+  const SearchResult r = Search(testing::TinyModel(), c, space, o);
+  // tp 2 leaves (pp, cp) with pp*cp | 4: exponent pairs (a, b) with a + b <= 2: 6. Per pair:
+  // vpp {1, 2, 4} x micro-batch {1, 2, 4, 8} x zero {0, 1} x recompute 3 x sp 2.
+  EXPECT_EQ(r.configs_total, 6 * 3 * 4 * 2 * 3 * 2);
+  ASSERT_FALSE(r.plans.empty());
+  for (const Plan& p : r.plans) {
+    EXPECT_EQ(p.layout.tp, 2);
+    EXPECT_LE(p.layout.zero, 1);
+    EXPECT_LE(p.memory.total, 0.9 * UsableHbmBytes(c));
+  }
+  space.headroom_fraction = 0;
+  space.headroom_bytes = 4.0 * (1 << 30);
+  EXPECT_DOUBLE_EQ(MemoryLimitBytes(c, space), UsableHbmBytes(c) - 4.0 * (1 << 30));
+}
+
+TEST(SearchTest, HeadroomTurnsTightLayoutsAway) {
+  SearchSpace space;
+  space.global_batch = 8;
+  const ClusterSpec c = OneNode(80);
+  SearchOptions o;
+  o.top_k = 100000;
+  const SearchResult all = Search(testing::TinyModel(), c, space, o);
+  ASSERT_FALSE(all.plans.empty());
+  // Keep free all but the smallest footprint (and half a byte, for the rounding of
+  // usable - (usable - least)): exactly the layouts at that footprint remain.
+  double least = all.plans[0].memory.total;
+  for (const Plan& p : all.plans) least = std::min(least, p.memory.total);
+  space.headroom_bytes = UsableHbmBytes(c) - least - 0.5;
+  const SearchResult tight = Search(testing::TinyModel(), c, space, o);
+  int64_t at_least = 0;
+  for (const Plan& p : all.plans) at_least += p.memory.total <= least;
+  EXPECT_EQ(tight.configs_feasible, at_least);
+  EXPECT_LT(tight.configs_feasible, all.configs_feasible);
+}
+
+// With room for every feasible layout, collapsing keeps one plan per (step time, memory) class:
+// the classes' sizes add up to the feasible count, and each row is the simplest of its class.
+TEST(SearchTest, CollapsesEquivalentLayoutsIntoTheSimplest) {
+  SearchSpace space;
+  space.global_batch = 8;
+  const ModelSpec m = testing::TinyModel();
+  const ClusterSpec c = OneNode(80);
+  SearchOptions every, collapsed;
+  every.top_k = collapsed.top_k = 100000;
+  collapsed.collapse_equivalent = true;
+  const SearchResult a = Search(m, c, space, every);
+  const SearchResult b = Search(m, c, space, collapsed);
+  ASSERT_EQ(static_cast<int64_t>(a.plans.size()), a.configs_feasible);
+  ASSERT_LT(b.plans.size(), a.plans.size());  // TinyModel has ties (cp for dp among them)
+  const auto same = [](const Plan& x, const Plan& y) {
+    return std::fabs(x.time.step_time_s / y.time.step_time_s - 1) <= 1e-9 &&
+           std::fabs(x.memory.total / y.memory.total - 1) <= 1e-9;
+  };
+  int64_t members = 0;
+  for (size_t i = 0; i < b.plans.size(); ++i) {
+    const Plan& rep = b.plans[i];
+    members += rep.equivalent_layouts;
+    int64_t in_class = 0;
+    for (const Plan& p : a.plans) {
+      if (!same(p, rep)) continue;
+      ++in_class;
+      EXPECT_FALSE(SimplerLayout(p.layout, rep.layout));
+    }
+    EXPECT_EQ(in_class, rep.equivalent_layouts);
+    if (i > 0) {
+      EXPECT_FALSE(same(b.plans[i - 1], rep));
+    }
+  }
+  EXPECT_EQ(members, a.configs_feasible);
+  // The best row is the fastest layout, stated as its simplest equivalent.
+  EXPECT_DOUBLE_EQ(b.plans[0].time.step_time_s, a.plans[0].time.step_time_s);
 }
 
 }  // namespace
