@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "planner/cli/command.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
 #include "planner/core/params.h"
@@ -83,19 +84,22 @@ RunComparison CompareLaws(const std::vector<CompareRun>& runs,
   return c;
 }
 
-SearchResult BestLayout(const CompareRun& r, const std::function<void(double, int64_t)>& progress) {
+SearchResult BestLayout(const CompareRun& r, const StackSpec& stack,
+                        const std::function<void(double, int64_t)>& progress) {
   SearchSpace space;
   space.global_batch = r.global_batch;
   space.dtypes = {TrainingDtype(r.cluster.gpu)};
   SearchOptions options;
   options.top_k = kTieCandidates;
+  options.stack = stack;
+  options.step = StackOptions(stack, r.cluster);
   options.progress = [&](int64_t done, int64_t total) {
     progress(total > 0 ? static_cast<double>(done) / total : 0, done);
   };
   return Search(r.model, r.cluster, space, options);
 }
 
-std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs,
+std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const StackSpec& stack,
                                 const std::vector<ParamCount>& params, const RunComparison& laws,
                                 bool quiet) {
   ProgressBar bar("planner compare", quiet);
@@ -109,7 +113,7 @@ std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs,
       const double fraction = (static_cast<double>(i) + inner) / static_cast<double>(runs.size());
       if (fraction > 0) bar.Update(layouts + done, static_cast<int64_t>((layouts + done) / fraction));
     };
-    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, progress), {}, {}};
+    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, stack, progress), {}, {}};
     layouts += res.search.configs_total;
     res.exact_flops = FlopsPerSequence(r.model, Recompute::kNone).model * r.tokens /
                       static_cast<double>(r.model.seq_len);
@@ -338,6 +342,7 @@ int RunCompare(const std::vector<std::string>& args) {
       ("global-batch-tokens", po::value<std::string>(),
        "default tokens per step, e.g. 4M (rounded to a power-of-two number of sequences)")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
+  AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
   // The run list comes from RUNS.yaml or from --run flags: a positional argument only without them.
@@ -362,7 +367,7 @@ int RunCompare(const std::vector<std::string>& args) {
   for (const CompareRun& r : runs) params.push_back(CountParams(r.model));
   const RunComparison laws = CompareLaws(runs, params);
   const std::vector<RunResult> results =
-      Evaluate(runs, params, laws, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
+      Evaluate(runs, StackFromFlags(vm), params, laws, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
   switch (format) {
     case OutputFormat::kJson: std::cout << CompareJson(results, laws).dump(2) << "\n"; break;
     case OutputFormat::kCsv: RenderCsv(CsvTable(results), std::cout); break;

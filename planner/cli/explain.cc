@@ -6,6 +6,7 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/report.h"
 #include "planner/core/memory.h"
@@ -20,6 +21,7 @@ namespace planner {
 int RunExplain(const std::vector<std::string>& args) {
   po::options_description options("planner explain options");
   AddLayoutOptions(&options);
+  AddStackOptions(&options);
   options.add_options()("tokens", po::value<std::string>(),
                         "training tokens D (e.g. 300e9, 1.4T): adds days, GPU-hours and cost");
   AddOutlookOptions(&options);
@@ -32,12 +34,16 @@ int RunExplain(const std::vector<std::string>& args) {
   const OutputFormat format = FormatFlag(vm);
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
-  const ParallelConfig p = LayoutFromFlags(vm, m, c);
+  ParallelConfig p = LayoutFromFlags(vm, m, c);
+  const StackSpec stack = StackFromFlags(vm);
+  ApplyStackDefaults(vm, stack, &p);
   const std::optional<double> tokens =
       vm.count("tokens") ? std::optional<double>(QuantityFlag(vm, "tokens")) : std::nullopt;
-  const StepTimeOptions o;
-  const Explanation e{m, c, p, EstimateMemory(m, c, p, o.memory), EstimateStepTime(m, c, p, o),
-                      tokens};
+  const StepTimeOptions o = StackOptions(stack, c);
+  Explanation e{m, c, p, EstimateMemory(m, c, p, o.memory), EstimateStepTime(m, c, p, o),
+                tokens};
+  e.stack_line = StackLine(vm, stack);
+  e.stack = stack.name;
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
   const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
   switch (format) {
@@ -53,7 +59,7 @@ int RunExplain(const std::vector<std::string>& args) {
       if (outlook) PrintOutlook(*outlook, std::cout);
       break;
   }
-  return 0;
+  return e.fits() ? 0 : 1;  // the breakdown is printed either way
 }
 
 }  // namespace planner

@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "planner/cli/command.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/cli/layout_flags.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/report.h"
 #include "planner/cli/search_flags.h"
+#include "planner/core/pipeline_stages.h"
 #include "planner/core/search.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
@@ -29,6 +31,7 @@ struct PlanRun {
   SearchResult result;
   double elapsed_s = 0;
   std::string constraints;  // the search flags given, as typed (SearchConstraintsText)
+  std::string stack_args;   // " --stack NAME [--stack-set K=V ...]" for the explain command
 };
 
 std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
@@ -39,7 +42,12 @@ std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
                   std::to_string(p.micro_batch) + " --global-batch " +
                   std::to_string(p.global_batch) + " --recompute " + ToString(p.recompute) +
                   " --zero " + std::to_string(p.zero) + " --dtype " + ToString(p.dtype);
-  return p.sp ? s + " --sp" : s;
+  if (p.first_stage_layers > 0) {
+    s += " --first-stage-layers " + std::to_string(p.first_stage_layers);
+  }
+  if (p.last_stage_layers > 0) s += " --last-stage-layers " + std::to_string(p.last_stage_layers);
+  s += r.stack_args;
+  return p.sp ? s + " --sp" : p.tp > 1 ? s + " --no-sp" : s;
 }
 
 Table PlansTable(const PlanRun& r) {
@@ -47,20 +55,30 @@ Table PlansTable(const PlanRun& r) {
   t.title = r.model.name + " on " + r.cluster.name + " x " + std::to_string(r.cluster.total_gpus()) +
             " GPUs, global batch " + std::to_string(r.space.global_batch) + " x " +
             std::to_string(r.model.seq_len) + " tokens: best layouts";
+  // Layers per stage ("5+6x10+5"), shown only when some plan splits them unevenly.
+  bool uneven = false;
+  for (const Plan& p : r.result.plans) {
+    uneven = uneven || !StagesText(StageLayers(r.model.n_layers, p.layout)).empty();
+  }
   t.columns = {{"#"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"}, {"mb"}, {"zero"},
                {"recompute", false}, {"sp", false}, {"dtype", false}, {"step (s)"}, {"MFU"},
                {"tokens/s/GPU"}, {"memory (GiB)"}, {"$/step"}, {"bound", false}, {"equiv"}};
+  if (uneven) t.columns.insert(t.columns.begin() + 4, {"stages", false});
   int rank = 0;
   for (const Plan& p : r.result.plans) {
     const ParallelConfig& l = p.layout;
-    t.AddRow({std::to_string(++rank), std::to_string(l.dp), std::to_string(l.tp),
-              std::to_string(l.pp), std::to_string(l.cp), std::to_string(l.ep),
-              std::to_string(l.vpp), std::to_string(l.micro_batch), std::to_string(l.zero),
-              ToString(l.recompute), l.sp ? "yes" : "no", ToString(l.dtype),
-              Fixed(p.time.step_time_s, 3), Percent(p.time.mfu),
-              GroupedRound(p.time.tokens_per_s_per_gpu),
-              Fixed(BytesToGiB(p.memory.total), 1), Fixed(p.cost_per_step_usd, 2), p.time.bound,
-              std::to_string(p.equivalent_layouts)});
+    std::vector<std::string> row = {
+        std::to_string(++rank), std::to_string(l.dp), std::to_string(l.tp), std::to_string(l.pp),
+        std::to_string(l.cp), std::to_string(l.ep), std::to_string(l.vpp),
+        std::to_string(l.micro_batch), std::to_string(l.zero), ToString(l.recompute),
+        l.sp ? "yes" : "no", ToString(l.dtype), Fixed(p.time.step_time_s, 3), Percent(p.time.mfu),
+        GroupedRound(p.time.tokens_per_s_per_gpu), Fixed(BytesToGiB(p.memory.total), 1),
+        Fixed(p.cost_per_step_usd, 2), p.time.bound, std::to_string(p.equivalent_layouts)};
+    if (uneven) {
+      const std::string stages = StagesText(StageLayers(r.model.n_layers, l));
+      row.insert(row.begin() + 4, stages.empty() ? "even" : stages);
+    }
+    t.AddRow(row);
   }
   if (std::any_of(r.result.plans.begin(), r.result.plans.end(),
                   [](const Plan& p) { return p.equivalent_layouts > 1; })) {
@@ -119,23 +137,52 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
           {"memory_limit_GiB", BytesToGiB(MemoryLimitBytes(r.cluster, r.space))},
           {"price_per_gpu_hour_usd", r.cluster.price_per_gpu_hour_usd},
           {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
-                     {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s}}},
+                     {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s},
+                     {"configs_planned", s.configs_planned}, {"truncated", s.truncated}}},
           {"plans", plans}, {"rejected", rejected}};
 }
 
 // The smallest GPU count (whole nodes, doubling, up to 64x) at which some layout fits.
+// Within `time_limit_s` (0: none) in all, up to the largest valid cluster; *timed_out says
+// whether the limit cut the answer short.
 std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
-                                   const SearchSpace& space, const SearchOptions& options) {
+                                   const SearchSpace& space, const SearchOptions& options,
+                                   double time_limit_s, bool* timed_out) {
   SearchOptions quiet = options;
   quiet.top_k = 1;
   quiet.progress = nullptr;
+  const auto start = std::chrono::steady_clock::now();
   for (int64_t gpus = c.total_gpus() * 2; gpus <= c.total_gpus() * 64; gpus *= 2) {
     ClusterSpec bigger = c;
     if (gpus >= c.gpus_per_node && gpus % c.gpus_per_node != 0) continue;
     bigger.nodes = std::max<int64_t>(1, gpus / c.gpus_per_node);
-    if (!Search(m, bigger, space, quiet).plans.empty()) return bigger.total_gpus();
+    if (Validate(bigger)) break;  // more GPUs than any cluster
+    if (time_limit_s > 0) {
+      const std::chrono::duration<double> used = std::chrono::steady_clock::now() - start;
+      quiet.time_limit_s = time_limit_s - used.count();
+      *timed_out = quiet.time_limit_s <= 0;
+      if (*timed_out) break;
+    }
+    const SearchResult s = Search(m, bigger, space, quiet);
+    if (!s.plans.empty()) return bigger.total_gpus();
+    *timed_out = s.truncated;
+    if (*timed_out) break;
   }
   return std::nullopt;
+}
+
+// A search stopped at --time-limit: said on stderr whatever the format (JSON: stats.truncated).
+void WarnTruncated(const PlanRun& r) {
+  const SearchResult& s = r.result;
+  const std::string considered =
+      Sci(static_cast<double>(s.configs_total)) + " of " +
+      Sci(static_cast<double>(s.configs_planned)) + " layouts considered";
+  if (s.plans.empty()) {
+    throw NoResult("no layout found within --time-limit " + Fixed(r.options.time_limit_s, 0) +
+                   " s (" + considered + "); raise --time-limit or search fewer GPUs");
+  }
+  std::cerr << "planner plan: stopped at --time-limit " << Fixed(r.options.time_limit_s, 0)
+            << " s (" << considered << "): the plans are the best of those, not of all\n";
 }
 
 [[noreturn]] void NothingFits(const PlanRun& r) {
@@ -151,8 +198,15 @@ std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
   } else {
     msg += "\n  no layout divides the model and batch: change --global-batch or --gpus";
   }
-  if (auto gpus = GpusThatFit(r.model, r.cluster, r.space, r.options)) {
+  // What is left of --time-limit goes to the larger GPU counts.
+  const double left_s = std::max(1e-3, r.options.time_limit_s - r.elapsed_s);
+  bool timed_out = false;
+  if (auto gpus = GpusThatFit(r.model, r.cluster, r.space, r.options,
+                              r.options.time_limit_s > 0 ? left_s : 0, &timed_out)) {
     msg += "\n  smallest change that fits: --gpus " + std::to_string(*gpus);
+  } else if (timed_out) {
+    msg += "\n  larger GPU counts were not all searched within --time-limit " +
+           Fixed(r.options.time_limit_s, 0) + " s";
   } else {
     msg += "\n  even 64x the GPUs does not fit: use GPUs with more memory or a smaller model";
   }
@@ -171,7 +225,9 @@ int RunPlan(const std::vector<std::string>& args) {
       ("top", po::value<int64_t>()->default_value(10), "layouts to show")
       ("threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
+  AddTimeLimitOption(&options);
   AddSearchConstraintOptions(&options);
+  AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("plan", "CLUSTER MODEL --gpus N --global-batch B [--objective time|cost] "
@@ -194,20 +250,28 @@ int RunPlan(const std::vector<std::string>& args) {
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
   ApplySearchConstraints(vm, m, c, &space);
-  ProgressBar bar("planner plan", vm["quiet"].as<bool>() || format != OutputFormat::kTable);
+  const StackSpec stack = StackFromFlags(vm);
+  so.stack = stack;
+  so.step = StackOptions(stack, c);
+  so.time_limit_s = TimeLimitFlag(vm);
+  ProgressBar bar("planner plan", vm["quiet"].as<bool>() || format != OutputFormat::kTable,
+                  so.time_limit_s);
   so.progress = bar.Callback();
   const auto start = std::chrono::steady_clock::now();
-  PlanRun run{m, c, space, so, Search(m, c, space, so), 0, SearchConstraintsText(vm)};
+  PlanRun run{m, c, space, so, Search(m, c, space, so), 0, SearchConstraintsText(vm),
+              StackArgs(vm, stack)};
   run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   so.progress = nullptr;
   if (run.result.plans.empty() && format == OutputFormat::kTable) {
     RenderText(RejectedTable(run.result), std::cout);
   }
+  if (run.result.truncated) WarnTruncated(run);
   if (run.result.plans.empty()) NothingFits(run);
   switch (format) {
     case OutputFormat::kJson: std::cout << PlanJson(run).dump(2) << "\n"; break;
     case OutputFormat::kCsv: RenderCsv(PlansTable(run), std::cout); break;
     case OutputFormat::kTable:
+      std::cout << StackLine(vm, stack) << "\n";
       RenderText(PlansTable(run), std::cout);
       std::cout << "\n" << StatsLine(run) << "\n\n";
       RenderText(RejectedTable(run.result), std::cout);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "planner/core/params.h"
+#include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
 #include "planner/io/format.h"
 
@@ -35,6 +36,20 @@ std::vector<Item> MemoryItems(const Explanation& e) {
                std::to_string(m.stage)}};
 }
 
+// Uneven stages: the split and the stage whose micro-batch time paces the pipeline and its bubble.
+std::string PacingNote(const Explanation& e) {
+  const std::string stages = StagesText(StageLayers(e.model.n_layers, e.layout));
+  if (stages.empty()) return "";
+  const MicrobatchTime& m = e.time.microbatch;
+  const int64_t last = e.layout.pp - 1;
+  const std::string which = m.stage == 0      ? "the first stage"
+                            : m.stage == last ? "the last stage"
+                                              : "a middle stage";
+  return "layers " + stages + "; paced by " + which + " (" +
+         std::to_string(static_cast<int64_t>(m.layers)) + " layers" +
+         (m.stage == last && e.model.lm_head ? " + LM head" : "") + ")";
+}
+
 std::vector<Item> TimeItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "time";
@@ -48,7 +63,7 @@ std::vector<Item> TimeItems(const Explanation& e) {
           {s, "zero-3 gathers", t.zero3_exposed_s, "s", "exposed of " + Fixed(t.zero3_comm_s, 4)},
           {s, "dp gradients", t.dp_exposed_s, "s",
            "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
-          {s, "pipeline bubble", t.bubble_s, "s", ""},
+          {s, "pipeline bubble", t.bubble_s, "s", PacingNote(e)},
           {s, "optimizer step", t.optimizer_s, "s", ""},
           {s, "step time", t.step_time_s, "s",
            std::to_string(t.microbatches) + " micro-batches; bound by " + t.bound}};
@@ -109,10 +124,21 @@ RunEstimate EstimateRun(const Explanation& e, double tokens) {
   return r;
 }
 
+bool Explanation::fits() const { return memory.total <= UsableHbmBytes(cluster); }
+
+std::string DoesNotFitLine(const Explanation& e) {
+  if (e.fits()) return "";
+  return "does not fit: " + Fixed(BytesToGiB(e.memory.total), 1) + " GiB of " +
+         Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) +
+         " GiB usable per GPU; raise --zero, --tp, --pp or --recompute, or lower --micro-batch";
+}
+
 void PrintExplanation(const Explanation& e, std::ostream& out) {
   out << e.model.name << " on " << e.cluster.name << " x " << e.layout.gpus() << " GPUs ("
       << e.cluster.gpu.name << "): " << Describe(e.layout) << ", " << ToString(e.layout.dtype)
-      << ", global batch " << e.layout.global_batch << " x " << e.model.seq_len << " tokens\n\n";
+      << ", global batch " << e.layout.global_batch << " x " << e.model.seq_len << " tokens\n";
+  if (!e.stack_line.empty()) out << e.stack_line << "\n";
+  out << "\n";
   const char* section = "";
   Table t;
   auto flush = [&] {
@@ -133,6 +159,7 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
   }
   flush();
   out << "bound by: " << e.time.bound << "\n";
+  if (!e.fits()) out << DoesNotFitLine(e) << "\n";
 }
 
 Table ExplanationTable(const Explanation& e) {
@@ -144,6 +171,7 @@ Table ExplanationTable(const Explanation& e) {
 
 nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
   return {{"dp", p.dp}, {"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp},
+          {"first_stage_layers", p.first_stage_layers}, {"last_stage_layers", p.last_stage_layers},
           {"micro_batch", p.micro_batch}, {"global_batch", p.global_batch},
           {"microbatches", p.grad_accum()}, {"recompute", ToString(p.recompute)}, {"sp", p.sp},
           {"zero", p.zero}, {"dtype", ToString(p.dtype)}, {"schedule", ToString(p.schedule)}};
@@ -168,7 +196,8 @@ nlohmann::ordered_json TimeJson(const StepTime& t) {
           {"pp_exposed_s", t.pp_exposed_s}, {"zero3_comm_s", t.zero3_comm_s},
           {"zero3_exposed_s", t.zero3_exposed_s}, {"dp_comm_s", t.dp_comm_s},
           {"dp_exposed_s", t.dp_exposed_s}, {"dp_overlapped_s", t.dp_comm_s - t.dp_exposed_s},
-          {"bubble_s", t.bubble_s}, {"optimizer_s", t.optimizer_s}};
+          {"bubble_s", t.bubble_s}, {"optimizer_s", t.optimizer_s},
+          {"paced_stage", t.microbatch.stage}, {"paced_stage_layers", t.microbatch.layers}};
 }
 
 nlohmann::ordered_json ExplanationJson(const Explanation& e) {
@@ -178,7 +207,7 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
       {"gpus", e.layout.gpus()}, {"layout", LayoutJson(e.layout)},
       {"step_time_s", t.step_time_s}, {"tokens_per_s_per_gpu", t.tokens_per_s_per_gpu},
       {"model_tflops_per_gpu", t.model_tflops_per_gpu}, {"mfu", t.mfu}, {"hfu", t.hfu},
-      {"bound", t.bound}, {"memory", MemoryJson(e.memory)},
+      {"bound", t.bound}, {"stack", e.stack}, {"fits", e.fits()}, {"memory", MemoryJson(e.memory)},
       {"usable_GiB", BytesToGiB(UsableHbmBytes(e.cluster))}, {"time", TimeJson(t)}};
   if (e.tokens) {
     const RunEstimate r = EstimateRun(e, *e.tokens);

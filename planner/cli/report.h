@@ -23,7 +23,14 @@ struct Explanation {
   MemoryBreakdown memory;
   StepTime time;
   std::optional<double> tokens;  // training tokens D, if given
+  std::string stack_line = "";   // "stack: megatron-core (default; --stack to change)"
+  std::string stack = "";        // the stack's name
+  // Whether memory.total fits the GPU's usable HBM; explain and simulate exit 1 when not.
+  bool fits() const;
 };
+
+// "does not fit: 91.2 GiB of 80.0 GiB usable per GPU (...)"; empty when it fits.
+std::string DoesNotFitLine(const Explanation& e);
 
 // A training run of D tokens with this layout: the detailed estimate (steps x step time) and the
 // design card's simple one, time = 6*N*D / (GPUs * tau), tau the achieved model FLOP/s per GPU.

@@ -11,11 +11,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/cli/report.h"
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
@@ -23,6 +25,7 @@
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
+#include "planner/io/output_file.h"
 #include "sim/step_sim.h"
 #include "sim/trace.h"
 
@@ -240,12 +243,13 @@ ordered_json Json(const Simulated& r) {
           {"trace", r.trace_path.empty() ? ordered_json() : ordered_json(r.trace_path)}};
 }
 
-void WriteTrace(const std::string& path, const sim::StepGraph& g, const sim::SimResult& result) {
-  std::ofstream out(path);
-  if (!out) throw InputError("--trace", "cannot open '" + path + "' for writing");
+// The whole trace is built in memory and renamed into place, so a full disk, a Ctrl-C or a second
+// run writing the same path never leaves a truncated JSON; the specs read are never overwritten.
+void WriteTrace(const std::string& path, const sim::StepGraph& g, const sim::SimResult& result,
+                const std::vector<std::string>& inputs) {
+  std::ostringstream out;
   sim::WriteChromeTrace(g.graph, result, out);
-  out.close();
-  if (!out) throw InputError("--trace", "write to '" + path + "' failed");
+  WriteOutputFile("--trace", path, out.str(), inputs);
 }
 
 }  // namespace
@@ -253,6 +257,7 @@ void WriteTrace(const std::string& path, const sim::StepGraph& g, const sim::Sim
 int RunSimulate(const std::vector<std::string>& args) {
   po::options_description options("planner simulate options");
   AddLayoutOptions(&options);
+  AddStackOptions(&options);
   options.add_options()(
       "mode", po::value<std::string>()->default_value("overlap"),
       "overlap: per-stage costs, communication beside compute, DP buckets during backward; "
@@ -274,10 +279,12 @@ int RunSimulate(const std::vector<std::string>& args) {
   const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
-  const ParallelConfig p = LayoutFromFlags(vm, m, c);
+  ParallelConfig p = LayoutFromFlags(vm, m, c);
+  const StackSpec stack = StackFromFlags(vm);
+  ApplyStackDefaults(vm, stack, &p);
   CheckScheduleFits(m, p, kind.value_or(sim::DefaultSchedule(p)), per_layer);
 
-  const StepTimeOptions o;
+  const StepTimeOptions o = StackOptions(stack, c);
   sim::SimulateOptions so;
   so.graph.schedule = kind;
   so.graph.features = overlap ? sim::kOverlapFeatures : sim::kAnalyticFeatures;
@@ -293,7 +300,8 @@ int RunSimulate(const std::vector<std::string>& args) {
       InflightLayerMicrobatches(m, p) * LayerActivationBytes(m, p, o.memory);
   if (vm.count("trace")) {
     r.trace_path = vm["trace"].as<std::string>();
-    WriteTrace(r.trace_path, graph, result);
+    WriteTrace(r.trace_path, graph, result,
+               {vm["model"].as<std::string>(), vm["cluster"].as<std::string>()});
   }
   switch (format) {
     case OutputFormat::kJson:
@@ -303,8 +311,16 @@ int RunSimulate(const std::vector<std::string>& args) {
       RenderCsv(CsvTable(r), std::cout);
       break;
     case OutputFormat::kTable:
+      std::cout << StackLine(vm, stack) << "\n";
       PrintText(r, std::cout);
       break;
+  }
+  // A layout that does not fit is simulated and shown, and said so (exit 1).
+  const MemoryBreakdown mem = EstimateMemory(m, c, p, o.memory);
+  if (mem.total > UsableHbmBytes(c)) {
+    std::cerr << "planner simulate: does not fit: " << Fixed(BytesToGiB(mem.total), 1) << " GiB of "
+              << Fixed(BytesToGiB(UsableHbmBytes(c)), 1) << " GiB usable per GPU\n";
+    return 1;
   }
   return 0;
 }

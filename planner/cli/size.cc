@@ -4,6 +4,7 @@
 // GPU-hours and cost; marks the cheapest run meeting the deadline, the fastest within the budget
 // and the knee where adding GPUs stops paying. --chinchilla-budget picks N and D first.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "planner/cli/command.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
 #include "planner/core/params.h"
@@ -48,11 +50,13 @@ struct Request {
   std::optional<double> batch_tokens;   // else kDefaultGlobalBatchTokens
   SizingCriteria criteria;
   int64_t max_gpus = kDefaultMaxGpus;
+  double time_limit_s = kDefaultTimeLimit_s;  // for all GPU types together
   std::vector<std::string> gpu_args;
   bool gpus_are_default = true;
   bool knee_is_default = true;
   bool max_gpus_is_default = true;
   OutlookFlags outlook;
+  StackSpec stack;  // --stack (default kDefaultStack): prices and restricts every layout
 };
 
 // One GPU type: its cluster, the model and tokens sized on it, and the sweep.
@@ -147,6 +151,7 @@ std::vector<std::string> GpuArgs(const po::variables_map& vm) {
 Request ParseRequest(const po::variables_map& vm, bool chinchilla) {
   CheckCombinations(vm, chinchilla);
   Request r;
+  r.stack = StackFromFlags(vm);
   if (chinchilla) {
     r.chinchilla_usd = SuffixedFlag(vm, "chinchilla-budget", kMaxChinchillaUsd, "10M");
     if (*r.chinchilla_usd < kMinChinchillaUsd) {
@@ -169,6 +174,7 @@ Request ParseRequest(const po::variables_map& vm, bool chinchilla) {
   r.knee_is_default = vm["knee-efficiency"].defaulted();
   r.max_gpus = PositiveFlag(vm, "max-gpus", kMaxGpusLimit);
   r.max_gpus_is_default = vm["max-gpus"].defaulted();
+  r.time_limit_s = TimeLimitFlag(vm);
   if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
   if (vm.count("global-batch-tokens")) {
     r.batch_tokens = SuffixedFlag(vm, "global-batch-tokens", kMaxBatchTokens, "4M");
@@ -250,12 +256,19 @@ std::vector<GpuType> LoadGpuTypes(const Request& r) {
 // Runs every sweep under one progress bar; returns the rows of all GPU types, in order.
 std::vector<SizingRow> Sweep(std::vector<GpuType>* types, const Request& r, bool quiet) {
   ProgressBar bar("planner size", quiet);
+  const auto start = std::chrono::steady_clock::now();
   int64_t layouts = 0;
   std::vector<SizingRow> rows;
   const double n = static_cast<double>(types->size());
   for (size_t k = 0; k < types->size(); ++k) {
     GpuType& g = (*types)[k];
     SizingRequest req{g.tokens, g.global_batch, r.max_gpus, 0};
+    req.stack = r.stack;
+    // The time limit is shared out: each GPU type gets an even part of what is left.
+    if (r.time_limit_s > 0) {
+      const std::chrono::duration<double> used = std::chrono::steady_clock::now() - start;
+      req.time_limit_s = std::max(1e-3, (r.time_limit_s - used.count()) / (n - k));
+    }
     // The bar wants (done, total) in layouts; scale what is done by the fraction behind us.
     g.sizing = SizeOnCluster(g.model, g.cluster, req, [&](double f, int64_t done) {
       const double fraction = (static_cast<double>(k) + f) / n;
@@ -264,6 +277,11 @@ std::vector<SizingRow> Sweep(std::vector<GpuType>* types, const Request& r, bool
     layouts += g.sizing.layouts_searched;
     g.first_row = rows.size();
     rows.insert(rows.end(), g.sizing.rows.begin(), g.sizing.rows.end());
+    if (g.sizing.truncated) {
+      std::cerr << "planner size: " << g.cluster.name << ": stopped at --time-limit (shared by "
+                << "the GPU types) after " << Grouped(g.sizing.layouts_searched)
+                << " layouts; its largest GPU counts are missing or partly searched\n";
+    }
   }
   return rows;
 }
@@ -558,6 +576,8 @@ nlohmann::ordered_json SizeJson(const std::vector<GpuType>& types, const Request
           {"pricing", r.outlook.pricing},
           {"outlook_row", RowRef(rows, OutlookRow(m))},
           {"gpu_types", ts},
+          {"truncated", std::any_of(types.begin(), types.end(),
+                                    [](const GpuType& g) { return g.sizing.truncated; })},
           {"notes", Notes(types, r, rows, m)}};
 }
 
@@ -593,6 +613,7 @@ void FailIfNothingMeets(const Request& r, const std::vector<SizingRow>& rows,
 }
 
 void AddOptions(po::options_description* options) {
+  AddStackOptions(options);
   options->add_options()
       ("tokens", po::value<std::string>(), "training tokens D, e.g. 1.4T or 300e9 (required "
                                            "unless --chinchilla-budget)")
@@ -615,6 +636,7 @@ void AddOptions(po::options_description* options) {
        "MFU assumed to turn --chinchilla-budget into FLOPs")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
   AddOutlookOptions(options);
+  AddTimeLimitOption(options);
   AddFormatOption(options);
 }
 

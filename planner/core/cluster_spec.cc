@@ -16,6 +16,20 @@ constexpr double kMaxHbm_GiB = 1e6;
 constexpr double kMaxBw_GBps = 1e7;
 constexpr double kMinBw_GBps = 1e-3;
 constexpr double kMaxPrice_usd = 1e6;
+constexpr double kMinPrice_usd = 1e-6;
+// Dense TFLOP/s per GPU: 1 GFLOP/s (a CPU core) to 100 PFLOP/s (20x a B200 at fp8); HBM
+// bandwidth 1 GB/s to 1 PB/s; board power 1 W to 100 kW; a message step at most one second; a
+// GEMM efficiency curve that reaches half its maximum by 1 PFLOP.
+constexpr double kMinPeak_tflops = 1e-3;
+constexpr double kMaxPeak_tflops = 1e5;
+constexpr double kMinHbm_GBps = 1;
+constexpr double kMaxHbm_GBps = 1e6;
+constexpr double kMinTdp_W = 1;
+constexpr double kMaxTdp_W = 1e5;
+constexpr double kMaxLatency_us = 1e6;
+constexpr double kMaxGemmHalf_flops = 1e15;
+// Efficiency fractions below 1% describe no real system and make every figure meaningless.
+constexpr double kMinFraction = 0.01;
 
 constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
 
@@ -71,13 +85,18 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
   if (!Positive(c.gpu.hbm_GiB) || c.gpu.hbm_GiB > kMaxHbm_GiB) {
     return ClusterError{"gpu.hbm_GiB", "gpu.hbm_GiB must be positive and at most 1e6"};
   }
-  if (!Positive(c.gpu.hbm_GBps)) {
-    return ClusterError{"gpu.hbm_GBps", "gpu.hbm_GBps must be positive"};
+  if (!(c.gpu.hbm_GBps >= kMinHbm_GBps && c.gpu.hbm_GBps <= kMaxHbm_GBps)) {
+    return ClusterError{"gpu.hbm_GBps", "gpu.hbm_GBps must lie between 1 and 1e6"};
+  }
+  if (!(c.gpu.tdp_W == 0 || (c.gpu.tdp_W >= kMinTdp_W && c.gpu.tdp_W <= kMaxTdp_W))) {
+    return ClusterError{"gpu.tdp_W", "gpu.tdp_W must lie between 1 and 1e5 watts"};
   }
   bool any_peak = false;
-  for (double p : c.gpu.peak_tflops) {
-    if (!std::isfinite(p) || p < 0) {
-      return ClusterError{"gpu.peak_tflops", "peak TFLOP/s must be non-negative numbers"};
+  for (int i = 0; i < kNumDtypes; ++i) {
+    const double p = c.gpu.peak_tflops[i];
+    const std::string key = std::string("gpu.peak_tflops.") + ToString(static_cast<Dtype>(i));
+    if (!(p == 0 || (p >= kMinPeak_tflops && p <= kMaxPeak_tflops))) {
+      return ClusterError{key, key + " must lie between 0.001 and 1e5 TFLOP/s (dense, per GPU)"};
     }
     any_peak = any_peak || p > 0;
   }
@@ -100,8 +119,8 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
     if (!Positive(l.bw_GBps) || l.bw_GBps < kMinBw_GBps || l.bw_GBps > kMaxBw_GBps) {
       return ClusterError{key + ".bw_GBps", key + ".bw_GBps must lie between 0.001 and 1e7"};
     }
-    if (!std::isfinite(l.latency_us) || l.latency_us < 0) {
-      return ClusterError{key + ".latency_us", key + ".latency_us must be a non-negative number"};
+    if (!(l.latency_us >= 0 && l.latency_us <= kMaxLatency_us)) {
+      return ClusterError{key + ".latency_us", key + ".latency_us must lie between 0 and 1e6"};
     }
     if (l.size < 0 || (l.size == 0 && !last)) {
       return ClusterError{key + ".size", key + ".size must be positive (0, 'whole cluster', "
@@ -113,24 +132,28 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
     }
     if (l.size > 0) previous = l.size;
   }
-  if (!Positive(c.price_per_gpu_hour_usd) || c.price_per_gpu_hour_usd > kMaxPrice_usd) {
+  if (!(c.price_per_gpu_hour_usd >= kMinPrice_usd && c.price_per_gpu_hour_usd <= kMaxPrice_usd)) {
     return ClusterError{"price_per_gpu_hour_usd",
-                        "price_per_gpu_hour_usd must be positive and at most 1e6"};
+                        "price_per_gpu_hour_usd must lie between 1e-6 and 1e6"};
+  }
+  if (!(c.usable_hbm_fraction >= kMinFraction && c.usable_hbm_fraction <= 1)) {
+    return ClusterError{"usable_hbm_fraction", "usable_hbm_fraction must lie in [0.01, 1]"};
   }
   const EfficiencySpec& e = c.efficiency;
   const std::pair<const char*, double> fractions[] = {
       {"gemm_max", e.gemm_max},
       {"collective_bw_fraction", e.collective_bw_fraction},
+      {"scaleout_bw_fraction", e.scaleout_bw_fraction},
       {"hbm_fraction", e.hbm_fraction}};
   for (const auto& [name, v] : fractions) {
-    if (!(v > 0 && v <= 1)) {
+    if (!(v >= kMinFraction && v <= 1)) {
       return ClusterError{std::string("efficiency.") + name,
-                          std::string("efficiency.") + name + " must lie in (0, 1]"};
+                          std::string("efficiency.") + name + " must lie in [0.01, 1]"};
     }
   }
-  if (!(e.gemm_half_flops >= 0) || !std::isfinite(e.gemm_half_flops)) {
+  if (!(e.gemm_half_flops >= 0 && e.gemm_half_flops <= kMaxGemmHalf_flops)) {
     return ClusterError{"efficiency.gemm_half_flops",
-                        "efficiency.gemm_half_flops must be a non-negative number of FLOPs"};
+                        "efficiency.gemm_half_flops must lie between 0 and 1e15 FLOPs"};
   }
   for (size_t i = 0; i < e.collectives.size(); ++i) {
     if (auto err = ValidateFit(c, e.collectives[i], i)) return err;

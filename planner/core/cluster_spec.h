@@ -49,8 +49,11 @@ struct EfficiencySpec {
   // Fraction of dense peak a GEMM of `flops` FLOPs reaches: gemm_max * f / (f + gemm_half_flops).
   double gemm_max = 0.75;
   double gemm_half_flops = 1e9;
-  // Achieved bus bandwidth / link bandwidth for collectives without a measured fit.
+  // Achieved bus bandwidth / link bandwidth for collectives without a measured fit, inside the
+  // scale-up domain (the innermost network level: NVLink) and across it (InfiniBand, RoCE): NCCL
+  // reaches a larger share of NVLink (NVLS, copy engines) than of a NIC shared with the CPU.
   double collective_bw_fraction = 0.75;
+  double scaleout_bw_fraction = 0.75;
   // Fraction of HBM bandwidth memory-bound kernels (norms, activations, optimizer) reach.
   double hbm_fraction = 0.7;
   std::vector<CollectiveFit> collectives;  // measured; used where collective, level and size match

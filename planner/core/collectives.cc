@@ -22,8 +22,9 @@ double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, d
   }
   const NetworkLevel& l = c.network[level];
   const double steps = op == Collective::kAllReduce ? 2.0 * (g - 1) : static_cast<double>(g - 1);
-  return steps * l.latency_us * kSecondsPerUs +
-         TransferSeconds(bus_bytes, l.bw_GBps * c.efficiency.collective_bw_fraction);
+  const double fraction =
+      level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
+  return steps * l.latency_us * kSecondsPerUs + TransferSeconds(bus_bytes, l.bw_GBps * fraction);
 }
 
 }  // namespace

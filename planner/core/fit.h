@@ -30,10 +30,11 @@ struct MeasuredRun {
   std::string id;
   std::string source;      // the publication, e.g. "korthikanti2022"; the unit left out in LOSO
   std::string generation;  // GPU generation the fit groups runs by, e.g. "A100", "H100"
+  std::string stack;       // the software stack's name (configs/stacks)
   ModelSpec model;
   ClusterSpec cluster;  // the preset at the run's GPU count; a fit replaces its efficiency
   ParallelConfig layout;
-  StepTimeOptions options;  // software facts the source states (flash attention, dropout, ...)
+  StepTimeOptions options;  // from the run's stack (StackOptions), as explain would use
   double measured_step_time_s = 0;
 };
 

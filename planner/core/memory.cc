@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "planner/core/params.h"
+#include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
 
 namespace planner {
@@ -46,9 +47,16 @@ ParamSplit SplitParams(const ModelSpec& m, const ParamCount& pc) {
   return s;
 }
 
-StageParams ParamsOnStage(const ParamSplit& split, const ParallelConfig& p, bool first,
-                          bool last) {
-  const double layers = split.n_layers / p.pp;
+namespace {
+
+// Layers on a stage of a computed split; a layout that does not split (a caller that skipped
+// CheckLayout) keeps the even share.
+double LayersOf(const StageLayout& s, int64_t n_layers, int64_t stage) {
+  return s.ok ? static_cast<double>(s.layers(stage)) : static_cast<double>(n_layers) / s.pp;
+}
+
+StageParams ParamsWithLayers(const ParamSplit& split, const ParallelConfig& p, bool first,
+                             bool last, double layers) {
   StageParams s;
   s.layer_dense = split.layer_dense / p.tp;
   s.layer_expert = split.layer_expert / (p.tp * p.ep);
@@ -61,6 +69,29 @@ StageParams ParamsOnStage(const ParamSplit& split, const ParallelConfig& p, bool
   // copy of the tied embedding there.
   if (last && split.head && (!split.tied || !first)) s.dense += vocab;
   return s;
+}
+
+double InflightOnStage(const ParallelConfig& p, int64_t stage, double layers) {
+  const double microbatches = static_cast<double>(p.grad_accum());
+  if (p.pp == 1) return layers;
+  if (p.schedule == Schedule::kGPipe) return layers * microbatches;
+  // 1F1B: stage s runs pp - s forwards before its first backward.
+  const double ahead = static_cast<double>(p.pp - stage);
+  double inflight = std::min(ahead, microbatches);
+  // Interleaved 1F1B (Korthikanti sec. 4.2.3): the first stage holds (1 + (p-1)/(p v)) times more;
+  // stage s the same factor over its pp - s, which leaves the last stage at one micro-batch.
+  if (p.vpp > 1) inflight *= 1 + (ahead - 1) / (ahead * p.vpp);
+  return layers * inflight;
+}
+
+}  // namespace
+
+StageParams ParamsOnStage(const ParamSplit& split, const ParallelConfig& p, bool first,
+                          bool last) {
+  const auto n_layers = static_cast<int64_t>(split.n_layers);
+  const double layers = LayersOf(StageLayers(n_layers, p), n_layers,
+                                 first ? 0 : last ? p.pp - 1 : 1);
+  return ParamsWithLayers(split, p, first, last, layers);
 }
 
 // torchtitan's op-level SAC: the layer input (the checkpoint's), the attention output with its
@@ -146,15 +177,12 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   return out;
 }
 
-double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p) {
-  const double layers_per_stage = static_cast<double>(m.n_layers) / p.pp;
-  const double microbatches = static_cast<double>(p.grad_accum());
-  if (p.pp == 1) return layers_per_stage;
-  if (p.schedule == Schedule::kGPipe) return layers_per_stage * microbatches;
-  double inflight = std::min<double>(p.pp, microbatches);
-  // Interleaved 1F1B (Korthikanti sec. 4.2.3): the first stage holds (1 + (p-1)/(p v)) times more.
-  if (p.vpp > 1) inflight *= 1 + (p.pp - 1.0) / (p.pp * p.vpp);
-  return layers_per_stage * inflight;
+double LayersOnStage(int64_t n_layers, const ParallelConfig& p, int64_t stage) {
+  return LayersOf(StageLayers(n_layers, p), n_layers, stage);
+}
+
+double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p, int64_t stage) {
+  return InflightOnStage(p, stage, LayersOnStage(m.n_layers, p, stage));
 }
 
 double UsableHbmBytes(const ClusterSpec& c) {
@@ -173,20 +201,28 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
   const double shard = static_cast<double>(p.dp * p.cp);
   const double expert_shard = shard / p.ep;
   MemoryBreakdown best;
-  for (int stage : {0, static_cast<int>(p.pp - 1)}) {
+  // The first stage holds the most micro-batches in flight and the embedding, the last the LM
+  // head and logits; with uneven stages the second (the fullest middle stage) may hold more.
+  const StageLayout layout = StageLayers(m.n_layers, p);
+  const bool middle = p.pp > 2 && !layout.even();
+  const int stages[] = {0, static_cast<int>(p.pp - 1), 1};
+  for (int i = 0; i < (p.pp == 1 ? 1 : middle ? 3 : 2); ++i) {
+    const int stage = stages[i];
     const bool first = stage == 0, last = stage == p.pp - 1;
-    const StageParams sp = ParamsOnStage(split, p, first, last);
+    const double layers = LayersOf(layout, m.n_layers, stage);
+    const StageParams sp = ParamsWithLayers(split, p, first, last, layers);
     const double params = sp.total();
     const double sharded = sp.dense / shard + sp.expert / expert_shard;
     MemoryBreakdown r;
     r.stage = stage;
-    r.weights = o.weight_bytes * (p.zero >= 3 ? sharded : params);
-    r.gradients = o.grad_bytes * (p.zero >= 2 ? sharded : params);
-    r.optimizer = o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
+    r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
+    const bool accumulating = p.grad_accum() > 1 && o.sharded_grads_unsharded_when_accumulating;
+    r.gradients = o.grad_bytes * (p.zero >= 2 && !accumulating ? sharded : params);
+    r.optimizer =
+        p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
+                    : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
     r.layer_activation_bytes = layer_bytes;
-    // The first stage holds the most micro-batches in flight; the last holds one.
-    r.inflight_layer_microbatches =
-        first ? InflightLayerMicrobatches(m, p) : static_cast<double>(m.n_layers) / p.pp;
+    r.inflight_layer_microbatches = InflightOnStage(p, stage, layers);
     r.activations = layer_bytes * r.inflight_layer_microbatches;
     // Backward of a recomputed layer needs that layer's full activations once (what selective
     // recompute left out of the store, for op-level SAC).

@@ -42,6 +42,12 @@ struct MemoryOptions {
   double weight_bytes = 2;
   double grad_bytes = 4;
   double optimizer_bytes = 12;
+  // Under ZeRO-3 the sharded weights and the optimizer states beside them: FSDP keeps fp32
+  // shards (the master copy) and gathers 16-bit weights: 4 + 8 (Adam m, v); DeepSpeed 2 + 12.
+  double zero3_weight_bytes = 2;
+  double zero3_optimizer_bytes = 12;
+  // FSDP's no_sync accumulation keeps full (unsharded) gradients between micro-batches.
+  bool sharded_grads_unsharded_when_accumulating = false;
   double cuda_context_GiB = 0.75;      // CUDA context, cuBLAS/cuDNN workspaces
   double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory
@@ -99,8 +105,11 @@ StageParams ParamsOnStage(const ParamSplit& s, const ParallelConfig& p, bool fir
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
                                                const MemoryOptions& o);
 
-// Layer-micro-batches of activations the first stage holds at its peak.
-double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p);
+// Layers on pipeline stage `stage` (0 .. pp-1) as pipeline_stages.h splits them.
+double LayersOnStage(int64_t n_layers, const ParallelConfig& p, int64_t stage);
+
+// Layer-micro-batches of activations a stage (by default the first) holds at its peak.
+double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p, int64_t stage = 0);
 
 // Sum of LayerActivations' bytes.
 double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o);

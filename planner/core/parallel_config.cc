@@ -1,5 +1,7 @@
 #include "planner/core/parallel_config.h"
 
+#include "planner/core/pipeline_stages.h"
+
 namespace planner {
 namespace {
 
@@ -7,6 +9,56 @@ std::string S(int64_t v) { return std::to_string(v); }
 
 int64_t FastDomain(const ClusterSpec& c) {
   return c.network.front().size > 0 ? c.network.front().size : c.total_gpus();
+}
+
+// Why the layers do not split over the stages (pipeline_stages.h), with a split that would.
+LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
+  const LayoutIssue i = LayoutIssue::kPpLayers;
+  const int64_t f = p.first_stage_layers, l = p.last_stage_layers;
+  if (f < 0 || l < 0) {
+    return {i, f < 0 ? "--first-stage-layers" : "--last-stage-layers",
+            "stage layer counts must be positive (0: an even split)"};
+  }
+  if (p.pp == 1 && (f > 0 || l > 0)) {
+    return {i, f > 0 ? "--first-stage-layers" : "--last-stage-layers",
+            "--first-stage-layers and --last-stage-layers need pp > 1"};
+  }
+  ParallelConfig no_vpp = p;
+  no_vpp.vpp = 1;
+  const StageLayout split = StageLayers(m.n_layers, no_vpp);
+  if (split.ok) {
+    const std::string stages = split.even() ? S(split.first) + " per stage" : StagesText(split);
+    return {i, "--vpp", "vpp=" + S(p.vpp) + " must divide the layers of every stage (" +
+                            S(m.n_layers) + " layers: " + stages + ")"};
+  }
+  if (f == 0 && l == 0) {
+    std::string hint;
+    const auto [first, last] = UnevenSplits(m.n_layers, p.pp).front();
+    if (first > 0) {
+      ParallelConfig uneven = no_vpp;
+      uneven.first_stage_layers = first;
+      uneven.last_stage_layers = last;
+      hint = ", e.g. --first-stage-layers " + S(first) + " --last-stage-layers " + S(last) +
+             " (" + StagesText(StageLayers(m.n_layers, uneven)) + ")";
+    }
+    return {i, "--pp", "pp=" + S(p.pp) + " does not divide n_layers (" + S(m.n_layers) +
+                           "): give --first-stage-layers and/or --last-stage-layers, the other "
+                           "stages splitting the rest evenly" + hint};
+  }
+  const int64_t others = p.pp - (f > 0 ? 1 : 0) - (l > 0 ? 1 : 0);
+  const int64_t rest = m.n_layers - f - l;
+  const std::string stated = f > 0 && l > 0 ? "--first-stage-layers " + S(f) +
+                                                   " and --last-stage-layers " + S(l)
+                             : f > 0       ? "--first-stage-layers " + S(f)
+                                           : "--last-stage-layers " + S(l);
+  const std::string need = others == 0 ? "none left over (no other stage)"
+                                       : "a positive multiple of the other " + S(others) +
+                                             " stages";
+  const std::string flag = f > 0 ? "--first-stage-layers" : "--last-stage-layers";
+  if (rest < 0) return {i, flag, stated + " exceed the " + S(m.n_layers) + " layers"};
+  return {i, flag,
+          stated + (f > 0 && l > 0 ? " leave " : " leaves ") + S(rest) + " of " +
+              S(m.n_layers) + " layers; pp=" + S(p.pp) + " needs " + need};
 }
 
 LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
@@ -20,9 +72,7 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
       return {i, "--tp", "tp=" + S(p.tp) + " must divide n_heads (" + S(m.n_heads) +
                              ") and divide or be a multiple of n_kv_heads (" + S(m.n_kv_heads) +
                              ")"};
-    case LayoutIssue::kPpLayers:
-      return {i, "--pp", "pp*vpp = " + S(p.pp * p.vpp) + " must divide n_layers (" +
-                             S(m.n_layers) + ")"};
+    case LayoutIssue::kPpLayers: return ExplainStages(m, p);
     case LayoutIssue::kBatch:
       return {i, "--global-batch", "global batch (" + S(p.global_batch) +
                                        ") must be a multiple of dp*micro_batch (" + S(p.dp) +
@@ -45,6 +95,9 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
     case LayoutIssue::kTpSpansNodes:
       return {i, "--tp", "tp=" + S(p.tp) + " spans beyond the " + c.network.front().name +
                              " domain (" + S(FastDomain(c)) + " GPUs)"};
+    case LayoutIssue::kStackZero:
+    case LayoutIssue::kStackZeroWithPp:
+    case LayoutIssue::kStackFeature:
     case LayoutIssue::kOutOfMemory: break;
   }
   return {i, "", ToString(i)};
@@ -61,7 +114,7 @@ std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec
   if (m.n_heads % p.tp != 0 || (m.n_kv_heads % p.tp != 0 && p.tp % m.n_kv_heads != 0)) {
     return LayoutIssue::kTpHeads;
   }
-  if (m.n_layers % (p.pp * p.vpp) != 0) return LayoutIssue::kPpLayers;
+  if (!StageLayers(m.n_layers, p).ok) return LayoutIssue::kPpLayers;
   if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) return LayoutIssue::kCpSeq;
   if (p.ep > 1 && (!m.is_moe() || m.moe.n_experts % p.ep != 0 || (p.dp * p.cp) % p.ep != 0)) {
     return LayoutIssue::kEp;
@@ -85,7 +138,7 @@ const char* ToString(LayoutIssue i) {
   switch (i) {
     case LayoutIssue::kGpuCount: return "dp*tp*pp*cp != GPUs";
     case LayoutIssue::kTpHeads: return "tp does not divide heads";
-    case LayoutIssue::kPpLayers: return "pp*vpp does not divide layers";
+    case LayoutIssue::kPpLayers: return "layers do not split over pp stages (x vpp)";
     case LayoutIssue::kBatch: return "dp*micro-batch does not divide the global batch";
     case LayoutIssue::kInterleave: return "interleaving needs micro-batches % pp == 0";
     case LayoutIssue::kCpSeq: return "cp does not divide the sequence";
@@ -93,6 +146,9 @@ const char* ToString(LayoutIssue i) {
     case LayoutIssue::kSp: return "sequence parallelism needs tp > 1";
     case LayoutIssue::kDtype: return "dtype not supported by the GPU";
     case LayoutIssue::kTpSpansNodes: return "tp spans beyond the fast network domain";
+    case LayoutIssue::kStackZero: return "ZeRO stage beyond the stack's";
+    case LayoutIssue::kStackZeroWithPp: return "stack runs no ZeRO-2/3 with pipelining";
+    case LayoutIssue::kStackFeature: return "stack lacks CP/EP/SP/interleaving/PP";
     case LayoutIssue::kOutOfMemory: return "out of memory";
   }
   return "?";
@@ -105,6 +161,8 @@ std::string Describe(const ParallelConfig& p) {
   if (p.cp > 1) s += " cp=" + S(p.cp);
   if (p.ep > 1) s += " ep=" + S(p.ep);
   if (p.vpp > 1) s += " vpp=" + S(p.vpp);
+  if (p.first_stage_layers > 0) s += " first=" + S(p.first_stage_layers);
+  if (p.last_stage_layers > 0) s += " last=" + S(p.last_stage_layers);
   s += " mb=" + S(p.micro_batch) + " zero=" + S(p.zero) + " rc=" + ToString(p.recompute);
   if (p.sp) s += " sp";
   return s;

@@ -24,6 +24,10 @@ struct ParallelConfig {
   int64_t cp = 1;
   int64_t ep = 1;   // expert parallel; experts are sharded across ep of the dp*cp ranks
   int64_t vpp = 1;  // virtual pipeline stages per GPU (interleaved 1F1B)
+  // Layers on the first and last pipeline stage (Megatron-Core's
+  // --decoder-first/last-pipeline-num-layers); 0: an even split. See pipeline_stages.h.
+  int64_t first_stage_layers = 0;
+  int64_t last_stage_layers = 0;
   int64_t micro_batch = 1;
   int64_t global_batch = 1;  // sequences per step
   Recompute recompute = Recompute::kNone;
@@ -42,7 +46,7 @@ struct ParallelConfig {
 enum class LayoutIssue {
   kGpuCount,        // dp*tp*pp*cp != GPUs
   kTpHeads,         // tp does not divide heads / kv heads
-  kPpLayers,        // pp*vpp does not divide layers
+  kPpLayers,        // the layers do not split over pp stages (and vpp chunks per stage)
   kBatch,           // dp*micro_batch does not divide the global batch
   kInterleave,      // vpp > 1 needs pp > 1 and micro-batches a multiple of pp
   kCpSeq,           // cp does not divide the sequence in 2*cp chunks
@@ -50,9 +54,13 @@ enum class LayoutIssue {
   kSp,              // sequence parallelism needs tp > 1
   kDtype,           // the GPU has no peak for this dtype
   kTpSpansNodes,    // tp larger than the fastest network level
+  // The software stack cannot run the layout (StackRefuses; set by the search, not CheckLayout).
+  kStackZero,        // a ZeRO stage above the stack's
+  kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
+  kStackFeature,     // CP, EP, SP, interleaving or pipelining the stack does not have
   kOutOfMemory,     // set by the memory model, not by CheckLayout
 };
-inline constexpr int kNumLayoutIssues = 11;
+inline constexpr int kNumLayoutIssues = 14;
 
 struct LayoutError {
   LayoutIssue issue;

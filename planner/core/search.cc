@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <thread>
 #include <tuple>
 
 #include "planner/core/cost_model.h"
+#include "planner/core/pipeline_stages.h"
 
 namespace planner {
 namespace {
@@ -15,6 +17,7 @@ namespace {
 // The outer loop: one (tp, pp, cp) with dp = GPUs / (tp*pp*cp); workers take these in turn.
 struct Outer {
   int64_t tp, pp, cp;
+  int64_t layouts_through = 0;  // layouts of this Outer and those before it (for progress)
 };
 
 struct Axes {
@@ -44,7 +47,7 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
       if (gpus % (tp * pp) != 0) continue;
       for (int64_t cp : AllowedDivisors(gpus, s.cp)) {
         if (gpus % (tp * pp * cp) != 0 || (cp > 1 && !s.allow_cp)) continue;
-        a.outer.push_back({tp, pp, cp});
+        a.outer.push_back({tp, pp, cp, 0});
       }
     }
   }
@@ -58,18 +61,27 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
   a.inner_size = static_cast<int64_t>(a.ep.size() * a.vpp.size() * a.micro_batch.size() *
                                       s.zero_stages.size() * s.recomputes.size() * 2 *
                                       s.dtypes.size());
+  int64_t through = 0;
+  for (Outer& o : a.outer) {
+    through += a.inner_size * static_cast<int64_t>(UnevenSplits(m.n_layers, o.pp).size());
+    o.layouts_through = through;
+  }
   return a;
 }
 
 // A total order (objective, then memory, then the layout) so that ties, and therefore the top K,
 // do not depend on which thread found them.
 bool Better(const Plan& a, const Plan& b) {
-  if (a.objective != b.objective) return a.objective < b.objective;
+  // Consider ranks only finite objectives; were a NaN to get here, it sorts last, keeping the
+  // order total (std::sort with a NaN in a `<` comparator is undefined).
+  if (std::isnan(a.objective) != std::isnan(b.objective)) return std::isnan(b.objective);
+  if (a.objective != b.objective && !std::isnan(a.objective)) return a.objective < b.objective;
   if (a.memory.total != b.memory.total) return a.memory.total < b.memory.total;
   const ParallelConfig &x = a.layout, &y = b.layout;
   return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.vpp, x.micro_batch, x.zero, x.recompute, x.sp,
-                  x.dtype) < std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.vpp, y.micro_batch, y.zero,
-                                      y.recompute, y.sp, y.dtype);
+                  x.dtype, x.first_stage_layers, x.last_stage_layers) <
+         std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.vpp, y.micro_batch, y.zero, y.recompute, y.sp,
+                  y.dtype, y.first_stage_layers, y.last_stage_layers);
 }
 
 // Plans each worker keeps: more than top_k when equivalent layouts are to be collapsed, so that
@@ -125,6 +137,24 @@ class Worker {
     p.cp = outer.cp;
     p.dp = c_.total_gpus() / (p.tp * p.pp * p.cp);
     p.global_batch = s_.global_batch;
+    // Where pp does not divide the layers, the uneven splits Megatron-Core users pick.
+    for (const auto& [first, last] : UnevenSplits(m_.n_layers, p.pp)) {
+      p.first_stage_layers = first;
+      p.last_stage_layers = last;
+      RunSplit(a, p);
+    }
+  }
+
+  SearchResult& result() { return r_; }
+
+  // Layouts are skipped (not counted) once `stop` is set or the clock passes `deadline`.
+  void SetDeadline(std::chrono::steady_clock::time_point deadline, std::atomic<bool>* stop) {
+    deadline_ = deadline;
+    stop_ = stop;
+  }
+
+ private:
+  void RunSplit(const Axes& a, ParallelConfig p) {
     for (int64_t ep : a.ep) {
       p.ep = ep;
       for (int zero : s_.zero_stages) {
@@ -149,14 +179,18 @@ class Worker {
     }
   }
 
-  SearchResult& result() { return r_; }
-
- private:
   void Consider(const ParallelConfig& p) {
+    if (Expired()) return;
     ++r_.configs_total;
     if (auto issue = FindLayoutIssue(m_, c_, p)) {
       ++r_.rejected[static_cast<int>(*issue)];
       return;
+    }
+    if (o_.stack) {
+      if (auto issue = StackIssue(*o_.stack, p)) {
+        ++r_.rejected[static_cast<int>(*issue)];
+        return;
+      }
     }
     ++r_.configs_evaluated;
     MemoryBreakdown mem = model_.Memory(p);
@@ -170,6 +204,7 @@ class Worker {
     ++r_.configs_feasible;
     const StepTime t = model_.Time(p);
     const double objective = Objective(c_, p, t, o_.objective);
+    if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
     Plan plan{p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective};
     if (static_cast<int>(r_.plans.size()) >= keep_ && !Better(plan, r_.plans.front())) return;
     r_.plans.push_back(std::move(plan));
@@ -191,6 +226,20 @@ class Worker {
   double usable_;
   int keep_;
   SearchResult r_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::atomic<bool>* stop_ = nullptr;
+  int64_t until_clock_ = 0;  // layouts until the next look at the clock
+
+  // A layout takes about a microsecond; the clock is read every 256 of them.
+  bool Expired() {
+    if (stop_ == nullptr) return false;
+    if (stop_->load(std::memory_order_relaxed)) return true;
+    if (--until_clock_ > 0) return false;
+    until_clock_ = 256;
+    if (std::chrono::steady_clock::now() < deadline_) return false;
+    stop_->store(true, std::memory_order_relaxed);
+    return true;
+  }
 };
 
 void Merge(SearchResult& from, SearchResult* into) {
@@ -231,20 +280,27 @@ std::vector<int64_t> Divisors(int64_t n) {
 SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& space,
                     const SearchOptions& options) {
   const Axes axes = BuildAxes(m, c, space);
-  const int64_t total = axes.inner_size * static_cast<int64_t>(axes.outer.size());
+  const int64_t total = axes.outer.empty() ? 0 : axes.outer.back().layouts_through;
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, static_cast<int>(axes.outer.size())));
   std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(std::min(options.time_limit_s, 1e9)));
+  if (options.progress) options.progress(0, total);
   std::vector<SearchResult> results(threads);
   std::vector<std::thread> pool;
   auto work = [&](int id) {
     Worker w(m, c, space, options);
-    for (size_t i; (i = next.fetch_add(1)) < axes.outer.size();) {
+    if (options.time_limit_s > 0) w.SetDeadline(deadline, &stop);
+    for (size_t i; !stop.load() && (i = next.fetch_add(1)) < axes.outer.size();) {
       w.Run(axes, axes.outer[i]);
       if (id == 0 && options.progress) {
-        options.progress(std::min<int64_t>(total, static_cast<int64_t>(next.load()) * axes.inner_size),
-                         total);
+        const size_t done = std::min(next.load(), axes.outer.size());
+        options.progress(done > 0 ? axes.outer[done - 1].layouts_through : 0, total);
       }
     }
     results[id] = std::move(w.result());
@@ -253,6 +309,8 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
   work(0);
   for (std::thread& t : pool) t.join();
   SearchResult out;
+  out.truncated = stop.load();
+  out.configs_planned = total;
   for (SearchResult& r : results) Merge(r, &out);
   std::sort(out.plans.begin(), out.plans.end(), Better);
   // Every worker kept its best Keep(): the first Keep() of the merge are the same whatever the

@@ -14,6 +14,7 @@
 #include "planner/core/memory.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/parallel_config.h"
+#include "planner/core/stack_spec.h"
 #include "planner/core/step_time.h"
 
 namespace planner {
@@ -43,9 +44,15 @@ struct SearchOptions {
   int top_k = 10;
   Objective objective = Objective::kTime;
   int threads = 0;  // 0: all hardware threads
-  StepTimeOptions step;
-  // Called from one worker now and then with (raw layouts handled, raw layouts total).
+  StepTimeOptions step;  // from the stack (StackOptions)
+  // Layouts the stack cannot run are rejected with a named reason; nullopt: no stack rules.
+  std::optional<StackSpec> stack;
+  // Called from one worker now and then with (raw layouts handled, raw layouts total), and once
+  // with (0, total) before the search starts, so the caller can say up front how big it is.
   std::function<void(int64_t, int64_t)> progress;
+  // Wall-clock seconds the search may take (0: no limit). Past it the workers stop, and the
+  // result holds the best plans among the layouts considered so far, with `truncated` set.
+  double time_limit_s = 0;
   // Layouts with the same step time and memory (to 1e-9 relative; e.g. dp 16 cp 2 and dp 32
   // cp 1 when the ring attention hides behind compute) become one plan: the simplest of them
   // (SimplerLayout), which counts how many it stands for.
@@ -72,6 +79,9 @@ struct SearchResult {
   int64_t configs_evaluated = 0;  // passed the divisibility checks and the memory bound
   int64_t configs_feasible = 0;   // fit in memory
   std::array<int64_t, kNumLayoutIssues> rejected{};  // by LayoutIssue
+  // Stopped at options.time_limit_s: configs_total of configs_planned layouts were considered.
+  bool truncated = false;
+  int64_t configs_planned = 0;
   // The valid layout that needs the least memory, when nothing fits.
   std::optional<Plan> least_memory;
 };

@@ -1,6 +1,7 @@
 #include "planner/core/sizing.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -160,8 +161,21 @@ ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const Sizi
   SearchOptions options;
   options.top_k = kTieCandidates;
   options.threads = r.threads;
+  if (r.stack) {
+    options.stack = r.stack;
+    options.step = StackOptions(*r.stack, c);
+  }
   const double n = static_cast<double>(counts.size());
+  const auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < counts.size(); ++i) {
+    if (r.time_limit_s > 0) {
+      const std::chrono::duration<double> used = std::chrono::steady_clock::now() - start;
+      options.time_limit_s = r.time_limit_s - used.count();
+      if (options.time_limit_s <= 0) {
+        out.truncated = true;
+        break;
+      }
+    }
     ClusterSpec sized = c;
     sized.nodes = counts[i] / c.gpus_per_node;
     if (progress) {
@@ -172,12 +186,17 @@ ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const Sizi
     }
     const SearchResult s = Search(m, sized, space, options);
     out.layouts_searched += s.configs_total;
+    if (s.truncated) {
+      out.truncated = true;
+      if (s.plans.empty()) break;  // unknown whether it fits: no row
+    }
     if (progress) progress(static_cast<double>(i + 1) / n, out.layouts_searched);
     if (s.plans.empty() && out.rows.empty()) {
       out.counts_too_small.push_back(counts[i]);
       continue;
     }
     out.rows.push_back(RowFromSearch(sized, s, r, m.seq_len));
+    if (out.truncated) break;
   }
   FillEfficiencies(&out.rows);
   return out;

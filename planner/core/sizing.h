@@ -21,6 +21,7 @@
 #include "planner/core/parallel_config.h"
 #include "planner/core/scaling_laws.h"
 #include "planner/core/search.h"
+#include "planner/core/stack_spec.h"
 
 namespace planner {
 
@@ -83,6 +84,10 @@ struct SizingRequest {
   int64_t global_batch = 0;  // sequences per step, fixed across GPU counts
   int64_t max_gpus = kDefaultMaxGpus;
   int threads = 0;  // for Search; 0: all hardware threads
+  // Wall-clock seconds for the whole sweep (0: no limit); see ClusterSizing::truncated.
+  double time_limit_s = 0;
+  // The software stack the layouts are priced with and restricted to (the CLI always sets it).
+  std::optional<StackSpec> stack;
 };
 
 struct ClusterSizing {
@@ -90,6 +95,9 @@ struct ClusterSizing {
   std::vector<SizingRow> rows;
   std::vector<int64_t> counts_too_small;  // tried before the first fit
   int64_t layouts_searched = 0;
+  // The sweep hit request.time_limit_s: the last row is the best of a partial search, and the
+  // larger counts were not searched.
+  bool truncated = false;
 };
 
 // Called now and then with the fraction of the sweep done and the layouts searched so far.

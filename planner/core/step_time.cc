@@ -6,6 +6,7 @@
 
 #include "planner/core/collectives.h"
 #include "planner/core/flops.h"
+#include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
 
 namespace planner {
@@ -193,18 +194,32 @@ struct Strides {
   explicit Strides(const ParallelConfig& p) : cp(p.tp), dp(p.tp * p.cp), pp(p.tp * p.cp * p.dp) {}
 };
 
+// Exposed TP communication of one layer (forward, backward and full recompute's repeat). Each
+// pass runs 2 all-reduces (or RS + AG with SP, the same bus traffic). Overlapped with the weight-
+// gradient GEMMs, the backward leaves exposed only SP's all-gather before each row-parallel
+// linear. Transformer Engine's userbuffers split each collective in tp chunks pipelined with the
+// GEMM beside it: the first chunk, and whatever the GEMMs cannot cover, stays exposed.
+double TpExposedPerLayer(const ParallelConfig& p, const StepTimeOptions& o, double tp_ar,
+                         double linear_fwd_s) {
+  const double recompute = p.recompute == Recompute::kFull ? 1 : 0;
+  if (o.overlap_tp_forward && p.sp && p.tp > 1) {
+    const double comm = 2 * tp_ar, head = comm / static_cast<double>(p.tp);
+    auto pass = [&](double gemm_s) { return head + std::max(0.0, comm - head - gemm_s); };
+    return (1 + recompute) * pass(linear_fwd_s) + pass(2 * linear_fwd_s);
+  }
+  const double backward = o.overlap_tp_backward ? (p.sp ? 1 : 0) : 2;
+  return tp_ar * (2 + backward + 2 * recompute);
+}
+
 void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                      const StepTimeOptions& o, double layers, double core_fwd, MicrobatchTime* t) {
+                      const StepTimeOptions& o, double layers, const LayerCost& lc,
+                      MicrobatchTime* t) {
   const Strides st(p);
   const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
   const double act = tokens * m.d_model * kActivationBytes;
-  // TP: 2 all-reduces (or RS + AG with SP, the same bus traffic) forward, 2 backward, per layer,
-  // and the forward's again under full recompute. Overlapped with the weight-gradient GEMMs, the
-  // backward leaves exposed only SP's all-gather before each row-parallel linear.
+  const double core_fwd = lc.core_fwd_s;
   const double tp_ar = CollectiveSeconds(c, Collective::kAllReduce, p.tp, st.tp, act);
-  const double backward = o.overlap_tp_backward ? (p.sp ? 1 : 0) : 2;
-  const double tp_per_layer = tp_ar * (2 + backward + (p.recompute == Recompute::kFull ? 2 : 0));
-  t->tp_comm = layers * tp_per_layer;
+  t->tp_comm = layers * TpExposedPerLayer(p, o, tp_ar, lc.linear_fwd_s);
   if (p.cp > 1) {
     // Ring attention: cp-1 steps passing the K and V chunk forward; K, V and their gradients back.
     const double kv_bytes = 2 * tokens * std::max<double>(m.kv_dim() / p.tp, m.head_dim) * kActivationBytes;
@@ -231,30 +246,45 @@ struct DpTimes {
   double per_step = 0, exposed = 0, zero3_per_microbatch = 0;
 };
 
+// What of a collective of `comm` seconds stays exposed beside `compute` seconds it overlaps:
+// buckets are reduced as their layers finish, so the last bucket (about one layer's share) has
+// nothing left to hide behind.
+double ExposedBeside(double comm, double compute, double layers) {
+  return std::max(comm / std::max(layers, 1.0), comm - compute);
+}
+
+// Data-parallel (x CP) traffic: ZeRO-0 all-reduces gradients once per step; ZeRO-1/2 reduce-
+// scatter them and all-gather the updated 16-bit parameters after the optimizer; ZeRO-2 with
+// gradient accumulation may reduce-scatter after every micro-batch; ZeRO-3 gathers weights twice
+// and reduce-scatters gradients every micro-batch (returned per micro-batch).
 DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const StageParams& sp,
-                          const StepTimeOptions& o, double last_backward_s) {
+                          const StepTimeOptions& o, const MicrobatchTime& t, double layers) {
   const Strides st(p);
   const int64_t group = p.dp * p.cp, expert_group = group / p.ep;
   // The dp x cp group is every tp-th rank; an expert's replicas are every (tp*ep)-th.
-  auto reduce = [&](Collective op, double params, double bytes_per_param) {
-    const double bytes = params * bytes_per_param / sp.total();
-    return CollectiveSeconds(c, op, group, st.cp, sp.dense * bytes) +
-           CollectiveSeconds(c, op, expert_group, st.cp * p.ep, sp.expert * bytes);
+  auto collective = [&](Collective op, double bytes_per_param) {
+    return CollectiveSeconds(c, op, group, st.cp, sp.dense * bytes_per_param) +
+           CollectiveSeconds(c, op, expert_group, st.cp * p.ep, sp.expert * bytes_per_param);
   };
   DpTimes d;
-  const double params = sp.total();
-  if (group <= 1 || params <= 0) return d;
-  if (p.zero == 0) {
-    d.per_step = reduce(Collective::kAllReduce, params, o.grad_comm_bytes);
-  } else if (p.zero <= 2) {
-    d.per_step = reduce(Collective::kReduceScatter, params, o.grad_comm_bytes) +
-                 reduce(Collective::kAllGather, params, o.memory.weight_bytes);
-  } else {
-    d.zero3_per_microbatch = 2 * reduce(Collective::kAllGather, params, o.memory.weight_bytes) +
-                             reduce(Collective::kReduceScatter, params, o.grad_comm_bytes);
+  if (group <= 1 || sp.total() <= 0) return d;
+  const double mbs = static_cast<double>(p.grad_accum());
+  if (p.zero >= 3) {
+    d.zero3_per_microbatch = 2 * collective(Collective::kAllGather, o.memory.weight_bytes) +
+                             collective(Collective::kReduceScatter, o.grad_comm_bytes);
     return d;
   }
-  d.exposed = o.overlap_dp ? std::max(0.0, d.per_step - last_backward_s) : d.per_step;
+  const Collective reduce = p.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
+  const double grads = collective(reduce, o.grad_comm_bytes);
+  const bool per_microbatch = p.zero == 2 && o.zero2_reduce_per_microbatch && mbs > 1;
+  const double grad_rounds = per_microbatch ? mbs : 1;
+  d.per_step = grad_rounds * grads;
+  d.exposed = grad_rounds * (o.overlap_dp ? ExposedBeside(grads, t.backward, layers) : grads);
+  if (p.zero >= 1) {
+    const double gather = collective(Collective::kAllGather, o.memory.weight_bytes);
+    d.per_step += gather;
+    d.exposed += o.overlap_param_gather ? ExposedBeside(gather, t.forward, layers) : gather;
+  }
   return d;
 }
 
@@ -314,6 +344,30 @@ double RecomputeSeconds(const ParallelConfig& p, const MemoryOptions& o, const L
   double even = 0;  // torchtitan SAC recomputes the 2nd, 4th, ... matmul and all element-wise
   for (size_t i = 1; i < matmuls.size(); i += 2) even += matmuls[i];
   return even + lc.elementwise_fwd_s;
+}
+
+// The pipeline runs at the pace of its slowest stage (pipeline_stages.h): its layers, and whether
+// it runs the LM head and loss. A stage costs its layers x one layer's compute and synchronous
+// communication (linear in the layers: priced for one), the last also the head and loss; the first
+// stage's embedding lookup is not priced. An even split is paced by the last stage; a layout that
+// does not split (a caller that skipped CheckLayout) keeps the even share.
+struct Pace {
+  int64_t stage = 0;
+  double layers = 0;
+  bool head = true;
+};
+
+Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+            const StepTimeOptions& o, const LayerCost& lc) {
+  const StageLayout s = StageLayers(m.n_layers, p);
+  if (!s.ok) return {p.pp - 1, static_cast<double>(m.n_layers) / p.pp, true};
+  if (s.even()) return {p.pp - 1, static_cast<double>(s.last), true};
+  MicrobatchTime one;
+  AddCommunication(m, c, p, o, 1.0, lc, &one);
+  const double layer_s = lc.fwd_s() + lc.bwd_s() + lc.recompute_s + one.tp_comm + one.cp_exposed +
+                         one.ep_comm;
+  const PacedStage paced = SlowestStage(s, layer_s, 0, 3 * lc.head_fwd_s + lc.loss_s);
+  return {paced.stage, static_cast<double>(paced.layers), paced.last};
 }
 
 }  // namespace
@@ -378,19 +432,25 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   StepTime r;
   r.microbatches = p.grad_accum();
   const double mbs = static_cast<double>(r.microbatches);
-  const double layers = static_cast<double>(m.n_layers) / p.pp;
+  const Pace pace = PaceOf(m, c, p, o, lc);
+  const double layers = pace.layers, head = pace.head ? 1 : 0;
   MicrobatchTime& t = r.microbatch;
-  t.forward = layers * lc.fwd_s() + lc.head_fwd_s + lc.loss_s / 2;
-  t.backward = layers * lc.bwd_s() + 2 * lc.head_fwd_s + lc.loss_s / 2;
+  t.stage = pace.stage;
+  t.layers = layers;
+  t.forward = layers * lc.fwd_s() + head * lc.head_fwd_s + head * lc.loss_s / 2;
+  t.backward = layers * lc.bwd_s() + head * 2 * lc.head_fwd_s + head * lc.loss_s / 2;
   t.recompute = layers * lc.recompute_s;
-  AddCommunication(m, c, p, o, layers, lc.core_fwd_s, &t);
+  AddCommunication(m, c, p, o, layers, lc, &t);
   const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
-  const DpTimes dp = DataParallelTimes(c, p, sp, o, t.backward);
+  const DpTimes dp = DataParallelTimes(c, p, sp, o, t, layers);
   t.zero3_comm = dp.zero3_per_microbatch;
   // ZeRO-3 gathers the next layer while this one computes; the first gather of a micro-batch and
-  // its last reduce-scatter have nothing to hide behind.
+  // its last reduce-scatter have nothing to hide behind. Without prefetch every gather waits.
   const double unhidden = layers > 0 ? t.zero3_comm / layers : 0;
-  t.zero3_exposed = std::max(0.0, t.zero3_comm - (t.forward + t.backward + t.recompute)) + unhidden;
+  t.zero3_exposed =
+      o.zero3_prefetch
+          ? std::max(0.0, t.zero3_comm - (t.forward + t.backward + t.recompute)) + unhidden
+          : t.zero3_comm;
 
   r.forward_s = mbs * t.forward + layers * lc.per_step_s;
   r.backward_s = mbs * t.backward;

@@ -27,6 +27,16 @@ struct StepTimeOptions {
   // column-parallel linear (all-reduce, or reduce-scatter with SP) while the weight-gradient GEMM
   // runs; Megatron 2021 (SC21) waited for it.
   bool overlap_tp_backward = true;
+  // Transformer Engine's userbuffers (Megatron-Core --tp-comm-overlap, NeMo's recipes) split the
+  // forward all-gather / reduce-scatter of SP into tp chunks pipelined with the GEMM beside it.
+  bool overlap_tp_forward = false;
+  // The distributed optimizer's parameter all-gather after the step runs beside the next
+  // step's first forward (Megatron-Core --overlap-param-gather); otherwise it is exposed.
+  bool overlap_param_gather = false;
+  bool zero3_prefetch = true;  // ZeRO-3/FSDP gathers the next layer while this one computes
+  // ZeRO-2 with gradient accumulation reduce-scatters after every micro-batch (DeepSpeed, FSDP
+  // SHARD_GRAD_OP) instead of once per step.
+  bool zero2_reduce_per_microbatch = true;
   double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
   Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
   // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs. FlashAttention-2
@@ -39,6 +49,8 @@ struct StepTimeOptions {
 
 // Per micro-batch on one GPU of the slowest pipeline stage (seconds).
 struct MicrobatchTime {
+  int64_t stage = 0;  // the slowest stage (a middle one reported as 1), pipeline_stages.h
+  double layers = 0;  // its layers
   double forward = 0, backward = 0, recompute = 0;
   double tp_comm = 0;     // exposed: Megatron's TP collectives are synchronous
   double cp_comm = 0, cp_exposed = 0;

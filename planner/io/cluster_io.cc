@@ -41,11 +41,14 @@ std::vector<NetworkLevel> ReadNetwork(const StrictMap& m) {
 EfficiencySpec ReadEfficiency(const StrictMap& m) {
   EfficiencySpec e;
   if (!m.Has("efficiency")) return e;
-  const StrictMap em = m.Map("efficiency", {"gemm_max", "gemm_half_flops", "collective_bw_fraction",
-                                            "hbm_fraction", "collectives", "source"});
+  const StrictMap em =
+      m.Map("efficiency", {"gemm_max", "gemm_half_flops", "collective_bw_fraction",
+                           "scaleout_bw_fraction", "hbm_fraction", "collectives", "source"});
   e.gemm_max = em.OptDouble("gemm_max").value_or(e.gemm_max);
   e.gemm_half_flops = em.OptDouble("gemm_half_flops").value_or(e.gemm_half_flops);
   e.collective_bw_fraction = em.OptDouble("collective_bw_fraction").value_or(e.collective_bw_fraction);
+  // One fraction for every level unless the scale-out network has its own.
+  e.scaleout_bw_fraction = em.OptDouble("scaleout_bw_fraction").value_or(e.collective_bw_fraction);
   e.hbm_fraction = em.OptDouble("hbm_fraction").value_or(e.hbm_fraction);
   e.source = em.OptString("source").value_or("");
   if (em.Has("collectives")) {
@@ -94,6 +97,10 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
 }  // namespace
 
 ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
+  if (doc.root.IsMap() && doc.root["n_layers"] && doc.root["d_model"]) {
+    throw InputError(doc.file, "this is a model spec (it has 'n_layers' and 'd_model') where a "
+                               "cluster is expected; are MODEL and CLUSTER swapped? (see --help)");
+  }
   std::vector<std::string> keys = {"name", "description", "gpu", "gpus_per_node", "nodes", "gpus",
                                    "network", "price_per_gpu_hour_usd", "efficiency",
                                    "usable_hbm_fraction"};
@@ -121,9 +128,6 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
   c.price_per_gpu_hour_usd = m.Double("price_per_gpu_hour_usd");
   c.efficiency = ReadEfficiency(m);
   c.usable_hbm_fraction = m.OptDouble("usable_hbm_fraction").value_or(1.0);
-  if (!(c.usable_hbm_fraction > 0 && c.usable_hbm_fraction <= 1)) {
-    m.Fail("usable_hbm_fraction", "usable_hbm_fraction must lie in (0, 1]");
-  }
   ReadOperations(m, &c);
   if (auto e = Validate(c)) FailValidation(m, *e);
   return c;
@@ -185,6 +189,7 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   out << YAML::Key << "gemm_max" << YAML::Value << e.gemm_max;
   out << YAML::Key << "gemm_half_flops" << YAML::Value << e.gemm_half_flops;
   out << YAML::Key << "collective_bw_fraction" << YAML::Value << e.collective_bw_fraction;
+  out << YAML::Key << "scaleout_bw_fraction" << YAML::Value << e.scaleout_bw_fraction;
   out << YAML::Key << "hbm_fraction" << YAML::Value << e.hbm_fraction;
   if (!e.collectives.empty()) {
     out << YAML::Key << "collectives" << YAML::Value << YAML::BeginSeq;

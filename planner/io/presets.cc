@@ -27,9 +27,16 @@ YamlDoc LoadSpecDoc(const std::string& kind, const std::string& arg) {
   const bool looks_like_path = arg.find('/') != std::string::npos ||
                                arg.find(".yaml") != std::string::npos ||
                                arg.find(".yml") != std::string::npos;
-  if (looks_like_path || std::filesystem::exists(arg, ec)) return LoadYamlFile(arg);
+  // A path the system cannot even look up (a symlink loop, a name too long) says why on reading.
+  if (looks_like_path || std::filesystem::exists(arg, ec) || ec) return LoadYamlFile(arg);
   if (auto preset = FindPreset(kind, arg)) return ParseYaml(preset->path, preset->text);
-  const std::string noun = kind == "models" ? "model" : "cluster";
+  const std::string noun = kind == "models" ? "model" : kind == "stacks" ? "stack" : "cluster";
+  const std::string other = kind == "models" ? "clusters" : "models";
+  if (kind != "stacks" && FindPreset(other, arg)) {
+    throw InputError(arg, "is a " + std::string(kind == "models" ? "cluster" : "model") +
+                              " preset, given where a " + noun +
+                              " is expected; are MODEL and CLUSTER swapped? (see --help)");
+  }
   throw InputError(arg, "no such file, and no " + noun + " preset of that name" +
                             DidYouMean(arg, PresetNames(kind)) + "; `planner presets` lists them");
 }

@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
-#include <regex>
+#include <set>
 #include <sstream>
 
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
+#include "planner/io/presets.h"
 #include "planner/io/read_file.h"
+#include "planner/io/stack_io.h"
 #include "planner/io/yaml_strict.h"
 
 namespace planner {
@@ -98,6 +100,7 @@ YAML::Node LoadSequence(const std::string& path) {
 
 // GPT (Megatron, MPT): learned positions, tied, GeLU, LayerNorm, biases on every linear but the
 // head. Llama: RoPE, SwiGLU, RMSNorm, untied, no biases. The record's own fields override.
+// Every number is checked before any arithmetic on it.
 ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   const StrictMap m = r.Map("model", kRunModelKeys);
   ModelSpec s;
@@ -108,6 +111,9 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   s.d_model = m.Int("d_model");
   s.n_heads = m.Int("n_heads");
   s.n_kv_heads = StatedInt(m, "n_kv_heads").value_or(s.n_heads);
+  if (s.n_heads <= 0) m.Fail("n_heads", "n_heads must be positive");
+  if (s.d_model <= 0) m.Fail("d_model", "d_model must be positive");
+  if (s.d_model % s.n_heads != 0) m.Fail("n_heads", "n_heads must divide d_model");
   s.head_dim = s.d_model / s.n_heads;
   s.d_ff = m.Int("d_ff");
   s.vocab_size = m.Int("vocab");
@@ -126,34 +132,54 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   return s;
 }
 
-// The preset for the record's GPU. torchtitan's H100 is a 96 GB HBM2e, 500 W part of Meta's
-// Grand Teton servers, which no preset describes: it runs as dgx-h100 (same Hopper SM count,
-// lower power limit), and the report says so.
-std::string ClusterFor(const StrictMap& hw, std::string* note) {
+// The preset for the record's GPU, by the part name its `gpu:` text contains (most specific
+// first). torchtitan's H100 is a 96 GB HBM2e, 500 W part of Meta's Grand Teton servers, which no
+// preset describes: it runs as dgx-h100 with its stated power limit, and the report says so.
+struct GpuPreset {
+  const char* part;
+  const char* preset;
+};
+constexpr GpuPreset kGpuPresets[] = {
+    {"GB200", "gb200-nvl72"},        {"B200", "dgx-b200"},
+    {"H800", "h800"},                {"H200", "dgx-h200"},
+    {"H100 96GB", "dgx-h100"},       {"H100-PCIe", "hgx-h100-pcie"},
+    {"H100", "dgx-h100"},            {"A100-SXM4-80GB", "dgx-a100-80gb"},
+    {"A100-SXM4-40GB", "dgx-a100-40gb"}, {"A100", "dgx-a100-80gb"},
+    {"V100", "v100"}};
+
+// Returns the preset name, or "" (with v->skip_reason) when the project has none for the part.
+std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
   const std::string gpu = hw.String("gpu");
-  if (Contains(gpu, "A100") && Contains(gpu, "80GB")) return "dgx-a100-80gb";
-  if (Contains(gpu, "H100") && Contains(gpu, "96GB")) {
-    *note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
-    return "dgx-h100";
+  if (gpu.size() > 512) hw.Fail("gpu", "gpu: text longer than 512 characters");
+  for (const GpuPreset& g : kGpuPresets) {
+    if (!Contains(gpu, g.part)) continue;
+    if (Contains(gpu, "96GB")) v->hardware_note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
+    if (!FindPreset("clusters", g.preset)) {
+      v->skip_reason = std::string("no cluster preset for ") + g.part + " (" + g.preset + ")";
+      return "";
+    }
+    return g.preset;
   }
-  if (Contains(gpu, "H100") && (Contains(gpu, "SXM") || Contains(gpu, "80GB"))) return "dgx-h100";
-  hw.Fail("gpu", "no cluster preset for GPU '" + gpu + "' (known: A100 80GB, H100 SXM, H100 96GB)");
+  hw.Fail("gpu", "no cluster preset for GPU '" + gpu +
+                     "' (known parts: GB200, B200, H800, H200, H100, A100, V100)");
 }
 
-// A GPU run below its rated power ("500W power limit") lowers its clock until it fits: dynamic
-// power goes as f V^2 and voltage falls with frequency, so P ~ f^3 and the sustained tensor-core
-// rate scales as (limit / TDP)^(1/3). HBM bandwidth does not depend on the SM clock.
-double ApplyPowerLimit(const std::string& gpu_text, GpuSpec* gpu, std::string* note) {
-  static const std::regex kLimit("([0-9]+) ?W power limit");
-  std::smatch match;
-  if (!std::regex_search(gpu_text, match, kLimit) || gpu->tdp_W <= 0) return 1;
-  const double limit_W = std::stod(match[1].str());
-  if (limit_W >= gpu->tdp_W) return 1;
-  const double scale = std::cbrt(limit_W / gpu->tdp_W);
+// A GPU run below its rated power lowers its clock until it fits: dynamic power goes as f V^2 and
+// voltage falls with frequency, so P ~ f^3 and the sustained tensor-core rate scales as
+// (limit / TDP)^(1/3). HBM bandwidth does not depend on the SM clock.
+double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
+  const std::optional<double> limit_W = StatedDouble(hw, "power_limit_W");
+  if (!limit_W) return 1;
+  if (!(*limit_W >= 50 && *limit_W <= 5000)) {
+    hw.Fail("power_limit_W", "power_limit_W must lie in [50, 5000] W");
+  }
+  if (gpu->tdp_W <= 0 || *limit_W >= gpu->tdp_W) return 1;
+  const double scale = std::cbrt(*limit_W / gpu->tdp_W);
   for (double& peak : gpu->peak_tflops) peak *= scale;
   std::ostringstream s;
-  s << ", at its " << match[1].str() << " W power limit: peaks x (" << match[1].str() << "/"
-    << gpu->tdp_W << ")^(1/3) = " << std::fixed << std::setprecision(3) << scale;
+  if (!note->empty()) s << ", ";
+  s << "at its " << *limit_W << " W power limit: peaks x (" << *limit_W << "/" << gpu->tdp_W
+    << ")^(1/3) = " << std::fixed << std::setprecision(3) << scale;
   *note += s.str();
   return scale;
 }
@@ -170,101 +196,34 @@ Recompute ReadRecompute(const StrictMap& t, ValidationRun* v) {
   t.Fail("recompute", "recompute must start with full, selective or none, got '" + rc + "'");
 }
 
-// Megatron-LM 2021/22 on A100 (Narayanan, Korthikanti): no FlashAttention yet (the s^2 scores are
-// materialised), dropout 0.1 on attention and hidden states (Megatron's GPT defaults), fused
-// kernels.
-void ApplyMegatron2021(const StrictMap& par, const std::string& precision, ValidationRun* v) {
-  MeasuredRun& run = v->run;
-  run.options.memory.flash_attention = false;
-  run.options.memory.dropout = true;
-  run.options.memory.kernels = Kernels::kFused;
-  // examples/sc21/CONFIG.sh runs --fp16 without --accumulate-allreduce-grads-in-fp32: the
-  // gradients are all-reduced in fp16. DDP "local" reduces after the last backward; torch DDP
-  // overlaps the reduction with it.
-  run.options.grad_comm_bytes = 2;
-  run.options.overlap_dp = StatedString(par, "ddp_impl") != "local";
-  // Megatron 2022 overlaps the backward TP collectives with the weight-gradient GEMMs
-  // (async all-reduce; with SP, reduce-scatter); the SC21 code of 2021 did not.
-  const bool sc21 = run.source == "narayanan2021";
-  run.options.overlap_tp_backward = !sc21;
-  run.layout.dtype = Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
-  if (precision.empty()) v->assumptions.push_back("precision not stated: 16-bit (same A100 peak)");
-  v->accounting = sc21 ? Accounting::kMegatron : Accounting::kKorthikanti;
-  v->metric = sc21 ? RunMetric::kTflopsPerGpu : RunMetric::kIterationTime;
-}
-
-// What the 2024 H100 stacks (llm-foundry, torchtitan, NeMo) share: no dropout (MPT pretraining
-// yamls, Llama), fused attention, FSDP's fp32 gradient reduction and fp32 sharded parameters.
-void ApplyRecentDefaults(const std::string& precision, ValidationRun* v) {
-  MeasuredRun& run = v->run;
-  run.options.memory.dropout = false;
-  run.options.memory.flash_attention = true;
-  run.options.grad_comm_bytes = 4;  // FSDP reduce_dtype fp32 (Composer DEFAULT, torchtitan)
-  if (run.layout.zero >= 2) {
-    // FSDP keeps the sharded parameters in fp32 (they are the optimizer's master copy) and
-    // gathers 16-bit ones per layer: 4 + 4 (gradients) + 8 (Adam m, v) bytes per parameter.
-    run.options.memory.weight_bytes = 4;
-    run.options.memory.optimizer_bytes = 8;
-  }
-  const bool fp8 = Contains(precision, "FP8") || Contains(precision, "Float8");
-  run.layout.dtype = fp8 ? Dtype::kFp8 : Dtype::kBf16;
-}
-
-void ApplyLlmFoundry(const StrictMap& t, ValidationRun* v) {
-  // MosaicML: (6N + 12 L d s) per token with N including embeddings = PaLM's convention.
-  v->accounting = Accounting::kPalm;
-  v->metric = RunMetric::kTokensPerS;
-  StepTimeOptions& o = v->run.options;
-  o.memory.flash_attention = Contains(StatedString(t, "attention"), "flash");
-  // Eager PyTorch (Composer): LayerNorm and GeLU are single native kernels, biases ride in the
-  // GEMMs, the loss upcasts to fp32.
-  o.memory.kernels = Kernels::kEager;
-  o.memory.loss_kernels = Kernels::kEager;
-  o.attention_efficiency = 0.5;  // attn_impl flash: FlashAttention-2 on H100
-}
-
-void ApplyTorchtitan(const StrictMap& t, ValidationRun* v) {
-  v->accounting = Accounting::kMegatronCore;  // the record's derived TFLOP/s use it
-  v->metric = RunMetric::kTokensPerSPerGpu;
-  StepTimeOptions& o = v->run.options;
-  // torchtitan compiles each transformer block; its loss stays eager (torch.compile of the loss
-  // was disabled in train.py at the benchmarked commit).
-  o.memory.kernels = t.Bool("torch_compile", false) ? Kernels::kCompiled : Kernels::kEager;
-  o.memory.loss_kernels = Kernels::kEager;
-  o.memory.selective = SelectivePolicy::kEveryOtherMatmul;
-  o.attention_efficiency = 0.5;          // SDPA's flash backend is FlashAttention-2
-  o.fp8_scaling = Fp8Scaling::kDynamic;  // torchao Float8Linear, tensorwise
-}
-
-void ApplyNemo(ValidationRun* v) {
-  v->accounting = Accounting::kMegatronCore;
-  v->metric = RunMetric::kTokensPerSPerGpu;
-  StepTimeOptions& o = v->run.options;
-  o.memory.kernels = Kernels::kFused;  // Transformer Engine
-  o.fp8_scaling = Fp8Scaling::kDelayed;
-  o.grad_comm_bytes = 2;  // Megatron-Core DDP: grad_reduce_in_fp32 off by default
-}
-
-// The software facts each source states (or its framework fixes), and how it reports a run.
-void ApplySource(const StrictMap& r, ValidationRun* v) {
-  const std::string& source = v->run.source;
-  const StrictMap t = r.Map("training", kTrainingKeys);
+Dtype ReadDtype(const StrictMap& t, ValidationRun* v) {
   const std::string precision = StatedString(t, "precision");
-  if (source == "narayanan2021" || source == "korthikanti2022") {
-    ApplyMegatron2021(r.Map("parallelism", kParallelKeys), precision, v);
-    return;
+  if (precision.empty()) v->assumptions.push_back("precision not stated: bf16");
+  if (Contains(precision, "FP8") || Contains(precision, "fp8") || Contains(precision, "Float8")) {
+    return Dtype::kFp8;
   }
-  ApplyRecentDefaults(precision, v);
-  if (source == "llmfoundry") {
-    ApplyLlmFoundry(t, v);
-  } else if (source == "torchtitan") {
-    ApplyTorchtitan(t, v);
-  } else if (source == "nemo2407") {
-    ApplyNemo(v);
-  } else {
-    r.Fail("id", "unknown source '" + source +
-                     "' (known: narayanan2021, korthikanti2022, llmfoundry, torchtitan, nemo2407)");
+  return Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
+}
+
+// The record's software stack (configs/stacks) and what the record itself states about the run
+// beyond it, as `--stack-set` overrides so that `planner explain` can say the same.
+void ReadStack(const StrictMap& r, ValidationRun* v) {
+  const StrictMap t = r.Map("training", kTrainingKeys);
+  const StrictMap par = r.Map("parallelism", kParallelKeys);
+  v->stack_name = t.String("stack");
+  try {
+    v->stack = LoadStack(v->stack_name);
+  } catch (const InputError& e) {
+    t.Fail("stack", e.what());
   }
+  if (StatedString(par, "ddp_impl") == "local") v->stack_overrides.push_back("overlap.dp=none");
+  if (par.Bool("async_tp", false)) v->stack_overrides.push_back("overlap.tp_forward=true");
+  if (t.Bool("torch_compile", false)) v->stack_overrides.push_back("kernels=compiled");
+  const std::string attention = StatedString(t, "attention");
+  if (!attention.empty() && !Contains(attention, "flash")) {
+    v->stack_overrides.push_back("attention=unfused");
+  }
+  ApplyStackOverrides(v->stack_overrides, v->stack_name, &v->stack);
 }
 
 // The layout; returns false (with v->skip_reason) when the record does not state it.
@@ -273,22 +232,29 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   const StrictMap par = r.Map("parallelism", kParallelKeys);
   const StrictMap b = r.Map("batch", kBatchKeys);
   const StrictMap t = r.Map("training", kTrainingKeys);
-  p.tp = par.Int("tp");
-  p.pp = par.Int("pp");
-  p.cp = StatedInt(par, "cp").value_or(1);
-  p.ep = StatedInt(par, "ep").value_or(1);
-  p.vpp = StatedInt(par, "virtual_pipeline_stages").value_or(1);
+  auto degree = [&](const char* key, std::optional<int64_t> value) {
+    if (value && (*value < 1 || *value > (int64_t{1} << 22))) {
+      par.Fail(key, std::string(key) + " must lie in [1, 2^22]");
+    }
+    return value.value_or(1);
+  };
+  p.tp = degree("tp", par.Int("tp"));
+  p.pp = degree("pp", par.Int("pp"));
+  p.cp = degree("cp", StatedInt(par, "cp"));
+  p.ep = degree("ep", StatedInt(par, "ep"));
+  p.vpp = degree("virtual_pipeline_stages", StatedInt(par, "virtual_pipeline_stages"));
   p.sp = par.Bool("sp", false);
-  p.dp = StatedInt(par, "dp").value_or(0);
+  p.dp = StatedInt(par, "dp") ? degree("dp", par.Int("dp")) : 0;
   if (auto z = StatedInt(par, "zero_stage")) {
+    if (*z < 0 || *z > 3) par.Fail("zero_stage", "zero_stage must be 0-3");
     p.zero = static_cast<int>(*z);
   } else {
-    p.zero = 1;
-    v->assumptions.push_back(
-        "zero_stage not stated: Megatron-Core distributed optimizer (ZeRO-1), "
-        "NeMo's default");
+    p.zero = v->stack.default_zero;
+    v->assumptions.push_back("zero_stage not stated: the " + v->stack.name +
+                             " stack's default, ZeRO-" + std::to_string(p.zero));
   }
   p.recompute = ReadRecompute(t, v);
+  p.dtype = ReadDtype(t, v);
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
   if (!micro && Stated(b, "local_batch_size")) {
     micro = b.Int("local_batch_size");
@@ -297,44 +263,96 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   }
   const std::optional<int64_t> global = StatedInt(b, "global_batch_size");
   if (!micro || !global) {
-    v->skip_reason = "micro-batch and global batch not stated (only MFU from the abstract)";
+    v->skip_reason = "micro-batch and global batch not stated";
     return false;
+  }
+  if (*micro < 1) b.Fail("micro_batch_size", "micro_batch_size must be positive");
+  if (*global < 1 || *global > (int64_t{1} << 30)) {
+    b.Fail("global_batch_size", "global_batch_size must lie in [1, 2^30]");
   }
   p.micro_batch = *micro;
   p.global_batch = *global;
-  if (p.dp == 0) p.dp = v->run.cluster.total_gpus() / (p.tp * p.pp * p.cp);
+  const int64_t model_parallel = p.tp * p.pp * p.cp;
+  if (p.dp == 0) {
+    if (v->run.cluster.total_gpus() % model_parallel != 0) {
+      par.Fail("tp", "tp*pp*cp does not divide the record's num_gpus");
+    }
+    p.dp = v->run.cluster.total_gpus() / model_parallel;
+  }
   if (auto e = CheckLayout(v->run.model, v->run.cluster, p)) {
-    par.Fail("tp", "layout does not fit: " + e->message);
+    v->skip_reason = "layout cannot be priced: " + e->message;
+    return false;
   }
   return true;
 }
 
-// The measured quantity, and the step time it implies in the source's accounting.
+// The MoE records state their experts only in notes: the runs model block has no MoE keys, so
+// they cannot be priced as the dense model their other keys describe.
+bool IsMoeRecord(const StrictMap& r) {
+  return r.Has("notes") && r.Value("notes").IsScalar() &&
+         Contains(r.Value("notes").Scalar(), "moe: n_experts");
+}
+
+const std::vector<std::pair<std::string, RunMetric>> kPrimaries = {
+    {"tflops_per_gpu", RunMetric::kTflopsPerGpu},
+    {"model_tflops_per_gpu", RunMetric::kTflopsPerGpu},
+    {"iteration_time_s", RunMetric::kIterationTime},
+    {"tokens_per_sec", RunMetric::kTokensPerS},
+    {"tokens_per_sec_per_gpu", RunMetric::kTokensPerSPerGpu},
+    {"mfu_pct", RunMetric::kMfuPct}};
+
+const std::vector<std::pair<std::string, Accounting>> kAccountings = {
+    {"narayanan", Accounting::kMegatron},
+    {"korthikanti", Accounting::kKorthikanti},
+    {"megatron-core", Accounting::kMegatronCore},
+    {"palm", Accounting::kPalm},
+    {"6nd", Accounting::kSixND}};
+
+// The measured quantity the record names as primary, and the step time it implies in the
+// source's accounting.
 void ReadMeasured(const StrictMap& r, ValidationRun* v) {
   const StrictMap m = r.Map("measured", kMeasuredKeys);
   v->measured_memory_GiB = StatedDouble(m, "memory_gib_per_gpu");
-  const char* key = "";
-  switch (v->metric) {
-    case RunMetric::kTflopsPerGpu:
-      key = "tflops_per_gpu";
-      break;
-    case RunMetric::kIterationTime:
-      key = "iteration_time_s";
-      break;
-    case RunMetric::kTokensPerS:
-      key = "tokens_per_sec";
-      break;
-    case RunMetric::kTokensPerSPerGpu:
-      key = "tokens_per_sec_per_gpu";
-      break;
+  if (v->measured_memory_GiB && !(*v->measured_memory_GiB > 0 && *v->measured_memory_GiB < 1e4)) {
+    m.Fail("memory_gib_per_gpu", "memory_gib_per_gpu must lie in (0, 1e4)");
   }
-  if (!Stated(m, key)) {
-    if (v->skipped()) return;
-    m.Fail(key, std::string("measured.") + key + " is needed for source " + v->run.source);
+  v->metric = m.Enum<RunMetric>("primary", kPrimaries);
+  v->metric_key = m.String("primary");
+  v->accounting = m.Enum<Accounting>("accounting", kAccountings);
+  if (!Stated(m, v->metric_key)) {
+    m.Fail("primary", "measured." + v->metric_key + " is the primary metric but is not stated");
   }
-  v->metric_value = m.Double(key);
-  if (!(v->metric_value > 0)) m.Fail(key, std::string("measured.") + key + " must be positive");
+  v->metric_value = m.Double(v->metric_key);
+  if (!(v->metric_value > 0 && v->metric_value < 1e12)) {
+    m.Fail(v->metric_key, "measured." + v->metric_key + " must be positive and finite");
+  }
+  if (v->metric == RunMetric::kMfuPct && v->metric_value > 100) {
+    m.Fail(v->metric_key, "measured.mfu_pct must lie in (0, 100]");
+  }
   if (!v->skipped()) v->run.measured_step_time_s = StepTimeFromMetric(*v, v->metric_value);
+}
+
+void ReadHardware(const StrictMap& r, ValidationRun* v) {
+  const StrictMap hw = r.Map("hardware", kHardwareKeys);
+  const std::optional<double> peak = StatedDouble(hw, "peak_tflops_per_gpu");
+  if (peak && !(*peak > 0 && *peak < 1e5)) {
+    hw.Fail("peak_tflops_per_gpu", "peak_tflops_per_gpu must lie in (0, 1e5)");
+  }
+  v->source_peak_tflops = peak.value_or(0);
+  const int64_t gpus = hw.Int("num_gpus");
+  if (gpus < 1 || gpus > (int64_t{1} << 22)) hw.Fail("num_gpus", "num_gpus must lie in [1, 2^22]");
+  if (auto per_node = StatedInt(hw, "gpus_per_node"); per_node && *per_node < 1) {
+    hw.Fail("gpus_per_node", "gpus_per_node must be positive");
+  }
+  v->cluster_preset = ClusterFor(hw, v);
+  if (v->cluster_preset.empty()) return;
+  try {
+    v->run.cluster = LoadCluster(v->cluster_preset, gpus);
+  } catch (const InputError& e) {
+    hw.Fail("num_gpus", e.what());
+  }
+  v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);
+  v->run.generation = GpuGeneration(v->run.cluster.gpu);
 }
 
 ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
@@ -343,20 +361,18 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   v.line = node.Mark().line + 1;
   MeasuredRun& run = v.run;
   run.id = r.String("id");
+  if (run.id.empty() || run.id.size() > 200) r.Fail("id", "id must be 1-200 characters");
   run.source = run.id.substr(0, run.id.find('_'));
   v.source_title = r.String("source");
   run.model = ReadModel(r, &v);
-  const StrictMap hw = r.Map("hardware", kHardwareKeys);
-  v.cluster_preset = ClusterFor(hw, &v.hardware_note);
-  try {
-    run.cluster = LoadCluster(v.cluster_preset, hw.Int("num_gpus"));
-  } catch (const InputError& e) {
-    hw.Fail("num_gpus", e.what());
+  ReadStack(r, &v);
+  run.stack = v.stack.name;
+  ReadHardware(r, &v);
+  if (IsMoeRecord(r)) v.skip_reason = "MoE: the record states its experts only in notes";
+  if (!v.skipped()) {
+    ReadLayout(r, &v);
+    if (!v.skipped()) run.options = StackOptions(v.stack, run.cluster);
   }
-  v.peak_scale = ApplyPowerLimit(hw.String("gpu"), &run.cluster.gpu, &v.hardware_note);
-  run.generation = GpuGeneration(run.cluster.gpu);
-  ReadLayout(r, &v);
-  ApplySource(r, &v);
   ReadMeasured(r, &v);
   return v;
 }
@@ -366,7 +382,13 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
 std::vector<ValidationRun> ReadValidationRuns(const std::string& path) {
   const YAML::Node root = LoadSequence(path);
   std::vector<ValidationRun> runs;
-  for (const YAML::Node& n : root) runs.push_back(ReadRecord(path, n));
+  std::set<std::string> ids;
+  for (const YAML::Node& n : root) {
+    runs.push_back(ReadRecord(path, n));
+    if (!ids.insert(runs.back().run.id).second) {
+      throw InputError(path, runs.back().line, 1, "duplicate run id '" + runs.back().run.id + "'");
+    }
+  }
   return runs;
 }
 
@@ -388,6 +410,11 @@ double MetricFromStepTime(const ValidationRun& r, double step_time_s) {
       return tokens / step_time_s;
     case RunMetric::kTokensPerSPerGpu:
       return tokens / step_time_s / gpus;
+    case RunMetric::kMfuPct: {
+      const double peak = r.source_peak_tflops > 0 ? r.source_peak_tflops
+                                                   : r.run.cluster.gpu.peak(Dtype::kBf16);
+      return 100 * SourceStepFlops(r) / (step_time_s * gpus * peak * kFlopsPerTflop);
+    }
   }
   return 0;
 }
@@ -408,6 +435,8 @@ const char* MetricUnit(RunMetric m) {
       return "tokens/s";
     case RunMetric::kTokensPerSPerGpu:
       return "tokens/s/GPU";
+    case RunMetric::kMfuPct:
+      return "MFU %";
   }
   return "?";
 }

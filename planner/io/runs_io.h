@@ -1,8 +1,10 @@
 // Reads tests/data/runs.yaml, the published measured training runs, into MeasuredRuns that the
 // step-time model can predict: a ModelSpec from the record's model block, the cluster preset for
-// its hardware at its GPU count, its parallel layout, the software facts its source states
-// (flash attention, dropout, fused kernels, fp8, ...) and the measured quantity converted to a
-// step time with the source's own FLOP accounting. Records whose layout is not stated are kept,
+// its hardware at its GPU count, its parallel layout, its software stack (configs/stacks, named
+// by training.stack, with what the record itself states: DDP implementation, async TP,
+// torch.compile, attention kernel) and the measured quantity (measured.primary) converted to a
+// step time with the source's FLOP accounting (measured.accounting). Nothing depends on which
+// publication a record comes from. Records whose layout is not stated are kept,
 // marked skipped with the reason. Errors are InputErrors at file:line:col.
 #ifndef PLANNER_IO_RUNS_IO_H_
 #define PLANNER_IO_RUNS_IO_H_
@@ -13,6 +15,7 @@
 
 #include "planner/core/fit.h"
 #include "planner/core/flops.h"
+#include "planner/core/stack_spec.h"
 
 namespace planner {
 
@@ -22,6 +25,7 @@ enum class RunMetric {
   kIterationTime,     // seconds per step (Korthikanti 2022)
   kTokensPerS,        // tokens/s of the whole run (llm-foundry)
   kTokensPerSPerGpu,  // tokens/s per GPU (torchtitan, NeMo)
+  kMfuPct,            // model FLOPs utilisation in percent of the source's stated peak
 };
 
 struct ValidationRun {
@@ -33,6 +37,11 @@ struct ValidationRun {
   std::string hardware_note;   // how the record's GPU maps onto that preset
   Accounting accounting = Accounting::kExact;  // the source's FLOP convention
   RunMetric metric = RunMetric::kIterationTime;
+  std::string metric_key;          // the record's measured.primary
+  double source_peak_tflops = 0;   // the peak the source divides by (0: not stated)
+  std::string stack_name;          // training.stack as written
+  StackSpec stack;                 // with the record's stated overrides applied
+  std::vector<std::string> stack_overrides;  // "overlap.dp=none", ... (as --stack-set takes them)
   double metric_value = 0;                    // as the source states it
   std::optional<double> measured_memory_GiB;  // torch.cuda max reserved, where stated
   double peak_scale = 1;  // the run's sustained peak / the preset's (< 1 under a power limit)

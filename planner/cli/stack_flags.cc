@@ -1,0 +1,79 @@
+#include "planner/cli/stack_flags.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "planner/io/input_error.h"
+#include "planner/io/stack_io.h"
+
+namespace planner {
+namespace {
+
+bool Given(const po::variables_map& vm, const char* flag) {
+  return vm.count(flag) > 0 && !vm[flag].defaulted();
+}
+
+}  // namespace
+
+void AddStackOptions(po::options_description* options) {
+  options->add_options()
+      ("stack", po::value<std::string>(),
+       "software stack: a preset (megatron-core, nemo, megatron-lm, megatron-lm-sc21, deepspeed, "
+       "megatron-deepspeed, fsdp, torchtitan, llm-foundry) or a YAML file; default megatron-core")
+      ("stack-set", po::value<std::vector<std::string>>()->composing(),
+       "override one stack field, e.g. overlap.dp=none or kernels=compiled (repeatable)")
+      ("no-sp", po::bool_switch(), "no sequence parallelism even where the stack defaults to it");
+}
+
+StackSpec StackFromFlags(const po::variables_map& vm) {
+  const std::string name = vm.count("stack") ? vm["stack"].as<std::string>() : kDefaultStack;
+  StackSpec s;
+  try {
+    s = LoadStack(name);
+  } catch (const InputError& e) {
+    throw InputError("--stack", e.what());
+  }
+  if (vm.count("stack-set")) {
+    ApplyStackOverrides(vm["stack-set"].as<std::vector<std::string>>(), "--stack-set", &s);
+  }
+  return s;
+}
+
+std::string StackArgs(const po::variables_map& vm, const StackSpec& s) {
+  std::string args = " --stack " + (vm.count("stack") ? vm["stack"].as<std::string>() : s.name);
+  if (vm.count("stack-set")) {
+    for (const std::string& o : vm["stack-set"].as<std::vector<std::string>>()) {
+      args += " --stack-set " + o;
+    }
+  }
+  return args;
+}
+
+std::string StackLine(const po::variables_map& vm, const StackSpec& s) {
+  std::string line = "stack: " + s.name;
+  if (!vm.count("stack")) line += " (default; --stack to change)";
+  if (vm.count("stack-set")) {
+    for (const std::string& o : vm["stack-set"].as<std::vector<std::string>>()) line += ", " + o;
+  }
+  return line;
+}
+
+void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, ParallelConfig* p) {
+  if (!Given(vm, "zero")) {
+    p->zero = p->pp > 1 ? std::min(s.default_zero, s.max_zero_with_pp) : s.default_zero;
+  }
+  const bool no_sp = vm.count("no-sp") && vm["no-sp"].as<bool>();
+  if (no_sp && vm.count("sp") && vm["sp"].as<bool>()) {
+    throw InputError("--no-sp", "contradicts --sp");
+  }
+  if (no_sp) p->sp = false;
+  if (!no_sp && !Given(vm, "sp") && s.default_sp && s.sequence_parallel && p->tp > 1) p->sp = true;
+  if (!Given(vm, "micro-batch") && s.micro_batch_is_local && p->global_batch % p->dp == 0) {
+    p->micro_batch = p->global_batch / p->dp;
+  }
+  if (auto why = StackRefuses(s, *p)) {
+    throw InputError("--stack", *why + "; choose another layout or --stack");
+  }
+}
+
+}  // namespace planner

@@ -1,0 +1,34 @@
+// --stack NAME|FILE and --stack-set KEY=VALUE, shared by explain, plan, simulate, size and compare,
+// and the layout defaults a stack gives the flags a user did not type.
+#ifndef PLANNER_CLI_STACK_FLAGS_H_
+#define PLANNER_CLI_STACK_FLAGS_H_
+
+#include <string>
+
+#include "planner/cli/command.h"
+#include "planner/core/cluster_spec.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/stack_spec.h"
+
+namespace planner {
+
+void AddStackOptions(po::options_description* options);
+
+// The named stack (default kDefaultStack) with the --stack-set overrides applied.
+StackSpec StackFromFlags(const po::variables_map& vm);
+
+// " --stack NAME --stack-set K=V ...": the flags that name the same stack again.
+std::string StackArgs(const po::variables_map& vm, const StackSpec& s);
+
+// "stack: megatron-core (default; --stack to change)" or "stack: fsdp".
+std::string StackLine(const po::variables_map& vm, const StackSpec& s);
+
+// Layout flags the user did not give take the stack's defaults (ZeRO stage, --sp when tp > 1,
+// micro-batch = local batch for FSDP-style stacks); then the stack must be able to run the
+// layout, else an InputError names --stack and the stack's rule.
+void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, ParallelConfig* p);
+
+}  // namespace planner
+
+#endif  // PLANNER_CLI_STACK_FLAGS_H_

@@ -1,0 +1,145 @@
+#include "planner/core/stack_spec.h"
+
+#include <string>
+
+namespace planner {
+namespace {
+
+std::string StageText(int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+std::optional<StackError> Validate(const StackSpec& s) {
+  if (s.name.empty()) return StackError{"name", "a stack needs a name"};
+  if (s.grad_reduce_bytes != 2 && s.grad_reduce_bytes != 4) {
+    return StackError{"grad_reduce_bytes", "grad_reduce_bytes must be 2 (16-bit) or 4 (fp32)"};
+  }
+  if (s.sharded_weight_bytes != 2 && s.sharded_weight_bytes != 4) {
+    return StackError{"sharded_weight_bytes", "sharded_weight_bytes must be 2 or 4"};
+  }
+  if (!(s.sharded_optimizer_bytes >= 0 && s.sharded_optimizer_bytes <= 16)) {
+    return StackError{"sharded_optimizer_bytes", "sharded_optimizer_bytes must lie in [0, 16]"};
+  }
+  if (s.max_zero < 0 || s.max_zero > 3) return StackError{"max_zero", "max_zero must be 0-3"};
+  if (s.max_zero_with_pp < 0 || s.max_zero_with_pp > s.max_zero) {
+    return StackError{"max_zero_with_pp", "max_zero_with_pp must lie in [0, max_zero]"};
+  }
+  if (s.default_zero < 0 || s.default_zero > s.max_zero) {
+    return StackError{"default_zero", "default_zero must lie in [0, max_zero]"};
+  }
+  return std::nullopt;
+}
+
+double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu) {
+  // Hopper and later: the bf16 dense peak is above 700 TFLOP/s (H100 989, B200 2250); Ampere and
+  // Volta are at or below 312.
+  const bool hopper_or_later = gpu.peak(Dtype::kBf16) > 500;
+  switch (k) {
+    case AttentionKernel::kUnfused: return 1;  // priced as two batched GEMMs, not by this factor
+    case AttentionKernel::kFlash2: return hopper_or_later ? 0.5 : 1;
+    case AttentionKernel::kFlash3: return 1;
+  }
+  return 1;
+}
+
+StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
+  StepTimeOptions o;
+  o.memory.kernels = s.kernels;
+  o.memory.loss_kernels = s.loss_kernels;
+  o.memory.flash_attention = s.attention != AttentionKernel::kUnfused;
+  o.memory.dropout = s.dropout;
+  o.memory.selective = s.selective;
+  o.memory.zero3_weight_bytes = s.sharded_weight_bytes;
+  o.memory.zero3_optimizer_bytes = s.sharded_optimizer_bytes;
+  o.memory.sharded_grads_unsharded_when_accumulating =
+      s.sharded_grad_accum == ShardedGradAccum::kUnsharded;
+  o.attention_efficiency = AttentionEfficiency(s.attention, c.gpu);
+  o.fp8_scaling = s.fp8_scaling;
+  o.grad_comm_bytes = s.grad_reduce_bytes;
+  o.overlap_tp_backward = s.tp_overlap_backward;
+  o.overlap_tp_forward = s.tp_overlap_forward;
+  o.overlap_dp = s.dp_overlap == DpOverlap::kBackward;
+  o.overlap_param_gather = s.param_gather_overlap;
+  o.overlap_pp = s.pp_overlap;
+  o.overlap_cp = s.cp_overlap;
+  o.zero3_prefetch = s.zero3_prefetch;
+  o.zero2_reduce_per_microbatch = s.sharded_grad_accum == ShardedGradAccum::kPerMicrobatch;
+  return o;
+}
+
+std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p) {
+  const std::string who = s.name + " ";
+  if (p.zero > s.max_zero) return who + "runs ZeRO up to stage " + StageText(s.max_zero);
+  if (p.pp > 1 && !s.pipeline) return who + "has no pipeline parallelism";
+  if (p.pp > 1 && p.zero > s.max_zero_with_pp) {
+    return who + "runs ZeRO up to stage " + StageText(s.max_zero_with_pp) + " with pipeline parallelism";
+  }
+  if (p.vpp > 1 && !s.interleaved) return who + "has no interleaved (virtual) pipeline stages";
+  if (p.cp > 1 && !s.context_parallel) return who + "has no context parallelism";
+  if (p.ep > 1 && !s.expert_parallel) return who + "has no expert parallelism";
+  if (p.sp && !s.sequence_parallel) return who + "has no sequence parallelism";
+  return std::nullopt;
+}
+
+std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p) {
+  if (p.zero > s.max_zero) return LayoutIssue::kStackZero;
+  if (p.pp > 1 && p.zero > s.max_zero_with_pp) return LayoutIssue::kStackZeroWithPp;
+  if ((p.pp > 1 && !s.pipeline) || (p.vpp > 1 && !s.interleaved) ||
+      (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
+      (p.sp && !s.sequence_parallel)) {
+    return LayoutIssue::kStackFeature;
+  }
+  return std::nullopt;
+}
+
+const char* ToString(AttentionKernel k) {
+  switch (k) {
+    case AttentionKernel::kUnfused: return "unfused";
+    case AttentionKernel::kFlash2: return "flash2";
+    case AttentionKernel::kFlash3: return "flash3";
+  }
+  return "?";
+}
+
+const char* ToString(DpOverlap d) {
+  switch (d) {
+    case DpOverlap::kNone: return "none";
+    case DpOverlap::kBackward: return "backward";
+  }
+  return "?";
+}
+
+const char* ToString(ShardedGradAccum g) {
+  switch (g) {
+    case ShardedGradAccum::kPerMicrobatch: return "per-microbatch";
+    case ShardedGradAccum::kUnsharded: return "unsharded";
+  }
+  return "?";
+}
+
+const char* ToString(Kernels k) {
+  switch (k) {
+    case Kernels::kFused: return "fused";
+    case Kernels::kEager: return "eager";
+    case Kernels::kCompiled: return "compiled";
+  }
+  return "?";
+}
+
+const char* ToString(SelectivePolicy p) {
+  switch (p) {
+    case SelectivePolicy::kAttentionCore: return "attention-core";
+    case SelectivePolicy::kEveryOtherMatmul: return "every-other-matmul";
+  }
+  return "?";
+}
+
+const char* ToString(Fp8Scaling f) {
+  switch (f) {
+    case Fp8Scaling::kDelayed: return "delayed";
+    case Fp8Scaling::kDynamic: return "dynamic";
+  }
+  return "?";
+}
+
+}  // namespace planner

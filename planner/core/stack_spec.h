@@ -1,0 +1,115 @@
+// StackSpec: what a training framework does with a layout, beside the model and the machine:
+// its kernels, which communication it overlaps with compute, how it reduces gradients, and which
+// layouts it can run at all. The step-time and memory models read a layout's software facts only
+// from here (through StackOptions), so `validate`, `explain`, `plan`, `simulate` and `size` price
+// a layout the same way. Presets live in configs/stacks/*.yaml, each field with its source.
+// Pure data plus validation; no I/O.
+#ifndef PLANNER_CORE_STACK_SPEC_H_
+#define PLANNER_CORE_STACK_SPEC_H_
+
+#include <optional>
+#include <string>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/memory.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+
+// The attention kernel. Its speed relative to a GEMM depends on the GPU generation (see
+// AttentionEfficiency), its memory only on whether it materialises the s x s scores.
+enum class AttentionKernel {
+  kUnfused,  // two batched GEMMs and a softmax kernel: the scores are written to HBM (Megatron 2021-22)
+  kFlash2,   // FlashAttention-2 (also PyTorch SDPA's flash backend)
+  kFlash3,   // FlashAttention-3 / cuDNN fused attention (Transformer Engine on Hopper)
+};
+
+// When the data-parallel gradient reduction runs.
+enum class DpOverlap {
+  kNone,       // after the last backward, exposed (Megatron "local" DDP)
+  kBackward,   // bucketed, during the last micro-batch's backward (torch DDP, Megatron-Core
+               // overlap_grad_reduce, DeepSpeed overlap_comm)
+};
+
+// What a ZeRO-2/3 (sharded-gradient) stack does with gradient accumulation.
+enum class ShardedGradAccum {
+  kPerMicrobatch,  // reduce-scatter after every micro-batch (DeepSpeed ZeRO-2/3, FSDP)
+  kUnsharded,      // accumulate full gradients locally, reduce once (FSDP no_sync): grads unsharded
+};
+
+struct StackSpec {
+  std::string name;
+  std::string description;
+
+  // Kernels and numerics.
+  Kernels kernels = Kernels::kFused;
+  Kernels loss_kernels = Kernels::kFused;
+  AttentionKernel attention = AttentionKernel::kFlash3;
+  bool dropout = false;
+  Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
+  SelectivePolicy selective = SelectivePolicy::kAttentionCore;
+  double grad_reduce_bytes = 4;  // bytes per gradient element on the wire
+  // Bytes per parameter of the sharded weights ZeRO-3 keeps (fp32 master copy in FSDP) and of
+  // the optimizer states beside them.
+  double sharded_weight_bytes = 2;
+  double sharded_optimizer_bytes = 12;
+
+  // Overlap of communication with compute.
+  bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM
+  bool tp_overlap_forward = false;  // TE userbuffers: forward AG/RS pipelined with the GEMMs
+  DpOverlap dp_overlap = DpOverlap::kBackward;
+  bool param_gather_overlap = false;  // distributed optimizer: all-gather beside next forward
+  bool pp_overlap = false;            // p2p sends and receives beside compute
+  bool cp_overlap = true;             // ring attention's K/V exchange beside attention
+  bool zero3_prefetch = true;         // gather the next layer while this one computes
+
+  // What the stack can run.
+  int max_zero = 3;
+  int max_zero_with_pp = 3;  // DeepSpeed's pipeline engine refuses ZeRO-2/3
+  bool pipeline = true;
+  bool interleaved = true;  // virtual pipeline stages
+  bool context_parallel = true;
+  bool expert_parallel = true;
+  bool sequence_parallel = true;
+  ShardedGradAccum sharded_grad_accum = ShardedGradAccum::kPerMicrobatch;
+
+  // Defaults for layout flags not given.
+  int default_zero = 1;
+  bool default_sp = true;            // --sp when tp > 1
+  bool micro_batch_is_local = false;  // FSDP style: no gradient accumulation by default
+};
+
+struct StackError {
+  std::string key;
+  std::string message;
+};
+
+std::optional<StackError> Validate(const StackSpec& s);
+
+// FLOP efficiency of the attention kernel relative to a GEMM of the same size on `gpu`.
+// FlashAttention-2 predates Hopper's asynchronous tensor-core instructions (wgmma, TMA): it reaches
+// about 35% of H100 dense peak where cuBLAS GEMMs reach about 70% (Shah et al. 2024,
+// FlashAttention-3, sec. 1), so 0.5 on Hopper and later; on Ampere and Volta it runs near GEMM
+// efficiency (Dao 2023, FlashAttention-2, fig. 5: 70% of A100 peak). FlashAttention-3 and cuDNN
+// fused attention reach GEMM efficiency on Hopper (FA3 fig. 1: 740 TFLOP/s, 75%).
+double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu);
+
+// The step-time and memory options a stack gives a layout on a cluster.
+StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c);
+
+// Why the stack cannot run the layout (nullopt: it can). The message names the stack's rule.
+std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p);
+// The same check without strings, for the search's rejection counts.
+std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p);
+
+const char* ToString(AttentionKernel k);
+const char* ToString(DpOverlap d);
+const char* ToString(ShardedGradAccum g);
+const char* ToString(Kernels k);
+const char* ToString(SelectivePolicy p);
+const char* ToString(Fp8Scaling f);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_STACK_SPEC_H_

@@ -1,0 +1,189 @@
+#include "planner/io/stack_io.h"
+
+#include <utility>
+
+#include "planner/io/input_error.h"
+#include "planner/io/presets.h"
+
+namespace planner {
+namespace {
+
+const std::vector<std::string> kTopKeys = {
+    "name",           "description",   "kernels",          "loss_kernels",
+    "attention",      "dropout",       "fp8_scaling",      "selective_recompute",
+    "grad_reduce_bytes", "sharded_weight_bytes", "sharded_optimizer_bytes", "overlap",
+    "supports",       "defaults"};
+const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
+                                               "pp", "cp", "zero3_prefetch"};
+const std::vector<std::string> kSupportKeys = {
+    "max_zero",         "max_zero_with_pp", "pipeline",          "interleaved",
+    "context_parallel", "expert_parallel",  "sequence_parallel", "sharded_grad_accum"};
+const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local"};
+
+const std::vector<std::pair<std::string, Kernels>> kKernelNames = {
+    {"fused", Kernels::kFused}, {"eager", Kernels::kEager}, {"compiled", Kernels::kCompiled}};
+
+int ZeroStage(const StrictMap& m, const std::string& key, int fallback) {
+  const std::optional<int64_t> v = m.OptInt(key);
+  if (!v) return fallback;
+  if (*v < 0 || *v > 3) m.Fail(key, key + " must be a ZeRO stage 0-3");
+  return static_cast<int>(*v);
+}
+
+double Bytes(const StrictMap& m, const std::string& key, double fallback) {
+  return m.OptDouble(key).value_or(fallback);
+}
+
+template <class E>
+E OptEnum(const StrictMap& m, const std::string& key,
+          const std::vector<std::pair<std::string, E>>& values, E fallback) {
+  return m.Has(key) ? m.Enum<E>(key, values) : fallback;
+}
+
+void ReadOverlap(const StrictMap& m, StackSpec* s) {
+  if (!m.Has("overlap")) return;
+  const StrictMap o = m.Map("overlap", kOverlapKeys);
+  s->tp_overlap_backward = o.Bool("tp_backward", s->tp_overlap_backward);
+  s->tp_overlap_forward = o.Bool("tp_forward", s->tp_overlap_forward);
+  s->dp_overlap = OptEnum<DpOverlap>(
+      o, "dp", {{"none", DpOverlap::kNone}, {"backward", DpOverlap::kBackward}}, s->dp_overlap);
+  s->param_gather_overlap = o.Bool("param_gather", s->param_gather_overlap);
+  s->pp_overlap = o.Bool("pp", s->pp_overlap);
+  s->cp_overlap = o.Bool("cp", s->cp_overlap);
+  s->zero3_prefetch = o.Bool("zero3_prefetch", s->zero3_prefetch);
+}
+
+void ReadSupports(const StrictMap& m, StackSpec* s) {
+  if (!m.Has("supports")) return;
+  const StrictMap u = m.Map("supports", kSupportKeys);
+  s->max_zero = ZeroStage(u, "max_zero", s->max_zero);
+  s->max_zero_with_pp = ZeroStage(u, "max_zero_with_pp", s->max_zero);
+  s->pipeline = u.Bool("pipeline", s->pipeline);
+  s->interleaved = u.Bool("interleaved", s->interleaved);
+  s->context_parallel = u.Bool("context_parallel", s->context_parallel);
+  s->expert_parallel = u.Bool("expert_parallel", s->expert_parallel);
+  s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
+  s->sharded_grad_accum = OptEnum<ShardedGradAccum>(
+      u, "sharded_grad_accum",
+      {{"per-microbatch", ShardedGradAccum::kPerMicrobatch},
+       {"unsharded", ShardedGradAccum::kUnsharded}},
+      s->sharded_grad_accum);
+}
+
+void ReadDefaults(const StrictMap& m, StackSpec* s) {
+  if (!m.Has("defaults")) return;
+  const StrictMap d = m.Map("defaults", kDefaultKeys);
+  s->default_zero = ZeroStage(d, "zero", s->default_zero);
+  s->default_sp = d.Bool("sp", s->default_sp);
+  s->micro_batch_is_local = d.Bool("micro_batch_is_local", s->micro_batch_is_local);
+}
+
+// Reads the keys present in `m` over the values already in `s` (a full file, or overrides).
+void ReadInto(const StrictMap& m, StackSpec* s) {
+  s->name = m.OptString("name").value_or(s->name);
+  s->description = m.OptString("description").value_or(s->description);
+  s->kernels = OptEnum<Kernels>(m, "kernels", kKernelNames, s->kernels);
+  s->loss_kernels = OptEnum<Kernels>(m, "loss_kernels", kKernelNames, s->loss_kernels);
+  s->attention = OptEnum<AttentionKernel>(m, "attention",
+                                          {{"unfused", AttentionKernel::kUnfused},
+                                           {"flash2", AttentionKernel::kFlash2},
+                                           {"flash3", AttentionKernel::kFlash3}},
+                                          s->attention);
+  s->dropout = m.Bool("dropout", s->dropout);
+  s->fp8_scaling = OptEnum<Fp8Scaling>(
+      m, "fp8_scaling", {{"delayed", Fp8Scaling::kDelayed}, {"dynamic", Fp8Scaling::kDynamic}},
+      s->fp8_scaling);
+  s->selective = OptEnum<SelectivePolicy>(
+      m, "selective_recompute",
+      {{"attention-core", SelectivePolicy::kAttentionCore},
+       {"every-other-matmul", SelectivePolicy::kEveryOtherMatmul}},
+      s->selective);
+  s->grad_reduce_bytes = Bytes(m, "grad_reduce_bytes", s->grad_reduce_bytes);
+  s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
+  s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
+  ReadOverlap(m, s);
+  ReadSupports(m, s);
+  ReadDefaults(m, s);
+}
+
+void Check(const StrictMap& m, const StackSpec& s) {
+  if (auto e = Validate(s)) {
+    const std::string key = e->key.substr(0, e->key.find('.'));
+    m.Fail(m.Has(key) ? key : "name", e->message);
+  }
+}
+
+}  // namespace
+
+StackSpec ReadStackSpec(const YamlDoc& doc) {
+  const StrictMap m(doc.file, doc.root, kTopKeys, "stack spec");
+  StackSpec s;
+  s.name = m.String("name");
+  ReadInto(m, &s);
+  Check(m, s);
+  return s;
+}
+
+StackSpec LoadStack(const std::string& arg) { return ReadStackSpec(LoadSpecDoc("stacks", arg)); }
+
+void ApplyStackOverrides(const std::vector<std::string>& overrides, const std::string& what,
+                         StackSpec* s) {
+  for (const std::string& o : overrides) {
+    const size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InputError(what, "expected KEY=VALUE (e.g. overlap.dp=none), got '" + o + "'");
+    }
+    // "overlap.dp=none" becomes the YAML "overlap: {dp: none}" and is read like the file.
+    std::string key = o.substr(0, eq), yaml = o.substr(eq + 1);
+    for (size_t dot; (dot = key.rfind('.')) != std::string::npos; key = key.substr(0, dot)) {
+      yaml = "{" + key.substr(dot + 1) + ": " + yaml + "}";
+    }
+    yaml = "{" + key + ": " + yaml + "}";
+    const YamlDoc doc = ParseYaml(what + " " + o, yaml);
+    const StrictMap m(doc.file, doc.root, kTopKeys, "stack override");
+    ReadInto(m, s);
+    Check(m, *s);
+  }
+}
+
+std::string StackToYaml(const StackSpec& s) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << s.name;
+  out << YAML::Key << "kernels" << YAML::Value << ToString(s.kernels);
+  out << YAML::Key << "loss_kernels" << YAML::Value << ToString(s.loss_kernels);
+  out << YAML::Key << "attention" << YAML::Value << ToString(s.attention);
+  out << YAML::Key << "dropout" << YAML::Value << s.dropout;
+  out << YAML::Key << "fp8_scaling" << YAML::Value << ToString(s.fp8_scaling);
+  out << YAML::Key << "selective_recompute" << YAML::Value << ToString(s.selective);
+  out << YAML::Key << "grad_reduce_bytes" << YAML::Value << s.grad_reduce_bytes;
+  out << YAML::Key << "sharded_weight_bytes" << YAML::Value << s.sharded_weight_bytes;
+  out << YAML::Key << "sharded_optimizer_bytes" << YAML::Value << s.sharded_optimizer_bytes;
+  out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "tp_backward" << YAML::Value << s.tp_overlap_backward;
+  out << YAML::Key << "tp_forward" << YAML::Value << s.tp_overlap_forward;
+  out << YAML::Key << "dp" << YAML::Value << ToString(s.dp_overlap);
+  out << YAML::Key << "param_gather" << YAML::Value << s.param_gather_overlap;
+  out << YAML::Key << "pp" << YAML::Value << s.pp_overlap;
+  out << YAML::Key << "cp" << YAML::Value << s.cp_overlap;
+  out << YAML::Key << "zero3_prefetch" << YAML::Value << s.zero3_prefetch << YAML::EndMap;
+  out << YAML::Key << "supports" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "max_zero" << YAML::Value << s.max_zero;
+  out << YAML::Key << "max_zero_with_pp" << YAML::Value << s.max_zero_with_pp;
+  out << YAML::Key << "pipeline" << YAML::Value << s.pipeline;
+  out << YAML::Key << "interleaved" << YAML::Value << s.interleaved;
+  out << YAML::Key << "context_parallel" << YAML::Value << s.context_parallel;
+  out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
+  out << YAML::Key << "sequence_parallel" << YAML::Value << s.sequence_parallel;
+  out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum)
+      << YAML::EndMap;
+  out << YAML::Key << "defaults" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "zero" << YAML::Value << s.default_zero;
+  out << YAML::Key << "sp" << YAML::Value << s.default_sp;
+  out << YAML::Key << "micro_batch_is_local" << YAML::Value << s.micro_batch_is_local
+      << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace planner
