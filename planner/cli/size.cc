@@ -660,8 +660,9 @@ void Print(OutputFormat format, const std::vector<GpuType>& types, const Request
       t.notes = Notes(types, r, rows, marks);
       RenderText(t, std::cout);
       if (const std::optional<size_t> i = OutlookRow(marks)) {
+        const std::vector<std::string> why = MarksOf(*i, marks);
         std::cout << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster
-                  << " (" << Join(MarksOf(*i, marks), ", ") << "):\n";
+                  << " (" << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
         for (const std::string& line : OutlookLines(*outlooks[*i])) {
           std::cout << "  " << line << "\n";
         }

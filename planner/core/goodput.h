@@ -90,6 +90,9 @@ struct RunBands {
   int samples = 0;
 };
 
+// The standard error of a P10 or P90 estimate from n samples is sqrt(0.1 x 0.9 / n) / pdf at
+// that quantile (0.1755 for a standard normal): 4,000 samples put it within 0.027 sigma, well
+// below the two-to-three digits the outputs print, in a few milliseconds per run.
 inline constexpr int kDefaultBandSamples = 4000;
 inline constexpr uint64_t kDefaultBandSeed = 20240723;  // Llama 3.1's release date
 
