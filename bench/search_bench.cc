@@ -37,6 +37,26 @@ void BM_SearchGpt3On512(benchmark::State& state) {
 }
 BENCHMARK(BM_SearchGpt3On512)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same space for a 70-layer model (BLOOM's depth): pp 4, 8, 16, 32 and 64 do not divide the
+// layers, so the search also tries their uneven splits (pipeline_stages.h).
+void BM_SearchUneven70LayersOn512(benchmark::State& state) {
+  ModelSpec m = Gpt3();
+  m.n_layers = 70;
+  SearchSpace space;
+  space.global_batch = 1536;
+  SearchOptions options;
+  options.threads = 1;
+  int64_t layouts = 0;
+  for (auto _ : state) {
+    const SearchResult r = Search(m, A100x512(), space, options);
+    layouts += r.configs_total;
+    benchmark::DoNotOptimize(r.plans.data());
+  }
+  state.counters["layouts/s"] = benchmark::Counter(static_cast<double>(layouts),
+                                                   benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SearchUneven70LayersOn512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // One layout through the cached cost model (memory + step time), as the search evaluates it.
 void BM_EvaluateLayout(benchmark::State& state) {
   CostModel model(Gpt3(), A100x512());

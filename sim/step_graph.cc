@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "planner/core/pipeline_stages.h"
+
 namespace planner::sim {
 namespace {
 
@@ -470,7 +472,11 @@ double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind k
   const double chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<double>(p.vpp) : 1;
   const double passes = kind == ScheduleKind::kZeroBubbleH1 ? 3 : 2;
   const double ops = static_cast<double>(p.pp) * static_cast<double>(p.grad_accum()) * chunks;
-  const double layers = static_cast<double>(m.n_layers) / (static_cast<double>(p.pp) * chunks);
+  // The fullest stage bounds the blocks per op.
+  const StageLayout split = StageLayers(m.n_layers, p);
+  const double stage_layers = split.ok ? static_cast<double>(split.max_layers())
+                                       : static_cast<double>(m.n_layers) / p.pp;
+  const double layers = stage_layers / chunks;
   const double blocks = per_layer ? std::max(1.0, layers) : 1.0;
   // Per block at most: gather, recompute + its TP, two B slices + CP, TP, EP, W + TP beside it,
   // a reduce-scatter and a DP bucket; per op a head, exposed tails, a join and a transfer.

@@ -143,10 +143,15 @@ std::string StageDetail(const StepPieces& pieces) {
     fastest = std::min(fastest, s.MicrobatchSeconds());
     slowest = std::max(slowest, s.MicrobatchSeconds());
   }
-  std::string detail = "the analytic model paces every stage at the last stage's " +
-                       Seconds(paced) +
-                       " per micro-batch (LM head and loss included); stages take " +
-                       Seconds(fastest) + " (stage 0, no head) to " + Seconds(slowest);
+  const MicrobatchTime& t = pieces.analytic.microbatch;
+  const bool last_paces = t.stage == static_cast<int64_t>(pieces.stages.size()) - 1;
+  std::string detail =
+      last_paces ? "the analytic model paces every stage at the last stage's " + Seconds(paced) +
+                       " per micro-batch (LM head and loss included)"
+                 : "the analytic model paces every stage at stage " + std::to_string(t.stage) +
+                       "'s " + Seconds(paced) + " per micro-batch (" +
+                       std::to_string(static_cast<int64_t>(t.layers)) + " layers, the slowest)";
+  detail += "; stages take " + Seconds(fastest) + " (stage 0, no head) to " + Seconds(slowest);
   // The stages' ends differ too: each reduces its own parameters' gradients (the first stage
   // holds the embedding) and updates them, where the analytic model takes the last stage's.
   const auto tail = [](const StagePieces& s) { return s.dp_exposed_s + s.optimizer_s; };

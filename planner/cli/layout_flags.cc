@@ -7,6 +7,16 @@ namespace {
 
 constexpr int64_t kMaxDegree = int64_t{1} << 22;
 
+// --first-stage-layers / --last-stage-layers: 0 (an even split) or a layer count.
+int64_t StageLayersFlag(const po::variables_map& vm, const char* name) {
+  const int64_t v = vm[name].as<int64_t>();
+  if (v < 0 || v > kMaxDegree) {
+    throw InputError(std::string("--") + name,
+                     "must be 0 (an even split) or a layer count, got " + std::to_string(v));
+  }
+  return v;
+}
+
 }  // namespace
 
 void AddLayoutOptions(po::options_description* options) {
@@ -18,6 +28,10 @@ void AddLayoutOptions(po::options_description* options) {
       ("cp", po::value<int64_t>()->default_value(1), "context-parallel degree (ring attention)")
       ("ep", po::value<int64_t>()->default_value(1), "expert-parallel degree (MoE)")
       ("vpp", po::value<int64_t>()->default_value(1), "virtual stages per GPU (interleaved 1F1B)")
+      ("first-stage-layers", po::value<int64_t>()->default_value(0),
+       "layers on the first pipeline stage (0: even; the others split the rest evenly)")
+      ("last-stage-layers", po::value<int64_t>()->default_value(0),
+       "layers on the last pipeline stage (0: even; the others split the rest evenly)")
       ("micro-batch", po::value<int64_t>()->default_value(1), "sequences per micro-batch")
       ("global-batch", po::value<int64_t>(), "sequences per step (default: dp * micro-batch)")
       ("recompute", po::value<std::string>()->default_value("none"),
@@ -54,6 +68,8 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   p.cp = PositiveFlag(vm, "cp", kMaxDegree);
   p.ep = PositiveFlag(vm, "ep", kMaxDegree);
   p.vpp = PositiveFlag(vm, "vpp", kMaxDegree);
+  p.first_stage_layers = StageLayersFlag(vm, "first-stage-layers");
+  p.last_stage_layers = StageLayersFlag(vm, "last-stage-layers");
   p.micro_batch = PositiveFlag(vm, "micro-batch", kMaxDegree);
   const int64_t model_parallel = p.tp * p.pp * p.cp;
   if (vm.count("dp")) {

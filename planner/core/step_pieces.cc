@@ -81,16 +81,18 @@ StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   const LayerCost& lc = r.layer_cost;
   const MicrobatchTime& t = r.analytic.microbatch;
   StagePieces s;
-  s.layers = static_cast<double>(m.n_layers) / p.pp;
+  s.layers = LayersOnStage(m.n_layers, p, stage);
   s.layer = LayerCompute(lc);
-  AddCommunication(p, o, t, s.layers, &s.layer);
+  // Per-layer collectives from the analytic totals of the stage that paces the pipeline.
+  AddCommunication(p, o, t, t.layers, &s.layer);
   const bool first = stage == 0, last = stage == p.pp - 1;
   if (last) {
     s.head_fwd_s = lc.head_fwd_s + lc.loss_s / 2;
     s.head_bwd_input_s = lc.head_fwd_s + lc.loss_s / 2;
     s.head_bwd_weight_s = lc.head_fwd_s;
   }
-  s.cp_exposed_s = t.cp_exposed;
+  // The exposed CP ring grows with the layers: the analytic figure is the pacing stage's.
+  s.cp_exposed_s = s.layers == t.layers ? t.cp_exposed : t.cp_exposed * (s.layers / t.layers);
   s.pp_exposed_s = t.pp_exposed;
   s.zero3_exposed_s = t.zero3_exposed;
   s.p2p_s = p.pp > 1 ? t.pp_comm / (2.0 * p.vpp) : 0;
@@ -109,11 +111,12 @@ StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   return s;
 }
 
-// Every stage as the analytic model sees it: the last stage's micro-batch time (head and loss
-// included) spread evenly over the layers; its DP, exposed DP and optimizer time.
+// Every stage as the analytic model sees it: the slowest stage's micro-batch time (the last
+// stage's, head and loss included, unless uneven stages make another slower) spread evenly over
+// its layers; the analytic DP, exposed DP and optimizer time.
 StagePieces UniformStage(const StepPieces& r) {
   const MicrobatchTime& t = r.analytic.microbatch;
-  StagePieces s = r.stages.back();
+  StagePieces s = r.stages[t.stage];
   const double weight_s = s.layers * s.layer.backward_weight_s + s.head_bwd_weight_s;
   s.layer.forward_s = t.forward / s.layers;
   s.layer.backward_weight_s = weight_s / s.layers;

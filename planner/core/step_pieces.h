@@ -64,7 +64,7 @@ struct StepPieces {
   LayerCost layer_cost;
   // Per stage with its real costs: the first without the LM head, the last with it.
   std::vector<StagePieces> stages;
-  // What the analytic model assumes of every stage: the slowest (last) stage's micro-batch time,
+  // What the analytic model assumes of every stage: the slowest stage's micro-batch time,
   // with the head and loss spread over the layers, and its DP and optimizer time.
   StagePieces uniform;
 };

@@ -95,6 +95,29 @@ TEST(StepPiecesTest, AddBackUpToTheAnalyticTerms) {
   }
 }
 
+// Uneven stages (14 + 12x6 + 10): each stage's pieces carry its own layers, the analytic model
+// paces every stage at the slowest one's, and the pieces still add back up to its terms.
+TEST(StepPiecesTest, UnevenStagesCarryTheirOwnLayers) {
+  Scenario s = Gpt3();
+  s.layout.first_stage_layers = 14;
+  s.layout.last_stage_layers = 10;
+  const StepPieces p = ComputeStepPieces(s.model, s.cluster, s.layout, s.options);
+  const MicrobatchTime& t = p.analytic.microbatch;
+  ASSERT_EQ(p.stages.size(), 8u);
+  double layers = 0;
+  for (const StagePieces& st : p.stages) layers += st.layers;
+  EXPECT_EQ(layers, 96);
+  EXPECT_EQ(p.stages[0].layers, 14);
+  EXPECT_EQ(p.stages[3].layers, 12);
+  EXPECT_EQ(p.stages[7].layers, 10);
+  // The first stage is the slowest: 14 layers against the last's 10 and the head.
+  EXPECT_EQ(t.stage, 0);
+  EXPECT_EQ(t.layers, 14);
+  EXPECT_LT(Rel(p.stages[0].MicrobatchSeconds(), t.total()), 1e-12);
+  EXPECT_LT(Rel(p.uniform.MicrobatchSeconds(), t.total()), 1e-12);
+  for (const StagePieces& st : p.stages) EXPECT_LE(st.MicrobatchSeconds(), t.total() * (1 + 1e-12));
+}
+
 // With the analytic features the simulator composes the step as the analytic model does:
 // m*t + (p-1)/v*t + exposed DP + optimizer, t the slowest stage's micro-batch time.
 TEST(StepGraphTest, AnalyticFeaturesReproduceTheAnalyticStepTime) {
@@ -115,6 +138,24 @@ TEST(StepGraphTest, AnalyticFeaturesReproduceTheAnalyticStepTime) {
       {"tp backward waits", [](Scenario* s) { s->options.overlap_tp_backward = false; }},
       {"pp overlap", [](Scenario* s) { s->options.overlap_pp = true; }},
       {"few micro-batches", [](Scenario* s) { s->layout.global_batch = 4; }},
+      // Uneven stages: 14 + 12x6 + 10 is paced by the first stage (14 layers against 10 and a
+      // head of a third of a layer), 10 + 12x6 + 14 by the last.
+      {"uneven, first paces",
+       [](Scenario* s) {
+         s->layout.first_stage_layers = 14;
+         s->layout.last_stage_layers = 10;
+       }},
+      {"uneven, last paces",
+       [](Scenario* s) {
+         s->layout.first_stage_layers = 10;
+         s->layout.last_stage_layers = 14;
+       }},
+      {"uneven interleaved",
+       [](Scenario* s) {
+         s->layout.first_stage_layers = 14;
+         s->layout.last_stage_layers = 10;
+         s->layout.vpp = 2;
+       }},
   };
   for (const Edit& c : cases) {
     Scenario s = Gpt3();
