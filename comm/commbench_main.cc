@@ -12,6 +12,7 @@
 #include "comm/commbench_options.h"
 #include "comm/nccl_backend.h"
 #include "comm/world.h"
+#include "planner/io/atomic_file.h"
 #if PLANNER_WITH_MPI
 #include "comm/mpi_backend.h"
 #endif
@@ -106,10 +107,14 @@ CommbenchRun DescribeRun(const CommbenchOptions& o, const Backend& backend, Worl
   return run;
 }
 
+// Atomic: a killed or failed run leaves no truncated JSON for `planner calibrate` to trip on. Text
+// that is not UTF-8 (a host name) is replaced rather than failing after the whole benchmark.
 void WriteJson(const std::string& path, const nlohmann::json& doc) {
-  std::ofstream out(path);
-  out << doc.dump(2) << "\n";
-  if (!out) throw std::runtime_error("cannot write JSON to '" + path + "'");
+  const std::string text =
+      doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (const auto failure = planner::WriteFileAtomically(path, text)) {
+    throw std::runtime_error("--json: " + failure->message);
+  }
 }
 
 int Run(CommbenchOptions o, World& world) {

@@ -3,6 +3,8 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "planner/io/utf8.h"
+
 namespace comm {
 namespace po = boost::program_options;
 namespace {
@@ -146,7 +148,13 @@ ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const
   positional.add("collective", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).positional(positional).run(),
+    // No prefix guessing: --iter must not silently mean --iters.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(described)
+                  .positional(positional)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
               vm);
     po::notify(vm);
   } catch (const po::error& e) {
@@ -156,6 +164,9 @@ ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const
     std::ostringstream text;
     text << "usage: mpirun -n N commbench [options] [collective ...]\n" << described;
     return Outcome::Help(text.str());
+  }
+  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label); !bad.empty()) {
+    return Outcome::Error(bad);
   }
   for (auto check : {ResolveSizes(raw, o.sweep), ResolveNames(raw, o),
                      ResolveCollectives(raw.collectives, o.collectives), CheckCounts(o)}) {

@@ -12,6 +12,7 @@
 #include "comm/matbench_json.h"
 #include "comm/nccl_backend.h"
 #include "comm/sharded_mlp.h"
+#include "planner/io/atomic_file.h"
 #if PLANNER_WITH_MPI
 #include "comm/mpi_backend.h"
 #endif
@@ -138,9 +139,13 @@ int Run(const MatbenchOptions& o, World& world) {
   if (o.mode != MatbenchMode::kSweep) mlp = RunMlp(o, *engine, backend.get(), world);
   if (o.mode != MatbenchMode::kMlp) sweep = RunSweep(o, *engine, world);
   if (world.rank() == 0 && !o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << MatbenchJson(run, o, mlp, sweep).dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write JSON to '" + o.json_path + "'");
+    // Atomic, and non-UTF-8 text replaced: see commbench_main.cc's WriteJson.
+    const std::string text = MatbenchJson(run, o, mlp, sweep)
+                                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                             "\n";
+    if (const auto failure = planner::WriteFileAtomically(o.json_path, text)) {
+      throw std::runtime_error("--json: " + failure->message);
+    }
   }
   const bool within = !mlp || !mlp->max_rel_err || *mlp->max_rel_err <= mlp->error_bound;
   Print(world, "# %s\n",

@@ -3,6 +3,8 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "planner/io/utf8.h"
+
 namespace comm {
 namespace po = boost::program_options;
 namespace {
@@ -112,7 +114,13 @@ ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const a
   const po::options_description described = Describe(raw, o);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(described).run(), vm);
+    // No prefix guessing: --iter must not silently mean --iters.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(described)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return Outcome::Error(e.what());
@@ -124,6 +132,9 @@ ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const a
   }
   if (auto error = Resolve(raw, o)) return Outcome::Error(*error);
   if (auto error = CheckSizes(o)) return Outcome::Error(*error);
+  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label); !bad.empty()) {
+    return Outcome::Error(bad);
+  }
   o.argv.assign(argv, argv + argc);
   return outcome;
 }

@@ -20,6 +20,11 @@ printf 'count\ngpt2-xl' > "$DIR/corpus/cli/count"
 printf 'flops\ngpt2-xl\n--seq\n2048\n--recompute\nfull' > "$DIR/corpus/cli/flops"
 printf 'explain\ndgx-h100\nllama2-7b\n--tp\n2\n--pp\n2' > "$DIR/corpus/cli/explain"
 printf 'chinchilla\n--flops\n5.76e23' > "$DIR/corpus/cli/chinchilla"
+# Issue 13's classes: an absurd budget, a degree that does not divide, a flag prefix, a swap.
+printf 'chinchilla\n--gpu-hours\n1e-30\n--cluster\ndgx-h100' > "$DIR/corpus/cli/chinchilla_tiny"
+printf 'explain\ndgx-h100\nllama2-7b\n--pp\n5' > "$DIR/corpus/cli/explain_pp"
+printf 'explain\ndgx-h100\nllama2-7b\n--gpu\n8' > "$DIR/corpus/cli/explain_prefix"
+printf 'explain\nllama2-7b\ndgx-h100' > "$DIR/corpus/cli/explain_swapped"
 cd "$DIR"
 ./fuzz/spec_fuzzer -max_total_time="$SECONDS_EACH" -max_len=8192 -print_final_stats=1 corpus/spec
 ./fuzz/cli_fuzzer -max_total_time="$SECONDS_EACH" -max_len=512 -timeout=10 -print_final_stats=1 corpus/cli

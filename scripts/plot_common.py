@@ -4,6 +4,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 
 SCHEMA_VERSION = 1
 FORMATS = (".png", ".svg")
@@ -92,11 +93,37 @@ def import_pyplot(prog):
     return plt
 
 
-def save_figure(fig, output, dpi, prog):
-    """Writes `fig` to `output`; 0 on success, 2 (with a message on stderr) when it cannot."""
-    fig.tight_layout()
+def write_atomically(output, write):
+    """Calls write(binary file) on a temporary file next to `output`, then renames it over
+    `output`: a full disk, a Ctrl-C or a second run never leaves a truncated image. Raises
+    OSError; the temporary file is removed on failure."""
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(output) + ".",
+                               suffix=".tmp")
     try:
-        fig.savefig(output, dpi=dpi)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a plain open gives
+        os.replace(tmp, output)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_figure(fig, output, dpi, prog):
+    """Writes `fig` to `output` atomically; 0 on success, 2 (with a message on stderr) when it
+    cannot."""
+    fig.tight_layout()
+    image_format = os.path.splitext(output)[1].lstrip(".").lower() or "png"
+    try:
+        write_atomically(output, lambda f: fig.savefig(f, dpi=dpi, format=image_format))
     except OSError as e:
         print("%s: error: -o %s: cannot write: %s" % (prog, output, e.strerror or e),
               file=sys.stderr)

@@ -12,12 +12,14 @@ Needs matplotlib (Debian: python3-matplotlib).
 """
 import argparse
 import json
+import os
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from plot_common import write_atomically  # noqa: E402
 
 COLOURS = {
     "forward": "#4c78a8",
@@ -92,7 +94,8 @@ def main():
     handles = [Patch(color=COLOURS.get(c, "#cccccc"), label=c) for c in used]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(a.png, dpi=110)
+    image_format = os.path.splitext(a.png)[1].lstrip(".").lower() or "png"
+    write_atomically(a.png, lambda f: fig.savefig(f, dpi=110, format=image_format))
 
 
 if __name__ == "__main__":

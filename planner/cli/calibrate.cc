@@ -22,6 +22,7 @@
 #include "planner/io/cluster_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
+#include "planner/io/output_file.h"
 #include "planner/io/yaml_strict.h"
 
 namespace planner {
@@ -420,12 +421,12 @@ std::string OutputYaml(const Calibration& cal, const std::string& base) {
   return text.str();
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out || !(out << text) || !out.flush()) {
-    const std::error_code ec(errno, std::generic_category());
-    throw InputError("-o", "cannot write " + path + ": " + ec.message());
-  }
+// Every file this run reads: -o must not overwrite one of them.
+std::vector<std::string> InputPaths(const po::variables_map& vm) {
+  std::vector<std::string> paths = vm["commbench"].as<std::vector<std::string>>();
+  if (vm.count("matbench")) paths.push_back(vm["matbench"].as<std::string>());
+  paths.push_back(vm["cluster"].as<std::string>());
+  return paths;
 }
 
 Inputs ReadInputs(const po::variables_map& vm) {
@@ -531,7 +532,7 @@ int RunCalibrate(const std::vector<std::string>& args) {
   const std::string base = vm["cluster"].as<std::string>();
   const std::string out_path = vm["output"].as<std::string>();
   const Calibration cal = Calibrate(in, base);
-  WriteFile(out_path, OutputYaml(cal, base));
+  WriteOutputFile("-o", out_path, OutputYaml(cal, base), InputPaths(vm));
   for (const std::string& p : cal.problems) {
     std::cerr << "planner: warning: written with --force although " << p << "\n";
   }

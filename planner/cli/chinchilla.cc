@@ -220,6 +220,15 @@ ChinchillaAnswer Answer(const Request& r) {
   }
   ChinchillaAnswer a = AnswerChinchilla(q);
   if (a.error) FailScaling(r, *a.error);
+  // A GPU-hour or dollar budget becomes FLOPs on the cluster; those must lie where --flops may.
+  const BudgetFlag& flops = kBudgetFlags[0];
+  if (r.cluster && a.budget_flops &&
+      !(*a.budget_flops >= flops.min_value && *a.budget_flops <= flops.max_value)) {
+    throw InputError("--" + std::string(r.flag),
+                     Sci(r.value) + " is " + Sci(*a.budget_flops) + " FLOPs on " +
+                         r.cluster->spec.name + ", outside the range the fits answer (" +
+                         Sci(flops.min_value, 1) + " to " + Sci(flops.max_value, 1) + " FLOPs)");
+  }
   return a;
 }
 

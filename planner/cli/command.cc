@@ -6,6 +6,7 @@
 
 #include "planner/io/input_error.h"
 #include "planner/io/suggest.h"
+#include "planner/io/utf8.h"
 
 namespace planner {
 
@@ -24,6 +25,11 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
   // offending argument, and loops forever when the argument itself contains one (found by
   // fuzz/cli_fuzzer). No real argument needs them, so refuse such arguments up front.
   for (const std::string& a : args) {
+    // Arguments end up in JSON reports (names, paths), whose writer stops at non-UTF-8 bytes.
+    if (const size_t bad = FirstInvalidUtf8(a); bad != std::string::npos) {
+      throw InputError("planner " + command, "argument '" + a + "' is not UTF-8 text (byte " +
+                                                 std::to_string(bad) + ")");
+    }
     for (const char* p : {"%canonical_option%", "%original_token%", "%value%", "%option%",
                           "%prefix_option%"}) {
       if (a.find(p) != std::string::npos) {
@@ -33,7 +39,14 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
     }
   }
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), *vm);
+    // No prefix guessing: --gpu must not silently mean --gpus, nor --glob --global-batch.
+    po::store(po::command_line_parser(args)
+                  .options(all)
+                  .positional(pos)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .run(),
+              *vm);
   } catch (const po::unknown_option& e) {
     std::vector<std::string> names;
     for (const auto& o : options.options()) names.push_back("--" + o->long_name());
@@ -132,6 +145,21 @@ std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
 void AddFormatOption(po::options_description* options) {
   options->add_options()("format", po::value<std::string>()->default_value("table"),
                          "output: table (aligned text), json (schema in docs/json.md) or csv");
+}
+
+void AddTimeLimitOption(po::options_description* options) {
+  options->add_options()("time-limit", po::value<double>()->default_value(kDefaultTimeLimit_s),
+                         "seconds the search may take; past them it stops and reports the best "
+                         "layouts found so far (0: no limit)");
+}
+
+double TimeLimitFlag(const po::variables_map& vm) {
+  const double v = vm["time-limit"].as<double>();
+  if (!std::isfinite(v) || v < 0 || v > 1e7) {
+    throw InputError("--time-limit", "must be a number of seconds between 0 (no limit) and 1e7, "
+                                     "got " + std::to_string(v));
+  }
+  return v;
 }
 
 OutputFormat FormatFlag(const po::variables_map& vm) {

@@ -55,6 +55,12 @@ std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
 // --format table|json|csv, default table.
 void AddFormatOption(po::options_description* options);
 
+// --time-limit SECONDS for the layout searches (plan, size): past it they stop and report the
+// best layouts found so far, saying so. Documented in README.md.
+inline constexpr double kDefaultTimeLimit_s = 60;
+void AddTimeLimitOption(po::options_description* options);
+double TimeLimitFlag(const po::variables_map& vm);  // seconds, 0 = no limit
+
 [[noreturn]] void FailEnumFlag(const std::string& flag, const std::string& got,
                                const std::vector<std::string>& names);
 

@@ -1,5 +1,8 @@
 #include "planner/cli/layout_flags.h"
 
+#include <string>
+#include <utility>
+
 #include "planner/io/input_error.h"
 
 namespace planner {
@@ -76,7 +79,12 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
     p.dp = PositiveFlag(vm, "dp", kMaxDegree);
   } else {
     if (c.total_gpus() % model_parallel != 0) {
-      throw InputError("--tp", "tp*pp*cp = " + std::to_string(model_parallel) +
+      // Name the degree that does not divide the GPU count, else the product that does not.
+      std::string flag = "--tp*--pp*--cp";
+      for (const auto& [name, degree] : {std::pair{"--cp", p.cp}, {"--pp", p.pp}, {"--tp", p.tp}}) {
+        if (c.total_gpus() % degree != 0) flag = name;
+      }
+      throw InputError(flag, "tp*pp*cp = " + std::to_string(model_parallel) +
                                    " does not divide the GPU count (" +
                                    std::to_string(c.total_gpus()) + ")");
     }

@@ -6,5 +6,6 @@
 #include "planner/cli/run.h"
 
 int main(int argc, char** argv) {
-  return planner::RunPlanner(std::vector<std::string>(argv + 1, argv + argc), std::cerr);
+  return planner::FinishOutput(
+      planner::RunPlanner(std::vector<std::string>(argv + 1, argv + argc), std::cerr));
 }

@@ -1,5 +1,8 @@
 #include "planner/cli/run.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "planner/cli/command.h"
@@ -48,6 +51,9 @@ int RunPlanner(const std::vector<std::string>& args, std::ostream& err) {
   } catch (const InputError& e) {
     err << "planner: error: " << e.what() << "\n";
     return 2;
+  } catch (const WriteError& e) {
+    err << "planner: error: " << e.what() << "\n";
+    return 3;
   } catch (const NoResult& e) {
     err << "planner: " << e.what() << "\n";
     return 1;
@@ -55,6 +61,31 @@ int RunPlanner(const std::vector<std::string>& args, std::ostream& err) {
     err << "planner: internal error: " << e.what() << "\n";
     return 3;
   }
+}
+
+int FinishOutput(int code) {
+  // std::cout shares stdio's buffer (sync_with_stdio), so a failed write shows in ferror(stdout)
+  // and the last buffered bytes are written by fflush.
+  errno = 0;
+  std::cout.flush();
+  const bool out_failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+  int out_errno = errno;
+  if (out_failed && out_errno == 0) {
+    // The write that failed was earlier and its errno is gone; the stream is lost anyway, so one
+    // more byte asks the system for the reason.
+    std::clearerr(stdout);
+    std::fputc('\n', stdout);
+    if (std::fflush(stdout) != 0) out_errno = errno;
+  }
+  std::cerr.flush();
+  const bool err_failed = !std::cerr || std::fflush(stderr) != 0 || std::ferror(stderr);
+  if (code != 0 && code != 1) return code;  // already failed, with its message
+  if (out_failed) {
+    std::fprintf(stderr, "planner: error: cannot write standard output: %s\n",
+                 out_errno != 0 ? std::strerror(out_errno) : "write error");
+    return 3;
+  }
+  return err_failed ? 3 : code;
 }
 
 }  // namespace planner

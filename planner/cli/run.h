@@ -12,6 +12,10 @@ namespace planner {
 
 int RunPlanner(const std::vector<std::string>& args, std::ostream& err);
 
+// Flushes standard output and error and returns `code`, or 3 after one message on stderr when
+// output was lost (a full disk, /dev/full, a closed pipe): a report cut short must not exit 0.
+int FinishOutput(int code);
+
 }  // namespace planner
 
 #endif  // PLANNER_CLI_RUN_H_

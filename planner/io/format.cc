@@ -16,9 +16,17 @@ double Share(Count part, Count whole) {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-std::string GroupedRound(double v) { return Grouped(static_cast<Count>(std::llround(v))); }
+// Validated specs keep every figure finite and far from these bounds; the checks stand between a
+// model bug and a NaN cast to an integer (undefined) or a number printed with 300 digits.
+std::string GroupedRound(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  if (std::fabs(v) >= 9e18) return Sci(v);
+  return Grouped(static_cast<Count>(std::llround(v)));
+}
 
 std::string Fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return "n/a";
+  if (std::fabs(v) >= 1e15) return Sci(v);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
@@ -27,6 +35,7 @@ std::string Fixed(double v, int decimals) {
 std::string Percent(double fraction, int decimals) { return Fixed(100.0 * fraction, decimals) + "%"; }
 
 std::string Sci(double v, int digits) {
+  if (!std::isfinite(v)) return "n/a";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
   return buf;

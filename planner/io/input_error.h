@@ -26,6 +26,12 @@ class NoResult : public std::runtime_error {
   explicit NoResult(const std::string& message) : std::runtime_error(message) {}
 };
 
+// An output that could not be written (disk full, I/O error): exit 3, as for a lost stdout.
+class WriteError : public std::runtime_error {
+ public:
+  explicit WriteError(const std::string& message) : std::runtime_error(message) {}
+};
+
 }  // namespace planner
 
 #endif  // PLANNER_IO_INPUT_ERROR_H_

@@ -14,20 +14,26 @@ namespace {
 int Line(const YAML::Mark& m) { return m.line >= 0 ? m.line + 1 : 1; }
 int Col(const YAML::Mark& m) { return m.column >= 0 ? m.column + 1 : 1; }
 
+// yaml-cpp tags a plain scalar "?", a quoted one "!", and an explicitly tagged one with its tag.
+bool IsTagged(const YAML::Node& n) { return n.Tag() != "?" && n.Tag() != "!"; }
+
 const char* KindName(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Null: return "nothing (null)";
-    case YAML::NodeType::Scalar: return n.Tag() == "!" ? "a quoted string" : "a scalar";
+    case YAML::NodeType::Scalar:
+      if (n.Tag() == "!") return "a quoted string";
+      return IsTagged(n) ? "a tagged scalar" : "a scalar";
     default: return "an undefined value";
   }
 }
 
-// A plain (unquoted) scalar, or an error saying what was found instead.
+// A plain (unquoted, untagged) scalar, or an error saying what was found instead. A tag such as
+// `!!str 4` says "a string" as clearly as quotes do, so it is refused the same way.
 const std::string& PlainScalar(const std::string& file, const YAML::Node& n,
                                const std::string& what, const char* expected) {
-  if (!n.IsScalar() || n.Tag() == "!") {
+  if (!n.IsScalar() || n.Tag() != "?") {
     FailAt(file, n, what + " must be " + expected + ", got " + KindName(n) +
                         (n.IsScalar() ? " '" + n.Scalar() + "'" : ""));
   }
@@ -47,9 +53,15 @@ YamlDoc ParseYaml(const std::string& file, const std::string& text) {
     throw InputError(file, "not a YAML text file (binary data at byte " + std::to_string(nul) +
                                "); expected a YAML mapping of keys");
   }
+  CheckUtf8(file, text, "YAML");
+  CheckInputItems(file, text, "YAML");
   YamlDoc doc{file, {}};
   try {
-    doc.root = YAML::Load(text);
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      FailAt(file, docs[1], "a second YAML document ('---') in one file; a file holds one spec");
+    }
+    if (!docs.empty()) doc.root = docs[0];
   } catch (const YAML::Exception& e) {
     throw InputError(file, Line(e.mark), Col(e.mark), "not valid YAML: " + e.msg);
   }
