@@ -185,20 +185,6 @@ void WarnTruncated(const PlanRun& r) {
             << " s (" << considered << "): the plans are the best of those, not of all\n";
 }
 
-// A search stopped at --time-limit: said on stderr whatever the format (JSON: stats.truncated).
-void WarnTruncated(const PlanRun& r) {
-  const SearchResult& s = r.result;
-  const std::string considered =
-      Sci(static_cast<double>(s.configs_total)) + " of " +
-      Sci(static_cast<double>(s.configs_planned)) + " layouts considered";
-  if (s.plans.empty()) {
-    throw NoResult("no layout found within --time-limit " + Fixed(r.options.time_limit_s, 0) +
-                   " s (" + considered + "); raise --time-limit or search fewer GPUs");
-  }
-  std::cerr << "planner plan: stopped at --time-limit " << Fixed(r.options.time_limit_s, 0)
-            << " s (" << considered << "): the plans are the best of those, not of all\n";
-}
-
 [[noreturn]] void NothingFits(const PlanRun& r) {
   std::string msg = "no layout of " + r.model.name + " fits " + r.cluster.name + " x " +
                     std::to_string(r.cluster.total_gpus()) + " GPUs (" +
@@ -240,7 +226,6 @@ int RunPlan(const std::vector<std::string>& args) {
       ("threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
   AddTimeLimitOption(&options);
-  AddTimeLimitOption(&options);
   AddSearchConstraintOptions(&options);
   AddStackOptions(&options);
   AddFormatOption(&options);
@@ -280,7 +265,6 @@ int RunPlan(const std::vector<std::string>& args) {
   if (run.result.plans.empty() && format == OutputFormat::kTable) {
     RenderText(RejectedTable(run.result), std::cout);
   }
-  if (run.result.truncated) WarnTruncated(run);
   if (run.result.truncated) WarnTruncated(run);
   if (run.result.plans.empty()) NothingFits(run);
   switch (format) {

@@ -51,7 +51,6 @@ struct Request {
   SizingCriteria criteria;
   int64_t max_gpus = kDefaultMaxGpus;
   double time_limit_s = kDefaultTimeLimit_s;  // for all GPU types together
-  double time_limit_s = kDefaultTimeLimit_s;  // for all GPU types together
   std::vector<std::string> gpu_args;
   bool gpus_are_default = true;
   bool knee_is_default = true;
@@ -176,7 +175,6 @@ Request ParseRequest(const po::variables_map& vm, bool chinchilla) {
   r.max_gpus = PositiveFlag(vm, "max-gpus", kMaxGpusLimit);
   r.max_gpus_is_default = vm["max-gpus"].defaulted();
   r.time_limit_s = TimeLimitFlag(vm);
-  r.time_limit_s = TimeLimitFlag(vm);
   if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
   if (vm.count("global-batch-tokens")) {
     r.batch_tokens = SuffixedFlag(vm, "global-batch-tokens", kMaxBatchTokens, "4M");
@@ -259,18 +257,12 @@ std::vector<GpuType> LoadGpuTypes(const Request& r) {
 std::vector<SizingRow> Sweep(std::vector<GpuType>* types, const Request& r, bool quiet) {
   ProgressBar bar("planner size", quiet);
   const auto start = std::chrono::steady_clock::now();
-  const auto start = std::chrono::steady_clock::now();
   int64_t layouts = 0;
   std::vector<SizingRow> rows;
   const double n = static_cast<double>(types->size());
   for (size_t k = 0; k < types->size(); ++k) {
     GpuType& g = (*types)[k];
     SizingRequest req{g.tokens, g.global_batch, r.max_gpus, 0};
-    // The time limit is shared out: each GPU type gets an even part of what is left.
-    if (r.time_limit_s > 0) {
-      const std::chrono::duration<double> used = std::chrono::steady_clock::now() - start;
-      req.time_limit_s = std::max(1e-3, (r.time_limit_s - used.count()) / (n - k));
-    }
     req.stack = r.stack;
     // The time limit is shared out: each GPU type gets an even part of what is left.
     if (r.time_limit_s > 0) {
@@ -586,8 +578,6 @@ nlohmann::ordered_json SizeJson(const std::vector<GpuType>& types, const Request
           {"gpu_types", ts},
           {"truncated", std::any_of(types.begin(), types.end(),
                                     [](const GpuType& g) { return g.sizing.truncated; })},
-          {"truncated", std::any_of(types.begin(), types.end(),
-                                    [](const GpuType& g) { return g.sizing.truncated; })},
           {"notes", Notes(types, r, rows, m)}};
 }
 
@@ -645,7 +635,6 @@ void AddOptions(po::options_description* options) {
       ("mfu", po::value<double>()->default_value(kDefaultMfu, "0.40"),
        "MFU assumed to turn --chinchilla-budget into FLOPs")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
-  AddTimeLimitOption(options);
   AddOutlookOptions(options);
   AddTimeLimitOption(options);
   AddFormatOption(options);

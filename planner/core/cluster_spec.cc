@@ -30,20 +30,6 @@ constexpr double kMaxLatency_us = 1e6;
 constexpr double kMaxGemmHalf_flops = 1e15;
 // Efficiency fractions below 1% describe no real system and make every figure meaningless.
 constexpr double kMinFraction = 0.01;
-constexpr double kMinPrice_usd = 1e-6;
-// Dense TFLOP/s per GPU: 1 GFLOP/s (a CPU core) to 100 PFLOP/s (20x a B200 at fp8); HBM
-// bandwidth 1 GB/s to 1 PB/s; board power 1 W to 100 kW; a message step at most one second; a
-// GEMM efficiency curve that reaches half its maximum by 1 PFLOP.
-constexpr double kMinPeak_tflops = 1e-3;
-constexpr double kMaxPeak_tflops = 1e5;
-constexpr double kMinHbm_GBps = 1;
-constexpr double kMaxHbm_GBps = 1e6;
-constexpr double kMinTdp_W = 1;
-constexpr double kMaxTdp_W = 1e5;
-constexpr double kMaxLatency_us = 1e6;
-constexpr double kMaxGemmHalf_flops = 1e15;
-// Efficiency fractions below 1% describe no real system and make every figure meaningless.
-constexpr double kMinFraction = 0.01;
 
 constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
 

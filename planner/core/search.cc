@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -154,12 +153,6 @@ class Worker {
     stop_ = stop;
   }
 
-  // Layouts are skipped (not counted) once `stop` is set or the clock passes `deadline`.
-  void SetDeadline(std::chrono::steady_clock::time_point deadline, std::atomic<bool>* stop) {
-    deadline_ = deadline;
-    stop_ = stop;
-  }
-
  private:
   void RunSplit(const Axes& a, ParallelConfig p) {
     for (int64_t ep : a.ep) {
@@ -212,7 +205,6 @@ class Worker {
     const StepTime t = model_.Time(p);
     const double objective = Objective(c_, p, t, o_.objective);
     if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
-    if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
     Plan plan{p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective};
     if (static_cast<int>(r_.plans.size()) >= keep_ && !Better(plan, r_.plans.front())) return;
     r_.plans.push_back(std::move(plan));
@@ -234,20 +226,6 @@ class Worker {
   double usable_;
   int keep_;
   SearchResult r_;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  std::atomic<bool>* stop_ = nullptr;
-  int64_t until_clock_ = 0;  // layouts until the next look at the clock
-
-  // A layout takes about a microsecond; the clock is read every 256 of them.
-  bool Expired() {
-    if (stop_ == nullptr) return false;
-    if (stop_->load(std::memory_order_relaxed)) return true;
-    if (--until_clock_ > 0) return false;
-    until_clock_ = 256;
-    if (std::chrono::steady_clock::now() < deadline_) return false;
-    stop_->store(true, std::memory_order_relaxed);
-    return true;
-  }
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool>* stop_ = nullptr;
   int64_t until_clock_ = 0;  // layouts until the next look at the clock
@@ -313,12 +291,6 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           std::chrono::duration<double>(std::min(options.time_limit_s, 1e9)));
   if (options.progress) options.progress(0, total);
-  std::atomic<bool> stop{false};
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(std::min(options.time_limit_s, 1e9)));
-  if (options.progress) options.progress(0, total);
   std::vector<SearchResult> results(threads);
   std::vector<std::thread> pool;
   auto work = [&](int id) {
@@ -337,8 +309,6 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
   work(0);
   for (std::thread& t : pool) t.join();
   SearchResult out;
-  out.truncated = stop.load();
-  out.configs_planned = total;
   out.truncated = stop.load();
   out.configs_planned = total;
   for (SearchResult& r : results) Merge(r, &out);

@@ -82,9 +82,6 @@ struct SearchResult {
   // Stopped at options.time_limit_s: configs_total of configs_planned layouts were considered.
   bool truncated = false;
   int64_t configs_planned = 0;
-  // Stopped at options.time_limit_s: configs_total of configs_planned layouts were considered.
-  bool truncated = false;
-  int64_t configs_planned = 0;
   // The valid layout that needs the least memory, when nothing fits.
   std::optional<Plan> least_memory;
 };

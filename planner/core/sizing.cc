@@ -190,10 +190,6 @@ ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const Sizi
       out.truncated = true;
       if (s.plans.empty()) break;  // unknown whether it fits: no row
     }
-    if (s.truncated) {
-      out.truncated = true;
-      if (s.plans.empty()) break;  // unknown whether it fits: no row
-    }
     if (progress) progress(static_cast<double>(i + 1) / n, out.layouts_searched);
     if (s.plans.empty() && out.rows.empty()) {
       out.counts_too_small.push_back(counts[i]);

@@ -101,10 +101,6 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
     throw InputError(doc.file, "this is a model spec (it has 'n_layers' and 'd_model') where a "
                                "cluster is expected; are MODEL and CLUSTER swapped? (see --help)");
   }
-  if (doc.root.IsMap() && doc.root["n_layers"] && doc.root["d_model"]) {
-    throw InputError(doc.file, "this is a model spec (it has 'n_layers' and 'd_model') where a "
-                               "cluster is expected; are MODEL and CLUSTER swapped? (see --help)");
-  }
   std::vector<std::string> keys = {"name", "description", "gpu", "gpus_per_node", "nodes", "gpus",
                                    "network", "price_per_gpu_hour_usd", "efficiency",
                                    "usable_hbm_fraction"};

@@ -1,7 +1,6 @@
 #include "planner/io/model_io.h"
 
 #include "planner/io/input_error.h"
-#include "planner/io/input_error.h"
 #include "planner/io/presets.h"
 
 namespace planner {
@@ -84,10 +83,6 @@ void ReadWindow(const StrictMap& m, WindowSpec* w) {
 }  // namespace
 
 ModelSpec ReadModelSpec(const YamlDoc& doc) {
-  if (doc.root.IsMap() && doc.root["gpu"] && doc.root["network"]) {
-    throw InputError(doc.file, "this is a cluster spec (it has 'gpu' and 'network') where a model "
-                               "is expected; are MODEL and CLUSTER swapped? (see --help)");
-  }
   if (doc.root.IsMap() && doc.root["gpu"] && doc.root["network"]) {
     throw InputError(doc.file, "this is a cluster spec (it has 'gpu' and 'network') where a model "
                                "is expected; are MODEL and CLUSTER swapped? (see --help)");
