@@ -156,6 +156,35 @@ std::vector<MatmulFlops> ForwardMatmuls(const ModelSpec& s, const FlopsOptions& 
   return c.Take();
 }
 
+// Megatron-Core's num_floating_point_operations (megatron/training/training.py; Megatron-Bridge's
+// flop_utils copies it) per token: 12 L h^2 (1 + g/a + s/h) q/h for MHA/GQA attention (the version
+// without causal halving), its MLA term otherwise; the MLP split into dense layers, top-k routed
+// experts and shared experts; MTP layers counted as layers of the last layer's kind plus their
+// norms and 2h x h projection; one logit GEMM per MTP layer and the model.
+double MegatronCorePerToken(const ModelSpec& s, double T) {
+  const double h = s.d_model, V = s.vocab_size, heads = s.n_heads, mtp = s.mtp_modules;
+  const double L = s.n_layers + mtp;
+  double moe = s.n_moe_layers(), dense = s.n_layers - moe;
+  (s.IsMoeLayer(s.n_layers - 1) ? moe : dense) += mtp;
+  const double gated = s.gated_mlp() ? 1.5 : 1.0;
+  const double routed = s.is_moe() ? s.moe.top_k * s.d_ff_expert() : 0;
+  const double shared = s.moe.n_shared_experts * s.d_ff_shared();
+  const double mlp = 12 * h * gated * (s.d_ff * dense + (routed + shared) * moe);
+  double attention = 0;
+  if (s.is_mla()) {
+    const double rope = s.mla.qk_rope_head_dim, nope = s.head_dim - rope, v = s.mla.v_head_dim;
+    const double ql = s.mla.q_lora_rank, kvl = s.mla.kv_lora_rank;
+    const double q = ql > 0 ? ql * (h + heads * (nope + rope) + 1) : h * heads * (nope + rope);
+    attention = 6 * L *
+                (q + kvl * (h + heads * (nope + v) + 1) + h * rope + heads * v * h +
+                 T * heads * (nope + rope) / 2 + T * heads * v / 2);
+  } else {
+    const double g = s.n_kv_heads, q_ratio = s.q_dim() / h;
+    attention = 12 * L * h * h * (1 + g / heads + T / h) * q_ratio;
+  }
+  return mlp + attention + 6 * mtp * (3 * h + 2 * h * h) + 6 * h * V * (mtp + 1);
+}
+
 }  // namespace
 
 FlopsReport ComputeFlops(const ModelSpec& s, const FlopsOptions& o) {
@@ -208,15 +237,9 @@ AccountingResult AccountFlops(const ModelSpec& s, const FlopsOptions& o, Account
     case Accounting::kKorthikanti:  // Korthikanti et al. 2022 appendix A: model FLOPs
       r.step_flops = 72 * B * T * L * h * h * (1 + T / (6 * h) + V / (12 * L * h));
       break;
-    case Accounting::kMegatronCore: {  // megatron/training/training.py
-      const double g = s.n_kv_heads, heads = s.n_heads, q_ratio = s.q_dim() / h;
-      const double experts = s.is_moe() ? s.moe.top_k : 1;
-      const double gated = s.gated_mlp() ? 1.5 : 1.0;
-      r.step_flops = 12 * B * T * L * h * h *
-                     ((1 + g / heads + T / h) * q_ratio + (s.d_ff / h) * experts * gated +
-                      V / (2 * L * h));
+    case Accounting::kMegatronCore:
+      r.step_flops = tokens * MegatronCorePerToken(s, T);
       break;
-    }
     case Accounting::kPalm:  // Chowdhery et al. 2022 appendix B: 6N + 12 L H Q T per token
       r.step_flops = tokens * (6.0 * static_cast<double>(CountParams(s).total) +
                                12 * L * s.n_heads * s.head_dim * T);
@@ -255,7 +278,8 @@ const char* Describe(Accounting a) {
     case Accounting::kKorthikanti:
       return "Korthikanti 2022 app. A: 72 B s l h^2 (1 + s/6h + V/12lh), model FLOPs";
     case Accounting::kMegatronCore:
-      return "Megatron-Core: 12 B s L h^2 [(1 + g/a + s/h) q/h + (ffn/h) k (1.5 gated) + V/2Lh]";
+      return "Megatron-Core: 12 B s L h^2 [(1 + g/a + s/h) q/h + (ffn/h) k (1.5 gated) + V/2Lh]; "
+             "MoE: dense, routed, shared MLPs; MLA; MTP";
     case Accounting::kPalm: return "PaLM app. B: (6N + 12 L H Q T) per token";
   }
   return "?";

@@ -125,5 +125,35 @@ TEST(MoeFlopsTest, FullRecomputeRepeatsEveryLayerOfEveryKind) {
   EXPECT_EQ(r.forward - layers, TotalOf(r, "lm_head"));
 }
 
+TEST(MoeFlopsTest, MegatronCoreAccountingSeesMlaSharedExpertsAndMtp) {
+  // Megatron-Core counts, per token, 6x each matmul's weights (MLA's latent norms as "+1"
+  // columns), the causal core as s/2 keys, and MTP's layer, projection and logits, but not the
+  // router: so it equals the exact model step plus 3x the MTP forward, less 3x the routers, up
+  // to the norms and (T+1)/2 vs T/2 keys.
+  const ModelSpec s = testing::DeepSeekV3Shape();
+  const FlopsOptions o{4096, 2, true, Recompute::kNone};
+  const FlopsReport r = ComputeFlops(s, o);
+  const Count routers = TotalOf(r, "moe.router") + TotalOf(r, "mtp.moe.router");
+  const double expected = static_cast<double>(r.model_step + 3 * r.mtp_forward - 3 * routers);
+  const double megatron = AccountFlops(s, o, Accounting::kMegatronCore).step_flops;
+  EXPECT_NEAR(megatron / expected, 1.0, 1e-4);
+}
+
+TEST(MoeFlopsTest, MegatronCoreSplitsDenseAndMoeLayers) {
+  // Without MLA or MTP the attention term is the dense formula's; the MLP term weighs the first
+  // dense layers' d_ff and the MoE layers' top_k * d_ff_expert + shared width (x1.5 gated).
+  ModelSpec s = testing::DeepSeekV3Shape();
+  s.mla = {};
+  s.mtp_modules = 0;
+  s.head_dim = 56;  // 7168 / 128
+  const double B = 1, T = 4096, L = 61, h = 7168, V = 129280;
+  const double attention = 12 * L * h * h * (1 + 1 + T / h) * 1.0;
+  const double mlp = 12 * h * 1.5 * (18432.0 * 3 + (8 * 2048.0 + 2048) * 58);
+  const double logits = 6 * h * V;
+  EXPECT_NEAR(AccountFlops(s, {4096, 1, true, Recompute::kNone}, Accounting::kMegatronCore)
+                  .step_flops,
+              B * T * (attention + mlp + logits), 1e3);
+}
+
 }  // namespace
 }  // namespace planner
