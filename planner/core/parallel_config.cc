@@ -27,9 +27,14 @@ LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
   no_vpp.vpp = 1;
   const StageLayout split = StageLayers(m.n_layers, no_vpp);
   if (split.ok) {
-    const std::string stages = split.even() ? S(split.first) + " per stage" : StagesText(split);
-    return {i, "--vpp", "vpp=" + S(p.vpp) + " must divide the layers of every stage (" +
-                            S(m.n_layers) + " layers: " + stages + ")"};
+    if (split.even()) {
+      return {i, "--vpp", "vpp=" + S(p.vpp) + " must divide the layers of every stage (" +
+                              S(m.n_layers) + " layers: " + S(split.first) + " per stage)"};
+    }
+    return {i, "--vpp",
+            "vpp=" + S(p.vpp) + " must divide the layers of every stage, on the first and last "
+            "stage with the embedding or loss counted as a layer (" + S(m.n_layers) +
+                " layers: " + StagesText(split) + ")"};
   }
   if (f == 0 && l == 0) {
     std::string hint;

@@ -30,10 +30,14 @@ StageLayout StageLayers(int64_t n_layers, const ParallelConfig& p) {
   s.first = f > 0 ? f : each;
   s.last = l > 0 ? l : each;
   s.middle = p.pp > 2 ? each : 0;
-  // Interleaving splits every stage into vpp chunks of equal size.
-  for (int64_t layers : {s.first, s.middle, s.last}) {
-    if (layers % p.vpp != 0) return s;
-  }
+  // Interleaving splits every stage into vpp chunks of equal size, but on the first and last
+  // stage one chunk may hold a layer fewer, the embedding or the loss counted in its place
+  // (Megatron-Core's --account-for-embedding-in-pipeline-split and
+  // --account-for-loss-in-pipeline-split: Llama 3.1 405B as 15 + 16x6 + 15 on pp 8, vpp 8).
+  const auto chunks = [&](int64_t layers, bool end) {
+    return layers % p.vpp == 0 || (end && (layers + 1) % p.vpp == 0);
+  };
+  if (!chunks(s.first, true) || !chunks(s.last, true) || !chunks(s.middle, false)) return s;
   s.ok = true;
   return s;
 }

@@ -34,7 +34,8 @@ struct StageLayout {
 
 // The split of n_layers that p asks for: even when p.first_stage_layers and p.last_stage_layers
 // are 0, else Megatron-Core's rule. `ok` is false when the layers do not split (a count left over,
-// a stage without layers, a stated count with pp == 1) or vpp does not divide every stage.
+// a stage without layers, a stated count with pp == 1) or vpp does not divide every stage (an
+// uneven first or last stage may be one layer short of it: the embedding or loss fills the gap).
 StageLayout StageLayers(int64_t n_layers, const ParallelConfig& p);
 
 // The stage that paces the pipeline: the one with the most work per micro-batch, each stage

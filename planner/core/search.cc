@@ -39,6 +39,20 @@ std::vector<int64_t> AllowedDivisors(int64_t n, const std::vector<int64_t>& fixe
   return out;
 }
 
+// The vpp values tried for a split: the axis (divisors of the layers) for the even split; for an
+// uneven one those that split its stages, the first and last possibly one layer short of whole
+// chunks (pipeline_stages.h), which need not divide the layers.
+std::vector<int64_t> SplitVpps(const ModelSpec& m, const SearchSpace& s, const Axes& a,
+                               ParallelConfig p) {
+  if (p.first_stage_layers == 0 && p.last_stage_layers == 0) return a.vpp;
+  std::vector<int64_t> out;
+  for (int64_t v = 1; v <= s.max_vpp; ++v) {
+    p.vpp = v;
+    if (Allowed(s.vpp, v) && StageLayers(m.n_layers, p).ok) out.push_back(v);
+  }
+  return out;
+}
+
 Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
   Axes a;
   const int64_t gpus = c.total_gpus();
@@ -61,9 +75,17 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
   a.inner_size = static_cast<int64_t>(a.ep.size() * a.vpp.size() * a.micro_batch.size() *
                                       s.zero_stages.size() * s.recomputes.size() * 2 *
                                       s.dtypes.size());
+  const int64_t per_vpp = a.vpp.empty() ? 0 : a.inner_size / static_cast<int64_t>(a.vpp.size());
   int64_t through = 0;
   for (Outer& o : a.outer) {
-    through += a.inner_size * static_cast<int64_t>(UnevenSplits(m.n_layers, o.pp).size());
+    ParallelConfig p;
+    p.pp = o.pp;
+    for (const auto& [first, last] : UnevenSplits(m.n_layers, o.pp)) {
+      p.first_stage_layers = first;
+      p.last_stage_layers = last;
+      const auto vpps = static_cast<int64_t>(SplitVpps(m, s, a, p).size());
+      through += a.vpp.empty() ? 0 : per_vpp * vpps;
+    }
     o.layouts_through = through;
   }
   return a;
@@ -141,7 +163,7 @@ class Worker {
     for (const auto& [first, last] : UnevenSplits(m_.n_layers, p.pp)) {
       p.first_stage_layers = first;
       p.last_stage_layers = last;
-      RunSplit(a, p);
+      RunSplit(a, SplitVpps(m_, s_, a, p), p);
     }
   }
 
@@ -154,12 +176,12 @@ class Worker {
   }
 
  private:
-  void RunSplit(const Axes& a, ParallelConfig p) {
+  void RunSplit(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
     for (int64_t ep : a.ep) {
       p.ep = ep;
       for (int zero : s_.zero_stages) {
         p.zero = zero;
-        for (int64_t vpp : a.vpp) {
+        for (int64_t vpp : vpps) {
           p.vpp = vpp;
           for (int64_t mb : a.micro_batch) {
             p.micro_batch = mb;

@@ -108,12 +108,24 @@ TEST(StageLayersTest, SplitsThatDoNotAddUpAreRejected) {
 }
 
 TEST(StageLayersTest, InterleavingNeedsVppToDivideEveryStage) {
-  // 6 + 8x14 + 8 = 126: vpp 2 divides 6 and 8; vpp 4 does not divide 6.
+  // 6 + 8x14 + 8 = 126: vpp 2 divides 6 and 8; vpp 4 divides neither 6 nor 6 + 1.
   EXPECT_TRUE(StageLayers(126, Stages(16, 6, 8, 2)).ok);
   EXPECT_FALSE(StageLayers(126, Stages(16, 6, 8, 4)).ok);
-  // BLOOM's 5 + 6x10 + 5 cannot be interleaved in 2 (5 is odd), nor in 3 (5 again).
-  EXPECT_FALSE(StageLayers(70, Stages(12, 5, 5, 2)).ok);
-  EXPECT_FALSE(StageLayers(70, Stages(12, 5, 5, 3)).ok);
+  // The first and last stage may be one layer short of vpp chunks, the embedding and the loss
+  // counted as layers (Megatron-Core's --account-for-embedding/loss-in-pipeline-split): Llama 3.1
+  // 405B as 15 + 16x6 + 15 on pp 8 with vpp 8 is 16 + 16x6 + 16 slots, 2 per chunk.
+  EXPECT_TRUE(StageLayers(126, Stages(8, 15, 15, 8)).ok);
+  EXPECT_TRUE(StageLayers(126, Stages(8, 15, 15, 4)).ok);
+  // vpp 3 divides 15 but not the middle stages' 16.
+  EXPECT_FALSE(StageLayers(126, Stages(8, 15, 15, 3)).ok);
+  // BLOOM's 5 + 6x10 + 5: vpp 2 and 3 divide 6 and 5 + 1; vpp 4 divides neither 5 nor 6.
+  EXPECT_TRUE(StageLayers(70, Stages(12, 5, 5, 2)).ok);
+  EXPECT_TRUE(StageLayers(70, Stages(12, 5, 5, 3)).ok);
+  EXPECT_FALSE(StageLayers(70, Stages(12, 5, 5, 4)).ok);
+  // A middle stage gets no such slack: 8 + 7x2 + 8 = 30 on pp 4 with vpp 2 (7 is odd).
+  EXPECT_FALSE(StageLayers(30, Stages(4, 8, 8, 2)).ok);
+  // Nor does an even split: 96 on 8 stages of 12, vpp 5.
+  EXPECT_FALSE(StageLayers(96, Stages(8, 0, 0, 5)).ok);
 }
 
 TEST(UnevenSplitsTest, CeilAndFloorMiddleStages) {
@@ -202,11 +214,13 @@ TEST(StageLayoutCheckTest, MessagesNameTheFlagsAndASplitThatWorks) {
             "a positive multiple of the other 10 stages");
   p.last_stage_layers = 5;
   EXPECT_FALSE(CheckLayout(m, c, p));
-  p.vpp = 2;
+  p.vpp = 4;
   e = CheckLayout(m, c, p);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->flag, "--vpp");
-  EXPECT_EQ(e->message, "vpp=2 must divide the layers of every stage (70 layers: 5+6x10+5)");
+  EXPECT_EQ(e->message,
+            "vpp=4 must divide the layers of every stage, on the first and last stage with the "
+            "embedding or loss counted as a layer (70 layers: 5+6x10+5)");
   // One stage with a stated count.
   ParallelConfig one = Stages(1, 10, 0);
   one.dp = 24;
@@ -330,9 +344,11 @@ TEST(UnevenMemoryTest, AFullerMiddleStageIsTheMostLoaded) {
 }
 
 TEST(UnevenSearchTest, TriesTheUnevenSplitsOfAPipelineThatDoesNotDivide) {
-  // 10 layers on 4 GPUs. (tp, pp) pairs: (1,1) (1,2) (1,4) (2,1) (2,2) (4,1); pp 4 does not
-  // divide 10 and is tried as 2 + 3x2 + 2 and 3 + 2x2 + 3, so 7 times the inner space: vpp in
-  // {1, 2, 5, 10}, micro-batch in {1, 2, 4, 8}, 4 ZeRO stages, 3 recompute modes, SP on/off.
+  // 10 layers on 4 GPUs. (tp, pp) pairs: (1,1) (1,2) (1,4) (2,1) (2,2) (4,1). The five with pp
+  // 1 or 2 split evenly and try vpp in {1, 2, 5, 10} (divisors of 10). pp 4 does not divide 10
+  // and is tried as 2 + 3x2 + 2, with vpp 1 or 3 (3 divides 3 and 2 + 1), and as 3 + 2x2 + 3,
+  // with vpp 1 or 2 (2 divides 2 and 3 + 1). Each vpp: micro-batch in {1, 2, 4, 8}, 4 ZeRO
+  // stages, 3 recompute modes, SP on/off.
   ModelSpec m = testing::TinyModel();
   m.n_layers = 10;
   ClusterSpec c = PipelineCluster(1);
@@ -345,7 +361,7 @@ TEST(UnevenSearchTest, TriesTheUnevenSplitsOfAPipelineThatDoesNotDivide) {
   o.top_k = 100000;
   o.threads = 1;
   const SearchResult r = Search(m, c, space, o);
-  EXPECT_EQ(r.configs_total, 7 * 4 * 4 * 4 * 3 * 2);
+  EXPECT_EQ(r.configs_total, (5 * 4 + 2 + 2) * 4 * 4 * 3 * 2);
   bool seen[2] = {false, false};
   for (const Plan& plan : r.plans) {
     EXPECT_FALSE(FindLayoutIssue(m, c, plan.layout)) << Describe(plan.layout);
