@@ -144,10 +144,10 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
 
 // The smallest GPU count (whole nodes, doubling, up to 64x) at which some layout fits.
 // Within `time_limit_s` (0: none) in all, up to the largest valid cluster; *timed_out says
-// whether the limit cut the answer short.
+// whether the limit cut the answer short, *searched how many counts were searched.
 std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
                                    const SearchSpace& space, const SearchOptions& options,
-                                   double time_limit_s, bool* timed_out) {
+                                   double time_limit_s, bool* timed_out, int* searched) {
   SearchOptions quiet = options;
   quiet.top_k = 1;
   quiet.progress = nullptr;
@@ -164,6 +164,7 @@ std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
       if (*timed_out) break;
     }
     const SearchResult s = Search(m, bigger, space, quiet);
+    ++*searched;
     if (!s.plans.empty()) return bigger.total_gpus();
     *timed_out = s.truncated;
     if (*timed_out) break;
@@ -201,12 +202,16 @@ void WarnTruncated(const PlanRun& r) {
   // What is left of --time-limit goes to the larger GPU counts.
   const double left_s = std::max(1e-3, r.options.time_limit_s - r.elapsed_s);
   bool timed_out = false;
+  int searched = 0;
   if (auto gpus = GpusThatFit(r.model, r.cluster, r.space, r.options,
-                              r.options.time_limit_s > 0 ? left_s : 0, &timed_out)) {
+                              r.options.time_limit_s > 0 ? left_s : 0, &timed_out, &searched)) {
     msg += "\n  smallest change that fits: --gpus " + std::to_string(*gpus);
   } else if (timed_out) {
     msg += "\n  larger GPU counts were not all searched within --time-limit " +
            Fixed(r.options.time_limit_s, 0) + " s";
+  } else if (searched == 0) {
+    msg += "\n  twice the GPUs is beyond the largest cluster the planner models (4,194,304): "
+           "use GPUs with more memory or a smaller model";
   } else {
     msg += "\n  even 64x the GPUs does not fit: use GPUs with more memory or a smaller model";
   }
