@@ -165,7 +165,8 @@ ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const
     text << "usage: mpirun -n N commbench [options] [collective ...]\n" << described;
     return Outcome::Help(text.str());
   }
-  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label); !bad.empty()) {
+  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label);
+      !bad.empty()) {
     return Outcome::Error(bad);
   }
   for (auto check : {ResolveSizes(raw, o.sweep), ResolveNames(raw, o),

@@ -132,7 +132,8 @@ ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const a
   }
   if (auto error = Resolve(raw, o)) return Outcome::Error(*error);
   if (auto error = CheckSizes(o)) return Outcome::Error(*error);
-  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label); !bad.empty()) {
+  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label);
+      !bad.empty()) {
     return Outcome::Error(bad);
   }
   o.argv.assign(argv, argv + argc);

@@ -51,9 +51,9 @@ TEST(ReadInputFileTest, RefusesAFileOverTheCapWithoutReadingIt) {
   ::close(fd);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(ReadErrorOf(path), path +
-                               ": file is 100 MiB, too large for a YAML input (the limit is "
-                               "8 MiB; planner inputs are small, and PLANNER_MAX_INPUT_MB "
-                               "raises the limit)");
+                                   ": file is 100 MiB, too large for a YAML input (the limit is "
+                                   "8 MiB; planner inputs are small, and PLANNER_MAX_INPUT_MB "
+                                   "raises the limit)");
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.5);
 }
 
@@ -101,7 +101,8 @@ TEST(ReadInputFileTest, StopsAtTheCapOfAnEndlessStreamWithoutNul) {
 TEST(ReadInputFileTest, NonUtf8TextIsAnErrorAtItsLineAndColumn) {
   const std::string path = ReadFileTestDir() + "/latin1.yaml";
   WriteTestBytes(path, "n_layers: 2\nname: caf\xe9\n");
-  EXPECT_EQ(ReadErrorOf(path), path + ":2:10: not UTF-8 text (byte 0xE9); save the YAML file as UTF-8");
+  EXPECT_EQ(ReadErrorOf(path),
+            path + ":2:10: not UTF-8 text (byte 0xE9); save the YAML file as UTF-8");
 }
 
 TEST(ReadInputFileTest, ManyLinesOrCommasAreRefusedBeforeParsing) {
@@ -110,8 +111,8 @@ TEST(ReadInputFileTest, ManyLinesOrCommasAreRefusedBeforeParsing) {
   for (size_t i = 0; i < kMaxInputItems; ++i) text += "1,";
   WriteTestBytes(path, text + "1]\n");
   EXPECT_EQ(ReadErrorOf(path), path +
-                               ": 100001 lines and commas, more than the 100000 a YAML input "
-                               "may have (planner inputs have far fewer)");
+                                   ": 100001 lines and commas, more than the 100000 a YAML input "
+                                   "may have (planner inputs have far fewer)");
   EXPECT_NE(ReadErrorOf(path, "JSON").find("more than the 100000 a JSON input"), std::string::npos);
 }
 
