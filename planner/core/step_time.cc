@@ -60,25 +60,50 @@ struct LayerGemms {
 LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool causal_half) {
   const double t = p.tp, tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
   const double d = m.d_model, q = m.q_dim(), kv = std::max<double>(m.kv_dim() / t, m.head_dim);
-  const double ff = m.d_ff;
+  const double ff = m.d_ff, h = m.n_heads, v_dim = m.v_head_dim();
   LayerGemms g;
-  g.linear = {{tokens, d, q / t, 1}, {tokens, d, kv, 1}, {tokens, d, kv, 1}, {tokens, q / t, d, 1}};
+  if (m.is_mla()) {
+    // MLA (Megatron-Core): the down-projections to the latents are replicated across TP, the
+    // up-projections column-parallel, the output row-parallel.
+    const double ql = m.mla.q_lora_rank, kvl = m.mla.kv_lora_rank, rope = m.mla.qk_rope_head_dim;
+    if (ql > 0) {
+      g.linear = {{tokens, d, ql, 1}, {tokens, ql, q / t, 1}};
+    } else {
+      g.linear = {{tokens, d, q / t, 1}};
+    }
+    g.linear.push_back({tokens, d, kvl + rope, 1});
+    g.linear.push_back({tokens, kvl, h * (m.head_dim - rope + v_dim) / t, 1});
+    g.linear.push_back({tokens, h * v_dim / t, d, 1});
+  } else {
+    g.linear = {
+        {tokens, d, q / t, 1}, {tokens, d, kv, 1}, {tokens, d, kv, 1}, {tokens, q / t, d, 1}};
+  }
   const double mats = m.gated_mlp() ? 2 : 1;
+  // Every layer is costed alike, so a model mixing dense and MoE layers (DeepSeek's first dense
+  // layers, Llama 4's interleaving) gets the average layer: each MLP's GEMMs count its share.
+  const double moe_share = static_cast<double>(m.n_moe_layers()) / m.n_layers;
+  const double dense_share = 1 - moe_share;
+  if (dense_share > 0) {
+    g.linear.push_back({tokens, d, ff / t, mats * dense_share});
+    g.linear.push_back({tokens, ff / t, d, dense_share});
+  }
   if (m.is_moe()) {
     const double local_experts = static_cast<double>(m.moe.n_experts) / p.ep;
+    const double ffe = m.d_ff_expert(), shared = m.moe.n_shared_experts * m.d_ff_shared();
     // Balanced routing: each local expert sees tokens*top_k*ep/n_experts tokens on average.
     const double expert_tokens = tokens * m.moe.top_k / local_experts;
-    g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), 1});
-    g.linear.push_back({expert_tokens, d, ff / t, mats * local_experts});
-    g.linear.push_back({expert_tokens, ff / t, d, local_experts});
-  } else {
-    g.linear.push_back({tokens, d, ff / t, mats});
-    g.linear.push_back({tokens, ff / t, d, 1});
+    g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), moe_share});
+    g.linear.push_back({expert_tokens, d, ffe / t, mats * local_experts * moe_share});
+    g.linear.push_back({expert_tokens, ffe / t, d, local_experts * moe_share});
+    if (shared > 0) {  // shared experts run on every token, as one TP-split MLP
+      g.linear.push_back({tokens, d, shared / t, mats * moe_share});
+      g.linear.push_back({tokens, shared / t, d, moe_share});
+    }
   }
   const double heads = m.n_heads / t, s_q = static_cast<double>(m.seq_len) / p.cp;
   const double s_kv = static_cast<double>(m.seq_len) * (causal_half ? 0.5 : 1.0);
   g.core_scores = {s_q, static_cast<double>(m.head_dim), s_kv, heads * p.micro_batch};
-  g.core_context = {s_q, s_kv, static_cast<double>(m.head_dim), heads * p.micro_batch};
+  g.core_context = {s_q, s_kv, v_dim, heads * p.micro_batch};
   return g;
 }
 
@@ -95,7 +120,12 @@ LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool fl
   e.rep = n * m.d_model / (p.sp ? t : 1);
   e.q = n * m.q_dim() / t;
   e.kv = n * std::max<double>(m.kv_dim() / t, m.head_dim);
-  e.ff = n * m.d_ff / t * (m.is_moe() ? m.moe.top_k : 1);
+  // The MLP's hidden width a token carries, averaged over dense and MoE layers.
+  const double moe_share = static_cast<double>(m.n_moe_layers()) / m.n_layers;
+  const double moe_ff = m.is_moe() ? m.moe.top_k * m.d_ff_expert() +
+                                         m.moe.n_shared_experts * m.d_ff_shared()
+                                   : 0;
+  e.ff = n / t * ((1 - moe_share) * m.d_ff + moe_share * moe_ff);
   if (!flash) e.scores = m.n_heads / t * n * m.seq_len;
   return e;
 }
@@ -231,7 +261,10 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   if (p.ep > 1) {
     const double a2a = CollectiveSeconds(c, Collective::kAllToAll, p.ep, st.dp,
                                          act * m.moe.top_k);
-    t->ep_comm = layers * 4 * a2a;  // dispatch and combine, forward and backward
+    // Dispatch and combine, forward and backward, in the MoE layers only (DeepSeek's first
+    // dense layers and Llama 4's interleaved dense layers have none).
+    const double moe_layers = layers * m.n_moe_layers() / m.n_layers;
+    t->ep_comm = moe_layers * 4 * a2a;
   }
   if (p.pp > 1) {
     // Megatron splits the activation over the TP ranks for the hop (scatter-gather, Narayanan

@@ -1,0 +1,60 @@
+// The step-time model's per-layer GEMMs for MoE and MLA models agree with the exact FLOP count
+// (flops.h), and the expert all-to-all is paid in MoE layers only.
+#include <gtest/gtest.h>
+
+#include "moe_shapes.h"
+#include "planner/core/flops.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+namespace {
+
+// Every GEMM at the full dense peak and HBM effectively free: GEMM time = FLOPs / peak.
+ClusterSpec IdealGemmCluster() {
+  ClusterSpec c;
+  c.name = "ideal";
+  c.gpu.name = "ideal";
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 1000;
+  c.gpu.hbm_GiB = 1e6;
+  c.gpu.hbm_GBps = 1e9;
+  c.gpus_per_node = 8;
+  c.nodes = 64;
+  c.network = {{"nvlink", 8, 200, 3}, {"infiniband", 0, 50, 5}};
+  c.price_per_gpu_hour_usd = 1;
+  c.efficiency.gemm_max = 1;
+  c.efficiency.gemm_half_flops = 0;
+  return c;
+}
+
+TEST(MoeStepTimeTest, LayerGemmsAreTheExactLinearFlopsOfTheAverageLayer) {
+  const ModelSpec s = testing::DeepSeekV3Shape();
+  const ClusterSpec c = IdealGemmCluster();
+  ParallelConfig p;
+  const LayerCost lc = ComputeLayerCost(s, c, p, {});
+  // Linear (non-core) matmuls of the 61 layers, one sequence: MLA projections, 3 dense MLPs,
+  // 58 x (router + 8 routed + 1 shared expert); the step model costs their average layer.
+  const FlopsReport r = ComputeFlops(s, {s.seq_len, 1, true, Recompute::kNone});
+  double linear = 0;
+  for (const MatmulFlops& m : r.matmuls) {
+    if (m.layers > 0 && !m.attention_core && !m.mtp) linear += static_cast<double>(m.total);
+  }
+  EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / (linear / 61), 1.0, 1e-9);
+}
+
+TEST(MoeStepTimeTest, ExpertAllToAllRunsInMoeLayersOnly) {
+  ModelSpec all_moe = testing::DeepSeekV3Shape();
+  all_moe.moe.first_dense_layers = 0;
+  ModelSpec first_dense = testing::DeepSeekV3Shape();  // 3 dense, 58 MoE layers
+  const ClusterSpec c = IdealGemmCluster();
+  ParallelConfig p;
+  p.dp = 64;
+  p.ep = 64;
+  p.global_batch = 64;
+  const double a = EstimateStepTime(all_moe, c, p).ep_comm_s;
+  const double b = EstimateStepTime(first_dense, c, p).ep_comm_s;
+  ASSERT_GT(a, 0);
+  EXPECT_NEAR(b / a, 58.0 / 61, 1e-12);
+}
+
+}  // namespace
+}  // namespace planner
