@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
@@ -35,6 +36,8 @@ const std::vector<std::string> kParallelKeys = {"tp",
                                                 "sp",
                                                 "ep",
                                                 "virtual_pipeline_stages",
+                                                "first_stage_layers",
+                                                "last_stage_layers",
                                                 "zero_stage",
                                                 "ddp_impl",
                                                 "fsdp",
@@ -243,6 +246,16 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   p.cp = degree("cp", StatedInt(par, "cp"));
   p.ep = degree("ep", StatedInt(par, "ep"));
   p.vpp = degree("virtual_pipeline_stages", StatedInt(par, "virtual_pipeline_stages"));
+  // Uneven pipeline stages (pipeline_stages.h); absent: an even split.
+  for (auto [key, field] : {std::pair{"first_stage_layers", &p.first_stage_layers},
+                            std::pair{"last_stage_layers", &p.last_stage_layers}}) {
+    if (auto n = StatedInt(par, key)) {
+      if (*n < 1 || *n > (int64_t{1} << 22)) {
+        par.Fail(key, std::string(key) + " must lie in [1, 2^22]");
+      }
+      *field = *n;
+    }
+  }
   p.sp = par.Bool("sp", false);
   p.dp = StatedInt(par, "dp") ? degree("dp", par.Int("dp")) : 0;
   if (auto z = StatedInt(par, "zero_stage")) {
