@@ -13,7 +13,7 @@ namespace {
 
 constexpr double kMaxGridKgPerKwh = 2;  // as the cluster file's power.grid_kg_per_kWh
 
-std::string BandText(const Band& b, std::string (*f)(double)) { return f(b.p10) + "-" + f(b.p90); }
+std::string RangeText(const Band& b, std::string (*f)(double)) { return f(b.p10) + "-" + f(b.p90); }
 
 // Three significant figures below 100 (0.00412, 2.84, 62.6), grouped whole numbers above.
 std::string Sig3(double v) {
@@ -128,10 +128,10 @@ std::vector<std::string> OutlookLines(const Outlook& o) {
   const Goodput& g = o.goodput;
   std::vector<std::string> lines;
   lines.push_back("expected days: " + DaysText(o.expected.days) + " (P10-P90 " +
-                  BandText(o.bands.days, DaysText) + "; ideal " + DaysText(o.ideal.days) +
+                  RangeText(o.bands.days, DaysText) + "; ideal " + DaysText(o.ideal.days) +
                   " without failures)");
   lines.push_back("expected cost: " + UsdText(o.expected.cost_usd) + " (P10-P90 " +
-                  BandText(o.bands.cost_usd, UsdText) + "; ideal " + UsdText(o.ideal.cost_usd) +
+                  RangeText(o.bands.cost_usd, UsdText) + "; ideal " + UsdText(o.ideal.cost_usd) +
                   ") at $" + Fixed(o.pricing.usd_per_gpu_hour, 2) + "/GPU-h " + o.pricing.name +
                   ", " + GroupedRound(o.expected.gpu_hours) + " GPU-hours");
   lines.push_back("goodput: " + Percent(g.goodput) + " (P10-P90 " + Percent(o.bands.goodput.p10) +
