@@ -13,6 +13,7 @@
 #include "planner/core/step_time.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/model_io.h"
 
@@ -32,7 +33,8 @@ int RunExplain(const std::vector<std::string>& args) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
-  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  ApplySeqFlag(vm, &m);
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
   ParallelConfig p = LayoutFromFlags(vm, m, c);
   const StackSpec stack = StackFromFlags(vm);
@@ -44,6 +46,8 @@ int RunExplain(const std::vector<std::string>& args) {
                 tokens};
   e.stack_line = StackLine(vm, stack);
   e.stack = stack.name;
+  e.band = StepTimeBand(c, stack.name);
+  e.warnings = PredictionWarnings(c, e.time.mfu, p.dtype);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
   const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
   switch (format) {

@@ -9,13 +9,16 @@
 #include "planner/cli/command.h"
 #include "planner/cli/stack_flags.h"
 #include "planner/cli/layout_flags.h"
+#include "planner/cli/plan_inputs.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/report.h"
 #include "planner/cli/search_flags.h"
 #include "planner/core/pipeline_stages.h"
 #include "planner/core/search.h"
+#include "planner/core/sizing.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
@@ -32,10 +35,42 @@ struct PlanRun {
   double elapsed_s = 0;
   std::string constraints;  // the search flags given, as typed (SearchConstraintsText)
   std::string stack_args;   // " --stack NAME [--stack-set K=V ...]" for the explain command
+  std::string cluster_arg, model_arg;  // as the user typed them: the explain line repeats them
+  const PlanInputs* inputs = nullptr;  // batch, tokens to train, --seq, what was assumed
+  ErrorBand band = {};                 // step-time band of the cluster's generation and stack
+  std::string stack_name = "";
 };
 
+// Warnings about the best plan's prediction: carried or default efficiency terms, an MFU above
+// what any measured run on the generation reached.
+std::vector<std::string> BestPlanWarnings(const PlanRun& r) {
+  const Plan& best = r.result.plans[0];
+  return PredictionWarnings(r.cluster, best.time.mfu, best.layout.dtype);
+}
+
+std::string BandText(const PlanRun& r, double step_s) {
+  if (r.band.records == 0) return "-";
+  return Fixed(step_s * r.band.p10_factor, 2) + "-" + Fixed(step_s * r.band.p90_factor, 2);
+}
+
+// "assumed: ..." lines for what the two files and the flags left open; the training tokens'
+// days and dollars at the best layout when the model file's training block gives them.
+void PrintAssumptions(const PlanRun& r, std::ostream& out) {
+  for (const std::string& a : r.inputs->assumed) out << "assumed: " << a << "\n";
+  if (!r.inputs->tokens) return;
+  const Plan& best = r.result.plans[0];
+  const RunCost cost = CostOfRun(*r.inputs->tokens, best.layout.global_batch, r.model.seq_len,
+                                 best.time.step_time_s, best.layout.gpus(),
+                                 r.cluster.price_per_gpu_hour_usd);
+  out << "training " << Si(*r.inputs->tokens) << " tokens (the model file's training.tokens) at "
+      << "the best layout: " << GroupedRound(cost.steps) << " steps, " << Fixed(cost.days, 1)
+      << " days, $" << GroupedRound(cost.cost_usd) << " at $"
+      << Fixed(r.cluster.price_per_gpu_hour_usd, 2) << " per GPU-hour, without failures\n";
+}
+
 std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
-  std::string s = "planner explain " + r.cluster.name + " " + r.model.name + " --gpus " +
+  std::string s = "planner explain " + ShellWord(r.cluster_arg) + " " + ShellWord(r.model_arg) +
+                  " --gpus " +
                   std::to_string(p.gpus()) + " --tp " + std::to_string(p.tp) + " --pp " +
                   std::to_string(p.pp) + " --cp " + std::to_string(p.cp) + " --ep " +
                   std::to_string(p.ep) + " --vpp " + std::to_string(p.vpp) + " --micro-batch " +
@@ -47,6 +82,7 @@ std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
   }
   if (p.last_stage_layers > 0) s += " --last-stage-layers " + std::to_string(p.last_stage_layers);
   s += r.stack_args;
+  if (r.inputs && r.inputs->seq_override) s += " --seq " + std::to_string(*r.inputs->seq_override);
   return p.sp ? s + " --sp" : p.tp > 1 ? s + " --no-sp" : s;
 }
 
@@ -61,7 +97,8 @@ Table PlansTable(const PlanRun& r) {
     uneven = uneven || !StagesText(StageLayers(r.model.n_layers, p.layout)).empty();
   }
   t.columns = {{"#"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"}, {"mb"}, {"zero"},
-               {"recompute", false}, {"sp", false}, {"dtype", false}, {"step (s)"}, {"MFU"},
+               {"recompute", false}, {"sp", false}, {"dtype", false}, {"step (s)"},
+               {"P10-P90 (s)"}, {"MFU"},
                {"tokens/s/GPU"}, {"memory (GiB)"}, {"$/step"}, {"bound", false}, {"equiv"}};
   if (uneven) t.columns.insert(t.columns.begin() + 4, {"stages", false});
   int rank = 0;
@@ -71,7 +108,8 @@ Table PlansTable(const PlanRun& r) {
         std::to_string(++rank), std::to_string(l.dp), std::to_string(l.tp), std::to_string(l.pp),
         std::to_string(l.cp), std::to_string(l.ep), std::to_string(l.vpp),
         std::to_string(l.micro_batch), std::to_string(l.zero), ToString(l.recompute),
-        l.sp ? "yes" : "no", ToString(l.dtype), Fixed(p.time.step_time_s, 3), Percent(p.time.mfu),
+        l.sp ? "yes" : "no", ToString(l.dtype), Fixed(p.time.step_time_s, 3),
+        BandText(r, p.time.step_time_s), Percent(p.time.mfu),
         GroupedRound(p.time.tokens_per_s_per_gpu), Fixed(BytesToGiB(p.memory.total), 1),
         Fixed(p.cost_per_step_usd, 2), p.time.bound, std::to_string(p.equivalent_layouts)};
     if (uneven) {
@@ -114,6 +152,8 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
   nlohmann::ordered_json plans = nlohmann::ordered_json::array();
   for (const Plan& p : r.result.plans) {
     plans.push_back({{"layout", LayoutJson(p.layout)}, {"step_time_s", p.time.step_time_s},
+                     {"step_time_p10_s", p.time.step_time_s * r.band.p10_factor},
+                     {"step_time_p90_s", p.time.step_time_s * r.band.p90_factor},
                      {"mfu", p.time.mfu}, {"hfu", p.time.hfu},
                      {"tokens_per_s_per_gpu", p.time.tokens_per_s_per_gpu},
                      {"model_tflops_per_gpu", p.time.model_tflops_per_gpu},
@@ -139,7 +179,12 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
           {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
                      {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s},
                      {"configs_planned", s.configs_planned}, {"truncated", s.truncated}}},
-          {"plans", plans}, {"rejected", rejected}};
+          {"plans", plans}, {"rejected", rejected},
+          {"assumptions", r.inputs ? r.inputs->assumed : std::vector<std::string>{}},
+          {"stack", r.stack_name},
+          {"band_basis", r.band.records > 0 ? r.band.basis : "no validation data"},
+          {"efficiency_source", r.cluster.efficiency.source},
+          {"warnings", r.result.plans.empty() ? std::vector<std::string>{} : BestPlanWarnings(r)}};
 }
 
 // The smallest GPU count (whole nodes, doubling, up to 64x) at which some layout fits.
@@ -224,26 +269,27 @@ int RunPlan(const std::vector<std::string>& args) {
   po::options_description options("planner plan options");
   options.add_options()
       ("gpus", po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)")
-      ("global-batch", po::value<int64_t>(), "sequences per step (required)")
+      ("global-batch", po::value<int64_t>(),
+       "sequences per step (default: the model file's training block, else 4M tokens)")
       ("objective", po::value<std::string>()->default_value("time"),
        "rank by step time or by cost (USD per step at the cluster's price)")
       ("top", po::value<int64_t>()->default_value(10), "layouts to show")
       ("threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")
       ("quiet", po::bool_switch(), "no progress bar on stderr");
   AddTimeLimitOption(&options);
+  AddPlanInputOptions(&options);
   AddSearchConstraintOptions(&options);
   AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("plan", "CLUSTER MODEL --gpus N --global-batch B [--objective time|cost] "
+  if (!ParseCommandLine("plan", "CLUSTER MODEL [--gpus N] [--global-batch B | "
+                        "--global-batch-tokens 4M] [--seq T] [--objective time|cost] "
                         "[--top K] [--tp 4,8 ...] [--max-zero Z] [--memory-headroom 10%] "
                         "[--format F]", options, {"cluster", "model"}, args, &vm)) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
-  if (!vm.count("global-batch")) throw InputError("--global-batch", "is required (sequences per step)");
   SearchSpace space;
-  space.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
   SearchOptions so;
   so.collapse_equivalent = true;
   so.top_k = static_cast<int>(PositiveFlag(vm, "top", 1000));
@@ -252,8 +298,11 @@ int RunPlan(const std::vector<std::string>& args) {
   const int64_t threads = vm["threads"].as<int64_t>();
   if (threads < 0 || threads > 1024) throw InputError("--threads", "must be between 0 and 1024");
   so.threads = static_cast<int>(threads);
-  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  const std::string model_arg = vm["model"].as<std::string>();
+  ModelSpec m = LoadModel(model_arg);
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  const PlanInputs inputs = ResolvePlanInputs(vm, model_arg, c, &m);
+  space.global_batch = inputs.global_batch;
   ApplySearchConstraints(vm, m, c, &space);
   const StackSpec stack = StackFromFlags(vm);
   so.stack = stack;
@@ -264,8 +313,10 @@ int RunPlan(const std::vector<std::string>& args) {
   so.progress = bar.Callback();
   const auto start = std::chrono::steady_clock::now();
   PlanRun run{m, c, space, so, Search(m, c, space, so), 0, SearchConstraintsText(vm),
-              StackArgs(vm, stack)};
+              StackArgs(vm, stack), vm["cluster"].as<std::string>(), model_arg, &inputs};
   run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.band = StepTimeBand(c, stack.name);
+  run.stack_name = stack.name;
   so.progress = nullptr;
   if (run.result.plans.empty() && format == OutputFormat::kTable) {
     RenderText(RejectedTable(run.result), std::cout);
@@ -278,7 +329,14 @@ int RunPlan(const std::vector<std::string>& args) {
     case OutputFormat::kTable:
       std::cout << StackLine(vm, stack) << "\n";
       RenderText(PlansTable(run), std::cout);
-      std::cout << "\n" << StatsLine(run) << "\n\n";
+      std::cout << "\n" << StatsLine(run) << "\n";
+      if (run.band.records > 0) {
+        std::cout << "P10-P90: the step time's band from out-of-sample residuals ("
+                  << run.band.basis << ")\n";
+      }
+      for (const std::string& w : BestPlanWarnings(run)) std::cout << "warning: " << w << "\n";
+      PrintAssumptions(run, std::cout);
+      std::cout << "\n";
       RenderText(RejectedTable(run.result), std::cout);
       std::cout << "\nbest layout in full:\n  " << ExplainCommand(run, run.result.plans[0].layout)
                 << "\n";

@@ -159,6 +159,12 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
   }
   flush();
   out << "bound by: " << e.time.bound << "\n";
+  if (e.band.records > 0) {
+    out << "step time P10-P90: " << Fixed(e.time.step_time_s * e.band.p10_factor, 3) << " - "
+        << Fixed(e.time.step_time_s * e.band.p90_factor, 3) << " s (out-of-sample residuals: "
+        << e.band.basis << ")\n";
+  }
+  for (const std::string& w : e.warnings) out << "warning: " << w << "\n";
   if (!e.fits()) out << DoesNotFitLine(e) << "\n";
 }
 
@@ -209,6 +215,11 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
       {"model_tflops_per_gpu", t.model_tflops_per_gpu}, {"mfu", t.mfu}, {"hfu", t.hfu},
       {"bound", t.bound}, {"stack", e.stack}, {"fits", e.fits()}, {"memory", MemoryJson(e.memory)},
       {"usable_GiB", BytesToGiB(UsableHbmBytes(e.cluster))}, {"time", TimeJson(t)}};
+  j["step_time_p10_s"] = t.step_time_s * e.band.p10_factor;
+  j["step_time_p90_s"] = t.step_time_s * e.band.p90_factor;
+  j["band_basis"] = e.band.records > 0 ? e.band.basis : "no validation data";
+  j["efficiency_source"] = e.cluster.efficiency.source;
+  j["warnings"] = e.warnings;
   if (e.tokens) {
     const RunEstimate r = EstimateRun(e, *e.tokens);
     j["run"] = {{"tokens", *e.tokens}, {"steps", r.steps}, {"days", r.days},

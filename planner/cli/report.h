@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "planner/core/cluster_spec.h"
+#include "planner/core/error_band.h"
 #include "planner/core/memory.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/parallel_config.h"
@@ -25,6 +26,8 @@ struct Explanation {
   std::optional<double> tokens;  // training tokens D, if given
   std::string stack_line = "";   // "stack: megatron-core (default; --stack to change)"
   std::string stack = "";        // the stack's name
+  ErrorBand band = {};           // the step-time band of its generation and stack
+  std::vector<std::string> warnings = {};  // PredictionWarnings
   // Whether memory.total fits the GPU's usable HBM; explain and simulate exit 1 when not.
   bool fits() const;
 };

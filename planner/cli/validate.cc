@@ -15,7 +15,9 @@
 #include "planner/core/fit.h"
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
+#include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
+#include "planner/io/output_file.h"
 #include "planner/io/runs_io.h"
 
 namespace planner {
@@ -90,6 +92,7 @@ Report BuildReport(const std::string& path, bool refit) {
   // Fits start from the library defaults, not the presets, so that neither the refit nor the
   // held-out fits depend on (or borrow from) the values the presets already carry.
   for (Generation& g : r.generations) {
+    if (!CanFit(g.runs)) continue;  // predicted with the terms its presets carry
     if (refit) g.fit = FitEfficiency(g.runs, EfficiencySpec{});
     g.held_out = LeaveOneSourceOut(g.runs, EfficiencySpec{});
   }
@@ -220,8 +223,54 @@ Table SummaryTable(const Report& r) {
 
 std::string Params(const EfficiencySpec& e) {
   return "gemm_max " + Fixed(e.gemm_max, 3) + ", gemm_half_flops " + Sci(e.gemm_half_flops, 3) +
-         ", collective_bw_fraction " + Fixed(e.collective_bw_fraction, 3) + ", hbm_fraction " +
-         Fixed(e.hbm_fraction, 3);
+         ", hbm_fraction " + Fixed(e.hbm_fraction, 3) + ", fp8_gemm_fraction " +
+         Fixed(e.fp8_gemm_fraction, 3);
+}
+
+// Every predicted record out of sample: a fitted generation's records under the fit without
+// their source; a generation too small to fit (CanFit) under the terms its presets carry from
+// another generation.
+std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
+  std::vector<HeldOutResidual> out;
+  auto add = [&](const MeasuredRun& run, double error) {
+    out.push_back({run.id, run.generation, run.stack, error, 0});  // MFU filled below
+  };
+  for (const Generation& g : r.generations) {
+    if (g.held_out.empty()) {
+      for (const Evaluated& e : r.evaluated) {
+        if (e.run->run.generation == g.name) add(e.run->run, e.error);
+      }
+      continue;
+    }
+    for (const HeldOutSource& h : g.held_out) {
+      size_t k = 0;
+      for (const MeasuredRun& run : g.runs) {
+        if (run.source == h.source) add(run, h.errors[k++]);
+      }
+    }
+  }
+  for (HeldOutResidual& h : out) {
+    for (const Evaluated& e : r.evaluated) {
+      // The MFU ceiling is of 16-bit runs: fp8 runs are quoted against the 16-bit peak too.
+      if (e.run->run.id != h.id || e.run->run.layout.dtype == Dtype::kFp8) continue;
+      h.measured_mfu = e.time.mfu * e.run->peak_scale * e.time.step_time_s /
+                       e.run->run.measured_step_time_s;
+    }
+  }
+  return out;
+}
+
+Table BandsTable(const std::vector<BandEntry>& bands) {
+  Table t;
+  t.title = "Step-time bands (P10-P90 of measured / predicted, out of sample) and MFU ceilings";
+  t.columns = {{"generation", false}, {"stack", false}, {"records"}, {"P10"}, {"P90"},
+               {"max measured MFU"}, {"run", false}};
+  for (const BandEntry& e : bands) {
+    t.AddRow({e.generation.empty() ? "all" : e.generation, e.stack.empty() ? "all" : e.stack,
+              std::to_string(e.band.records), Fixed(e.band.p10_factor, 3),
+              Fixed(e.band.p90_factor, 3), Percent(e.max_measured_mfu, 1), e.max_mfu_run});
+  }
+  return t;
 }
 
 Table HeldOutTable(const Report& r) {
@@ -239,6 +288,19 @@ Table HeldOutTable(const Report& r) {
       t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2), SignedPercent(worst),
                 Percent(h.fit.mape, 2), Params(h.fit.efficiency)});
     }
+  }
+  for (const Generation& g : r.generations) {
+    if (!g.held_out.empty()) continue;
+    std::vector<double> errors;
+    for (const Evaluated& e : r.evaluated) {
+      if (e.run->run.generation == g.name) errors.push_back(e.error);
+    }
+    double worst = 0;
+    for (double e : errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
+    all.insert(all.end(), errors.begin(), errors.end());
+    t.AddRow({g.name, "all (too few to fit)", std::to_string(errors.size()),
+              Percent(Mape(errors), 2), SignedPercent(worst), "",
+              "carried: " + g.preset.source});
   }
   t.AddRule();
   t.AddRow({"all", "", std::to_string(all.size()), Percent(Mape(all), 2), "", "", ""});
@@ -269,7 +331,9 @@ void PrintFit(const Generation& g, std::ostream& out) {
       << "  gemm_max: " << Fixed(f.efficiency.gemm_max, 4) << "\n"
       << "  gemm_half_flops: " << Sci(f.efficiency.gemm_half_flops, 4) << "\n"
       << "  collective_bw_fraction: " << Fixed(f.efficiency.collective_bw_fraction, 4) << "\n"
+      << "  scaleout_bw_fraction: " << Fixed(f.efficiency.scaleout_bw_fraction, 4) << "\n"
       << "  hbm_fraction: " << Fixed(f.efficiency.hbm_fraction, 4) << "\n"
+      << "  fp8_gemm_fraction: " << Fixed(f.efficiency.fp8_gemm_fraction, 4) << "\n"
       << "  source: planner validate tests/data/runs.yaml --fit (" << g.name << ", "
       << g.runs.size() << " runs)\n\n";
 }
@@ -300,7 +364,8 @@ void PrintText(const Report& r, std::ostream& out) {
   for (const ValidationRun& v : r.runs) skipped += v.skipped() ? 1 : 0;
   out << r.runs.size() << " published runs: " << r.evaluated.size() << " predicted, " << skipped
       << " skipped (layout not stated)\n\n";
-  for (const Table& t : {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r)}) {
+  for (const Table& t : {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r),
+                        BandsTable(BuildBands(HeldOutResiduals(r)))}) {
     RenderText(t, out);
     out << "\n";
   }
@@ -314,7 +379,9 @@ nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
   return {{"gemm_max", e.gemm_max},
           {"gemm_half_flops", e.gemm_half_flops},
           {"collective_bw_fraction", e.collective_bw_fraction},
-          {"hbm_fraction", e.hbm_fraction}};
+          {"scaleout_bw_fraction", e.scaleout_bw_fraction},
+          {"hbm_fraction", e.hbm_fraction},
+          {"fp8_gemm_fraction", e.fp8_gemm_fraction}};
 }
 
 nlohmann::ordered_json ReportJson(const Report& r) {
@@ -387,7 +454,9 @@ int RunValidate(const std::vector<std::string>& args) {
   }
   po::options_description options("planner validate options");
   options.add_options()("fit", po::bool_switch(),
-                        "refit the efficiency terms per GPU generation and print them");
+                        "refit the efficiency terms per GPU generation and print them")(
+      "write-bands", po::value<std::string>(),
+      "write the step-time error bands (configs/validation/error_bands.yaml) here");
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("validate",
@@ -399,6 +468,13 @@ int RunValidate(const std::vector<std::string>& args) {
   }
   const OutputFormat format = FormatFlag(vm);
   const Report r = BuildReport(vm["runs"].as<std::string>(), vm["fit"].as<bool>());
+  if (vm.count("write-bands")) {
+    const std::string runs = vm["runs"].as<std::string>();
+    WriteOutputFile("--write-bands", vm["write-bands"].as<std::string>(),
+                    BandsToYaml(BuildBands(HeldOutResiduals(r)),
+                                "planner validate " + runs + " --write-bands"),
+                    {runs});
+  }
   switch (format) {
     case OutputFormat::kJson:
       std::cout << ReportJson(r).dump(2) << "\n";

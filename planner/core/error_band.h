@@ -1,12 +1,15 @@
 // How far a step-time prediction may be from what a run will measure: the P10-P90 band of the
 // leave-one-source-out residuals (measured / predicted) of published runs on the same GPU
 // generation and software stack. Every step time, day count and dollar figure the planner
-// prints carries one. Pure data; the table is built from `planner validate`'s residuals and
-// embedded in the binary (see docs/validation.md).
+// prints carries one. The table is built by `planner validate --write-bands` from
+// tests/data/runs.yaml and embedded in the binary (configs/validation/error_bands.yaml).
+// Pure: no I/O.
 #ifndef PLANNER_CORE_ERROR_BAND_H_
 #define PLANNER_CORE_ERROR_BAND_H_
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace planner {
 
@@ -18,6 +21,39 @@ struct ErrorBand {
   int records = 0;    // held-out records behind the band; 0 = no validation data
   std::string basis;  // e.g. "H100 megatron-core, 14 records" or "all generations, 61 records"
 };
+
+// One record predicted out of sample: its generation's fit without its source, or (a generation
+// too small to fit) terms carried from another generation.
+struct HeldOutResidual {
+  std::string id, generation, stack;
+  double error = 0;         // predicted / measured step time - 1
+  double measured_mfu = 0;  // exact model FLOPs / (measured step x GPUs x 16-bit peak)
+};
+
+struct BandEntry {
+  std::string generation;  // "" = every generation
+  std::string stack;       // "" = every stack of the generation
+  ErrorBand band;
+  double max_measured_mfu = 0;  // the highest measured MFU among the entry's records
+  std::string max_mfu_run;
+};
+
+// A band needs this many records; smaller groups fall back to the generation, then to all.
+inline constexpr int kMinBandRecords = 5;
+
+// Entries for every (generation, stack), generation and the whole set with enough records.
+std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals);
+
+// The most specific band with enough records: (generation, stack), generation, all.
+ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
+                   const std::string& stack);
+
+// The generation's entry (its MFU ceiling), if validation covered it.
+const BandEntry* FindGenerationEntry(const std::vector<BandEntry>& table,
+                                     const std::string& generation);
+
+// The q-quantile (0..1) of `values` by linear interpolation between order statistics.
+double Quantile(std::vector<double> values, double q);
 
 }  // namespace planner
 

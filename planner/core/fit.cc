@@ -22,6 +22,8 @@ double* Field(EfficiencySpec* e, FitParameter p) {
       return &e->collective_bw_fraction;
     case FitParameter::kHbmFraction:
       return &e->hbm_fraction;
+    case FitParameter::kFp8GemmFraction:
+      return &e->fp8_gemm_fraction;
   }
   return &e->gemm_max;
 }
@@ -153,6 +155,8 @@ const char* ToString(FitParameter p) {
       return "collective_bw_fraction";
     case FitParameter::kHbmFraction:
       return "hbm_fraction";
+    case FitParameter::kFp8GemmFraction:
+      return "fp8_gemm_fraction";
   }
   return "?";
 }
@@ -178,8 +182,25 @@ double Mape(const std::vector<double>& errors) {
   return sum / static_cast<double>(errors.size());
 }
 
+bool CanFit(const std::vector<MeasuredRun>& runs) {
+  std::vector<std::string> sources;
+  for (const MeasuredRun& r : runs) {
+    if (std::find(sources.begin(), sources.end(), r.source) == sources.end())
+      sources.push_back(r.source);
+  }
+  return static_cast<int>(sources.size()) >= kMinFitSources &&
+         static_cast<int>(runs.size()) >= kMinFitRuns;
+}
+
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
-                        const FitOptions& o) {
+                        const FitOptions& given) {
+  FitOptions o = given;
+  const bool fp8 = std::any_of(runs.begin(), runs.end(),
+                               [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
+  if (!fp8) {
+    std::erase_if(o.bounds,
+                  [](const FitBound& b) { return b.parameter == FitParameter::kFp8GemmFraction; });
+  }
   FitResult best;
   best.efficiency = start;
   const std::vector<PreparedRun> prepared = Prepare(runs);

@@ -101,7 +101,7 @@ std::vector<ActivationTensor> EveryOtherMatmulActivations(const ModelSpec& m,
                                                           const ParallelConfig& p) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, h = m.d_model;
   const double t = p.tp, rep = p.sp ? 1 / t : 1, kv = std::max<double>(m.kv_dim() / t, m.head_dim);
-  const double k = m.is_moe() ? m.moe.top_k : 1, ff = k * m.d_ff / t;
+  const double ff = m.mlp_width_per_token() / t;
   std::vector<ActivationTensor> out;
   AddTensor(&out, "layer_input (checkpoint)", 2 * s * b * h * rep);
   AddTensor(&out, "attention.output", 2 * s * b * m.q_dim() / t);
@@ -129,7 +129,9 @@ void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p,
   if (m.position == Position::kRope) {
     AddTensor(out, "rope.fp32_q_k (eager)", 4 * s * b * (m.q_dim() / t + kv));
   }
-  if (m.gated_mlp()) AddTensor(out, "mlp.activation_output (eager)", 2 * s * b * m.d_ff / t);
+  if (m.gated_mlp()) {
+    AddTensor(out, "mlp.activation_output (eager)", 2 * s * b * m.mlp_width_per_token() / t);
+  }
 }
 
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
@@ -137,7 +139,8 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, h = m.d_model;
   const double t = p.tp, a = m.n_heads, sbh = s * b * h;
   const double q = m.q_dim(), kv = std::max<double>(m.kv_dim() / t, m.head_dim) * t;
-  const double ff = m.d_ff, k = m.is_moe() ? m.moe.top_k : 1;
+  // The MLP's hidden width per token: top_k routed and the shared experts in MoE layers.
+  const double ff = m.mlp_width_per_token();
   // Tensors outside the TP region are replicated across TP ranks unless SP splits them.
   const double rep = p.sp ? 1 / t : 1;
   std::vector<ActivationTensor> out;

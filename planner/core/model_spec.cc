@@ -94,6 +94,14 @@ int64_t ModelSpec::n_moe_layers() const {
   return (n_layers - moe.first_dense_layers) / moe.every;
 }
 
+double ModelSpec::mlp_width_per_token() const {
+  const double moe_share = static_cast<double>(n_moe_layers()) / n_layers;
+  const double moe_width = is_moe() ? static_cast<double>(moe.top_k) * d_ff_expert() +
+                                          static_cast<double>(moe.n_shared_experts) * d_ff_shared()
+                                    : 0;
+  return (1 - moe_share) * static_cast<double>(d_ff) + moe_share * moe_width;
+}
+
 int64_t ModelSpec::n_local_layers() const {
   if (window.size == 0) return 0;
   return n_layers - (window.local_per_global == 0 ? 0 : n_layers / (window.local_per_global + 1));

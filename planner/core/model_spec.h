@@ -124,6 +124,9 @@ struct ModelSpec {
   }
   int64_t n_moe_layers() const;
   int64_t n_local_layers() const;
+  // The MLP hidden width one token passes through, averaged over the layers: d_ff in dense
+  // layers, top_k routed plus the shared experts' widths in MoE layers (what its activations hold).
+  double mlp_width_per_token() const;
   int64_t embed_dim() const { return word_embed_proj_dim > 0 ? word_embed_proj_dim : d_model; }
 };
 

@@ -90,9 +90,9 @@ std::optional<StackError> Validate(const StackSpec& s);
 // FLOP efficiency of the attention kernel relative to a GEMM of the same size on `gpu`.
 // FlashAttention-2 predates Hopper's asynchronous tensor-core instructions (wgmma, TMA): it reaches
 // about 35% of H100 dense peak where cuBLAS GEMMs reach about 70% (Shah et al. 2024,
-// FlashAttention-3, sec. 1), so 0.5 on Hopper and later; on Ampere and Volta it runs near GEMM
-// efficiency (Dao 2023, FlashAttention-2, fig. 5: 70% of A100 peak). FlashAttention-3 and cuDNN
-// fused attention reach GEMM efficiency on Hopper (FA3 fig. 1: 740 TFLOP/s, 75%).
+// FlashAttention-3, sec. 1), so 0.5 on Hopper and later; on Ampere and Volta it reaches 50-73%
+// of peak (Dao 2023, FlashAttention-2, abstract), 0.8 of a GEMM. FlashAttention-3 and cuDNN
+// fused attention reach GEMM efficiency on Hopper (FA3: 740 TFLOP/s, 75% of peak).
 double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu);
 
 // The step-time and memory options a stack gives a layout on a cluster.

@@ -34,6 +34,7 @@ double HbmSeconds(const ClusterSpec& c, double bytes) {
 double PeakFlops(const ClusterSpec& c, Dtype dt, double flops, double* eff) {
   const double peak16 = c.gpu.peak(Dtype::kBf16) > 0 ? c.gpu.peak(Dtype::kBf16) : c.gpu.peak(dt);
   *eff = GemmEfficiency(c.efficiency, flops * peak16 / c.gpu.peak(dt));
+  if (dt == Dtype::kFp8) *eff *= c.efficiency.fp8_gemm_fraction;
   return c.gpu.peak(dt) * kFlopsPerTflop;
 }
 

@@ -1,6 +1,7 @@
 #include "planner/io/cluster_io.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "planner/io/input_error.h"
@@ -12,28 +13,84 @@ namespace {
 
 const std::vector<std::string> kDtypeKeys = {"fp32", "tf32", "fp16", "bf16", "fp8"};
 
-GpuSpec ReadGpu(const StrictMap& m) {
+// Defaults of a minimal cluster file (docs/minimal-inputs.md), from the dgx-h100 preset: HBM
+// bandwidth and price in proportion to the bf16 peak (3,350 GB/s and $3.99 per GPU-hour for
+// 989.5 TFLOP/s), and its latencies (3 us inside a node, 5 us across nodes).
+constexpr double kDefaultHbmGBpsPerTflops = 3350 / 989.5;
+constexpr double kDefaultUsdPerTflopsHour = 3.99 / 989.5;
+constexpr double kDefaultInnerLatency_us = 3;
+constexpr double kDefaultOuterLatency_us = 5;
+
+double LargestPeak(const GpuSpec& gpu) {
+  double peak = gpu.peak(Dtype::kBf16);
+  if (peak <= 0) {
+    for (double p : gpu.peak_tflops) peak = std::max(peak, p);
+  }
+  return peak;
+}
+
+std::string Rounded(double v, int digits) {
+  std::ostringstream out;
+  out.precision(digits);
+  out << v;
+  return out.str();
+}
+
+GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
   const StrictMap g = m.Map("gpu", {"name", "peak_tflops", "hbm_GiB", "hbm_GBps", "tdp_W"});
   GpuSpec gpu;
-  gpu.name = g.String("name");
+  gpu.name = g.OptString("name").value_or("GPU");
+  if (!g.Has("name")) assumed->push_back("gpu.name = GPU");
   const StrictMap peaks = g.Map("peak_tflops", kDtypeKeys);
   for (int i = 0; i < kNumDtypes; ++i) gpu.peak_tflops[i] = peaks.OptDouble(kDtypeKeys[i]).value_or(0);
   gpu.hbm_GiB = g.Double("hbm_GiB");
-  gpu.hbm_GBps = g.Double("hbm_GBps");
+  if (g.Has("hbm_GBps")) {
+    gpu.hbm_GBps = g.Double("hbm_GBps");
+  } else {
+    gpu.hbm_GBps = std::round(LargestPeak(gpu) * kDefaultHbmGBpsPerTflops);
+    assumed->push_back("gpu.hbm_GBps = " + Rounded(gpu.hbm_GBps, 6) +
+                       " (H100 SXM's 3,350 GB/s per 989.5 bf16 TFLOP/s)");
+  }
   gpu.tdp_W = g.OptDouble("tdp_W").value_or(0);
   return gpu;
 }
 
-std::vector<NetworkLevel> ReadNetwork(const StrictMap& m) {
+// Only bw_GBps is required: the first of several levels spans one node, the last (or only) one
+// the cluster, and latencies are the dgx-h100 preset's; a level in between needs its size.
+std::vector<NetworkLevel> ReadNetwork(const StrictMap& m, int64_t gpus_per_node,
+                                      std::vector<std::string>* assumed) {
   if (!m.Has("network") || !m.Value("network").IsSequence()) {
     m.Fail("network", "network must be a list of levels ({name, size, bw_GBps, latency_us})");
   }
+  const size_t count = m.Value("network").size();
   std::vector<NetworkLevel> levels;
   for (const YAML::Node& n : m.Value("network")) {
-    const std::string prefix = "network[" + std::to_string(levels.size()) + "].";
+    const size_t i = levels.size();
+    const std::string prefix = "network[" + std::to_string(i) + "].";
     const StrictMap l(m.file(), n, {"name", "size", "bw_GBps", "latency_us"}, "a network level",
                       prefix);
-    levels.push_back({l.String("name"), l.Int("size"), l.Double("bw_GBps"), l.Double("latency_us")});
+    NetworkLevel level{l.OptString("name").value_or("level" + std::to_string(i)), 0,
+                       l.Double("bw_GBps"), 0};
+    if (!l.Has("name")) assumed->push_back(prefix + "name = " + level.name);
+    if (l.Has("size")) {
+      level.size = l.Int("size");
+    } else if (i + 1 < count && i > 0) {
+      l.Fail("size", "missing required key '" + prefix + "size' (only the first level, one node, "
+                     "and the last, the whole cluster, have a default)");
+    } else {
+      level.size = i + 1 < count ? gpus_per_node : 0;
+      assumed->push_back(prefix + "size = " +
+                         (level.size ? std::to_string(level.size) + " (one node)"
+                                     : std::string("0 (the whole cluster)")));
+    }
+    const double latency = i == 0 && count > 1 ? kDefaultInnerLatency_us : kDefaultOuterLatency_us;
+    level.latency_us = l.OptDouble("latency_us").value_or(latency);
+    if (!l.Has("latency_us")) {
+      assumed->push_back(prefix + "latency_us = " + Rounded(latency, 3) +
+                         " (the dgx-h100 preset's " + (latency == 3 ? "intra" : "inter") +
+                         "-node alpha)");
+    }
+    levels.push_back(level);
   }
   return levels;
 }
@@ -43,13 +100,15 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
   if (!m.Has("efficiency")) return e;
   const StrictMap em =
       m.Map("efficiency", {"gemm_max", "gemm_half_flops", "collective_bw_fraction",
-                           "scaleout_bw_fraction", "hbm_fraction", "collectives", "source"});
+                           "scaleout_bw_fraction", "fp8_gemm_fraction", "hbm_fraction",
+                           "collectives", "source"});
   e.gemm_max = em.OptDouble("gemm_max").value_or(e.gemm_max);
   e.gemm_half_flops = em.OptDouble("gemm_half_flops").value_or(e.gemm_half_flops);
   e.collective_bw_fraction = em.OptDouble("collective_bw_fraction").value_or(e.collective_bw_fraction);
   // One fraction for every level unless the scale-out network has its own.
   e.scaleout_bw_fraction = em.OptDouble("scaleout_bw_fraction").value_or(e.collective_bw_fraction);
   e.hbm_fraction = em.OptDouble("hbm_fraction").value_or(e.hbm_fraction);
+  e.fp8_gemm_fraction = em.OptDouble("fp8_gemm_fraction").value_or(e.fp8_gemm_fraction);
   e.source = em.OptString("source").value_or("");
   if (em.Has("collectives")) {
     if (!em.Value("collectives").IsSequence()) em.Fail("collectives", "collectives must be a list");
@@ -96,7 +155,7 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
 
 }  // namespace
 
-ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
+ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus) {
   if (doc.root.IsMap() && doc.root["n_layers"] && doc.root["d_model"]) {
     throw InputError(doc.file, "this is a model spec (it has 'n_layers' and 'd_model') where a "
                                "cluster is expected; are MODEL and CLUSTER swapped? (see --help)");
@@ -107,14 +166,22 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
   keys.insert(keys.end(), OperationsKeys().begin(), OperationsKeys().end());
   const StrictMap m(doc.file, doc.root, keys, "cluster spec");
   ClusterSpec c;
-  c.name = m.String("name");
-  c.description = m.OptString("description").value_or("");
-  c.gpu = ReadGpu(m);
-  c.gpus_per_node = m.Int("gpus_per_node");
-  if (m.Has("nodes") == m.Has("gpus")) {
-    m.Fail(m.Has("nodes") ? "gpus" : "nodes", "give exactly one of nodes and gpus");
+  if (m.Has("name")) {
+    c.name = m.String("name");
+  } else {
+    const std::string stem = doc.file.substr(doc.file.find_last_of('/') + 1);
+    c.name = stem.substr(0, stem.rfind('.'));
+    c.assumed.push_back("name = " + c.name + " (the file's)");
   }
-  if (m.Has("nodes")) {
+  c.description = m.OptString("description").value_or("");
+  c.gpu = ReadGpu(m, &c.assumed);
+  c.gpus_per_node = m.Int("gpus_per_node");
+  if (!m.Has("nodes") && !m.Has("gpus")) {
+    if (!gpus) m.Fail("nodes", "give nodes (or gpus) here, or --gpus");
+    c.nodes = 1;  // --gpus sets the count (LoadCluster)
+  } else if (m.Has("nodes") == m.Has("gpus")) {
+    m.Fail("gpus", "give exactly one of nodes and gpus");
+  } else if (m.Has("nodes")) {
     c.nodes = m.Int("nodes");
   } else {
     const int64_t gpus = m.Int("gpus");
@@ -124,8 +191,14 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc) {
     }
     c.nodes = gpus / c.gpus_per_node;
   }
-  c.network = ReadNetwork(m);
-  c.price_per_gpu_hour_usd = m.Double("price_per_gpu_hour_usd");
+  c.network = ReadNetwork(m, c.gpus_per_node, &c.assumed);
+  if (m.Has("price_per_gpu_hour_usd")) {
+    c.price_per_gpu_hour_usd = m.Double("price_per_gpu_hour_usd");
+  } else {
+    c.price_per_gpu_hour_usd = std::round(LargestPeak(c.gpu) * kDefaultUsdPerTflopsHour * 100) / 100;
+    c.assumed.push_back("price_per_gpu_hour_usd = " + Rounded(c.price_per_gpu_hour_usd, 6) +
+                        " (dgx-h100's $3.99 per GPU-hour per 989.5 bf16 TFLOP/s)");
+  }
   c.efficiency = ReadEfficiency(m);
   c.usable_hbm_fraction = m.OptDouble("usable_hbm_fraction").value_or(1.0);
   ReadOperations(m, &c);
@@ -151,7 +224,7 @@ void SetGpuCount(ClusterSpec* c, int64_t gpus) {
 }
 
 ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus) {
-  ClusterSpec c = ReadClusterSpec(LoadSpecDoc("clusters", arg));
+  ClusterSpec c = ReadClusterSpec(LoadSpecDoc("clusters", arg), gpus);
   if (gpus) SetGpuCount(&c, *gpus);
   return c;
 }
@@ -191,6 +264,7 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   out << YAML::Key << "collective_bw_fraction" << YAML::Value << e.collective_bw_fraction;
   out << YAML::Key << "scaleout_bw_fraction" << YAML::Value << e.scaleout_bw_fraction;
   out << YAML::Key << "hbm_fraction" << YAML::Value << e.hbm_fraction;
+  out << YAML::Key << "fp8_gemm_fraction" << YAML::Value << e.fp8_gemm_fraction;
   if (!e.collectives.empty()) {
     out << YAML::Key << "collectives" << YAML::Value << YAML::BeginSeq;
     for (const CollectiveFit& f : e.collectives) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "planner/core/memory.h"
+#include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
@@ -269,7 +270,9 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   p.recompute = ReadRecompute(t, v);
   p.dtype = ReadDtype(t, v);
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
-  if (!micro && Stated(b, "local_batch_size")) {
+  // Without pipelining the local batch is the micro-batch (FSDP runs without accumulation); a
+  // pipeline splits it into micro-batches the record must state.
+  if (!micro && Stated(b, "local_batch_size") && p.pp == 1) {
     micro = b.Int("local_batch_size");
     v->assumptions.push_back("micro-batch = local batch " + std::to_string(*micro) +
                              " (no gradient accumulation)");
@@ -291,6 +294,15 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
       par.Fail("tp", "tp*pp*cp does not divide the record's num_gpus");
     }
     p.dp = v->run.cluster.total_gpus() / model_parallel;
+  }
+  const int64_t layers = v->run.model.n_layers;
+  if (p.first_stage_layers == 0 && p.last_stage_layers == 0 && !StageLayers(layers, p).ok) {
+    // pp does not divide the layers and the record does not say how they split: the split
+    // Megatron-Core users pick (pipeline_stages.h), as `plan` would.
+    const auto [first, last] = UnevenSplits(layers, p.pp).front();
+    p.first_stage_layers = first;
+    p.last_stage_layers = last;
+    v->assumptions.push_back("stage split not stated: " + StagesText(StageLayers(layers, p)));
   }
   if (auto e = CheckLayout(v->run.model, v->run.cluster, p)) {
     v->skip_reason = "layout cannot be priced: " + e->message;

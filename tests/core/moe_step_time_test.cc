@@ -4,6 +4,7 @@
 
 #include "moe_shapes.h"
 #include "planner/core/flops.h"
+#include "planner/core/memory.h"
 #include "planner/core/step_time.h"
 
 namespace planner {
@@ -54,6 +55,22 @@ TEST(MoeStepTimeTest, ExpertAllToAllRunsInMoeLayersOnly) {
   const double b = EstimateStepTime(first_dense, c, p).ep_comm_s;
   ASSERT_GT(a, 0);
   EXPECT_NEAR(b / a, 58.0 / 61, 1e-12);
+}
+
+TEST(MoeMemoryTest, MlpActivationsHoldTheExpertWidthsATokenRunsThrough) {
+  // DeepSeek-V3: 3 dense layers of 18432, 58 MoE layers where a token runs 8 routed experts and
+  // 1 shared expert of 2048: the average layer's MLP output is 2 bytes x tokens x that width.
+  const ModelSpec s = testing::DeepSeekV3Shape();
+  const double width = (3 * 18432.0 + 58 * (8 * 2048.0 + 2048)) / 61;
+  EXPECT_DOUBLE_EQ(s.mlp_width_per_token(), width);
+  ParallelConfig p;
+  int found = 0;
+  for (const ActivationTensor& a : LayerActivations(s, p, {})) {
+    if (a.name != "mlp.up_output") continue;
+    EXPECT_DOUBLE_EQ(a.bytes, 2 * 4096 * width);
+    ++found;
+  }
+  EXPECT_EQ(found, 1);
 }
 
 }  // namespace

@@ -1,0 +1,79 @@
+#include "planner/core/error_band.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+namespace planner {
+namespace {
+
+BandEntry MakeEntry(const std::string& generation, const std::string& stack,
+                    const std::vector<const HeldOutResidual*>& rs) {
+  BandEntry e{generation, stack, {}, 0, ""};
+  std::vector<double> factors;
+  for (const HeldOutResidual* r : rs) {
+    factors.push_back(1 / (1 + r->error));  // measured / predicted
+    if (r->measured_mfu > e.max_measured_mfu) {
+      e.max_measured_mfu = r->measured_mfu;
+      e.max_mfu_run = r->id;
+    }
+  }
+  e.band.p10_factor = Quantile(factors, 0.1);
+  e.band.p90_factor = Quantile(factors, 0.9);
+  e.band.records = static_cast<int>(rs.size());
+  const std::string who = generation.empty() ? "all generations"
+                                             : generation + (stack.empty() ? "" : " " + stack);
+  e.band.basis = who + ", " + std::to_string(rs.size()) + " held-out records";
+  return e;
+}
+
+}  // namespace
+
+double Quantile(std::vector<double> values, double q) {
+  if (values.empty()) return 1;
+  std::sort(values.begin(), values.end());
+  const double pos = q * static_cast<double>(values.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals) {
+  std::map<std::pair<std::string, std::string>, std::vector<const HeldOutResidual*>> groups;
+  for (const HeldOutResidual& r : residuals) {
+    groups[{r.generation, r.stack}].push_back(&r);
+    groups[{r.generation, ""}].push_back(&r);
+    groups[{"", ""}].push_back(&r);
+  }
+  std::vector<BandEntry> out;
+  for (const auto& [key, rs] : groups) {
+    // Every generation keeps its entry for its MFU ceiling; bands need kMinBandRecords.
+    const bool generation_entry = !key.first.empty() && key.second.empty();
+    if (static_cast<int>(rs.size()) < kMinBandRecords && !generation_entry) continue;
+    out.push_back(MakeEntry(key.first, key.second, rs));
+  }
+  return out;
+}
+
+ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
+                   const std::string& stack) {
+  const std::pair<std::string, std::string> tries[] = {
+      {generation, stack}, {generation, ""}, {"", ""}};
+  for (const auto& [g, s] : tries) {
+    for (const BandEntry& e : table) {
+      if (e.generation == g && e.stack == s && e.band.records >= kMinBandRecords) return e.band;
+    }
+  }
+  return {};
+}
+
+const BandEntry* FindGenerationEntry(const std::vector<BandEntry>& table,
+                                     const std::string& generation) {
+  for (const BandEntry& e : table) {
+    if (e.generation == generation && e.stack.empty()) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace planner

@@ -1,0 +1,30 @@
+// The error-band table (core/error_band.h) as YAML: written by `planner validate --write-bands`,
+// committed as configs/validation/error_bands.yaml and embedded in the binary like the presets.
+#ifndef PLANNER_IO_ERROR_BANDS_IO_H_
+#define PLANNER_IO_ERROR_BANDS_IO_H_
+
+#include <string>
+#include <vector>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/error_band.h"
+#include "planner/io/yaml_strict.h"
+
+namespace planner {
+
+std::string BandsToYaml(const std::vector<BandEntry>& table, const std::string& provenance);
+std::vector<BandEntry> ReadBands(const YamlDoc& doc);
+// The embedded table (empty if the build has none).
+const std::vector<BandEntry>& EmbeddedBands();
+
+// The step-time band for layouts on `c`'s GPU generation priced with `stack` (embedded table).
+ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack);
+
+// What a prediction should say about itself: the cluster's efficiency terms when they were not
+// fitted on its own generation, and an MFU above the highest measured 16-bit MFU on it (or no
+// measurement at all). Empty when there is nothing to say.
+std::vector<std::string> PredictionWarnings(const ClusterSpec& c, double mfu, Dtype dtype);
+
+}  // namespace planner
+
+#endif  // PLANNER_IO_ERROR_BANDS_IO_H_
