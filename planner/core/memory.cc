@@ -172,9 +172,9 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   AddTensor(&out, "mlp.norm_input", 2 * sbh * rep);
   AddTensor(&out, "mlp.input", 2 * sbh * rep);
   if (m.is_moe()) AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
-  AddTensor(&out, "mlp.up_output", k * 2 * s * b * ff / t);
-  if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", k * 2 * s * b * ff / t);
-  AddTensor(&out, "mlp.down_input", k * 2 * s * b * ff / t);
+  AddTensor(&out, "mlp.up_output", 2 * s * b * ff / t);
+  if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", 2 * s * b * ff / t);
+  AddTensor(&out, "mlp.down_input", 2 * s * b * ff / t);
   if (o.dropout) AddTensor(&out, "mlp.dropout_mask", sbh * rep);
   if (o.kernels == Kernels::kEager) AddEagerExtras(m, p, &out);
   return out;
