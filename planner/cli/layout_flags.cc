@@ -37,6 +37,7 @@ void AddLayoutOptions(po::options_description* options) {
        "layers on the last pipeline stage (0: even; the others split the rest evenly)")
       ("micro-batch", po::value<int64_t>()->default_value(1), "sequences per micro-batch")
       ("global-batch", po::value<int64_t>(), "sequences per step (default: dp * micro-batch)")
+      ("seq", po::value<int64_t>(), "sequence length (default: the model's seq_len)")
       ("recompute", po::value<std::string>()->default_value("none"),
        "activation recomputation: none, selective (attention core) or full")
       ("sp", po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)")
@@ -45,6 +46,12 @@ void AddLayoutOptions(po::options_description* options) {
       ("dtype", po::value<std::string>()->default_value("bf16"), "compute dtype: bf16, fp16 or fp8")
       ("schedule", po::value<std::string>()->default_value("1f1b"),
        "pipeline schedule for memory: 1f1b (interleaved when --vpp > 1) or gpipe");
+}
+
+void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m) {
+  if (!vm.count("seq")) return;
+  m->seq_len = PositiveFlag(vm, "seq", int64_t{1} << 24);
+  if (auto e = Validate(*m)) throw InputError("--seq", e->message);
 }
 
 std::optional<int64_t> GpusFlag(const po::variables_map& vm) {

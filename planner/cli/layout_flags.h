@@ -14,6 +14,8 @@
 namespace planner {
 
 void AddLayoutOptions(po::options_description* options);
+// --seq, if given: the model's sequence length (as `plan --seq` searched with).
+void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m);
 // --gpus, if given (it resizes the cluster before the layout is checked).
 std::optional<int64_t> GpusFlag(const po::variables_map& vm);
 // Builds and checks the layout; a layout that does not fit the model or cluster is an

@@ -277,7 +277,8 @@ int RunSimulate(const std::vector<std::string>& args) {
   const bool overlap = EnumFlag<bool>(vm, "mode", {{"overlap", true}, {"analytic", false}});
   const bool per_layer = EnumFlag<bool>(vm, "granularity", {{"layer", true}, {"op", false}});
   const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
-  const ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  ModelSpec m = LoadModel(vm["model"].as<std::string>());
+  ApplySeqFlag(vm, &m);
   const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
   ParallelConfig p = LayoutFromFlags(vm, m, c);
   const StackSpec stack = StackFromFlags(vm);

@@ -11,7 +11,9 @@
 
 namespace planner {
 
-ClusterSpec ReadClusterSpec(const YamlDoc& doc);
+// gpus: the --gpus the caller will set (LoadCluster), which lets the file omit nodes and gpus.
+// Omitted optional fields get documented defaults, listed in ClusterSpec::assumed.
+ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus = std::nullopt);
 // A file path or a preset name (configs/clusters). `gpus` overrides the GPU count (whole nodes,
 // or fewer GPUs than one node); an override that does not fit is an InputError naming --gpus.
 ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus = std::nullopt);

@@ -11,7 +11,8 @@ const std::vector<std::string> kModelKeys = {
     "seq_len", "position", "max_position_embeddings", "mlp", "norm", "norms_per_layer",
     "final_norm", "embedding_norm", "parallel_attn_mlp", "tied_embeddings", "lm_head", "biases",
     "moe", "mla", "qk_norm", "window", "mtp_modules", "token_type_vocab_size", "pooler",
-    "word_embed_proj_dim"};
+    "word_embed_proj_dim",
+    "training"};  // what a run trains on: planner/io/training_io.h reads it
 
 void ReadBiases(const StrictMap& m, Biases* b) {
   if (!m.Has("biases")) return;
