@@ -122,7 +122,7 @@ std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const Stack
                            r.cluster.total_gpus(), r.cluster.price_per_gpu_hour_usd);
       res.outlook = OutlookOfLayout(r.model, r.cluster, p->layout, r.tokens, res.cost.steps,
                                     p->time.step_time_s, p->time.mfu,
-                                    *FindPricing(r.cluster, kOnDemand), StepBandFor(r.cluster));
+                                    *FindPricing(r.cluster, kOnDemand), StepBandFor(r.cluster, stack.name));
       res.cost.days = res.outlook->expected.days;
       res.cost.gpu_hours = res.outlook->expected.gpu_hours;
       res.cost.cost_usd = res.outlook->expected.cost_usd;

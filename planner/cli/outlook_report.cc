@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "planner/cli/stack_flags.h"
 #include "planner/core/memory.h"
 #include "planner/core/params.h"
+#include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 
@@ -102,7 +104,7 @@ std::optional<Outlook> ExplainOutlook(const po::variables_map& vm, const ModelSp
   const PricingClass pricing = ApplyOutlookFlags(ParseOutlookFlags(vm), &priced);
   const double steps = *tokens / (static_cast<double>(p.global_batch) * m.seq_len);
   return OutlookOfLayout(m, priced, p, *tokens, steps, t.step_time_s, t.mfu, pricing,
-                         StepBandFor(priced));
+                         StepBandFor(priced, StackFromFlags(vm).name));
 }
 
 void PrintOutlook(const Outlook& o, std::ostream& out) {
@@ -110,8 +112,8 @@ void PrintOutlook(const Outlook& o, std::ostream& out) {
   for (const std::string& line : OutlookLines(o)) out << "  " << line << "\n";
 }
 
-ErrorBand StepBandFor(const ClusterSpec&) {
-  return ErrorBand{1, 1, 0, "none yet (step time taken as exact)"};
+ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack) {
+  return StepTimeBand(c, stack);
 }
 
 std::string DaysText(double days) {

@@ -28,9 +28,9 @@ OutlookFlags ParseOutlookFlags(const po::variables_map& vm);
 // cluster lists when it has no such class); applies --grid-kg-per-kwh to c->power.
 PricingClass ApplyOutlookFlags(const OutlookFlags& f, ClusterSpec* c);
 
-// The P10-P90 step-time band for runs on `c`. No validation-derived band is wired in yet: a
-// band of 1 x (no step-time uncertainty, basis says so) until core provides StepTimeBand.
-ErrorBand StepBandFor(const ClusterSpec& c);
+// The P10-P90 step-time band for runs on `c` priced with `stack`: the out-of-sample residuals of
+// its GPU generation and stack (configs/validation/error_bands.yaml).
+ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack);
 
 // The outlook of a run of `tokens` in `steps` steps on layout `p` of `c`: the checkpoint from the
 // model's parameter count, each GPU's share of it from the memory model (core/goodput.h).

@@ -209,7 +209,7 @@ GpuType LoadGpuType(const std::string& arg, const Request& r,
   g.cluster = LoadCluster(arg);
   g.price_source = PriceSource(arg);
   g.pricing = ApplyOutlookFlags(r.outlook, &g.cluster);
-  g.band = StepBandFor(g.cluster);
+  g.band = StepBandFor(g.cluster, r.stack.name);
   if (g.cluster.gpu.peak(TrainingDtype(g.cluster.gpu)) <= 0) {
     throw InputError(arg, "GPU " + g.cluster.gpu.name + " lists no bf16 or fp16 peak_tflops");
   }
@@ -262,7 +262,7 @@ std::vector<SizingRow> Sweep(std::vector<GpuType>* types, const Request& r, bool
   const double n = static_cast<double>(types->size());
   for (size_t k = 0; k < types->size(); ++k) {
     GpuType& g = (*types)[k];
-    SizingRequest req{g.tokens, g.global_batch, r.max_gpus, 0};
+    SizingRequest req{g.tokens, g.global_batch, r.max_gpus, 0, 0, {}};
     req.stack = r.stack;
     // The time limit is shared out: each GPU type gets an even part of what is left.
     if (r.time_limit_s > 0) {

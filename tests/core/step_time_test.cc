@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "model_fixtures.h"
 #include "planner/core/collectives.h"
 #include "planner/core/flops.h"
@@ -29,7 +31,8 @@ ClusterSpec A100Cluster(int64_t nodes) {
   c.nodes = nodes;
   c.network = {{"nvlink", 8, kNvlinkGBps, kNvlinkUs}, {"infiniband", 0, kIbGBps, kIbUs}};
   c.price_per_gpu_hour_usd = 1;
-  c.efficiency.collective_bw_fraction = 0.8;
+  c.efficiency.collective_bw_fraction = 0.8;  // NVLink (the scale-up level)
+  c.efficiency.scaleout_bw_fraction = 0.9;    // InfiniBand (every outer level)
   return c;
 }
 
@@ -58,11 +61,63 @@ TEST(StepTimeTest, HierarchicalAllReduceCrossesTheNodesWithAnEighth) {
   const ClusterSpec c = A100Cluster(2);
   const double bytes = 1e9;
   const double inner = 2 * 7 * kNvlinkUs * 1e-6 + 2.0 * 7 / 8 * bytes / (kNvlinkGBps * 1e9 * 0.8);
-  const double outer = 2 * 1 * kIbUs * 1e-6 + 2.0 * 1 / 2 * (bytes / 8) / (kIbGBps * 1e9 * 0.8);
+  const double outer = 2 * 1 * kIbUs * 1e-6 + 2.0 * 1 / 2 * (bytes / 8) / (kIbGBps * 1e9 * 0.9);
   EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 16, 1, bytes), inner + outer);
   // Every 8th GPU (a DP group beside tp = 8): one GPU per node, all on InfiniBand.
-  const double ib_only = 2 * 1 * kIbUs * 1e-6 + 2.0 * 1 / 2 * bytes / (kIbGBps * 1e9 * 0.8);
+  const double ib_only = 2 * 1 * kIbUs * 1e-6 + 2.0 * 1 / 2 * bytes / (kIbGBps * 1e9 * 0.9);
   EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 2, 8, bytes), ib_only);
+}
+
+TEST(StepTimeTest, TpForwardOverlapLeavesTheFirstChunkAndWhatTheGemmsCannotCover) {
+  // Transformer Engine's userbuffers pipeline each pass's two TP collectives (SP: all-gather and
+  // reduce-scatter, the bus traffic of one all-reduce each) in tp chunks with the GEMM beside it:
+  // per pass, comm/tp stays exposed plus whatever of the rest exceeds the pass's linear GEMMs
+  // (forward: 1x the forward GEMMs; backward: dgrad + wgrad, 2x).
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.tp = 8;
+  p.sp = true;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  StepTimeOptions o;
+  o.overlap_tp_forward = true;
+  const LayerCost lc = ComputeLayerCost(m, c, p, o);
+  const double act = 2048.0 * 4 * 6144 * 2;
+  const double comm = 2 * CollectiveSeconds(c, Collective::kAllReduce, 8, 1, act);
+  auto pass = [&](double gemm) { return comm / 8 + std::max(0.0, comm * 7 / 8 - gemm); };
+  const double per_layer = pass(lc.linear_fwd_s) + pass(2 * lc.linear_fwd_s);
+  EXPECT_NEAR(EstimateStepTime(m, c, p, o).microbatch.tp_comm, 48 * per_layer, 1e-12);
+  // Without userbuffers (async backward only): 2 forward + 1 SP all-gather in backward exposed.
+  o.overlap_tp_forward = false;
+  EXPECT_NEAR(EstimateStepTime(m, c, p, o).microbatch.tp_comm, 48 * 3 * comm / 2, 1e-12);
+}
+
+TEST(StepTimeTest, ParamGatherOverlapHidesTheAllGatherBehindTheFirstForward) {
+  // Distributed optimizer (ZeRO-1): gradients reduce-scattered beside the last backward, updated
+  // 16-bit parameters all-gathered after the step. Exposed: the last bucket (one layer's share)
+  // or what the compute cannot cover; without overlap the all-gather is exposed whole.
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  ParallelConfig p;
+  p.tp = 8;
+  p.dp = 2;
+  p.zero = 1;
+  p.micro_batch = 1;
+  p.global_batch = 2;
+  StepTimeOptions o;
+  o.grad_comm_bytes = 2;
+  const StageParams sp = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true);
+  const double rs = CollectiveSeconds(c, Collective::kReduceScatter, 2, 8, 2 * sp.total());
+  const double ag = CollectiveSeconds(c, Collective::kAllGather, 2, 8, 2 * sp.total());
+  o.overlap_param_gather = false;
+  const StepTime exposed = EstimateStepTime(m, c, p, o);
+  const double rs_exposed = std::max(rs / 48, rs - exposed.microbatch.backward);
+  EXPECT_NEAR(exposed.dp_exposed_s, rs_exposed + ag, 1e-12);
+  o.overlap_param_gather = true;
+  const StepTime hidden = EstimateStepTime(m, c, p, o);
+  EXPECT_NEAR(hidden.dp_exposed_s,
+              rs_exposed + std::max(ag / 48, ag - hidden.microbatch.forward), 1e-12);
 }
 
 TEST(StepTimeTest, DataParallelGroupIsStridedByTp) {

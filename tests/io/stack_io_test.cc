@@ -1,0 +1,87 @@
+// The stack presets (configs/stacks) and --stack-set overrides: every preset loads and carries
+// the rules its sources state; the runnable-layout rules refuse what the frameworks refuse.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "planner/core/stack_spec.h"
+#include "planner/io/input_error.h"
+#include "planner/io/presets.h"
+#include "planner/io/stack_io.h"
+
+namespace planner {
+namespace {
+
+TEST(StackIoTest, EveryPresetLoadsAndValidates) {
+  const std::vector<std::string> names = PresetNames("stacks");
+  for (const std::string want : {"megatron-lm-sc21", "megatron-lm", "megatron-core", "nemo",
+                                 "deepspeed", "megatron-deepspeed", "fsdp", "torchtitan",
+                                 "llm-foundry"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
+  for (const std::string& n : names) {
+    const StackSpec s = LoadStack(n);
+    EXPECT_EQ(s.name, n);
+    EXPECT_FALSE(Validate(s).has_value()) << n;
+  }
+}
+
+TEST(StackIoTest, PresetsStateTheirFrameworksRules) {
+  // DeepSpeed's PipelineEngine asserts ZeRO stage < 2 (deepspeed/runtime/pipe/engine.py).
+  ParallelConfig p;
+  p.pp = 4;
+  p.zero = 2;
+  EXPECT_TRUE(StackRefuses(LoadStack("deepspeed"), p).has_value());
+  EXPECT_EQ(StackIssue(LoadStack("deepspeed"), p), LayoutIssue::kStackZeroWithPp);
+  p.zero = 1;
+  EXPECT_FALSE(StackRefuses(LoadStack("deepspeed"), p).has_value());
+  // Megatron's distributed optimizer is ZeRO-1: no ZeRO-3 in megatron-core.
+  p.pp = 1;
+  p.zero = 3;
+  EXPECT_EQ(StackIssue(LoadStack("megatron-core"), p), LayoutIssue::kStackZero);
+  // FSDP has no tensor-parallel SP, no pipeline of its own.
+  p.zero = 3;
+  p.pp = 2;
+  EXPECT_EQ(StackIssue(LoadStack("fsdp"), p), LayoutIssue::kStackFeature);
+  // SC21 code: no distributed optimizer, fp16 gradient all-reduce, unfused attention.
+  const StackSpec sc21 = LoadStack("megatron-lm-sc21");
+  EXPECT_EQ(sc21.max_zero, 0);
+  EXPECT_EQ(sc21.grad_reduce_bytes, 2);
+  EXPECT_EQ(sc21.attention, AttentionKernel::kUnfused);
+  EXPECT_FALSE(sc21.tp_overlap_backward);
+}
+
+TEST(StackIoTest, OverridesUseTheFileKeys) {
+  StackSpec s = LoadStack("torchtitan");
+  ApplyStackOverrides({"kernels=compiled", "overlap.tp_forward=true", "overlap.dp=none"},
+                      "--stack-set", &s);
+  EXPECT_EQ(s.kernels, Kernels::kCompiled);
+  EXPECT_TRUE(s.tp_overlap_forward);
+  EXPECT_EQ(s.dp_overlap, DpOverlap::kNone);
+  EXPECT_THROW(ApplyStackOverrides({"overlap.dpp=none"}, "--stack-set", &s), InputError);
+  EXPECT_THROW(ApplyStackOverrides({"kernels"}, "--stack-set", &s), InputError);
+  EXPECT_THROW(ApplyStackOverrides({"max_zero=4"}, "--stack-set", &s), InputError);
+}
+
+TEST(StackIoTest, StackOptionsCarryTheAttentionKernelByGeneration) {
+  // FlashAttention-2 reaches ~35% of H100 peak where GEMMs reach ~70% (FA3 paper, sec. 1): 0.5.
+  GpuSpec h100;
+  h100.peak_tflops[static_cast<int>(Dtype::kBf16)] = 989;
+  GpuSpec a100;
+  a100.peak_tflops[static_cast<int>(Dtype::kBf16)] = 312;
+  EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash2, h100), 0.5);
+  EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash3, h100), 1.0);
+  EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash3, a100),
+                   AttentionEfficiency(AttentionKernel::kFlash2, a100));
+  ClusterSpec c;
+  c.gpu = h100;
+  const StepTimeOptions o = StackOptions(LoadStack("megatron-lm-sc21"), c);
+  EXPECT_FALSE(o.memory.flash_attention);
+  EXPECT_TRUE(o.memory.dropout);
+  EXPECT_EQ(o.grad_comm_bytes, 2);
+}
+
+}  // namespace
+}  // namespace planner
