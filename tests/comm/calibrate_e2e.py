@@ -8,7 +8,8 @@
 2. planner calibrate --commbench X --cluster dgx-a100-80gb --level nvlink --force -o Y (CPU
    bandwidth is implausible for NVLink: the file must carry the warning); the printed
    held-out MAPE (fitted on alternate sizes, the others predicted) must be below HELD_OUT_BOUND.
-3. Y loads and is used: planner explain Y gpt3-xl --tp 4 prices its TP communication (two
+3. Y loads and is used: planner explain Y gpt3-xl --tp 4 --stack megatron-lm --no-sp prices its
+   TP communication (two
    all-reduces per layer forward, 24 layers) with the fit, the same time validate --bench
    predicts in step 4.
 4. A fresh commbench run at 8 MiB, one gpt3-xl layer's activations at micro-batch 1
@@ -78,7 +79,10 @@ def main():
     if not held_out < HELD_OUT_BOUND:
         sys.exit("held-out MAPE %.1f%% >= %.0f%%" % (100 * held_out, 100 * HELD_OUT_BOUND))
 
-    explain = run([a.planner, "explain", calibrated, "gpt3-xl", "--tp", "4"])
+    # The megatron-lm stack without SP: the two forward all-reduces per layer exposed, the
+    # backward ones beside the weight gradients (no TE userbuffers splitting them in chunks).
+    explain = run([a.planner, "explain", calibrated, "gpt3-xl", "--tp", "4", "--stack",
+                   "megatron-lm", "--no-sp"])
     tp_comm = re.search(r"tp communication +([0-9.]+) +s", explain)
     if not tp_comm:
         sys.exit("explain printed no tp communication")
