@@ -35,6 +35,7 @@ std::string Fixed(double v, int decimals) {
 std::string Percent(double fraction, int decimals) { return Fixed(100.0 * fraction, decimals) + "%"; }
 
 std::string Sci(double v, int digits) {
+  if (!std::isfinite(v)) return "n/a";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
   return buf;
