@@ -90,7 +90,12 @@ YAML::Node LoadSequence(const std::string& path) {
   const std::string text = ReadInputFile(path, "YAML");
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      throw InputError(path, std::max(docs[1].Mark().line, 0) + 1, 1,
+                       "a second YAML document ('---'): a runs file is one list of records");
+    }
+    root = docs.empty() ? YAML::Node() : docs.front();
   } catch (const YAML::Exception& e) {
     throw InputError(path, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
                      "not valid YAML: " + e.msg);
