@@ -22,6 +22,7 @@
 #include "planner/core/sizing.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
@@ -665,6 +666,13 @@ void Print(OutputFormat format, const std::vector<GpuType>& types, const Request
                   << " (" << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
         for (const std::string& line : OutlookLines(*outlooks[*i])) {
           std::cout << "  " << line << "\n";
+        }
+        for (const GpuType& g : types) {
+          if (g.cluster.name != rows[*i].cluster) continue;
+          for (const std::string& w :
+               PredictionWarnings(g.cluster, rows[*i].mfu, rows[*i].layout.dtype)) {
+            std::cout << "warning: " << w << "\n";
+          }
         }
       }
       break;
