@@ -93,8 +93,12 @@ Report BuildReport(const std::string& path, bool refit) {
   // held-out fits depend on (or borrow from) the values the presets already carry.
   for (Generation& g : r.generations) {
     if (!CanFit(g.runs)) continue;  // predicted with the terms its presets carry
-    if (refit) g.fit = FitEfficiency(g.runs, EfficiencySpec{});
-    g.held_out = LeaveOneSourceOut(g.runs, EfficiencySpec{});
+    // The unfitted terms (per-kernel cost, collective fractions) are the preset's; the fitted
+    // ones start from the library defaults.
+    EfficiencySpec start;
+    start.gemm_half_flops = g.preset.gemm_half_flops;
+    if (refit) g.fit = FitEfficiency(g.runs, start);
+    g.held_out = LeaveOneSourceOut(g.runs, start);
   }
   for (const ValidationRun& v : r.runs) {
     if (v.skipped()) continue;
@@ -223,8 +227,8 @@ Table SummaryTable(const Report& r) {
 
 std::string Params(const EfficiencySpec& e) {
   return "gemm_max " + Fixed(e.gemm_max, 3) + ", gemm_half_flops " + Sci(e.gemm_half_flops, 3) +
-         ", hbm_fraction " + Fixed(e.hbm_fraction, 3) + ", fp8_gemm_fraction " +
-         Fixed(e.fp8_gemm_fraction, 3);
+         ", hbm_fraction " + Fixed(e.hbm_fraction, 3) + ", attention_fraction " +
+         Fixed(e.attention_fraction, 3);
 }
 
 // Every predicted record out of sample: a fitted generation's records under the fit without
@@ -334,6 +338,7 @@ void PrintFit(const Generation& g, std::ostream& out) {
       << "  scaleout_bw_fraction: " << Fixed(f.efficiency.scaleout_bw_fraction, 4) << "\n"
       << "  hbm_fraction: " << Fixed(f.efficiency.hbm_fraction, 4) << "\n"
       << "  fp8_gemm_fraction: " << Fixed(f.efficiency.fp8_gemm_fraction, 4) << "\n"
+      << "  attention_fraction: " << Fixed(f.efficiency.attention_fraction, 4) << "\n"
       << "  source: planner validate tests/data/runs.yaml --fit (" << g.name << ", "
       << g.runs.size() << " runs)\n\n";
 }
@@ -381,7 +386,8 @@ nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
           {"collective_bw_fraction", e.collective_bw_fraction},
           {"scaleout_bw_fraction", e.scaleout_bw_fraction},
           {"hbm_fraction", e.hbm_fraction},
-          {"fp8_gemm_fraction", e.fp8_gemm_fraction}};
+          {"fp8_gemm_fraction", e.fp8_gemm_fraction},
+          {"attention_fraction", e.attention_fraction}};
 }
 
 nlohmann::ordered_json ReportJson(const Report& r) {

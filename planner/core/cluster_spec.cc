@@ -145,6 +145,7 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
       {"collective_bw_fraction", e.collective_bw_fraction},
       {"scaleout_bw_fraction", e.scaleout_bw_fraction},
       {"fp8_gemm_fraction", e.fp8_gemm_fraction},
+      {"attention_fraction", e.attention_fraction},
       {"hbm_fraction", e.hbm_fraction}};
   for (const auto& [name, v] : fractions) {
     if (!(v >= kMinFraction && v <= 1)) {

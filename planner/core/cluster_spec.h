@@ -60,6 +60,10 @@ struct EfficiencySpec {
   // casts and the same memory traffic per FLOP at twice the rate): their efficiency is the 16-bit
   // curve times this. Fitted where fp8 runs exist.
   double fp8_gemm_fraction = 1.0;
+  // Fused attention kernels (FlashAttention, cuDNN) on this GPU reach this fraction of the
+  // efficiency the stack's kernel nominally has (stack_spec.h AttentionEfficiency): what long-
+  // sequence runs, where attention dominates, measure. Fitted.
+  double attention_fraction = 1.0;
   // Fraction of HBM bandwidth memory-bound kernels (norms, activations, optimizer) reach.
   double hbm_fraction = 0.7;
   std::vector<CollectiveFit> collectives;  // measured; used where collective, level and size match

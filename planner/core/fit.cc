@@ -24,6 +24,8 @@ double* Field(EfficiencySpec* e, FitParameter p) {
       return &e->hbm_fraction;
     case FitParameter::kFp8GemmFraction:
       return &e->fp8_gemm_fraction;
+    case FitParameter::kAttentionFraction:
+      return &e->attention_fraction;
   }
   return &e->gemm_max;
 }
@@ -157,6 +159,8 @@ const char* ToString(FitParameter p) {
       return "hbm_fraction";
     case FitParameter::kFp8GemmFraction:
       return "fp8_gemm_fraction";
+    case FitParameter::kAttentionFraction:
+      return "attention_fraction";
   }
   return "?";
 }

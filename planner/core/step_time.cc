@@ -423,7 +423,8 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   if (mo.flash_attention) {
     const double flops = g.core_scores.flops() + g.core_context.flops();
     double eff = 0;
-    lc.core_fwd_s = flops / (PeakFlops(c, core_dtype, flops, &eff) * eff * o.attention_efficiency);
+    lc.core_fwd_s = flops / (PeakFlops(c, core_dtype, flops, &eff) * eff * o.attention_efficiency *
+                             c.efficiency.attention_fraction);
     lc.core_bwd_s = kFlashBackwardRatio * lc.core_fwd_s;
   } else {
     lc.core_fwd_s = GemmSeconds(c, core_dtype, g.core_scores, true) +

@@ -100,7 +100,8 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
   if (!m.Has("efficiency")) return e;
   const StrictMap em =
       m.Map("efficiency", {"gemm_max", "gemm_half_flops", "collective_bw_fraction",
-                           "scaleout_bw_fraction", "fp8_gemm_fraction", "hbm_fraction",
+                           "scaleout_bw_fraction", "fp8_gemm_fraction", "attention_fraction",
+                           "hbm_fraction",
                            "collectives", "source"});
   e.gemm_max = em.OptDouble("gemm_max").value_or(e.gemm_max);
   e.gemm_half_flops = em.OptDouble("gemm_half_flops").value_or(e.gemm_half_flops);
@@ -109,6 +110,7 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
   e.scaleout_bw_fraction = em.OptDouble("scaleout_bw_fraction").value_or(e.collective_bw_fraction);
   e.hbm_fraction = em.OptDouble("hbm_fraction").value_or(e.hbm_fraction);
   e.fp8_gemm_fraction = em.OptDouble("fp8_gemm_fraction").value_or(e.fp8_gemm_fraction);
+  e.attention_fraction = em.OptDouble("attention_fraction").value_or(e.attention_fraction);
   e.source = em.OptString("source").value_or("");
   if (em.Has("collectives")) {
     if (!em.Value("collectives").IsSequence()) em.Fail("collectives", "collectives must be a list");
@@ -265,6 +267,7 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   out << YAML::Key << "scaleout_bw_fraction" << YAML::Value << e.scaleout_bw_fraction;
   out << YAML::Key << "hbm_fraction" << YAML::Value << e.hbm_fraction;
   out << YAML::Key << "fp8_gemm_fraction" << YAML::Value << e.fp8_gemm_fraction;
+  out << YAML::Key << "attention_fraction" << YAML::Value << e.attention_fraction;
   if (!e.collectives.empty()) {
     out << YAML::Key << "collectives" << YAML::Value << YAML::BeginSeq;
     for (const CollectiveFit& f : e.collectives) {
