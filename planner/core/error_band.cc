@@ -22,13 +22,17 @@ BandEntry MakeEntry(const std::string& generation, const std::string& stack,
   e.band.p10_factor = Quantile(factors, 0.1);
   e.band.p90_factor = Quantile(factors, 0.9);
   e.band.records = static_cast<int>(rs.size());
-  const std::string who = generation.empty() ? "all generations"
-                                             : generation + (stack.empty() ? "" : " " + stack);
-  e.band.basis = who + ", " + std::to_string(rs.size()) + " held-out records";
+  e.band.basis = BandBasis(generation, stack, e.band.records);
   return e;
 }
 
 }  // namespace
+
+std::string BandBasis(const std::string& generation, const std::string& stack, int records) {
+  const std::string who = generation.empty() ? "all generations"
+                                             : generation + (stack.empty() ? "" : " " + stack);
+  return who + ", " + std::to_string(records) + " held-out records";
+}
 
 double Quantile(std::vector<double> values, double q) {
   if (values.empty()) return 1;

@@ -38,6 +38,9 @@ struct BandEntry {
   std::string max_mfu_run;
 };
 
+// "H100 megatron-core, 16 held-out records", "all generations, 95 held-out records".
+std::string BandBasis(const std::string& generation, const std::string& stack, int records);
+
 // A band needs this many records; smaller groups fall back to the generation, then to all.
 inline constexpr int kMinBandRecords = 5;
 

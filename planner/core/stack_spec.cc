@@ -1,6 +1,7 @@
 #include "planner/core/stack_spec.h"
 
 #include <string>
+#include <utility>
 
 namespace planner {
 namespace {
@@ -71,20 +72,6 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   return o;
 }
 
-std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p) {
-  const std::string who = s.name + " ";
-  if (p.zero > s.max_zero) return who + "runs ZeRO up to stage " + StageText(s.max_zero);
-  if (p.pp > 1 && !s.pipeline) return who + "has no pipeline parallelism";
-  if (p.pp > 1 && p.zero > s.max_zero_with_pp) {
-    return who + "runs ZeRO up to stage " + StageText(s.max_zero_with_pp) + " with pipeline parallelism";
-  }
-  if (p.vpp > 1 && !s.interleaved) return who + "has no interleaved (virtual) pipeline stages";
-  if (p.cp > 1 && !s.context_parallel) return who + "has no context parallelism";
-  if (p.ep > 1 && !s.expert_parallel) return who + "has no expert parallelism";
-  if (p.sp && !s.sequence_parallel) return who + "has no sequence parallelism";
-  return std::nullopt;
-}
-
 std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p) {
   if (p.zero > s.max_zero) return LayoutIssue::kStackZero;
   if (p.pp > 1 && p.zero > s.max_zero_with_pp) return LayoutIssue::kStackZeroWithPp;
@@ -94,6 +81,30 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
     return LayoutIssue::kStackFeature;
   }
   return std::nullopt;
+}
+
+// The message for StackIssue's answer, naming the rule (and, for a missing feature, which one).
+std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p) {
+  const std::optional<LayoutIssue> issue = StackIssue(s, p);
+  if (!issue) return std::nullopt;
+  const std::string who = s.name + " ";
+  if (*issue == LayoutIssue::kStackZero) {
+    return who + "runs ZeRO up to stage " + StageText(s.max_zero);
+  }
+  if (*issue == LayoutIssue::kStackZeroWithPp && s.pipeline) {
+    return who + "runs ZeRO up to stage " + StageText(s.max_zero_with_pp) +
+           " with pipeline parallelism";
+  }
+  const std::pair<bool, const char*> missing[] = {
+      {p.pp > 1 && !s.pipeline, "pipeline parallelism"},
+      {p.vpp > 1 && !s.interleaved, "interleaved (virtual) pipeline stages"},
+      {p.cp > 1 && !s.context_parallel, "context parallelism"},
+      {p.ep > 1 && !s.expert_parallel, "expert parallelism"},
+      {p.sp && !s.sequence_parallel, "sequence parallelism"}};
+  for (const auto& [lacks, what] : missing) {
+    if (lacks) return who + "has no " + what;
+  }
+  return who + "cannot run this layout";
 }
 
 const char* ToString(AttentionKernel k) {

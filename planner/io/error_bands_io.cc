@@ -43,9 +43,7 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
     e.band.records = static_cast<int>(m.Int("records"));
     e.max_measured_mfu = m.Double("max_measured_mfu");
     e.max_mfu_run = m.String("max_mfu_run");
-    const std::string who = e.generation.empty() ? "all generations"
-                                                 : e.generation + (e.stack.empty() ? "" : " " + e.stack);
-    e.band.basis = who + ", " + std::to_string(e.band.records) + " held-out records";
+    e.band.basis = BandBasis(e.generation, e.stack, e.band.records);
     table.push_back(e);
   }
   return table;
