@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "sim/engine.h"
-#include "sim/pipeline_graph.h"
-#include "sim/schedules.h"
-#include "sim/task_graph.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/pipeline_graph.h"
+#include "planner/sim/schedules.h"
+#include "planner/sim/task_graph.h"
 
 namespace planner::sim {
 namespace {

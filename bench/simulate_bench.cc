@@ -8,9 +8,9 @@
 
 #include "planner/io/cluster_io.h"
 #include "planner/io/model_io.h"
-#include "sim/engine.h"
-#include "sim/step_graph.h"
-#include "sim/step_sim.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/step_graph.h"
+#include "planner/sim/step_sim.h"
 
 namespace planner::sim {
 namespace {

@@ -1,9 +1,8 @@
 // planner simulate CLUSTER MODEL [layout flags] [--schedule S] [--mode M] [--trace FILE]: one
-// layout's training step run through the discrete-event simulator (sim/): step time, pipeline
-// bubble, per-stream utilisation, the critical path, peak in-flight activations, and the
+// layout's training step run through the discrete-event simulator (planner/sim/): step time,
+// pipeline bubble, per-stream utilisation, the critical path, peak in-flight activations, and the
 // difference from the analytic estimate split into its causes; --trace writes Chrome trace-event
 // JSON for Perfetto (ui.perfetto.dev).
-#ifdef PLANNER_HAVE_SIM
 
 #include <chrono>
 #include <cmath>
@@ -26,8 +25,8 @@
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
 #include "planner/io/output_file.h"
-#include "sim/step_sim.h"
-#include "sim/trace.h"
+#include "planner/sim/step_sim.h"
+#include "planner/sim/trace.h"
 
 namespace planner {
 namespace {
@@ -327,20 +326,3 @@ int RunSimulate(const std::vector<std::string>& args) {
 }
 
 }  // namespace planner
-
-#else  // !PLANNER_HAVE_SIM: the command stays in the table and says why it cannot run.
-
-#include <string>
-#include <vector>
-
-#include "planner/io/input_error.h"
-
-namespace planner {
-
-int RunSimulate(const std::vector<std::string>& /*args*/) {
-  throw InputError("simulate", "this planner was built without the simulator (sim/)");
-}
-
-}  // namespace planner
-
-#endif  // PLANNER_HAVE_SIM

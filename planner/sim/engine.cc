@@ -1,4 +1,4 @@
-#include "sim/engine.h"
+#include "planner/sim/engine.h"
 
 #include <algorithm>
 #include <string>

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/task_graph.h"
+#include "planner/sim/task_graph.h"
 
 namespace planner::sim {
 

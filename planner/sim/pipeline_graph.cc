@@ -1,4 +1,4 @@
-#include "sim/pipeline_graph.h"
+#include "planner/sim/pipeline_graph.h"
 
 #include <string>
 #include <vector>

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/schedules.h"
-#include "sim/task_graph.h"
+#include "planner/sim/schedules.h"
+#include "planner/sim/task_graph.h"
 
 namespace planner::sim {
 

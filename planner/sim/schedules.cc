@@ -1,4 +1,4 @@
-#include "sim/schedules.h"
+#include "planner/sim/schedules.h"
 
 #include <algorithm>
 #include <string>

@@ -1,4 +1,4 @@
-#include "sim/step_graph.h"
+#include "planner/sim/step_graph.h"
 
 #include <algorithm>
 #include <array>

@@ -24,9 +24,9 @@
 #include "planner/core/parallel_config.h"
 #include "planner/core/step_pieces.h"
 #include "planner/core/step_time.h"
-#include "sim/pipeline_graph.h"
-#include "sim/schedules.h"
-#include "sim/task_graph.h"
+#include "planner/sim/pipeline_graph.h"
+#include "planner/sim/schedules.h"
+#include "planner/sim/task_graph.h"
 
 namespace planner::sim {
 

@@ -1,4 +1,4 @@
-#include "sim/step_sim.h"
+#include "planner/sim/step_sim.h"
 
 #include <algorithm>
 #include <cmath>

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/engine.h"
-#include "sim/step_graph.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/step_graph.h"
 
 namespace planner::sim {
 

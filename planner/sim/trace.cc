@@ -1,4 +1,4 @@
-#include "sim/trace.h"
+#include "planner/sim/trace.h"
 
 #include <cmath>
 #include <cstdint>

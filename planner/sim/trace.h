@@ -11,8 +11,8 @@
 #include <ostream>
 #include <string>
 
-#include "sim/engine.h"
-#include "sim/task_graph.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/task_graph.h"
 
 namespace planner::sim {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "planner/io/runs_io.h"
-#include "sim/engine.h"
-#include "sim/step_graph.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/step_graph.h"
 
 namespace planner::sim {
 namespace {

@@ -2,7 +2,7 @@
 #ifndef PLANNER_TESTS_SIM_MAKE_TASK_H_
 #define PLANNER_TESTS_SIM_MAKE_TASK_H_
 
-#include "sim/task_graph.h"
+#include "planner/sim/task_graph.h"
 
 namespace planner::sim::test_support {
 

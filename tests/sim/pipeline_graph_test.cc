@@ -1,7 +1,7 @@
 // Pipeline schedules simulated on uniform stages, checked against closed forms derived here.
 // Notation: p stages, m micro-batches, v chunks per stage, f and b the forward and backward time
 // of a whole stage per micro-batch, no p2p time unless a test says so.
-#include "sim/pipeline_graph.h"
+#include "planner/sim/pipeline_graph.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <numeric>
 #include <vector>
 
-#include "sim/engine.h"
+#include "planner/sim/engine.h"
 
 namespace planner::sim {
 namespace {

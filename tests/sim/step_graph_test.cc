@@ -2,7 +2,7 @@
 // "analytic" features reproduce the analytic step time, the pipeline bubble and in-flight
 // activations follow the closed forms derived below, and every combination of layout features
 // and schedules simulates without deadlock, with causes that sum to the difference.
-#include "sim/step_graph.h"
+#include "planner/sim/step_graph.h"
 
 #include <gtest/gtest.h>
 
@@ -19,9 +19,9 @@
 #include "planner/core/memory.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/model_io.h"
-#include "sim/engine.h"
-#include "sim/step_sim.h"
-#include "sim/trace.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/step_sim.h"
+#include "planner/sim/trace.h"
 
 namespace planner::sim {
 namespace {

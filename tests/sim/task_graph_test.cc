@@ -1,4 +1,4 @@
-#include "sim/task_graph.h"
+#include "planner/sim/task_graph.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The trace must follow the Trace Event Format's JSON Object Format closely enough for
 // Perfetto's and Chrome's importers: every event named, typed and placed, complete events with
 // non-negative durations, and every process and thread that events use named by metadata.
-#include "sim/trace.h"
+#include "planner/sim/trace.h"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/engine.h"
-#include "sim/pipeline_graph.h"
+#include "planner/sim/engine.h"
+#include "planner/sim/pipeline_graph.h"
 
 namespace planner::sim {
 namespace {
