@@ -45,7 +45,8 @@ void AddLayoutOptions(po::options_description* options) {
        "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)")
       ("dtype", po::value<std::string>()->default_value("bf16"), "compute dtype: bf16, fp16 or fp8")
       ("schedule", po::value<std::string>()->default_value("1f1b"),
-       "pipeline schedule for memory: 1f1b (interleaved when --vpp > 1) or gpipe");
+       "pipeline schedule: 1f1b (interleaved when --vpp > 1), gpipe (memory) or dualpipe "
+       "(DeepSeek-V3: bubble and two stages per rank)");
 }
 
 void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m) {
@@ -106,7 +107,8 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   p.zero = static_cast<int>(zero);
   p.dtype = DtypeFlag(vm);
   p.schedule = EnumFlag<Schedule>(vm, "schedule", {{"1f1b", Schedule::kOneFOneB},
-                                                   {"gpipe", Schedule::kGPipe}});
+                                                   {"gpipe", Schedule::kGPipe},
+                                                   {"dualpipe", Schedule::kDualPipe}});
   if (auto e = CheckLayout(m, c, p)) {
     // A fast-domain overflow is allowed on request: explain shows what it costs.
     if (e->issue != LayoutIssue::kTpSpansNodes) throw InputError(e->flag, e->message);

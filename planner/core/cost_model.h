@@ -34,6 +34,7 @@ class CostModel {
  private:
   struct Key {
     int64_t tp, cp, micro_batch;
+    int64_t ep;  // a MoE layer's experts per GPU set its expert GEMMs' shapes
     bool sp;
     Recompute recompute;
     Dtype dtype;

@@ -75,6 +75,9 @@ double InflightOnStage(const ParallelConfig& p, int64_t stage, double layers) {
   const double microbatches = static_cast<double>(p.grad_accum());
   if (p.pp == 1) return layers;
   if (p.schedule == Schedule::kGPipe) return layers * microbatches;
+  // DualPipe (DeepSeek-V3 Table 2): pp + 1 micro-batches on every rank (`layers`: the mean of
+  // its two stages').
+  if (p.schedule == Schedule::kDualPipe) return layers * std::min(p.pp + 1.0, microbatches);
   // 1F1B: stage s runs pp - s forwards before its first backward.
   const double ahead = static_cast<double>(p.pp - stage);
   double inflight = std::min(ahead, microbatches);
@@ -214,8 +217,20 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
     const bool first = stage == 0, last = stage == p.pp - 1;
     const double layers = LayersOf(layout, m.n_layers, stage);
     const StageParams sp = ParamsWithLayers(split, p, first, last, layers);
-    const double params = sp.total();
-    const double sharded = sp.dense / shard + sp.expert / expert_shard;
+    double params = sp.total();
+    double sharded = sp.dense / shard + sp.expert / expert_shard;
+    double inflight_layers = layers;
+    if (p.schedule == Schedule::kDualPipe && p.pp > 1) {
+      // DualPipe: the rank also holds stage pp - 1 - s of the other direction, with its
+      // parameters, gradients and optimizer states (DeepSeek-V3 Table 2: parameters 2x).
+      const int64_t mirror = p.pp - 1 - stage;
+      const double mirror_layers = LayersOf(layout, m.n_layers, mirror);
+      const StageParams mp =
+          ParamsWithLayers(split, p, mirror == 0, mirror == p.pp - 1, mirror_layers);
+      params += mp.total();
+      sharded += mp.dense / shard + mp.expert / expert_shard;
+      inflight_layers = (layers + mirror_layers) / 2;
+    }
     MemoryBreakdown r;
     r.stage = stage;
     r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
@@ -225,7 +240,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
         p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
                     : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
     r.layer_activation_bytes = layer_bytes;
-    r.inflight_layer_microbatches = InflightOnStage(p, stage, layers);
+    r.inflight_layer_microbatches = InflightOnStage(p, stage, inflight_layers);
     r.activations = layer_bytes * r.inflight_layer_microbatches;
     // Backward of a recomputed layer needs that layer's full activations once (what selective
     // recompute left out of the store, for op-level SAC).

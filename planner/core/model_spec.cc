@@ -51,6 +51,7 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
       {"moe.n_shared_experts", s.moe.n_shared_experts},
       {"moe.d_ff_shared", s.moe.d_ff_shared},
       {"moe.first_dense_layers", s.moe.first_dense_layers},
+      {"moe.max_nodes_per_token", s.moe.max_nodes_per_token},
       {"mla.q_lora_rank", s.mla.q_lora_rank},
       {"mla.kv_lora_rank", s.mla.kv_lora_rank},
       {"mla.qk_nope_head_dim", s.mla.qk_nope_head_dim},
@@ -122,13 +123,18 @@ std::optional<SpecError> ValidateMoe(const ModelSpec& s) {
                                         std::to_string(s.n_layers) + "), got " +
                                         std::to_string(s.moe.every)};
     }
+    if (!(s.moe.load_imbalance >= 1 && s.moe.load_imbalance <= 64)) {
+      return SpecError{"moe.load_imbalance",
+                       "moe.load_imbalance (the busiest rank's tokens over the mean) must be "
+                       "between 1 and 64"};
+    }
     if (s.n_moe_layers() == 0) {
       return SpecError{"moe.first_dense_layers",
                        "moe.first_dense_layers (" + std::to_string(s.moe.first_dense_layers) +
                            ") and moe.every leave no MoE layer among the " +
                            std::to_string(s.n_layers) + " layers"};
     }
-  } else if (s.moe.top_k > 0 || s.moe.n_shared_experts > 0) {
+  } else if (s.moe.top_k > 0 || s.moe.n_shared_experts > 0 || s.moe.max_nodes_per_token > 0) {
     return SpecError{"moe.n_experts", "moe needs n_experts > 0"};
   }
   return std::nullopt;

@@ -46,6 +46,13 @@ struct MoeSpec {
   int64_t first_dense_layers = 0;
   int64_t every = 1;
   bool router_bias = false;
+  // Node-limited routing: each token goes to experts on at most this many nodes (DeepSeek-V3
+  // sec. 3.2.2: 4 nodes; HF config.json topk_group with n_group = the EP group's nodes). 0: no
+  // limit. It bounds the scale-out all-to-all traffic (moe_cost.h).
+  int64_t max_nodes_per_token = 0;
+  // Tokens the busiest expert-parallel rank receives over the mean: a stated factor (a measured
+  // max/mean load ratio, or the capacity factor when tokens beyond it are dropped). 1: balanced.
+  double load_imbalance = 1;
 };
 
 // Multi-head latent attention (DeepSeek-V2/V3). Queries go d_model -> q_lora_rank (normed) ->

@@ -159,7 +159,14 @@ const char* ToString(LayoutIssue i) {
   return "?";
 }
 
-const char* ToString(Schedule s) { return s == Schedule::kGPipe ? "gpipe" : "1f1b"; }
+const char* ToString(Schedule s) {
+  switch (s) {
+    case Schedule::kOneFOneB: return "1f1b";
+    case Schedule::kGPipe: return "gpipe";
+    case Schedule::kDualPipe: return "dualpipe";
+  }
+  return "1f1b";
+}
 
 std::string Describe(const ParallelConfig& p) {
   std::string s = "dp=" + S(p.dp) + " tp=" + S(p.tp) + " pp=" + S(p.pp);

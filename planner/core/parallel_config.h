@@ -14,8 +14,10 @@
 namespace planner {
 
 // Pipeline schedule: 1F1B (PipeDream-flush, Narayanan 2021), interleaved when vpp > 1; GPipe
-// keeps all micro-batches in flight.
-enum class Schedule { kOneFOneB, kGPipe };
+// keeps all micro-batches in flight. DualPipe (DeepSeek-V3, arXiv 2412.19437 sec. 3.2.1) feeds
+// micro-batches from both ends of the pipeline: each rank holds two stages (pp - 1 - s beside s),
+// so twice the parameters, and pp + 1 micro-batches' activations.
+enum class Schedule { kOneFOneB, kGPipe, kDualPipe };
 
 struct ParallelConfig {
   int64_t dp = 1;

@@ -21,6 +21,9 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (!(s.sharded_optimizer_bytes >= 0 && s.sharded_optimizer_bytes <= 16)) {
     return StackError{"sharded_optimizer_bytes", "sharded_optimizer_bytes must lie in [0, 16]"};
   }
+  if (!(s.a2a_sm_fraction >= 0 && s.a2a_sm_fraction < 1)) {
+    return StackError{"a2a_sm_fraction", "a2a_sm_fraction must lie in [0, 1)"};
+  }
   if (s.max_zero < 0 || s.max_zero > 3) return StackError{"max_zero", "max_zero must be 0-3"};
   if (s.max_zero_with_pp < 0 || s.max_zero_with_pp > s.max_zero) {
     return StackError{"max_zero_with_pp", "max_zero_with_pp must lie in [0, max_zero]"};
@@ -68,6 +71,9 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.overlap_pp = s.pp_overlap;
   o.overlap_cp = s.cp_overlap;
   o.zero3_prefetch = s.zero3_prefetch;
+  o.overlap_a2a = s.a2a_overlap;
+  o.a2a_sm_fraction = s.a2a_sm_fraction;
+  o.a2a_fp8_dispatch = s.a2a_fp8_dispatch;
   o.zero2_reduce_per_microbatch = s.sharded_grad_accum == ShardedGradAccum::kPerMicrobatch;
   return o;
 }

@@ -63,6 +63,11 @@ struct StackSpec {
   bool pp_overlap = false;            // p2p sends and receives beside compute
   bool cp_overlap = true;             // ring attention's K/V exchange beside attention
   bool zero3_prefetch = true;         // gather the next layer while this one computes
+  // Expert parallelism: dispatch/combine of one micro-batch beside another's compute (DeepEP,
+  // DualPipe), the share of SMs its kernels keep meanwhile, fp8 dispatch under fp8 GEMMs.
+  bool a2a_overlap = false;
+  double a2a_sm_fraction = 0;
+  bool a2a_fp8_dispatch = false;
 
   // What the stack can run.
   int max_zero = 3;

@@ -6,6 +6,7 @@
 
 #include "planner/core/collectives.h"
 #include "planner/core/flops.h"
+#include "planner/core/moe_cost.h"
 #include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
 
@@ -91,8 +92,9 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
   if (m.is_moe()) {
     const double local_experts = static_cast<double>(m.moe.n_experts) / p.ep;
     const double ffe = m.d_ff_expert(), shared = m.moe.n_shared_experts * m.d_ff_shared();
-    // Balanced routing: each local expert sees tokens*top_k*ep/n_experts tokens on average.
-    const double expert_tokens = tokens * m.moe.top_k / local_experts;
+    // Balanced routing: each local expert sees tokens*top_k*ep/n_experts tokens on average; the
+    // busiest rank load_imbalance times that (and it paces the layer).
+    const double expert_tokens = tokens * m.moe.top_k / local_experts * m.moe.load_imbalance;
     g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), moe_share});
     g.linear.push_back({expert_tokens, d, ffe / t, mats * local_experts * moe_share});
     g.linear.push_back({expert_tokens, ffe / t, d, local_experts * moe_share});
@@ -260,12 +262,11 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
     t->cp_exposed = std::max(0.0, t->cp_comm - hide);
   }
   if (p.ep > 1) {
-    const double a2a = CollectiveSeconds(c, Collective::kAllToAll, p.ep, st.dp,
-                                         act * m.moe.top_k);
     // Dispatch and combine, forward and backward, in the MoE layers only (DeepSeek's first
-    // dense layers and Llama 4's interleaved dense layers have none).
+    // dense layers and Llama 4's interleaved dense layers have none): moe_cost.h.
     const double moe_layers = layers * m.n_moe_layers() / m.n_layers;
-    t->ep_comm = moe_layers * 4 * a2a;
+    t->ep_comm = moe_layers * MoeAllToAllCost(m, c, p, o, tokens, st.dp).seconds;
+    t->ep_exposed = ExposedAllToAllSeconds(o, t->ep_comm, t->forward + t->backward + t->recompute);
   }
   if (p.pp > 1) {
     // Megatron splits the activation over the TP ranks for the hop (scatter-gather, Narayanan
@@ -342,7 +343,7 @@ void FindBound(StepTime* r) {
       {r->compute_s, "compute"},           {r->tp_comm_s, "tp communication"},
       {r->bubble_s, "pipeline bubble"},    {r->dp_exposed_s, "dp communication"},
       {r->pp_exposed_s, "pp communication"}, {r->cp_exposed_s, "cp communication"},
-      {r->ep_comm_s, "ep all-to-all"},     {r->zero3_exposed_s, "zero-3 gathers"},
+      {r->ep_exposed_s, "ep all-to-all"},     {r->zero3_exposed_s, "zero-3 gathers"},
       {r->optimizer_s, "optimizer step"}};
   double best = -1;
   for (const auto& [v, name] : terms) {
@@ -397,9 +398,9 @@ Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
   if (!s.ok) return {p.pp - 1, static_cast<double>(m.n_layers) / p.pp, true};
   if (s.even()) return {p.pp - 1, static_cast<double>(s.last), true};
   MicrobatchTime one;
+  one.forward = (lc.fwd_s() + lc.bwd_s() + lc.recompute_s) * MoeComputeScale(p, o);
   AddCommunication(m, c, p, o, 1.0, lc, &one);
-  const double layer_s = lc.fwd_s() + lc.bwd_s() + lc.recompute_s + one.tp_comm + one.cp_exposed +
-                         one.ep_comm;
+  const double layer_s = one.forward + one.tp_comm + one.cp_exposed + one.ep_exposed;
   const PacedStage paced = SlowestStage(s, layer_s, 0, 3 * lc.head_fwd_s + lc.loss_s);
   return {paced.stage, static_cast<double>(paced.layers), paced.last};
 }
@@ -475,6 +476,10 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   t.forward = layers * lc.fwd_s() + head * lc.head_fwd_s + head * lc.loss_s / 2;
   t.backward = layers * lc.bwd_s() + head * 2 * lc.head_fwd_s + head * lc.loss_s / 2;
   t.recompute = layers * lc.recompute_s;
+  const double moe_scale = MoeComputeScale(p, o);  // SMs kept by an overlapped all-to-all
+  t.forward *= moe_scale;
+  t.backward *= moe_scale;
+  t.recompute *= moe_scale;
   AddCommunication(m, c, p, o, layers, lc, &t);
   const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
   const DpTimes dp = DataParallelTimes(c, p, sp, o, t, layers);
@@ -495,11 +500,18 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.cp_comm_s = mbs * t.cp_comm;
   r.cp_exposed_s = mbs * t.cp_exposed;
   r.ep_comm_s = mbs * t.ep_comm;
+  r.ep_exposed_s = mbs * t.ep_exposed;
   r.pp_comm_s = mbs * t.pp_comm;
   r.pp_exposed_s = mbs * t.pp_exposed;
   r.zero3_comm_s = mbs * t.zero3_comm;
   r.zero3_exposed_s = mbs * t.zero3_exposed;
-  r.bubble_s = (p.pp - 1.0) / p.vpp * t.total();
+  // DualPipe: F&B is a micro-batch's forward and backward together (t.total()), W the weight-
+  // gradient GEMMs (one forward's worth of the linear layers and head).
+  r.bubble_s = p.schedule == Schedule::kDualPipe
+                   ? DualPipeBubbleSeconds(p.pp, t.total(), t.backward + t.recompute,
+                                           moe_scale * (layers * lc.linear_fwd_s +
+                                                        head * lc.head_fwd_s))
+                   : (p.pp - 1.0) / p.vpp * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
   const double shard = static_cast<double>(p.dp * p.cp);

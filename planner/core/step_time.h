@@ -44,6 +44,12 @@ struct StepTimeOptions {
   // cuBLAS GEMMs reach ~70% (Shah et al. 2024, FlashAttention-3, sec. 1): 0.5 there; cuDNN and
   // FlashAttention-3 on Hopper, and FlashAttention-2 on Ampere, run near GEMM efficiency: 1.
   double attention_efficiency = 1;
+  // Expert parallelism (moe_cost.h). DeepEP / DualPipe run one micro-batch's dispatch and combine
+  // while another micro-batch computes, on communication kernels that keep a share of the SMs;
+  // the dispatch may send fp8 activations when the expert GEMMs run in fp8 (DeepSeek-V3).
+  bool overlap_a2a = false;
+  double a2a_sm_fraction = 0;
+  bool a2a_fp8_dispatch = false;
   MemoryOptions memory;
 };
 
@@ -54,11 +60,11 @@ struct MicrobatchTime {
   double forward = 0, backward = 0, recompute = 0;
   double tp_comm = 0;     // exposed: Megatron's TP collectives are synchronous
   double cp_comm = 0, cp_exposed = 0;
-  double ep_comm = 0;
+  double ep_comm = 0, ep_exposed = 0;
   double pp_comm = 0, pp_exposed = 0;
   double zero3_comm = 0, zero3_exposed = 0;
   double total() const {
-    return forward + backward + recompute + tp_comm + cp_exposed + ep_comm + pp_exposed +
+    return forward + backward + recompute + tp_comm + cp_exposed + ep_exposed + pp_exposed +
            zero3_exposed;
   }
 };
@@ -70,7 +76,7 @@ struct StepTime {
   // Whole step, seconds on the critical path.
   double compute_s = 0;        // forward + backward + recompute over all micro-batches
   double forward_s = 0, backward_s = 0, recompute_s = 0;
-  double tp_comm_s = 0, cp_comm_s = 0, cp_exposed_s = 0, ep_comm_s = 0;
+  double tp_comm_s = 0, cp_comm_s = 0, cp_exposed_s = 0, ep_comm_s = 0, ep_exposed_s = 0;
   double pp_comm_s = 0, pp_exposed_s = 0;
   double zero3_comm_s = 0, zero3_exposed_s = 0;
   double dp_comm_s = 0, dp_exposed_s = 0;

@@ -26,7 +26,8 @@ void ReadBiases(const StrictMap& m, Biases* b) {
 void ReadMoe(const StrictMap& m, MoeSpec* moe) {
   if (!m.Has("moe")) return;
   const StrictMap mm = m.Map("moe", {"n_experts", "top_k", "d_ff_expert", "n_shared_experts",
-                                     "d_ff_shared", "first_dense_layers", "every", "router_bias"});
+                                     "d_ff_shared", "first_dense_layers", "every", "router_bias",
+                                     "max_nodes_per_token", "load_imbalance"});
   moe->n_experts = mm.Int("n_experts");
   moe->top_k = mm.Int("top_k");
   moe->d_ff_expert = mm.OptInt("d_ff_expert").value_or(0);
@@ -35,6 +36,8 @@ void ReadMoe(const StrictMap& m, MoeSpec* moe) {
   moe->first_dense_layers = mm.OptInt("first_dense_layers").value_or(0);
   moe->every = mm.OptInt("every").value_or(1);
   moe->router_bias = mm.Bool("router_bias", false);
+  moe->max_nodes_per_token = mm.OptInt("max_nodes_per_token").value_or(0);
+  moe->load_imbalance = mm.OptDouble("load_imbalance").value_or(1.0);
   // An explicit width must be usable: 0 would silently mean "unset".
   for (const char* key : {"d_ff_expert", "d_ff_shared"}) {
     if (auto v = mm.OptInt(key); v && *v <= 0) {

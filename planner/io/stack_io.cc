@@ -12,9 +12,9 @@ const std::vector<std::string> kTopKeys = {
     "name",           "description",   "kernels",          "loss_kernels",
     "attention",      "dropout",       "fp8_scaling",      "selective_recompute",
     "grad_reduce_bytes", "sharded_weight_bytes", "sharded_optimizer_bytes", "overlap",
-    "supports",       "defaults"};
+    "supports",       "defaults",      "a2a_sm_fraction",  "a2a_fp8_dispatch"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
-                                               "pp", "cp", "zero3_prefetch"};
+                                               "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
     "max_zero",         "max_zero_with_pp", "pipeline",          "interleaved",
     "context_parallel", "expert_parallel",  "sequence_parallel", "sharded_grad_accum"};
@@ -51,6 +51,7 @@ void ReadOverlap(const StrictMap& m, StackSpec* s) {
   s->pp_overlap = o.Bool("pp", s->pp_overlap);
   s->cp_overlap = o.Bool("cp", s->cp_overlap);
   s->zero3_prefetch = o.Bool("zero3_prefetch", s->zero3_prefetch);
+  s->a2a_overlap = o.Bool("a2a", s->a2a_overlap);
 }
 
 void ReadSupports(const StrictMap& m, StackSpec* s) {
@@ -101,6 +102,8 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->grad_reduce_bytes = Bytes(m, "grad_reduce_bytes", s->grad_reduce_bytes);
   s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
+  s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
+  s->a2a_fp8_dispatch = m.Bool("a2a_fp8_dispatch", s->a2a_fp8_dispatch);
   ReadOverlap(m, s);
   ReadSupports(m, s);
   ReadDefaults(m, s);
@@ -166,7 +169,10 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "param_gather" << YAML::Value << s.param_gather_overlap;
   out << YAML::Key << "pp" << YAML::Value << s.pp_overlap;
   out << YAML::Key << "cp" << YAML::Value << s.cp_overlap;
-  out << YAML::Key << "zero3_prefetch" << YAML::Value << s.zero3_prefetch << YAML::EndMap;
+  out << YAML::Key << "zero3_prefetch" << YAML::Value << s.zero3_prefetch;
+  out << YAML::Key << "a2a" << YAML::Value << s.a2a_overlap << YAML::EndMap;
+  out << YAML::Key << "a2a_sm_fraction" << YAML::Value << s.a2a_sm_fraction;
+  out << YAML::Key << "a2a_fp8_dispatch" << YAML::Value << s.a2a_fp8_dispatch;
   out << YAML::Key << "supports" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "max_zero" << YAML::Value << s.max_zero;
   out << YAML::Key << "max_zero_with_pp" << YAML::Value << s.max_zero_with_pp;

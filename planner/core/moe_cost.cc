@@ -1,0 +1,80 @@
+#include "planner/core/moe_cost.h"
+
+#include <algorithm>
+
+#include "planner/core/collectives.h"
+#include "planner/core/units.h"
+
+namespace planner {
+namespace {
+
+// The innermost network level that holds a whole EP group of members `stride` ranks apart.
+int LevelSpanning(const ClusterSpec& c, int64_t ep, int64_t stride) {
+  const int levels = static_cast<int>(c.network.size());
+  int level = 0;
+  while (level + 1 < levels && MembersWithinLevel(c, level, ep, stride) < ep) ++level;
+  return level;
+}
+
+// `bytes` sent by one GPU on `level` in `messages` message steps, at the fraction of the link
+// rate NCCL reaches there (the same fractions the collectives use).
+double LevelSeconds(const ClusterSpec& c, int level, double messages, double bytes) {
+  const NetworkLevel& l = c.network[level];
+  const double fraction =
+      level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
+  return messages * l.latency_us * kSecondsPerUs + TransferSeconds(bytes, l.bw_GBps * fraction);
+}
+
+}  // namespace
+
+MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                            const StepTimeOptions& o, double tokens, int64_t stride) {
+  MoeAllToAll r;
+  if (p.ep <= 1 || !m.is_moe() || c.network.empty()) return r;
+  const double d = static_cast<double>(m.d_model);
+  // Forward: dispatch (fp8 when the stack quantises before the up-projection) and combine (16-bit);
+  // backward: the gradients of both, 16-bit.
+  const double dispatch_bytes = o.a2a_fp8_dispatch && p.dtype == Dtype::kFp8 ? 1 : 2;
+  const double bytes_per_copy = d * (dispatch_bytes + 3 * 2);
+  const double copies = tokens * m.moe.top_k * m.moe.load_imbalance;  // routed copies, busiest rank
+  const int64_t ep = p.ep;
+  const int64_t local = MembersWithinLevel(c, 0, ep, stride);  // group members in one domain
+  const int level = LevelSpanning(c, ep, stride);
+  if (m.moe.max_nodes_per_token <= 0 || level == 0 || local <= 0) {
+    // Each copy travels to its expert's GPU; the slowest level crossed paces the all-to-all.
+    r.seconds = CollectiveSeconds(c, Collective::kAllToAll, ep, stride, copies * d * dispatch_bytes) +
+                3 * CollectiveSeconds(c, Collective::kAllToAll, ep, stride, copies * d * 2);
+    const double sent = copies * bytes_per_copy;
+    r.domain_bytes = sent * static_cast<double>(local - 1) / ep;
+    r.scaleout_bytes = level == 0 ? 0 : sent * static_cast<double>(ep - local) / ep;
+    if (level == 0) r.domain_bytes = sent * static_cast<double>(ep - 1) / ep;
+    return r;
+  }
+  // Node-limited routing: one scale-out copy per remote target node, then NVLink forwarding.
+  const double nodes = static_cast<double>(ep) / static_cast<double>(local);
+  const double targets = std::min(static_cast<double>(m.moe.max_nodes_per_token), nodes);
+  // The targets are spread over the group's nodes: this token's own node is one of them with
+  // probability targets / nodes, and that copy stays inside the domain.
+  const double remote_nodes = targets * (nodes - 1) / nodes;
+  r.scaleout_bytes = tokens * m.moe.load_imbalance * remote_nodes * bytes_per_copy;
+  r.domain_bytes = copies * bytes_per_copy * static_cast<double>(local - 1) / local;
+  const double scaleout_s = LevelSeconds(c, level, 4 * (nodes - 1), r.scaleout_bytes);
+  const double domain_s = LevelSeconds(c, 0, 4.0 * static_cast<double>(local - 1), r.domain_bytes);
+  r.seconds = std::max(scaleout_s, domain_s);  // the two hops are pipelined
+  return r;
+}
+
+double ExposedAllToAllSeconds(const StepTimeOptions& o, double a2a_s, double compute_s) {
+  return o.overlap_a2a ? std::max(0.0, a2a_s - compute_s) : a2a_s;
+}
+
+double MoeComputeScale(const ParallelConfig& p, const StepTimeOptions& o) {
+  if (p.ep <= 1 || !o.overlap_a2a) return 1;
+  return 1 / (1 - std::clamp(o.a2a_sm_fraction, 0.0, 0.9));
+}
+
+double DualPipeBubbleSeconds(int64_t pp, double f_and_b_s, double b_s, double w_s) {
+  return std::max(0.0, (static_cast<double>(pp) / 2 - 1) * (f_and_b_s + b_s - 3 * w_s));
+}
+
+}  // namespace planner

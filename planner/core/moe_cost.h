@@ -1,0 +1,54 @@
+// Expert-parallel cost of a MoE layer: the dispatch and combine all-to-all (placed on the network
+// levels the EP group spans, with node-limited routing's de-duplicated scale-out traffic), the
+// part of it left exposed beside compute, and what overlapping it costs the compute (the SMs the
+// communication kernels occupy). Called from step_time.cc for layouts with ep > 1.
+#ifndef PLANNER_CORE_MOE_COST_H_
+#define PLANNER_CORE_MOE_COST_H_
+
+#include <cstdint>
+
+#include "planner/core/cluster_spec.h"
+#include "planner/core/model_spec.h"
+#include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+
+// One MoE layer, one micro-batch on one GPU: dispatch and combine, forward and backward.
+struct MoeAllToAll {
+  double seconds = 0;         // the four all-to-alls, as the busiest rank sees them
+  double scaleout_bytes = 0;  // bytes one GPU sends across the scale-out network
+  double domain_bytes = 0;    // bytes one GPU sends or forwards inside its NVLink domain
+};
+
+// `tokens`: tokens of the micro-batch on this GPU; `stride`: rank distance between EP members.
+//
+// Without node-limited routing every routed copy of a token goes straight to its expert's GPU
+// (Megatron-Core's all-to-all dispatcher), priced as the cluster's all-to-all on the slowest level
+// the group spans. With moe.max_nodes_per_token (DeepSeek-V3 sec. 3.2.2: each token goes to at
+// most 4 nodes), a token crosses the scale-out network once per target node, to the GPU of the
+// same in-node index, which forwards it over NVLink to the GPUs holding its experts; the two hops
+// are pipelined ("fully overlapped"), so the slower one paces. The busiest rank receives
+// moe.load_imbalance times the mean.
+MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                            const StepTimeOptions& o, double tokens, int64_t stride);
+
+// What of a micro-batch's `a2a_s` seconds of all-to-all stays exposed on a stage whose micro-batch
+// computes `compute_s` seconds. Overlapped (DeepEP / DualPipe style: one micro-batch's dispatch
+// and combine run while another micro-batch computes) only the excess over that compute shows;
+// otherwise all of it.
+double ExposedAllToAllSeconds(const StepTimeOptions& o, double a2a_s, double compute_s);
+
+// Factor on a stage's compute time while the all-to-all overlaps it: the communication kernels
+// keep o.a2a_sm_fraction of the SMs (DeepSeek-V3: 20 of the H800's 132), so GEMMs run on the
+// rest. 1 without overlap or without expert parallelism.
+double MoeComputeScale(const ParallelConfig& p, const StepTimeOptions& o);
+
+// DualPipe's pipeline bubble (DeepSeek-V3, arXiv 2412.19437, Table 2): (pp/2 - 1)(F&B + B - 3W),
+// with F&B the time of a forward and a backward chunk run together, B a full backward chunk and W
+// its weight-gradient part. 1F1B's is (pp - 1)(F + B). Never negative.
+double DualPipeBubbleSeconds(int64_t pp, double f_and_b_s, double b_s, double w_s);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_MOE_COST_H_

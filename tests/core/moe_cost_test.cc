@@ -1,0 +1,160 @@
+// Expert-parallel cost (moe_cost.h) against hand derivations: node-limited all-to-all bytes and
+// seconds, load imbalance, exposure beside compute, the SMs an overlapped all-to-all keeps, and
+// DualPipe's bubble (DeepSeek-V3 Table 2) and memory.
+#include <gtest/gtest.h>
+
+#include "moe_shapes.h"
+#include "planner/core/memory.h"
+#include "planner/core/moe_cost.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+namespace {
+
+// H800-like nodes: 8 GPUs on NVLink (200 GB/s per direction, 3 us), InfiniBand 50 GB/s (5 us),
+// NCCL reaching 0.8 of NVLink and 0.9 of the NIC.
+ClusterSpec H800Like() {
+  ClusterSpec c;
+  c.name = "h800-like";
+  c.gpu.name = "h800-like";
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 989.5;
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kFp8)] = 1979;
+  c.gpu.hbm_GiB = 1e6;
+  c.gpu.hbm_GBps = 3350;
+  c.gpus_per_node = 8;
+  c.nodes = 256;
+  c.network = {{"nvlink", 8, 200, 3}, {"infiniband", 0, 50, 5}};
+  c.price_per_gpu_hour_usd = 2;
+  c.efficiency.collective_bw_fraction = 0.8;
+  c.efficiency.scaleout_bw_fraction = 0.9;
+  return c;
+}
+
+ParallelConfig Ep64() {
+  ParallelConfig p;
+  p.dp = 64;
+  p.ep = 64;
+  p.global_batch = 64;
+  p.dtype = Dtype::kFp8;
+  return p;
+}
+
+TEST(MoeCostTest, NodeLimitedRoutingSendsOneScaleOutCopyPerRemoteTargetNode) {
+  const ModelSpec m = testing::DeepSeekV3Shape();  // top-8 of 256 experts, d = 7168
+  ModelSpec limited = m;
+  limited.moe.max_nodes_per_token = 4;
+  StepTimeOptions o;
+  o.a2a_fp8_dispatch = true;
+  const double tokens = 4096;
+  const MoeAllToAll r = MoeAllToAllCost(limited, H800Like(), Ep64(), o, tokens, 1);
+  // EP 64 over 8-GPU nodes: 8 nodes. A token targets 4 of them, its own among them with
+  // probability 4/8: 3.5 remote copies. Per copy: fp8 dispatch (1 byte) + bf16 combine, and both
+  // backward, 2 + 2 + 2 bytes per element of d.
+  const double per_copy = 7168.0 * (1 + 2 + 2 + 2);
+  EXPECT_DOUBLE_EQ(r.scaleout_bytes, tokens * 3.5 * per_copy);
+  // All 8 routed copies are forwarded over NVLink to 7 of 8 GPUs on average.
+  EXPECT_DOUBLE_EQ(r.domain_bytes, tokens * 8 * per_copy * 7 / 8);
+  // The InfiniBand hop is the slower (45 GB/s against 160): 4 all-to-alls of 7 steps of 5 us.
+  EXPECT_NEAR(r.seconds, 4 * 7 * 5e-6 + tokens * 3.5 * per_copy / 45e9, 1e-12);
+  // Without the limit each copy goes to its expert's GPU: 8 x 56/64 = 7 copies leave the node,
+  // twice the 3.5 of the limited routing.
+  const MoeAllToAll open = MoeAllToAllCost(m, H800Like(), Ep64(), o, tokens, 1);
+  EXPECT_DOUBLE_EQ(open.scaleout_bytes, 2 * r.scaleout_bytes);
+  EXPECT_GT(open.seconds, 1.9 * r.seconds);
+}
+
+TEST(MoeCostTest, BusiestRankCarriesTheLoadImbalance) {
+  ModelSpec m = testing::DeepSeekV3Shape();
+  m.moe.max_nodes_per_token = 4;
+  const StepTimeOptions o;
+  const double base = MoeAllToAllCost(m, H800Like(), Ep64(), o, 4096, 1).scaleout_bytes;
+  m.moe.load_imbalance = 1.25;
+  EXPECT_DOUBLE_EQ(MoeAllToAllCost(m, H800Like(), Ep64(), o, 4096, 1).scaleout_bytes, 1.25 * base);
+}
+
+TEST(MoeCostTest, EpInsideOneDomainSendsNothingAcrossNodes) {
+  ModelSpec m = testing::DeepSeekV3Shape();
+  m.moe.max_nodes_per_token = 4;
+  ParallelConfig p = Ep64();
+  p.ep = 8;
+  const MoeAllToAll r = MoeAllToAllCost(m, H800Like(), p, {}, 4096, 1);
+  EXPECT_EQ(r.scaleout_bytes, 0);
+  // bf16 dispatch: 4 all-to-alls of 2 bytes per element, 7 of 8 copies leave the GPU.
+  EXPECT_DOUBLE_EQ(r.domain_bytes, 4096.0 * 8 * 7168 * 8 * 7 / 8);
+}
+
+TEST(MoeCostTest, OverlapLeavesOnlyTheExcessOverComputeExposed) {
+  StepTimeOptions o;
+  EXPECT_EQ(ExposedAllToAllSeconds(o, 3, 5), 3);  // not overlapped: all exposed
+  o.overlap_a2a = true;
+  EXPECT_EQ(ExposedAllToAllSeconds(o, 3, 5), 0);
+  EXPECT_EQ(ExposedAllToAllSeconds(o, 7, 5), 2);
+}
+
+TEST(MoeCostTest, OverlappedAllToAllKeepsItsSmsFromCompute) {
+  StepTimeOptions o;
+  o.overlap_a2a = true;
+  o.a2a_sm_fraction = 20.0 / 132;  // DeepSeek-V3: 20 of the H800's 132 SMs
+  ParallelConfig p = Ep64();
+  EXPECT_DOUBLE_EQ(MoeComputeScale(p, o), 132.0 / 112);
+  p.ep = 1;
+  EXPECT_EQ(MoeComputeScale(p, o), 1);  // no expert parallelism, no all-to-all kernels
+  o.overlap_a2a = false;
+  p.ep = 64;
+  EXPECT_EQ(MoeComputeScale(p, o), 1);
+}
+
+TEST(MoeCostTest, StepTimeHidesTheOverlappedAllToAllAndSlowsCompute) {
+  ModelSpec m = testing::DeepSeekV3Shape();
+  m.moe.max_nodes_per_token = 4;
+  ClusterSpec c = H800Like();
+  c.efficiency.gemm_max = 0.5;
+  c.efficiency.gemm_half_flops = 0;
+  c.efficiency.hbm_fraction = 0.75;
+  ParallelConfig p = Ep64();
+  p.dtype = Dtype::kBf16;
+  StepTimeOptions plain;
+  plain.memory.flash_attention = true;
+  StepTimeOptions overlapped = plain;
+  overlapped.overlap_a2a = true;
+  overlapped.a2a_sm_fraction = 20.0 / 132;
+  const StepTime a = EstimateStepTime(m, c, p, plain);
+  const StepTime b = EstimateStepTime(m, c, p, overlapped);
+  EXPECT_EQ(a.ep_exposed_s, a.ep_comm_s);  // synchronous: all of it on the critical path
+  EXPECT_DOUBLE_EQ(b.ep_comm_s, a.ep_comm_s);
+  ASSERT_LT(b.ep_comm_s, b.compute_s);     // less all-to-all than compute: all of it hidden
+  EXPECT_EQ(b.ep_exposed_s, 0);
+  EXPECT_NEAR(b.backward_s / a.backward_s, 132.0 / 112, 1e-12);
+}
+
+TEST(DualPipeTest, BubbleIsTable2Formula) {
+  // (PP/2 - 1)(F&B + B - 3W): PP 16, F&B 3, B 2, W 0.5 -> 7 x 3.5.
+  EXPECT_DOUBLE_EQ(DualPipeBubbleSeconds(16, 3, 2, 0.5), 7 * 3.5);
+  EXPECT_EQ(DualPipeBubbleSeconds(2, 3, 2, 0.5), 0);  // two ranks: each holds both stages
+}
+
+TEST(DualPipeTest, EachRankHoldsItsStageAndTheMirrorStage) {
+  ModelSpec m = testing::DeepSeekV3Shape();
+  m.n_layers = 64;  // 8 even stages of 8 layers
+  ParallelConfig p;
+  p.pp = 8;
+  p.dp = 8;
+  p.ep = 8;
+  p.global_batch = 8 * 32;  // 32 micro-batches
+  p.schedule = Schedule::kDualPipe;
+  const MemoryOptions o;
+  const MemoryBreakdown dual = EstimateMemory(m, {}, p, o);
+  // The rank of stage 0 also holds stage 7 (and so the embedding and the head): every rank holds
+  // the parameters of two stages, ZeRO-0 keeping all of them in 16 bits.
+  const ParamSplit split = SplitParams(m, CountParams(m));
+  const double first = ParamsOnStage(split, p, true, false).total();
+  const double last = ParamsOnStage(split, p, false, true).total();
+  const double middle = ParamsOnStage(split, p, false, false).total();
+  const double two_stages = dual.stage == 0 || dual.stage == 7 ? first + last : 2 * middle;
+  EXPECT_DOUBLE_EQ(dual.weights, o.weight_bytes * two_stages);
+  // Table 2: PP + 1 micro-batches of activations on every rank, 8 layers each.
+  EXPECT_EQ(dual.inflight_layer_microbatches, 8 * (8 + 1));
+}
+
+}  // namespace
+}  // namespace planner
