@@ -264,27 +264,36 @@ Table CommTable(const Calibration& cal, Placement placement) {
   Table t;
   t.title = "Collective fits: t = alpha + size x bus factor / busbw (commbench " +
             PlacementText(placement) + " times)";
-  t.columns = {{"collective", false}, {"level", false},  {"ranks"},         {"sizes"},
-               {"bytes", false},      {"alpha (us)"},    {"busbw (GB/s)"},  {"MAPE all sizes"},
-               {"MAPE fitted half"},  {"MAPE held out"}, {"worst held out"}};
+  // Keys as in the JSON's collectives[] (all_sizes, alternate_sizes: the two fits' quality).
+  t.columns = {{"collective", false},
+               {"level", false},
+               {"ranks", true, "nranks"},
+               {"sizes", true, "all_sizes.n_train"},
+               {"bytes", false, "", Shown::kText},
+               {"alpha (us)", true, "alpha_us"},
+               {"busbw (GB/s)", true, "bus_bw_GBps"},
+               {"MAPE all sizes", true, "all_sizes.train_mape"},
+               {"MAPE fitted half", true, "alternate_sizes.train_mape"},
+               {"MAPE held out", true, "alternate_sizes.heldout_mape"},
+               {"worst held out", true, "alternate_sizes.heldout_max_abs_rel_error"}};
   for (const CommFit& f : cal.comm) {
     const calib::FitQuality& q = f.all.quality;
-    std::vector<std::string> row = {calib::ToString(f.all.collective),
-                                    f.all.level,
-                                    std::to_string(f.all.nranks),
-                                    std::to_string(q.points.size()),
-                                    SizeRange(q),
-                                    Fixed(f.all.alpha_us(), 1),
-                                    Fixed(f.all.busbw_GBps(), 3),
-                                    Percent(q.train_mape, 1)};
+    std::vector<Cell> row = {calib::ToString(f.all.collective),
+                             f.all.level,
+                             Cell(std::to_string(f.all.nranks), f.all.nranks),
+                             Cell(std::to_string(q.points.size()), q.points.size()),
+                             SizeRange(q),
+                             FixedCell(f.all.alpha_us(), 1),
+                             FixedCell(f.all.busbw_GBps(), 3),
+                             PercentCell(q.train_mape, 1)};
     if (f.half && f.half->quality.n_heldout > 0) {
       const calib::FitQuality& h = f.half->quality;
-      row.insert(row.end(), {Percent(h.train_mape, 1), Percent(h.heldout_mape, 1),
-                             Percent(h.heldout_max_abs_rel_error, 1)});
+      row.insert(row.end(), {PercentCell(h.train_mape, 1), PercentCell(h.heldout_mape, 1),
+                             PercentCell(h.heldout_max_abs_rel_error, 1)});
     } else {
-      row.insert(row.end(), {"", "", ""});
+      row.resize(t.columns.size());
     }
-    t.AddRow(row);
+    t.AddRow(std::move(row));
   }
   t.notes.push_back(
       "alpha and busbw are fitted on every size; that fit is what the cluster "

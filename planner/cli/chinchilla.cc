@@ -297,8 +297,9 @@ std::vector<std::string> Notes(const Request& r) {
                       " counts non-embedding parameters in N; the other fits count all of them");
     }
   }
-  notes.push_back("ERRATA: Chinchilla approach 3 uses E = " + Fixed(kHoffmann2022Loss.e_nats, 2) +
-                  " (Hoffmann et al. 2022 eq. 10); seed 001 prints E = 1.61, a typo");
+  // An older write-up of approach 3 prints E = 1.61, a typo; the paper's eq. 10 has 1.69.
+  notes.push_back("Chinchilla approach 3 uses E = " + Fixed(kHoffmann2022Loss.e_nats, 2) +
+                  " (Hoffmann et al. 2022 eq. 10)");
   notes.push_back(
       "losses are nats per token on each paper's own data and tokenizer: compare orderings "
       "across fits, not values; \xE2\x80\x94 = the fit predicts no loss");
@@ -306,42 +307,36 @@ std::vector<std::string> Notes(const Request& r) {
 }
 
 // Text: counts the way papers write them. CSV: plain numbers for scripts.
-Table FitTable(const Request& r, const ChinchillaAnswer& a, bool for_csv) {
+// Keys as in the JSON's fits[].
+Table FitTable(const Request& r, const ChinchillaAnswer& a) {
   Table t;
   t.title = Title(r, a);
-  const auto num = [](double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.8g", v);
-    return std::string(buf);
-  };
-  if (for_csv) t.columns.push_back({"fit_id", false});
-  t.columns.insert(t.columns.end(), {{"fit", false}, {"N (params)"}, {"D (tokens)"},
-                                     {"tokens/param"}, {"C (FLOPs)"}, {"PF-days"}});
-  if (r.cluster) t.columns.insert(t.columns.end(), {{"GPU-hours"}, {"cost (USD)"}});
+  t.columns = {{"fit_id", false, "id", Shown::kData}, {"fit", false, "name"},
+               {"N (params)", true, "params"}, {"D (tokens)", true, "tokens"},
+               {"tokens/param", true, "tokens_per_param"}, {"C (FLOPs)", true, "flops"},
+               {"PF-days", true, "pf_days"}};
+  if (r.cluster) {
+    t.columns.insert(t.columns.end(), {{"GPU-hours", true, "gpu_hours"},
+                                       {"cost (USD)", true, "cost_usd"}});
+  }
   // Last and left-aligned: the em dash is one column wide but three bytes long.
-  t.columns.push_back({"loss (nats)", false});
+  t.columns.push_back({"loss (nats)", false, "loss_nats"});
   for (const ComputeOptimalPoint& p : a.points) {
-    std::vector<std::string> row;
-    if (for_csv) row.push_back(Info(p.fit).id);
-    row.push_back(Info(p.fit).name);
-    if (for_csv) {
-      row.insert(row.end(), {num(p.params), num(p.tokens), num(p.tokens_per_param),
-                             num(p.flops), num(p.pf_days)});
-    } else {
-      row.insert(row.end(), {CountCell(p.params), CountCell(p.tokens),
-                             SigFigCell(p.tokens_per_param), Sci(p.flops), SigFigCell(p.pf_days)});
-    }
+    std::vector<Cell> row = {Info(p.fit).id, Info(p.fit).name, Cell(CountCell(p.params), p.params),
+                             Cell(CountCell(p.tokens), p.tokens),
+                             Cell(SigFigCell(p.tokens_per_param), p.tokens_per_param),
+                             SciCell(p.flops), Cell(SigFigCell(p.pf_days), p.pf_days)};
     if (r.cluster) {
       const double hours = r.cluster->GpuHours(p.flops);
       const double usd = hours * r.cluster->spec.price_per_gpu_hour_usd;
-      row.push_back(for_csv ? num(hours) : SigFigCell(hours));
-      row.push_back(for_csv ? num(usd) : SigFigCell(usd));
+      row.push_back(Cell(SigFigCell(hours), hours));
+      row.push_back(Cell(SigFigCell(usd), usd));
     }
-    const std::string no_loss = for_csv ? "" : "\xE2\x80\x94";
-    row.push_back(p.loss_nats ? Fixed(*p.loss_nats, for_csv ? 6 : 3) : no_loss);
+    // An em dash for people where a fit has no loss; an empty cell (null) for scripts.
+    row.push_back(p.loss_nats ? FixedCell(*p.loss_nats, 3) : Cell("\xE2\x80\x94", NAN));
     t.AddRow(std::move(row));
   }
-  if (!for_csv) t.notes = Notes(r);
+  t.notes = Notes(r);
   return t;
 }
 
@@ -427,8 +422,8 @@ int RunChinchilla(const std::vector<std::string>& args) {
   const ChinchillaAnswer answer = Answer(request);
   switch (format) {
     case OutputFormat::kJson: std::cout << ChinchillaJson(request, answer).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(FitTable(request, answer, true), std::cout); break;
-    case OutputFormat::kTable: RenderText(FitTable(request, answer, false), std::cout); break;
+    case OutputFormat::kCsv: RenderCsv(FitTable(request, answer), std::cout); break;
+    case OutputFormat::kTable: RenderText(FitTable(request, answer), std::cout); break;
   }
   return 0;
 }

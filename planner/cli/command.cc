@@ -14,7 +14,13 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
                       const po::options_description& options,
                       const std::vector<std::string>& positional,
                       const std::vector<std::string>& args, po::variables_map* vm) {
-  po::options_description all(options);
+  // Every subcommand takes --quiet (and --format, from AddFormatOption): the ones with nothing
+  // to keep quiet accept it, so scripts can pass it to any of them.
+  po::options_description shown(options);
+  if (!options.find_nothrow("quiet", false)) {
+    shown.add_options()("quiet", po::bool_switch(), "no progress bar on stderr");
+  }
+  po::options_description all(shown);
   po::positional_options_description pos;
   for (const std::string& p : positional) {
     all.add_options()(p.c_str(), po::value<std::string>(), "");
@@ -49,7 +55,7 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
               *vm);
   } catch (const po::unknown_option& e) {
     std::vector<std::string> names;
-    for (const auto& o : options.options()) names.push_back("--" + o->long_name());
+    for (const auto& o : shown.options()) names.push_back("--" + o->long_name());
     throw InputError("planner " + command, std::string(e.what()) +
                                                DidYouMean(e.get_option_name(), names) +
                                                "; see `planner " + command + " --help`");
@@ -58,7 +64,7 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
                      std::string(e.what()) + "; see `planner " + command + " --help`");
   }
   if (vm->count("help")) {
-    std::cout << "usage: planner " << command << " " << usage << "\n\n" << options << "\n";
+    std::cout << "usage: planner " << command << " " << usage << "\n\n" << shown << "\n";
     return false;
   }
   po::notify(*vm);

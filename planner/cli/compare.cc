@@ -41,12 +41,6 @@ struct RunResult {
   const Plan* best() const { return FastestPlan(search); }
 };
 
-std::string Number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.8g", v);
-  return buf;
-}
-
 std::vector<CompareRun> ReadRuns(const po::variables_map& vm) {
   CompareDefaults flags;
   if (vm.count("cluster")) flags.cluster = vm["cluster"].as<std::string>();
@@ -140,27 +134,28 @@ std::vector<ScalingFit> LossFits() {
   return fits;
 }
 
-Table ScalingTable(const std::vector<RunResult>& rs, bool csv) {
+// Keys as in the JSON's runs[] (nested ones as paths: loss_nats.kaplan).
+Table ScalingTable(const std::vector<RunResult>& rs) {
   Table t;
   t.title = "Scaling: N = all parameters, D = training tokens, 6ND and the exact count (forward + "
             "backward matmuls, full attention), PF-days of 6ND";
-  t.columns = {{"run", false}, {"model", false}, {"N (params)"}, {"D (tokens)"}, {"tokens/param"},
-               {"6ND (FLOPs)"}, {"exact (FLOPs)"}, {"exact/6ND"}, {"PF-days"}};
-  for (ScalingFit f : LossFits()) t.columns.push_back({std::string("loss ") + Info(f).id});
+  t.columns = {{"run", false, "name"},        {"model", false},
+               {"N (params)", true, "params"}, {"D (tokens)", true, "tokens"},
+               {"tokens/param", true, "tokens_per_param"},
+               {"6ND (FLOPs)", true, "flops_6nd"}, {"exact (FLOPs)", true, "flops_exact"},
+               {"exact/6ND", true, "exact_over_6nd"}, {"PF-days", true, "pf_days"}};
+  for (ScalingFit f : LossFits()) {
+    t.columns.push_back({std::string("loss ") + Info(f).id, true,
+                         std::string("loss_nats.") + Info(f).id});
+  }
   for (const RunResult& r : rs) {
     const double n = static_cast<double>(r.params.total);
-    std::vector<std::string> row = {r.in.name, r.in.model.name};
-    if (csv) {
-      row.insert(row.end(), {Number(n), Number(r.in.tokens), Number(r.laws.tokens_per_param),
-                             Number(r.laws.flops), Number(r.exact_flops),
-                             Number(r.exact_flops / r.laws.flops), Number(r.laws.pf_days)});
-    } else {
-      row.insert(row.end(), {HumanCount(n), HumanCount(r.in.tokens),
-                             Fixed(r.laws.tokens_per_param, 2), Sci(r.laws.flops),
-                             Sci(r.exact_flops), Fixed(r.exact_flops / r.laws.flops, 3),
-                             Grouped(static_cast<Count>(r.laws.pf_days + 0.5))});
-    }
-    for (const FitLoss& l : r.laws.losses) row.push_back(Fixed(l.loss_nats, csv ? 6 : 3));
+    std::vector<Cell> row = {r.in.name, r.in.model.name, HumanCountCell(n),
+                             HumanCountCell(r.in.tokens), FixedCell(r.laws.tokens_per_param, 2),
+                             SciCell(r.laws.flops), SciCell(r.exact_flops),
+                             FixedCell(r.exact_flops / r.laws.flops, 3),
+                             GroupedRoundCell(r.laws.pf_days)};
+    for (const FitLoss& l : r.laws.losses) row.push_back(FixedCell(l.loss_nats, 3));
     t.AddRow(std::move(row));
   }
   return t;
@@ -170,33 +165,33 @@ std::string BatchText(const CompareRun& r) {
   return Grouped(r.global_batch) + " x " + Grouped(r.model.seq_len);
 }
 
-Table ClusterTable(const std::vector<RunResult>& rs, bool csv) {
+Table ClusterTable(const std::vector<RunResult>& rs) {
   Table t;
   t.title = "On the cluster: the fastest layout the plan search finds; ideal days = steps x step "
             "time, days = ideal / goodput";
-  t.columns = {{"run", false},    {"cluster", false}, {"GPUs"},       {"batch (seq x len)"},
-               {"layout", false}, {"step (s)"},       {"MFU"},        {"days"},
-               {"ideal days"},    {"goodput"},        {"GPU-hours"},  {"cost (USD)"},
-               {"ideal cost"}};
+  t.columns = {{"run", false, "name"},          {"cluster", false, "cluster.name"},
+               {"GPUs", true, "cluster.gpus"},   {"batch (seq x len)", true, "global_batch.sequences"},
+               {"layout", false},                {"step (s)", true, "step_time_s"},
+               {"MFU", true, "mfu"},             {"days"},
+               {"ideal days", true, "ideal_days"}, {"goodput"},
+               {"GPU-hours", true, "gpu_hours"}, {"cost (USD)", true, "cost_usd"},
+               {"ideal cost", true, "ideal_cost_usd"}};
   for (const RunResult& r : rs) {
     const ClusterSpec& c = r.in.cluster;
-    std::vector<std::string> row = {r.in.name, c.name, std::to_string(c.total_gpus()),
-                                    csv ? std::to_string(r.in.global_batch) : BatchText(r.in)};
+    std::vector<Cell> row = {r.in.name, c.name,
+                             Cell(std::to_string(c.total_gpus()), static_cast<double>(c.total_gpus())),
+                             Cell(BatchText(r.in), static_cast<double>(r.in.global_batch))};
     const Plan* p = r.best();
     if (!p) {
-      row.insert(row.end(), {"no layout fits (see the notes)", "", "", "", "", "", "", "", ""});
-    } else if (csv) {
-      const Outlook& o = *r.outlook;
-      row.insert(row.end(), {Describe(p->layout), Number(p->time.step_time_s),
-                             Number(p->time.mfu), Number(r.cost.days), Number(o.ideal.days),
-                             Number(o.goodput.goodput), Number(r.cost.gpu_hours),
-                             Number(r.cost.cost_usd), Number(o.ideal.cost_usd)});
+      row.push_back("no layout fits (see the notes)");
+      row.resize(t.columns.size());
     } else {
       const Outlook& o = *r.outlook;
-      row.insert(row.end(), {Describe(p->layout), Fixed(p->time.step_time_s, 2),
-                             Percent(p->time.mfu), DaysText(r.cost.days), DaysText(o.ideal.days),
-                             Percent(o.goodput.goodput), GroupedRound(r.cost.gpu_hours),
-                             GroupedRound(r.cost.cost_usd), GroupedRound(o.ideal.cost_usd)});
+      row.insert(row.end(), {Describe(p->layout), FixedCell(p->time.step_time_s, 2),
+                             PercentCell(p->time.mfu), Cell(DaysText(r.cost.days), r.cost.days),
+                             Cell(DaysText(o.ideal.days), o.ideal.days),
+                             PercentCell(o.goodput.goodput), GroupedRoundCell(r.cost.gpu_hours),
+                             GroupedRoundCell(r.cost.cost_usd), GroupedRoundCell(o.ideal.cost_usd)});
     }
     t.AddRow(std::move(row));
   }
@@ -274,8 +269,8 @@ std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunCompar
 
 // CSV: one row per run, the scaling columns then the cluster ones.
 Table CsvTable(const std::vector<RunResult>& rs) {
-  Table t = ScalingTable(rs, true);
-  const Table c = ClusterTable(rs, true);
+  Table t = ScalingTable(rs);
+  const Table c = ClusterTable(rs);
   t.columns.insert(t.columns.end(), c.columns.begin() + 1, c.columns.end());
   for (size_t i = 0; i < t.rows.size(); ++i) {
     t.rows[i].insert(t.rows[i].end(), c.rows[i].begin() + 1, c.rows[i].end());
@@ -294,7 +289,9 @@ nlohmann::ordered_json PlanJson(const RunResult& r) {
           {"step_time_s", p->time.step_time_s}, {"mfu", p->time.mfu},
           {"tokens_per_s_per_gpu", p->time.tokens_per_s_per_gpu},
           {"steps", r.cost.steps}, {"days", r.cost.days}, {"gpu_hours", r.cost.gpu_hours},
-          {"cost_usd", r.cost.cost_usd}, {"outlook", OutlookJson(*r.outlook)}};
+          {"cost_usd", r.cost.cost_usd}, {"ideal_days", r.outlook->ideal.days},
+          {"goodput", r.outlook->goodput.goodput}, {"ideal_cost_usd", r.outlook->ideal.cost_usd},
+          {"outlook", OutlookJson(*r.outlook)}};
 }
 
 nlohmann::ordered_json RunJson(const RunResult& r) {
@@ -372,9 +369,9 @@ int RunCompare(const std::vector<std::string>& args) {
     case OutputFormat::kJson: std::cout << CompareJson(results, laws).dump(2) << "\n"; break;
     case OutputFormat::kCsv: RenderCsv(CsvTable(results), std::cout); break;
     case OutputFormat::kTable: {
-      RenderText(ScalingTable(results, false), std::cout);
+      RenderText(ScalingTable(results), std::cout);
       std::cout << "\n";
-      Table cluster = ClusterTable(results, false);
+      Table cluster = ClusterTable(results);
       cluster.notes = Notes(results, laws);
       RenderText(cluster, std::cout);
       break;

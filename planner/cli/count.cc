@@ -15,37 +15,41 @@ Table CountTable(const ModelSpec& spec, const ParamCount& p) {
   Table t;
   t.title = spec.name + ": " + Grouped(p.total) + " parameters (" +
             HumanCount(static_cast<double>(p.total)) + ")";
-  t.columns = {{"component", false}, {"group", false}, {"per layer"}, {"total"}, {"share"}};
+  // Keys as in the JSON's breakdown[].
+  t.columns = {{"component", false, "name"}, {"group", false}, {"per layer", true, "per_layer"},
+               {"total"}, {"share"}};
+  const auto share = [&](Count c) { return PercentCell(Share(c, p.total)); };
   for (const ParamEntry& e : p.entries) {
-    t.AddRow({e.name, ToString(e.group), e.per_layer ? Grouped(e.per_layer) : "",
-              Grouped(e.total), Percent(Share(e.total, p.total))});
+    t.AddRow({e.name, ToString(e.group), e.per_layer ? GroupedCell(e.per_layer) : Cell(),
+              GroupedCell(e.total), share(e.total)});
   }
   t.AddRule();
-  t.AddRow({"total", "", Grouped(p.per_layer), Grouped(p.total), Percent(1.0)});
-  t.AddRow({"embedding (vocab + position tables)", "", "", Grouped(p.embedding),
-            Percent(Share(p.embedding, p.total))});
-  t.AddRow({"non-embedding (Kaplan N)", "", "", Grouped(p.non_embedding),
-            Percent(Share(p.non_embedding, p.total))});
+  t.AddRow({"total", "", GroupedCell(p.per_layer), GroupedCell(p.total), PercentCell(1.0)});
+  t.AddRow({"embedding (vocab + position tables)", "", "", GroupedCell(p.embedding),
+            share(p.embedding)});
+  t.AddRow({"non-embedding (Kaplan N)", "", "", GroupedCell(p.non_embedding),
+            share(p.non_embedding)});
   if (spec.is_moe()) {
     t.AddRow({"active per token (top-" + std::to_string(spec.moe.top_k) + " of " +
                   std::to_string(spec.moe.n_experts) + " experts)",
-              "", "", Grouped(p.active), Percent(Share(p.active, p.total))});
+              "", "", GroupedCell(p.active), share(p.active)});
     if (p.active_without_input_embedding != p.active) {
       t.AddRow({"active without the input embedding", "", "",
-                Grouped(p.active_without_input_embedding),
-                Percent(Share(p.active_without_input_embedding, p.total))});
+                GroupedCell(p.active_without_input_embedding),
+                share(p.active_without_input_embedding)});
     }
   }
   if (spec.mtp_modules > 0) {
     // Counted apart from the main model (DeepSeek-V3 reports them so); embedding and head shared.
     t.AddRule();
     for (const ParamEntry& e : p.mtp_entries) {
-      t.AddRow({e.name, ToString(e.group), e.per_layer ? Grouped(e.per_layer) : "",
-                Grouped(e.total), ""});
+      t.AddRow({e.name, ToString(e.group), e.per_layer ? GroupedCell(e.per_layer) : Cell(),
+                GroupedCell(e.total), ""});
     }
     t.AddRow({"MTP modules (" + std::to_string(spec.mtp_modules) + ", not in total)", "", "",
-              Grouped(p.mtp), ""});
-    t.AddRow({"MTP active per token (shared head included)", "", "", Grouped(p.mtp_active), ""});
+              GroupedCell(p.mtp), ""});
+    t.AddRow({"MTP active per token (shared head included)", "", "", GroupedCell(p.mtp_active),
+              ""});
   }
   const double n = static_cast<double>(p.total);
   t.notes.push_back("weights: fp32 " + Fixed(BytesToGiB(4 * n), 2) + " GiB (" +
@@ -61,6 +65,7 @@ nlohmann::ordered_json CountJsonReport(const ModelSpec& spec, const ParamCount& 
                          {"group", ToString(e.group)},
                          {"per_layer", CountJson(e.per_layer)},
                          {"total", CountJson(e.total)},
+                         {"share", Share(e.total, p.total)},
                          {"layers", e.layers},
                          {"embedding", e.embedding}});
   }

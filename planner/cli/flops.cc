@@ -22,30 +22,34 @@ Table MatmulTable(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& 
   Table t;
   t.title = s.name + ": forward FLOPs, T = " + Grouped(o.seq_len) + ", batch " +
             Grouped(o.batch) + (o.causal ? ", causal" : ", full (non-causal) attention");
-  t.columns = {{"matmul", false}, {"shape per sequence", false}, {"count"},
-               {"per layer (FLOPs)"}, {"total (FLOPs)"}, {"share"}};
+  // Keys as in the JSON's matmuls[].
+  t.columns = {{"matmul", false, "name"}, {"shape per sequence", false, "shape"}, {"count"},
+               {"per layer (FLOPs)", true, "per_layer_flops"},
+               {"total (FLOPs)", true, "total_flops"}, {"share"}};
+  const auto count = [](int64_t v) { return Cell(std::to_string(v), static_cast<double>(v)); };
   for (const MatmulFlops& m : r.matmuls) {
     if (m.mtp) continue;
-    t.AddRow({m.name, m.shape, std::to_string(m.count), m.per_layer ? Grouped(m.per_layer) : "",
-              Grouped(m.total), Percent(Share(m.total, r.forward))});
+    t.AddRow({m.name, m.shape, count(m.count), m.per_layer ? GroupedCell(m.per_layer) : Cell(),
+              GroupedCell(m.total), PercentCell(Share(m.total, r.forward))});
   }
   if (r.mtp_forward > 0) {
     // Multi-token prediction runs in training too, but apart from the main model's forward.
     t.AddRule();
     for (const MatmulFlops& m : r.matmuls) {
       if (!m.mtp) continue;
-      t.AddRow({m.name, m.shape, std::to_string(m.count),
-                m.per_layer ? Grouped(m.per_layer) : "", Grouped(m.total), ""});
+      t.AddRow({m.name, m.shape, count(m.count), m.per_layer ? GroupedCell(m.per_layer) : Cell(),
+                GroupedCell(m.total), ""});
     }
-    t.AddRow({"MTP modules forward (not in forward)", "", "", "", Grouped(r.mtp_forward), ""});
+    t.AddRow({"MTP modules forward (not in forward)", "", "", "", GroupedCell(r.mtp_forward), ""});
   }
   t.AddRule();
-  t.AddRow({"forward", "", "", Grouped(r.forward_per_layer), Grouped(r.forward), Percent(1)});
-  t.AddRow({"backward (2x forward)", "", "", "", Grouped(r.backward), ""});
+  t.AddRow({"forward", "", "", GroupedCell(r.forward_per_layer), GroupedCell(r.forward),
+            PercentCell(1)});
+  t.AddRow({"backward (2x forward)", "", "", "", GroupedCell(r.backward), ""});
   t.AddRow({std::string("recompute (") + ToString(o.recompute) + ")", "", "", "",
-            Grouped(r.recompute), ""});
-  t.AddRow({"training step, model FLOPs (MFU)", "", "", "", Grouped(r.model_step), ""});
-  t.AddRow({"training step, hardware FLOPs (HFU)", "", "", "", Grouped(r.hardware_step), ""});
+            GroupedCell(r.recompute), ""});
+  t.AddRow({"training step, model FLOPs (MFU)", "", "", "", GroupedCell(r.model_step), ""});
+  t.AddRow({"training step, hardware FLOPs (HFU)", "", "", "", GroupedCell(r.hardware_step), ""});
   t.notes = {
       "attention core (QK^T and AV) share of forward: " + Percent(r.attention_share),
       "6*N*D = " + Grouped(r.six_nd) + " (N = all parameters, D = " + Grouped(r.tokens) +
@@ -84,6 +88,7 @@ nlohmann::ordered_json FlopsJson(const ModelSpec& s, const FlopsOptions& o, cons
     matmuls.push_back({{"name", m.name}, {"shape", m.shape}, {"count", m.count},
                        {"per_layer_flops", CountJson(m.per_layer)},
                        {"total_flops", CountJson(m.total)},
+                       {"share", Share(m.total, r.forward)},
                        {"attention_core", m.attention_core}, {"layers", m.layers},
                        {"mtp", m.mtp}});
   }

@@ -96,27 +96,46 @@ Table PlansTable(const PlanRun& r) {
   for (const Plan& p : r.result.plans) {
     uneven = uneven || !StagesText(StageLayers(r.model.n_layers, p.layout)).empty();
   }
-  t.columns = {{"#"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"}, {"mb"}, {"zero"},
-               {"recompute", false}, {"sp", false}, {"dtype", false}, {"step (s)"},
-               {"P10-P90 (s)"}, {"MFU"},
-               {"tokens/s/GPU"}, {"memory (GiB)"}, {"$/step"}, {"bound", false}, {"equiv"}};
-  if (uneven) t.columns.insert(t.columns.begin() + 4, {"stages", false});
+  // Keys as in the JSON's plans[] (layout fields, memory.total_GiB).
+  t.columns = {{"#", true, "rank"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"},
+               {"mb", true, "micro_batch"}, {"zero"}, {"recompute", false}, {"sp", false},
+               {"dtype", false}, {"step (s)", true, "step_time_s"},
+               {"P10-P90 (s)", true, "", Shown::kText},
+               {"P10 (s)", true, "step_time_p10_s", Shown::kData},
+               {"P90 (s)", true, "step_time_p90_s", Shown::kData}, {"MFU", true, "mfu"},
+               {"tokens/s/GPU", true, "tokens_per_s_per_gpu"},
+               {"memory (GiB)", true, "total_GiB"}, {"$/step", true, "cost_per_step_usd"},
+               {"bound", false}, {"equiv", true, "equivalent_layouts"}};
+  if (uneven) {
+    t.columns.insert(t.columns.begin() + 4,
+                     {{"stages", false, "", Shown::kText},
+                      {"first stage", true, "first_stage_layers", Shown::kData},
+                      {"last stage", true, "last_stage_layers", Shown::kData}});
+  }
   int rank = 0;
+  const auto count = [](int64_t v) { return Cell(std::to_string(v), static_cast<double>(v)); };
   for (const Plan& p : r.result.plans) {
     const ParallelConfig& l = p.layout;
-    std::vector<std::string> row = {
-        std::to_string(++rank), std::to_string(l.dp), std::to_string(l.tp), std::to_string(l.pp),
-        std::to_string(l.cp), std::to_string(l.ep), std::to_string(l.vpp),
-        std::to_string(l.micro_batch), std::to_string(l.zero), ToString(l.recompute),
-        l.sp ? "yes" : "no", ToString(l.dtype), Fixed(p.time.step_time_s, 3),
-        BandText(r, p.time.step_time_s), Percent(p.time.mfu),
-        GroupedRound(p.time.tokens_per_s_per_gpu), Fixed(BytesToGiB(p.memory.total), 1),
-        Fixed(p.cost_per_step_usd, 2), p.time.bound, std::to_string(p.equivalent_layouts)};
+    const double step_s = p.time.step_time_s;
+    const bool band = r.band.records > 0;
+    std::vector<Cell> row = {
+        count(++rank), count(l.dp), count(l.tp), count(l.pp), count(l.cp), count(l.ep),
+        count(l.vpp), count(l.micro_batch), count(l.zero), ToString(l.recompute),
+        l.sp ? "yes" : "no", ToString(l.dtype), Cell(Fixed(step_s, 3), step_s),
+        BandText(r, step_s),
+        band ? Cell(Fixed(step_s * r.band.p10_factor, 2), step_s * r.band.p10_factor) : Cell(),
+        band ? Cell(Fixed(step_s * r.band.p90_factor, 2), step_s * r.band.p90_factor) : Cell(),
+        Cell(Percent(p.time.mfu), p.time.mfu),
+        Cell(GroupedRound(p.time.tokens_per_s_per_gpu), p.time.tokens_per_s_per_gpu),
+        Cell(Fixed(BytesToGiB(p.memory.total), 1), BytesToGiB(p.memory.total)),
+        Cell(Fixed(p.cost_per_step_usd, 2), p.cost_per_step_usd), p.time.bound,
+        count(p.equivalent_layouts)};
     if (uneven) {
       const std::string stages = StagesText(StageLayers(r.model.n_layers, l));
-      row.insert(row.begin() + 4, stages.empty() ? "even" : stages);
+      row.insert(row.begin() + 4, {Cell(stages.empty() ? "even" : stages),
+                                   count(l.first_stage_layers), count(l.last_stage_layers)});
     }
-    t.AddRow(row);
+    t.AddRow(std::move(row));
   }
   if (std::any_of(r.result.plans.begin(), r.result.plans.end(),
                   [](const Plan& p) { return p.equivalent_layouts > 1; })) {
@@ -151,7 +170,8 @@ std::string StatsLine(const PlanRun& r) {
 nlohmann::ordered_json PlanJson(const PlanRun& r) {
   nlohmann::ordered_json plans = nlohmann::ordered_json::array();
   for (const Plan& p : r.result.plans) {
-    plans.push_back({{"layout", LayoutJson(p.layout)}, {"step_time_s", p.time.step_time_s},
+    plans.push_back({{"rank", plans.size() + 1}, {"layout", LayoutJson(p.layout)},
+                     {"step_time_s", p.time.step_time_s},
                      {"step_time_p10_s", p.time.step_time_s * r.band.p10_factor},
                      {"step_time_p90_s", p.time.step_time_s * r.band.p90_factor},
                      {"mfu", p.time.mfu}, {"hfu", p.time.hfu},

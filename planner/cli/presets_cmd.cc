@@ -1,5 +1,6 @@
 // planner presets: the model and cluster presets built into the binary, with the numbers a user
 // picks one by (size, shape; GPU, memory, network, price).
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -61,24 +62,36 @@ std::string NetworkCell(const ClusterSpec& c) {
   return s;
 }
 
-// Text shows sizes the way papers write them (70.6B); CSV the exact count, for scripts.
-Table ModelTable(const std::vector<ModelSpec>& models, bool for_csv) {
+// Text shows sizes the way papers write them (70.6B); CSV and JSON the exact count. Keys as in
+// the JSON's models[] and clusters[].
+Table ModelTable(const std::vector<ModelSpec>& models) {
   Table t;
   t.title = "Model presets (`planner count NAME` for the breakdown)";
-  t.columns = {{"name", false}, {"params"}, {"layers"}, {"d_model"}, {"heads/kv"},
-               {"vocab"},       {"seq"},    {"kind", false}};
+  t.columns = {{"name", false},
+               {"params", true, "total_params"},
+               {"layers", true, "n_layers"},
+               {"d_model"},
+               {"heads/kv", true, "", Shown::kText},
+               {"heads", true, "n_heads", Shown::kData},
+               {"kv heads", true, "n_kv_heads", Shown::kData},
+               {"vocab", true, "vocab_size"},
+               {"seq", true, "seq_len"},
+               {"kind", false, "", Shown::kText},
+               {"experts", true, "n_experts", Shown::kData},
+               {"top-k", true, "top_k", Shown::kData}};
   t.notes = {"params: all parameters, as `planner count` counts them (MoE: every expert)",
              "heads/kv: query heads / key-value heads (fewer kv heads: GQA or MQA)"};
+  const auto count = [](int64_t v) { return Cell(Grouped(v), static_cast<double>(v)); };
   for (const ModelSpec& m : models) {
     const ParamCount p = CountParams(m);
     const std::string kind = m.is_moe() ? "MoE " + std::to_string(m.moe.n_experts) +
                                               " experts, top-" + std::to_string(m.moe.top_k)
                                         : "dense";
-    const std::string params =
-        for_csv ? Grouped(p.total) : HumanCount(static_cast<double>(p.total));
-    t.AddRow({m.name, params, std::to_string(m.n_layers),
-              Grouped(m.d_model), std::to_string(m.n_heads) + "/" + std::to_string(m.n_kv_heads),
-              Grouped(m.vocab_size), Grouped(m.seq_len), kind});
+    t.AddRow({m.name, Cell(HumanCount(static_cast<double>(p.total)), static_cast<double>(p.total)),
+              count(m.n_layers), count(m.d_model),
+              std::to_string(m.n_heads) + "/" + std::to_string(m.n_kv_heads), count(m.n_heads),
+              count(m.n_kv_heads), count(m.vocab_size), count(m.seq_len), kind,
+              count(m.moe.n_experts), count(m.moe.top_k)});
   }
   return t;
 }
@@ -86,12 +99,25 @@ Table ModelTable(const std::vector<ModelSpec>& models, bool for_csv) {
 Table ClusterTable(const std::vector<ClusterSpec>& clusters) {
   Table t;
   t.title = "Cluster presets (one node type each; `--gpus N` sets the count)";
-  t.columns = {{"name", false}, {"GPU", false}, {"bf16 TFLOP/s"},    {"HBM GiB"},
-               {"HBM GB/s"},    {"GPUs/node"},  {"$/GPU-hour"},      {"network", false}};
+  t.columns = {{"name", false},
+               {"GPU", false, "gpu"},
+               {"bf16 TFLOP/s", true, "", Shown::kText},
+               {"bf16 TFLOP/s", true, "bf16", Shown::kData},
+               {"fp16 TFLOP/s", true, "fp16", Shown::kData},
+               {"HBM GiB", true, "hbm_GiB"},
+               {"HBM GB/s", true, "hbm_GBps"},
+               {"GPUs/node", true, "gpus_per_node"},
+               {"$/GPU-hour", true, "price_per_gpu_hour_usd"},
+               {"network", false}};
+  const auto peak = [](const GpuSpec& g, Dtype d) {
+    return Cell(Num(g.peak(d)), g.peak(d) > 0 ? g.peak(d) : NAN);
+  };
   for (const ClusterSpec& c : clusters) {
-    t.AddRow({c.name, c.gpu.name, TrainingPeakCell(c.gpu), Num(c.gpu.hbm_GiB),
-              Num(c.gpu.hbm_GBps), std::to_string(c.gpus_per_node),
-              Fixed(c.price_per_gpu_hour_usd, 2), NetworkCell(c)});
+    t.AddRow({c.name, c.gpu.name, TrainingPeakCell(c.gpu), peak(c.gpu, Dtype::kBf16),
+              peak(c.gpu, Dtype::kFp16), Cell(Num(c.gpu.hbm_GiB), c.gpu.hbm_GiB),
+              Cell(Num(c.gpu.hbm_GBps), c.gpu.hbm_GBps),
+              Cell(std::to_string(c.gpus_per_node), static_cast<double>(c.gpus_per_node)),
+              FixedCell(c.price_per_gpu_hour_usd, 2), NetworkCell(c)});
   }
   t.notes = {
       "TFLOP/s: dense peak (no 2:4 sparsity); HBM GiB as nvidia-smi reports it; bandwidth in "
@@ -154,9 +180,9 @@ nlohmann::ordered_json PresetsJson(PresetKind kind) {
   return j;
 }
 
-std::vector<Table> PresetTables(PresetKind kind, bool for_csv) {
+std::vector<Table> PresetTables(PresetKind kind) {
   std::vector<Table> tables;
-  if (kind != PresetKind::kClusters) tables.push_back(ModelTable(ModelPresets(), for_csv));
+  if (kind != PresetKind::kClusters) tables.push_back(ModelTable(ModelPresets()));
   if (kind != PresetKind::kModels) tables.push_back(ClusterTable(ClusterPresets()));
   return tables;
 }
@@ -170,8 +196,8 @@ int RunPresets(const std::vector<std::string>& args) {
   AddFormatOption(&options);
   po::variables_map vm;
   if (!ParseCommandLine("presets", "[--kind all|models|clusters] [--format table|json|csv]\n\n"
-                        "With --format csv and --kind all, the two tables are separated by a "
-                        "blank line.",
+                        "--format csv writes one table: the models, or the clusters with --kind "
+                        "clusters.",
                         options, {}, args, &vm)) {
     return 0;
   }
@@ -184,15 +210,15 @@ int RunPresets(const std::vector<std::string>& args) {
     std::cout << PresetsJson(kind).dump(2) << "\n";
     return 0;
   }
-  const bool csv = format == OutputFormat::kCsv;
-  const std::vector<Table> tables = PresetTables(kind, csv);
+  if (format == OutputFormat::kCsv) {
+    RenderCsv(PresetTables(kind == PresetKind::kAll ? PresetKind::kModels : kind).front(),
+              std::cout);
+    return 0;
+  }
+  const std::vector<Table> tables = PresetTables(kind);
   for (size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) std::cout << "\n";
-    if (csv) {
-      RenderCsv(tables[i], std::cout);
-    } else {
-      RenderText(tables[i], std::cout);
-    }
+    RenderText(tables[i], std::cout);
   }
   return 0;
 }

@@ -13,6 +13,7 @@ namespace {
 struct Item {
   const char* section;
   std::string name;
+  const char* key;  // the value's path in ExplanationJson, the CSV's key column
   double value;
   const char* unit;
   std::string note;
@@ -21,17 +22,17 @@ struct Item {
 std::vector<Item> MemoryItems(const Explanation& e) {
   const MemoryBreakdown& m = e.memory;
   const char* s = "memory";
-  return {{s, "weights", BytesToGiB(m.weights), "GiB", ""},
-          {s, "gradients", BytesToGiB(m.gradients), "GiB", ""},
-          {s, "optimizer states", BytesToGiB(m.optimizer), "GiB", "fp32 master + Adam m, v"},
-          {s, "activations", BytesToGiB(m.activations), "GiB",
+  return {{s, "weights", "memory.weights_GiB", BytesToGiB(m.weights), "GiB", ""},
+          {s, "gradients", "memory.gradients_GiB", BytesToGiB(m.gradients), "GiB", ""},
+          {s, "optimizer states", "memory.optimizer_GiB", BytesToGiB(m.optimizer), "GiB", "fp32 master + Adam m, v"},
+          {s, "activations", "memory.activations_GiB", BytesToGiB(m.activations), "GiB",
            Fixed(m.inflight_layer_microbatches, 1) + " layer-micro-batches in flight"},
-          {s, "recompute / gather working set", BytesToGiB(m.transient), "GiB", ""},
-          {s, "logits", BytesToGiB(m.logits), "GiB", "last stage"},
-          {s, "CUDA context", BytesToGiB(m.cuda_context), "GiB", "overhead"},
-          {s, "communication buffers", BytesToGiB(m.comm_buffers), "GiB", "overhead"},
-          {s, "allocator fragmentation", BytesToGiB(m.fragmentation), "GiB", "overhead"},
-          {s, "total", BytesToGiB(m.total), "GiB",
+          {s, "recompute / gather working set", "memory.transient_GiB", BytesToGiB(m.transient), "GiB", ""},
+          {s, "logits", "memory.logits_GiB", BytesToGiB(m.logits), "GiB", "last stage"},
+          {s, "CUDA context", "memory.cuda_context_GiB", BytesToGiB(m.cuda_context), "GiB", "overhead"},
+          {s, "communication buffers", "memory.comm_buffers_GiB", BytesToGiB(m.comm_buffers), "GiB", "overhead"},
+          {s, "allocator fragmentation", "memory.fragmentation_GiB", BytesToGiB(m.fragmentation), "GiB", "overhead"},
+          {s, "total", "memory.total_GiB", BytesToGiB(m.total), "GiB",
            "of " + Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) + " usable, stage " +
                std::to_string(m.stage)}};
 }
@@ -53,42 +54,42 @@ std::string PacingNote(const Explanation& e) {
 std::vector<Item> TimeItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "time";
-  return {{s, "forward", t.forward_s, "s", ""},
-          {s, "backward", t.backward_s, "s", ""},
-          {s, "recompute", t.recompute_s, "s", ""},
-          {s, "tp communication", t.tp_comm_s, "s", "exposed (synchronous)"},
-          {s, "cp communication", t.cp_exposed_s, "s", "exposed of " + Fixed(t.cp_comm_s, 4)},
-          {s, "ep all-to-all", t.ep_exposed_s, "s", "exposed of " + Fixed(t.ep_comm_s, 4)},
-          {s, "pp send/recv", t.pp_exposed_s, "s", "exposed of " + Fixed(t.pp_comm_s, 4)},
-          {s, "zero-3 gathers", t.zero3_exposed_s, "s", "exposed of " + Fixed(t.zero3_comm_s, 4)},
-          {s, "dp gradients", t.dp_exposed_s, "s",
+  return {{s, "forward", "time.forward_s", t.forward_s, "s", ""},
+          {s, "backward", "time.backward_s", t.backward_s, "s", ""},
+          {s, "recompute", "time.recompute_s", t.recompute_s, "s", ""},
+          {s, "tp communication", "time.tp_comm_s", t.tp_comm_s, "s", "exposed (synchronous)"},
+          {s, "cp communication", "time.cp_exposed_s", t.cp_exposed_s, "s", "exposed of " + Fixed(t.cp_comm_s, 4)},
+          {s, "ep all-to-all", "time.ep_exposed_s", t.ep_exposed_s, "s", "exposed of " + Fixed(t.ep_comm_s, 4)},
+          {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s", "exposed of " + Fixed(t.pp_comm_s, 4)},
+          {s, "zero-3 gathers", "time.zero3_exposed_s", t.zero3_exposed_s, "s", "exposed of " + Fixed(t.zero3_comm_s, 4)},
+          {s, "dp gradients", "time.dp_exposed_s", t.dp_exposed_s, "s",
            "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
-          {s, "pipeline bubble", t.bubble_s, "s", PacingNote(e)},
-          {s, "optimizer step", t.optimizer_s, "s", ""},
-          {s, "step time", t.step_time_s, "s",
+          {s, "pipeline bubble", "time.bubble_s", t.bubble_s, "s", PacingNote(e)},
+          {s, "optimizer step", "time.optimizer_s", t.optimizer_s, "s", ""},
+          {s, "step time", "step_time_s", t.step_time_s, "s",
            std::to_string(t.microbatches) + " micro-batches; bound by " + t.bound}};
 }
 
 std::vector<Item> ThroughputItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "throughput";
-  return {{s, "MFU", 100 * t.mfu, "%", "model FLOPs / dense peak"},
-          {s, "HFU", 100 * t.hfu, "%", "with recomputed FLOPs"},
-          {s, "model TFLOP/s per GPU", t.model_tflops_per_gpu, "TFLOP/s", ""},
-          {s, "tokens/s per GPU", t.tokens_per_s_per_gpu, "tokens/s", ""},
-          {s, "tokens/s", t.tokens_per_s, "tokens/s", ""}};
+  return {{s, "MFU", "mfu", t.mfu, "%", "model FLOPs / dense peak"},
+          {s, "HFU", "hfu", t.hfu, "%", "with recomputed FLOPs"},
+          {s, "model TFLOP/s per GPU", "model_tflops_per_gpu", t.model_tflops_per_gpu, "TFLOP/s", ""},
+          {s, "tokens/s per GPU", "tokens_per_s_per_gpu", t.tokens_per_s_per_gpu, "tokens/s", ""},
+          {s, "tokens/s", "tokens_per_s", t.tokens_per_s, "tokens/s", ""}};
 }
 
 std::vector<Item> RunItems(const Explanation& e) {
   if (!e.tokens) return {};
   const RunEstimate r = EstimateRun(e, *e.tokens);
   const char* s = "training run";
-  return {{s, "tokens", *e.tokens, "tokens", ""},
-          {s, "steps", r.steps, "steps", ""},
-          {s, "wall-clock", r.days, "days", "steps x step time"},
-          {s, "simple estimate", r.simple_days, "days", "6*N*D / (GPUs * tau)"},
-          {s, "GPU-hours", r.gpu_hours, "GPU-h", ""},
-          {s, "cost", r.cost_usd, "USD",
+  return {{s, "tokens", "run.tokens", *e.tokens, "tokens", ""},
+          {s, "steps", "run.steps", r.steps, "steps", ""},
+          {s, "wall-clock", "run.days", r.days, "days", "steps x step time"},
+          {s, "simple estimate", "run.simple_days", r.simple_days, "days", "6*N*D / (GPUs * tau)"},
+          {s, "GPU-hours", "run.gpu_hours", r.gpu_hours, "GPU-h", ""},
+          {s, "cost", "run.cost_usd", r.cost_usd, "USD",
            "at $" + Fixed(e.cluster.price_per_gpu_hour_usd, 2) +
                "/GPU-h (preset list-price default)"}};
 }
@@ -103,6 +104,7 @@ std::vector<Item> AllItems(const Explanation& e) {
 
 std::string ValueText(const Item& i) {
   if (std::string(i.unit) == "s") return Fixed(i.value, 4);
+  if (std::string(i.unit) == "%") return Fixed(100 * i.value, 2);
   // Grouped digits only where the value fits a Count exactly; beyond that (or inf) scientific.
   if (!std::isfinite(i.value) || i.value >= 1e18) return Sci(i.value, 4);
   if (i.value >= 1e5) return Grouped(static_cast<Count>(i.value + 0.5));
@@ -168,10 +170,16 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
   if (!e.fits()) out << DoesNotFitLine(e) << "\n";
 }
 
+// One row per figure, keyed by its path in the JSON (memory.weights_GiB); fractions as fractions.
 Table ExplanationTable(const Explanation& e) {
   Table t;
-  t.columns = {{"section", false}, {"item", false}, {"value"}, {"unit", false}};
-  for (const Item& i : AllItems(e)) t.AddRow({i.section, i.name, Sci(i.value, 6), i.unit});
+  t.columns = {{"key", false}, {"section", false}, {"item", false}, {"value"}, {"unit", false},
+               {"note", false}};
+  for (const Item& i : AllItems(e)) {
+    const bool percent = std::string(i.unit) == "%";
+    t.AddRow({i.key, i.section, i.name, Cell(ValueText(i), i.value), percent ? "fraction" : i.unit,
+              i.note});
+  }
   return t;
 }
 
@@ -212,8 +220,8 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
       {"schema_version", 1}, {"model", e.model.name}, {"cluster", e.cluster.name},
       {"gpus", e.layout.gpus()}, {"layout", LayoutJson(e.layout)},
       {"step_time_s", t.step_time_s}, {"tokens_per_s_per_gpu", t.tokens_per_s_per_gpu},
-      {"model_tflops_per_gpu", t.model_tflops_per_gpu}, {"mfu", t.mfu}, {"hfu", t.hfu},
-      {"bound", t.bound}, {"stack", e.stack}, {"fits", e.fits()}, {"memory", MemoryJson(e.memory)},
+      {"tokens_per_s", t.tokens_per_s}, {"model_tflops_per_gpu", t.model_tflops_per_gpu},
+      {"mfu", t.mfu}, {"hfu", t.hfu}, {"bound", t.bound}, {"stack", e.stack}, {"fits", e.fits()}, {"memory", MemoryJson(e.memory)},
       {"usable_GiB", BytesToGiB(UsableHbmBytes(e.cluster))}, {"time", TimeJson(t)}};
   j["step_time_p10_s"] = t.step_time_s * e.band.p10_factor;
   j["step_time_p90_s"] = t.step_time_s * e.band.p90_factor;

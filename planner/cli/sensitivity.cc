@@ -32,12 +32,6 @@ struct Chosen {
   std::string why;
 };
 
-std::string SensNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.8g", v);
-  return buf;
-}
-
 // The run to perturb, by the criteria `planner size` uses, on expected (goodput-adjusted) days.
 Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_t batch,
                  std::optional<int64_t> gpus, const SizingCriteria& criteria, int64_t max_gpus,
@@ -46,6 +40,13 @@ Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_
   req.tokens = tokens;
   req.global_batch = batch;
   req.max_gpus = gpus.value_or(max_gpus);
+  if (gpus) {
+    if (*gpus % c.gpus_per_node != 0) {
+      throw InputError("--gpus", std::to_string(*gpus) + " is not a whole number of " +
+                                     std::to_string(c.gpus_per_node) + "-GPU nodes of " + c.name);
+    }
+    req.gpu_counts = {*gpus};
+  }
   ClusterSizing s = SizeOnCluster(m, c, req);
   std::vector<SizingRow> rows;
   for (SizingRow& r : s.rows) {
@@ -61,7 +62,7 @@ Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_
   if (rows.empty()) {
     throw NoResult(gpus
                        ? "no layout fits " + m.name + " on " + std::to_string(*gpus) + " GPUs of " +
-                             c.name + " (whole nodes doubling; `planner plan` says why)"
+                             c.name + " (`planner plan` says why)"
                        : "no layout fits " + m.name + " on " + c.name + " up to " +
                              std::to_string(max_gpus) + " GPUs; raise --max-gpus");
   }
@@ -75,22 +76,29 @@ Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_
   return {rows[*marks.cheapest], gpus ? "--gpus" : "cheapest (no criteria met or given)"};
 }
 
-Table InputsTable(const SensitivityResult& r, bool csv) {
+// Keys as in the JSON's inputs[].
+Table InputsTable(const SensitivityResult& r) {
   Table t;
-  t.columns = {{"rank"},        {"input", false}, {"low", false}, {"high", false}, {"days (low)"},
-               {"days (high)"}, {"swing (days)"}, {"cost (low)"}, {"cost (high)"}, {"swing (USD)"}};
+  t.columns = {{"rank"},
+               {"input", false, "name"},
+               {"low", false},
+               {"high", false},
+               {"low factor", true, "low_factor", Shown::kData},
+               {"high factor", true, "high_factor", Shown::kData},
+               {"days (low)", true, "days_low"},
+               {"days (high)", true, "days_high"},
+               {"swing (days)", true, "days_swing"},
+               {"cost (low)", true, "usd_low"},
+               {"cost (high)", true, "usd_high"},
+               {"swing (USD)", true, "usd_swing"}};
   int rank = 0;
   for (const SensitivityInput& s : r.inputs) {
     ++rank;
-    if (csv) {
-      t.AddRow({std::to_string(rank), s.name, s.low, s.high, SensNumber(s.days_low),
-                SensNumber(s.days_high), SensNumber(s.days_swing()), SensNumber(s.usd_low),
-                SensNumber(s.usd_high), SensNumber(s.usd_swing())});
-    } else {
-      t.AddRow({std::to_string(rank), s.name, s.low, s.high, DaysText(s.days_low),
-                DaysText(s.days_high), Fixed(s.days_swing(), 2), UsdText(s.usd_low),
-                UsdText(s.usd_high), UsdText(s.usd_swing())});
-    }
+    t.AddRow({Cell(std::to_string(rank), rank), s.name, s.low, s.high,
+              Cell("", s.low_factor), Cell("", s.high_factor),
+              Cell(DaysText(s.days_low), s.days_low), Cell(DaysText(s.days_high), s.days_high),
+              FixedCell(s.days_swing(), 2), Cell(UsdText(s.usd_low), s.usd_low),
+              Cell(UsdText(s.usd_high), s.usd_high), Cell(UsdText(s.usd_swing()), s.usd_swing())});
   }
   return t;
 }
@@ -99,7 +107,8 @@ nlohmann::ordered_json SensitivityJson(const ModelSpec& m, const ClusterSpec& c,
                                        const Chosen& chosen, const SensitivityResult& r) {
   nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
   for (const SensitivityInput& s : r.inputs) {
-    inputs.push_back({{"name", s.name},
+    inputs.push_back({{"rank", inputs.size() + 1},
+                      {"name", s.name},
                       {"low", s.low},
                       {"high", s.high},
                       {"low_factor", s.low_factor},
@@ -173,10 +182,10 @@ int RunSensitivity(const std::vector<std::string>& args) {
       std::cout << SensitivityJson(m, c, tokens, chosen, r).dump(2) << "\n";
       break;
     case OutputFormat::kCsv:
-      RenderCsv(InputsTable(r, true), std::cout);
+      RenderCsv(InputsTable(r), std::cout);
       break;
     case OutputFormat::kTable: {
-      Table t = InputsTable(r, false);
+      Table t = InputsTable(r);
       t.title = "What moves " + m.name + " (" + HumanCount(tokens) + " tokens) on " +
                 Grouped(chosen.row.gpus) + " x " + c.name + " (" + chosen.why + "; " +
                 Describe(chosen.row.layout) + "): expected " + DaysText(r.base.expected.days) +

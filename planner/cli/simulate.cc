@@ -98,27 +98,39 @@ std::string Heading(const Simulated& r) {
          " chunk" + (s.chunks > 1 ? "s" : "") + " per stage), mode " + r.mode + "\n";
 }
 
+// One figure: `key` is its path in the JSON (list entries by name: streams.compute.mean), the
+// CSV's key column; the value is a number in CSV and JSON, as the text table shows it otherwise.
 struct Row {
-  std::string section, item, value, unit, note;
+  std::string section, item, key;
+  Cell value;
+  std::string unit, note;
 };
+
+double PeakActivationGiB(const sim::StepSimulation& s) {
+  return BytesToGiB(s.peak_activation_bytes.empty() ? 0 : s.peak_activation_bytes[0]);
+}
 
 std::vector<Row> SummaryRows(const Simulated& r) {
   const sim::StepSimulation& s = r.step;
   const double diff = s.step_time_s - s.analytic_step_time_s;
   std::vector<Row> rows = {
-      {"step", "step time (simulated)", Secs(s.step_time_s), "s", ""},
-      {"step", "step time (analytic)", Secs(s.analytic_step_time_s), "s", "planner explain"},
-      {"step", "difference", Signed(diff), "s",
+      {"step", "step time (simulated)", "step_time_s", Cell(Secs(s.step_time_s), s.step_time_s),
+       "s", ""},
+      {"step", "step time (analytic)", "analytic_step_time_s",
+       Cell(Secs(s.analytic_step_time_s), s.analytic_step_time_s), "s", "planner explain"},
+      {"step", "difference", "difference_s", Cell(Signed(diff), diff), "s",
        Percent(diff / s.analytic_step_time_s, 2) + " of the analytic estimate"},
-      {"step", "pipeline phase", Secs(s.pipeline_s), "s", "to the last micro-batch task"},
-      {"step", "bubble", Secs(s.bubble_s), "s",
+      {"step", "pipeline phase", "pipeline_s", Cell(Secs(s.pipeline_s), s.pipeline_s), "s",
+       "to the last micro-batch task"},
+      {"step", "bubble", "bubble_s", Cell(Secs(s.bubble_s), s.bubble_s), "s",
        Percent(s.bubble_fraction, 2) + " of the pipeline phase (mean over stages); analytic " +
            Secs(s.analytic_bubble_s) + " s"},
-      {"step", "peak activations, stage 0",
-       Fixed(BytesToGiB(s.peak_activation_bytes.empty() ? 0 : s.peak_activation_bytes[0]), 2),
-       "GiB", "memory model: " + Fixed(BytesToGiB(r.memory_model_activation_bytes), 2) + " GiB"}};
+      {"step", "peak activations, stage 0", "peak_activation_GiB_stage0",
+       FixedCell(PeakActivationGiB(s), 2), "GiB",
+       "memory model: " + Fixed(BytesToGiB(r.memory_model_activation_bytes), 2) + " GiB"}};
   for (const sim::DifferenceCause& c : s.causes) {
-    rows.push_back({"difference", c.cause, Signed(c.delta_s), "s", c.detail});
+    rows.push_back({"difference", c.cause, "causes." + c.cause + ".delta_s",
+                    Cell(Signed(c.delta_s), c.delta_s), "s", c.detail});
   }
   return rows;
 }
@@ -126,7 +138,8 @@ std::vector<Row> SummaryRows(const Simulated& r) {
 std::vector<Row> StreamRows(const Simulated& r) {
   std::vector<Row> rows;
   for (const sim::StreamUtilisation& u : r.step.streams) {
-    rows.push_back({"utilisation", u.stream, Percent(u.mean, 1), "busy/step",
+    rows.push_back({"utilisation", u.stream, "streams." + u.stream + ".mean",
+                    PercentCell(u.mean, 1), "busy/step",
                     std::to_string(u.resources) + " tracks; min " + Percent(u.min, 1) + ", max " +
                         Percent(u.max, 1) +
                         (u.max_stage >= 0 ? " (stage " + std::to_string(u.max_stage) + ")" : "")});
@@ -139,10 +152,13 @@ std::vector<Row> CriticalPathRows(const Simulated& r) {
   std::vector<Row> rows;
   for (int i = 0; i < sim::kNumTaskCategories; ++i) {
     if (cp.seconds[i] <= 0) continue;
-    rows.push_back({"critical path", sim::ToString(static_cast<sim::TaskCategory>(i)),
-                    Secs(cp.seconds[i]), "s", Percent(cp.seconds[i] / r.step.step_time_s, 1)});
+    const std::string category = sim::ToString(static_cast<sim::TaskCategory>(i));
+    rows.push_back({"critical path", category, "critical_path.seconds." + category,
+                    Cell(Secs(cp.seconds[i]), cp.seconds[i]), "s",
+                    Percent(cp.seconds[i] / r.step.step_time_s, 1) + " of the step"});
   }
-  rows.push_back({"critical path", "tasks", std::to_string(cp.tasks), "",
+  rows.push_back({"critical path", "tasks", "critical_path.tasks",
+                  Cell(std::to_string(cp.tasks), static_cast<double>(cp.tasks)), "",
                   std::to_string(cp.stage_changes) + " hops between stages"});
   return rows;
 }
@@ -184,11 +200,14 @@ void PrintText(const Simulated& r, std::ostream& out) {
   }
 }
 
+// One row per figure, keyed by its path in the JSON; fractions as fractions.
 Table CsvTable(const Simulated& r) {
   Table t;
-  t.columns = {{"section", false}, {"item", false}, {"value"}, {"unit", false}, {"note", false}};
-  for (const Row& row : AllRows(r))
-    t.AddRow({row.section, row.item, row.value, row.unit, row.note});
+  t.columns = {{"key", false},  {"section", false}, {"item", false},
+               {"value"},       {"unit", false},    {"note", false}};
+  for (const Row& row : AllRows(r)) {
+    t.AddRow({row.key, row.section, row.item, row.value, row.unit, row.note});
+  }
   return t;
 }
 
@@ -231,6 +250,7 @@ ordered_json Json(const Simulated& r) {
           {"stage_tail_s", s.stage_tail_s},
           {"peak_activation_bytes", s.peak_activation_bytes},
           {"memory_model_activation_bytes_stage0", r.memory_model_activation_bytes},
+          {"peak_activation_GiB_stage0", PeakActivationGiB(s)},
           {"streams", streams},
           {"critical_path",
            {{"seconds", path},

@@ -125,19 +125,38 @@ std::string MetricText(double v, RunMetric m) {
 Table RunsTable(const Report& r) {
   Table t;
   t.title = "Predicted vs measured, per run (step time in s; memory in GiB = torch max reserved)";
-  t.columns = {{"run", false}, {"source", false}, {"GPUs"},     {"layout", false},
-               {"step meas"},  {"step pred"},     {"error"},    {"metric", false},
-               {"meas"},       {"pred"},          {"mem meas"}, {"mem pred"},
-               {"mem error"}};
+  // Keys as in the JSON's runs[].
+  t.columns = {{"run", false, "id"},
+               {"source", false},
+               {"GPUs", true, "gpus"},
+               {"layout", false},
+               {"step meas", true, "measured_step_time_s"},
+               {"step pred", true, "predicted_step_time_s"},
+               {"error"},
+               {"metric", false},
+               {"meas", true, "measured_metric"},
+               {"pred", true, "predicted_metric"},
+               {"mem meas", true, "measured_memory_GiB"},
+               {"mem pred", true, "predicted_memory_GiB"},
+               {"mem error", true, "memory_error"}};
   for (const Evaluated& e : r.evaluated) {
     const ValidationRun& v = *e.run;
-    const std::string mem_meas = v.measured_memory_GiB ? Fixed(*v.measured_memory_GiB, 1) : "";
-    const std::string mem_pred = e.memory ? Fixed(BytesToGiB(ReservedBytes(*e.memory)), 1) : "";
-    t.AddRow({v.run.id, v.run.source, std::to_string(v.run.layout.gpus()), Layout(v.run.layout),
-              Fixed(v.run.measured_step_time_s, 3), Fixed(e.time.step_time_s, 3),
-              SignedPercent(e.error), MetricUnit(v.metric), MetricText(v.metric_value, v.metric),
-              MetricText(MetricFromStepTime(v, e.time.step_time_s), v.metric), mem_meas, mem_pred,
-              e.memory ? SignedPercent(e.memory_error) : ""});
+    const double metric_pred = MetricFromStepTime(v, e.time.step_time_s);
+    std::vector<Cell> row = {
+        v.run.id, v.run.source,
+        Cell(std::to_string(v.run.layout.gpus()), static_cast<double>(v.run.layout.gpus())),
+        Layout(v.run.layout), FixedCell(v.run.measured_step_time_s, 3),
+        FixedCell(e.time.step_time_s, 3), Cell(SignedPercent(e.error), e.error),
+        MetricUnit(v.metric), Cell(MetricText(v.metric_value, v.metric), v.metric_value),
+        Cell(MetricText(metric_pred, v.metric), metric_pred)};
+    if (e.memory && v.measured_memory_GiB) {
+      const double pred_GiB = BytesToGiB(ReservedBytes(*e.memory));
+      row.insert(row.end(), {FixedCell(*v.measured_memory_GiB, 1), FixedCell(pred_GiB, 1),
+                             Cell(SignedPercent(e.memory_error), e.memory_error)});
+    } else {
+      row.resize(t.columns.size());
+    }
+    t.AddRow(std::move(row));
   }
   return t;
 }

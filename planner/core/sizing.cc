@@ -97,18 +97,31 @@ void KeepBest(std::optional<size_t>* best, size_t i, std::span<const SizingRow> 
   if (first(a) < first(b) || (first(a) == first(b) && second(a) < second(b))) *best = i;
 }
 
+// (T2 - T1) / (G2 - G1) / (T1 / G1): the extra throughput per extra GPU from a to b, relative to
+// a's throughput per GPU.
+double MarginalEfficiency(const SizingRow& a, const SizingRow& b) {
+  const double t1 = a.tokens_per_s_per_gpu * static_cast<double>(a.gpus);
+  const double t2 = b.tokens_per_s_per_gpu * static_cast<double>(b.gpus);
+  return (t2 - t1) / static_cast<double>(b.gpus - a.gpus) / a.tokens_per_s_per_gpu;
+}
+
 void MarkKnees(std::span<const SizingRow> rows, double threshold, SizingMarks* marks) {
-  std::map<std::string, std::optional<size_t>> last_fit;  // per cluster, until its knee
-  std::map<std::string, bool> done;
+  std::map<std::string, size_t> reached;  // per cluster, the last count reached
+  std::map<std::string, bool> passed_over;
   for (size_t i = 0; i < rows.size(); ++i) {
     const SizingRow& r = rows[i];
-    if (!r.fits || done[r.cluster]) continue;
-    if (r.marginal_efficiency && *r.marginal_efficiency < threshold && last_fit[r.cluster]) {
-      marks->knees.push_back(*last_fit[r.cluster]);
-      done[r.cluster] = true;
-      continue;
+    if (!r.fits) continue;
+    const auto it = reached.find(r.cluster);
+    if (it == reached.end() ||
+        (r.gpus > rows[it->second].gpus && MarginalEfficiency(rows[it->second], r) >= threshold)) {
+      reached[r.cluster] = i;
+      passed_over[r.cluster] = false;
+    } else {
+      passed_over[r.cluster] = true;
     }
-    last_fit[r.cluster] = i;
+  }
+  for (const auto& [cluster, i] : reached) {
+    if (passed_over[cluster]) marks->knees.push_back(i);
   }
   std::sort(marks->knees.begin(), marks->knees.end());
 }
@@ -144,17 +157,27 @@ Dtype TrainingDtype(const GpuSpec& gpu) {
   return gpu.peak(Dtype::kBf16) > 0 ? Dtype::kBf16 : Dtype::kFp16;
 }
 
-std::vector<int64_t> DoublingGpuCounts(int64_t gpus_per_node, int64_t max_gpus) {
+std::vector<int64_t> NodeGridGpuCounts(int64_t gpus_per_node, int64_t max_gpus) {
   std::vector<int64_t> counts;
   if (gpus_per_node <= 0) return counts;
-  for (int64_t g = gpus_per_node; g <= max_gpus; g *= 2) counts.push_back(g);
+  const int64_t max_nodes = max_gpus / gpus_per_node;
+  for (const int64_t nodes : {1, 2, 3}) {
+    if (nodes <= max_nodes) counts.push_back(nodes * gpus_per_node);
+  }
+  for (int64_t power = 1; 4 * power <= max_nodes; power *= 2) {
+    for (const int64_t n : {4, 5, 6}) {
+      if (n * power <= max_nodes) counts.push_back(n * power * gpus_per_node);
+    }
+  }
   return counts;
 }
 
 ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const SizingRequest& r,
                             const SizingProgress& progress) {
   ClusterSizing out;
-  const std::vector<int64_t> counts = DoublingGpuCounts(c.gpus_per_node, r.max_gpus);
+  const bool listed = !r.gpu_counts.empty();
+  const std::vector<int64_t> counts =
+      listed ? r.gpu_counts : NodeGridGpuCounts(c.gpus_per_node, r.max_gpus);
   SearchSpace space;
   space.global_batch = r.global_batch;
   space.dtypes = {TrainingDtype(c.gpu)};
@@ -191,7 +214,7 @@ ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const Sizi
       if (s.plans.empty()) break;  // unknown whether it fits: no row
     }
     if (progress) progress(static_cast<double>(i + 1) / n, out.layouts_searched);
-    if (s.plans.empty() && out.rows.empty()) {
+    if (s.plans.empty() && out.rows.empty() && !listed) {
       out.counts_too_small.push_back(counts[i]);
       continue;
     }
@@ -210,12 +233,7 @@ void FillEfficiencies(std::vector<SizingRow>* rows) {
     const SizingRow*& prev = previous[r.cluster];
     r.scaling_efficiency = base ? r.tokens_per_s_per_gpu / base->tokens_per_s_per_gpu : 1.0;
     r.marginal_efficiency.reset();
-    if (prev) {
-      const double t1 = prev->tokens_per_s_per_gpu * static_cast<double>(prev->gpus);
-      const double t2 = r.tokens_per_s_per_gpu * static_cast<double>(r.gpus);
-      const double per_extra_gpu = (t2 - t1) / static_cast<double>(r.gpus - prev->gpus);
-      r.marginal_efficiency = per_extra_gpu / prev->tokens_per_s_per_gpu;
-    }
+    if (prev) r.marginal_efficiency = MarginalEfficiency(*prev, r);
     if (!base) base = &r;
     prev = &r;
   }

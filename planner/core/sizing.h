@@ -1,6 +1,6 @@
 // Pre-purchase (or rental) sizing for `planner size` and the cluster half of `planner compare`:
 // what a training run of D tokens costs with the best layout the search finds, swept over GPU
-// counts (whole nodes, doubling) per GPU type, and which row meets a deadline, fits a budget, or
+// counts (whole nodes on a grid, or the counts asked for) per GPU type, and which row meets a deadline, fits a budget, or
 // is where adding GPUs stops paying. Pure: no I/O, no exceptions.
 //
 // Conventions: steps = D / (global batch x seq_len), fractional (no partial-step rounding, as
@@ -50,8 +50,13 @@ int64_t GlobalBatchForTokens(double global_batch_tokens, int64_t seq_len);
 // The dtype a run trains in: bf16 where the GPU has it, else fp16 (V100).
 Dtype TrainingDtype(const GpuSpec& gpu);
 
-// Whole nodes, doubling: gpus_per_node x 1, 2, 4, ... up to max_gpus (empty if one node is more).
-std::vector<int64_t> DoublingGpuCounts(int64_t gpus_per_node, int64_t max_gpus);
+// The whole-node counts `planner size` tries: 1, 2, 3 and n x 2^k nodes for n in {4, 5, 6},
+// i.e. 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, ... nodes, times
+// gpus_per_node, up to max_gpus (empty if one node is more). From 3 nodes on, neighbours are at
+// most 4/3 apart, and
+// each count's odd factor (1, 3 or 5) is one that pipeline stages or tensor groups can absorb
+// while data parallelism stays a power of two, as a power-of-two global batch needs.
+std::vector<int64_t> NodeGridGpuCounts(int64_t gpus_per_node, int64_t max_gpus);
 
 // The search's threads find equally fast layouts in a timing-dependent order; asking it for this
 // many plans and taking FastestPlan makes the choice reproducible.
@@ -83,6 +88,9 @@ struct SizingRequest {
   double tokens = 0;
   int64_t global_batch = 0;  // sequences per step, fixed across GPU counts
   int64_t max_gpus = kDefaultMaxGpus;
+  // The GPU counts to search, ascending, each whole nodes; empty: NodeGridGpuCounts up to
+  // max_gpus. Every count given here gets a row, fitting or not.
+  std::vector<int64_t> gpu_counts;
   int threads = 0;  // for Search; 0: all hardware threads
   // Wall-clock seconds for the whole sweep (0: no limit); see ClusterSizing::truncated.
   double time_limit_s = 0;
@@ -91,9 +99,10 @@ struct SizingRequest {
 };
 
 struct ClusterSizing {
-  // From the smallest count where a layout fits up to max_gpus; empty when none fits.
+  // From the smallest count where a layout fits up to max_gpus (every count of gpu_counts when
+  // the request lists them); empty when none fits.
   std::vector<SizingRow> rows;
-  std::vector<int64_t> counts_too_small;  // tried before the first fit
+  std::vector<int64_t> counts_too_small;  // grid counts tried before the first fit
   int64_t layouts_searched = 0;
   // The sweep hit request.time_limit_s: the last row is the best of a partial search, and the
   // larger counts were not searched.
@@ -103,8 +112,8 @@ struct ClusterSizing {
 // Called now and then with the fraction of the sweep done and the layouts searched so far.
 using SizingProgress = std::function<void(double fraction, int64_t layouts)>;
 
-// Runs the layout search at every doubling GPU count of `c` (its gpus_per_node) and costs a
-// run of request.tokens with the fastest layout at each; fills the efficiencies.
+// Runs the layout search at every GPU count of the request (gpu_counts, else the node grid of
+// `c`) and costs a run of request.tokens with the fastest layout at each; fills the efficiencies.
 ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const SizingRequest& r,
                             const SizingProgress& progress = nullptr);
 
@@ -125,8 +134,11 @@ struct SizingMarks {
   std::optional<size_t> cheapest_meeting_both;      // min cost meeting both (both given)
   std::optional<size_t> cheapest;                   // min cost overall: the nearest alternative
   std::optional<size_t> fastest;                    // min days overall
-  // Per cluster, the last fitting count before the first whose marginal efficiency falls below
-  // the knee threshold; clusters that keep scaling up to the largest count have none.
+  // Per cluster, where adding GPUs stops paying: walking up the fitting counts from the smallest,
+  // a count is reached when the extra throughput per extra GPU since the last count reached is
+  // at least the knee threshold times that count's throughput per GPU; the knee is the last
+  // count reached, when a larger fitting count was not. A count that dips (an awkward layout) is
+  // skipped rather than ending the walk. Clusters whose largest count is reached have none.
   std::vector<size_t> knees;
 };
 

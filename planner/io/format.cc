@@ -75,4 +75,13 @@ nlohmann::ordered_json CountJson(Count c) {
   return static_cast<double>(c);
 }
 
+Cell GroupedCell(Count c) { return Cell(Grouped(c), static_cast<double>(c)); }
+Cell GroupedRoundCell(double v) { return Cell(GroupedRound(v), v); }
+Cell FixedCell(double v, int decimals) { return Cell(Fixed(v, decimals), v); }
+Cell PercentCell(double fraction, int decimals) {
+  return Cell(Percent(fraction, decimals), fraction);
+}
+Cell SciCell(double v, int digits) { return Cell(Sci(v, digits), v); }
+Cell HumanCountCell(double v) { return Cell(HumanCount(v), v); }
+
 }  // namespace planner

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "planner/core/count.h"
+#include "planner/io/table.h"
 
 namespace planner {
 
@@ -20,6 +21,14 @@ std::string Percent(double fraction, int decimals = 1);  // 55.2%
 std::string SignedPercent(double fraction);              // +4.7%, -11.0%
 double Share(Count part, Count whole);                   // part / whole, for share columns
 std::string Sci(double v, int digits = 3);               // 5.88e+23
+
+// Table cells: the text above for people, the exact number for CSV and JSON.
+Cell GroupedCell(Count c);
+Cell GroupedRoundCell(double v);
+Cell FixedCell(double v, int decimals);
+Cell PercentCell(double fraction, int decimals = 1);  // the value stays a fraction
+Cell SciCell(double v, int digits = 3);
+Cell HumanCountCell(double v);
 
 // Exact in JSON while it fits 64 bits; beyond that a double (JSON has no wider integers).
 nlohmann::ordered_json CountJson(Count c);

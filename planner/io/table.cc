@@ -1,6 +1,9 @@
 #include "planner/io/table.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 
 namespace planner {
 namespace {
@@ -30,12 +33,75 @@ std::string Ungrouped(const std::string& s) {
 
 }  // namespace
 
-void RenderText(const Table& t, std::ostream& out) {
+std::string KeyOfHeader(const std::string& header) {
+  std::string out;
+  for (size_t i = 0; i < header.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(header[i]);
+    std::string piece;
+    if (std::isalnum(c)) {
+      piece = static_cast<char>(std::tolower(c));
+    } else if (c == '%') {
+      piece = "_pct";
+    } else if (c == '$') {
+      piece = "usd_";
+    } else if (c == '#') {
+      piece = "rank";
+    } else {
+      piece = "_";
+    }
+    for (char p : piece) {
+      if (p == '_' && (out.empty() || out.back() == '_')) continue;
+      out += p;
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+std::string ColumnKey(const Column& c) { return c.key.empty() ? KeyOfHeader(c.header) : c.key; }
+
+std::string CsvNumber(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[40];
+  if (v == std::floor(v) && std::abs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+  }
+  return buf;
+}
+
+namespace {
+
+// The table with only the columns (and cells) that `drop` does not exclude.
+Table ColumnsShownBy(const Table& t, Shown drop) {
+  Table out;
+  out.title = t.title;
+  out.notes = t.notes;
+  std::vector<size_t> keep;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    if (t.columns[c].shown != drop) keep.push_back(c);
+  }
+  for (size_t c : keep) out.columns.push_back(t.columns[c]);
+  for (const auto& row : t.rows) {
+    std::vector<Cell> r;
+    for (size_t c : keep) {
+      if (c < row.size()) r.push_back(row[c]);
+    }
+    out.rows.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+void RenderText(const Table& all, std::ostream& out) {
+  const Table t = ColumnsShownBy(all, Shown::kData);
   std::vector<size_t> width(t.columns.size());
   for (size_t c = 0; c < t.columns.size(); ++c) width[c] = t.columns[c].header.size();
   for (const auto& row : t.rows) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], row[c].size());
+      width[c] = std::max(width[c], row[c].text.size());
     }
   }
   // A left-aligned last column holds free-text notes; one long note should not stretch the rule
@@ -48,10 +114,10 @@ void RenderText(const Table& t, std::ostream& out) {
         (note ? std::min(width[c], std::max(kNoteRule, t.columns[c].header.size())) : width[c]) + 2;
   }
   const std::string rule(total > 2 ? total - 2 : 0, '-');
-  auto line = [&](const std::vector<std::string>& cells, bool header) {
+  auto line = [&](const std::vector<Cell>& cells, bool header) {
     std::string s;
     for (size_t c = 0; c < width.size(); ++c) {
-      const std::string cell = c < cells.size() ? cells[c] : "";
+      const std::string cell = c < cells.size() ? cells[c].text : "";
       const std::string pad(width[c] - cell.size(), ' ');
       const bool right = t.columns[c].right_align && !header;
       s += right ? pad + cell : cell + pad;
@@ -61,7 +127,7 @@ void RenderText(const Table& t, std::ostream& out) {
     out << s << "\n";
   };
   if (!t.title.empty()) out << t.title << "\n";
-  std::vector<std::string> headers;
+  std::vector<Cell> headers;
   for (const Column& c : t.columns) headers.push_back(c.header);
   line(headers, true);
   out << rule << "\n";
@@ -75,18 +141,42 @@ void RenderText(const Table& t, std::ostream& out) {
   for (const std::string& n : t.notes) out << n << "\n";
 }
 
-void RenderCsv(const Table& t, std::ostream& out) {
+void RenderCsv(const Table& all, std::ostream& out) {
+  const Table t = ColumnsShownBy(all, Shown::kText);
   for (size_t c = 0; c < t.columns.size(); ++c) {
-    out << (c ? "," : "") << CsvField(t.columns[c].header);
+    out << (c ? "," : "") << CsvField(ColumnKey(t.columns[c]));
   }
   out << "\n";
   for (const auto& row : t.rows) {
     if (row.empty()) continue;
     for (size_t c = 0; c < row.size(); ++c) {
-      out << (c ? "," : "") << CsvField(Ungrouped(row[c]));
+      const Cell& cell = row[c];
+      out << (c ? "," : "") << CsvField(cell.value ? CsvNumber(*cell.value) : Ungrouped(cell.text));
     }
     out << "\n";
   }
+}
+
+nlohmann::ordered_json TableJson(const Table& all) {
+  const Table t = ColumnsShownBy(all, Shown::kText);
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& row : t.rows) {
+    if (row.empty()) continue;
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
+      const Cell& cell = row[c];
+      const std::string key = ColumnKey(t.columns[c]);
+      if (cell.value) {  // not finite: n/a, a null
+        j[key] = std::isfinite(*cell.value) ? nlohmann::ordered_json(*cell.value) : nullptr;
+      } else if (cell.text.empty()) {
+        j[key] = nullptr;
+      } else {
+        j[key] = cell.text;
+      }
+    }
+    rows.push_back(std::move(j));
+  }
+  return rows;
 }
 
 }  // namespace planner

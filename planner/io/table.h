@@ -1,34 +1,65 @@
-// Table: a pure data struct of rows of strings, with interchangeable renderers (aligned console
-// text, CSV), in the manner of google/benchmark's reporters. JSON is built per command with
-// nlohmann-json, since its structure is richer than a table.
+// Table: the one report structure every subcommand prints, with interchangeable renderers
+// (aligned console text, CSV, a JSON array of row objects), in the manner of google/benchmark's
+// reporters. A cell carries the text people read ("61.9%", "1,024") and, for a number, the value
+// scripts read (0.619, 1024): CSV and JSON write the value, so fractions stay fractions and
+// counts lose their separators. A column has a header for people ("step (s)") and a key for
+// scripts ("step_time_s"), the CSV header and the JSON key, chosen to match the command's JSON.
 #ifndef PLANNER_IO_TABLE_H_
 #define PLANNER_IO_TABLE_H_
 
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace planner {
 
+// Which renderers show a column: a range people read as "2.9-3.6" is two numbers to a script.
+enum class Shown { kAll, kText, kData };
+
 struct Column {
   std::string header;  // with units, e.g. "time (s)"
   bool right_align = true;
+  std::string key = "";  // CSV header and JSON key; empty: KeyOfHeader(header)
+  Shown shown = Shown::kAll;
+};
+
+struct Cell {
+  Cell() = default;
+  Cell(std::string t) : text(std::move(t)) {}  // NOLINT: text cells are written as strings
+  Cell(const char* t) : text(t) {}             // NOLINT
+  Cell(std::string t, double v) : text(std::move(t)), value(v) {}
+  std::string text;             // as the console table shows it
+  std::optional<double> value;  // the number behind it, for CSV and JSON; NaN: none (n/a)
 };
 
 struct Table {
   std::string title;                      // printed above the text table; not in CSV
   std::vector<Column> columns;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<Cell>> rows;
   std::vector<std::string> notes;         // printed below the text table; not in CSV
 
-  void AddRow(std::vector<std::string> row) { rows.push_back(std::move(row)); }
+  void AddRow(std::initializer_list<Cell> row) { rows.emplace_back(row); }
+  void AddRow(std::vector<Cell> row) { rows.push_back(std::move(row)); }
+  void AddRow(const std::vector<std::string>& row) { rows.emplace_back(row.begin(), row.end()); }
   // A horizontal rule before the next row (text only), e.g. before a total.
   void AddRule() { rows.push_back({}); }
 };
 
+// "step (s)" -> "step_s", "tokens/s/GPU" -> "tokens_s_gpu", "cost (USD)" -> "cost_usd".
+std::string KeyOfHeader(const std::string& header);
+std::string ColumnKey(const Column& c);
+
 void RenderText(const Table& t, std::ostream& out);
-// Thousands separators are dropped from integer cells; title and notes are left out.
+// One table: a header of column keys, then one line per row (rules, title and notes left out);
+// numbers as plain numbers, text cells without thousands separators.
 void RenderCsv(const Table& t, std::ostream& out);
+// [{key: value, ...}, ...]: numbers as numbers, text as strings, empty cells as null.
+nlohmann::ordered_json TableJson(const Table& t);
+// A CSV/JSON number: integers exactly, others with 10 significant digits.
+std::string CsvNumber(double v);
 
 enum class OutputFormat { kTable, kJson, kCsv };
 

@@ -7,6 +7,8 @@ Each case in the YAML manifest:
   exit:        expected exit code
   stderr:      expected stderr, exact (optional; `stderr_contains` for a substring)
   stdout_file: file whose content stdout must equal (golden output; optional)
+  mask:        regular expressions whose matches in stdout read "<masked>" before the comparison
+               with stdout_file (what changes from run to run: elapsed seconds, rates)
   stdout_contains: list of substrings stdout must contain (optional)
 Exit status 0 when every case passes; prints one line per failure. A crash (signal, sanitizer
 report) fails the case whatever it expected.
@@ -18,6 +20,7 @@ review `git diff tests/cli/golden`.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 
@@ -44,17 +47,20 @@ def run_case(planner, folder, case, timeout_s, update=False):
     if "stderr_contains" in case and case["stderr_contains"] not in p.stderr:
         problems.append("stderr lacks %r; got: %s" % (case["stderr_contains"], p.stderr.strip()))
     if "stdout_file" in case:
+        stdout = p.stdout
+        for pattern in case.get("mask", []):
+            stdout = re.sub(pattern, "<masked>", stdout)
         golden = os.path.join(folder, case["stdout_file"])
         expected = None
         if os.path.exists(golden):
             with open(golden) as f:
                 expected = f.read()
-        if update and not problems and p.stdout != expected:
+        if update and not problems and stdout != expected:
             with open(golden, "w") as f:
-                f.write(p.stdout)
+                f.write(stdout)
             print("updated %s" % case["stdout_file"])
-        elif p.stdout != expected:
-            problems.append("stdout differs from %s:\n%s" % (case["stdout_file"], p.stdout))
+        elif stdout != expected:
+            problems.append("stdout differs from %s:\n%s" % (case["stdout_file"], stdout))
     for s in case.get("stdout_contains", []):
         if s not in p.stdout:
             problems.append("stdout lacks %r" % s)
