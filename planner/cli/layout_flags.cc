@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "planner/core/pipeline_stages.h"
 #include "planner/io/input_error.h"
 
 namespace planner {
@@ -109,6 +110,15 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   p.schedule = EnumFlag<Schedule>(vm, "schedule", {{"1f1b", Schedule::kOneFOneB},
                                                    {"gpipe", Schedule::kGPipe},
                                                    {"dualpipe", Schedule::kDualPipe}});
+  if (p.schedule == Schedule::kDualPipe && p.first_stage_layers == 0 &&
+      p.last_stage_layers == 0 && p.pp > 1 && !StageLayers(m.n_layers, p).ok) {
+    // DualPipe puts stage s and stage pp-1-s on one rank, so the first and last stages (which
+    // also hold the embedding and the head) share a rank: without stated counts it takes
+    // Megatron-Core's first uneven split (the one the error below would propose).
+    const auto [first, last] = UnevenSplits(m.n_layers, p.pp).front();
+    p.first_stage_layers = first;
+    p.last_stage_layers = last;
+  }
   if (auto e = CheckLayout(m, c, p)) {
     // A fast-domain overflow is allowed on request: explain shows what it costs.
     if (e->issue != LayoutIssue::kTpSpansNodes) throw InputError(e->flag, e->message);

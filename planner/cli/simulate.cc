@@ -45,16 +45,21 @@ struct Simulated {
   std::string trace_path;
 };
 
-// --schedule takes the simulator's four schedules here; the layout (memory model) reads it as
-// gpipe or 1f1b, so the value it sees is rewritten before LayoutFromFlags.
+// --schedule takes the simulator's five schedules here; the layout (memory model and analytic
+// bubble) reads it as gpipe, dualpipe or 1f1b, so the value it sees is rewritten before
+// LayoutFromFlags.
 std::optional<ScheduleKind> ScheduleFlag(po::variables_map* vm) {
   const std::string got = (*vm)["schedule"].as<std::string>();
   std::optional<ScheduleKind> kind;
   if (!(*vm)["schedule"].defaulted()) {
     kind = sim::ParseScheduleKind(got);
-    if (!kind) FailEnumFlag("schedule", got, {"gpipe", "1f1b", "interleaved-1f1b", "zb-h1"});
+    if (!kind) {
+      FailEnumFlag("schedule", got, {"gpipe", "1f1b", "interleaved-1f1b", "zb-h1", "dualpipe"});
+    }
   }
-  vm->at("schedule").value() = std::string(kind == ScheduleKind::kGpipe ? "gpipe" : "1f1b");
+  vm->at("schedule").value() = std::string(kind == ScheduleKind::kGpipe      ? "gpipe"
+                                           : kind == ScheduleKind::kDualPipe ? "dualpipe"
+                                                                             : "1f1b");
   return kind;
 }
 
@@ -288,7 +293,7 @@ int RunSimulate(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!ParseCommandLine("simulate",
                         "CLUSTER MODEL [layout flags] [--schedule gpipe|1f1b|interleaved-1f1b|"
-                        "zb-h1] [--mode overlap|analytic] [--trace FILE] [--format F]",
+                        "zb-h1|dualpipe] [--mode overlap|analytic] [--trace FILE] [--format F]",
                         options, {"cluster", "model"}, args, &vm)) {
     return 0;
   }

@@ -73,8 +73,8 @@ double MoeComputeScale(const ParallelConfig& p, const StepTimeOptions& o) {
   return 1 / (1 - std::clamp(o.a2a_sm_fraction, 0.0, 0.9));
 }
 
-double DualPipeBubbleSeconds(int64_t pp, double f_and_b_s, double b_s, double w_s) {
-  return std::max(0.0, (static_cast<double>(pp) / 2 - 1) * (f_and_b_s + b_s - 3 * w_s));
+double DualPipeBubbleSeconds(int64_t pp, double chunk_s, double w_s) {
+  return std::max(0.0, (static_cast<double>(pp) / 2 - 1) * (chunk_s - 2 * w_s));
 }
 
 }  // namespace planner

@@ -44,10 +44,14 @@ double ExposedAllToAllSeconds(const StepTimeOptions& o, double a2a_s, double com
 // rest. 1 without overlap or without expert parallelism.
 double MoeComputeScale(const ParallelConfig& p, const StepTimeOptions& o);
 
-// DualPipe's pipeline bubble (DeepSeek-V3, arXiv 2412.19437, Table 2): (pp/2 - 1)(F&B + B - 3W),
-// with F&B the time of a forward and a backward chunk run together, B a full backward chunk and W
-// its weight-gradient part. 1F1B's is (pp - 1)(F + B). Never negative.
-double DualPipeBubbleSeconds(int64_t pp, double f_and_b_s, double b_s, double w_s);
+// DualPipe's pipeline bubble: (pp/2 - 1)(F + B - 2W), with F + B a micro-batch's forward and
+// full backward on one stage (`chunk_s`, with what communication stays exposed) and W the weight-
+// gradient part of B. This is what the simulator gives for the reference schedule
+// (deepseek-ai/DualPipe) without overlap (tests/sim/dualpipe_test.cc). The report's Table 2
+// writes (pp/2 - 1)(F&B + B - 3W) with F&B a forward and a backward chunk run together; read with
+// F&B = F + B it is larger by (pp/2 - 1)(B - W), an input-gradient pass per half-pipeline step
+// that the reference schedule fills. 1F1B's bubble is (pp - 1)(F + B). Never negative.
+double DualPipeBubbleSeconds(int64_t pp, double chunk_s, double w_s);
 
 }  // namespace planner
 

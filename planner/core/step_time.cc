@@ -505,10 +505,10 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.pp_exposed_s = mbs * t.pp_exposed;
   r.zero3_comm_s = mbs * t.zero3_comm;
   r.zero3_exposed_s = mbs * t.zero3_exposed;
-  // DualPipe: F&B is a micro-batch's forward and backward together (t.total()), W the weight-
-  // gradient GEMMs (one forward's worth of the linear layers and head).
+  // DualPipe: a micro-batch's forward and backward (t.total()) and its weight-gradient GEMMs
+  // (one forward's worth of the linear layers and head).
   r.bubble_s = p.schedule == Schedule::kDualPipe
-                   ? DualPipeBubbleSeconds(p.pp, t.total(), t.backward + t.recompute,
+                   ? DualPipeBubbleSeconds(p.pp, t.total(),
                                            moe_scale * (layers * lc.linear_fwd_s +
                                                         head * lc.head_fwd_s))
                    : (p.pp - 1.0) / p.vpp * t.total();

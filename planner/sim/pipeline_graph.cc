@@ -75,19 +75,23 @@ class Links {
 // Pass 2: transfers in each sender's issue order, so in-order links never wait on a later op.
 void AddTransfers(const PipelineSchedule& schedule, const PipelineCosts& costs,
                   const PipelineTasks& tasks, TaskGraph* graph, PassIndex* index) {
-  const int32_t p = schedule.spec.stages;
-  const int32_t last_vs = p * schedule.spec.chunks - 1;
+  const ScheduleSpec& spec = schedule.spec;
+  const int32_t p = spec.stages;
+  const int32_t last = PathLength(spec) - 1;
   Links links(p, graph);
   for (int32_t s = 0; s < p; ++s) {
     const auto& ops = schedule.stage_ops[s];
     for (size_t i = 0; i < ops.size(); ++i) {
       const PipelineOp& op = ops[i];
       const int32_t vs = VirtualStage(s, op.chunk, p);
+      const int32_t at = PathPosition(spec, s, op.chunk);
       const bool forward = op.kind == OpKind::kForward;
-      const bool sends = forward ? vs < last_vs : op.kind == OpKind::kBackward && vs > 0;
-      const int32_t to = forward ? (s + 1) % p : (s + p - 1) % p;
+      const bool sends = forward ? at < last : op.kind == OpKind::kBackward && at > 0;
+      if (!sends) continue;
+      const int32_t receiver_vs = VirtualStageAt(spec, op.chunk, forward ? at + 1 : at - 1);
+      const int32_t to = receiver_vs % p;
       const double p2p_s = costs.chunks[vs].p2p_s;
-      if (!sends || to == s || p2p_s <= 0.0) continue;
+      if (to == s || p2p_s <= 0.0) continue;
       Task task;
       task.category = TaskCategory::kPpP2p;
       task.resource = links.Get(s, to, forward);
@@ -97,7 +101,6 @@ void AddTransfers(const PipelineSchedule& schedule, const PipelineCosts& costs,
       task.chunk = op.chunk;
       const TaskId id = graph->AddTask(task);
       graph->AddDependency(tasks.spans[s][i].exit, id);
-      const int32_t receiver_vs = forward ? vs + 1 : vs - 1;
       (forward ? index->forward_in : index->backward_in)[index->Key(receiver_vs, op.microbatch)] =
           id;
     }
@@ -107,24 +110,30 @@ void AddTransfers(const PipelineSchedule& schedule, const PipelineCosts& costs,
 // Pass 3: each pass waits for its input; weight passes wait for their B pass.
 void AddPassDependencies(const PipelineSchedule& schedule, const PipelineTasks& tasks,
                          TaskGraph* graph, PassIndex* index) {
-  const int32_t p = schedule.spec.stages;
-  const int32_t last_vs = p * schedule.spec.chunks - 1;
+  const ScheduleSpec& spec = schedule.spec;
+  const int32_t p = spec.stages;
+  const int32_t last = PathLength(spec) - 1;
   for (int32_t s = 0; s < p; ++s) {
     const auto& ops = schedule.stage_ops[s];
     for (size_t i = 0; i < ops.size(); ++i) {
       const PipelineOp& op = ops[i];
       const int32_t vs = VirtualStage(s, op.chunk, p);
+      const int32_t at = PathPosition(spec, s, op.chunk);
       const size_t key = index->Key(vs, op.microbatch);
       const TaskId entry = tasks.spans[s][i].entry;
       TaskId source = kNoTask;
       if (op.kind == OpKind::kForward) {
-        if (vs == 0) continue;
+        if (at == 0) continue;
         source = index->forward_in[key];
-        if (source == kNoTask) source = index->forward[index->Key(vs - 1, op.microbatch)].exit;
+        const int32_t before = VirtualStageAt(spec, op.chunk, at - 1);
+        if (source == kNoTask) source = index->forward[index->Key(before, op.microbatch)].exit;
       } else if (op.kind == OpKind::kBackward) {
-        // The last virtual stage computes the loss in its forward pass.
-        source = vs == last_vs ? index->forward[key].last : index->backward_in[key];
-        if (source == kNoTask) source = index->backward[index->Key(vs + 1, op.microbatch)].exit;
+        // The last stage of the path computes the loss in its forward pass.
+        source = at == last ? index->forward[key].last : index->backward_in[key];
+        if (source == kNoTask) {
+          const int32_t after = VirtualStageAt(spec, op.chunk, at + 1);
+          source = index->backward[index->Key(after, op.microbatch)].exit;
+        }
       } else {
         source = index->backward[key].last;
       }
@@ -139,6 +148,7 @@ void AddActivationMemory(const PipelineSchedule& schedule, const PipelineCosts& 
   for (int32_t vs = 0; vs < p * schedule.spec.chunks; ++vs) {
     for (int32_t mb = 0; mb < schedule.spec.microbatches; ++mb) {
       const size_t key = index.Key(vs, mb);
+      if (!RunsChunk(schedule.spec, mb, vs / p)) continue;  // DualPipe: the other direction's
       MemoryEffect effect;
       effect.stage = vs % p;
       effect.bytes = costs.chunks[vs].activation_bytes;
@@ -152,7 +162,7 @@ void AddActivationMemory(const PipelineSchedule& schedule, const PipelineCosts& 
 }  // namespace
 
 PipelineCosts UniformCosts(const ScheduleSpec& spec, const ChunkCosts& per_stage) {
-  const double v = spec.chunks;
+  const double v = ChunksPerModelStage(spec);
   ChunkCosts chunk = per_stage;
   chunk.forward_s /= v;
   chunk.backward_input_s /= v;
@@ -208,6 +218,8 @@ PipelineTasks AddPipelineTasks(const PipelineSchedule& schedule, const PipelineC
       context.op = op;
       context.stage = s;
       context.virtual_stage = VirtualStage(s, op.chunk, spec.stages);
+      context.model_stage = ModelStage(spec, s, op.chunk);
+      context.path_position = PathPosition(spec, s, op.chunk);
       context.costs = &costs.chunks[context.virtual_stage];
       context.compute = tasks.compute[s];
       const OpSpan span = expand(context, *graph);

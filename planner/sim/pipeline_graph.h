@@ -32,8 +32,9 @@ struct PipelineCosts {
   std::vector<ChunkCosts> chunks;  // indexed by VirtualStage(stage, chunk, stages)
 };
 
-// Every stage alike: `per_stage` is a whole stage (all its chunks); compute and activation
-// bytes are split evenly over the chunks, p2p time is per transfer and so is not.
+// Every stage alike: `per_stage` is a whole model stage (all its chunks); compute and activation
+// bytes are split evenly over its chunks (DualPipe's chunks are whole model stages), p2p time is
+// per transfer and so is not.
 PipelineCosts UniformCosts(const ScheduleSpec& spec, const ChunkCosts& per_stage);
 
 struct OpContext {
@@ -41,6 +42,8 @@ struct OpContext {
   PipelineOp op;
   int32_t stage = 0;
   int32_t virtual_stage = 0;
+  int32_t model_stage = 0;  // the model stage it runs (ModelStage: DualPipe's chunk 1 mirrors)
+  int32_t path_position = 0;  // on its micro-batch's path: 0 first (embedding), PathLength-1 last
   const ChunkCosts* costs = nullptr;
   ResourceId compute = 0;  // the stage's compute stream
 };

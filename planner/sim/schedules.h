@@ -10,6 +10,12 @@
 //   ZB-H1 (Qi et al. 2023, "Zero Bubble Pipeline Parallelism"): backward split into B (input
 //     gradient, on the critical path) and W (weight gradient); stage s defers s W passes and uses
 //     them to fill the cool-down bubble, keeping 1F1B's in-flight micro-batch count.
+//   DualPipe (DeepSeek-V3, arXiv 2412.19437 sec. 3.2.1; deepseek-ai/DualPipe dualpipe.py): the
+//     first half of the micro-batches enters at stage 0 (chunk 0: model stage s on stage s), the
+//     second half at stage p-1 (chunk 1: model stage p-1-s on stage s), so every stage holds two
+//     model stages. The eight phases of the reference implementation, with forward-backward
+//     pairs issued forward first (not overlapped) and zero-bubble W passes where it defers them.
+//     Needs p even and m even, m >= 2p.
 #ifndef PLANNER_SIM_SCHEDULES_H_
 #define PLANNER_SIM_SCHEDULES_H_
 
@@ -21,9 +27,16 @@
 
 namespace planner::sim {
 
-enum class ScheduleKind : uint8_t { kGpipe, kOneFOneB, kInterleaved1F1B, kZeroBubbleH1 };
+enum class ScheduleKind : uint8_t {
+  kGpipe,
+  kOneFOneB,
+  kInterleaved1F1B,
+  kZeroBubbleH1,
+  kDualPipe,
+};
 
-const char* ToString(ScheduleKind kind);  // "gpipe", "1f1b", "interleaved-1f1b", "zb-h1"
+// "gpipe", "1f1b", "interleaved-1f1b", "zb-h1", "dualpipe"
+const char* ToString(ScheduleKind kind);
 std::optional<ScheduleKind> ParseScheduleKind(std::string_view name);
 
 enum class OpKind : uint8_t {
@@ -43,7 +56,7 @@ struct ScheduleSpec {
   ScheduleKind kind = ScheduleKind::kOneFOneB;
   int32_t stages = 1;        // p
   int32_t microbatches = 1;  // m
-  int32_t chunks = 1;        // v: model chunks per stage (interleaved only)
+  int32_t chunks = 1;        // v: model chunks per stage (interleaved; DualPipe's two)
 };
 
 struct PipelineSchedule {
@@ -57,6 +70,21 @@ struct PipelineSchedule {
 constexpr int32_t VirtualStage(int32_t stage, int32_t chunk, int32_t stages) {
   return chunk * stages + stage;
 }
+
+// A micro-batch's path through the pipeline: the virtual stages its passes run on, in forward
+// order. Interleaved and the others: every virtual stage 0 .. p*v-1. DualPipe: the p stages of
+// its direction's chunk (chunk 0 on stages 0..p-1, chunk 1 on stages p-1..0).
+int32_t PathLength(const ScheduleSpec& spec);
+int32_t PathPosition(const ScheduleSpec& spec, int32_t stage, int32_t chunk);
+int32_t VirtualStageAt(const ScheduleSpec& spec, int32_t chunk, int32_t position);
+// The model stage (0 = embedding, p-1 = head) a chunk on a stage runs: DualPipe's chunk 1 on
+// stage s runs model stage p-1-s; otherwise the stage itself.
+int32_t ModelStage(const ScheduleSpec& spec, int32_t stage, int32_t chunk);
+// Model chunks of one model stage: v when interleaved (each chunk 1/v of it); DualPipe's chunks
+// are whole stages: 1.
+int32_t ChunksPerModelStage(const ScheduleSpec& spec);
+// Whether the micro-batch passes through `chunk` (DualPipe: only its direction's chunk).
+bool RunsChunk(const ScheduleSpec& spec, int32_t microbatch, int32_t chunk);
 
 // Why the spec cannot be scheduled (sizes, chunks without interleaving, m % p != 0 when
 // interleaved); nullopt if it can.

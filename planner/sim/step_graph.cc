@@ -166,16 +166,21 @@ class StepExpander {
 
  private:
   // Layers per chunk and the blocks they are simulated as (one per layer, or one per op).
-  double ChunkLayers(int32_t s) const { return Stage(s).layers / spec_.chunks; }
+  // `s`: the model stage (OpContext::model_stage).
+  double ChunkLayers(int32_t s) const { return Stage(s).layers / ChunksPerModelStage(spec_); }
   int Blocks(int32_t s) const {
     const double layers = ChunkLayers(s);
     return per_layer_ && layers >= 1 ? static_cast<int>(layers) : 1;
   }
   bool LastVirtualStage(const OpContext& c) const {
-    return c.virtual_stage == spec_.stages * spec_.chunks - 1;
+    return c.path_position == PathLength(spec_) - 1;
   }
+  // The last backward of the chunk's micro-batches (DualPipe: of its direction's half).
   bool FinalBackward(const OpContext& c, OpKind kind) const {
-    return c.op.kind == kind && c.op.microbatch == spec_.microbatches - 1;
+    const bool dual = spec_.kind == ScheduleKind::kDualPipe;
+    const int32_t last = dual && c.op.chunk == 0 ? spec_.microbatches / 2 - 1
+                                                 : spec_.microbatches - 1;
+    return c.op.kind == kind && c.op.microbatch == last;
   }
   bool Zero3Prefetch() const { return p_.zero >= 3 && features_.overlap_comm; }
 
@@ -239,8 +244,8 @@ class StepExpander {
   // path; `share` of it belongs to this op (one chunk's forward or backward).
   void ExposedTail(const OpContext& c, OpChain* chain, double cp_share, double zero3_share) {
     if (features_.overlap_comm) return;
-    const StagePieces& st = Stage(c.stage);
-    const double v = spec_.chunks;
+    const StagePieces& st = Stage(c.model_stage);
+    const double v = ChunksPerModelStage(spec_);
     Sync(chain, TaskCategory::kCpComm, c.stage, kCp, st.cp_exposed_s * cp_share / v);
     Sync(chain, TaskCategory::kPpP2p, c.stage, kP2pSync, st.pp_exposed_s / (2 * v));
     Sync(chain, TaskCategory::kParamAllGather, c.stage, kGather,
@@ -249,13 +254,13 @@ class StepExpander {
 
   void Forward(const OpContext& c, OpChain* chain) {
     const int32_t s = c.stage;
-    const StagePieces& st = Stage(s);
+    const StagePieces& st = Stage(c.model_stage);
     const LayerPieces& l = st.layer;
-    const int blocks = Blocks(s);
-    const double k = ChunkLayers(s) / blocks;  // layers per block
+    const int blocks = Blocks(c.model_stage);
+    const double k = ChunkLayers(c.model_stage) / blocks;  // layers per block
     const bool ring = features_.overlap_comm && p_.cp > 1;
     const bool zero3 = Zero3Prefetch();
-    const bool extras = zero3 && (c.virtual_stage == 0 || LastVirtualStage(c));
+    const bool extras = zero3 && (c.path_position == 0 || LastVirtualStage(c));
     const TaskId extra_gather = extras ? Prefetch(c, st.zero3_extra_gather_s) : kNoTask;
     for (int b = 0; b < blocks; ++b) {
       const TaskId gather = zero3 ? Prefetch(c, k * st.zero3_gather_s) : kNoTask;
@@ -281,15 +286,15 @@ class StepExpander {
 
   void Backward(const OpContext& c, OpChain* chain) {
     const int32_t s = c.stage;
-    const StagePieces& st = Stage(s);
+    const StagePieces& st = Stage(c.model_stage);
     const LayerPieces& l = st.layer;
     const bool split = c.schedule->split_backward;
-    const int blocks = Blocks(s);
-    const double k = ChunkLayers(s) / blocks;
+    const int blocks = Blocks(c.model_stage);
+    const double k = ChunkLayers(c.model_stage) / blocks;
     const bool ring = features_.overlap_comm && p_.cp > 1;
     const bool zero3 = Zero3Prefetch();
     const bool buckets = features_.dp_buckets && !split && FinalBackward(c, OpKind::kBackward);
-    const bool extras = zero3 && (c.virtual_stage == 0 || LastVirtualStage(c));
+    const bool extras = zero3 && (c.path_position == 0 || LastVirtualStage(c));
     TaskId extra_gather = extras ? Prefetch(c, st.zero3_extra_gather_s) : kNoTask;
     TaskId last_weight = kNoTask;
     if (LastVirtualStage(c) && st.head_bwd_input_s > 0.0) {
@@ -340,8 +345,7 @@ class StepExpander {
 
   // ZB-H1's deferred weight pass: the weight-gradient GEMMs of every block, in backward order.
   void WeightPass(const OpContext& c, OpChain* chain) {
-    const int32_t s = c.stage;
-    const StagePieces& st = Stage(s);
+    const StagePieces& st = Stage(c.model_stage);
     const bool buckets = features_.dp_buckets && FinalBackward(c, OpKind::kBackwardWeight);
     TaskId last_weight = kNoTask;
     if (LastVirtualStage(c) && st.head_bwd_weight_s > 0.0) {
@@ -349,8 +353,8 @@ class StepExpander {
       last_weight = chain->Then(TaskCategory::kBackwardWeight, c.compute, st.head_bwd_weight_s);
       chain->proto().name.clear();
     }
-    const int blocks = Blocks(s);
-    const double k = ChunkLayers(s) / blocks;
+    const int blocks = Blocks(c.model_stage);
+    const double k = ChunkLayers(c.model_stage) / blocks;
     for (int b = blocks - 1; b >= 0; --b) {
       last_weight = chain->Then(TaskCategory::kBackwardWeight, c.compute,
                                 k * st.layer.backward_weight_s, true);
@@ -362,7 +366,7 @@ class StepExpander {
   // A block's weight gradients are complete: ZeRO-3 reduce-scatters them every micro-batch; in
   // the step's last backward, DP reduces them as one bucket.
   void GradientsReady(const OpContext& c, TaskId weight, double k, bool bucket) {
-    const StagePieces& st = Stage(c.stage);
+    const StagePieces& st = Stage(c.model_stage);
     if (Zero3Prefetch()) AddReduce(c, weight, k * st.zero3_scatter_s, false);
     if (bucket) AddReduce(c, weight, k * st.dp_layer_s, true, "DP bucket");
   }
@@ -370,8 +374,9 @@ class StepExpander {
   // The stage's parameters outside its layers (embedding, head, final norm) have their
   // gradients once its chunk-0 backward is done (the embedding's is the very last).
   void ExtrasReady(const OpContext& c, TaskId after, bool bucket) {
-    if (c.op.chunk != 0) return;
-    const StagePieces& st = Stage(c.stage);
+    // DualPipe's chunk 1 is another model stage, with its own embedding or head.
+    if (c.op.chunk != 0 && spec_.kind != ScheduleKind::kDualPipe) return;
+    const StagePieces& st = Stage(c.model_stage);
     if (Zero3Prefetch()) AddReduce(c, after, st.zero3_extra_scatter_s, false);
     if (bucket) AddReduce(c, after, st.dp_extra_s, true, "DP bucket (embedding/head)");
   }
@@ -398,7 +403,9 @@ ScheduleSpec SpecFor(const ParallelConfig& p, ScheduleKind kind) {
   spec.kind = kind;
   spec.stages = static_cast<int32_t>(p.pp);
   spec.microbatches = static_cast<int32_t>(p.grad_accum());
-  spec.chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<int32_t>(p.vpp) : 1;
+  spec.chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<int32_t>(p.vpp)
+                : kind == ScheduleKind::kDualPipe       ? 2
+                                                        : 1;
   return spec;
 }
 
@@ -406,12 +413,12 @@ PipelineCosts ChunkCostsFor(const StepExpander& expander, const ScheduleSpec& sp
                             const SimFeatures& features) {
   PipelineCosts costs;
   for (int32_t vs = 0; vs < spec.stages * spec.chunks; ++vs) {
-    const StagePieces& st = expander.Stage(vs % spec.stages);
+    const StagePieces& st = expander.Stage(ModelStage(spec, vs % spec.stages, vs / spec.stages));
     ChunkCosts chunk;
     // Without overlap the analytic model's exposed PP time sits in each op (ExposedTail) and
     // the next stage waits for the op itself; with it, transfers run on their own links.
     chunk.p2p_s = features.overlap_comm ? st.p2p_s : 0.0;
-    chunk.activation_bytes = st.layers / spec.chunks * st.layer.activation_bytes;
+    chunk.activation_bytes = st.layers / ChunksPerModelStage(spec) * st.layer.activation_bytes;
     costs.chunks.push_back(chunk);
   }
   return costs;
@@ -454,6 +461,7 @@ void AddStageTail(int32_t s, const SimFeatures& features, StepExpander* expander
 
 ScheduleKind DefaultSchedule(const ParallelConfig& p) {
   if (p.vpp > 1) return ScheduleKind::kInterleaved1F1B;
+  if (p.schedule == Schedule::kDualPipe) return ScheduleKind::kDualPipe;
   return p.schedule == Schedule::kGPipe ? ScheduleKind::kGpipe : ScheduleKind::kOneFOneB;
 }
 
@@ -470,7 +478,8 @@ std::optional<std::string> CheckSchedule(const ParallelConfig& p, ScheduleKind k
 double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind kind,
                      bool per_layer) {
   const double chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<double>(p.vpp) : 1;
-  const double passes = kind == ScheduleKind::kZeroBubbleH1 ? 3 : 2;
+  const double passes =
+      kind == ScheduleKind::kZeroBubbleH1 || kind == ScheduleKind::kDualPipe ? 3 : 2;
   const double ops = static_cast<double>(p.pp) * static_cast<double>(p.grad_accum()) * chunks;
   // The fullest stage bounds the blocks per op.
   const StageLayout split = StageLayers(m.n_layers, p);

@@ -127,10 +127,10 @@ TEST(MoeCostTest, StepTimeHidesTheOverlappedAllToAllAndSlowsCompute) {
   EXPECT_NEAR(b.backward_s / a.backward_s, 132.0 / 112, 1e-12);
 }
 
-TEST(DualPipeTest, BubbleIsTable2Formula) {
-  // (PP/2 - 1)(F&B + B - 3W): PP 16, F&B 3, B 2, W 0.5 -> 7 x 3.5.
-  EXPECT_DOUBLE_EQ(DualPipeBubbleSeconds(16, 3, 2, 0.5), 7 * 3.5);
-  EXPECT_EQ(DualPipeBubbleSeconds(2, 3, 2, 0.5), 0);  // two ranks: each holds both stages
+TEST(DualPipeTest, BubbleIsHalfThePipelineTimesFPlusBMinusTwoW) {
+  // (PP/2 - 1)(F + B - 2W): PP 16, F + B = 3, W 0.5 -> 7 x 2.
+  EXPECT_DOUBLE_EQ(DualPipeBubbleSeconds(16, 3, 0.5), 7 * 2.0);
+  EXPECT_EQ(DualPipeBubbleSeconds(2, 3, 0.5), 0);  // two ranks: each holds both stages
 }
 
 TEST(DualPipeTest, EachRankHoldsItsStageAndTheMirrorStage) {
