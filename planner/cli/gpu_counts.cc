@@ -34,7 +34,8 @@ GpuCountItem ParseItem(const std::string& text, const std::string& item) {
   }
   const size_t colon = item.find(':', dash);
   out.lo = CountIn(text, item.substr(0, dash));
-  out.hi = CountIn(text, item.substr(dash + 1, colon == std::string::npos ? colon : colon - dash - 1));
+  out.hi =
+      CountIn(text, item.substr(dash + 1, colon == std::string::npos ? colon : colon - dash - 1));
   if (colon != std::string::npos) out.step_nodes = CountIn(text, item.substr(colon + 1));
   if (out.hi < out.lo) {
     throw InputError("--gpus", "range '" + item + "' runs backwards; write LO-HI");
@@ -44,13 +45,11 @@ GpuCountItem ParseItem(const std::string& text, const std::string& item) {
 
 void CheckWholeNodes(int64_t gpus, int64_t gpus_per_node, const std::string& cluster) {
   if (gpus % gpus_per_node != 0) {
-    throw InputError("--gpus", Grouped(gpus) + " is not a whole number of " +
-                                   std::to_string(gpus_per_node) + "-GPU nodes of " + cluster +
-                                   " (nearest: " +
-                                   Grouped(std::max(gpus_per_node, gpus / gpus_per_node *
-                                                                       gpus_per_node)) +
-                                   " or " + Grouped((gpus / gpus_per_node + 1) * gpus_per_node) +
-                                   ")");
+    throw InputError("--gpus",
+                     Grouped(gpus) + " is not a whole number of " + std::to_string(gpus_per_node) +
+                         "-GPU nodes of " + cluster + " (nearest: " +
+                         Grouped(std::max(gpus_per_node, gpus / gpus_per_node * gpus_per_node)) +
+                         " or " + Grouped((gpus / gpus_per_node + 1) * gpus_per_node) + ")");
   }
 }
 

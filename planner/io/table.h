@@ -36,10 +36,10 @@ struct Cell {
 };
 
 struct Table {
-  std::string title;                      // printed above the text table; not in CSV
+  std::string title;  // printed above the text table; not in CSV
   std::vector<Column> columns;
   std::vector<std::vector<Cell>> rows;
-  std::vector<std::string> notes;         // printed below the text table; not in CSV
+  std::vector<std::string> notes;  // printed below the text table; not in CSV
 
   void AddRow(std::initializer_list<Cell> row) { rows.emplace_back(row); }
   void AddRow(std::vector<Cell> row) { rows.push_back(std::move(row)); }
