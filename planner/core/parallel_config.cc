@@ -90,10 +90,17 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
       return {i, "--cp", "cp=" + S(p.cp) + ": seq_len (" + S(m.seq_len) +
                              ") must split into 2*cp equal chunks (load-balanced causal attention)"};
     case LayoutIssue::kEp:
-      return {i, "--ep", m.is_moe() ? "ep=" + S(p.ep) + " must divide n_experts (" +
-                                          S(m.moe.n_experts) + ") and dp*cp (" +
-                                          S(p.dp * p.cp) + ")"
-                                    : "ep > 1 needs a mixture-of-experts model"};
+      return {i, "--ep", "ep=" + S(p.ep) + " must divide the routed experts (moe.n_experts " +
+                             S(m.moe.n_experts) + ")"};
+    case LayoutIssue::kEpDp:
+      return {i, "--ep", "ep=" + S(p.ep) + " must divide dp*cp (" + S(p.dp * p.cp) +
+                             "), the ranks that hold the experts"};
+    case LayoutIssue::kEpDense: return {i, "--ep", "ep > 1 needs a mixture-of-experts model"};
+    case LayoutIssue::kDualPipe:
+      return {i, p.pp % 2 != 0 ? "--pp" : "--global-batch",
+              "dualpipe needs an even pp and an even number of micro-batches, at least 2*pp = " +
+                  S(2 * p.pp) + "; pp=" + S(p.pp) + " with " + S(p.grad_accum()) +
+                  " micro-batches"};
     case LayoutIssue::kSp: return {i, "--sp", "sequence parallelism needs tp > 1"};
     case LayoutIssue::kDtype:
       return {i, "--dtype", std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name};
@@ -121,11 +128,15 @@ std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec
   }
   if (!StageLayers(m.n_layers, p).ok) return LayoutIssue::kPpLayers;
   if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) return LayoutIssue::kCpSeq;
-  if (p.ep > 1 && (!m.is_moe() || m.moe.n_experts % p.ep != 0 || (p.dp * p.cp) % p.ep != 0)) {
-    return LayoutIssue::kEp;
-  }
+  if (p.ep > 1 && !m.is_moe()) return LayoutIssue::kEpDense;
+  if (p.ep > 1 && m.moe.n_experts % p.ep != 0) return LayoutIssue::kEp;
+  if ((p.dp * p.cp) % p.ep != 0) return LayoutIssue::kEpDp;
   if (p.global_batch % (p.dp * p.micro_batch) != 0) return LayoutIssue::kBatch;
   if (p.vpp > 1 && (p.pp == 1 || p.grad_accum() % p.pp != 0)) return LayoutIssue::kInterleave;
+  if (p.schedule == Schedule::kDualPipe && p.pp > 1 &&
+      (p.pp % 2 != 0 || p.grad_accum() % 2 != 0 || p.grad_accum() < 2 * p.pp)) {
+    return LayoutIssue::kDualPipe;
+  }
   if (p.sp && p.tp == 1) return LayoutIssue::kSp;
   if (c.gpu.peak(p.dtype) <= 0) return LayoutIssue::kDtype;
   if (p.tp > FastDomain(c)) return LayoutIssue::kTpSpansNodes;
@@ -147,7 +158,10 @@ const char* ToString(LayoutIssue i) {
     case LayoutIssue::kBatch: return "dp*micro-batch does not divide the global batch";
     case LayoutIssue::kInterleave: return "interleaving needs micro-batches % pp == 0";
     case LayoutIssue::kCpSeq: return "cp does not divide the sequence";
-    case LayoutIssue::kEp: return "ep does not divide experts or dp*cp";
+    case LayoutIssue::kEp: return "ep does not divide the experts";
+    case LayoutIssue::kEpDp: return "ep does not divide dp*cp";
+    case LayoutIssue::kEpDense: return "ep > 1 on a dense model";
+    case LayoutIssue::kDualPipe: return "dualpipe needs even pp and micro-batches >= 2*pp";
     case LayoutIssue::kSp: return "sequence parallelism needs tp > 1";
     case LayoutIssue::kDtype: return "dtype not supported by the GPU";
     case LayoutIssue::kTpSpansNodes: return "tp spans beyond the fast network domain";

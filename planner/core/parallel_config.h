@@ -52,7 +52,10 @@ enum class LayoutIssue {
   kBatch,           // dp*micro_batch does not divide the global batch
   kInterleave,      // vpp > 1 needs pp > 1 and micro-batches a multiple of pp
   kCpSeq,           // cp does not divide the sequence in 2*cp chunks
-  kEp,              // ep does not divide experts or dp*cp, or ep > 1 on a dense model
+  kEp,              // ep does not divide the routed experts
+  kEpDp,            // ep does not divide dp*cp (the ranks the experts are spread over)
+  kEpDense,         // ep > 1 on a dense model
+  kDualPipe,        // DualPipe needs an even pp and an even number of micro-batches >= 2 pp
   kSp,              // sequence parallelism needs tp > 1
   kDtype,           // the GPU has no peak for this dtype
   kTpSpansNodes,    // tp larger than the fastest network level
@@ -62,7 +65,7 @@ enum class LayoutIssue {
   kStackFeature,     // CP, EP, SP, interleaving or pipelining the stack does not have
   kOutOfMemory,     // set by the memory model, not by CheckLayout
 };
-inline constexpr int kNumLayoutIssues = 14;
+inline constexpr int kNumLayoutIssues = 17;
 
 struct LayoutError {
   LayoutIssue issue;
