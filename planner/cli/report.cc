@@ -183,12 +183,23 @@ Table ExplanationTable(const Explanation& e) {
   return t;
 }
 
+namespace {
+
+// 1F1B with virtual stages is the interleaved schedule (Narayanan et al. 2021), named as
+// `planner simulate --schedule` names it.
+std::string ScheduleName(const ParallelConfig& p) {
+  if (p.schedule == Schedule::kOneFOneB && p.vpp > 1) return "interleaved-1f1b";
+  return ToString(p.schedule);
+}
+
+}  // namespace
+
 nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
   return {{"dp", p.dp}, {"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp},
           {"first_stage_layers", p.first_stage_layers}, {"last_stage_layers", p.last_stage_layers},
           {"micro_batch", p.micro_batch}, {"global_batch", p.global_batch},
           {"microbatches", p.grad_accum()}, {"recompute", ToString(p.recompute)}, {"sp", p.sp},
-          {"zero", p.zero}, {"dtype", ToString(p.dtype)}, {"schedule", ToString(p.schedule)}};
+          {"zero", p.zero}, {"dtype", ToString(p.dtype)}, {"schedule", ScheduleName(p)}};
 }
 
 nlohmann::ordered_json MemoryJson(const MemoryBreakdown& m) {

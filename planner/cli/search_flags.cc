@@ -126,7 +126,7 @@ void ApplyDegrees(const po::variables_map& vm, const ModelSpec& m, const Cluster
   }
 }
 
-void ApplyStages(const po::variables_map& vm, SearchSpace* s) {
+void ApplyStages(const po::variables_map& vm, const ClusterSpec& c, SearchSpace* s) {
   if (vm.count("zero")) {
     s->zero_stages.clear();
     for (int64_t z : DegreeList(vm, "zero", 0)) {
@@ -153,6 +153,14 @@ void ApplyStages(const po::variables_map& vm, SearchSpace* s) {
   if (vm.count("dtype")) {
     s->dtypes = EnumList<Dtype>(
         vm, "dtype", {{"bf16", Dtype::kBf16}, {"fp16", Dtype::kFp16}, {"fp8", Dtype::kFp8}});
+    // Said as explain says it, not as "nothing fits" after a search that could find nothing.
+    for (Dtype d : s->dtypes) {
+      if (c.gpu.peak(d) <= 0) {
+        throw InputError("--dtype", std::string(ToString(d)) + " is not supported by " +
+                                        c.gpu.name + " (no " + ToString(d) +
+                                        " peak_tflops in its cluster file)");
+      }
+    }
   }
 }
 
@@ -181,7 +189,7 @@ void AddSearchConstraintOptions(po::options_description* options) {
 void ApplySearchConstraints(const po::variables_map& vm, const ModelSpec& m, const ClusterSpec& c,
                             SearchSpace* space) {
   ApplyDegrees(vm, m, c, space);
-  ApplyStages(vm, space);
+  ApplyStages(vm, c, space);
   if (vm.count("memory-headroom")) {
     ParseHeadroom(vm["memory-headroom"].as<std::string>(), space);
   }

@@ -1,6 +1,7 @@
 #include "planner/io/suggest.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace planner {
 namespace {
@@ -11,7 +12,10 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      // Case is free: hbm_gb is one letter from hbm_GiB, as a user who typed it would see it.
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      const size_t subst = prev[j - 1] + (same ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
     }
     std::swap(prev, cur);
