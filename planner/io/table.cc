@@ -157,26 +157,4 @@ void RenderCsv(const Table& all, std::ostream& out) {
   }
 }
 
-nlohmann::ordered_json TableJson(const Table& all) {
-  const Table t = ColumnsShownBy(all, Shown::kText);
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& row : t.rows) {
-    if (row.empty()) continue;
-    nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    for (size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
-      const Cell& cell = row[c];
-      const std::string key = ColumnKey(t.columns[c]);
-      if (cell.value) {  // not finite: n/a, a null
-        j[key] = std::isfinite(*cell.value) ? nlohmann::ordered_json(*cell.value) : nullptr;
-      } else if (cell.text.empty()) {
-        j[key] = nullptr;
-      } else {
-        j[key] = cell.text;
-      }
-    }
-    rows.push_back(std::move(j));
-  }
-  return rows;
-}
-
 }  // namespace planner

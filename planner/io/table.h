@@ -1,14 +1,14 @@
 // Table: the one report structure every subcommand prints, with interchangeable renderers
-// (aligned console text, CSV, a JSON array of row objects), in the manner of google/benchmark's
-// reporters. A cell carries the text people read ("61.9%", "1,024") and, for a number, the value
-// scripts read (0.619, 1024): CSV and JSON write the value, so fractions stay fractions and
-// counts lose their separators. A column has a header for people ("step (s)") and a key for
-// scripts ("step_time_s"), the CSV header and the JSON key, chosen to match the command's JSON.
+// (aligned console text, CSV), in the manner of google/benchmark's reporters. A cell carries the
+// text people read ("61.9%", "1,024") and, for a number, the value scripts read (0.619, 1024): CSV
+// writes the value, so fractions stay fractions and counts lose their separators. A column has a
+// header for people ("step (s)") and a key for scripts ("step_time_s"): the CSV header, chosen
+// to be the key the command's JSON uses for the same number. JSON stays per command (richer than
+// rows; docs/json.md); tests/cli/csv_test.py holds each CSV to its JSON's keys.
 #ifndef PLANNER_IO_TABLE_H_
 #define PLANNER_IO_TABLE_H_
 
 #include <initializer_list>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -32,7 +32,7 @@ struct Cell {
   Cell(const char* t) : text(t) {}             // NOLINT
   Cell(std::string t, double v) : text(std::move(t)), value(v) {}
   std::string text;             // as the console table shows it
-  std::optional<double> value;  // the number behind it, for CSV and JSON; NaN: none (n/a)
+  std::optional<double> value;  // the number behind it, for CSV; NaN: none (n/a)
 };
 
 struct Table {
@@ -56,9 +56,7 @@ void RenderText(const Table& t, std::ostream& out);
 // One table: a header of column keys, then one line per row (rules, title and notes left out);
 // numbers as plain numbers, text cells without thousands separators.
 void RenderCsv(const Table& t, std::ostream& out);
-// [{key: value, ...}, ...]: numbers as numbers, text as strings, empty cells as null.
-nlohmann::ordered_json TableJson(const Table& t);
-// A CSV/JSON number: integers exactly, others with 10 significant digits.
+// A CSV number: integers exactly, others with 10 significant digits; empty when not finite.
 std::string CsvNumber(double v);
 
 enum class OutputFormat { kTable, kJson, kCsv };
