@@ -12,6 +12,7 @@
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
 #include "planner/io/presets.h"
 #include "planner/io/read_file.h"
 #include "planner/io/stack_io.h"
@@ -26,7 +27,7 @@ const std::vector<std::string> kRecordKeys = {
 const std::vector<std::string> kRunModelKeys = {
     "family",      "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
     "vocab",       "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
-    "total_params"};
+    "total_params", "preset"};
 const std::vector<std::string> kHardwareKeys = {
     "gpu",           "num_gpus",      "peak_tflops_per_gpu", "peak_basis",
     "power_limit_W", "gpus_per_node", "interconnect"};
@@ -112,6 +113,23 @@ YAML::Node LoadSequence(const std::string& path) {
 // Every number is checked before any arithmetic on it.
 ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   const StrictMap m = r.Map("model", kRunModelKeys);
+  if (m.Has("preset")) {
+    // model.preset names a model preset for what the keys below cannot spell out (experts, MLA):
+    // the preset is the architecture, a stated seq_len the run's. An MoE model is priced but
+    // kept out of the efficiency fit, which fits dense terms (ValidationRun::moe).
+    const std::string name = m.String("preset");
+    if (!FindPreset("models", name)) {
+      m.Fail("preset", "no model preset '" + name + "'; `planner presets` lists them");
+    }
+    ModelSpec s = LoadModel(name);
+    s.name = r.String("id");
+    v->family = m.String("family");
+    if (auto seq = StatedInt(m, "seq_len")) s.seq_len = *seq;
+    if (auto e = Validate(s)) m.Fail("seq_len", e->message);
+    v->total_params = StatedInt(m, "total_params");
+    v->moe = s.is_moe();
+    return s;
+  }
   ModelSpec s;
   v->family = m.String("family");
   const bool llama = Contains(v->family, "Llama") || Contains(v->family, "LLAMA");
@@ -272,6 +290,7 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->assumptions.push_back("zero_stage not stated: the " + v->stack.name +
                              " stack's default, ZeRO-" + std::to_string(p.zero));
   }
+  if (Contains(StatedString(par, "pipeline_schedule"), "DualPipe")) p.schedule = Schedule::kDualPipe;
   p.recompute = ReadRecompute(t, v);
   p.dtype = ReadDtype(t, v);
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
@@ -398,7 +417,9 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   ReadStack(r, &v);
   run.stack = v.stack.name;
   ReadHardware(r, &v);
-  if (IsMoeRecord(r)) v.skip_reason = "MoE: the record states its experts only in notes";
+  if (IsMoeRecord(r) && !v.moe) {
+    v.skip_reason = "MoE: the record states its experts only in notes (no model.preset)";
+  }
   if (!v.skipped()) {
     ReadLayout(r, &v);
     if (!v.skipped()) run.options = StackOptions(v.stack, run.cluster);

@@ -48,6 +48,9 @@ struct ValidationRun {
   std::optional<int64_t> total_params;        // as the record states it
   std::vector<std::string> assumptions;       // what the record leaves unstated and what we assume
   std::string skip_reason;  // non-empty: not predicted (layout or batch not stated)
+  // A mixture-of-experts model (model.preset): priced, but kept out of the efficiency fit and
+  // the error bands, which are fitted on dense runs, and reported apart.
+  bool moe = false;
 
   bool skipped() const { return !skip_reason.empty(); }
 };
