@@ -1,6 +1,7 @@
 // One collective as commbench measures it, with nccl-tests' conventions: how a message size maps
-// to buffer counts, the bus-bandwidth factor, the values each rank's output must hold, and the
-// backend call. Each collective lives in its own file under collectives/.
+// to buffer counts, the values each rank's output must hold, and the backend call. Each lives in
+// its own file under collectives/; its name and bus-bandwidth factor are the planner's
+// (planner/core/collective_kind.h), so what commbench writes is what calibration reads.
 #ifndef PLANNER_COMM_COLLECTIVE_H_
 #define PLANNER_COMM_COLLECTIVE_H_
 
@@ -11,6 +12,7 @@
 
 #include "comm/backend.h"
 #include "comm/input_pattern.h"
+#include "planner/core/collective_kind.h"
 
 namespace comm {
 
@@ -40,11 +42,12 @@ class Collective {
  public:
   virtual ~Collective() = default;
 
-  virtual std::string_view name() const = 0;
+  virtual planner::Collective kind() const = 0;
+  std::string_view name() const { return planner::ToString(kind()); }
   virtual bool uses_op() const { return false; }
   virtual bool uses_root() const { return false; }
   // nccl-tests' busbw / algbw: the fraction of the data each rank's links must carry.
-  virtual double BusFactor(int nranks) const = 0;
+  double BusFactor(int nranks) const { return planner::BusFactor(kind(), nranks); }
   // `count` is the message size in elements before rounding to a multiple of nranks.
   virtual BufferCounts Counts(size_t count, int nranks) const = 0;
   // Whether `rank`'s output is defined (reduce defines only the root's).

@@ -60,9 +60,7 @@ std::optional<std::string> ResolveCollectives(const std::vector<std::string>& na
       } else if (const Collective* c = FindCollective(name)) {
         out.push_back(c);
       } else {
-        return "unknown collective '" + name +
-               "' (all_reduce, reduce_scatter, all_gather, broadcast, reduce, all_to_all, "
-               "sendrecv, all)";
+        return "unknown collective '" + name + "' (" + planner::CollectiveNameList() + ", all)";
       }
     }
   }

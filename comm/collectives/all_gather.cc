@@ -7,8 +7,7 @@ namespace {
 
 class AllGather final : public Collective {
  public:
-  std::string_view name() const override { return "all_gather"; }
-  double BusFactor(int n) const override { return static_cast<double>(n - 1) / n; }
+  planner::Collective kind() const override { return planner::Collective::kAllGather; }
   BufferCounts Counts(size_t count, int nranks) const override {
     const size_t block = count / nranks;
     return {.send_count = block,

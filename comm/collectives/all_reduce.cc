@@ -7,9 +7,8 @@ namespace {
 
 class AllReduce final : public Collective {
  public:
-  std::string_view name() const override { return "all_reduce"; }
+  planner::Collective kind() const override { return planner::Collective::kAllReduce; }
   bool uses_op() const override { return true; }
-  double BusFactor(int n) const override { return 2.0 * (n - 1) / n; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
     return {.send_count = count, .recv_count = count, .param_count = count};
   }

@@ -8,8 +8,7 @@ namespace {
 
 class AllToAll final : public Collective {
  public:
-  std::string_view name() const override { return "all_to_all"; }
-  double BusFactor(int n) const override { return static_cast<double>(n - 1) / n; }
+  planner::Collective kind() const override { return planner::Collective::kAllToAll; }
   BufferCounts Counts(size_t count, int nranks) const override {
     const size_t block = count / nranks;
     return {.send_count = block * nranks, .recv_count = block * nranks, .param_count = block};

@@ -7,9 +7,8 @@ namespace {
 
 class Broadcast final : public Collective {
  public:
-  std::string_view name() const override { return "broadcast"; }
+  planner::Collective kind() const override { return planner::Collective::kBroadcast; }
   bool uses_root() const override { return true; }
-  double BusFactor(int /*n*/) const override { return 1.0; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
     return {.send_count = count, .recv_count = count, .param_count = count};
   }

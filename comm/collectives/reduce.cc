@@ -7,10 +7,9 @@ namespace {
 
 class Reduce final : public Collective {
  public:
-  std::string_view name() const override { return "reduce"; }
+  planner::Collective kind() const override { return planner::Collective::kReduce; }
   bool uses_op() const override { return true; }
   bool uses_root() const override { return true; }
-  double BusFactor(int /*n*/) const override { return 1.0; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
     return {.send_count = count, .recv_count = count, .param_count = count};
   }

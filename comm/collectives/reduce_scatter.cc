@@ -7,9 +7,8 @@ namespace {
 
 class ReduceScatter final : public Collective {
  public:
-  std::string_view name() const override { return "reduce_scatter"; }
+  planner::Collective kind() const override { return planner::Collective::kReduceScatter; }
   bool uses_op() const override { return true; }
-  double BusFactor(int n) const override { return static_cast<double>(n - 1) / n; }
   BufferCounts Counts(size_t count, int nranks) const override {
     const size_t block = count / nranks;
     return {.send_count = block * nranks,

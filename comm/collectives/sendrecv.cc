@@ -7,8 +7,7 @@ namespace {
 
 class SendRecv final : public Collective {
  public:
-  std::string_view name() const override { return "sendrecv"; }
-  double BusFactor(int /*n*/) const override { return 1.0; }
+  planner::Collective kind() const override { return planner::Collective::kSendRecv; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
     return {.send_count = count, .recv_count = count, .param_count = count};
   }

@@ -228,15 +228,16 @@ Calibration Calibrate(const Inputs& in, const std::string& base) {
   std::vector<CollectiveFit> fits;
   for (const CommFit& f : cal.comm) {
     const double busbw = f.all.busbw_GBps();
-    const std::string name = calib::ToString(f.all.collective);
+    const std::string name = ToString(f.all.collective);
     if (!std::isfinite(busbw) || busbw <= 0) {
       cal.notes.push_back(name + " on " + std::to_string(f.all.nranks) +
                           " ranks: time does not "
                           "grow with size here (beta clamped to 0), so no bandwidth to write");
       continue;
     }
-    fits.push_back({name, f.all.level, f.all.nranks, Round4(f.all.alpha_us()), Round4(busbw)});
-    if (f.all.collective == calib::Collective::kReduce) {
+    fits.push_back(
+        {f.all.collective, f.all.level, f.all.nranks, Round4(f.all.alpha_us()), Round4(busbw)});
+    if (f.all.collective == Collective::kReduce) {
       cal.notes.push_back("reduce: written, but the step-time model has no reduce");
     }
   }
@@ -278,7 +279,7 @@ Table CommTable(const Calibration& cal, Placement placement) {
                {"worst held out", true, "alternate_sizes.heldout_max_abs_rel_error"}};
   for (const CommFit& f : cal.comm) {
     const calib::FitQuality& q = f.all.quality;
-    std::vector<Cell> row = {calib::ToString(f.all.collective),
+    std::vector<Cell> row = {ToString(f.all.collective),
                              f.all.level,
                              Cell(std::to_string(f.all.nranks), f.all.nranks),
                              Cell(std::to_string(q.points.size()), q.points.size()),
@@ -303,7 +304,7 @@ Table CommTable(const Calibration& cal, Placement placement) {
       "between predicted; |predicted / measured - 1|.");
   for (const CommFit& f : cal.comm) {
     if (f.all.segments.size() <= 1) continue;
-    std::string s = std::string(calib::ToString(f.all.collective)) + " regimes:";
+    std::string s = std::string(ToString(f.all.collective)) + " regimes:";
     for (const calib::AlphaBetaSegment& seg : f.all.segments) {
       s += " up to " + (std::isfinite(seg.max_bytes) ? Si(seg.max_bytes, 3) + "B" : "any size") +
            " alpha " + Fixed(seg.alpha_s * 1e6, 1) + " us busbw " +
@@ -387,7 +388,7 @@ nlohmann::ordered_json QualityJson(const calib::FitQuality& q) {
 nlohmann::ordered_json ReportJson(const Calibration& cal, const std::string& out_path) {
   nlohmann::ordered_json comm = nlohmann::ordered_json::array();
   for (const CommFit& f : cal.comm) {
-    comm.push_back({{"collective", calib::ToString(f.all.collective)},
+    comm.push_back({{"collective", ToString(f.all.collective)},
                     {"level", f.all.level},
                     {"nranks", f.all.nranks},
                     {"alpha_us", f.all.alpha_us()},

@@ -20,9 +20,6 @@ struct Line {
   bool b_clamped = false;
 };
 
-constexpr std::string_view kNames[] = {"all_reduce", "reduce_scatter", "all_gather", "broadcast",
-                                       "reduce",     "all_to_all",     "sendrecv"};
-
 double Weight(const XY& p, Weighting w) {
   return w == Weighting::kRelative ? 1.0 / (p.y * p.y) : 1.0;
 }
@@ -181,33 +178,6 @@ bool FitSegments(const std::vector<XY>& train, double factor, const FitOptions& 
 }
 
 }  // namespace
-
-std::optional<Collective> ParseCollective(std::string_view name) {
-  for (size_t i = 0; i < std::size(kNames); ++i) {
-    if (kNames[i] == name) return static_cast<Collective>(i);
-  }
-  return std::nullopt;
-}
-
-const char* ToString(Collective c) { return kNames[static_cast<size_t>(c)].data(); }
-
-double BusFactor(Collective c, int nranks) {
-  if (nranks < 1) return 0.0;
-  const double n = nranks;
-  switch (c) {
-    case Collective::kAllReduce:
-      return 2.0 * (n - 1.0) / n;
-    case Collective::kReduceScatter:
-    case Collective::kAllGather:
-    case Collective::kAllToAll:
-      return (n - 1.0) / n;
-    case Collective::kBroadcast:
-    case Collective::kReduce:
-    case Collective::kSendRecv:
-      return 1.0;
-  }
-  return 1.0;
-}
 
 double AlphaBetaFit::busbw_GBps() const {
   return beta_s_per_byte > 0.0 ? 1.0 / beta_s_per_byte / 1e9

@@ -24,27 +24,11 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "planner/core/collective_kind.h"
+
 namespace planner::calib {
-
-enum class Collective {
-  kAllReduce,
-  kReduceScatter,
-  kAllGather,
-  kBroadcast,
-  kReduce,
-  kAllToAll,
-  kSendRecv,
-};
-
-// commbench's names: all_reduce, reduce_scatter, all_gather, broadcast, reduce, all_to_all,
-// sendrecv.
-std::optional<Collective> ParseCollective(std::string_view name);
-const char* ToString(Collective c);
-// nccl-tests: all-reduce 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; others 1.
-double BusFactor(Collective c, int nranks);
 
 struct CommSample {
   Collective collective = Collective::kAllReduce;

@@ -3,8 +3,6 @@
 #include <cmath>
 #include <string>
 
-#include "planner/core/calibrate.h"
-
 namespace planner {
 namespace {
 
@@ -33,16 +31,10 @@ constexpr double kMinFraction = 0.01;
 
 constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
 
-// One measured line of `planner calibrate`: a name commbench measures, a level of this cluster,
-// at least two ranks, and a usable latency and bandwidth.
+// One measured line of `planner calibrate`: a level of this cluster, at least two ranks, and a
+// usable latency and bandwidth (the reader has already matched the collective's name).
 std::optional<ClusterError> ValidateFit(const ClusterSpec& c, const CollectiveFit& f, size_t i) {
   const std::string key = "efficiency.collectives[" + std::to_string(i) + "]";
-  if (!calib::ParseCollective(f.collective)) {
-    return ClusterError{key + ".collective",
-                        key + ".collective: unknown collective '" + f.collective +
-                            "' (commbench's names: all_reduce, reduce_scatter, all_gather, "
-                            "broadcast, reduce, all_to_all, sendrecv)"};
-  }
   std::string levels;
   bool known = false;
   for (const NetworkLevel& l : c.network) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/core/collective_kind.h"
 #include "planner/core/operations.h"
 
 namespace planner {
@@ -36,8 +37,8 @@ struct NetworkLevel {
 // A collective measured by commbench and fitted by `planner calibrate` on one network level:
 // time = alpha + bus_bytes * beta, bus_bytes = bytes * busbw factor (nccl-tests).
 struct CollectiveFit {
-  std::string collective;  // all_reduce, reduce_scatter, all_gather, all_to_all, sendrecv
-  std::string level;       // network level name
+  Collective collective = Collective::kAllReduce;
+  std::string level;  // network level name
   int64_t nranks = 0;
   double alpha_us = 0;
   double bus_bw_GBps = 0;  // 1 / beta

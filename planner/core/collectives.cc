@@ -29,31 +29,6 @@ double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, d
 
 }  // namespace
 
-const char* ToString(Collective c) {
-  switch (c) {
-    case Collective::kAllReduce: return "all_reduce";
-    case Collective::kReduceScatter: return "reduce_scatter";
-    case Collective::kAllGather: return "all_gather";
-    case Collective::kAllToAll: return "all_to_all";
-    case Collective::kBroadcast: return "broadcast";
-    case Collective::kSendRecv: return "sendrecv";
-  }
-  return "?";
-}
-
-double BusFactor(Collective c, int64_t n) {
-  const double nd = static_cast<double>(n);
-  switch (c) {
-    case Collective::kAllReduce: return 2.0 * (nd - 1) / nd;
-    case Collective::kReduceScatter:
-    case Collective::kAllGather:
-    case Collective::kAllToAll: return (nd - 1) / nd;
-    case Collective::kBroadcast:
-    case Collective::kSendRecv: return 1.0;
-  }
-  return 1.0;
-}
-
 const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
   // log(ranks) distance: latency and achieved bus bandwidth drift with the ring's length, so the
   // same rank count is best and otherwise the nearest (8 is closer to 4 than 2 is to 16).
@@ -62,7 +37,7 @@ const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int 
   };
   const CollectiveFit* best = nullptr;
   for (const CollectiveFit& f : c.efficiency.collectives) {
-    if (f.collective != ToString(op) || f.level != c.network[level].name || f.nranks <= 0) continue;
+    if (f.collective != op || f.level != c.network[level].name || f.nranks <= 0) continue;
     if (best == nullptr || distance(f) < distance(*best)) best = &f;
   }
   return best;

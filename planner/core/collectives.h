@@ -6,15 +6,9 @@
 #include <cstdint>
 
 #include "planner/core/cluster_spec.h"
+#include "planner/core/collective_kind.h"
 
 namespace planner {
-
-enum class Collective { kAllReduce, kReduceScatter, kAllGather, kAllToAll, kBroadcast, kSendRecv };
-
-const char* ToString(Collective c);  // nccl-tests names: all_reduce, reduce_scatter, ...
-
-// nccl-tests busbw / algbw for n ranks.
-double BusFactor(Collective c, int64_t n);
 
 // Seconds for a collective on `bytes` (nccl-tests "size": the buffer each rank passes) among n
 // ranks that are `stride` apart in the global rank order. Rings run level by level: a reduce-

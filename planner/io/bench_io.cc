@@ -276,25 +276,22 @@ BenchTiming ReadTiming(const Doc& d, const json& row, const FieldPath& at, const
 
 std::vector<std::string> CollectiveNames() {
   std::vector<std::string> names;
-  for (int i = 0; i <= static_cast<int>(calib::Collective::kSendRecv); ++i) {
-    names.push_back(calib::ToString(static_cast<calib::Collective>(i)));
-  }
+  for (Collective c : kAllCollectives) names.push_back(ToString(c));
   return names;
 }
 
 CommbenchRow ReadCommRow(const Doc& d, const json& row, const FieldPath& at, int64_t nranks) {
   CommbenchRow r;
-  r.collective = d.OneOf(row, at, "collective", CollectiveNames());
+  r.collective = *ParseCollective(d.OneOf(row, at, "collective", CollectiveNames()));
   r.size_bytes = d.Int(row, at, "size_bytes", 0);
   r.bus_factor = d.Number(row, at, "bus_factor", true);
   // The fit recomputes the factor from the collective and rank count; a file that disagrees
   // was not written by this schema's commbench.
-  const double expected =
-      calib::BusFactor(*calib::ParseCollective(r.collective), static_cast<int>(nranks));
+  const double expected = BusFactor(r.collective, nranks);
   if (std::abs(r.bus_factor - expected) > 1e-9 * expected) {
-    d.Fail(at / "bus_factor", "is " + row["bus_factor"].dump() + ", but " + r.collective + " on " +
-                                  std::to_string(nranks) + " ranks has nccl-tests' " +
-                                  json(expected).dump());
+    d.Fail(at / "bus_factor", "is " + row["bus_factor"].dump() + ", but " +
+                                  ToString(r.collective) + " on " + std::to_string(nranks) +
+                                  " ranks has nccl-tests' " + json(expected).dump());
   }
   r.out_of_place = ReadTiming(d, row, at, "out_of_place");
   r.in_place = ReadTiming(d, row, at, "in_place");
@@ -411,7 +408,7 @@ std::vector<calib::CommSample> CommSamples(const CommbenchRun& run, const std::s
     }
     for (double t_us : SelectedTimesUs(row, filter.placement)) {
       if (t_us <= 0) continue;
-      samples.push_back({*calib::ParseCollective(row.collective), static_cast<int>(run.nranks),
+      samples.push_back({row.collective, static_cast<int>(run.nranks),
                          static_cast<double>(row.size_bytes), t_us * 1e-6, level});
     }
   }

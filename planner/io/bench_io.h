@@ -30,7 +30,7 @@ struct BenchTiming {
 };
 
 struct CommbenchRow {
-  std::string collective;  // commbench's name: all_reduce, reduce_scatter, ...
+  Collective collective = Collective::kAllReduce;
   int64_t size_bytes = 0;  // algorithm bytes of one rank (nccl-tests' size column)
   double bus_factor = 1;   // busbw / algbw
   BenchTiming out_of_place;

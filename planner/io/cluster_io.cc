@@ -117,8 +117,15 @@ EfficiencySpec ReadEfficiency(const StrictMap& m) {
     for (const YAML::Node& n : em.Value("collectives")) {
       const StrictMap c(m.file(), n, {"collective", "level", "nranks", "alpha_us", "bus_bw_GBps"},
                         "a fitted collective", "efficiency.collectives[].");
-      e.collectives.push_back({c.String("collective"), c.String("level"), c.Int("nranks"),
-                               c.Double("alpha_us"), c.Double("bus_bw_GBps")});
+      const std::string name = c.String("collective");
+      const std::optional<Collective> kind = ParseCollective(name);
+      if (!kind) {
+        c.Fail("collective", "efficiency.collectives[" + std::to_string(e.collectives.size()) +
+                                 "].collective: unknown collective '" + name +
+                                 "' (commbench's names: " + CollectiveNameList() + ")");
+      }
+      e.collectives.push_back({*kind, c.String("level"), c.Int("nranks"), c.Double("alpha_us"),
+                               c.Double("bus_bw_GBps")});
     }
   }
   return e;
@@ -272,7 +279,7 @@ std::string ClusterToYaml(const ClusterSpec& c) {
     out << YAML::Key << "collectives" << YAML::Value << YAML::BeginSeq;
     for (const CollectiveFit& f : e.collectives) {
       out << YAML::Flow << YAML::BeginMap << YAML::Key << "collective" << YAML::Value
-          << f.collective << YAML::Key << "level" << YAML::Value << f.level << YAML::Key
+          << ToString(f.collective) << YAML::Key << "level" << YAML::Value << f.level << YAML::Key
           << "nranks" << YAML::Value << f.nranks << YAML::Key << "alpha_us" << YAML::Value
           << f.alpha_us << YAML::Key << "bus_bw_GBps" << YAML::Value << f.bus_bw_GBps
           << YAML::EndMap;

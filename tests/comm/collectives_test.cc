@@ -6,7 +6,7 @@
 #include <string>
 
 #include "comm/collective.h"
-#include "planner/core/calibrate.h"
+#include "planner/core/collective_kind.h"
 
 namespace comm {
 namespace {
@@ -31,13 +31,11 @@ TEST(CollectiveTest, RegistryHoldsAllSevenInOrder) {
   EXPECT_EQ(FindCollective("allreduce"), nullptr);
 }
 
-TEST(CollectiveTest, BusFactorsMatchNcclTestsAndTheCalibrator) {
+TEST(CollectiveTest, BusFactorsMatchNcclTestsAndNamesParseBackToTheKind) {
   for (const Collective* c : AllCollectives()) {
-    const auto kind = planner::calib::ParseCollective(c->name());
-    ASSERT_TRUE(kind.has_value()) << c->name();
+    EXPECT_EQ(planner::ParseCollective(c->name()), c->kind()) << c->name();
     for (int n : {1, 2, 3, 4, 8, 16}) {
       EXPECT_DOUBLE_EQ(c->BusFactor(n), NcclTestsBusFactor(std::string(c->name()), n));
-      EXPECT_DOUBLE_EQ(c->BusFactor(n), planner::calib::BusFactor(*kind, n));
     }
   }
 }

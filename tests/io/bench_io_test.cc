@@ -111,7 +111,7 @@ TEST(BenchIo, ReadsCommbench) {
   EXPECT_EQ(r.level, "intra-node");
   EXPECT_EQ(r.machine, "test VM");
   ASSERT_EQ(r.rows.size(), 4u);
-  EXPECT_EQ(r.rows[1].collective, "all_reduce");
+  EXPECT_EQ(r.rows[1].collective, Collective::kAllReduce);
   EXPECT_EQ(r.rows[1].size_bytes, 2 << 20);
   EXPECT_DOUBLE_EQ(r.rows[1].out_of_place.time_us, 190);
   EXPECT_DOUBLE_EQ(r.rows[1].in_place.time_us, 200);
@@ -297,7 +297,7 @@ TEST(BenchIo, SamplesFollowPlacementAndSizeRange) {
   EXPECT_EQ(s[0].level, "nvlink");
   EXPECT_EQ(s[0].nranks, 4);
   EXPECT_DOUBLE_EQ(s[0].time_s, 100e-6);  // out of place
-  EXPECT_EQ(s[3].collective, calib::Collective::kSendRecv);
+  EXPECT_EQ(s[3].collective, Collective::kSendRecv);
   s = CommSamples(r, "nvlink", {Placement::kBoth, 2 << 20, 4 << 20});
   ASSERT_EQ(s.size(), 4u);  // two sizes, both placements
   EXPECT_DOUBLE_EQ(s[1].time_s, 200e-6);
@@ -308,12 +308,12 @@ TEST(BenchIo, SamplesFollowPlacementAndSizeRange) {
 
 TEST(BenchIo, MergeReplacesTheSameFitAndKeepsOthers) {
   EfficiencySpec e;
-  e.collectives = {{"all_reduce", "nvlink", 8, 10, 200}, {"all_gather", "nvlink", 8, 5, 180}};
-  MergeCollectiveFits({{"all_reduce", "nvlink", 8, 12, 210}, {"all_reduce", "nvlink", 4, 9, 190}},
-                      &e);
+  constexpr Collective kAr = Collective::kAllReduce;
+  e.collectives = {{kAr, "nvlink", 8, 10, 200}, {Collective::kAllGather, "nvlink", 8, 5, 180}};
+  MergeCollectiveFits({{kAr, "nvlink", 8, 12, 210}, {kAr, "nvlink", 4, 9, 190}}, &e);
   ASSERT_EQ(e.collectives.size(), 3u);
   EXPECT_EQ(e.collectives[0].alpha_us, 12);
-  EXPECT_EQ(e.collectives[1].collective, "all_gather");
+  EXPECT_EQ(e.collectives[1].collective, Collective::kAllGather);
   EXPECT_EQ(e.collectives[2].nranks, 4);
 }
 
@@ -322,10 +322,10 @@ TEST(BenchIo, MergeReplacesTheSameFitAndKeepsOthers) {
 TEST(BenchIo, CalibratedClusterRoundTripsAndIsUsed) {
   ClusterSpec c = LoadCluster("dgx-a100-80gb");
   c.usable_hbm_fraction = 0.95;
-  MergeCollectiveFits({{"all_reduce", "nvlink", 2, 50, 100},
-                       {"all_reduce", "nvlink", 4, 400, 0.4},
-                       {"all_reduce", "nvlink", 8, 30, 200}},
-                      &c.efficiency);
+  constexpr Collective kAr = Collective::kAllReduce;
+  MergeCollectiveFits(
+      {{kAr, "nvlink", 2, 50, 100}, {kAr, "nvlink", 4, 400, 0.4}, {kAr, "nvlink", 8, 30, 200}},
+      &c.efficiency);
   c.efficiency.source = "planner calibrate test";
   const ClusterSpec back = ReadClusterSpec(ParseYaml("out.yaml", ClusterToYaml(c)));
   ASSERT_EQ(back.efficiency.collectives.size(), 3u);
