@@ -144,7 +144,7 @@ int RunSensitivity(const std::vector<std::string>& args) {
       "deadline-days", po::value<double>(), "choose the cheapest run finishing within this")(
       "budget-usd", po::value<double>(), "choose the fastest run costing at most this")(
       "max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
-      "largest GPU count to try (whole nodes, doubling)");
+      "largest GPU count to try (whole nodes: 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, ... nodes)");
   AddOutlookOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
