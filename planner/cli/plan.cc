@@ -160,9 +160,11 @@ Table RejectedTable(const SearchResult& s) {
 
 std::string StatsLine(const PlanRun& r) {
   const SearchResult& s = r.result;
+  const double elapsed_s = std::max(r.elapsed_s, 1e-9);
   return "searched " + Grouped(s.configs_total) + " layouts in " + Fixed(r.elapsed_s, 2) + " s (" +
-         Si(static_cast<double>(s.configs_total) / std::max(r.elapsed_s, 1e-9)) +
-         " layouts/s): " + Grouped(s.configs_evaluated) + " evaluated, " +
+         Si(static_cast<double>(s.configs_total) / elapsed_s) + " layouts/s, " +
+         Si(static_cast<double>(s.configs_evaluated) / elapsed_s) +
+         " evaluated/s): " + Grouped(s.configs_evaluated) + " evaluated, " +
          Grouped(s.configs_feasible) + " fit in " +
          Fixed(BytesToGiB(MemoryLimitBytes(r.cluster, r.space)), 1) + " GiB";
 }
@@ -198,6 +200,8 @@ nlohmann::ordered_json PlanJson(const PlanRun& r) {
           {"price_per_gpu_hour_usd", r.cluster.price_per_gpu_hour_usd},
           {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
                      {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s},
+                     {"configs_total/s", s.configs_total / std::max(r.elapsed_s, 1e-9)},
+                     {"configs_evaluated/s", s.configs_evaluated / std::max(r.elapsed_s, 1e-9)},
                      {"configs_planned", s.configs_planned}, {"truncated", s.truncated}}},
           {"plans", plans}, {"rejected", rejected},
           {"assumptions", r.inputs ? r.inputs->assumed : std::vector<std::string>{}},

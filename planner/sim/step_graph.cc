@@ -424,6 +424,22 @@ PipelineCosts ChunkCostsFor(const StepExpander& expander, const ScheduleSpec& sp
   return costs;
 }
 
+// At most this many tasks are reserved up front (512 MiB); a larger graph grows as it is built.
+constexpr double kMaxReservedTasks = 1 << 23;
+
+// An upper bound on the tasks of a step graph whose fullest stage holds `stage_layers` layers.
+double TaskBound(const ParallelConfig& p, ScheduleKind kind, double stage_layers, bool per_layer) {
+  const double chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<double>(p.vpp) : 1;
+  const double passes =
+      kind == ScheduleKind::kZeroBubbleH1 || kind == ScheduleKind::kDualPipe ? 3 : 2;
+  const double ops = static_cast<double>(p.pp) * static_cast<double>(p.grad_accum()) * chunks;
+  const double layers = stage_layers / chunks;
+  const double blocks = per_layer ? std::max(1.0, layers) : 1.0;
+  // Per block at most: gather, recompute + its TP, two B slices + CP, TP, EP, W + TP beside it,
+  // a reduce-scatter and a DP bucket; per op a head, exposed tails, a join and a transfer.
+  return ops * passes * (blocks * 14 + 8) + 4.0 * static_cast<double>(p.pp);
+}
+
 // After a stage's last op: its DP gradients (unless buckets already reduced them), the optimizer
 // step, and under ZeRO-1/2 the all-gather of the updated parameters.
 void AddStageTail(int32_t s, const SimFeatures& features, StepExpander* expander, StepGraph* out) {
@@ -477,19 +493,11 @@ std::optional<std::string> CheckSchedule(const ParallelConfig& p, ScheduleKind k
 
 double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind kind,
                      bool per_layer) {
-  const double chunks = kind == ScheduleKind::kInterleaved1F1B ? static_cast<double>(p.vpp) : 1;
-  const double passes =
-      kind == ScheduleKind::kZeroBubbleH1 || kind == ScheduleKind::kDualPipe ? 3 : 2;
-  const double ops = static_cast<double>(p.pp) * static_cast<double>(p.grad_accum()) * chunks;
   // The fullest stage bounds the blocks per op.
   const StageLayout split = StageLayers(m.n_layers, p);
   const double stage_layers = split.ok ? static_cast<double>(split.max_layers())
                                        : static_cast<double>(m.n_layers) / p.pp;
-  const double layers = stage_layers / chunks;
-  const double blocks = per_layer ? std::max(1.0, layers) : 1.0;
-  // Per block at most: gather, recompute + its TP, two B slices + CP, TP, EP, W + TP beside it,
-  // a reduce-scatter and a DP bucket; per op a head, exposed tails, a join and a transfer.
-  return ops * passes * (blocks * 14 + 8) + 4.0 * static_cast<double>(p.pp);
+  return TaskBound(p, kind, stage_layers, per_layer);
 }
 
 StepGraph BuildStepGraph(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
@@ -500,31 +508,48 @@ StepGraph BuildStepGraph(const ModelSpec& m, const ClusterSpec& c, const Paralle
 StepGraph BuildStepGraph(const StepPieces& pieces, const ParallelConfig& p,
                          const StepGraphOptions& options) {
   StepGraph out;
-  out.features = options.features;
+  BuildStepGraph(pieces, p, options, &out);
+  return out;
+}
+
+void BuildStepGraph(const StepPieces& pieces, const ParallelConfig& p,
+                    const StepGraphOptions& options, StepGraph* out) {
+  out->error.clear();
+  out->graph.Clear();
+  out->pipeline = {};
+  out->optimizer.clear();
+  out->features = options.features;
   const ScheduleKind kind = options.schedule.value_or(DefaultSchedule(p));
   if (auto error = CheckSchedule(p, kind)) {
-    out.error = *error;
-    return out;
+    out->error = *error;
+    return;
   }
-  out.pieces = pieces;
-  out.schedule = SpecFor(p, kind);
-  StepExpander expander(out.pieces, p, options, out.schedule, &out.graph);
+  out->pieces = pieces;
+  out->schedule = SpecFor(p, kind);
+  // Reserved up front: growing a vector of a million tasks by doubling copies it and touches
+  // twice its pages. Half the bound covers the usual graph (a quarter of it, with 1.2
+  // dependencies per task); the rest is address space that is never touched.
+  double stage_layers = 0;
+  for (const StagePieces& st : pieces.stages) stage_layers = std::max(stage_layers, st.layers);
+  const double reserve =
+      std::min(TaskBound(p, kind, stage_layers, options.per_layer) / 2, kMaxReservedTasks);
+  out->graph.Reserve(static_cast<int64_t>(reserve), static_cast<int64_t>(reserve));
+  StepExpander expander(out->pieces, p, options, out->schedule, &out->graph);
   PipelineGraphOptions pipeline_options;
   pipeline_options.expand = [&expander](const OpContext& context, TaskGraph&) {
     return expander.Expand(context);
   };
   pipeline_options.track_activations = options.track_activations;
-  out.pipeline = AddPipelineTasks(MakeSchedule(out.schedule),
-                                  ChunkCostsFor(expander, out.schedule, options.features),
-                                  pipeline_options, &out.graph);
-  if (!out.pipeline.error.empty()) {
-    out.error = out.pipeline.error;
-    return out;
+  out->pipeline = AddPipelineTasks(MakeSchedule(out->schedule),
+                                   ChunkCostsFor(expander, out->schedule, options.features),
+                                   pipeline_options, &out->graph);
+  if (!out->pipeline.error.empty()) {
+    out->error = out->pipeline.error;
+    return;
   }
-  for (int32_t s = 0; s < out.schedule.stages; ++s) {
-    AddStageTail(s, options.features, &expander, &out);
+  for (int32_t s = 0; s < out->schedule.stages; ++s) {
+    AddStageTail(s, options.features, &expander, out);
   }
-  return out;
 }
 
 }  // namespace planner::sim

@@ -205,19 +205,6 @@ std::string BucketDetail(const StepSimulation& s, const StepGraph& g, const Para
          Seconds(g.pieces.analytic.dp_comm_s) + " on the slowest stage";
 }
 
-struct Run {
-  StepGraph graph;
-  SimResult result;
-};
-
-std::string Simulate(const StepPieces& pieces, const ParallelConfig& p,
-                     const StepGraphOptions& options, Engine* engine, Run* run) {
-  run->graph = BuildStepGraph(pieces, p, options);
-  if (!run->graph.error.empty()) return run->graph.error;
-  engine->Run(run->graph.graph, {}, &run->result);
-  return run->result.error;
-}
-
 }  // namespace
 
 StepSimulation Summarise(const StepGraph& graph, const SimResult& result) {
@@ -237,9 +224,9 @@ StepSimulation Summarise(const StepGraph& graph, const SimResult& result) {
   return out;
 }
 
-StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                            const StepTimeOptions& o, const SimulateOptions& options,
-                            StepGraph* graph_out, SimResult* result_out) {
+StepSimulation StepSimulator::Simulate(const ModelSpec& m, const ClusterSpec& c,
+                                       const ParallelConfig& p, const StepTimeOptions& o,
+                                       const SimulateOptions& options) {
   const StepPieces pieces = ComputeStepPieces(m, c, p, o);
   const SimFeatures wanted = options.graph.features;
   // Cumulative feature sets: analytic, + stage costs, + overlap, + DP buckets (as requested).
@@ -262,39 +249,51 @@ StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const Para
   } else {
     ladder.push_back({"", wanted});
   }
-  Engine engine;
-  Run run;
   StepSimulation out;
   double previous_s = pieces.analytic.step_time_s;
   int32_t graphs = 0;
   int64_t events_total = 0;
   std::vector<DifferenceCause> causes;
-  for (const auto& [cause, features] : ladder) {
+  for (size_t i = 0; i < ladder.size(); ++i) {
     StepGraphOptions graph_options = options.graph;
-    graph_options.features = features;
-    if (auto error = Simulate(pieces, p, graph_options, &engine, &run); !error.empty()) {
-      out.error = error;
-      return out;
+    graph_options.features = ladder[i].second;
+    BuildStepGraph(pieces, p, graph_options, &graph_);
+    if (graph_.error.empty()) engine_.Run(graph_.graph, {}, &result_);
+    const std::string& error = graph_.error.empty() ? result_.error : graph_.error;
+    if (!error.empty()) {
+      StepSimulation failed;
+      failed.error = error;
+      return failed;
     }
-    out = Summarise(run.graph, run.result);
     ++graphs;
-    events_total += run.result.events;
-    const double delta_s = run.result.makespan_s - previous_s;
-    previous_s = run.result.makespan_s;
+    events_total += result_.events;
+    const double delta_s = result_.makespan_s - previous_s;
+    previous_s = result_.makespan_s;
+    // Only the final graph is reported (and "DP buckets", the only cause that reads the summary,
+    // is always the last rung), so the earlier rungs skip the summary's interval sorting.
+    if (i + 1 == ladder.size()) out = Summarise(graph_, result_);
     if (!options.explain) continue;
     std::string detail;
-    const std::string name = cause;
-    if (name == "schedule") detail = ScheduleDetail(run.graph, delta_s);
+    const std::string name = ladder[i].first;
+    if (name == "schedule") detail = ScheduleDetail(graph_, delta_s);
     if (name == "stage imbalance") detail = StageDetail(pieces);
-    if (name == "communication overlap") detail = OverlapDetail(run.graph, p);
-    if (name == "DP buckets") detail = BucketDetail(out, run.graph, p);
+    if (name == "communication overlap") detail = OverlapDetail(graph_, p);
+    if (name == "DP buckets") detail = BucketDetail(out, graph_, p);
     causes.push_back({name, delta_s, detail});
   }
   out.causes = std::move(causes);
   out.graphs = graphs;
   out.events_total = events_total;
-  if (graph_out) *graph_out = std::move(run.graph);
-  if (result_out) *result_out = std::move(run.result);
+  return out;
+}
+
+StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                            const StepTimeOptions& o, const SimulateOptions& options,
+                            StepGraph* graph_out, SimResult* result_out) {
+  StepSimulator simulator;
+  StepSimulation out = simulator.Simulate(m, c, p, o, options);
+  if (graph_out) *graph_out = std::move(simulator.graph());
+  if (result_out) *result_out = std::move(simulator.result());
   return out;
 }
 

@@ -74,8 +74,27 @@ struct SimulateOptions {
 // Summary of one simulated graph (no causes).
 StepSimulation Summarise(const StepGraph& graph, const SimResult& result);
 
-// Builds the step graph of `options.graph`, simulates it and, with explain, measures the causes.
-// `graph_out` and `result_out`, if given, receive the final graph and its result (for a trace).
+// Simulates layouts one after another in one set of buffers: the step graph, the engine's index
+// and the result are rebuilt in place, so the graphs of one step (the cause ladder) and of later
+// steps reuse the storage of the largest graph so far instead of freeing and re-faulting it.
+// Not thread-safe: one per thread.
+class StepSimulator {
+ public:
+  // Builds the step graph of `options.graph`, simulates it and, with explain, measures the causes.
+  StepSimulation Simulate(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                          const StepTimeOptions& o, const SimulateOptions& options);
+  // The last graph simulated and its result (for a trace); moving them out gives up their storage.
+  StepGraph& graph() { return graph_; }
+  SimResult& result() { return result_; }
+
+ private:
+  Engine engine_;
+  StepGraph graph_;
+  SimResult result_;
+};
+
+// One-shot convenience over StepSimulator. `graph_out` and `result_out`, if given, receive the
+// final graph and its result.
 StepSimulation SimulateStep(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                             const StepTimeOptions& o, const SimulateOptions& options,
                             StepGraph* graph_out = nullptr, SimResult* result_out = nullptr);

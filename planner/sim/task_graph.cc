@@ -117,6 +117,14 @@ void TaskGraph::Reserve(int64_t tasks, int64_t dependencies) {
   dependencies_.reserve(static_cast<size_t>(dependencies));
 }
 
+void TaskGraph::Clear() {
+  resources_.clear();
+  tasks_.clear();
+  dependencies_.clear();
+  memory_effects_.clear();
+  num_stages_ = 0;
+}
+
 void TaskGraph::NoteStage(int32_t stage) { num_stages_ = std::max(num_stages_, stage + 1); }
 
 std::optional<std::string> TaskGraph::Validate() const {
