@@ -22,6 +22,7 @@
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/size_report.h"
+#include "planner/core/limits.h"
 #include "planner/core/params.h"
 #include "planner/core/sizing.h"
 #include "planner/core/units.h"
@@ -41,7 +42,6 @@ constexpr double kMinChinchillaUsd = 100;   // a few GPU-hours: below, N is a to
 constexpr double kMaxChinchillaUsd = 1e11;  // beyond any training run's budget
 constexpr double kMaxBudgetUsd = 1e15;      // as `planner chinchilla --budget-usd`
 constexpr double kMaxBatchTokens = 1e10;
-constexpr int64_t kMaxGpusLimit = int64_t{1} << 22;
 
 double SuffixedFlag(const po::variables_map& vm, const std::string& flag, double max_value,
                     const std::string& example) {
@@ -135,7 +135,7 @@ SizeRequest ParseRequest(const po::variables_map& vm, bool chinchilla) {
   }
   r.criteria.knee_efficiency = FractionFlag(vm, "knee-efficiency");
   r.knee_is_default = vm["knee-efficiency"].defaulted();
-  r.max_gpus = PositiveFlag(vm, "max-gpus", kMaxGpusLimit);
+  r.max_gpus = PositiveFlag(vm, "max-gpus", kMaxGpus);
   r.max_gpus_is_default = vm["max-gpus"].defaulted();
   if (vm.count("gpus")) {
     r.gpu_counts = ParseGpuCounts(vm["gpus"].as<std::string>());
@@ -143,7 +143,7 @@ SizeRequest ParseRequest(const po::variables_map& vm, bool chinchilla) {
     for (const GpuCountItem& item : r.gpu_counts->items) r.max_gpus = std::max(r.max_gpus, item.hi);
   }
   r.time_limit_s = TimeLimitFlag(vm);
-  if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
+  if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", kMaxGlobalBatch);
   if (vm.count("global-batch-tokens")) {
     r.batch_tokens = SuffixedFlag(vm, "global-batch-tokens", kMaxBatchTokens, "4M");
   }
@@ -368,12 +368,13 @@ void FailIfNothingMeets(const SizeRequest& r, const std::vector<SizingRow>& rows
   }
   const SizingCriteria& c = r.criteria;
   if (c.deadline_days && !m.cheapest_meeting_deadline) {
+    // More GPUs may be faster only when the fastest is its type's largest count searched.
+    const size_t f = *m.fastest;
+    const bool largest = f + 1 == rows.size() || rows[f + 1].cluster != rows[f].cluster;
     throw NoResult("nothing finishes within " + SizeNumber(*c.deadline_days) +
-                   " days; fastest possible: " + SizeRowText(rows[*m.fastest]) +
-                   (rows[*m.fastest].gpus * 2 <= r.max_gpus ? ""
-                                                            : "; more than " +
-                                                                  Grouped(r.max_gpus) +
-                                                                  " GPUs may be faster"));
+                   " days; fastest possible: " + SizeRowText(rows[f]) +
+                   (largest ? "; more than " + Grouped(rows[f].gpus) + " GPUs may be faster"
+                            : ""));
   }
   if (c.budget_usd && !m.fastest_within_budget) {
     throw NoResult("nothing trains within " + SizeDollars(*c.budget_usd) +
