@@ -2,8 +2,10 @@
 # scripts/plot_plan.py, plot_memory.py, plot_size.py and plot_tornado.py on fresh JSON from the
 # built planner:
 #   tests/cli/plot_test.sh path/to/planner
+# and scripts/plot_trace.py on a fresh `planner simulate --trace`:
 # Checks the images exist, are non-empty PNG/SVG, and that bad input exits 2 with a message.
-# Exit 77 (ctest: skipped) when no Python with matplotlib is found; $PYTHON picks one.
+# No Python with matplotlib is a failure, not a skip (scripts/setup.sh installs
+# python3-matplotlib); $PYTHON picks one.
 set -u
 planner=${1:?usage: plot_test.sh PLANNER}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,8 +19,8 @@ for p in ${PYTHON:-} python3 /usr/bin/python3; do
   fi
 done
 if [ -z "$python" ]; then
-  echo "SKIP: no python3 with matplotlib (Debian: python3-matplotlib; or set PYTHON)"
-  exit 77
+  echo "FAIL: no python3 with matplotlib (run scripts/setup.sh; Debian: python3-matplotlib; or set PYTHON)"
+  exit 1
 fi
 
 tmp=$(mktemp -d)
@@ -89,6 +91,11 @@ cp "$tmp/sensitivity.out" "$tmp/sensitivity.json"
 run_ok plot_tornado "$python" "$scripts/plot_tornado.py" "$tmp/sensitivity.json" \
   -o "$tmp/tornado.svg"
 check_image "$tmp/tornado.svg" "<?xml"
+run_ok simulate "$planner" simulate dgx-a100-80gb gpt2-small --gpus 8 --tp 2 --pp 2 \
+  --global-batch 16 --trace "$tmp/trace.json"
+run_ok plot_trace "$python" "$scripts/plot_trace.py" "$tmp/trace.json" "$tmp/trace.png" \
+  --zoom-end 0.01 --title "gpt2-small tp2 pp2"
+check_image "$tmp/trace.png" PNG
 run_ok help_plan "$python" "$scripts/plot_plan.py" --help
 run_ok help_memory "$python" "$scripts/plot_memory.py" --help
 
