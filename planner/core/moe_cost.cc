@@ -40,8 +40,10 @@ MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const Para
   const int64_t ep = p.ep;
   const int64_t local = MembersWithinLevel(c, 0, ep, stride);  // group members in one domain
   const int level = LevelSpanning(c, ep, stride);
-  if (m.moe.max_nodes_per_token <= 0 || level == 0 || local <= 0) {
+  if (m.moe.max_nodes_per_token <= 0 || !o.a2a_node_dedup || level == 0 || local <= 0) {
     // Each copy travels to its expert's GPU; the slowest level crossed paces the all-to-all.
+    // (Node-limited routing alone does not cut the bytes: a copy still leaves its node with
+    // probability 1 - 1/nodes. Only a dispatcher that de-duplicates per node does.)
     r.seconds = CollectiveSeconds(c, Collective::kAllToAll, ep, stride, copies * d * dispatch_bytes) +
                 3 * CollectiveSeconds(c, Collective::kAllToAll, ep, stride, copies * d * 2);
     const double sent = copies * bytes_per_copy;

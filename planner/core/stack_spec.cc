@@ -74,6 +74,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.overlap_a2a = s.a2a_overlap;
   o.a2a_sm_fraction = s.a2a_sm_fraction;
   o.a2a_fp8_dispatch = s.a2a_fp8_dispatch;
+  o.a2a_node_dedup = s.a2a_node_dedup;
   o.zero2_reduce_per_microbatch = s.sharded_grad_accum == ShardedGradAccum::kPerMicrobatch;
   return o;
 }

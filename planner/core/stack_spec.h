@@ -68,6 +68,7 @@ struct StackSpec {
   bool a2a_overlap = false;
   double a2a_sm_fraction = 0;
   bool a2a_fp8_dispatch = false;
+  bool a2a_node_dedup = false;  // one scale-out copy per target node, forwarded over NVLink
 
   // What the stack can run.
   int max_zero = 3;

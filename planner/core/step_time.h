@@ -50,6 +50,9 @@ struct StepTimeOptions {
   bool overlap_a2a = false;
   double a2a_sm_fraction = 0;
   bool a2a_fp8_dispatch = false;
+  // The dispatch sends a token once per target node and forwards it inside the node (DeepEP's
+  // internode kernels), so node-limited routing bounds the scale-out bytes (moe_cost.h).
+  bool a2a_node_dedup = false;
   MemoryOptions memory;
 };
 

@@ -12,7 +12,8 @@ const std::vector<std::string> kTopKeys = {
     "name",           "description",   "kernels",          "loss_kernels",
     "attention",      "dropout",       "fp8_scaling",      "selective_recompute",
     "grad_reduce_bytes", "sharded_weight_bytes", "sharded_optimizer_bytes", "overlap",
-    "supports",       "defaults",      "a2a_sm_fraction",  "a2a_fp8_dispatch"};
+    "supports",       "defaults",      "a2a_sm_fraction",  "a2a_fp8_dispatch",
+    "a2a_node_dedup"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -104,6 +105,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
   s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
   s->a2a_fp8_dispatch = m.Bool("a2a_fp8_dispatch", s->a2a_fp8_dispatch);
+  s->a2a_node_dedup = m.Bool("a2a_node_dedup", s->a2a_node_dedup);
   ReadOverlap(m, s);
   ReadSupports(m, s);
   ReadDefaults(m, s);
@@ -173,6 +175,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "a2a" << YAML::Value << s.a2a_overlap << YAML::EndMap;
   out << YAML::Key << "a2a_sm_fraction" << YAML::Value << s.a2a_sm_fraction;
   out << YAML::Key << "a2a_fp8_dispatch" << YAML::Value << s.a2a_fp8_dispatch;
+  out << YAML::Key << "a2a_node_dedup" << YAML::Value << s.a2a_node_dedup;
   out << YAML::Key << "supports" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "max_zero" << YAML::Value << s.max_zero;
   out << YAML::Key << "max_zero_with_pp" << YAML::Value << s.max_zero_with_pp;

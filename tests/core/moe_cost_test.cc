@@ -45,6 +45,7 @@ TEST(MoeCostTest, NodeLimitedRoutingSendsOneScaleOutCopyPerRemoteTargetNode) {
   limited.moe.max_nodes_per_token = 4;
   StepTimeOptions o;
   o.a2a_fp8_dispatch = true;
+  o.a2a_node_dedup = true;  // DeepSeek's dispatch kernels
   const double tokens = 4096;
   const MoeAllToAll r = MoeAllToAllCost(limited, H800Like(), Ep64(), o, tokens, 1);
   // EP 64 over 8-GPU nodes: 8 nodes. A token targets 4 of them, its own among them with
@@ -61,12 +62,18 @@ TEST(MoeCostTest, NodeLimitedRoutingSendsOneScaleOutCopyPerRemoteTargetNode) {
   const MoeAllToAll open = MoeAllToAllCost(m, H800Like(), Ep64(), o, tokens, 1);
   EXPECT_DOUBLE_EQ(open.scaleout_bytes, 2 * r.scaleout_bytes);
   EXPECT_GT(open.seconds, 1.9 * r.seconds);
+  // Node-limited routing without per-node de-duplication: a copy still leaves its node with
+  // probability 7/8, as without the limit.
+  o.a2a_node_dedup = false;
+  EXPECT_DOUBLE_EQ(MoeAllToAllCost(limited, H800Like(), Ep64(), o, tokens, 1).scaleout_bytes,
+                   open.scaleout_bytes);
 }
 
 TEST(MoeCostTest, BusiestRankCarriesTheLoadImbalance) {
   ModelSpec m = testing::DeepSeekV3Shape();
   m.moe.max_nodes_per_token = 4;
-  const StepTimeOptions o;
+  StepTimeOptions o;
+  o.a2a_node_dedup = true;
   const double base = MoeAllToAllCost(m, H800Like(), Ep64(), o, 4096, 1).scaleout_bytes;
   m.moe.load_imbalance = 1.25;
   EXPECT_DOUBLE_EQ(MoeAllToAllCost(m, H800Like(), Ep64(), o, 4096, 1).scaleout_bytes, 1.25 * base);
