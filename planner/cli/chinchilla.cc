@@ -22,10 +22,6 @@
 namespace planner {
 namespace {
 
-constexpr double kSecondsPerHour = 3600.0;
-// Well-tuned Megatron-LM runs of 100B+ models report 0.38-0.52 MFU; 0.40 is the round number
-// below that range's middle (`planner validate` lists the published runs).
-constexpr double kDefaultMfu = 0.40;
 
 struct BudgetFlag {
   const char* flag;
@@ -139,8 +135,7 @@ struct ClusterContext {
 // Mirrors LoadSpecDoc: a path (or an existing file) is read as a file, anything else a preset.
 bool IsClusterFile(const std::string& arg) {
   std::error_code ec;
-  return arg.find('/') != std::string::npos || arg.find(".yaml") != std::string::npos ||
-         arg.find(".yml") != std::string::npos || std::filesystem::exists(arg, ec);
+  return LooksLikePath(arg) || std::filesystem::exists(arg, ec);
 }
 
 ClusterContext LoadClusterContext(const po::variables_map& vm) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "planner/core/limits.h"
 #include "planner/core/sizing.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
@@ -10,16 +11,14 @@
 namespace planner {
 namespace {
 
-constexpr int64_t kMaxGpuCount = int64_t{1} << 22;  // as --max-gpus
-
 int64_t CountIn(const std::string& text, const std::string& part) {
   int64_t v = 0;
   const char* end = part.data() + part.size();
   const auto [ptr, ec] = std::from_chars(part.data(), end, v);
-  if (part.empty() || ec != std::errc() || ptr != end || v <= 0 || v > kMaxGpuCount) {
+  if (part.empty() || ec != std::errc() || ptr != end || v <= 0 || v > kMaxGpus) {
     throw InputError("--gpus", "'" + part + "' in '" + text +
                                    "' is not a GPU count (positive whole number up to " +
-                                   Grouped(kMaxGpuCount) +
+                                   Grouped(kMaxGpus) +
                                    "); give N, N,M,..., LO-HI or LO-HI:STEP_NODES");
   }
   return v;

@@ -3,18 +3,17 @@
 #include <string>
 #include <utility>
 
+#include "planner/core/limits.h"
 #include "planner/core/pipeline_stages.h"
 #include "planner/io/input_error.h"
 
 namespace planner {
 namespace {
 
-constexpr int64_t kMaxDegree = int64_t{1} << 22;
-
 // --first-stage-layers / --last-stage-layers: 0 (an even split) or a layer count.
 int64_t StageLayersFlag(const po::variables_map& vm, const char* name) {
   const int64_t v = vm[name].as<int64_t>();
-  if (v < 0 || v > kMaxDegree) {
+  if (v < 0 || v > kMaxGpus) {
     throw InputError(std::string("--") + name,
                      "must be 0 (an even split) or a layer count, got " + std::to_string(v));
   }
@@ -58,7 +57,7 @@ void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m) {
 
 std::optional<int64_t> GpusFlag(const po::variables_map& vm) {
   if (!vm.count("gpus")) return std::nullopt;
-  return PositiveFlag(vm, "gpus", kMaxDegree);
+  return PositiveFlag(vm, "gpus", kMaxGpus);
 }
 
 Dtype DtypeFlag(const po::variables_map& vm) {
@@ -75,17 +74,17 @@ Recompute RecomputeFlag(const po::variables_map& vm) {
 ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
                                const ClusterSpec& c) {
   ParallelConfig p;
-  p.tp = PositiveFlag(vm, "tp", kMaxDegree);
-  p.pp = PositiveFlag(vm, "pp", kMaxDegree);
-  p.cp = PositiveFlag(vm, "cp", kMaxDegree);
-  p.ep = PositiveFlag(vm, "ep", kMaxDegree);
-  p.vpp = PositiveFlag(vm, "vpp", kMaxDegree);
+  p.tp = PositiveFlag(vm, "tp", kMaxGpus);
+  p.pp = PositiveFlag(vm, "pp", kMaxGpus);
+  p.cp = PositiveFlag(vm, "cp", kMaxGpus);
+  p.ep = PositiveFlag(vm, "ep", kMaxGpus);
+  p.vpp = PositiveFlag(vm, "vpp", kMaxGpus);
   p.first_stage_layers = StageLayersFlag(vm, "first-stage-layers");
   p.last_stage_layers = StageLayersFlag(vm, "last-stage-layers");
-  p.micro_batch = PositiveFlag(vm, "micro-batch", kMaxDegree);
+  p.micro_batch = PositiveFlag(vm, "micro-batch", kMaxGpus);
   const int64_t model_parallel = p.tp * p.pp * p.cp;
   if (vm.count("dp")) {
-    p.dp = PositiveFlag(vm, "dp", kMaxDegree);
+    p.dp = PositiveFlag(vm, "dp", kMaxGpus);
   } else {
     if (c.total_gpus() % model_parallel != 0) {
       // Name the degree that does not divide the GPU count, else the product that does not.
@@ -99,7 +98,7 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
     }
     p.dp = c.total_gpus() / model_parallel;
   }
-  p.global_batch = vm.count("global-batch") ? PositiveFlag(vm, "global-batch", int64_t{1} << 30)
+  p.global_batch = vm.count("global-batch") ? PositiveFlag(vm, "global-batch", kMaxGlobalBatch)
                                             : p.dp * p.micro_batch;
   p.recompute = RecomputeFlag(vm);
   p.sp = vm["sp"].as<bool>();

@@ -6,6 +6,7 @@
 #include "planner/cli/stack_flags.h"
 #include "planner/core/memory.h"
 #include "planner/core/params.h"
+#include "planner/core/units.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
@@ -28,7 +29,7 @@ std::string Sig3(double v) {
 std::string HoursText(double seconds) {
   if (seconds < 120) return Sig3(seconds) + " s";
   if (seconds < 7200) return Fixed(seconds / 60, 1) + " min";
-  return Fixed(seconds / 3600, 2) + " h";
+  return Fixed(seconds / kSecondsPerHour, 2) + " h";
 }
 
 std::string Mwh(double v) { return Sig3(v); }

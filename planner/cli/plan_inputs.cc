@@ -1,5 +1,6 @@
 #include "planner/cli/plan_inputs.h"
 
+#include "planner/core/limits.h"
 #include "planner/core/sizing.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
@@ -49,7 +50,7 @@ PlanInputs ResolvePlanInputs(const po::variables_map& vm, const std::string& mod
                      "give --global-batch (sequences) or --global-batch-tokens, not both");
   }
   if (vm.count("global-batch")) {
-    in.global_batch = PositiveFlag(vm, "global-batch", int64_t{1} << 30);
+    in.global_batch = PositiveFlag(vm, "global-batch", kMaxGlobalBatch);
   } else if (vm.count("global-batch-tokens")) {
     const std::string text = vm["global-batch-tokens"].as<std::string>();
     const std::optional<double> tokens = ParseSuffixedNumber(text);

@@ -4,12 +4,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "planner/core/limits.h"
 #include "planner/io/input_error.h"
 
 namespace planner {
 namespace {
-
-constexpr int64_t kMaxFixedDegree = int64_t{1} << 22;
 
 // The degree flags, in the order the output repeats them.
 constexpr const char* kDegreeFlags[] = {"tp", "pp", "cp", "ep", "vpp", "micro-batch"};
@@ -34,7 +33,7 @@ std::vector<int64_t> DegreeList(const po::variables_map& vm, const std::string& 
   for (const std::string& item : SplitCommas(flag, text)) {
     const bool digits = item.size() <= 8 && item.find_first_not_of("0123456789") == std::string::npos;
     const int64_t v = digits ? std::stoll(item) : -1;
-    if (v < min_value || v > kMaxFixedDegree) {
+    if (v < min_value || v > kMaxGpus) {
       throw InputError("--" + flag, "must be " +
                                         std::string(min_value == 0 ? "a whole number"
                                                                    : "a positive whole number") +

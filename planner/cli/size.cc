@@ -167,9 +167,7 @@ SizeGpuType LoadGpuType(const std::string& arg, const SizeRequest& r,
   SizeGpuType g;
   g.arg = arg;
   std::error_code ec;
-  const bool path = arg.find('/') != std::string::npos || arg.ends_with(".yaml") ||
-                    arg.ends_with(".yml");
-  if (!path && !FindPreset("clusters", arg) && !std::filesystem::exists(arg, ec)) {
+  if (!LooksLikePath(arg) && !FindPreset("clusters", arg) && !std::filesystem::exists(arg, ec)) {
     throw InputError("--gpu", "no cluster preset or file named '" + arg + "'" +
                                   DidYouMean(arg, PresetNames("clusters")) +
                                   "; `planner presets --kind clusters` lists them");

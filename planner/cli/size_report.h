@@ -15,15 +15,16 @@
 #include "planner/core/error_band.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/params.h"
+#include "planner/core/scaling_laws.h"
 #include "planner/core/sizing.h"
 #include "planner/core/stack_spec.h"
 #include "planner/io/table.h"
 
 namespace planner {
 
-// --chinchilla-budget's first guess of MFU, as `planner chinchilla`'s default (well-tuned
-// Megatron-LM runs of 100B+ models report 0.38-0.52); the search's MFU then replaces it.
-inline constexpr double kSizeFirstGuessMfu = 0.40;
+// --chinchilla-budget's first guess of MFU, as `planner chinchilla`'s default; the search's MFU
+// then replaces it.
+inline constexpr double kSizeFirstGuessMfu = kDefaultMfu;
 // Choosing N again at the searched MFU converges when the two differ by less than this.
 inline constexpr double kSizeMfuTolerance = 0.005;
 inline constexpr int kSizeMaxChinchillaSweeps = 3;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "planner/core/limits.h"
+
 namespace planner {
 namespace {
 
@@ -28,8 +30,6 @@ constexpr double kMaxLatency_us = 1e6;
 constexpr double kMaxGemmHalf_flops = 1e15;
 // Efficiency fractions below 1% describe no real system and make every figure meaningless.
 constexpr double kMinFraction = 0.01;
-
-constexpr int64_t kMaxGpus = int64_t{1} << 22;  // 4,194,304: beyond any cluster built
 
 // One measured line of `planner calibrate`: a level of this cluster, at least two ranks, and a
 // usable latency and bandwidth (the reader has already matched the collective's name).

@@ -91,8 +91,8 @@ Goodput ComputeGoodput(const GoodputInputs& in) {
   g.checkpoint_write_s = TransferSeconds(in.checkpoint_bytes, in.storage.write_GBps);
   g.restart_s =
       r.detect_s + r.relaunch_s + TransferSeconds(in.checkpoint_bytes, in.storage.read_GBps);
-  const double compute_s = in.compute_hours * 3600;
-  const double mtbf_s = g.mtbf_h * 3600;
+  const double compute_s = in.compute_hours * kSecondsPerHour;
+  const double mtbf_s = g.mtbf_h * kSecondsPerHour;
   g.interval_is_daly = !r.checkpoint_interval_s;
   if (r.checkpoint_interval_s) {
     g.interval_s = *r.checkpoint_interval_s;

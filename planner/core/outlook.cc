@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "planner/core/units.h"
+
 namespace planner {
 
 std::optional<PricingClass> FindPricing(const ClusterSpec& c, const std::string& name) {
@@ -20,7 +22,7 @@ Outlook ComputeOutlook(const ClusterSpec& c, int64_t gpus, const OutlookInputs& 
   o.step_band = step_band;
   o.rate_factor = {c.reliability.rate_p10_factor, c.reliability.rate_p90_factor};
   const double n = static_cast<double>(gpus);
-  const double compute_hours = in.steps * in.step_time_s / 3600;
+  const double compute_hours = in.steps * in.step_time_s / kSecondsPerHour;
   o.ideal = {compute_hours / 24, compute_hours * n, compute_hours * n * pricing.usd_per_gpu_hour};
 
   GoodputInputs g;

@@ -10,8 +10,6 @@
 namespace planner {
 namespace {
 
-constexpr double kSecondsPerHour = 3600.0;
-
 // Hoffmann et al. 2022 publish approaches 1 and 2 only as exponents (Table 2: a = 0.50 and
 // a = 0.49 in N_opt ~ C^a) plus tabulated frontiers, so each is anchored on one row of its
 // table. Approach 1: Table 3, 67B parameters at 5.76e23 FLOPs (Gopher's budget, as in its

@@ -125,6 +125,11 @@ std::optional<ComputeOptimalPoint> OptimalForFlops(ScalingFit fit, double flops)
 std::optional<ComputeOptimalPoint> OptimalForParams(ScalingFit fit, double params);
 std::optional<ComputeOptimalPoint> OptimalForTokens(ScalingFit fit, double tokens);
 
+// The MFU assumed where none is measured or searched (`planner chinchilla`, `size`'s first
+// guess): well-tuned Megatron-LM runs of 100B+ models report 0.38-0.52, and 0.40 is the round
+// number below that range's middle (`planner validate` lists the published runs).
+inline constexpr double kDefaultMfu = 0.40;
+
 // Training FLOPs a cluster delivers: GPU-hours x 3600 x peak FLOP/s per GPU x MFU.
 double TrainingFlopsFromGpuHours(double gpu_hours, double peak_flops_per_gpu_s, double mfu);
 double GpuHoursFromUsd(double budget_usd, double usd_per_gpu_hour);

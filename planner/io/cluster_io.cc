@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "planner/core/limits.h"
+#include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/operations_io.h"
 #include "planner/io/presets.h"
@@ -217,8 +219,9 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus) {
 
 void SetGpuCount(ClusterSpec* c, int64_t gpus) {
   if (gpus <= 0) throw InputError("--gpus", "must be a positive integer, got " + std::to_string(gpus));
-  if (gpus > (int64_t{1} << 22)) {
-    throw InputError("--gpus", std::to_string(gpus) + " is more GPUs than any cluster (limit 4,194,304)");
+  if (gpus > kMaxGpus) {
+    throw InputError("--gpus", std::to_string(gpus) + " is more GPUs than any cluster (limit " +
+                                   Grouped(kMaxGpus) + ")");
   }
   if (gpus < c->gpus_per_node) {
     c->gpus_per_node = gpus;  // part of one node

@@ -22,13 +22,15 @@ std::vector<std::string> PresetNames(const std::string& kind) {
   return names;
 }
 
+bool LooksLikePath(const std::string& arg) {
+  return arg.find('/') != std::string::npos || arg.find(".yaml") != std::string::npos ||
+         arg.find(".yml") != std::string::npos;
+}
+
 YamlDoc LoadSpecDoc(const std::string& kind, const std::string& arg) {
   std::error_code ec;
-  const bool looks_like_path = arg.find('/') != std::string::npos ||
-                               arg.find(".yaml") != std::string::npos ||
-                               arg.find(".yml") != std::string::npos;
   // A path the system cannot even look up (a symlink loop, a name too long) says why on reading.
-  if (looks_like_path || std::filesystem::exists(arg, ec) || ec) return LoadYamlFile(arg);
+  if (LooksLikePath(arg) || std::filesystem::exists(arg, ec) || ec) return LoadYamlFile(arg);
   if (auto preset = FindPreset(kind, arg)) return ParseYaml(preset->path, preset->text);
   const std::string noun = kind == "models" ? "model" : kind == "stacks" ? "stack" : "cluster";
   const std::string other = kind == "models" ? "clusters" : "models";

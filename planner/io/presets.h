@@ -22,7 +22,11 @@ const std::vector<Preset>& AllPresets();
 std::optional<Preset> FindPreset(const std::string& kind, const std::string& name);
 std::vector<std::string> PresetNames(const std::string& kind);
 
-// `arg` names an existing file, or a preset of `kind`; anything else is an InputError that lists
+// Whether a spec argument is meant as a file whether or not it exists: it has a '/' or ".yaml" /
+// ".yml" in it. Such an argument is never looked up as a preset, so a missing file says so.
+bool LooksLikePath(const std::string& arg);
+
+// `arg` names an existing file (or LooksLikePath), or a preset of `kind`; anything else is an InputError that lists
 // the closest preset.
 YamlDoc LoadSpecDoc(const std::string& kind, const std::string& arg);
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "planner/core/limits.h"
 #include "planner/core/sizing.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/format.h"
@@ -26,8 +27,6 @@ constexpr double kMinTokens = 1e3;
 constexpr double kMaxTokens = 1e17;
 // Llama 3 405B ended at 16M tokens per step; 1e10 is a typo.
 constexpr double kMaxBatchTokens = 1e10;
-constexpr int64_t kMaxGlobalBatch = int64_t{1} << 30;  // as `planner plan --global-batch`
-constexpr int64_t kMaxGpus = int64_t{1} << 22;         // as --gpus
 
 // Throws an InputError at the place the value came from (file:line:col or a flag).
 using Fail = std::function<void(const std::string& key, const std::string& message)>;
@@ -61,10 +60,6 @@ struct Defaults {
   std::optional<double> batch_tokens;
   fs::path base;  // folder that relative paths in the file are relative to
 };
-
-bool LooksLikePath(const std::string& s) {
-  return s.find('/') != std::string::npos || s.ends_with(".yaml") || s.ends_with(".yml");
-}
 
 double SuffixScale(char c) {
   switch (std::toupper(static_cast<unsigned char>(c))) {

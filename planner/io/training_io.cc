@@ -1,5 +1,6 @@
 #include "planner/io/training_io.h"
 
+#include "planner/core/limits.h"
 #include "planner/io/presets.h"
 #include "planner/io/runs_file_io.h"
 
@@ -40,7 +41,7 @@ TrainingSpec ReadTrainingSpec(const YamlDoc& model_doc) {
   const StrictMap t(model_doc.file, model_doc.root[kTrainingKey],
                     {"global_batch", "global_batch_tokens", "seq_len", "tokens"},
                     "the training block", "training.");
-  spec.global_batch = PositiveCount(t, "global_batch", int64_t{1} << 30);
+  spec.global_batch = PositiveCount(t, "global_batch", kMaxGlobalBatch);
   spec.global_batch_tokens = TokenCount(t, "global_batch_tokens", kMaxStepTokens);
   if (spec.global_batch && spec.global_batch_tokens) {
     t.Fail("global_batch_tokens",
