@@ -119,6 +119,12 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
 
 std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec& c,
                                            const ParallelConfig& p) {
+  if (auto issue = FindShapeIssue(m, c, p)) return issue;
+  return FindDeviceIssue(c, p);
+}
+
+std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec& c,
+                                          const ParallelConfig& p) {
   for (int64_t v : {p.dp, p.tp, p.pp, p.cp, p.ep, p.vpp, p.micro_batch, p.global_batch}) {
     if (v <= 0) return LayoutIssue::kGpuCount;
   }
@@ -137,6 +143,10 @@ std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec
       (p.pp % 2 != 0 || p.grad_accum() % 2 != 0 || p.grad_accum() < 2 * p.pp)) {
     return LayoutIssue::kDualPipe;
   }
+  return std::nullopt;
+}
+
+std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const ParallelConfig& p) {
   if (p.sp && p.tp == 1) return LayoutIssue::kSp;
   if (c.gpu.peak(p.dtype) <= 0) return LayoutIssue::kDtype;
   if (p.tp > FastDomain(c)) return LayoutIssue::kTpSpansNodes;

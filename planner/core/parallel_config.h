@@ -76,6 +76,12 @@ struct LayoutError {
 // The first constraint the layout breaks, cheaply (no strings): the search's hot path.
 std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec& c,
                                            const ParallelConfig& p);
+// FindLayoutIssue in two parts, in its order, for a search that checks each where it varies:
+// the shape checks (degrees, divisibility; not sp or dtype) once per micro-batch size, the
+// device checks (sp, dtype, tp within the fast domain) per layout.
+std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec& c,
+                                          const ParallelConfig& p);
+std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const ParallelConfig& p);
 // The same check with the flag to change and a message naming the constraint.
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
                                        const ParallelConfig& p);

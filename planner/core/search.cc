@@ -150,7 +150,8 @@ class Worker {
         o_(o),
         model_(m, c, o.step),
         usable_(MemoryLimitBytes(c, s)),
-        keep_(Keep(o)) {}
+        keep_(Keep(o)),
+        per_micro_batch_(static_cast<int64_t>(s.recomputes.size() * s.dtypes.size() * 2)) {}
 
   void Run(const Axes& a, const Outer& outer) {
     ParallelConfig p;
@@ -185,6 +186,13 @@ class Worker {
           p.vpp = vpp;
           for (int64_t mb : a.micro_batch) {
             p.micro_batch = mb;
+            // The shape checks do not depend on the loops below: a failure rejects them all.
+            if (auto issue = FindShapeIssue(m_, c_, p)) {
+              if (Expired()) return;
+              r_.configs_total += per_micro_batch_;
+              r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
+              continue;
+            }
             for (Recompute rc : s_.recomputes) {
               p.recompute = rc;
               for (Dtype dt : s_.dtypes) {
@@ -201,10 +209,11 @@ class Worker {
     }
   }
 
+  // A layout that passed FindShapeIssue.
   void Consider(const ParallelConfig& p) {
     if (Expired()) return;
     ++r_.configs_total;
-    if (auto issue = FindLayoutIssue(m_, c_, p)) {
+    if (auto issue = FindDeviceIssue(c_, p)) {
       ++r_.rejected[static_cast<int>(*issue)];
       return;
     }
@@ -247,6 +256,7 @@ class Worker {
   CostModel model_;
   double usable_;
   int keep_;
+  int64_t per_micro_batch_;  // layouts per (tp, pp, cp, split, ep, zero, vpp, micro-batch)
   SearchResult r_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool>* stop_ = nullptr;
