@@ -234,8 +234,10 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
     MemoryBreakdown r;
     r.stage = stage;
     r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
+    const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
+    if (gathered) r.weights += o.weight_bytes * params;  // the stage's gathered 16-bit copy
     const bool accumulating = p.grad_accum() > 1 && o.sharded_grads_unsharded_when_accumulating;
-    r.gradients = o.grad_bytes * (p.zero >= 2 && !accumulating ? sharded : params);
+    r.gradients = o.grad_bytes * (p.zero >= 2 && !accumulating && !gathered ? sharded : params);
     r.optimizer =
         p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
                     : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
@@ -251,7 +253,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
     // ZeRO-3 gathers one layer's 16-bit weights and prefetches the next; its unsharded gradient
     // waits for the reduce-scatter in the gradient dtype.
     const double layer_params = sp.layer_dense + sp.layer_expert;
-    if (p.zero >= 3) r.transient += (2 * 2 + o.grad_bytes) * layer_params;
+    if (p.zero >= 3 && !gathered) r.transient += (2 * 2 + o.grad_bytes) * layer_params;
     if (last && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
       r.logits = LogitBytesPerElement(o.loss_kernels) * tokens * m.vocab_size / p.tp;

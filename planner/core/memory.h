@@ -48,6 +48,9 @@ struct MemoryOptions {
   double zero3_optimizer_bytes = 12;
   // FSDP's no_sync accumulation keeps full (unsharded) gradients between micro-batches.
   bool sharded_grads_unsharded_when_accumulating = false;
+  // ZeRO-3 with pipelining keeps the stage's 16-bit weights gathered and accumulates unsharded
+  // gradients (in grad_bytes) until the last micro-batch (torchtitan; stack field zero3_with_pp).
+  bool zero3_pp_gathered = false;
   double cuda_context_GiB = 0.75;      // CUDA context, cuBLAS/cuDNN workspaces
   double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory

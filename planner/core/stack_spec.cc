@@ -76,6 +76,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.a2a_fp8_dispatch = s.a2a_fp8_dispatch;
   o.a2a_node_dedup = s.a2a_node_dedup;
   o.zero2_reduce_per_microbatch = s.sharded_grad_accum == ShardedGradAccum::kPerMicrobatch;
+  o.memory.zero3_pp_gathered = s.zero3_with_pp == Zero3WithPp::kGathered;
   return o;
 }
 
@@ -135,6 +136,14 @@ const char* ToString(ShardedGradAccum g) {
   switch (g) {
     case ShardedGradAccum::kPerMicrobatch: return "per-microbatch";
     case ShardedGradAccum::kUnsharded: return "unsharded";
+  }
+  return "?";
+}
+
+const char* ToString(Zero3WithPp z) {
+  switch (z) {
+    case Zero3WithPp::kResharded: return "resharded";
+    case Zero3WithPp::kGathered: return "gathered";
   }
   return "?";
 }

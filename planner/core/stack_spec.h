@@ -38,6 +38,14 @@ enum class ShardedGradAccum {
   kUnsharded,      // accumulate full gradients locally, reduce once (FSDP no_sync): grads unsharded
 };
 
+// What ZeRO-3 (FSDP) does with a pipeline stage's weights between micro-batches.
+enum class Zero3WithPp {
+  kResharded,  // gather per layer and micro-batch, free after use (DeepSpeed, FSDP default)
+  kGathered,   // gather once per step and keep the stage's 16-bit weights and accumulated
+               // unsharded gradients until its last backward (torchtitan: reshard_after_forward
+               // off with PP, gradient sync only on the last micro-batch)
+};
+
 struct StackSpec {
   std::string name;
   std::string description;
@@ -79,6 +87,7 @@ struct StackSpec {
   bool expert_parallel = true;
   bool sequence_parallel = true;
   ShardedGradAccum sharded_grad_accum = ShardedGradAccum::kPerMicrobatch;
+  Zero3WithPp zero3_with_pp = Zero3WithPp::kResharded;
 
   // Defaults for layout flags not given.
   int default_zero = 1;
@@ -112,6 +121,7 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
 const char* ToString(AttentionKernel k);
 const char* ToString(DpOverlap d);
 const char* ToString(ShardedGradAccum g);
+const char* ToString(Zero3WithPp z);
 const char* ToString(Kernels k);
 const char* ToString(SelectivePolicy p);
 const char* ToString(Fp8Scaling f);

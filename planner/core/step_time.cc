@@ -305,8 +305,13 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   if (group <= 1 || sp.total() <= 0) return d;
   const double mbs = static_cast<double>(p.grad_accum());
   if (p.zero >= 3) {
-    d.zero3_per_microbatch = 2 * collective(Collective::kAllGather, o.memory.weight_bytes) +
-                             collective(Collective::kReduceScatter, o.grad_comm_bytes);
+    const double gather = collective(Collective::kAllGather, o.memory.weight_bytes);
+    const double reduce = collective(Collective::kReduceScatter, o.grad_comm_bytes);
+    // A stage kept gathered (zero3_with_pp: gathered) gathers once and reduce-scatters once per
+    // step, spread here over the micro-batches so that the same overlap rule applies; otherwise
+    // every micro-batch gathers for forward and again for backward.
+    d.zero3_per_microbatch = p.pp > 1 && o.memory.zero3_pp_gathered ? (gather + reduce) / mbs
+                                                                     : 2 * gather + reduce;
     return d;
   }
   const Collective reduce = p.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;

@@ -50,7 +50,7 @@ const std::vector<std::string> kBatchKeys = {"micro_batch_size", "global_batch_s
                                              "local_batch_size"};
 const std::vector<std::string> kTrainingKeys = {
     "recompute", "precision",     "framework", "activation_cpu_offload",
-    "attention", "torch_compile", "stack"};
+    "attention", "torch_compile", "compiled_loss", "stack"};
 const std::vector<std::string> kMeasuredKeys = {"kind",
                                                 "primary",
                                                 "accounting",
@@ -246,6 +246,7 @@ void ReadStack(const StrictMap& r, ValidationRun* v) {
   if (StatedString(par, "ddp_impl") == "local") v->stack_overrides.push_back("overlap.dp=none");
   if (par.Bool("async_tp", false)) v->stack_overrides.push_back("overlap.tp_forward=true");
   if (t.Bool("torch_compile", false)) v->stack_overrides.push_back("kernels=compiled");
+  if (t.Bool("compiled_loss", false)) v->stack_overrides.push_back("loss_kernels=compiled");
   const std::string attention = StatedString(t, "attention");
   if (!attention.empty() && !Contains(attention, "flash")) {
     v->stack_overrides.push_back("attention=unfused");

@@ -18,7 +18,8 @@ const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp"
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
     "max_zero",         "max_zero_with_pp", "pipeline",          "interleaved",
-    "context_parallel", "expert_parallel",  "sequence_parallel", "sharded_grad_accum"};
+    "context_parallel", "expert_parallel",  "sequence_parallel", "sharded_grad_accum",
+    "zero3_with_pp"};
 const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local"};
 
 const std::vector<std::pair<std::string, Kernels>> kKernelNames = {
@@ -70,6 +71,10 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
       {{"per-microbatch", ShardedGradAccum::kPerMicrobatch},
        {"unsharded", ShardedGradAccum::kUnsharded}},
       s->sharded_grad_accum);
+  s->zero3_with_pp = OptEnum<Zero3WithPp>(
+      u, "zero3_with_pp",
+      {{"resharded", Zero3WithPp::kResharded}, {"gathered", Zero3WithPp::kGathered}},
+      s->zero3_with_pp);
 }
 
 void ReadDefaults(const StrictMap& m, StackSpec* s) {
@@ -184,7 +189,8 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "context_parallel" << YAML::Value << s.context_parallel;
   out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
   out << YAML::Key << "sequence_parallel" << YAML::Value << s.sequence_parallel;
-  out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum)
+  out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum);
+  out << YAML::Key << "zero3_with_pp" << YAML::Value << ToString(s.zero3_with_pp)
       << YAML::EndMap;
   out << YAML::Key << "defaults" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "zero" << YAML::Value << s.default_zero;

@@ -156,5 +156,34 @@ TEST(MemoryTest, ZeroStagesShardStatesOverDataParallelRanks) {
   }
 }
 
+TEST(MemoryTest, Zero3KeptGatheredWithPipeliningHoldsTheStagesWeightsAndGradients) {
+  // torchtitan with PP (zero3_with_pp: gathered): FSDP2 keeps the stage's 16-bit weights
+  // gathered (reshard_after_forward off) and accumulates unsharded gradients until the last
+  // micro-batch, beside the fp32 master shards and the sharded Adam states. Per GPU, with P the
+  // stage's parameters on one TP rank and dp = 4 shards:
+  //   resharded: weights 4 P / 4, gradients 4 P / 4, optimizer 8 P / 4
+  //   gathered:  weights 4 P / 4 + 2 P, gradients 4 P, optimizer 8 P / 4 (unchanged)
+  const ModelSpec m = Gpt22B();
+  ParallelConfig p = Layout(8, 1, true, Recompute::kFull);
+  p.pp = 2;
+  p.dp = 4;
+  p.zero = 3;
+  p.global_batch = 16;  // 4 micro-batches per data-parallel rank
+  MemoryOptions o;
+  o.zero3_weight_bytes = 4;
+  o.zero3_optimizer_bytes = 8;
+  const MemoryBreakdown resharded = EstimateMemory(m, ClusterSpec{}, p, o);
+  o.zero3_pp_gathered = true;
+  const MemoryBreakdown gathered = EstimateMemory(m, ClusterSpec{}, p, o);
+  ASSERT_EQ(resharded.stage, gathered.stage);
+  const double params = resharded.weights / (4.0 / 4);
+  EXPECT_DOUBLE_EQ(gathered.weights, 4 * params / 4 + 2 * params);
+  EXPECT_DOUBLE_EQ(resharded.gradients, 4 * params / 4);
+  EXPECT_DOUBLE_EQ(gathered.gradients, 4 * params);
+  EXPECT_DOUBLE_EQ(gathered.optimizer, resharded.optimizer);
+  // Nothing is gathered per layer any more: the ZeRO-3 working set leaves the transient.
+  EXPECT_LT(gathered.transient, resharded.transient);
+}
+
 }  // namespace
 }  // namespace planner
