@@ -13,7 +13,18 @@ int64_t LevelSize(const ClusterSpec& c, int level) {
   return s > 0 ? s : c.total_gpus();
 }
 
-// One ring stage of g ranks on `level` moving `bytes` (nccl-tests size).
+// Latency steps of an all-reduce among g ranks on `level`. NCCL runs rings inside the scale-up
+// domain; across nodes it also has double binary trees (NCCL 2.4, Sanders et al. 2009): full
+// bandwidth like the ring but 2 log2(g) hops (up and down) instead of the ring's 2 (g - 1), and
+// its tuner takes the faster. With the same bandwidth term, the fewer steps win. All-gather and
+// reduce-scatter have no tree: ZeRO-3's per-layer gathers keep the ring's growth with the group.
+double AllReduceSteps(int level, int64_t g) {
+  const double ring = 2.0 * (g - 1);
+  if (level == 0) return ring;
+  return std::min(ring, 2.0 * std::ceil(std::log2(static_cast<double>(g))));
+}
+
+// One ring (or tree) stage of g ranks on `level` moving `bytes` (nccl-tests size).
 double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, double bytes) {
   if (g <= 1) return 0;
   const double bus_bytes = BusFactor(op, g) * bytes;
@@ -21,7 +32,8 @@ double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, d
     return f->alpha_us * kSecondsPerUs + TransferSeconds(bus_bytes, f->bus_bw_GBps);
   }
   const NetworkLevel& l = c.network[level];
-  const double steps = op == Collective::kAllReduce ? 2.0 * (g - 1) : static_cast<double>(g - 1);
+  const double steps = op == Collective::kAllReduce ? AllReduceSteps(level, g)
+                                                    : static_cast<double>(g - 1);
   const double fraction =
       level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
   return steps * l.latency_us * kSecondsPerUs + TransferSeconds(bus_bytes, l.bw_GBps * fraction);

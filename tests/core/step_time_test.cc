@@ -68,6 +68,18 @@ TEST(StepTimeTest, HierarchicalAllReduceCrossesTheNodesWithAnEighth) {
   EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 2, 8, bytes), ib_only);
 }
 
+TEST(StepTimeTest, AllReduceAcrossManyNodesTakesNcclsTreeLatency) {
+  // 32 ranks one per node (every 8th GPU): a ring pays 2 x 31 = 62 alphas, NCCL's double binary
+  // tree 2 x log2(32) = 10, at the same bus bandwidth; all-gather has no tree (31 alphas).
+  const ClusterSpec c = A100Cluster(32);
+  const double bytes = 1e6;
+  const double beta = 2.0 * 31 / 32 * bytes / (kIbGBps * 1e9 * 0.9);
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 32, 8, bytes),
+                   10 * kIbUs * 1e-6 + beta);
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllGather, 32, 8, bytes),
+                   31 * kIbUs * 1e-6 + 31.0 / 32 * bytes / (kIbGBps * 1e9 * 0.9));
+}
+
 TEST(StepTimeTest, TpForwardOverlapLeavesTheFirstChunkAndWhatTheGemmsCannotCover) {
   // Transformer Engine's userbuffers pipeline each pass's two TP collectives (SP: all-gather and
   // reduce-scatter, the bus traffic of one all-reduce each) in tp chunks with the GEMM beside it:
