@@ -137,6 +137,20 @@ void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p,
   }
 }
 
+// MLA's low-rank latents: the query latent and the key-value latent with the shared RoPE key
+// (the q_a and kv_a outputs, inputs of their norms), then the normed latents that feed the
+// up-projections unless norms are recomputed.
+void AddMlaLatents(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
+                   std::vector<ActivationTensor>* out) {
+  const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch;
+  const double ql = m.mla.q_lora_rank, kvl = m.mla.kv_lora_rank;
+  AddTensor(out, "attention.q_latent", 2 * s * b * ql);
+  AddTensor(out, "attention.kv_latent_rope_key", 2 * s * b * (kvl + m.mla.qk_rope_head_dim));
+  if (o.recompute_norms) return;
+  AddTensor(out, "attention.q_latent_normed", 2 * s * b * ql);
+  AddTensor(out, "attention.kv_latent_normed", 2 * s * b * kvl);
+}
+
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
                                                const MemoryOptions& o) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, h = m.d_model;
@@ -154,11 +168,18 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   if (p.recompute == Recompute::kSelective && o.selective == SelectivePolicy::kEveryOtherMatmul) {
     return EveryOtherMatmulActivations(m, p);
   }
+  // Norm outputs are the next GEMM's input; a stack that recomputes norms keeps only their input.
+  const double norm_out = o.recompute_norms ? 0 : 2 * sbh * rep;
   AddTensor(&out, "attention.norm_input", 2 * sbh * rep);
-  AddTensor(&out, "attention.qkv_input", 2 * sbh * rep);
-  AddTensor(&out, "attention.q", 2 * s * b * q / t);
-  AddTensor(&out, "attention.k", 2 * s * b * kv / t);
-  AddTensor(&out, "attention.v", 2 * s * b * kv / t);
+  AddTensor(&out, "attention.qkv_input", norm_out);
+  if (m.is_mla()) AddMlaLatents(m, p, o, &out);
+  // MLA's values and attention output are H x v_head_dim wide (q and k: H x head_dim).
+  const double v_ratio = static_cast<double>(m.v_head_dim()) / m.head_dim;
+  if (!(m.is_mla() && o.recompute_up_projections)) {
+    AddTensor(&out, "attention.q", 2 * s * b * q / t);
+    AddTensor(&out, "attention.k", 2 * s * b * kv / t);
+    AddTensor(&out, "attention.v", 2 * s * b * kv * v_ratio / t);
+  }
   const bool keep_scores = !o.flash_attention && p.recompute == Recompute::kNone;
   if (keep_scores) {
     // Softmax output and, with dropout, its mask (1 byte) and output; the key length is the
@@ -170,14 +191,14 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   } else if (o.flash_attention) {
     AddTensor(&out, "attention.softmax_stats (fp32)", 4 * a * s * b / t);
   }
-  AddTensor(&out, "attention.context", 2 * s * b * q / t);
+  AddTensor(&out, "attention.context", o.attention_output_cache_bytes * s * b * q * v_ratio / t);
   if (o.dropout) AddTensor(&out, "attention.output_dropout_mask", sbh * rep);
   AddTensor(&out, "mlp.norm_input", 2 * sbh * rep);
-  AddTensor(&out, "mlp.input", 2 * sbh * rep);
+  AddTensor(&out, "mlp.input", norm_out);
   if (m.is_moe()) AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
-  AddTensor(&out, "mlp.up_output", 2 * s * b * ff / t);
-  if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", 2 * s * b * ff / t);
-  AddTensor(&out, "mlp.down_input", 2 * s * b * ff / t);
+  AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * ff / t);
+  if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * ff / t);
+  if (!o.recompute_mlp_activation) AddTensor(&out, "mlp.down_input", 2 * s * b * ff / t);
   if (o.dropout) AddTensor(&out, "mlp.dropout_mask", sbh * rep);
   if (o.kernels == Kernels::kEager) AddEagerExtras(m, p, &out);
   return out;

@@ -51,7 +51,14 @@ struct MemoryOptions {
   // ZeRO-3 with pipelining keeps the stage's 16-bit weights gathered and accumulates unsharded
   // gradients (in grad_bytes) until the last micro-batch (torchtitan; stack field zero3_with_pp).
   bool zero3_pp_gathered = false;
-  double cuda_context_GiB = 0.75;      // CUDA context, cuBLAS/cuDNN workspaces
+  // Memory-saving choices a stack states (DeepSeek-V3 report sec. 3.2.3, 3.3.3). Defaults keep
+  // what Megatron-style training stores.
+  bool recompute_norms = false;           // RMSNorm/LayerNorm outputs recomputed from their inputs
+  bool recompute_up_projections = false;  // MLA's q/k/v recomputed from the stored latents
+  bool recompute_mlp_activation = false;  // SwiGLU/GeLU output recomputed from its inputs
+  double mlp_cache_bytes = 2;             // per element of cached MLP GEMM inputs (fp8: 1)
+  double attention_output_cache_bytes = 2;  // the output projection's input (E5M6: 1.5)
+  double cuda_context_GiB = 0.75;           // CUDA context, cuBLAS/cuDNN workspaces
   double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory
 };

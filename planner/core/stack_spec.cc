@@ -21,6 +21,20 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (!(s.sharded_optimizer_bytes >= 0 && s.sharded_optimizer_bytes <= 16)) {
     return StackError{"sharded_optimizer_bytes", "sharded_optimizer_bytes must lie in [0, 16]"};
   }
+  if (s.optimizer_moment_bytes != 2 && s.optimizer_moment_bytes != 4) {
+    return StackError{"optimizer_moment_bytes", "optimizer_moment_bytes must be 2 or 4"};
+  }
+  if (s.sharded_optimizer_bytes < 2 * (4 - s.optimizer_moment_bytes)) {
+    return StackError{"optimizer_moment_bytes",
+                      "optimizer_moment_bytes 2 needs sharded_optimizer_bytes of at least 4"};
+  }
+  if (!(s.mlp_cache_bytes >= 1 && s.mlp_cache_bytes <= 2)) {
+    return StackError{"mlp_cache_bytes", "mlp_cache_bytes must lie in [1, 2]"};
+  }
+  if (!(s.attention_output_cache_bytes >= 1 && s.attention_output_cache_bytes <= 2)) {
+    return StackError{"attention_output_cache_bytes",
+                      "attention_output_cache_bytes must lie in [1, 2]"};
+  }
   if (!(s.a2a_sm_fraction >= 0 && s.a2a_sm_fraction < 1)) {
     return StackError{"a2a_sm_fraction", "a2a_sm_fraction must lie in [0, 1)"};
   }
@@ -59,6 +73,15 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.memory.selective = s.selective;
   o.memory.zero3_weight_bytes = s.sharded_weight_bytes;
   o.memory.zero3_optimizer_bytes = s.sharded_optimizer_bytes;
+  // Both optimizer byte counts hold two fp32 moments by default; narrower moments save the rest.
+  const double moment_saving = 2 * (4 - s.optimizer_moment_bytes);
+  o.memory.optimizer_bytes -= moment_saving;
+  o.memory.zero3_optimizer_bytes -= moment_saving;
+  o.memory.recompute_norms = s.recompute_norms;
+  o.memory.recompute_up_projections = s.recompute_up_projections;
+  o.memory.recompute_mlp_activation = s.recompute_mlp_activation;
+  o.memory.mlp_cache_bytes = s.mlp_cache_bytes;
+  o.memory.attention_output_cache_bytes = s.attention_output_cache_bytes;
   o.memory.sharded_grads_unsharded_when_accumulating =
       s.sharded_grad_accum == ShardedGradAccum::kUnsharded;
   o.attention_efficiency = AttentionEfficiency(s.attention, c.gpu);

@@ -62,6 +62,16 @@ struct StackSpec {
   // the optimizer states beside them.
   double sharded_weight_bytes = 2;
   double sharded_optimizer_bytes = 12;
+  // Bytes of each Adam moment (m, v): 4 (fp32) by default; 2 keeps them in BF16 (DeepSeek-V3
+  // sec. 3.3.3), taking 2 x 2 bytes off the optimizer states (fp32 master copy kept).
+  double optimizer_moment_bytes = 4;
+  // Activation memory savings (MemoryOptions): recomputed norms, MLA up-projections and MLP
+  // activation; bytes per element of the cached MLP GEMM inputs and output-projection input.
+  bool recompute_norms = false;
+  bool recompute_up_projections = false;
+  bool recompute_mlp_activation = false;
+  double mlp_cache_bytes = 2;
+  double attention_output_cache_bytes = 2;
 
   // Overlap of communication with compute.
   bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM

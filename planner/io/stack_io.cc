@@ -13,7 +13,8 @@ const std::vector<std::string> kTopKeys = {
     "attention",      "dropout",       "fp8_scaling",      "selective_recompute",
     "grad_reduce_bytes", "sharded_weight_bytes", "sharded_optimizer_bytes", "overlap",
     "supports",       "defaults",      "a2a_sm_fraction",  "a2a_fp8_dispatch",
-    "a2a_node_dedup"};
+    "a2a_node_dedup", "optimizer_moment_bytes", "recompute_norms", "recompute_up_projections",
+    "recompute_mlp_activation", "mlp_cache_bytes", "attention_output_cache_bytes"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -108,6 +109,13 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->grad_reduce_bytes = Bytes(m, "grad_reduce_bytes", s->grad_reduce_bytes);
   s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
+  s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
+  s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
+  s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
+  s->recompute_mlp_activation = m.Bool("recompute_mlp_activation", s->recompute_mlp_activation);
+  s->mlp_cache_bytes = Bytes(m, "mlp_cache_bytes", s->mlp_cache_bytes);
+  s->attention_output_cache_bytes =
+      Bytes(m, "attention_output_cache_bytes", s->attention_output_cache_bytes);
   s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
   s->a2a_fp8_dispatch = m.Bool("a2a_fp8_dispatch", s->a2a_fp8_dispatch);
   s->a2a_node_dedup = m.Bool("a2a_node_dedup", s->a2a_node_dedup);
@@ -169,6 +177,13 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "grad_reduce_bytes" << YAML::Value << s.grad_reduce_bytes;
   out << YAML::Key << "sharded_weight_bytes" << YAML::Value << s.sharded_weight_bytes;
   out << YAML::Key << "sharded_optimizer_bytes" << YAML::Value << s.sharded_optimizer_bytes;
+  out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;
+  out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
+  out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;
+  out << YAML::Key << "recompute_mlp_activation" << YAML::Value << s.recompute_mlp_activation;
+  out << YAML::Key << "mlp_cache_bytes" << YAML::Value << s.mlp_cache_bytes;
+  out << YAML::Key << "attention_output_cache_bytes" << YAML::Value
+      << s.attention_output_cache_bytes;
   out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "tp_backward" << YAML::Value << s.tp_overlap_backward;
   out << YAML::Key << "tp_forward" << YAML::Value << s.tp_overlap_forward;
