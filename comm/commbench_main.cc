@@ -11,7 +11,7 @@
 #include "comm/commbench_json.h"
 #include "comm/commbench_options.h"
 #include "comm/nccl_backend.h"
-#include "comm/world.h"
+#include "comm/program_main.h"
 #include "planner/io/atomic_file.h"
 #if PLANNER_WITH_MPI
 #include "comm/mpi_backend.h"
@@ -19,10 +19,6 @@
 
 namespace comm {
 namespace {
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 BackendChoice ResolveBackend(BackendChoice choice) {
   if (choice != BackendChoice::kAuto) return choice;
@@ -145,34 +141,9 @@ int Run(CommbenchOptions o, World& world) {
   return TotalWrong(rows) == 0 ? 0 : 1;
 }
 
-int Main(int argc, char** argv) {
-  World world(&argc, &argv);
-  const auto parsed = ParseCommbenchOptions(argc, argv);
-  if (parsed.kind != decltype(parsed)::Kind::kRun) {
-    const bool help = parsed.kind == decltype(parsed)::Kind::kHelp;
-    if (world.rank() == 0) {
-      if (help)
-        std::printf("%s", parsed.message.c_str());
-      else
-        std::fprintf(stderr, "commbench: error: %s\n", parsed.message.c_str());
-    }
-    return help ? 0 : kExitUsage;
-  }
-  try {
-    return Run(parsed.options, world);
-  } catch (const UsageError& e) {
-    if (world.rank() == 0) std::fprintf(stderr, "commbench: error: %s\n", e.what());
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    // Other ranks may be waiting in a collective this rank will never join.
-    std::fprintf(stderr, "commbench: error: rank %d: %s\n", world.rank(), e.what());
-    std::fflush(stderr);
-    if (world.size() > 1) world.Abort(1);
-    return 1;
-  }
-}
-
 }  // namespace
 }  // namespace comm
 
-int main(int argc, char** argv) { return comm::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return comm::ProgramMain("commbench", argc, argv, comm::ParseCommbenchOptions, comm::Run);
+}

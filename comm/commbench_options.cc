@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "comm/parse_args.h"
 #include "planner/io/utf8.h"
 
 namespace comm {
@@ -145,18 +146,8 @@ ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const
   po::positional_options_description positional;
   positional.add("collective", -1);
   po::variables_map vm;
-  try {
-    // No prefix guessing: --iter must not silently mean --iters.
-    po::store(po::command_line_parser(argc, argv)
-                  .options(described)
-                  .positional(positional)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Outcome::Error(e.what());
+  if (std::string error = StoreArgs(argc, argv, described, &positional, vm); !error.empty()) {
+    return Outcome::Error(error);
   }
   if (vm.count("help")) {
     std::ostringstream text;

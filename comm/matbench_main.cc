@@ -11,6 +11,7 @@
 #include "comm/gemm_sweep.h"
 #include "comm/matbench_json.h"
 #include "comm/nccl_backend.h"
+#include "comm/program_main.h"
 #include "comm/sharded_mlp.h"
 #include "planner/io/atomic_file.h"
 #if PLANNER_WITH_MPI
@@ -19,10 +20,6 @@
 
 namespace comm {
 namespace {
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 void Print(const World& world, const char* format, auto... args) {
   if (world.rank() != 0) return;
@@ -154,33 +151,9 @@ int Run(const MatbenchOptions& o, World& world) {
   return within ? 0 : 1;
 }
 
-int Main(int argc, char** argv) {
-  World world(&argc, &argv);
-  const auto parsed = ParseMatbenchOptions(argc, argv);
-  if (parsed.kind != decltype(parsed)::Kind::kRun) {
-    const bool help = parsed.kind == decltype(parsed)::Kind::kHelp;
-    if (world.rank() == 0) {
-      if (help)
-        std::printf("%s", parsed.message.c_str());
-      else
-        std::fprintf(stderr, "matbench: error: %s\n", parsed.message.c_str());
-    }
-    return help ? 0 : kExitUsage;
-  }
-  try {
-    return Run(parsed.options, world);
-  } catch (const UsageError& e) {
-    if (world.rank() == 0) std::fprintf(stderr, "matbench: error: %s\n", e.what());
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "matbench: error: rank %d: %s\n", world.rank(), e.what());
-    std::fflush(stderr);
-    if (world.size() > 1) world.Abort(1);
-    return 1;
-  }
-}
-
 }  // namespace
 }  // namespace comm
 
-int main(int argc, char** argv) { return comm::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return comm::ProgramMain("matbench", argc, argv, comm::ParseMatbenchOptions, comm::Run);
+}

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "comm/parse_args.h"
 #include "planner/io/utf8.h"
 
 namespace comm {
@@ -113,17 +114,8 @@ ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const a
   RawArgs raw;
   const po::options_description described = Describe(raw, o);
   po::variables_map vm;
-  try {
-    // No prefix guessing: --iter must not silently mean --iters.
-    po::store(po::command_line_parser(argc, argv)
-                  .options(described)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Outcome::Error(e.what());
+  if (std::string error = StoreArgs(argc, argv, described, nullptr, vm); !error.empty()) {
+    return Outcome::Error(error);
   }
   if (vm.count("help")) {
     std::ostringstream text;

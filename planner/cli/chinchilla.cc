@@ -18,6 +18,7 @@
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/presets.h"
+#include "planner/io/quantity.h"
 
 namespace planner {
 namespace {
@@ -53,18 +54,6 @@ std::string BudgetFlagList() {
     s += (i == 0 ? "" : i + 1 == n ? " or " : ", ") + std::string("--") + kBudgetFlags[i].flag;
   }
   return s;
-}
-
-// The multiplier of a trailing K/M/B/T (either case), or 1 when there is none. Papers write
-// budgets and sizes as 70B and 1.4T, so the flags accept them as written.
-double SuffixScale(char c) {
-  switch (std::toupper(static_cast<unsigned char>(c))) {
-    case 'K': return 1e3;
-    case 'M': return 1e6;
-    case 'B': return 1e9;
-    case 'T': return 1e12;
-    default: return 1;
-  }
 }
 
 bool NamesNonFinite(std::string s) {

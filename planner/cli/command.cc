@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "planner/io/input_error.h"
+#include "planner/io/quantity.h"
 #include "planner/io/suggest.h"
 #include "planner/io/utf8.h"
 
@@ -98,29 +99,12 @@ double PositiveDoubleFlag(const po::variables_map& vm, const std::string& flag) 
 }
 
 double ParseQuantity(const std::string& flag, const std::string& text) {
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  double scale = 1;
-  if (used > 0 && used + 1 == text.size()) {
-    switch (text.back()) {
-      case 'K': case 'k': scale = 1e3; break;
-      case 'M': scale = 1e6; break;
-      case 'B': case 'G': scale = 1e9; break;
-      case 'T': scale = 1e12; break;
-      default: used = 0;
-    }
-    if (used > 0) ++used;
-  }
-  if (used == 0 || used != text.size() || !std::isfinite(v * scale) || v * scale <= 0) {
+  const std::optional<double> v = ParseSuffixedNumber(text);
+  if (!v) {
     throw InputError("--" + flag, "must be a positive number such as 300e9 or 1.4T, got '" + text +
                                       "'");
   }
-  return v * scale;
+  return *v;
 }
 
 double QuantityFlag(const po::variables_map& vm, const std::string& flag) {

@@ -4,6 +4,7 @@
 
 #include "planner/cli/command.h"
 #include "planner/core/flops.h"
+#include "planner/core/limits.h"
 #include "planner/io/format.h"
 #include "planner/io/model_io.h"
 
@@ -134,10 +135,10 @@ int RunFlops(const std::vector<std::string>& args) {
   const OutputFormat format = FormatFlag(vm);
   const Recompute recompute = EnumFlag(vm, "recompute", kRecomputes);
   const Accounting accounting = EnumFlag(vm, "accounting", kAccountings);
-  const int64_t batch = PositiveFlag(vm, "batch", int64_t{1} << 24);
+  const int64_t batch = PositiveFlag(vm, "batch", kMaxDimension);
   const ModelSpec spec = LoadModel(vm["model"].as<std::string>());
   FlopsOptions o{spec.seq_len, batch, vm["causal"].as<bool>(), recompute};
-  if (vm.count("seq")) o.seq_len = PositiveFlag(vm, "seq", int64_t{1} << 24);
+  if (vm.count("seq")) o.seq_len = PositiveFlag(vm, "seq", kMaxDimension);
   const FlopsReport r = ComputeFlops(spec, o);
   switch (format) {
     case OutputFormat::kJson: std::cout << FlopsJson(spec, o, r, accounting).dump(2) << "\n"; break;

@@ -51,7 +51,7 @@ void AddLayoutOptions(po::options_description* options) {
 
 void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m) {
   if (!vm.count("seq")) return;
-  m->seq_len = PositiveFlag(vm, "seq", int64_t{1} << 24);
+  m->seq_len = PositiveFlag(vm, "seq", kMaxDimension);
   if (auto e = Validate(*m)) throw InputError("--seq", e->message);
 }
 

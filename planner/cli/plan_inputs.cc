@@ -15,7 +15,7 @@ constexpr double kMaxPlanBatchTokens = 1e10;
 void ApplySeq(const po::variables_map& vm, const TrainingSpec& t, ModelSpec* m,
               PlanInputs* in) {
   if (vm.count("seq")) {
-    in->seq_override = PositiveFlag(vm, "seq", int64_t{1} << 24);
+    in->seq_override = PositiveFlag(vm, "seq", kMaxDimension);
   } else if (t.seq_len) {
     in->seq_override = *t.seq_len;
   }

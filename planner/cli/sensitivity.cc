@@ -16,6 +16,7 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/outlook_report.h"
+#include "planner/core/limits.h"
 #include "planner/core/sizing.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/format.h"
@@ -164,8 +165,8 @@ int RunSensitivity(const std::vector<std::string>& args) {
   if (vm.count("deadline-days")) criteria.deadline_days = PositiveDoubleFlag(vm, "deadline-days");
   if (vm.count("budget-usd")) criteria.budget_usd = PositiveDoubleFlag(vm, "budget-usd");
   std::optional<int64_t> gpus;
-  if (vm.count("gpus")) gpus = PositiveFlag(vm, "gpus", int64_t{1} << 22);
-  const int64_t max_gpus = PositiveFlag(vm, "max-gpus", int64_t{1} << 22);
+  if (vm.count("gpus")) gpus = PositiveFlag(vm, "gpus", kMaxGpus);
+  const int64_t max_gpus = PositiveFlag(vm, "max-gpus", kMaxGpus);
 
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   ClusterSpec c = LoadCluster(vm["gpu"].as<std::string>());

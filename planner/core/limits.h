@@ -14,6 +14,9 @@ inline constexpr int64_t kMaxGpus = int64_t{1} << 22;
 // Sequences per optimizer step: 1,073,741,824 (Llama 3 405B ended at 16M tokens, about 2,000
 // sequences of 8,192).
 inline constexpr int64_t kMaxGlobalBatch = int64_t{1} << 30;
+// Any model dimension (layers, widths, heads, vocabulary, sequence length) and `flops --batch`:
+// 16,777,216, so that products of a few dimensions stay far inside a Count (__int128).
+inline constexpr int64_t kMaxDimension = int64_t{1} << 24;
 
 }  // namespace planner
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "planner/core/limits.h"
+
 namespace planner {
 namespace {
 
@@ -19,7 +21,6 @@ std::optional<SpecError> RequireNonNegative(const char* key, int64_t value) {
 // Every dimension that multiplies into a parameter or FLOP count is capped so that products of
 // three of them (e.g. tokens * d_model * d_ff) cannot overflow 64 bits; counts are additionally
 // checked for overflow where they are computed.
-constexpr int64_t kMaxDimension = int64_t{1} << 24;  // 16,777,216
 
 std::optional<SpecError> RequireBounded(const char* key, int64_t value) {
   if (value <= kMaxDimension) return std::nullopt;

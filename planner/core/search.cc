@@ -10,6 +10,7 @@
 
 #include "planner/core/cost_model.h"
 #include "planner/core/pipeline_stages.h"
+#include "planner/core/units.h"
 
 namespace planner {
 namespace {
@@ -136,7 +137,7 @@ std::vector<Plan> Collapse(std::vector<Plan> sorted) {
 }
 
 double Objective(const ClusterSpec& c, const ParallelConfig& p, const StepTime& t, Objective o) {
-  const double cost = t.step_time_s * p.gpus() * c.price_per_gpu_hour_usd / 3600.0;
+  const double cost = t.step_time_s * p.gpus() * c.price_per_gpu_hour_usd / kSecondsPerHour;
   return o == Objective::kTime ? t.step_time_s : cost;
 }
 

@@ -61,16 +61,6 @@ struct Defaults {
   fs::path base;  // folder that relative paths in the file are relative to
 };
 
-double SuffixScale(char c) {
-  switch (std::toupper(static_cast<unsigned char>(c))) {
-    case 'K': return 1e3;
-    case 'M': return 1e6;
-    case 'B': return 1e9;
-    case 'T': return 1e12;
-    default: return 1;
-  }
-}
-
 // A preset name or a path, checked to exist; paths are taken relative to `base`.
 std::string ResolveSpec(const std::string& kind, const std::string& value, const fs::path& base,
                         const Fail& fail, const std::string& key) {
@@ -236,25 +226,6 @@ std::vector<std::string> SplitColons(const std::string& text) {
 }
 
 }  // namespace
-
-std::optional<double> ParseSuffixedNumber(const std::string& text) {
-  std::string digits = text;
-  double scale = 1;
-  if (!digits.empty() && SuffixScale(digits.back()) != 1) {
-    scale = SuffixScale(digits.back());
-    digits.pop_back();
-  }
-  if (digits.empty() || !(std::isdigit(static_cast<unsigned char>(digits[0])) || digits[0] == '.')) {
-    return std::nullopt;  // also rules out signs, nan and inf
-  }
-  double v = 0;
-  const char* end = digits.data() + digits.size();
-  const auto [ptr, ec] = std::from_chars(digits.data(), end, v);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
-  v *= scale;
-  if (!std::isfinite(v) || v <= 0) return std::nullopt;
-  return v;
-}
 
 std::string PriceSource(const std::string& cluster_arg) {
   if (LooksLikePath(cluster_arg) || !FindPreset("clusters", cluster_arg)) {

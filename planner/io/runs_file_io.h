@@ -22,6 +22,7 @@
 
 #include "planner/core/cluster_spec.h"
 #include "planner/core/model_spec.h"
+#include "planner/io/quantity.h"  // ParseSuffixedNumber, for the readers of these files
 
 namespace planner {
 
@@ -61,10 +62,6 @@ CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags);
 // Where a cluster's price comes from, for labels: "list-price default from the dgx-h100 preset
 // (Lambda on-demand H100 SXM 80GB)" or "price_per_gpu_hour_usd in my.yaml".
 std::string PriceSource(const std::string& cluster_arg);
-
-// A positive number with an optional K, M, B or T suffix (either case): 300e9, 1.4T, 4M.
-// nullopt for anything else (nan, inf, hex, trailing text, zero or negative).
-std::optional<double> ParseSuffixedNumber(const std::string& text);
 
 }  // namespace planner
 

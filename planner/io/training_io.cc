@@ -47,7 +47,7 @@ TrainingSpec ReadTrainingSpec(const YamlDoc& model_doc) {
     t.Fail("global_batch_tokens",
            "give training.global_batch (sequences) or training.global_batch_tokens, not both");
   }
-  spec.seq_len = PositiveCount(t, "seq_len", int64_t{1} << 24);
+  spec.seq_len = PositiveCount(t, "seq_len", kMaxDimension);
   spec.tokens = TokenCount(t, "tokens", kMaxTrainingTokens);
   return spec;
 }

@@ -210,7 +210,12 @@ TEST(SuffixedNumberTest, AcceptsWhatPapersWrite) {
   EXPECT_DOUBLE_EQ(*ParseSuffixedNumber("4M"), 4e6);
   EXPECT_DOUBLE_EQ(*ParseSuffixedNumber("70b"), 7e10);
   EXPECT_DOUBLE_EQ(*ParseSuffixedNumber("2048"), 2048);
-  for (const char* bad : {"", "T", "nan", "inf", "-5", "0", "+5", "0x10", "5e", "1.4TB", "1,000"}) {
+  // The flags' old grammar took G for 1e9 and the files' took lower case: both, everywhere now.
+  EXPECT_DOUBLE_EQ(*ParseSuffixedNumber("1.4t"), 1.4e12);
+  EXPECT_DOUBLE_EQ(*ParseSuffixedNumber("2G"), 2e9);
+  EXPECT_DOUBLE_EQ(*ParseSuffixedNumber("5k"), 5e3);
+  for (const char* bad : {"", "T", "nan", "inf", "-5", "0", "+5", "0x10", "5e", "1.4TB", "1,000",
+                          " 5", "5 ", "1e309"}) {
     EXPECT_FALSE(ParseSuffixedNumber(bad).has_value()) << bad;
   }
 }
