@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "planner/io/input_error.h"
 #include "planner/io/read_file.h"
@@ -40,6 +43,38 @@ const std::string& PlainScalar(const std::string& file, const YAML::Node& n,
   return n.Scalar();
 }
 
+// Records where a document's root node starts (what node.Mark() reports), and nothing else.
+class RootMark : public YAML::EventHandler {
+ public:
+  YAML::Mark mark = YAML::Mark::null_mark();
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { Note(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { Note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Note(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Note(const YAML::Mark& m) {
+    if (!seen_) mark = m;
+    seen_ = true;
+  }
+  bool seen_ = false;
+};
+
 }  // namespace
 
 void FailAt(const std::string& file, const YAML::Node& node, const std::string& msg) {
@@ -57,11 +92,17 @@ YamlDoc ParseYaml(const std::string& file, const std::string& text) {
   CheckInputItems(file, text, "YAML");
   YamlDoc doc{file, {}};
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      FailAt(file, docs[1], "a second YAML document ('---') in one file; a file holds one spec");
+    // At most two documents are read, not YAML::LoadAll: on a stray flow token at the top level
+    // (a file that is just ",") yaml-cpp 0.7 yields empty documents without end, and LoadAll
+    // collects them until memory runs out (the spec fuzzer's out-of-memory stop).
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    RootMark first, second;
+    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
+      throw InputError(file, Line(second.mark), Col(second.mark),
+                       "a second YAML document ('---') in one file; a file holds one spec");
     }
-    if (!docs.empty()) doc.root = docs[0];
+    doc.root = YAML::Load(text);  // the first document only
   } catch (const YAML::Exception& e) {
     throw InputError(file, Line(e.mark), Col(e.mark), "not valid YAML: " + e.msg);
   }
