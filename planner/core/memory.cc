@@ -195,7 +195,13 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   if (o.dropout) AddTensor(&out, "attention.output_dropout_mask", sbh * rep);
   AddTensor(&out, "mlp.norm_input", 2 * sbh * rep);
   AddTensor(&out, "mlp.input", norm_out);
-  if (m.is_moe()) AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
+  if (m.is_moe()) {
+    AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
+    // The dispatched copies of each token (top_k of them) are the routed experts' GEMM input,
+    // kept for their weight gradient on the expert's GPU (balanced routing: as many arrive as
+    // leave). Like the router's, counted for every layer: the fullest stages are all MoE.
+    AddTensor(&out, "moe.routed_inputs", o.mlp_cache_bytes * s * b * m.moe.top_k * h * rep);
+  }
   AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * ff / t);
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * ff / t);
   if (!o.recompute_mlp_activation) AddTensor(&out, "mlp.down_input", 2 * s * b * ff / t);

@@ -51,18 +51,20 @@ TEST(DeepSeekV3MemoryTest, OneLayerStoredBytesWithoutAndWithTheReportsSavings) {
   //   attention output (o-proj input, 128 x 128)          2 x 16384                32,768
   //   MLP norm input and output                           2 x 7168 x 2             28,672
   //   router logits (fp32)                                4 x 256                   1,024
+  //   routed experts' inputs (8 dispatched copies)        2 x 8 x 7168            114,688
   //   SwiGLU up, gate outputs, down-projection input      3 x 2 x 18432           110,592
-  //   total                                                                     341,632
+  //   total                                                                     456,320
   const double plain = LayerActivationBytes(m, Published(), StackOptions(StackSpec{"x"}, c).memory);
-  EXPECT_DOUBLE_EQ(plain, 341632 * kTokens);
+  EXPECT_DOUBLE_EQ(plain, 456320 * kTokens);
   // With hai-llm's fields: norm outputs go (2 x 14336 + 3072 + 1024 = 32,768 saved), q, k, v go
   // (131,072), the o-proj input is 1.5 bytes (8,192 saved), up and gate outputs 1 byte and the
-  // down-projection input recomputed (36,864 + 36,864 = 73,728 saved): 245,760 per token saved,
-  // 95,872 stored, 392,691,712 bytes per layer and micro-batch.
+  // down-projection input recomputed (36,864 + 36,864 = 73,728 saved), the routed experts'
+  // inputs ("the activation before the MoE up-projections", sec. 3.3.3) 1 byte (57,344 saved):
+  // 303,104 per token saved, 153,216 stored, 627,572,736 bytes per layer and micro-batch.
   const StepTimeOptions hai = StackOptions(LoadStack("hai-llm"), c);
   const double saved = plain - LayerActivationBytes(m, Published(), hai.memory);
-  EXPECT_DOUBLE_EQ(saved, 245760 * kTokens);
-  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, Published(), hai.memory), 95872 * kTokens);
+  EXPECT_DOUBLE_EQ(saved, 303104 * kTokens);
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, Published(), hai.memory), 153216 * kTokens);
   // BF16 moments: fp32 master (4) + two 2-byte moments = 8 bytes per parameter instead of 12.
   EXPECT_DOUBLE_EQ(hai.memory.optimizer_bytes, 8);
 }
@@ -75,7 +77,7 @@ TEST(DeepSeekV3MemoryTest, PublishedLayoutFitsOnH800) {
   // DualPipe (DeepSeek-V3 Table 2): parameters 2x (the rank holds stages s and 15 - s) and
   // activations of PP + 1 = 17 micro-batches; a middle rank holds 4 + 4 layers, 4 on average.
   EXPECT_DOUBLE_EQ(r.inflight_layer_microbatches, 17 * 4);
-  EXPECT_DOUBLE_EQ(r.activations, 17 * 4 * 95872 * kTokens);
+  EXPECT_DOUBLE_EQ(r.activations, 17 * 4 * 153216 * kTokens);
   // 80 GB H800 (the preset's usable share of it); the report trained this layout, so it fits.
   EXPECT_LT(r.total, UsableHbmBytes(c));
 }
