@@ -16,12 +16,14 @@ void AddTensor(std::vector<ActivationTensor>* out, const char* name, double byte
 }
 
 // Bytes per logit at the loss's peak: the 16-bit logits and what the cross-entropy adds. Megatron's
-// vocab-parallel loss keeps an fp32 copy; eager PyTorch keeps the fp32 copy and the fp32
-// log-softmax; a compiled loss fuses the upcast and keeps only the 16-bit logits and gradient.
+// vocab-parallel loss keeps an fp32 copy and writes its gradient in place; a compiled loss fuses
+// the upcast and keeps only the 16-bit logits and gradient. Eager PyTorch peaks in backward, not
+// forward (2 + 4 + 4: logits, fp32 copy, log-softmax): log_softmax saves its fp32 output, and its
+// backward holds that, nll_loss's dense fp32 gradient and its own fp32 result at once.
 double LogitBytesPerElement(Kernels k) {
   switch (k) {
     case Kernels::kFused: return 2 + 4;
-    case Kernels::kEager: return 2 + 4 + 4;
+    case Kernels::kEager: return 4 + 4 + 4;
     case Kernels::kCompiled: return 2 + 2;
   }
   return 6;

@@ -185,5 +185,23 @@ TEST(MemoryTest, Zero3KeptGatheredWithPipeliningHoldsTheStagesWeightsAndGradient
   EXPECT_LT(gathered.transient, resharded.transient);
 }
 
+TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
+  // The last stage holds one micro-batch's logits, s b / cp tokens by V / t vocabulary columns,
+  // at the cross-entropy's peak. Bytes per logit, derived from what each loss keeps alive:
+  //   fused (Megatron vocab-parallel CE): 16-bit logits + fp32 softmax, gradient in place    6
+  //   eager PyTorch, in backward: log_softmax's saved fp32 output, nll_loss's dense fp32
+  //     gradient and log_softmax_backward's fp32 result (the 16-bit logits freed by then)   12
+  //   compiled: the 16-bit logits and their 16-bit gradient                                 4
+  const ModelSpec m = Gpt22B();
+  const ParallelConfig p = Layout(8, 2, true, Recompute::kFull);
+  const double logits = 2048.0 * 2 * 51200 / 8;
+  MemoryOptions o;
+  for (auto [k, bytes] : {std::pair{Kernels::kFused, 6.0}, std::pair{Kernels::kEager, 12.0},
+                          std::pair{Kernels::kCompiled, 4.0}}) {
+    o.loss_kernels = k;
+    EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).logits, bytes * logits);
+  }
+}
+
 }  // namespace
 }  // namespace planner

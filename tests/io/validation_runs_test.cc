@@ -6,7 +6,7 @@
 //   * each of Korthikanti et al. 2022's eight Table 5 runs within 15% (Calculon, the best open
 //     peer, reports 3.65% average and 8.87% worst on them; our terms are fitted on 36 A100 runs
 //     of five stacks, not on these eight);
-//   * torchtitan's measured 8B memory (max reserved) within 10%;
+//   * torchtitan's measured memory (max reserved): 8B runs within 5%, all within 30%, MAPE 10%;
 //   * leave-one-source-out (fit on the other sources of a GPU generation, predict the held-out
 //     one) <= 11% over the A100 and H100 records, <= 20% for any source of at least 5 records.
 // Also: how each record is read (shapes, layouts, each source's FLOP accounting turned into a step
@@ -214,22 +214,31 @@ TEST(ValidationRunsTest, EachKorthikantiTable5RunWithinTenPercent) {
               100 * Mape(errors), 100 * worst);
 }
 
-TEST(ValidationRunsTest, TorchtitanMemoryWithinTenPercent) {
-  // Llama 3.1 8B on 8 GPUs (torchtitan Table 1). The 70B and 405B records measure 20-60% more
-  // than the model predicts (the caching allocator holds what it reserved): printed by
-  // `planner validate`, not bounded here.
-  int checked = 0;
+TEST(ValidationRunsTest, TorchtitanMemory) {
+  // Every record with a measured peak (torchtitan's max reserved): the 8B runs (torchtitan Tables
+  // 1-3, Trainy's H200 runs) within 5%, the average within 10%. The 70B 2D and 405B 3D runs
+  // measure 15-27% more than the model predicts (the caching allocator holds what it reserved;
+  // the model counts what is live): bounded at 30% so that they cannot silently get worse, and
+  // printed by `planner validate`.
+  int checked = 0, eight_b = 0;
+  double sum = 0;
   for (const ValidationRun& v : Runs()) {
-    if (!v.measured_memory_GiB || v.run.id.rfind("torchtitan_8B_t1", 0) != 0) continue;
+    if (v.skipped() || !v.measured_memory_GiB) continue;  // as validate: layout not stated
     const MemoryBreakdown m =
         EstimateMemory(v.run.model, v.run.cluster, v.run.layout, v.run.options.memory);
     const double predicted = BytesToGiB(ReservedBytes(m));
-    std::printf("  %-36s memory %.1f GiB predicted, %.1f measured\n", v.run.id.c_str(), predicted,
-                *v.measured_memory_GiB);
-    EXPECT_NEAR(predicted / *v.measured_memory_GiB, 1.0, 0.10) << v.run.id;
+    const double error = predicted / *v.measured_memory_GiB - 1;
+    std::printf("  %-44s memory %.1f GiB predicted, %.1f measured (%+.1f%%)\n", v.run.id.c_str(),
+                predicted, *v.measured_memory_GiB, 100 * error);
+    const bool small = v.run.id.find("_8B_") != std::string::npos;
+    EXPECT_LT(std::abs(error), small ? 0.05 : 0.30) << v.run.id;
+    eight_b += small;
+    sum += std::abs(error);
     ++checked;
   }
-  EXPECT_EQ(checked, 3);
+  EXPECT_GE(eight_b, 12);
+  EXPECT_GE(checked, 19);
+  EXPECT_LT(sum / checked, 0.10);
 }
 
 // What `planner validate` fits from: the library defaults, with the terms it does not fit (the
