@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang-14 and runs each for FUZZ_SECONDS (default 30; CI runs
-# both, 60 s in all). Seeds: the shipped presets and the bad-input corpus. A crash leaves its input
-# in the build folder as crash-*: add it to tests/bad_inputs/ as a case. Longer runs: FUZZ_SECONDS=3600.
+# Builds the libFuzzer targets with clang-14 and runs each for FUZZ_SECONDS (default 20; CI runs
+# all three, 60 s in all): spec_fuzzer (model and cluster YAML), reader_fuzzer (runs file, compare
+# file, stack file, commbench/matbench JSON) and cli_fuzzer (every subcommand; the searching ones
+# on small inputs). Seeds: fuzz/corpus/<target>/ in the repository, plus the shipped presets and
+# the bad-input corpus. A crash leaves its input in the build folder as crash-*: add it to
+# tests/bad_inputs/ as a case. FUZZ_GROW=1 merges what a run found that adds coverage back into
+# fuzz/corpus/ (commit it). Longer runs: FUZZ_SECONDS=3600 FUZZ_GROW=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_EACH=${FUZZ_SECONDS:-30}
+ROOT=$PWD
+SECONDS_EACH=${FUZZ_SECONDS:-20}
 # FUZZ_BUILD_DIR: a tree configured with PLANNER_FUZZ=ON (scripts/test.sh passes its sanitizer
 # tree); by default build-fuzz/, configured here with only what the fuzzers need.
 DIR=${FUZZ_BUILD_DIR:-build-fuzz}
@@ -13,24 +18,16 @@ if ! grep -qs '^PLANNER_FUZZ:BOOL=ON' "$DIR/CMakeCache.txt"; then
     -DPLANNER_FUZZ=ON -DPLANNER_BUILD_TESTS=OFF -DPLANNER_BUILD_BENCH=OFF -DPLANNER_BUILD_COMM=OFF \
     -DPLANNER_WITH_CUDA=OFF >/dev/null
 fi
-cmake --build "$DIR" -j "$(nproc)" --target spec_fuzzer cli_fuzzer
-mkdir -p "$DIR/corpus/spec" "$DIR/corpus/cli"
+cmake --build "$DIR" -j "$(nproc)" --target spec_fuzzer reader_fuzzer cli_fuzzer
+for t in spec reader cli; do
+  mkdir -p "$DIR/corpus/$t"
+  cp fuzz/corpus/$t/* "$DIR/corpus/$t/"
+done
 cp configs/models/*.yaml configs/clusters/*.yaml tests/bad_inputs/*.yaml "$DIR/corpus/spec/" 2>/dev/null || true
-printf 'count\ngpt2-xl' > "$DIR/corpus/cli/count"
-printf 'flops\ngpt2-xl\n--seq\n2048\n--recompute\nfull' > "$DIR/corpus/cli/flops"
-printf 'explain\ndgx-h100\nllama2-7b\n--tp\n2\n--pp\n2' > "$DIR/corpus/cli/explain"
-printf 'chinchilla\n--flops\n5.76e23' > "$DIR/corpus/cli/chinchilla"
-# Issue 13's classes: an absurd budget, a degree that does not divide, a flag prefix, a swap.
-printf 'chinchilla\n--gpu-hours\n1e-30\n--cluster\ndgx-h100' > "$DIR/corpus/cli/chinchilla_tiny"
-printf 'explain\ndgx-h100\nllama2-7b\n--pp\n5' > "$DIR/corpus/cli/explain_pp"
-printf 'explain\ndgx-h100\nllama2-7b\n--gpu\n8' > "$DIR/corpus/cli/explain_prefix"
-printf 'explain\nllama2-7b\ndgx-h100' > "$DIR/corpus/cli/explain_swapped"
+cp configs/stacks/*.yaml configs/examples/*.yaml "$DIR/corpus/reader/"
 cd "$DIR"
-# Each fuzzer runs under a hard time limit. Known open bug (session note, stop 11): within seconds
-# the spec fuzzer finds an input whose parse grows the heap past libFuzzer's 2 GB limit, and the
-# out-of-memory handler then hangs instead of writing the input. Until that input is found and
-# fixed, an out-of-memory stop is reported loudly but does not fail the run; any crash, sanitizer
-# report or hang of another kind still does.
+# Each fuzzer runs under a hard time limit; any crash, sanitizer report, out-of-memory stop,
+# timeout or hang fails the run.
 fuzz() {
   local name=$1 log=$1.log
   shift
@@ -40,13 +37,16 @@ fuzz() {
     -print_final_stats=1 "$@" > "$log" 2>&1 || rc=$?
   tail -n 25 "$log"
   if ((rc != 0)); then
-    if grep -q "ERROR: libFuzzer: out-of-memory" "$log"; then
-      echo "fuzz: $name stopped out of memory (known open bug, see scripts/fuzz.sh); not a failure" >&2
-      return 0
-    fi
-    echo "fuzz: $name failed (exit $rc); see $DIR/$log and any crash-* file here" >&2
+    echo "fuzz: $name failed (exit $rc); see $DIR/$log and any crash-*/oom-*/timeout-* file here" >&2
     return "$rc"
   fi
 }
-fuzz spec_fuzzer -max_len=8192 corpus/spec
+fuzz spec_fuzzer -max_len=8192 -timeout=10 corpus/spec
+fuzz reader_fuzzer -max_len=8192 -timeout=10 corpus/reader
 fuzz cli_fuzzer -max_len=512 -timeout=10 corpus/cli
+if [[ "${FUZZ_GROW:-0}" == 1 ]]; then
+  for t in spec reader cli; do
+    ./fuzz/${t}_fuzzer -merge=1 -max_len=8192 "$ROOT/fuzz/corpus/$t" "corpus/$t" > merge-$t.log 2>&1
+  done
+  echo "fuzz: merged new coverage into fuzz/corpus/ (git status shows it)"
+fi

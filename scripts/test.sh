@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): set-up (idempotent), build, run the whole suite with ctest;
 # then the suite again under AddressSanitizer + UndefinedBehaviorSanitizer; then a 60-second
-# libFuzzer run of the spec parsers and the CLI.
+# libFuzzer run (20 s each) of the spec parsers, the other file readers and the CLI.
 #
 # The sanitizer tree (build-asan/) is built once, with clang-14, for both jobs: sanitizers plus
 # libFuzzer's coverage instrumentation (-fsanitize=fuzzer-no-link, harmless to the tests), at
@@ -20,5 +20,5 @@ if [[ "${PLANNER_SKIP_SANITIZERS:-0}" != 1 ]]; then
   export FUZZ_BUILD_DIR=build-asan
 fi
 if [[ "${PLANNER_SKIP_FUZZ:-0}" != 1 ]]; then
-  FUZZ_SECONDS=${FUZZ_SECONDS:-30} scripts/fuzz.sh
+  FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
 fi

@@ -460,7 +460,7 @@ Inputs ReadInputs(const po::variables_map& vm) {
   if (vm.count("level")) level = vm["level"].as<std::string>();
   for (const std::string& path : vm["commbench"].as<std::vector<std::string>>()) {
     in.runs.push_back(ReadCommbench(path));
-    in.levels.push_back(ResolveLevel(in.cluster, in.runs.back(), level));
+    in.levels.push_back(ResolveLevel(in.cluster, in.runs.back(), level, "--level"));
   }
   if (vm.count("matbench")) in.matbench = ReadMatbench(vm["matbench"].as<std::string>());
   return in;

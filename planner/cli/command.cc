@@ -121,6 +121,9 @@ std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
                                            const po::options_description& options) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    // "--" ends the options (as for Boost's parser); an empty name would match every option
+    // (find_nothrow throws "ambiguous" on it: the CLI fuzzer's `compare --run a:x --`).
+    if (a == "--") return i + 1 < args.size() ? std::optional(args[i + 1]) : std::nullopt;
     if (a.starts_with("--")) {
       const po::option_description* d = options.find_nothrow(a.substr(2), false);
       if (a.find('=') == std::string::npos && d && d->semantic()->max_tokens() > 0) ++i;

@@ -12,9 +12,10 @@
 #include <vector>
 
 #include "planner/cli/command.h"
-#include "planner/cli/stack_flags.h"
+#include "planner/cli/layout_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/core/params.h"
 #include "planner/core/scaling_laws.h"
 #include "planner/core/search.h"
@@ -43,6 +44,9 @@ struct RunResult {
 
 std::vector<CompareRun> ReadRuns(const po::variables_map& vm) {
   CompareDefaults flags;
+  flags.cluster_option = "--cluster";
+  flags.gpus_option = FlagName(LayoutField::kGpus);
+  flags.run_option = "--run";
   if (vm.count("cluster")) flags.cluster = vm["cluster"].as<std::string>();
   if (vm.count("gpus")) flags.gpus = vm["gpus"].as<int64_t>();
   if (vm.count("global-batch-tokens")) {

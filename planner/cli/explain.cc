@@ -35,7 +35,7 @@ int RunExplain(const std::vector<std::string>& args) {
   const OutputFormat format = FormatFlag(vm);
   ModelSpec m = LoadModel(vm["model"].as<std::string>());
   ApplySeqFlag(vm, &m);
-  const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  const ClusterSpec c = ClusterFromFlags(vm);
   ParallelConfig p = LayoutFromFlags(vm, m, c);
   const StackSpec stack = StackFromFlags(vm);
   ApplyStackDefaults(vm, stack, &p);

@@ -5,16 +5,44 @@
 
 #include "planner/core/limits.h"
 #include "planner/core/pipeline_stages.h"
+#include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
 
 namespace planner {
 namespace {
 
+// The one table from layout fields to option names: LayoutFromFlags parses with it, errors from
+// core name their field with it, and LayoutCommand prints a layout back as flags.
+struct LayoutOption {
+  LayoutField field;
+  const char* name;
+};
+constexpr LayoutOption kLayoutOptions[] = {
+    {LayoutField::kGpus, "gpus"},
+    {LayoutField::kTp, "tp"},
+    {LayoutField::kPp, "pp"},
+    {LayoutField::kDp, "dp"},
+    {LayoutField::kCp, "cp"},
+    {LayoutField::kEp, "ep"},
+    {LayoutField::kVpp, "vpp"},
+    {LayoutField::kFirstStageLayers, "first-stage-layers"},
+    {LayoutField::kLastStageLayers, "last-stage-layers"},
+    {LayoutField::kMicroBatch, "micro-batch"},
+    {LayoutField::kGlobalBatch, "global-batch"},
+    {LayoutField::kRecompute, "recompute"},
+    {LayoutField::kSp, "sp"},
+    {LayoutField::kZero, "zero"},
+    {LayoutField::kDtype, "dtype"},
+    {LayoutField::kSchedule, "schedule"},
+};
+
+const char* Opt(LayoutField f) { return OptionName(f); }
+
 // --first-stage-layers / --last-stage-layers: 0 (an even split) or a layer count.
-int64_t StageLayersFlag(const po::variables_map& vm, const char* name) {
-  const int64_t v = vm[name].as<int64_t>();
+int64_t StageLayersFlag(const po::variables_map& vm, LayoutField f) {
+  const int64_t v = vm[Opt(f)].as<int64_t>();
   if (v < 0 || v > kMaxGpus) {
-    throw InputError(std::string("--") + name,
+    throw InputError(FlagName(f),
                      "must be 0 (an even split) or a layer count, got " + std::to_string(v));
   }
   return v;
@@ -22,31 +50,76 @@ int64_t StageLayersFlag(const po::variables_map& vm, const char* name) {
 
 }  // namespace
 
+const char* OptionName(LayoutField f) {
+  for (const LayoutOption& o : kLayoutOptions) {
+    if (o.field == f) return o.name;
+  }
+  return "layout";
+}
+
+std::string FlagName(LayoutField f) {
+  return f == LayoutField::kNone ? "layout" : "--" + std::string(OptionName(f));
+}
+
+InputError LayoutInputError(const LayoutError& e) {
+  return InputError(FlagName(e.field), WithExample(e, FlagName));
+}
+
+std::string LayoutCommand(const ParallelConfig& p) {
+  using F = LayoutField;
+  std::string s;
+  auto add = [&s](F f, const std::string& value) { s += " " + FlagName(f) + " " + value; };
+  add(F::kGpus, std::to_string(p.gpus()));
+  for (auto [f, v] : {std::pair{F::kTp, p.tp},
+                      {F::kPp, p.pp},
+                      {F::kCp, p.cp},
+                      {F::kEp, p.ep},
+                      {F::kVpp, p.vpp},
+                      {F::kMicroBatch, p.micro_batch},
+                      {F::kGlobalBatch, p.global_batch}}) {
+    add(f, std::to_string(v));
+  }
+  add(F::kRecompute, ToString(p.recompute));
+  add(F::kZero, std::to_string(p.zero));
+  add(F::kDtype, ToString(p.dtype));
+  if (p.schedule != Schedule::kOneFOneB) add(F::kSchedule, ToString(p.schedule));
+  if (p.first_stage_layers > 0) add(F::kFirstStageLayers, std::to_string(p.first_stage_layers));
+  if (p.last_stage_layers > 0) add(F::kLastStageLayers, std::to_string(p.last_stage_layers));
+  return s;
+}
+
 void AddLayoutOptions(po::options_description* options) {
-  options->add_options()
-      ("gpus", po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)")
-      ("tp", po::value<int64_t>()->default_value(1), "tensor-parallel degree (Megatron)")
-      ("pp", po::value<int64_t>()->default_value(1), "pipeline-parallel stages")
-      ("dp", po::value<int64_t>(), "data-parallel degree (default: GPUs / (tp*pp*cp))")
-      ("cp", po::value<int64_t>()->default_value(1), "context-parallel degree (ring attention)")
-      ("ep", po::value<int64_t>()->default_value(1), "expert-parallel degree (MoE)")
-      ("vpp", po::value<int64_t>()->default_value(1), "virtual stages per GPU (interleaved 1F1B)")
-      ("first-stage-layers", po::value<int64_t>()->default_value(0),
-       "layers on the first pipeline stage (0: even; the others split the rest evenly)")
-      ("last-stage-layers", po::value<int64_t>()->default_value(0),
-       "layers on the last pipeline stage (0: even; the others split the rest evenly)")
-      ("micro-batch", po::value<int64_t>()->default_value(1), "sequences per micro-batch")
-      ("global-batch", po::value<int64_t>(), "sequences per step (default: dp * micro-batch)")
-      ("seq", po::value<int64_t>(), "sequence length (default: the model's seq_len)")
-      ("recompute", po::value<std::string>()->default_value("none"),
-       "activation recomputation: none, selective (attention core) or full")
-      ("sp", po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)")
-      ("zero", po::value<int64_t>()->default_value(0),
-       "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)")
-      ("dtype", po::value<std::string>()->default_value("bf16"), "compute dtype: bf16, fp16 or fp8")
-      ("schedule", po::value<std::string>()->default_value("1f1b"),
-       "pipeline schedule: 1f1b (interleaved when --vpp > 1), gpipe (memory) or dualpipe "
-       "(DeepSeek-V3: bubble and two stages per rank)");
+  options->add_options()(Opt(LayoutField::kGpus), po::value<int64_t>(),
+                         "GPUs (default: the cluster's; whole nodes)")(
+      Opt(LayoutField::kTp), po::value<int64_t>()->default_value(1),
+      "tensor-parallel degree (Megatron)")(
+      Opt(LayoutField::kPp), po::value<int64_t>()->default_value(1), "pipeline-parallel stages")(
+      Opt(LayoutField::kDp), po::value<int64_t>(),
+      "data-parallel degree (default: GPUs / (tp*pp*cp))")(
+      Opt(LayoutField::kCp), po::value<int64_t>()->default_value(1),
+      "context-parallel degree (ring attention)")(Opt(LayoutField::kEp),
+                                                  po::value<int64_t>()->default_value(1),
+                                                  "expert-parallel degree (MoE)")(
+      Opt(LayoutField::kVpp), po::value<int64_t>()->default_value(1),
+      "virtual stages per GPU (interleaved 1F1B)")(
+      Opt(LayoutField::kFirstStageLayers), po::value<int64_t>()->default_value(0),
+      "layers on the first pipeline stage (0: even; the others split the rest evenly)")(
+      Opt(LayoutField::kLastStageLayers), po::value<int64_t>()->default_value(0),
+      "layers on the last pipeline stage (0: even; the others split the rest evenly)")(
+      Opt(LayoutField::kMicroBatch), po::value<int64_t>()->default_value(1),
+      "sequences per micro-batch")(Opt(LayoutField::kGlobalBatch), po::value<int64_t>(),
+                                   "sequences per step (default: dp * micro-batch)")(
+      "seq", po::value<int64_t>(), "sequence length (default: the model's seq_len)")(
+      Opt(LayoutField::kRecompute), po::value<std::string>()->default_value("none"),
+      "activation recomputation: none, selective (attention core) or full")(
+      Opt(LayoutField::kSp), po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)")(
+      Opt(LayoutField::kZero), po::value<int64_t>()->default_value(0),
+      "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)")(
+      Opt(LayoutField::kDtype), po::value<std::string>()->default_value("bf16"),
+      "compute dtype: bf16, fp16 or fp8")(
+      Opt(LayoutField::kSchedule), po::value<std::string>()->default_value("1f1b"),
+      "pipeline schedule: 1f1b (interleaved when --vpp > 1), gpipe (memory) or dualpipe "
+      "(DeepSeek-V3: bubble and two stages per rank)");
 }
 
 void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m) {
@@ -56,59 +129,78 @@ void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m) {
 }
 
 std::optional<int64_t> GpusFlag(const po::variables_map& vm) {
-  if (!vm.count("gpus")) return std::nullopt;
-  return PositiveFlag(vm, "gpus", kMaxGpus);
+  if (!vm.count(Opt(LayoutField::kGpus))) return std::nullopt;
+  return PositiveFlag(vm, Opt(LayoutField::kGpus), kMaxGpus);
 }
 
 Dtype DtypeFlag(const po::variables_map& vm) {
-  return EnumFlag<Dtype>(vm, "dtype",
+  return EnumFlag<Dtype>(vm, Opt(LayoutField::kDtype),
                          {{"bf16", Dtype::kBf16}, {"fp16", Dtype::kFp16}, {"fp8", Dtype::kFp8}});
 }
 
 Recompute RecomputeFlag(const po::variables_map& vm) {
-  return EnumFlag<Recompute>(
-      vm, "recompute",
-      {{"none", Recompute::kNone}, {"selective", Recompute::kSelective}, {"full", Recompute::kFull}});
+  return EnumFlag<Recompute>(vm, Opt(LayoutField::kRecompute),
+                             {{"none", Recompute::kNone},
+                              {"selective", Recompute::kSelective},
+                              {"full", Recompute::kFull}});
 }
+
+ClusterSpec ClusterFromFlags(const po::variables_map& vm) {
+  return LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm), FlagName(LayoutField::kGpus));
+}
+
+namespace {
+
+int64_t Degree(const po::variables_map& vm, LayoutField f) {
+  return PositiveFlag(vm, Opt(f), kMaxGpus);
+}
+
+// dp from the GPU count when --dp is not given; names the degree that does not divide the GPU
+// count, else the product that does not.
+int64_t ImpliedDp(const ParallelConfig& p, const ClusterSpec& c) {
+  const int64_t model_parallel = p.tp * p.pp * p.cp;
+  if (c.total_gpus() % model_parallel == 0) return c.total_gpus() / model_parallel;
+  std::string flag = FlagName(LayoutField::kTp) + "*" + FlagName(LayoutField::kPp) + "*" +
+                     FlagName(LayoutField::kCp);
+  for (auto [f, degree] :
+       {std::pair{LayoutField::kCp, p.cp}, {LayoutField::kPp, p.pp}, {LayoutField::kTp, p.tp}}) {
+    if (c.total_gpus() % degree != 0) flag = FlagName(f);
+  }
+  throw InputError(flag, "tp*pp*cp = " + std::to_string(model_parallel) +
+                             " does not divide the GPU count (" + std::to_string(c.total_gpus()) +
+                             ")");
+}
+
+}  // namespace
 
 ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
                                const ClusterSpec& c) {
+  using F = LayoutField;
   ParallelConfig p;
-  p.tp = PositiveFlag(vm, "tp", kMaxGpus);
-  p.pp = PositiveFlag(vm, "pp", kMaxGpus);
-  p.cp = PositiveFlag(vm, "cp", kMaxGpus);
-  p.ep = PositiveFlag(vm, "ep", kMaxGpus);
-  p.vpp = PositiveFlag(vm, "vpp", kMaxGpus);
-  p.first_stage_layers = StageLayersFlag(vm, "first-stage-layers");
-  p.last_stage_layers = StageLayersFlag(vm, "last-stage-layers");
-  p.micro_batch = PositiveFlag(vm, "micro-batch", kMaxGpus);
-  const int64_t model_parallel = p.tp * p.pp * p.cp;
-  if (vm.count("dp")) {
-    p.dp = PositiveFlag(vm, "dp", kMaxGpus);
-  } else {
-    if (c.total_gpus() % model_parallel != 0) {
-      // Name the degree that does not divide the GPU count, else the product that does not.
-      std::string flag = "--tp*--pp*--cp";
-      for (const auto& [name, degree] : {std::pair{"--cp", p.cp}, {"--pp", p.pp}, {"--tp", p.tp}}) {
-        if (c.total_gpus() % degree != 0) flag = name;
-      }
-      throw InputError(flag, "tp*pp*cp = " + std::to_string(model_parallel) +
-                                   " does not divide the GPU count (" +
-                                   std::to_string(c.total_gpus()) + ")");
-    }
-    p.dp = c.total_gpus() / model_parallel;
-  }
-  p.global_batch = vm.count("global-batch") ? PositiveFlag(vm, "global-batch", kMaxGlobalBatch)
-                                            : p.dp * p.micro_batch;
+  p.tp = Degree(vm, F::kTp);
+  p.pp = Degree(vm, F::kPp);
+  p.cp = Degree(vm, F::kCp);
+  p.ep = Degree(vm, F::kEp);
+  p.vpp = Degree(vm, F::kVpp);
+  p.first_stage_layers = StageLayersFlag(vm, F::kFirstStageLayers);
+  p.last_stage_layers = StageLayersFlag(vm, F::kLastStageLayers);
+  p.micro_batch = Degree(vm, F::kMicroBatch);
+  p.dp = vm.count(Opt(F::kDp)) ? Degree(vm, F::kDp) : ImpliedDp(p, c);
+  p.global_batch = vm.count(Opt(F::kGlobalBatch))
+                       ? PositiveFlag(vm, Opt(F::kGlobalBatch), kMaxGlobalBatch)
+                       : p.dp * p.micro_batch;
   p.recompute = RecomputeFlag(vm);
-  p.sp = vm["sp"].as<bool>();
-  const int64_t zero = vm["zero"].as<int64_t>();
-  if (zero < 0 || zero > 3) throw InputError("--zero", "must be 0, 1, 2 or 3, got " + std::to_string(zero));
+  p.sp = vm[Opt(F::kSp)].as<bool>();
+  const int64_t zero = vm[Opt(F::kZero)].as<int64_t>();
+  if (zero < 0 || zero > 3) {
+    throw InputError(FlagName(F::kZero), "must be 0, 1, 2 or 3, got " + std::to_string(zero));
+  }
   p.zero = static_cast<int>(zero);
   p.dtype = DtypeFlag(vm);
-  p.schedule = EnumFlag<Schedule>(vm, "schedule", {{"1f1b", Schedule::kOneFOneB},
-                                                   {"gpipe", Schedule::kGPipe},
-                                                   {"dualpipe", Schedule::kDualPipe}});
+  p.schedule = EnumFlag<Schedule>(vm, Opt(F::kSchedule),
+                                  {{"1f1b", Schedule::kOneFOneB},
+                                   {"gpipe", Schedule::kGPipe},
+                                   {"dualpipe", Schedule::kDualPipe}});
   if (p.schedule == Schedule::kDualPipe && p.first_stage_layers == 0 &&
       p.last_stage_layers == 0 && p.pp > 1 && !StageLayers(m.n_layers, p).ok) {
     // DualPipe puts stage s and stage pp-1-s on one rank, so the first and last stages (which
@@ -120,7 +212,7 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   }
   if (auto e = CheckLayout(m, c, p)) {
     // A fast-domain overflow is allowed on request: explain shows what it costs.
-    if (e->issue != LayoutIssue::kTpSpansNodes) throw InputError(e->flag, e->message);
+    if (e->issue != LayoutIssue::kTpSpansNodes) throw LayoutInputError(*e);
   }
   return p;
 }

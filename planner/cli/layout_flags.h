@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "planner/cli/command.h"
 #include "planner/core/cluster_spec.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/parallel_config.h"
+#include "planner/io/input_error.h"
 
 namespace planner {
 
@@ -18,10 +20,22 @@ void AddLayoutOptions(po::options_description* options);
 void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m);
 // --gpus, if given (it resizes the cluster before the layout is checked).
 std::optional<int64_t> GpusFlag(const po::variables_map& vm);
+// The cluster argument, sized by --gpus if given.
+ClusterSpec ClusterFromFlags(const po::variables_map& vm);
 // Builds and checks the layout; a layout that does not fit the model or cluster is an
 // InputError naming the flag and the constraint.
 ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
                                const ClusterSpec& c);
+
+// The layout options' names, from the one table that parses them: "first-stage-layers", and
+// as a flag "--first-stage-layers" (core and io name fields only as LayoutField).
+const char* OptionName(LayoutField f);
+std::string FlagName(LayoutField f);
+// A layout error from core as the CLI reports it: the field's flag, the example as flags.
+InputError LayoutInputError(const LayoutError& e);
+// The layout as flags, " --gpus 512 --tp 8 ... --dtype bf16" (schedule and stage counts when set):
+// the inverse of LayoutFromFlags, for the equivalent `planner explain` command.
+std::string LayoutCommand(const ParallelConfig& p);
 
 Dtype DtypeFlag(const po::variables_map& vm);
 Recompute RecomputeFlag(const po::variables_map& vm);

@@ -70,20 +70,11 @@ void PrintAssumptions(const PlanRun& r, std::ostream& out) {
 
 std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
   std::string s = "planner explain " + ShellWord(r.cluster_arg) + " " + ShellWord(r.model_arg) +
-                  " --gpus " +
-                  std::to_string(p.gpus()) + " --tp " + std::to_string(p.tp) + " --pp " +
-                  std::to_string(p.pp) + " --cp " + std::to_string(p.cp) + " --ep " +
-                  std::to_string(p.ep) + " --vpp " + std::to_string(p.vpp) + " --micro-batch " +
-                  std::to_string(p.micro_batch) + " --global-batch " +
-                  std::to_string(p.global_batch) + " --recompute " + ToString(p.recompute) +
-                  " --zero " + std::to_string(p.zero) + " --dtype " + ToString(p.dtype);
-  if (p.first_stage_layers > 0) {
-    s += " --first-stage-layers " + std::to_string(p.first_stage_layers);
-  }
-  if (p.last_stage_layers > 0) s += " --last-stage-layers " + std::to_string(p.last_stage_layers);
+                  LayoutCommand(p);
   s += r.stack_args;
   if (r.inputs && r.inputs->seq_override) s += " --seq " + std::to_string(*r.inputs->seq_override);
-  return p.sp ? s + " --sp" : p.tp > 1 ? s + " --no-sp" : s;
+  // --no-sp (stack_flags.cc) where the stack would turn sequence parallelism on by itself.
+  return p.sp ? s + " " + FlagName(LayoutField::kSp) : p.tp > 1 ? s + " --no-sp" : s;
 }
 
 Table PlansTable(const PlanRun& r) {
@@ -324,7 +315,7 @@ int RunPlan(const std::vector<std::string>& args) {
   so.threads = static_cast<int>(threads);
   const std::string model_arg = vm["model"].as<std::string>();
   ModelSpec m = LoadModel(model_arg);
-  const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  const ClusterSpec c = ClusterFromFlags(vm);
   const PlanInputs inputs = ResolvePlanInputs(vm, model_arg, c, &m);
   space.global_batch = inputs.global_batch;
   ApplySearchConstraints(vm, m, c, &space);

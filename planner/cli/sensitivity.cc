@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "planner/cli/command.h"
+#include "planner/cli/layout_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/core/limits.h"
 #include "planner/core/sizing.h"
@@ -53,7 +54,7 @@ Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_
   for (SizingRow& r : s.rows) {
     if (!r.fits || (gpus && r.gpus != *gpus)) continue;
     ClusterSpec sized = c;
-    SetGpuCount(&sized, r.gpus);
+    SetGpuCount(&sized, r.gpus, FlagName(LayoutField::kGpus));
     const Outlook o = OutlookOfLayout(m, sized, r.layout, tokens, r.run.steps, r.step_time_s, r.mfu,
                                       pricing, ErrorBand{});
     r.run.days = o.expected.days;
@@ -174,7 +175,7 @@ int RunSensitivity(const std::vector<std::string>& args) {
   const int64_t batch = GlobalBatchForTokens(kDefaultGlobalBatchTokens, m.seq_len);
   const Chosen chosen = ChooseRun(m, c, tokens, batch, gpus, criteria, max_gpus, pricing);
   ClusterSpec sized = c;
-  SetGpuCount(&sized, chosen.row.gpus);
+  SetGpuCount(&sized, chosen.row.gpus, FlagName(LayoutField::kGpus));
   const SensitivityResult r =
       Sensitivity(m, sized, chosen.row.layout, {tokens, chosen.row.run.steps, pricing});
 

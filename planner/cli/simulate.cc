@@ -306,7 +306,7 @@ int RunSimulate(const std::vector<std::string>& args) {
   const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
   ModelSpec m = LoadModel(vm["model"].as<std::string>());
   ApplySeqFlag(vm, &m);
-  const ClusterSpec c = LoadCluster(vm["cluster"].as<std::string>(), GpusFlag(vm));
+  const ClusterSpec c = ClusterFromFlags(vm);
   ParallelConfig p = LayoutFromFlags(vm, m, c);
   const StackSpec stack = StackFromFlags(vm);
   ApplyStackDefaults(vm, stack, &p);

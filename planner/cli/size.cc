@@ -18,10 +18,11 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/gpu_counts.h"
-#include "planner/cli/stack_flags.h"
+#include "planner/cli/layout_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/size_report.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/core/limits.h"
 #include "planner/core/params.h"
 #include "planner/core/sizing.h"
@@ -343,7 +344,7 @@ SizeOutlooks ApplyOutlooks(const std::vector<SizeGpuType>& types, std::vector<Si
       SizingRow& r = (*rows)[i];
       if (!r.fits) continue;
       ClusterSpec c = g.cluster;
-      SetGpuCount(&c, r.gpus);
+      SetGpuCount(&c, r.gpus, FlagName(LayoutField::kGpus));
       out[i] = OutlookOfLayout(g.model, c, r.layout, g.tokens, r.run.steps, r.step_time_s, r.mfu,
                                g.pricing, g.band);
       r.run.days = out[i]->expected.days;

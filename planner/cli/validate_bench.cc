@@ -228,7 +228,7 @@ BenchReport BuildReport(const po::variables_map& vm) {
   r.cluster = LoadCluster(r.cluster_arg);
   std::optional<std::string> level;
   if (vm.count("level")) level = vm["level"].as<std::string>();
-  r.level = ResolveLevel(r.cluster, r.run, level);
+  r.level = ResolveLevel(r.cluster, r.run, level, "--level");
   r.placement = PlacementFlag(vm);
   CheckRows(&r);
   if (vm.count("model")) r.tp = CheckTp(r, vm);

@@ -254,8 +254,8 @@ std::optional<std::string> FindFitProblem(const AlphaBetaFit& fit,
   if (heldout_mape && *heldout_mape > limits.max_heldout_mape) {
     std::snprintf(why, sizeof why,
                   "held-out error %.1f%% exceeds the %.0f%% limit: the line does not predict the "
-                  "sizes it did not see (measure more iterations, or fit one regime with "
-                  "--min-bytes/--max-bytes or --segments)",
+                  "sizes it did not see (measure more iterations, or fit one regime: a narrower "
+                  "size range or more segments)",
                   *heldout_mape * 100, limits.max_heldout_mape * 100);
     return what + std::string(why);
   }
@@ -266,7 +266,7 @@ std::optional<std::string> FindFitProblem(const AlphaBetaFit& fit,
       std::snprintf(why, sizeof why,
                     "fitted bus bandwidth %.3g GB/s is %.3g%% of the level's datasheet %.4g GB/s "
                     "(plausible: %.0f%% to %.0f%%): the ranks measured were not on this level, "
-                    "or the cluster is not the machine measured (name the level with --level)",
+                    "or the cluster is not the machine measured (name the level the ranks spanned)",
                     busbw, fraction * 100, datasheet_GBps, limits.min_bw_fraction * 100,
                     limits.max_bw_fraction * 100);
       return what + std::string(why);

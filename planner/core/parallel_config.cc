@@ -15,104 +15,119 @@ int64_t FastDomain(const ClusterSpec& c) {
 LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
   const LayoutIssue i = LayoutIssue::kPpLayers;
   const int64_t f = p.first_stage_layers, l = p.last_stage_layers;
+  const LayoutField stated_field =
+      f != 0 ? LayoutField::kFirstStageLayers : LayoutField::kLastStageLayers;
   if (f < 0 || l < 0) {
-    return {i, f < 0 ? "--first-stage-layers" : "--last-stage-layers",
+    return {i, f < 0 ? LayoutField::kFirstStageLayers : LayoutField::kLastStageLayers,
             "stage layer counts must be positive (0: an even split)"};
   }
   if (p.pp == 1 && (f > 0 || l > 0)) {
-    return {i, f > 0 ? "--first-stage-layers" : "--last-stage-layers",
-            "--first-stage-layers and --last-stage-layers need pp > 1"};
+    return {i, stated_field, "a first or last stage layer count needs pp > 1"};
   }
   ParallelConfig no_vpp = p;
   no_vpp.vpp = 1;
   const StageLayout split = StageLayers(m.n_layers, no_vpp);
   if (split.ok) {
     if (split.even()) {
-      return {i, "--vpp", "vpp=" + S(p.vpp) + " must divide the layers of every stage (" +
-                              S(m.n_layers) + " layers: " + S(split.first) + " per stage)"};
+      return {i, LayoutField::kVpp,
+              "vpp=" + S(p.vpp) + " must divide the layers of every stage (" + S(m.n_layers) +
+                  " layers: " + S(split.first) + " per stage)"};
     }
-    return {i, "--vpp",
-            "vpp=" + S(p.vpp) + " must divide the layers of every stage, on the first and last "
-            "stage with the embedding or loss counted as a layer (" + S(m.n_layers) +
-                " layers: " + StagesText(split) + ")"};
+    return {i, LayoutField::kVpp,
+            "vpp=" + S(p.vpp) +
+                " must divide the layers of every stage, on the first and last "
+                "stage with the embedding or loss counted as a layer (" +
+                S(m.n_layers) + " layers: " + StagesText(split) + ")"};
   }
   if (f == 0 && l == 0) {
-    std::string hint;
+    LayoutError e{i, LayoutField::kPp,
+                  "pp=" + S(p.pp) + " does not divide n_layers (" + S(m.n_layers) +
+                      "): give the layer count of the first and/or last stage, the other stages "
+                      "splitting the rest evenly"};
     const auto [first, last] = UnevenSplits(m.n_layers, p.pp).front();
     if (first > 0) {
       ParallelConfig uneven = no_vpp;
       uneven.first_stage_layers = first;
       uneven.last_stage_layers = last;
-      hint = ", e.g. --first-stage-layers " + S(first) + " --last-stage-layers " + S(last) +
-             " (" + StagesText(StageLayers(m.n_layers, uneven)) + ")";
+      e.example = {{LayoutField::kFirstStageLayers, first}, {LayoutField::kLastStageLayers, last}};
+      e.example_note = StagesText(StageLayers(m.n_layers, uneven));
     }
-    return {i, "--pp", "pp=" + S(p.pp) + " does not divide n_layers (" + S(m.n_layers) +
-                           "): give --first-stage-layers and/or --last-stage-layers, the other "
-                           "stages splitting the rest evenly" + hint};
+    return e;
   }
   const int64_t others = p.pp - (f > 0 ? 1 : 0) - (l > 0 ? 1 : 0);
   const int64_t rest = m.n_layers - f - l;
-  const std::string stated = f > 0 && l > 0 ? "--first-stage-layers " + S(f) +
-                                                   " and --last-stage-layers " + S(l)
-                             : f > 0       ? "--first-stage-layers " + S(f)
-                                           : "--last-stage-layers " + S(l);
+  const std::string stated =
+      f > 0 && l > 0 ? "a first stage of " + S(f) + " and a last stage of " + S(l) + " layers"
+      : f > 0        ? "a first stage of " + S(f) + " layers"
+                     : "a last stage of " + S(l) + " layers";
   const std::string need = others == 0 ? "none left over (no other stage)"
                                        : "a positive multiple of the other " + S(others) +
                                              " stages";
-  const std::string flag = f > 0 ? "--first-stage-layers" : "--last-stage-layers";
-  if (rest < 0) return {i, flag, stated + " exceed the " + S(m.n_layers) + " layers"};
-  return {i, flag,
-          stated + (f > 0 && l > 0 ? " leave " : " leaves ") + S(rest) + " of " +
-              S(m.n_layers) + " layers; pp=" + S(p.pp) + " needs " + need};
+  if (rest < 0) {
+    return {
+        i, stated_field,
+        stated + (f > 0 && l > 0 ? " exceed" : " exceeds") + " the " + S(m.n_layers) + " layers"};
+  }
+  return {i, stated_field,
+          stated + (f > 0 && l > 0 ? " leave " : " leaves ") + S(rest) + " of " + S(m.n_layers) +
+              " layers; pp=" + S(p.pp) + " needs " + need};
 }
 
 LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
                     const ParallelConfig& p) {
+  using F = LayoutField;
   switch (i) {
     case LayoutIssue::kGpuCount:
-      return {i, "--dp", "dp*tp*pp*cp = " + S(p.dp) + "*" + S(p.tp) + "*" + S(p.pp) + "*" +
-                             S(p.cp) + " = " + S(p.gpus()) + " must equal the GPU count (" +
-                             S(c.total_gpus()) + ")"};
+      return {i, F::kDp,
+              "dp*tp*pp*cp = " + S(p.dp) + "*" + S(p.tp) + "*" + S(p.pp) + "*" + S(p.cp) + " = " +
+                  S(p.gpus()) + " must equal the GPU count (" + S(c.total_gpus()) + ")"};
     case LayoutIssue::kTpHeads:
-      return {i, "--tp", "tp=" + S(p.tp) + " must divide n_heads (" + S(m.n_heads) +
-                             ") and divide or be a multiple of n_kv_heads (" + S(m.n_kv_heads) +
-                             ")"};
+      return {i, F::kTp,
+              "tp=" + S(p.tp) + " must divide n_heads (" + S(m.n_heads) +
+                  ") and divide or be a multiple of n_kv_heads (" + S(m.n_kv_heads) + ")"};
     case LayoutIssue::kPpLayers: return ExplainStages(m, p);
     case LayoutIssue::kBatch:
-      return {i, "--global-batch", "global batch (" + S(p.global_batch) +
-                                       ") must be a multiple of dp*micro_batch (" + S(p.dp) +
-                                       "*" + S(p.micro_batch) + ")"};
+      return {i, F::kGlobalBatch,
+              "global batch (" + S(p.global_batch) + ") must be a multiple of dp*micro_batch (" +
+                  S(p.dp) + "*" + S(p.micro_batch) + ")"};
     case LayoutIssue::kInterleave:
-      return {i, "--vpp", "vpp > 1 (interleaved 1F1B) needs pp > 1 and a number of "
-                          "micro-batches (" + S(p.grad_accum()) + ") that is a multiple of pp (" +
-                              S(p.pp) + ")"};
+      return {i, F::kVpp,
+              "vpp > 1 (interleaved 1F1B) needs pp > 1 and a number of "
+              "micro-batches (" +
+                  S(p.grad_accum()) + ") that is a multiple of pp (" + S(p.pp) + ")"};
     case LayoutIssue::kCpSeq:
-      return {i, "--cp", "cp=" + S(p.cp) + ": seq_len (" + S(m.seq_len) +
-                             ") must split into 2*cp equal chunks (load-balanced causal attention)"};
+      return {i, F::kCp,
+              "cp=" + S(p.cp) + ": seq_len (" + S(m.seq_len) +
+                  ") must split into 2*cp equal chunks (load-balanced causal attention)"};
     case LayoutIssue::kEp:
-      return {i, "--ep", "ep=" + S(p.ep) + " must divide the routed experts (moe.n_experts " +
-                             S(m.moe.n_experts) + ")"};
+      return {i, F::kEp,
+              "ep=" + S(p.ep) + " must divide the routed experts (moe.n_experts " +
+                  S(m.moe.n_experts) + ")"};
     case LayoutIssue::kEpDp:
-      return {i, "--ep", "ep=" + S(p.ep) + " must divide dp*cp (" + S(p.dp * p.cp) +
-                             "), the ranks that hold the experts"};
-    case LayoutIssue::kEpDense: return {i, "--ep", "ep > 1 needs a mixture-of-experts model"};
+      return {i, F::kEp,
+              "ep=" + S(p.ep) + " must divide dp*cp (" + S(p.dp * p.cp) +
+                  "), the ranks that hold the experts"};
+    case LayoutIssue::kEpDense:
+      return {i, F::kEp, "ep > 1 needs a mixture-of-experts model"};
     case LayoutIssue::kDualPipe:
-      return {i, p.pp % 2 != 0 ? "--pp" : "--global-batch",
+      return {i, p.pp % 2 != 0 ? F::kPp : F::kGlobalBatch,
               "dualpipe needs an even pp and an even number of micro-batches, at least 2*pp = " +
                   S(2 * p.pp) + "; pp=" + S(p.pp) + " with " + S(p.grad_accum()) +
                   " micro-batches"};
-    case LayoutIssue::kSp: return {i, "--sp", "sequence parallelism needs tp > 1"};
+    case LayoutIssue::kSp:
+      return {i, F::kSp, "sequence parallelism needs tp > 1"};
     case LayoutIssue::kDtype:
-      return {i, "--dtype", std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name};
+      return {i, F::kDtype, std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name};
     case LayoutIssue::kTpSpansNodes:
-      return {i, "--tp", "tp=" + S(p.tp) + " spans beyond the " + c.network.front().name +
-                             " domain (" + S(FastDomain(c)) + " GPUs)"};
+      return {i, F::kTp,
+              "tp=" + S(p.tp) + " spans beyond the " + c.network.front().name + " domain (" +
+                  S(FastDomain(c)) + " GPUs)"};
     case LayoutIssue::kStackZero:
     case LayoutIssue::kStackZeroWithPp:
     case LayoutIssue::kStackFeature:
     case LayoutIssue::kOutOfMemory: break;
   }
-  return {i, "", ToString(i)};
+  return {i, F::kNone, ToString(i)};
 }
 
 }  // namespace
@@ -181,6 +196,53 @@ const char* ToString(LayoutIssue i) {
     case LayoutIssue::kOutOfMemory: return "out of memory";
   }
   return "?";
+}
+
+const char* FieldName(LayoutField f) {
+  switch (f) {
+    case LayoutField::kNone:
+      return "layout";
+    case LayoutField::kGpus:
+      return "gpus";
+    case LayoutField::kDp:
+      return "dp";
+    case LayoutField::kTp:
+      return "tp";
+    case LayoutField::kPp:
+      return "pp";
+    case LayoutField::kCp:
+      return "cp";
+    case LayoutField::kEp:
+      return "ep";
+    case LayoutField::kVpp:
+      return "vpp";
+    case LayoutField::kFirstStageLayers:
+      return "first_stage_layers";
+    case LayoutField::kLastStageLayers:
+      return "last_stage_layers";
+    case LayoutField::kMicroBatch:
+      return "micro_batch";
+    case LayoutField::kGlobalBatch:
+      return "global_batch";
+    case LayoutField::kRecompute:
+      return "recompute";
+    case LayoutField::kSp:
+      return "sp";
+    case LayoutField::kZero:
+      return "zero";
+    case LayoutField::kDtype:
+      return "dtype";
+    case LayoutField::kSchedule:
+      return "schedule";
+  }
+  return "layout";
+}
+
+std::string WithExample(const LayoutError& e, const std::function<std::string(LayoutField)>& name) {
+  if (e.example.empty()) return e.message;
+  std::string s = e.message + ", e.g.";
+  for (const FieldValue& v : e.example) s += " " + name(v.field) + " " + S(v.value);
+  return e.example_note.empty() ? s : s + " (" + e.example_note + ")";
 }
 
 const char* ToString(Schedule s) {

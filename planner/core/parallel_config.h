@@ -4,8 +4,10 @@
 #define PLANNER_CORE_PARALLEL_CONFIG_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "planner/core/cluster_spec.h"
 #include "planner/core/flops.h"
@@ -67,11 +69,45 @@ enum class LayoutIssue {
 };
 inline constexpr int kNumLayoutIssues = 17;
 
+// The layout inputs an error can point at. Core and io name them only through this enum; the CLI
+// spells them as flags (cli/layout_flags.cc), the runs reader as keys (FieldName).
+enum class LayoutField {
+  kNone,
+  kGpus,
+  kDp,
+  kTp,
+  kPp,
+  kCp,
+  kEp,
+  kVpp,
+  kFirstStageLayers,
+  kLastStageLayers,
+  kMicroBatch,
+  kGlobalBatch,
+  kRecompute,
+  kSp,
+  kZero,
+  kDtype,
+  kSchedule,
+};
+
+// A setting that would fix a layout, for the example an error proposes.
+struct FieldValue {
+  LayoutField field;
+  int64_t value;
+};
+
 struct LayoutError {
   LayoutIssue issue;
-  std::string flag;     // the flag to change, e.g. "--tp"
-  std::string message;  // names the constraint
+  LayoutField field;                // the input to change
+  std::string message;              // names the constraint (values as "pp=12")
+  std::vector<FieldValue> example;  // settings that would make the layout valid, if known
+  std::string example_note;         // what the example gives, e.g. "5+6x10+5"
 };
+
+const char* FieldName(LayoutField f);  // ParallelConfig's member name: "first_stage_layers"
+// The message with its example spelled by `name` (a flag or a key): "..., e.g. X 5 Y 5 (note)".
+std::string WithExample(const LayoutError& e, const std::function<std::string(LayoutField)>& name);
 
 // The first constraint the layout breaks, cheaply (no strings): the search's hot path.
 std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec& c,
@@ -82,7 +118,7 @@ std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec
 std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec& c,
                                           const ParallelConfig& p);
 std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const ParallelConfig& p);
-// The same check with the flag to change and a message naming the constraint.
+// The same check with the input to change and a message naming the constraint.
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
                                        const ParallelConfig& p);
 

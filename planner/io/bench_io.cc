@@ -228,9 +228,8 @@ class Doc {
     return s;
   }
 
-  // Checks `schema` and `schema_version`; a document of the other benchmark says which flag
-  // takes it.
-  void CheckSchema(const std::string& expected, int64_t version, const std::string& other_flag) {
+  // Checks `schema` and `schema_version`; a document of the other benchmark says so.
+  void CheckSchema(const std::string& expected, int64_t version) {
     if (!root_.is_object()) {
       Fail({}, "must be a JSON object (" + expected + " --json output), got " + Kind(root_));
     }
@@ -239,7 +238,7 @@ class Doc {
       const bool other = schema == "commbench" || schema == "matbench";
       Fail(FieldPath() / "schema",
            "is '" + schema + "', expected '" + expected + "'" +
-               (other ? " (pass " + schema + " files with " + other_flag + ")" : ""));
+               (other ? " (a " + schema + " file: give it as the " + schema + " input)" : ""));
     }
     const int64_t v = Int(root_, {}, "schema_version", 0);
     if (v != version) {
@@ -302,7 +301,7 @@ CommbenchRow ReadCommRow(const Doc& d, const json& row, const FieldPath& at, int
 
 CommbenchRun ParseCommbench(const std::string& file, const std::string& text) {
   Doc d(file, text);
-  d.CheckSchema("commbench", kCommbenchSchemaVersion, "--matbench");
+  d.CheckSchema("commbench", kCommbenchSchemaVersion);
   const json& root = d.root();
   CommbenchRun run;
   run.file = file;
@@ -324,7 +323,7 @@ CommbenchRun ParseCommbench(const std::string& file, const std::string& text) {
 
 MatbenchRun ParseMatbench(const std::string& file, const std::string& text) {
   Doc d(file, text);
-  d.CheckSchema("matbench", kMatbenchSchemaVersion, "--commbench");
+  d.CheckSchema("matbench", kMatbenchSchemaVersion);
   const json& root = d.root();
   MatbenchRun run;
   run.file = file;
@@ -367,13 +366,14 @@ int LevelIndex(const ClusterSpec& c, const std::string& level) {
 }
 
 std::string ResolveLevel(const ClusterSpec& c, const CommbenchRun& run,
-                         const std::optional<std::string>& forced) {
+                         const std::optional<std::string>& forced,
+                         const std::string& forced_where) {
   std::vector<std::string> names;
   for (const NetworkLevel& l : c.network) names.push_back(l.name);
   const std::string levels = "cluster " + c.name + " has levels " + JoinChoices(names);
   if (forced) {
     if (LevelIndex(c, *forced) < 0) {
-      throw InputError("--level",
+      throw InputError(forced_where,
                        "unknown level '" + *forced + "': " + levels + DidYouMean(*forced, names));
     }
     return *forced;
@@ -385,12 +385,13 @@ std::string ResolveLevel(const ClusterSpec& c, const CommbenchRun& run,
     throw InputError(run.file, "level 'intra-node' with " + std::to_string(run.nranks) +
                                    " ranks, but the innermost level of cluster " + c.name + ", " +
                                    inner.name + ", holds " + std::to_string(size) +
-                                   " GPUs; name the level with --level");
+                                   " GPUs; name the level with " + forced_where);
   }
   if (run.level == "inter-node") return c.network.back().name;
   if (LevelIndex(c, run.level) >= 0) return run.level;
   throw InputError(run.file, "level '" + run.level + "' is not a network level: " + levels +
-                                 DidYouMean(run.level, names) + "; name the level with --level");
+                                 DidYouMean(run.level, names) + "; name the level with " +
+                                 forced_where);
 }
 
 std::vector<calib::CommSample> CommSamples(const CommbenchRun& run, const std::string& level,

@@ -85,12 +85,12 @@ struct SampleFilter {
 // The timings of `row` that `placement` selects (one or two), in microseconds.
 std::vector<double> SelectedTimesUs(const CommbenchRow& row, Placement placement);
 
-// The cluster network level a run's ranks span. `forced` (--level) must name a level of the
-// cluster. Otherwise the run's own level: "intra-node" is the innermost level (when the ranks fit
-// in one of its domains), "inter-node" the outermost, and anything else must be a level name.
-// Errors name --level or the run's file.
+// The cluster network level a run's ranks span. `forced` (the user's choice, given at
+// `forced_where`) must name a level of the cluster. Otherwise the run's own level: "intra-node" is
+// the innermost level (when the ranks fit in one of its domains), "inter-node" the outermost, and
+// anything else must be a level name. Errors name `forced_where` or the run's file.
 std::string ResolveLevel(const ClusterSpec& c, const CommbenchRun& run,
-                         const std::optional<std::string>& forced);
+                         const std::optional<std::string>& forced, const std::string& forced_where);
 int LevelIndex(const ClusterSpec& c, const std::string& level);  // -1 when absent
 
 // Samples for calib::FitAllAlphaBeta, tagged with `level`. Rows with a size or time of zero are

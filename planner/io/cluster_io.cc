@@ -188,7 +188,7 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus) {
   c.gpu = ReadGpu(m, &c.assumed);
   c.gpus_per_node = m.Int("gpus_per_node");
   if (!m.Has("nodes") && !m.Has("gpus")) {
-    if (!gpus) m.Fail("nodes", "give nodes (or gpus) here, or --gpus");
+    if (!gpus) m.Fail("nodes", "give nodes (or gpus) here, or a GPU count on the command line");
     c.nodes = 1;  // --gpus sets the count (LoadCluster)
   } else if (m.Has("nodes") == m.Has("gpus")) {
     m.Fail("gpus", "give exactly one of nodes and gpus");
@@ -217,11 +217,11 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus) {
   return c;
 }
 
-void SetGpuCount(ClusterSpec* c, int64_t gpus) {
-  if (gpus <= 0) throw InputError("--gpus", "must be a positive integer, got " + std::to_string(gpus));
+void SetGpuCount(ClusterSpec* c, int64_t gpus, const std::string& where) {
+  if (gpus <= 0) throw InputError(where, "must be a positive integer, got " + std::to_string(gpus));
   if (gpus > kMaxGpus) {
-    throw InputError("--gpus", std::to_string(gpus) + " is more GPUs than any cluster (limit " +
-                                   Grouped(kMaxGpus) + ")");
+    throw InputError(where, std::to_string(gpus) + " is more GPUs than any cluster (limit " +
+                                Grouped(kMaxGpus) + ")");
   }
   if (gpus < c->gpus_per_node) {
     c->gpus_per_node = gpus;  // part of one node
@@ -229,15 +229,16 @@ void SetGpuCount(ClusterSpec* c, int64_t gpus) {
     return;
   }
   if (gpus % c->gpus_per_node != 0) {
-    throw InputError("--gpus", std::to_string(gpus) + " is not a whole number of " +
-                                   std::to_string(c->gpus_per_node) + "-GPU nodes of " + c->name);
+    throw InputError(where, std::to_string(gpus) + " is not a whole number of " +
+                                std::to_string(c->gpus_per_node) + "-GPU nodes of " + c->name);
   }
   c->nodes = gpus / c->gpus_per_node;
 }
 
-ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus) {
+ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus,
+                        const std::string& gpus_where) {
   ClusterSpec c = ReadClusterSpec(LoadSpecDoc("clusters", arg), gpus);
-  if (gpus) SetGpuCount(&c, *gpus);
+  if (gpus) SetGpuCount(&c, *gpus, gpus_where);
   return c;
 }
 

@@ -11,13 +11,15 @@
 
 namespace planner {
 
-// gpus: the --gpus the caller will set (LoadCluster), which lets the file omit nodes and gpus.
+// gpus: the GPU count the caller will set (LoadCluster), which lets the file omit nodes and gpus.
 // Omitted optional fields get documented defaults, listed in ClusterSpec::assumed.
 ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus = std::nullopt);
 // A file path or a preset name (configs/clusters). `gpus` overrides the GPU count (whole nodes,
-// or fewer GPUs than one node); an override that does not fit is an InputError naming --gpus.
-ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus = std::nullopt);
-void SetGpuCount(ClusterSpec* c, int64_t gpus);
+// or fewer GPUs than one node); an override that does not fit is an InputError naming
+// `gpus_where` (the CLI's flag, a file's key).
+ClusterSpec LoadCluster(const std::string& arg, std::optional<int64_t> gpus = std::nullopt,
+                        const std::string& gpus_where = "gpus");
+void SetGpuCount(ClusterSpec* c, int64_t gpus, const std::string& where);
 
 // Writes a cluster back as YAML (used by `planner calibrate -o`).
 std::string ClusterToYaml(const ClusterSpec& c);

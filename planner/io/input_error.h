@@ -14,7 +14,8 @@ class InputError : public std::runtime_error {
   InputError(const std::string& file, int line, int col, const std::string& message)
       : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
                            message) {}
-  // A problem with a whole file or a flag: "file: message" or "--flag: message".
+  // A problem with a whole file or a flag: "file: message" or "flag: message" (the CLI spells
+  // the flag; core and io name a layout field as LayoutField).
   InputError(const std::string& where, const std::string& message)
       : std::runtime_error(where + ": " + message) {}
   explicit InputError(const std::string& message) : std::runtime_error(message) {}

@@ -9,9 +9,9 @@
 
 namespace planner {
 
-// Writes `text` to `path` (given by `flag`, "--trace") through WriteFileAtomically. A wrong
-// path or an output that is one of `inputs` is an InputError naming the flag (exit 2); a failed
-// write is a WriteError (exit 3).
+// Writes `text` to `path` (given by the option `flag`, e.g. simulate's trace) through
+// WriteFileAtomically. A wrong path or an output that is one of `inputs` is an InputError naming
+// the flag (exit 2); a failed write is a WriteError (exit 3).
 void WriteOutputFile(const std::string& flag, const std::string& path, std::string_view text,
                      const std::vector<std::string>& inputs = {});
 

@@ -49,8 +49,8 @@ struct RunFields {
   Fail fail;  // for problems with the run as a whole
   std::string label;  // "runs[2] (llama3)" or "run 'llama3'"
   // How to give a missing cluster or GPU count, for the error message.
-  std::string cluster_hint = "set cluster in the run or at the top, or pass --cluster";
-  std::string gpus_hint = "set gpus in the run or at the top, or pass --gpus";
+  std::string cluster_hint;
+  std::string gpus_hint;
 };
 
 // The defaults a run falls back on, each with where it came from.
@@ -104,7 +104,7 @@ void CheckGpus(const Sourced<int64_t>& g, const ClusterSpec& c, const std::strin
 ClusterSpec LoadSizedCluster(const std::string& arg, const Sourced<int64_t>& gpus) {
   ClusterSpec c = LoadCluster(arg);
   CheckGpus(gpus, c, "gpus");
-  SetGpuCount(&c, gpus.value);
+  SetGpuCount(&c, gpus.value, "gpus");
   return c;
 }
 
@@ -158,9 +158,11 @@ Fail FileFail(const StrictMap& m) {
   return [&m](const std::string& key, const std::string& message) { m.Fail(key, message); };
 }
 
-RunFields ReadRunFields(const StrictMap& m, size_t index) {
+RunFields ReadRunFields(const StrictMap& m, size_t index, const CompareDefaults& flags) {
   RunFields f;
   f.fail = FileFail(m);
+  f.cluster_hint = "set cluster in the run or at the top, or pass " + flags.cluster_option;
+  f.gpus_hint = "set gpus in the run or at the top, or pass " + flags.gpus_option;
   f.name = m.String("name");
   if (f.name.empty()) m.Fail("name", "name must not be empty");
   f.label = "runs[" + std::to_string(index) + "] (" + f.name + ")";
@@ -205,10 +207,10 @@ Defaults ReadDefaults(const StrictMap& top, const CompareDefaults& flags, const 
   if (auto g = top.OptInt("gpus")) d.gpus = Sourced<int64_t>{*g, fail};
   d.batch_tokens = BatchTokens(top);
   if (flags.cluster) {
-    d.cluster = Sourced<std::string>{*flags.cluster, FlagFail("--cluster")};
+    d.cluster = Sourced<std::string>{*flags.cluster, FlagFail(flags.cluster_option)};
     d.base = "";
   }
-  if (flags.gpus) d.gpus = Sourced<int64_t>{*flags.gpus, FlagFail("--gpus")};
+  if (flags.gpus) d.gpus = Sourced<int64_t>{*flags.gpus, FlagFail(flags.gpus_option)};
   if (flags.global_batch_tokens) d.batch_tokens = flags.global_batch_tokens;
   return d;
 }
@@ -261,7 +263,7 @@ std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDe
     const StrictMap m(doc.file, list[i],
                       {"name", "model", "tokens", "cluster", "gpus", "global_batch"},
                       "runs[" + std::to_string(i) + "]");
-    const RunFields f = ReadRunFields(m, i);
+    const RunFields f = ReadRunFields(m, i, flags);
     if (!names.insert(f.name).second) m.Fail("name", "duplicate run name '" + f.name + "'");
     runs.push_back(BuildRun(f, defaults, base));
   }
@@ -270,7 +272,7 @@ std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDe
 
 CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags) {
   const std::vector<std::string> parts = SplitColons(text);
-  const Fail fail = FlagFail("--run");
+  const Fail fail = FlagFail(flags.run_option);
   if (parts.size() < 3 || parts.size() > 5) {
     fail("", "expected NAME:MODEL:TOKENS[:CLUSTER[:GPUS]], got '" + text + "'");
   }
@@ -281,8 +283,8 @@ CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags) {
   f.fail = fail;
   f.name = parts[0];
   f.label = "run '" + f.name + "'";
-  f.cluster_hint = "add :CLUSTER to --run or pass --cluster";
-  f.gpus_hint = "add :GPUS to --run or pass --gpus";
+  f.cluster_hint = "add :CLUSTER to " + flags.run_option + " or pass " + flags.cluster_option;
+  f.gpus_hint = "add :GPUS to " + flags.run_option + " or pass " + flags.gpus_option;
   f.model = {parts[1], fail};
   const std::optional<double> tokens = ParseSuffixedNumber(parts[2]);
   if (!tokens) {
@@ -300,8 +302,9 @@ CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags) {
     f.gpus = Sourced<int64_t>{gpus, fail};
   }
   Defaults d;
-  if (flags.cluster) d.cluster = Sourced<std::string>{*flags.cluster, FlagFail("--cluster")};
-  if (flags.gpus) d.gpus = Sourced<int64_t>{*flags.gpus, FlagFail("--gpus")};
+  if (flags.cluster)
+    d.cluster = Sourced<std::string>{*flags.cluster, FlagFail(flags.cluster_option)};
+  if (flags.gpus) d.gpus = Sourced<int64_t>{*flags.gpus, FlagFail(flags.gpus_option)};
   d.batch_tokens = flags.global_batch_tokens;
   return BuildRun(f, d, "");
 }

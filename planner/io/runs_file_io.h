@@ -34,6 +34,10 @@ struct CompareDefaults {
   std::optional<std::string> cluster;
   std::optional<int64_t> gpus;
   std::optional<double> global_batch_tokens;
+  // How the caller names the options these came from, for errors and hints (the CLI: its flags).
+  std::string cluster_option = "the cluster option";
+  std::string gpus_option = "the GPU-count option";
+  std::string run_option = "the run option";
 };
 
 enum class BatchSource {

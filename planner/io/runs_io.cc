@@ -88,19 +88,8 @@ std::string StatedString(const StrictMap& m, const std::string& key) {
 
 // The file is a YAML list of records, not a mapping, so yaml_strict's LoadYamlFile does not apply.
 YAML::Node LoadSequence(const std::string& path) {
-  const std::string text = ReadInputFile(path, "YAML");
-  YAML::Node root;
-  try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      throw InputError(path, std::max(docs[1].Mark().line, 0) + 1, 1,
-                       "a second YAML document ('---'): a runs file is one list of records");
-    }
-    root = docs.empty() ? YAML::Node() : docs.front();
-  } catch (const YAML::Exception& e) {
-    throw InputError(path, std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1,
-                     "not valid YAML: " + e.msg);
-  }
+  const YAML::Node root =
+      ParseOneDocument(path, ReadInputFile(path, "YAML"), ": a runs file is one list of records");
   if (!root.IsSequence() || root.size() == 0) {
     throw InputError(path,
                      "expected a non-empty YAML list of run records (as tests/data/runs.yaml)");
@@ -330,7 +319,9 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->assumptions.push_back("stage split not stated: " + StagesText(StageLayers(layers, p)));
   }
   if (auto e = CheckLayout(v->run.model, v->run.cluster, p)) {
-    v->skip_reason = "layout cannot be priced: " + e->message;
+    // The record's parallelism keys are ParallelConfig's names (first_stage_layers, ...).
+    v->skip_reason = "layout cannot be priced: " +
+                     WithExample(*e, [](LayoutField f) { return std::string(FieldName(f)); });
     return false;
   }
   return true;

@@ -20,7 +20,7 @@ StackSpec LoadStack(const std::string& arg);
 
 // Applies "section.key=value" overrides (e.g. "overlap.dp=none", "kernels=compiled"): each is
 // parsed as the YAML file would be, so the same keys, values and errors apply. `what` labels
-// errors (e.g. "--stack-set").
+// errors (the CLI passes its option's name).
 void ApplyStackOverrides(const std::vector<std::string>& overrides, const std::string& what,
                          StackSpec* s);
 

@@ -82,6 +82,26 @@ void FailAt(const std::string& file, const YAML::Node& node, const std::string& 
   throw InputError(file, Line(m), Col(m), msg);
 }
 
+YAML::Node ParseOneDocument(const std::string& file, const std::string& text,
+                            const std::string& second_document_note) {
+  try {
+    // At most two documents are read, not YAML::LoadAll: on a stray flow token at the top level
+    // (a file that is just ",") yaml-cpp 0.7 yields empty documents without end, and LoadAll
+    // collects them until memory runs out (the spec fuzzer's out-of-memory stop; the reader
+    // fuzzer's minute-long runs file).
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    RootMark first, second;
+    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
+      throw InputError(file, Line(second.mark), Col(second.mark),
+                       "a second YAML document ('---')" + second_document_note);
+    }
+    return YAML::Load(text);  // the first document only
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, Line(e.mark), Col(e.mark), "not valid YAML: " + e.msg);
+  }
+}
+
 YamlDoc ParseYaml(const std::string& file, const std::string& text) {
   const size_t nul = text.find('\0');
   if (nul != std::string::npos) {
@@ -90,22 +110,7 @@ YamlDoc ParseYaml(const std::string& file, const std::string& text) {
   }
   CheckUtf8(file, text, "YAML");
   CheckInputItems(file, text, "YAML");
-  YamlDoc doc{file, {}};
-  try {
-    // At most two documents are read, not YAML::LoadAll: on a stray flow token at the top level
-    // (a file that is just ",") yaml-cpp 0.7 yields empty documents without end, and LoadAll
-    // collects them until memory runs out (the spec fuzzer's out-of-memory stop).
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    RootMark first, second;
-    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
-      throw InputError(file, Line(second.mark), Col(second.mark),
-                       "a second YAML document ('---') in one file; a file holds one spec");
-    }
-    doc.root = YAML::Load(text);  // the first document only
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, Line(e.mark), Col(e.mark), "not valid YAML: " + e.msg);
-  }
+  YamlDoc doc{file, ParseOneDocument(file, text, " in one file; a file holds one spec")};
   if (!doc.root.IsDefined() || doc.root.IsNull()) {
     throw InputError(file, "file is empty; expected a YAML mapping of keys");
   }

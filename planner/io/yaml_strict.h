@@ -20,6 +20,10 @@ struct YamlDoc {
   YAML::Node root;
 };
 
+// The text's one YAML document (undefined or null when empty); a second document is an
+// InputError "a second YAML document ('---')" + `second_document_note`, a syntax error too.
+YAML::Node ParseOneDocument(const std::string& file, const std::string& text,
+                            const std::string& second_document_note);
 // Parses YAML text; `file` labels errors. Rejects binary data, empty documents and syntax errors.
 YamlDoc ParseYaml(const std::string& file, const std::string& text);
 // Reads and parses a file; missing or unreadable files are InputErrors naming the path.

@@ -190,7 +190,7 @@ ClusterSpec PipelineCluster(int64_t nodes) {
   return c;
 }
 
-TEST(StageLayoutCheckTest, MessagesNameTheFlagsAndASplitThatWorks) {
+TEST(StageLayoutCheckTest, ErrorsNameTheFieldAndASplitThatWorks) {
   const ModelSpec m = testing::GptShape(70, 4096, 32, 50000, 2048);
   const ClusterSpec c = PipelineCluster(3);  // 24 GPUs: pp 12 x dp 2
   ParallelConfig p = Stages(12, 0, 0);
@@ -199,25 +199,31 @@ TEST(StageLayoutCheckTest, MessagesNameTheFlagsAndASplitThatWorks) {
   auto e = CheckLayout(m, c, p);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->issue, LayoutIssue::kPpLayers);
-  EXPECT_EQ(e->flag, "--pp");
-  EXPECT_EQ(e->message,
-            "pp=12 does not divide n_layers (70): give --first-stage-layers and/or "
-            "--last-stage-layers, the other stages splitting the rest evenly, e.g. "
-            "--first-stage-layers 5 --last-stage-layers 5 (5+6x10+5)");
+  EXPECT_EQ(e->field, LayoutField::kPp);
+  // 70 = 5 + 6 x 10 + 5: the first and last stage one layer short for the embedding and head.
+  ASSERT_EQ(e->example.size(), 2u);
+  EXPECT_EQ(e->example[0].field, LayoutField::kFirstStageLayers);
+  EXPECT_EQ(e->example[0].value, 5);
+  EXPECT_EQ(e->example[1].field, LayoutField::kLastStageLayers);
+  EXPECT_EQ(e->example[1].value, 5);
+  EXPECT_EQ(WithExample(*e, [](LayoutField f) { return std::string(FieldName(f)); }),
+            "pp=12 does not divide n_layers (70): give the layer count of the first and/or last "
+            "stage, the other stages splitting the rest evenly, e.g. first_stage_layers 5 "
+            "last_stage_layers 5 (5+6x10+5)");
   p.first_stage_layers = 5;
   p.last_stage_layers = 6;
   e = CheckLayout(m, c, p);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->flag, "--first-stage-layers");
+  EXPECT_EQ(e->field, LayoutField::kFirstStageLayers);
   EXPECT_EQ(e->message,
-            "--first-stage-layers 5 and --last-stage-layers 6 leave 59 of 70 layers; pp=12 needs "
+            "a first stage of 5 and a last stage of 6 layers leave 59 of 70 layers; pp=12 needs "
             "a positive multiple of the other 10 stages");
   p.last_stage_layers = 5;
   EXPECT_FALSE(CheckLayout(m, c, p));
   p.vpp = 4;
   e = CheckLayout(m, c, p);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->flag, "--vpp");
+  EXPECT_EQ(e->field, LayoutField::kVpp);
   EXPECT_EQ(e->message,
             "vpp=4 must divide the layers of every stage, on the first and last stage with the "
             "embedding or loss counted as a layer (70 layers: 5+6x10+5)");
@@ -227,8 +233,8 @@ TEST(StageLayoutCheckTest, MessagesNameTheFlagsAndASplitThatWorks) {
   one.global_batch = 24;
   e = CheckLayout(m, c, one);
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->flag, "--first-stage-layers");
-  EXPECT_EQ(e->message, "--first-stage-layers and --last-stage-layers need pp > 1");
+  EXPECT_EQ(e->field, LayoutField::kFirstStageLayers);
+  EXPECT_EQ(e->message, "a first or last stage layer count needs pp > 1");
 }
 
 // tp = cp = ep = 1: no per-layer communication, so a stage's micro-batch costs its layers x the

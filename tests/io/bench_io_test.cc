@@ -149,8 +149,8 @@ TEST(BenchIo, SchemaAndVersion) {
   json doc = Commbench();
   doc["schema"] = "matbench";
   EXPECT_EQ(CommError(doc), PositionOf(doc, "\"matbench\"") +
-                                " schema: is 'matbench', expected 'commbench' (pass matbench "
-                                "files with --matbench)");
+                                " schema: is 'matbench', expected 'commbench' (a matbench "
+                                "file: give it as the matbench input)");
   doc["schema"] = "nccl-tests";
   EXPECT_EQ(CommError(doc),
             PositionOf(doc, "\"nccl-tests\"") + " schema: is 'nccl-tests', expected 'commbench'");
@@ -169,9 +169,10 @@ TEST(BenchIo, SchemaAndVersion) {
   // Compact JSON: one line, the column of the value.
   const std::string compact = Commbench().dump();
   const size_t col = compact.find("\"schema\":\"commbench\"") + 10;
-  EXPECT_EQ(ErrorOf(ParseMatbench, compact), "run.json:1:" + std::to_string(col) +
-                                                 ": schema: is 'commbench', expected 'matbench' "
-                                                 "(pass commbench files with --commbench)");
+  EXPECT_EQ(ErrorOf(ParseMatbench, compact),
+            "run.json:1:" + std::to_string(col) +
+                ": schema: is 'commbench', expected 'matbench' "
+                "(a commbench file: give it as the commbench input)");
 }
 
 TEST(BenchIo, RowErrorsNameTheFieldAndPointAtIt) {
@@ -265,17 +266,18 @@ TEST(BenchIo, MatbenchErrors) {
 TEST(BenchIo, LevelOfARun) {
   const ClusterSpec c = LoadCluster("dgx-a100-80gb");  // nvlink (8), infiniband (cluster)
   CommbenchRun r = ParseCommbench("run.json", Commbench().dump());
-  EXPECT_EQ(ResolveLevel(c, r, std::nullopt), "nvlink");
+  EXPECT_EQ(ResolveLevel(c, r, std::nullopt, "--level"), "nvlink");
   r.nranks = 16;
-  EXPECT_THROW(ResolveLevel(c, r, std::nullopt), InputError);  // 16 ranks are not in one node
-  EXPECT_EQ(ResolveLevel(c, r, std::string("infiniband")), "infiniband");
+  EXPECT_THROW(ResolveLevel(c, r, std::nullopt, "--level"),
+               InputError);  // 16 ranks are not in one node
+  EXPECT_EQ(ResolveLevel(c, r, std::string("infiniband"), "--level"), "infiniband");
   r.level = "inter-node";
-  EXPECT_EQ(ResolveLevel(c, r, std::nullopt), "infiniband");
+  EXPECT_EQ(ResolveLevel(c, r, std::nullopt, "--level"), "infiniband");
   r.level = "nvlink";  // commbench --level nvlink
-  EXPECT_EQ(ResolveLevel(c, r, std::nullopt), "nvlink");
+  EXPECT_EQ(ResolveLevel(c, r, std::nullopt, "--level"), "nvlink");
   r.level = "nvlnk";
   try {
-    ResolveLevel(c, r, std::nullopt);
+    ResolveLevel(c, r, std::nullopt, "--level");
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
@@ -283,7 +285,7 @@ TEST(BenchIo, LevelOfARun) {
               "'nvlink' or 'infiniband' (did you mean 'nvlink'?); name the level with --level");
   }
   try {
-    ResolveLevel(c, r, std::string("ib"));
+    ResolveLevel(c, r, std::string("ib"), "--level");
     ADD_FAILURE() << "no error";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()).substr(0, 29), "--level: unknown level 'ib': ");

@@ -12,6 +12,16 @@
 namespace planner {
 namespace {
 
+// The option names `planner compare` gives the reader (cli/compare.cc), so that the errors read
+// as users see them.
+CompareDefaults CliNamed() {
+  CompareDefaults d;
+  d.cluster_option = "--cluster";
+  d.gpus_option = "--gpus";
+  d.run_option = "--run";
+  return d;
+}
+
 namespace fs = std::filesystem;
 
 // A folder with runs/compare.yaml and models/tiny.yaml, so "../models/tiny.yaml" in the runs
@@ -39,7 +49,7 @@ class RunsFileTest : public ::testing::Test {
   }
 
   // The error message after "<path>:", i.e. "line:col: message".
-  std::string ErrorOf(const std::string& text, const CompareDefaults& flags = {}) {
+  std::string ErrorOf(const std::string& text, const CompareDefaults& flags = CliNamed()) {
     const std::string path = RunsFile(text);
     try {
       ReadCompareFile(path, flags);
@@ -89,7 +99,7 @@ TEST_F(RunsFileTest, DefaultsOverridesAndRelativePaths) {
 }
 
 TEST_F(RunsFileTest, FlagsOverrideTheTopLevelButNotARunsOwnKeys) {
-  CompareDefaults flags;
+  CompareDefaults flags = CliNamed();
   flags.gpus = 256;
   flags.global_batch_tokens = 1e6;
   const std::vector<CompareRun> runs = ReadCompareFile(RunsFile(kGood), flags);
@@ -154,7 +164,7 @@ TEST_F(RunsFileTest, MissingAndDuplicate) {
 }
 
 TEST_F(RunsFileTest, RunFlags) {
-  CompareDefaults flags;
+  CompareDefaults flags = CliNamed();
   flags.cluster = "dgx-h100";
   flags.gpus = 1024;
   const CompareRun a = ParseRunFlag("gopher:gopher-280b:300e9", flags);
@@ -167,7 +177,7 @@ TEST_F(RunsFileTest, RunFlags) {
   EXPECT_EQ(b.global_batch, 1024);  // 4e6 / 4,096 = 976.6 -> 1,024
 }
 
-std::string FlagError(const std::string& text, const CompareDefaults& flags = {}) {
+std::string FlagError(const std::string& text, const CompareDefaults& flags = CliNamed()) {
   try {
     ParseRunFlag(text, flags);
   } catch (const InputError& e) {
@@ -190,7 +200,7 @@ TEST(RunFlagTest, Errors) {
             "--run: GPUS must be a positive integer, got '8x'");
   EXPECT_EQ(FlagError("a:chinchilla-70b:1T:dgx-h100:0"),
             "--run: gpus must be a positive integer, got 0");
-  CompareDefaults flags;
+  CompareDefaults flags = CliNamed();
   flags.gpus = 12;
   EXPECT_EQ(FlagError("a:chinchilla-70b:1T:dgx-h100", flags),
             "--gpus: gpus = 12 is not a whole number of 8-GPU nodes of dgx-h100");
