@@ -6,11 +6,12 @@
 #include <stdexcept>
 
 #include "comm/gemm_engine.h"
+#include "comm/host_memory.h"
 
 namespace comm {
 namespace {
 
-class OpenBlasEngine final : public GemmEngine {
+class OpenBlasEngine final : public OnHost<GemmEngine> {
  public:
   explicit OpenBlasEngine(int threads) { openblas_set_num_threads(threads < 1 ? 1 : threads); }
 
@@ -19,20 +20,6 @@ class OpenBlasEngine final : public GemmEngine {
     return "CPU, OpenBLAS " + std::to_string(openblas_get_num_threads()) + " thread(s)";
   }
   bool Supports(DType t) const override { return t == DType::kFloat || t == DType::kDouble; }
-
-  void* Alloc(size_t bytes) override {
-    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    if (p == nullptr) throw std::runtime_error("out of host memory");
-    return p;
-  }
-  void Free(void* ptr) override { std::free(ptr); }
-  void CopyToDevice(void* dst, const void* src, size_t bytes) override {
-    if (bytes > 0) std::memcpy(dst, src, bytes);
-  }
-  void CopyToHost(void* dst, const void* src, size_t bytes) override {
-    if (bytes > 0) std::memcpy(dst, src, bytes);
-  }
-  void Synchronize() override {}
 
   void Gemm(int m, int n, int k, const void* a, const void* b, void* c, DType t) override {
     if (t == DType::kFloat) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "comm/host_memory.h"
 #include "comm/mpi_types.h"
 
 namespace comm {
@@ -25,7 +26,7 @@ const char* At(const void* base, size_t elements, DType t) {
   return static_cast<const char*>(base) + elements * SizeOf(t);
 }
 
-class MpiBackend final : public Backend {
+class MpiBackend final : public OnHost<Backend> {
  public:
   MpiBackend() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -36,21 +37,6 @@ class MpiBackend final : public Backend {
   const char* name() const override { return "mpi"; }
   std::string DeviceDescription() const override { return "device -1 [host] CPU memory"; }
   bool SupportsInPlacePointToPoint() const override { return true; }
-
-  void* Alloc(size_t bytes) override {
-    // 64-byte alignment: a cache line, and enough for any vectorised reduction.
-    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-    if (p == nullptr) throw std::runtime_error("out of host memory");
-    return p;
-  }
-  void Free(void* ptr) override { std::free(ptr); }
-  void CopyToDevice(void* dst, const void* src, size_t bytes) override {
-    if (bytes > 0) std::memcpy(dst, src, bytes);
-  }
-  void CopyToHost(void* dst, const void* src, size_t bytes) override {
-    if (bytes > 0) std::memcpy(dst, src, bytes);
-  }
-  void Synchronize() override {}
 
   void AllReduce(const void* send, void* recv, size_t count, DType t, RedOp op) override {
     const void* in = send == recv ? MPI_IN_PLACE : send;

@@ -33,12 +33,11 @@ int RunExplain(const std::vector<std::string>& args) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
-  ModelSpec m = LoadModel(vm["model"].as<std::string>());
-  ApplySeqFlag(vm, &m);
-  const ClusterSpec c = ClusterFromFlags(vm);
-  ParallelConfig p = LayoutFromFlags(vm, m, c);
-  const StackSpec stack = StackFromFlags(vm);
-  ApplyStackDefaults(vm, stack, &p);
+  const LayoutInputs in = LayoutInputsFromFlags(vm);
+  const ModelSpec& m = in.model;
+  const ClusterSpec& c = in.cluster;
+  const ParallelConfig& p = in.layout;
+  const StackSpec& stack = in.stack;
   const std::optional<double> tokens =
       vm.count("tokens") ? std::optional<double>(QuantityFlag(vm, "tokens")) : std::nullopt;
   const StepTimeOptions o = StackOptions(stack, c);

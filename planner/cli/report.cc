@@ -141,25 +141,12 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
       << ", global batch " << e.layout.global_batch << " x " << e.model.seq_len << " tokens\n";
   if (!e.stack_line.empty()) out << e.stack_line << "\n";
   out << "\n";
-  const char* section = "";
-  Table t;
-  auto flush = [&] {
-    if (!t.rows.empty()) {
-      RenderText(t, out);
-      out << "\n";
-    }
-    t = Table{};
-  };
+  std::vector<SectionRow> rows;
   for (const Item& i : AllItems(e)) {
-    if (std::string(i.section) != section) {
-      flush();
-      section = i.section;
-      t.columns = {{i.section, false}, {"value"}, {"unit", false}, {"note", false}};
-    }
-    if (i.name == "total" || i.name == "step time") t.AddRule();
-    t.AddRow({i.name, ValueText(i), i.unit, i.note});
+    rows.push_back({i.section, i.name, ValueText(i), i.unit, i.note,
+                    i.name == "total" || i.name == "step time"});
   }
-  flush();
+  RenderSections(rows, out);
   out << "bound by: " << e.time.bound << "\n";
   if (e.band.records > 0) {
     out << "step time P10-P90: " << Fixed(e.time.step_time_s * e.band.p10_factor, 3) << " - "

@@ -180,24 +180,10 @@ std::vector<Row> AllRows(const Simulated& r) {
 
 void PrintText(const Simulated& r, std::ostream& out) {
   out << Heading(r) << "\n";
-  std::string section;
-  Table t;
-  auto flush = [&] {
-    if (!t.rows.empty()) {
-      RenderText(t, out);
-      out << "\n";
-    }
-    t = Table{};
-  };
-  for (const Row& row : AllRows(r)) {
-    if (row.section != section) {
-      flush();
-      section = row.section;
-      t.columns = {{section, false}, {"value"}, {"unit", false}, {"note", false}};
-    }
-    t.AddRow({row.item, row.value, row.unit, row.note});
-  }
-  flush();
+  std::vector<SectionRow> rows;
+  for (const Row& row : AllRows(r))
+    rows.push_back({row.section, row.item, row.value, row.unit, row.note});
+  RenderSections(rows, out);
   const double rate = r.cpu_s > 0 ? r.step.events_total / r.cpu_s : 0;
   out << Grouped(r.step.tasks) << " tasks, " << Grouped(r.step.events) << " events; "
       << r.step.graphs << " graph" << (r.step.graphs > 1 ? "s" : "") << " built and simulated in "
@@ -304,12 +290,11 @@ int RunSimulate(const std::vector<std::string>& args) {
   const bool overlap = EnumFlag<bool>(vm, "mode", {{"overlap", true}, {"analytic", false}});
   const bool per_layer = EnumFlag<bool>(vm, "granularity", {{"layer", true}, {"op", false}});
   const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
-  ModelSpec m = LoadModel(vm["model"].as<std::string>());
-  ApplySeqFlag(vm, &m);
-  const ClusterSpec c = ClusterFromFlags(vm);
-  ParallelConfig p = LayoutFromFlags(vm, m, c);
-  const StackSpec stack = StackFromFlags(vm);
-  ApplyStackDefaults(vm, stack, &p);
+  const LayoutInputs in = LayoutInputsFromFlags(vm);
+  const ModelSpec& m = in.model;
+  const ClusterSpec& c = in.cluster;
+  const ParallelConfig& p = in.layout;
+  const StackSpec& stack = in.stack;
   CheckScheduleFits(m, p, kind.value_or(sim::DefaultSchedule(p)), per_layer);
 
   const StepTimeOptions o = StackOptions(stack, c);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "planner/cli/layout_flags.h"
 #include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
 #include "planner/io/stack_io.h"
 
 namespace planner {
@@ -74,6 +76,17 @@ void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, Paralle
   if (auto why = StackRefuses(s, *p)) {
     throw InputError("--stack", *why + "; choose another layout or --stack");
   }
+}
+
+LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
+  LayoutInputs in;
+  in.model = LoadModel(vm["model"].as<std::string>());
+  ApplySeqFlag(vm, &in.model);
+  in.cluster = ClusterFromFlags(vm);
+  in.layout = LayoutFromFlags(vm, in.model, in.cluster);
+  in.stack = StackFromFlags(vm);
+  ApplyStackDefaults(vm, in.stack, &in.layout);
+  return in;
 }
 
 }  // namespace planner

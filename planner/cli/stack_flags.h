@@ -29,6 +29,16 @@ std::string StackLine(const po::variables_map& vm, const StackSpec& s);
 // layout, else an InputError names --stack and the stack's rule.
 void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, ParallelConfig* p);
 
+// What explain and simulate price: the model (with --seq), the cluster (sized by --gpus), the
+// checked layout flags with the stack's defaults applied, and the stack.
+struct LayoutInputs {
+  ModelSpec model;
+  ClusterSpec cluster;
+  ParallelConfig layout;
+  StackSpec stack;
+};
+LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm);
+
 }  // namespace planner
 
 #endif  // PLANNER_CLI_STACK_FLAGS_H_

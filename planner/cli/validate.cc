@@ -437,26 +437,32 @@ nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
           {"attention_fraction", e.attention_fraction}};
 }
 
+// The keys every run's JSON starts with, dense or MoE.
+nlohmann::ordered_json RunJson(const Evaluated& e) {
+  const ValidationRun& v = *e.run;
+  return {{"id", v.run.id},
+          {"source", v.run.source},
+          {"generation", v.run.generation},
+          {"cluster", v.cluster_preset},
+          {"gpus", v.run.layout.gpus()},
+          {"layout", Layout(v.run.layout)},
+          {"measured_step_time_s", v.run.measured_step_time_s},
+          {"predicted_step_time_s", e.time.step_time_s},
+          {"error", e.error}};
+}
+
 nlohmann::ordered_json ReportJson(const Report& r) {
   nlohmann::ordered_json runs = nlohmann::ordered_json::array(), skipped = runs;
   for (const Evaluated& e : r.evaluated) {
     const ValidationRun& v = *e.run;
-    nlohmann::ordered_json j = {{"id", v.run.id},
-                                {"source", v.run.source},
-                                {"generation", v.run.generation},
-                                {"cluster", v.cluster_preset},
-                                {"gpus", v.run.layout.gpus()},
-                                {"layout", Layout(v.run.layout)},
-                                {"measured_step_time_s", v.run.measured_step_time_s},
-                                {"predicted_step_time_s", e.time.step_time_s},
-                                {"error", e.error},
-                                {"metric", MetricUnit(v.metric)},
-                                {"measured_metric", v.metric_value},
-                                {"predicted_metric", MetricFromStepTime(v, e.time.step_time_s)},
-                                {"accounting", ToString(v.accounting)},
-                                {"source_step_flops", SourceStepFlops(v)},
-                                {"model_step_flops", e.time.model_flops},
-                                {"predicted_mfu", e.time.mfu}};
+    nlohmann::ordered_json j = RunJson(e);
+    j["metric"] = MetricUnit(v.metric);
+    j["measured_metric"] = v.metric_value;
+    j["predicted_metric"] = MetricFromStepTime(v, e.time.step_time_s);
+    j["accounting"] = ToString(v.accounting);
+    j["source_step_flops"] = SourceStepFlops(v);
+    j["model_step_flops"] = e.time.model_flops;
+    j["predicted_mfu"] = e.time.mfu;
     if (e.memory) {
       j["measured_memory_GiB"] = *v.measured_memory_GiB;
       j["predicted_memory_GiB"] = BytesToGiB(ReservedBytes(*e.memory));
@@ -494,20 +500,12 @@ nlohmann::ordered_json ReportJson(const Report& r) {
   nlohmann::ordered_json moe = nlohmann::ordered_json::array();
   std::vector<double> moe_errors;
   for (const Evaluated& e : r.moe) {
-    const ValidationRun& v = *e.run;
     moe_errors.push_back(e.error);
-    moe.push_back({{"id", v.run.id},
-                   {"source", v.run.source},
-                   {"generation", v.run.generation},
-                   {"cluster", v.cluster_preset},
-                   {"gpus", v.run.layout.gpus()},
-                   {"layout", Layout(v.run.layout)},
-                   {"measured_step_time_s", v.run.measured_step_time_s},
-                   {"predicted_step_time_s", e.time.step_time_s},
-                   {"error", e.error},
-                   {"ep_comm_s", e.time.ep_comm_s},
-                   {"ep_exposed_s", e.time.ep_exposed_s},
-                   {"predicted_mfu", e.time.mfu}});
+    nlohmann::ordered_json j = RunJson(e);
+    j["ep_comm_s"] = e.time.ep_comm_s;
+    j["ep_exposed_s"] = e.time.ep_exposed_s;
+    j["predicted_mfu"] = e.time.mfu;
+    moe.push_back(j);
   }
   return {{"schema_version", 1}, {"mape", Mape(AllErrors(r))},
           {"sources", sources},  {"generations", gens},

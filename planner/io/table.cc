@@ -95,6 +95,27 @@ Table ColumnsShownBy(const Table& t, Shown drop) {
 
 }  // namespace
 
+void RenderSections(const std::vector<SectionRow>& rows, std::ostream& out) {
+  Table t;
+  auto flush = [&] {
+    if (!t.rows.empty()) {
+      RenderText(t, out);
+      out << "\n";
+    }
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const SectionRow& r = rows[i];
+    if (i == 0 || r.section != rows[i - 1].section) {
+      flush();
+      t = Table{};
+      t.columns = {{r.section, false}, {"value"}, {"unit", false}, {"note", false}};
+    }
+    if (r.rule_before) t.AddRule();
+    t.AddRow({r.item, r.value, r.unit, r.note});
+  }
+  flush();
+}
+
 void RenderText(const Table& all, std::ostream& out) {
   const Table t = ColumnsShownBy(all, Shown::kData);
   std::vector<size_t> width(t.columns.size());

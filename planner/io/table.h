@@ -53,6 +53,16 @@ std::string KeyOfHeader(const std::string& header);
 std::string ColumnKey(const Column& c);
 
 void RenderText(const Table& t, std::ostream& out);
+
+// A breakdown as consecutive tables, one per section, each "section | value | unit | note" and
+// followed by a blank line (explain's and simulate's memory, time and throughput tables).
+struct SectionRow {
+  std::string section, item;
+  Cell value;
+  std::string unit, note;
+  bool rule_before = false;  // a rule above the row, e.g. before a total
+};
+void RenderSections(const std::vector<SectionRow>& rows, std::ostream& out);
 // One table: a header of column keys, then one line per row (rules, title and notes left out);
 // numbers as plain numbers, text cells without thousands separators.
 void RenderCsv(const Table& t, std::ostream& out);

@@ -73,73 +73,73 @@ class Links {
 };
 
 // Pass 2: transfers in each sender's issue order, so in-order links never wait on a later op.
+// Calls visit(s, i, op, vs, at) for each stage's ops in issue order: vs the op's virtual stage,
+// at its position along its micro-batch's path.
+template <typename Visit>
+void ForEachOp(const PipelineSchedule& schedule, Visit visit) {
+  const int32_t p = schedule.spec.stages;
+  for (int32_t s = 0; s < p; ++s) {
+    const auto& ops = schedule.stage_ops[s];
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const PipelineOp& op = ops[i];
+      visit(s, i, op, VirtualStage(s, op.chunk, p), PathPosition(schedule.spec, s, op.chunk));
+    }
+  }
+}
+
 void AddTransfers(const PipelineSchedule& schedule, const PipelineCosts& costs,
                   const PipelineTasks& tasks, TaskGraph* graph, PassIndex* index) {
   const ScheduleSpec& spec = schedule.spec;
   const int32_t p = spec.stages;
   const int32_t last = PathLength(spec) - 1;
   Links links(p, graph);
-  for (int32_t s = 0; s < p; ++s) {
-    const auto& ops = schedule.stage_ops[s];
-    for (size_t i = 0; i < ops.size(); ++i) {
-      const PipelineOp& op = ops[i];
-      const int32_t vs = VirtualStage(s, op.chunk, p);
-      const int32_t at = PathPosition(spec, s, op.chunk);
-      const bool forward = op.kind == OpKind::kForward;
-      const bool sends = forward ? at < last : op.kind == OpKind::kBackward && at > 0;
-      if (!sends) continue;
-      const int32_t receiver_vs = VirtualStageAt(spec, op.chunk, forward ? at + 1 : at - 1);
-      const int32_t to = receiver_vs % p;
-      const double p2p_s = costs.chunks[vs].p2p_s;
-      if (to == s || p2p_s <= 0.0) continue;
-      Task task;
-      task.category = TaskCategory::kPpP2p;
-      task.resource = links.Get(s, to, forward);
-      task.duration_s = p2p_s;
-      task.microbatch = op.microbatch;
-      task.stage = s;
-      task.chunk = op.chunk;
-      const TaskId id = graph->AddTask(task);
-      graph->AddDependency(tasks.spans[s][i].exit, id);
-      (forward ? index->forward_in : index->backward_in)[index->Key(receiver_vs, op.microbatch)] =
-          id;
-    }
-  }
+  ForEachOp(schedule, [&](int32_t s, size_t i, const PipelineOp& op, int32_t vs, int32_t at) {
+    const bool forward = op.kind == OpKind::kForward;
+    const bool sends = forward ? at < last : op.kind == OpKind::kBackward && at > 0;
+    if (!sends) return;
+    const int32_t receiver_vs = VirtualStageAt(spec, op.chunk, forward ? at + 1 : at - 1);
+    const int32_t to = receiver_vs % p;
+    const double p2p_s = costs.chunks[vs].p2p_s;
+    if (to == s || p2p_s <= 0.0) return;
+    Task task;
+    task.category = TaskCategory::kPpP2p;
+    task.resource = links.Get(s, to, forward);
+    task.duration_s = p2p_s;
+    task.microbatch = op.microbatch;
+    task.stage = s;
+    task.chunk = op.chunk;
+    const TaskId id = graph->AddTask(task);
+    graph->AddDependency(tasks.spans[s][i].exit, id);
+    (forward ? index->forward_in : index->backward_in)[index->Key(receiver_vs, op.microbatch)] = id;
+  });
 }
 
 // Pass 3: each pass waits for its input; weight passes wait for their B pass.
 void AddPassDependencies(const PipelineSchedule& schedule, const PipelineTasks& tasks,
                          TaskGraph* graph, PassIndex* index) {
   const ScheduleSpec& spec = schedule.spec;
-  const int32_t p = spec.stages;
   const int32_t last = PathLength(spec) - 1;
-  for (int32_t s = 0; s < p; ++s) {
-    const auto& ops = schedule.stage_ops[s];
-    for (size_t i = 0; i < ops.size(); ++i) {
-      const PipelineOp& op = ops[i];
-      const int32_t vs = VirtualStage(s, op.chunk, p);
-      const int32_t at = PathPosition(spec, s, op.chunk);
-      const size_t key = index->Key(vs, op.microbatch);
-      const TaskId entry = tasks.spans[s][i].entry;
-      TaskId source = kNoTask;
-      if (op.kind == OpKind::kForward) {
-        if (at == 0) continue;
-        source = index->forward_in[key];
-        const int32_t before = VirtualStageAt(spec, op.chunk, at - 1);
-        if (source == kNoTask) source = index->forward[index->Key(before, op.microbatch)].exit;
-      } else if (op.kind == OpKind::kBackward) {
-        // The last stage of the path computes the loss in its forward pass.
-        source = at == last ? index->forward[key].last : index->backward_in[key];
-        if (source == kNoTask) {
-          const int32_t after = VirtualStageAt(spec, op.chunk, at + 1);
-          source = index->backward[index->Key(after, op.microbatch)].exit;
-        }
-      } else {
-        source = index->backward[key].last;
+  ForEachOp(schedule, [&](int32_t s, size_t i, const PipelineOp& op, int32_t vs, int32_t at) {
+    const size_t key = index->Key(vs, op.microbatch);
+    const TaskId entry = tasks.spans[s][i].entry;
+    TaskId source = kNoTask;
+    if (op.kind == OpKind::kForward) {
+      if (at == 0) return;
+      source = index->forward_in[key];
+      const int32_t before = VirtualStageAt(spec, op.chunk, at - 1);
+      if (source == kNoTask) source = index->forward[index->Key(before, op.microbatch)].exit;
+    } else if (op.kind == OpKind::kBackward) {
+      // The last stage of the path computes the loss in its forward pass.
+      source = at == last ? index->forward[key].last : index->backward_in[key];
+      if (source == kNoTask) {
+        const int32_t after = VirtualStageAt(spec, op.chunk, at + 1);
+        source = index->backward[index->Key(after, op.microbatch)].exit;
       }
-      graph->AddDependency(source, entry);
+    } else {
+      source = index->backward[key].last;
     }
-  }
+    graph->AddDependency(source, entry);
+  });
 }
 
 void AddActivationMemory(const PipelineSchedule& schedule, const PipelineCosts& costs,
