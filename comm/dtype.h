@@ -20,6 +20,28 @@ const char* ToString(DType t);
 std::optional<DType> ParseDType(std::string_view name);
 size_t SizeOf(DType t);
 
+// One value per element type, e.g. a library's own type codes (NCCL's, cuBLAS's):
+// PerDType<ncclDataType_t>{ncclFloat32, ncclFloat16, ncclBfloat16, ncclFloat64, ncclInt32}[t].
+template <typename T>
+struct PerDType {
+  T f32, f16, bf16, f64, i32;  // in DType's order
+  T operator[](DType t) const {
+    switch (t) {
+      case DType::kFloat:
+        return f32;
+      case DType::kHalf:
+        return f16;
+      case DType::kBfloat16:
+        return bf16;
+      case DType::kDouble:
+        return f64;
+      case DType::kInt32:
+        return i32;
+    }
+    return f32;
+  }
+};
+
 // Largest integer n such that every integer in [0, n] is exactly representable; sums of data
 // values are kept below this so reductions in any order are exact.
 double ExactIntegerLimit(DType t);

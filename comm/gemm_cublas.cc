@@ -21,22 +21,10 @@ void CublasCheck(cublasStatus_t status, const char* what) {
 }
 
 cudaDataType_t CudaType(DType t) {
-  switch (t) {
-    case DType::kFloat:
-      return CUDA_R_32F;
-    case DType::kHalf:
-      return CUDA_R_16F;
-    case DType::kBfloat16:
-      return CUDA_R_16BF;
-    case DType::kDouble:
-      return CUDA_R_64F;
-    case DType::kInt32:
-      return CUDA_R_32I;
-  }
-  return CUDA_R_32F;
+  return PerDType<cudaDataType_t>{CUDA_R_32F, CUDA_R_16F, CUDA_R_16BF, CUDA_R_64F, CUDA_R_32I}[t];
 }
 
-class CublasEngine final : public GemmEngine {
+class CublasEngine final : public OnCudaDevice<GemmEngine> {
  public:
   explicit CublasEngine(int device) : device_(device) {
     int count = 0;
@@ -58,18 +46,6 @@ class CublasEngine final : public GemmEngine {
   }
   bool Supports(DType t) const override { return t != DType::kInt32; }
 
-  void* Alloc(size_t bytes) override {
-    void* p = nullptr;
-    CudaCheck(cudaMalloc(&p, bytes == 0 ? 1 : bytes), "cudaMalloc");
-    return p;
-  }
-  void Free(void* ptr) override { cudaFree(ptr); }
-  void CopyToDevice(void* dst, const void* src, size_t bytes) override {
-    CudaCheck(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy to device");
-  }
-  void CopyToHost(void* dst, const void* src, size_t bytes) override {
-    CudaCheck(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy to host");
-  }
   void Synchronize() override { CudaCheck(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 
   void Gemm(int m, int n, int k, const void* a, const void* b, void* c, DType t) override {

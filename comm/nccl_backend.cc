@@ -20,19 +20,8 @@ void NcclCheck(ncclResult_t status, const char* what) {
 }
 
 ncclDataType_t NcclType(DType t) {
-  switch (t) {
-    case DType::kFloat:
-      return ncclFloat32;
-    case DType::kHalf:
-      return ncclFloat16;
-    case DType::kBfloat16:
-      return ncclBfloat16;
-    case DType::kDouble:
-      return ncclFloat64;
-    case DType::kInt32:
-      return ncclInt32;
-  }
-  return ncclFloat32;
+  return PerDType<ncclDataType_t>{ncclFloat32, ncclFloat16, ncclBfloat16, ncclFloat64,
+                                  ncclInt32}[t];
 }
 
 ncclRedOp_t NcclOp(RedOp op) {
@@ -55,7 +44,7 @@ const char* At(const void* base, size_t elements, DType t) {
   return static_cast<const char*>(base) + elements * SizeOf(t);
 }
 
-class NcclBackend final : public Backend {
+class NcclBackend final : public OnCudaDevice<Backend> {
  public:
   explicit NcclBackend(World& world) : device_(world.local_rank()) {
     const int gpus = VisibleGpuCount();
@@ -92,18 +81,6 @@ class NcclBackend final : public Backend {
 
   bool SupportsInPlacePointToPoint() const override { return false; }
 
-  void* Alloc(size_t bytes) override {
-    void* p = nullptr;
-    CudaCheck(cudaMalloc(&p, bytes == 0 ? 1 : bytes), "cudaMalloc");
-    return p;
-  }
-  void Free(void* ptr) override { cudaFree(ptr); }
-  void CopyToDevice(void* dst, const void* src, size_t bytes) override {
-    CudaCheck(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy to device");
-  }
-  void CopyToHost(void* dst, const void* src, size_t bytes) override {
-    CudaCheck(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy to host");
-  }
   void Synchronize() override { CudaCheck(cudaStreamSynchronize(stream_), "stream sync"); }
 
   void AllReduce(const void* send, void* recv, size_t count, DType t, RedOp op) override {
