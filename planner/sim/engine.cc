@@ -33,11 +33,14 @@ void Engine::BuildIndex(const TaskGraph& graph) {
       n, static_cast<int64_t>(deps.size()), [&](int64_t i) { return deps[i].before; },
       &successor_offsets_);
   successors_.resize(deps.size());
-  pending_deps_.assign(n, 0);
+  state_.resize(n);
+  for (TaskId id = 0; id < n; ++id) {
+    state_[id] = {tasks[id].duration_s, tasks[id].resource, 0, kNoTask, kNoTask};
+  }
   head_.assign(successor_offsets_.begin(), successor_offsets_.end() - 1);  // fill cursors
   for (const Dependency& dep : deps) {
     successors_[head_[dep.before]++] = dep.after;
-    ++pending_deps_[dep.after];
+    ++state_[dep.after].pending_deps;
   }
 
   const int32_t r = graph.num_resources();
@@ -51,41 +54,40 @@ void Engine::BuildIndex(const TaskGraph& graph) {
 }
 
 // Starts the resource's next task if the resource is idle and the task's inputs are ready.
-void Engine::TryStart(ResourceId resource, double now_s, const TaskGraph& graph,
-                      SimResult* result) {
+void Engine::TryStart(ResourceId resource, double now_s, SimResult* result) {
   const int32_t index = head_[resource];
   if (busy_[resource] || index == resource_offsets_[resource + 1]) return;
   const TaskId id = resource_tasks_[index];
-  if (pending_deps_[id] != 0) return;
+  TaskState& task = state_[id];
+  if (task.pending_deps != 0) return;
 
   busy_[resource] = 1;
   result->start_s[id] = now_s;
   ++result->events;
   // The start is decided by whichever predecessor ended last; prefer the data dependency on a
   // tie so the critical path reads as data flow rather than queueing.
-  const TaskId dep = last_dep_[id];
+  const TaskId dep = task.last_dep;
   const TaskId prev = index > resource_offsets_[resource] ? resource_tasks_[index - 1] : kNoTask;
   if (dep == kNoTask || (prev != kNoTask && result->end_s[prev] > result->end_s[dep])) {
-    gate_[id] = prev;
+    task.gate = prev;
   } else {
-    gate_[id] = dep;
+    task.gate = dep;
   }
-  heap_.push_back({now_s + graph.task(id).duration_s, id});
+  heap_.push_back({now_s + task.duration_s, id});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
 }
 
 void Engine::RunEvents(const TaskGraph& graph, SimResult* result) {
-  const auto& tasks = graph.tasks();
   heap_.clear();
   heap_.reserve(graph.num_resources());
-  for (ResourceId r = 0; r < graph.num_resources(); ++r) TryStart(r, 0.0, graph, result);
+  for (ResourceId r = 0; r < graph.num_resources(); ++r) TryStart(r, 0.0, result);
 
   while (!heap_.empty()) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     const Event event = heap_.back();
     heap_.pop_back();
     const TaskId id = event.task;
-    const ResourceId resource = tasks[id].resource;
+    const ResourceId resource = state_[id].resource;
     result->end_s[id] = event.time_s;
     ++result->events;
     ++finished_;
@@ -93,12 +95,13 @@ void Engine::RunEvents(const TaskGraph& graph, SimResult* result) {
     ++head_[resource];
     for (int32_t k = successor_offsets_[id]; k < successor_offsets_[id + 1]; ++k) {
       const TaskId next = successors_[k];
-      if (--pending_deps_[next] == 0) {
-        last_dep_[next] = id;  // events arrive in time order, so the last one is the latest
-        TryStart(tasks[next].resource, event.time_s, graph, result);
+      TaskState& after = state_[next];
+      if (--after.pending_deps == 0) {
+        after.last_dep = id;  // events arrive in time order, so the last one is the latest
+        TryStart(after.resource, event.time_s, result);
       }
     }
-    TryStart(resource, event.time_s, graph, result);
+    TryStart(resource, event.time_s, result);
   }
 }
 
@@ -142,8 +145,6 @@ void Engine::Run(const TaskGraph& graph, const SimOptions& options, SimResult* r
     return;
   }
   BuildIndex(graph);
-  last_dep_.assign(n, kNoTask);
-  gate_.assign(n, kNoTask);
   finished_ = 0;
   RunEvents(graph, result);
   if (finished_ != n) {
@@ -172,7 +173,7 @@ void Engine::WalkCriticalPath(const TaskGraph& graph, SimResult* result) const {
   if (graph.num_tasks() == 0) return;
   const auto last = std::max_element(result->end_s.begin(), result->end_s.end());
   for (TaskId id = static_cast<TaskId>(last - result->end_s.begin()); id != kNoTask;
-       id = gate_[id]) {
+       id = state_[id].gate) {
     result->critical_path.push_back(id);
     const Task& task = graph.task(id);
     result->critical_path_s[static_cast<int>(task.category)] += task.duration_s;

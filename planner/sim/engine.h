@@ -62,7 +62,7 @@ class Engine {
   };
 
   void BuildIndex(const TaskGraph& graph);
-  void TryStart(ResourceId resource, double now_s, const TaskGraph& graph, SimResult* result);
+  void TryStart(ResourceId resource, double now_s, SimResult* result);
   void RunEvents(const TaskGraph& graph, SimResult* result);
   std::string DescribeDeadlock(const TaskGraph& graph, const SimResult& result) const;
   void Summarise(const TaskGraph& graph, const SimOptions& options, SimResult* result);
@@ -75,9 +75,16 @@ class Engine {
   std::vector<int32_t> resource_offsets_;
   std::vector<TaskId> resource_tasks_;
   // Run state.
-  std::vector<int32_t> pending_deps_;  // dependencies not yet finished, per task
-  std::vector<TaskId> last_dep_;       // the dependency that finished last, per task
-  std::vector<TaskId> gate_;           // the predecessor that decided the start, per task
+  // What the event loop reads and writes of a task, in 24 bytes: one cache line touched per task
+  // instead of one per array and the 72-byte Task record (a million tasks do not fit in cache).
+  struct TaskState {
+    double duration_s;
+    ResourceId resource;
+    int32_t pending_deps;  // dependencies not yet finished
+    TaskId last_dep;       // the dependency that finished last
+    TaskId gate;           // the predecessor that decided the start
+  };
+  std::vector<TaskState> state_;
   std::vector<int32_t> head_;          // index into resource_tasks_ of the next task, per resource
   std::vector<uint8_t> busy_;          // per resource
   std::vector<Event> heap_;            // running tasks by end time (at most one per resource)
