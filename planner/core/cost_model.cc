@@ -32,6 +32,11 @@ MemoryBreakdown CostModel::Memory(const ParallelConfig& p) {
   return AssembleMemory(m_, split_, p, o_.memory, lc.act_bytes, lc.act_bytes_no_recompute);
 }
 
+MemoryBreakdown CostModel::Memory(const ParallelConfig& p, const MemoryStates& states) {
+  const LayerCost& lc = Layer(p);
+  return AssembleMemory(m_, states, p, o_.memory, lc.act_bytes, lc.act_bytes_no_recompute);
+}
+
 StepTime CostModel::Time(const ParallelConfig& p) {
   return AssembleStepTime(m_, c_, split_, p, o_, Layer(p),
                           flops_[static_cast<int>(p.recompute)]);

@@ -23,6 +23,12 @@ class CostModel {
   CostModel(const ModelSpec& m, const ClusterSpec& c, const StepTimeOptions& o = {});
 
   MemoryBreakdown Memory(const ParallelConfig& p);  // without the per-tensor explanation
+  // The part of Memory(p) that recompute, dtype and sp do not change (with a lower bound of the
+  // total), and Memory(p) from it.
+  MemoryStates States(const ParallelConfig& p) const {
+    return ComputeMemoryStates(m_, split_, p, o_.memory);
+  }
+  MemoryBreakdown Memory(const ParallelConfig& p, const MemoryStates& states);
   StepTime Time(const ParallelConfig& p);
   const LayerCost& Layer(const ParallelConfig& p);
 

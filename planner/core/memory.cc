@@ -230,48 +230,93 @@ double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const M
   return bytes;
 }
 
+namespace {
+
+// The stages a GPU's peak may sit on: the first holds the most micro-batches in flight and the
+// embedding, the last the LM head and logits; with uneven stages the second (the fullest middle
+// stage) may hold more.
+int CandidateStages(const ParallelConfig& p, const StageLayout& layout, int out[3]) {
+  out[0] = 0;
+  if (p.pp == 1) return 1;
+  out[1] = static_cast<int>(p.pp - 1);
+  out[2] = 1;
+  return p.pp > 2 && !layout.even() ? 3 : 2;
+}
+
+StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
+                          const MemoryOptions& o, const StageLayout& layout, int stage) {
+  const double shard = static_cast<double>(p.dp * p.cp);
+  const double expert_shard = shard / p.ep;
+  const bool first = stage == 0, last = stage == p.pp - 1;
+  const double layers = LayersOf(layout, m.n_layers, stage);
+  const StageParams sp = ParamsWithLayers(split, p, first, last, layers);
+  double params = sp.total();
+  double sharded = sp.dense / shard + sp.expert / expert_shard;
+  StageStates r;
+  r.inflight_layers = layers;
+  r.layer_params = sp.layer_dense + sp.layer_expert;
+  if (p.schedule == Schedule::kDualPipe && p.pp > 1) {
+    // DualPipe: the rank also holds stage pp - 1 - s of the other direction, with its
+    // parameters, gradients and optimizer states (DeepSeek-V3 Table 2: parameters 2x).
+    const int64_t mirror = p.pp - 1 - stage;
+    const double mirror_layers = LayersOf(layout, m.n_layers, mirror);
+    const StageParams mp =
+        ParamsWithLayers(split, p, mirror == 0, mirror == p.pp - 1, mirror_layers);
+    params += mp.total();
+    sharded += mp.dense / shard + mp.expert / expert_shard;
+    r.inflight_layers = (layers + mirror_layers) / 2;
+  }
+  r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
+  const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
+  if (gathered) r.weights += o.weight_bytes * params;  // the stage's gathered 16-bit copy
+  const bool accumulating = p.grad_accum() > 1 && o.sharded_grads_unsharded_when_accumulating;
+  r.gradients = o.grad_bytes * (p.zero >= 2 && !accumulating && !gathered ? sharded : params);
+  r.optimizer = p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
+                            : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
+  return r;
+}
+
+double OverheadBytes(const ParallelConfig& p, const MemoryOptions& o) {
+  return GiBToBytes(o.cuda_context_GiB) + (p.gpus() > 1 ? GiBToBytes(o.comm_buffers_GiB) : 0);
+}
+
+}  // namespace
+
+MemoryStates ComputeMemoryStates(const ModelSpec& m, const ParamSplit& split,
+                                 const ParallelConfig& p, const MemoryOptions& o) {
+  const StageLayout layout = StageLayers(m.n_layers, p);
+  MemoryStates r;
+  r.count = CandidateStages(p, layout, r.stages);
+  double most = 0;
+  for (int i = 0; i < r.count; ++i) {
+    r.states[i] = StatesOnStage(m, split, p, o, layout, r.stages[i]);
+    most = std::max(most, r.states[i].total());
+  }
+  r.lower_bound_bytes = most + OverheadBytes(p, o);
+  return r;
+}
+
 MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                                const MemoryOptions& o, double layer_bytes,
                                double layer_bytes_no_recompute) {
-  const double shard = static_cast<double>(p.dp * p.cp);
-  const double expert_shard = shard / p.ep;
+  return AssembleMemory(m, ComputeMemoryStates(m, split, p, o), p, o, layer_bytes,
+                        layer_bytes_no_recompute);
+}
+
+MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
+                               const ParallelConfig& p, const MemoryOptions& o, double layer_bytes,
+                               double layer_bytes_no_recompute) {
   MemoryBreakdown best;
-  // The first stage holds the most micro-batches in flight and the embedding, the last the LM
-  // head and logits; with uneven stages the second (the fullest middle stage) may hold more.
-  const StageLayout layout = StageLayers(m.n_layers, p);
-  const bool middle = p.pp > 2 && !layout.even();
-  const int stages[] = {0, static_cast<int>(p.pp - 1), 1};
-  for (int i = 0; i < (p.pp == 1 ? 1 : middle ? 3 : 2); ++i) {
-    const int stage = stages[i];
-    const bool first = stage == 0, last = stage == p.pp - 1;
-    const double layers = LayersOf(layout, m.n_layers, stage);
-    const StageParams sp = ParamsWithLayers(split, p, first, last, layers);
-    double params = sp.total();
-    double sharded = sp.dense / shard + sp.expert / expert_shard;
-    double inflight_layers = layers;
-    if (p.schedule == Schedule::kDualPipe && p.pp > 1) {
-      // DualPipe: the rank also holds stage pp - 1 - s of the other direction, with its
-      // parameters, gradients and optimizer states (DeepSeek-V3 Table 2: parameters 2x).
-      const int64_t mirror = p.pp - 1 - stage;
-      const double mirror_layers = LayersOf(layout, m.n_layers, mirror);
-      const StageParams mp =
-          ParamsWithLayers(split, p, mirror == 0, mirror == p.pp - 1, mirror_layers);
-      params += mp.total();
-      sharded += mp.dense / shard + mp.expert / expert_shard;
-      inflight_layers = (layers + mirror_layers) / 2;
-    }
+  for (int i = 0; i < states.count; ++i) {
+    const int stage = states.stages[i];
+    const StageStates& st = states.states[i];
     MemoryBreakdown r;
     r.stage = stage;
-    r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
-    const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
-    if (gathered) r.weights += o.weight_bytes * params;  // the stage's gathered 16-bit copy
-    const bool accumulating = p.grad_accum() > 1 && o.sharded_grads_unsharded_when_accumulating;
-    r.gradients = o.grad_bytes * (p.zero >= 2 && !accumulating && !gathered ? sharded : params);
-    r.optimizer =
-        p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
-                    : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
+    r.weights = st.weights;
+    r.gradients = st.gradients;
+    r.optimizer = st.optimizer;
     r.layer_activation_bytes = layer_bytes;
-    r.inflight_layer_microbatches = InflightOnStage(p, stage, inflight_layers);
+    r.inflight_layer_microbatches = InflightOnStage(p, stage, st.inflight_layers);
     r.activations = layer_bytes * r.inflight_layer_microbatches;
     // Backward of a recomputed layer needs that layer's full activations once (what selective
     // recompute left out of the store, for op-level SAC).
@@ -281,9 +326,9 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
     }
     // ZeRO-3 gathers one layer's 16-bit weights and prefetches the next; its unsharded gradient
     // waits for the reduce-scatter in the gradient dtype.
-    const double layer_params = sp.layer_dense + sp.layer_expert;
-    if (p.zero >= 3 && !gathered) r.transient += (2 * 2 + o.grad_bytes) * layer_params;
-    if (last && m.lm_head) {
+    const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
+    if (p.zero >= 3 && !gathered) r.transient += (2 * 2 + o.grad_bytes) * st.layer_params;
+    if (stage == p.pp - 1 && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
       r.logits = LogitBytesPerElement(o.loss_kernels) * tokens * m.vocab_size / p.tp;
     }

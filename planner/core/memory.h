@@ -129,6 +129,29 @@ double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const M
 MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                                const MemoryOptions& o, double layer_bytes,
                                double layer_bytes_no_recompute);
+// Weights, gradients and optimizer states of one stage's GPU, with what the rest needs of it.
+struct StageStates {
+  double weights = 0, gradients = 0, optimizer = 0;
+  double inflight_layers = 0;  // layers whose activations the stage keeps per micro-batch
+  double layer_params = 0;     // one layer's parameters (ZeRO-3 gathers it)
+  double total() const { return weights + gradients + optimizer; }
+};
+
+// What AssembleMemory needs that does not depend on recompute, dtype or sp: the stages the peak
+// may sit on (first, last, the fullest middle one) and their states. lower_bound_bytes (the
+// fullest stage's states plus the fixed overheads) is at most the total: the search rejects a
+// whole (layout, micro-batch) group as out of memory by it, and computes the states once for it.
+struct MemoryStates {
+  int count = 0;
+  int stages[3] = {0, 0, 0};
+  StageStates states[3];
+  double lower_bound_bytes = 0;
+};
+MemoryStates ComputeMemoryStates(const ModelSpec& m, const ParamSplit& split,
+                                 const ParallelConfig& p, const MemoryOptions& o);
+MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
+                               const ParallelConfig& p, const MemoryOptions& o, double layer_bytes,
+                               double layer_bytes_no_recompute);
 
 // One-off estimate with the tensor-by-tensor explanation filled in.
 MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

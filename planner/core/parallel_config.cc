@@ -7,10 +7,6 @@ namespace {
 
 std::string S(int64_t v) { return std::to_string(v); }
 
-int64_t FastDomain(const ClusterSpec& c) {
-  return c.network.front().size > 0 ? c.network.front().size : c.total_gpus();
-}
-
 // Why the layers do not split over the stages (pipeline_stages.h), with a split that would.
 LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
   const LayoutIssue i = LayoutIssue::kPpLayers;
@@ -158,13 +154,6 @@ std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec&
       (p.pp % 2 != 0 || p.grad_accum() % 2 != 0 || p.grad_accum() < 2 * p.pp)) {
     return LayoutIssue::kDualPipe;
   }
-  return std::nullopt;
-}
-
-std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const ParallelConfig& p) {
-  if (p.sp && p.tp == 1) return LayoutIssue::kSp;
-  if (c.gpu.peak(p.dtype) <= 0) return LayoutIssue::kDtype;
-  if (p.tp > FastDomain(c)) return LayoutIssue::kTpSpansNodes;
   return std::nullopt;
 }
 

@@ -117,7 +117,16 @@ std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec
 // device checks (sp, dtype, tp within the fast domain) per layout.
 std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec& c,
                                           const ParallelConfig& p);
-std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const ParallelConfig& p);
+// Inline: the search asks once per layout.
+inline int64_t FastDomain(const ClusterSpec& c) {
+  return c.network.front().size > 0 ? c.network.front().size : c.total_gpus();
+}
+inline std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const ParallelConfig& p) {
+  if (p.sp && p.tp == 1) return LayoutIssue::kSp;
+  if (c.gpu.peak(p.dtype) <= 0) return LayoutIssue::kDtype;
+  if (p.tp > FastDomain(c)) return LayoutIssue::kTpSpansNodes;
+  return std::nullopt;
+}
 // The same check with the input to change and a message naming the constraint.
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
                                        const ParallelConfig& p);

@@ -194,13 +194,16 @@ class Worker {
               r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
               continue;
             }
+            // Nor do the weights, gradients and optimizer states: when they alone overflow,
+            // every layout below is out of memory, whatever it recomputes.
+            const MemoryStates states = model_.States(p);
             for (Recompute rc : s_.recomputes) {
               p.recompute = rc;
               for (Dtype dt : s_.dtypes) {
                 p.dtype = dt;
                 for (bool sp : {false, true}) {
                   p.sp = sp;
-                  Consider(p);
+                  Consider(p, states);
                 }
               }
             }
@@ -210,8 +213,8 @@ class Worker {
     }
   }
 
-  // A layout that passed FindShapeIssue.
-  void Consider(const ParallelConfig& p) {
+  // A layout that passed FindShapeIssue, with its weights, gradients and optimizer states.
+  void Consider(const ParallelConfig& p, const MemoryStates& states) {
     if (Expired()) return;
     ++r_.configs_total;
     if (auto issue = FindDeviceIssue(c_, p)) {
@@ -225,7 +228,12 @@ class Worker {
       }
     }
     ++r_.configs_evaluated;
-    MemoryBreakdown mem = model_.Memory(p);
+    const double floor = states.lower_bound_bytes;
+    if (floor > usable_ && r_.least_memory && floor >= r_.least_memory->memory.total) {
+      ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];  // and not the least memory
+      return;
+    }
+    MemoryBreakdown mem = model_.Memory(p, states);
     if (mem.total > usable_) {
       ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
       if (!r_.least_memory || mem.total < r_.least_memory->memory.total) {
@@ -237,6 +245,10 @@ class Worker {
     const StepTime t = model_.Time(p);
     const double objective = Objective(c_, p, t, o_.objective);
     if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
+    // Worse than the worst kept plan (Better orders by objective first): no Plan to build.
+    if (static_cast<int>(r_.plans.size()) >= keep_ && objective > r_.plans.front().objective) {
+      return;
+    }
     Plan plan{p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective};
     if (static_cast<int>(r_.plans.size()) >= keep_ && !Better(plan, r_.plans.front())) return;
     r_.plans.push_back(std::move(plan));
