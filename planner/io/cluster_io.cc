@@ -97,6 +97,36 @@ std::vector<NetworkLevel> ReadNetwork(const StrictMap& m, int64_t gpus_per_node,
   return levels;
 }
 
+// The 16-bit dense peak, the scale the efficiency terms were fitted at.
+double Peak16(const GpuSpec& gpu) {
+  return gpu.peak(Dtype::kBf16) > 0 ? gpu.peak(Dtype::kBf16) : gpu.peak(Dtype::kFp16);
+}
+
+// A cluster file without an efficiency block: the terms of the measured GPU nearest by 16-bit peak
+// (the presets whose terms `planner validate --fit` produced), with a source that says so, rather
+// than the library's untested defaults (which plan a hand-written H100 file at 70% MFU).
+EfficiencySpec NearestMeasuredEfficiency(const GpuSpec& gpu, std::vector<std::string>* assumed) {
+  const double peak = Peak16(gpu);
+  std::optional<ClusterSpec> nearest;
+  for (const Preset& p : AllPresets()) {
+    if (std::string(p.kind) != "clusters") continue;
+    ClusterSpec c = ReadClusterSpec(ParseYaml(p.path, p.text));
+    if (c.efficiency.source.rfind("planner validate", 0) != 0 || Peak16(c.gpu) <= 0) continue;
+    const auto distance = [&](const ClusterSpec& x) {
+      return std::abs(std::log(Peak16(x.gpu) / peak));
+    };
+    if (!nearest || distance(c) < distance(*nearest)) nearest = std::move(c);
+  }
+  if (!nearest || peak <= 0) return EfficiencySpec{};
+  EfficiencySpec e = nearest->efficiency;
+  e.collectives.clear();  // measured on that machine's network, not this one's
+  e.source = "carried over from " + nearest->name + " (" + nearest->gpu.name + ", " +
+             Rounded(Peak16(nearest->gpu), 6) + " 16-bit TFLOP/s, the nearest fitted GPU to " +
+             Rounded(peak, 6) + "); not fitted for this GPU";
+  assumed->push_back("efficiency = " + nearest->name + "'s fitted terms (no efficiency block)");
+  return e;
+}
+
 EfficiencySpec ReadEfficiency(const StrictMap& m) {
   EfficiencySpec e;
   if (!m.Has("efficiency")) return e;
@@ -210,7 +240,8 @@ ClusterSpec ReadClusterSpec(const YamlDoc& doc, std::optional<int64_t> gpus) {
     c.assumed.push_back("price_per_gpu_hour_usd = " + Rounded(c.price_per_gpu_hour_usd, 6) +
                         " (dgx-h100's $3.99 per GPU-hour per 989.5 bf16 TFLOP/s)");
   }
-  c.efficiency = ReadEfficiency(m);
+  c.efficiency =
+      m.Has("efficiency") ? ReadEfficiency(m) : NearestMeasuredEfficiency(c.gpu, &c.assumed);
   c.usable_hbm_fraction = m.OptDouble("usable_hbm_fraction").value_or(1.0);
   ReadOperations(m, &c);
   if (auto e = Validate(c)) FailValidation(m, *e);

@@ -54,7 +54,10 @@ TEST(DeepSeekV3MemoryTest, OneLayerStoredBytesWithoutAndWithTheReportsSavings) {
   //   routed experts' inputs (8 dispatched copies)        2 x 8 x 7168            114,688
   //   SwiGLU up, gate outputs, down-projection input      3 x 2 x 18432           110,592
   //   total                                                                     456,320
-  const double plain = LayerActivationBytes(m, Published(), StackOptions(StackSpec{"x"}, c).memory);
+  StackSpec megatron_defaults;  // a stack that states no savings
+  megatron_defaults.name = "x";
+  const double plain =
+      LayerActivationBytes(m, Published(), StackOptions(megatron_defaults, c).memory);
   EXPECT_DOUBLE_EQ(plain, 456320 * kTokens);
   // With hai-llm's fields: norm outputs go (2 x 14336 + 3072 + 1024 = 32,768 saved), q, k, v go
   // (131,072), the o-proj input is 1.5 bytes (8,192 saved), up and gate outputs 1 byte and the
