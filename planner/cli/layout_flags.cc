@@ -24,6 +24,7 @@ constexpr LayoutOption kLayoutOptions[] = {
     {LayoutField::kDp, "dp"},
     {LayoutField::kCp, "cp"},
     {LayoutField::kEp, "ep"},
+    {LayoutField::kEtp, "etp"},
     {LayoutField::kVpp, "vpp"},
     {LayoutField::kFirstStageLayers, "first-stage-layers"},
     {LayoutField::kLastStageLayers, "last-stage-layers"},
@@ -83,41 +84,44 @@ std::string LayoutCommand(const ParallelConfig& p) {
   add(F::kZero, std::to_string(p.zero));
   add(F::kDtype, ToString(p.dtype));
   if (p.schedule != Schedule::kOneFOneB) add(F::kSchedule, ToString(p.schedule));
+  if (p.etp > 0 && p.etp != p.tp) add(F::kEtp, std::to_string(p.etp));
   if (p.first_stage_layers > 0) add(F::kFirstStageLayers, std::to_string(p.first_stage_layers));
   if (p.last_stage_layers > 0) add(F::kLastStageLayers, std::to_string(p.last_stage_layers));
   return s;
 }
 
 void AddLayoutOptions(po::options_description* options) {
-  options->add_options()(Opt(LayoutField::kGpus), po::value<int64_t>(),
-                         "GPUs (default: the cluster's; whole nodes)")(
-      Opt(LayoutField::kTp), po::value<int64_t>()->default_value(1),
-      "tensor-parallel degree (Megatron)")(
-      Opt(LayoutField::kPp), po::value<int64_t>()->default_value(1), "pipeline-parallel stages")(
-      Opt(LayoutField::kDp), po::value<int64_t>(),
-      "data-parallel degree (default: GPUs / (tp*pp*cp))")(
-      Opt(LayoutField::kCp), po::value<int64_t>()->default_value(1),
-      "context-parallel degree (ring attention)")(Opt(LayoutField::kEp),
-                                                  po::value<int64_t>()->default_value(1),
-                                                  "expert-parallel degree (MoE)")(
-      Opt(LayoutField::kVpp), po::value<int64_t>()->default_value(1),
-      "virtual stages per GPU (interleaved 1F1B)")(
-      Opt(LayoutField::kFirstStageLayers), po::value<int64_t>()->default_value(0),
-      "layers on the first pipeline stage (0: even; the others split the rest evenly)")(
-      Opt(LayoutField::kLastStageLayers), po::value<int64_t>()->default_value(0),
-      "layers on the last pipeline stage (0: even; the others split the rest evenly)")(
-      Opt(LayoutField::kMicroBatch), po::value<int64_t>()->default_value(1),
-      "sequences per micro-batch")(Opt(LayoutField::kGlobalBatch), po::value<int64_t>(),
-                                   "sequences per step (default: dp * micro-batch)")(
-      "seq", po::value<int64_t>(), "sequence length (default: the model's seq_len)")(
-      Opt(LayoutField::kRecompute), po::value<std::string>()->default_value("none"),
-      "activation recomputation: none, selective (attention core) or full")(
-      Opt(LayoutField::kSp), po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)")(
-      Opt(LayoutField::kZero), po::value<int64_t>()->default_value(0),
-      "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)")(
-      Opt(LayoutField::kDtype), po::value<std::string>()->default_value("bf16"),
-      "compute dtype: bf16, fp16 or fp8")(
-      Opt(LayoutField::kSchedule), po::value<std::string>()->default_value("1f1b"),
+  using F = LayoutField;
+  auto add = [options](F f, const po::value_semantic* v, const char* help) {
+    options->add_options()(Opt(f), v, help);
+  };
+  auto degree = [](int64_t d) { return po::value<int64_t>()->default_value(d); };
+  add(F::kGpus, po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)");
+  add(F::kTp, degree(1), "tensor-parallel degree (Megatron)");
+  add(F::kPp, degree(1), "pipeline-parallel stages");
+  add(F::kDp, po::value<int64_t>(), "data-parallel degree (default: GPUs / (tp*pp*cp))");
+  add(F::kCp, degree(1), "context-parallel degree (ring attention)");
+  add(F::kEp, degree(1), "expert-parallel degree (MoE)");
+  add(F::kEtp, degree(0),
+      "expert tensor-parallel degree (MoE; 0: the same as --tp; another value folds the MoE "
+      "layers onto their own etp x ep grid over the tp*cp*dp ranks, as Megatron-Core does)");
+  add(F::kVpp, degree(1), "virtual stages per GPU (interleaved 1F1B)");
+  add(F::kFirstStageLayers, degree(0),
+      "layers on the first pipeline stage (0: even; the others split the rest evenly)");
+  add(F::kLastStageLayers, degree(0),
+      "layers on the last pipeline stage (0: even; the others split the rest evenly)");
+  add(F::kMicroBatch, degree(1), "sequences per micro-batch");
+  add(F::kGlobalBatch, po::value<int64_t>(), "sequences per step (default: dp * micro-batch)");
+  options->add_options()("seq", po::value<int64_t>(),
+                         "sequence length (default: the model's seq_len)");
+  add(F::kRecompute, po::value<std::string>()->default_value("none"),
+      "activation recomputation: none, selective (attention core) or full");
+  add(F::kSp, po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)");
+  add(F::kZero, degree(0),
+      "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)");
+  add(F::kDtype, po::value<std::string>()->default_value("bf16"),
+      "compute dtype: bf16, fp16 or fp8");
+  add(F::kSchedule, po::value<std::string>()->default_value("1f1b"),
       "pipeline schedule: 1f1b (interleaved when --vpp > 1), gpipe (memory) or dualpipe "
       "(DeepSeek-V3: bubble and two stages per rank)");
 }
@@ -181,6 +185,11 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   p.pp = Degree(vm, F::kPp);
   p.cp = Degree(vm, F::kCp);
   p.ep = Degree(vm, F::kEp);
+  p.etp = vm[Opt(F::kEtp)].as<int64_t>();
+  if (p.etp < 0 || p.etp > kMaxGpus) {
+    throw InputError(FlagName(F::kEtp), "must be 0 (the same as --tp) or a positive degree, got " +
+                                            std::to_string(p.etp));
+  }
   p.vpp = Degree(vm, F::kVpp);
   p.first_stage_layers = StageLayersFlag(vm, F::kFirstStageLayers);
   p.last_stage_layers = StageLayersFlag(vm, F::kLastStageLayers);
@@ -201,8 +210,8 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
                                   {{"1f1b", Schedule::kOneFOneB},
                                    {"gpipe", Schedule::kGPipe},
                                    {"dualpipe", Schedule::kDualPipe}});
-  if (p.schedule == Schedule::kDualPipe && p.first_stage_layers == 0 &&
-      p.last_stage_layers == 0 && p.pp > 1 && !StageLayers(m.n_layers, p).ok) {
+  if (p.schedule == Schedule::kDualPipe && p.first_stage_layers == 0 && p.last_stage_layers == 0 &&
+      p.pp > 1 && !StageLayers(m.n_layers, p).ok) {
     // DualPipe puts stage s and stage pp-1-s on one rank, so the first and last stages (which
     // also hold the embedding and the head) share a rank: without stated counts it takes
     // Megatron-Core's first uneven split (the one the error below would propose).

@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "planner/cli/command.h"
-#include "planner/cli/stack_flags.h"
 #include "planner/cli/layout_flags.h"
 #include "planner/cli/plan_inputs.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/report.h"
 #include "planner/cli/search_flags.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/core/pipeline_stages.h"
 #include "planner/core/search.h"
 #include "planner/core/sizing.h"
@@ -59,9 +59,9 @@ void PrintAssumptions(const PlanRun& r, std::ostream& out) {
   for (const std::string& a : r.inputs->assumed) out << "assumed: " << a << "\n";
   if (!r.inputs->tokens) return;
   const Plan& best = r.result.plans[0];
-  const RunCost cost = CostOfRun(*r.inputs->tokens, best.layout.global_batch, r.model.seq_len,
-                                 best.time.step_time_s, best.layout.gpus(),
-                                 r.cluster.price_per_gpu_hour_usd);
+  const RunCost cost =
+      CostOfRun(*r.inputs->tokens, best.layout.global_batch, r.model.seq_len, best.time.step_time_s,
+                best.layout.gpus(), r.cluster.price_per_gpu_hour_usd);
   out << "training " << Si(*r.inputs->tokens) << " tokens (the model file's training.tokens) at "
       << "the best layout: " << GroupedRound(cost.steps) << " steps, " << Fixed(cost.days, 1)
       << " days, $" << GroupedRound(cost.cost_usd) << " at $"
@@ -79,24 +79,41 @@ std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
 
 Table PlansTable(const PlanRun& r) {
   Table t;
-  t.title = r.model.name + " on " + r.cluster.name + " x " + std::to_string(r.cluster.total_gpus()) +
-            " GPUs, global batch " + std::to_string(r.space.global_batch) + " x " +
-            std::to_string(r.model.seq_len) + " tokens: best layouts";
+  t.title = r.model.name + " on " + r.cluster.name + " x " +
+            std::to_string(r.cluster.total_gpus()) + " GPUs, global batch " +
+            std::to_string(r.space.global_batch) + " x " + std::to_string(r.model.seq_len) +
+            " tokens: best layouts";
   // Layers per stage ("5+6x10+5"), shown only when some plan splits them unevenly.
   bool uneven = false;
   for (const Plan& p : r.result.plans) {
     uneven = uneven || !StagesText(StageLayers(r.model.n_layers, p.layout)).empty();
   }
   // Keys as in the JSON's plans[] (layout fields, memory.total_GiB).
-  t.columns = {{"#", true, "rank"}, {"dp"}, {"tp"}, {"pp"}, {"cp"}, {"ep"}, {"vpp"},
-               {"mb", true, "micro_batch"}, {"zero"}, {"recompute", false}, {"sp", false},
-               {"dtype", false}, {"step (s)", true, "step_time_s"},
+  t.columns = {{"#", true, "rank"},
+               {"dp"},
+               {"tp"},
+               {"pp"},
+               {"cp"},
+               {"ep"},
+               {"vpp"},
+               {"mb", true, "micro_batch"},
+               {"zero"},
+               {"recompute", false},
+               {"sp", false},
+               {"dtype", false},
+               {"step (s)", true, "step_time_s"},
                {"P10-P90 (s)", true, "", Shown::kText},
                {"P10 (s)", true, "step_time_p10_s", Shown::kData},
-               {"P90 (s)", true, "step_time_p90_s", Shown::kData}, {"MFU", true, "mfu"},
+               {"P90 (s)", true, "step_time_p90_s", Shown::kData},
+               {"MFU", true, "mfu"},
                {"tokens/s/GPU", true, "tokens_per_s_per_gpu"},
-               {"memory (GiB)", true, "total_GiB"}, {"$/step", true, "cost_per_step_usd"},
-               {"bound", false}, {"equiv", true, "equivalent_layouts"}};
+               {"memory (GiB)", true, "total_GiB"},
+               {"$/step", true, "cost_per_step_usd"},
+               {"bound", false},
+               {"equiv", true, "equivalent_layouts"}};
+  // Expert TP, for MoE models (the search folds the experts onto etp 1 where tp > 1).
+  const bool moe = r.model.is_moe();
+  if (moe) t.columns.insert(t.columns.begin() + 6, Column{"etp"});
   if (uneven) {
     t.columns.insert(t.columns.begin() + 4,
                      {{"stages", false, "", Shown::kText},
@@ -110,17 +127,29 @@ Table PlansTable(const PlanRun& r) {
     const double step_s = p.time.step_time_s;
     const bool band = r.band.records > 0;
     std::vector<Cell> row = {
-        count(++rank), count(l.dp), count(l.tp), count(l.pp), count(l.cp), count(l.ep),
-        count(l.vpp), count(l.micro_batch), count(l.zero), ToString(l.recompute),
-        l.sp ? "yes" : "no", ToString(l.dtype), Cell(Fixed(step_s, 3), step_s),
+        count(++rank),
+        count(l.dp),
+        count(l.tp),
+        count(l.pp),
+        count(l.cp),
+        count(l.ep),
+        count(l.vpp),
+        count(l.micro_batch),
+        count(l.zero),
+        ToString(l.recompute),
+        l.sp ? "yes" : "no",
+        ToString(l.dtype),
+        Cell(Fixed(step_s, 3), step_s),
         BandText(r, step_s),
         band ? Cell(Fixed(step_s * r.band.p10_factor, 2), step_s * r.band.p10_factor) : Cell(),
         band ? Cell(Fixed(step_s * r.band.p90_factor, 2), step_s * r.band.p90_factor) : Cell(),
         Cell(Percent(p.time.mfu), p.time.mfu),
         Cell(GroupedRound(p.time.tokens_per_s_per_gpu), p.time.tokens_per_s_per_gpu),
         Cell(Fixed(BytesToGiB(p.memory.total), 1), BytesToGiB(p.memory.total)),
-        Cell(Fixed(p.cost_per_step_usd, 2), p.cost_per_step_usd), p.time.bound,
+        Cell(Fixed(p.cost_per_step_usd, 2), p.cost_per_step_usd),
+        p.time.bound,
         count(p.equivalent_layouts)};
+    if (moe) row.insert(row.begin() + 6, count(l.expert_tp()));
     if (uneven) {
       const std::string stages = StagesText(StageLayers(r.model.n_layers, l));
       row.insert(row.begin() + 4, {Cell(stages.empty() ? "even" : stages),
@@ -132,7 +161,7 @@ Table PlansTable(const PlanRun& r) {
                   [](const Plan& p) { return p.equivalent_layouts > 1; })) {
     t.notes.push_back(
         "equiv: layouts with the same step time and memory shown as one row, the simplest (least "
-        "cp, then pp, tp, ep, vpp, ZeRO, recompute)");
+        "cp, then pp, tp, ep, etp, vpp, ZeRO, recompute)");
   }
   if (!r.constraints.empty()) t.notes.push_back("search limited to " + r.constraints);
   return t;
@@ -163,38 +192,52 @@ std::string StatsLine(const PlanRun& r) {
 nlohmann::ordered_json PlanJson(const PlanRun& r) {
   nlohmann::ordered_json plans = nlohmann::ordered_json::array();
   for (const Plan& p : r.result.plans) {
-    plans.push_back({{"rank", plans.size() + 1}, {"layout", LayoutJson(p.layout)},
+    plans.push_back({{"rank", plans.size() + 1},
+                     {"layout", LayoutJson(p.layout)},
                      {"step_time_s", p.time.step_time_s},
                      {"step_time_p10_s", p.time.step_time_s * r.band.p10_factor},
                      {"step_time_p90_s", p.time.step_time_s * r.band.p90_factor},
-                     {"mfu", p.time.mfu}, {"hfu", p.time.hfu},
+                     {"mfu", p.time.mfu},
+                     {"hfu", p.time.hfu},
                      {"tokens_per_s_per_gpu", p.time.tokens_per_s_per_gpu},
                      {"model_tflops_per_gpu", p.time.model_tflops_per_gpu},
-                     {"cost_per_step_usd", p.cost_per_step_usd}, {"bound", p.time.bound},
+                     {"cost_per_step_usd", p.cost_per_step_usd},
+                     {"bound", p.time.bound},
                      {"equivalent_layouts", p.equivalent_layouts},
-                     {"memory", MemoryJson(p.memory)}, {"time", TimeJson(p.time)}});
+                     {"memory", MemoryJson(p.memory)},
+                     {"time", TimeJson(p.time)}});
   }
   nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
   for (int i = 0; i < kNumLayoutIssues; ++i) {
-    if (r.result.rejected[i] > 0) rejected[ToString(static_cast<LayoutIssue>(i))] = r.result.rejected[i];
+    if (r.result.rejected[i] > 0)
+      rejected[ToString(static_cast<LayoutIssue>(i))] = r.result.rejected[i];
   }
   const SearchResult& s = r.result;
   nlohmann::ordered_json dtypes = nlohmann::ordered_json::array();
   for (Dtype d : r.space.dtypes) dtypes.push_back(ToString(d));
-  return {{"schema_version", 1}, {"model", r.model.name}, {"cluster", r.cluster.name},
-          {"gpus", r.cluster.total_gpus()}, {"global_batch", r.space.global_batch},
+  return {{"schema_version", 1},
+          {"model", r.model.name},
+          {"cluster", r.cluster.name},
+          {"gpus", r.cluster.total_gpus()},
+          {"global_batch", r.space.global_batch},
           {"seq_len", r.model.seq_len},
           {"objective", r.options.objective == Objective::kCost ? "cost" : "time"},
-          {"top", r.options.top_k}, {"dtypes", dtypes},
+          {"top", r.options.top_k},
+          {"dtypes", dtypes},
           {"usable_GiB", BytesToGiB(UsableHbmBytes(r.cluster))},
           {"memory_limit_GiB", BytesToGiB(MemoryLimitBytes(r.cluster, r.space))},
           {"price_per_gpu_hour_usd", r.cluster.price_per_gpu_hour_usd},
-          {"stats", {{"configs_total", s.configs_total}, {"configs_evaluated", s.configs_evaluated},
-                     {"configs_feasible", s.configs_feasible}, {"elapsed_s", r.elapsed_s},
-                     {"configs_total/s", s.configs_total / std::max(r.elapsed_s, 1e-9)},
-                     {"configs_evaluated/s", s.configs_evaluated / std::max(r.elapsed_s, 1e-9)},
-                     {"configs_planned", s.configs_planned}, {"truncated", s.truncated}}},
-          {"plans", plans}, {"rejected", rejected},
+          {"stats",
+           {{"configs_total", s.configs_total},
+            {"configs_evaluated", s.configs_evaluated},
+            {"configs_feasible", s.configs_feasible},
+            {"elapsed_s", r.elapsed_s},
+            {"configs_total/s", s.configs_total / std::max(r.elapsed_s, 1e-9)},
+            {"configs_evaluated/s", s.configs_evaluated / std::max(r.elapsed_s, 1e-9)},
+            {"configs_planned", s.configs_planned},
+            {"truncated", s.truncated}}},
+          {"plans", plans},
+          {"rejected", rejected},
           {"assumptions", r.inputs ? r.inputs->assumed : std::vector<std::string>{}},
           {"stack", r.stack_name},
           {"band_basis", r.band.records > 0 ? r.band.basis : "no validation data"},
@@ -235,9 +278,9 @@ std::optional<int64_t> GpusThatFit(const ModelSpec& m, const ClusterSpec& c,
 // A search stopped at --time-limit: said on stderr whatever the format (JSON: stats.truncated).
 void WarnTruncated(const PlanRun& r) {
   const SearchResult& s = r.result;
-  const std::string considered =
-      Sci(static_cast<double>(s.configs_total)) + " of " +
-      Sci(static_cast<double>(s.configs_planned)) + " layouts considered";
+  const std::string considered = Sci(static_cast<double>(s.configs_total)) + " of " +
+                                 Sci(static_cast<double>(s.configs_planned)) +
+                                 " layouts considered";
   if (s.plans.empty()) {
     throw NoResult("no layout found within --time-limit " + Fixed(r.options.time_limit_s, 0) +
                    " s (" + considered + "); raise --time-limit or search fewer GPUs");
@@ -270,8 +313,9 @@ void WarnTruncated(const PlanRun& r) {
     msg += "\n  larger GPU counts were not all searched within --time-limit " +
            Fixed(r.options.time_limit_s, 0) + " s";
   } else if (searched == 0) {
-    msg += "\n  twice the GPUs is beyond the largest cluster the planner models (4,194,304): "
-           "use GPUs with more memory or a smaller model";
+    msg +=
+        "\n  twice the GPUs is beyond the largest cluster the planner models (4,194,304): "
+        "use GPUs with more memory or a smaller model";
   } else {
     msg += "\n  even 64x the GPUs does not fit: use GPUs with more memory or a smaller model";
   }
@@ -282,25 +326,26 @@ void WarnTruncated(const PlanRun& r) {
 
 int RunPlan(const std::vector<std::string>& args) {
   po::options_description options("planner plan options");
-  options.add_options()
-      ("gpus", po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)")
-      ("global-batch", po::value<int64_t>(),
-       "sequences per step (default: the model file's training block, else 4M tokens)")
-      ("objective", po::value<std::string>()->default_value("time"),
-       "rank by step time or by cost (USD per step at the cluster's price)")
-      ("top", po::value<int64_t>()->default_value(10), "layouts to show")
-      ("threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")
-      ("quiet", po::bool_switch(), "no progress bar on stderr");
+  options.add_options()("gpus", po::value<int64_t>(), "GPUs (default: the cluster's; whole nodes)")(
+      "global-batch", po::value<int64_t>(),
+      "sequences per step (default: the model file's training block, else 4M tokens)")(
+      "objective", po::value<std::string>()->default_value("time"),
+      "rank by step time or by cost (USD per step at the cluster's price)")(
+      "top", po::value<int64_t>()->default_value(10), "layouts to show")(
+      "threads", po::value<int64_t>()->default_value(0), "worker threads (0: all cores)")(
+      "quiet", po::bool_switch(), "no progress bar on stderr");
   AddTimeLimitOption(&options);
   AddPlanInputOptions(&options);
   AddSearchConstraintOptions(&options);
   AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("plan", "CLUSTER MODEL [--gpus N] [--global-batch B | "
+  if (!ParseCommandLine("plan",
+                        "CLUSTER MODEL [--gpus N] [--global-batch B | "
                         "--global-batch-tokens 4M] [--seq T] [--objective time|cost] "
                         "[--top K] [--tp 4,8 ...] [--max-zero Z] [--memory-headroom 10%] "
-                        "[--format F]", options, {"cluster", "model"}, args, &vm)) {
+                        "[--format F]",
+                        options, {"cluster", "model"}, args, &vm)) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
@@ -308,8 +353,8 @@ int RunPlan(const std::vector<std::string>& args) {
   SearchOptions so;
   so.collapse_equivalent = true;
   so.top_k = static_cast<int>(PositiveFlag(vm, "top", 1000));
-  so.objective = EnumFlag<Objective>(vm, "objective", {{"time", Objective::kTime},
-                                                       {"cost", Objective::kCost}});
+  so.objective = EnumFlag<Objective>(vm, "objective",
+                                     {{"time", Objective::kTime}, {"cost", Objective::kCost}});
   const int64_t threads = vm["threads"].as<int64_t>();
   if (threads < 0 || threads > 1024) throw InputError("--threads", "must be between 0 and 1024");
   so.threads = static_cast<int>(threads);
@@ -327,8 +372,17 @@ int RunPlan(const std::vector<std::string>& args) {
                   so.time_limit_s);
   so.progress = bar.Callback();
   const auto start = std::chrono::steady_clock::now();
-  PlanRun run{m, c, space, so, Search(m, c, space, so), 0, SearchConstraintsText(vm),
-              StackArgs(vm, stack), vm["cluster"].as<std::string>(), model_arg, &inputs};
+  PlanRun run{m,
+              c,
+              space,
+              so,
+              Search(m, c, space, so),
+              0,
+              SearchConstraintsText(vm),
+              StackArgs(vm, stack),
+              vm["cluster"].as<std::string>(),
+              model_arg,
+              &inputs};
   run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.band = StepTimeBand(c, stack.name);
   run.stack_name = stack.name;
@@ -339,8 +393,12 @@ int RunPlan(const std::vector<std::string>& args) {
   if (run.result.truncated) WarnTruncated(run);
   if (run.result.plans.empty()) NothingFits(run);
   switch (format) {
-    case OutputFormat::kJson: std::cout << PlanJson(run).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(PlansTable(run), std::cout); break;
+    case OutputFormat::kJson:
+      std::cout << PlanJson(run).dump(2) << "\n";
+      break;
+    case OutputFormat::kCsv:
+      RenderCsv(PlansTable(run), std::cout);
+      break;
     case OutputFormat::kTable:
       std::cout << StackLine(vm, stack) << "\n";
       RenderText(PlansTable(run), std::cout);

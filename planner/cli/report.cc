@@ -22,19 +22,24 @@ struct Item {
 std::vector<Item> MemoryItems(const Explanation& e) {
   const MemoryBreakdown& m = e.memory;
   const char* s = "memory";
-  return {{s, "weights", "memory.weights_GiB", BytesToGiB(m.weights), "GiB", ""},
-          {s, "gradients", "memory.gradients_GiB", BytesToGiB(m.gradients), "GiB", ""},
-          {s, "optimizer states", "memory.optimizer_GiB", BytesToGiB(m.optimizer), "GiB", "fp32 master + Adam m, v"},
-          {s, "activations", "memory.activations_GiB", BytesToGiB(m.activations), "GiB",
-           Fixed(m.inflight_layer_microbatches, 1) + " layer-micro-batches in flight"},
-          {s, "recompute / gather working set", "memory.transient_GiB", BytesToGiB(m.transient), "GiB", ""},
-          {s, "logits", "memory.logits_GiB", BytesToGiB(m.logits), "GiB", "last stage"},
-          {s, "CUDA context", "memory.cuda_context_GiB", BytesToGiB(m.cuda_context), "GiB", "overhead"},
-          {s, "communication buffers", "memory.comm_buffers_GiB", BytesToGiB(m.comm_buffers), "GiB", "overhead"},
-          {s, "allocator fragmentation", "memory.fragmentation_GiB", BytesToGiB(m.fragmentation), "GiB", "overhead"},
-          {s, "total", "memory.total_GiB", BytesToGiB(m.total), "GiB",
-           "of " + Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) + " usable, stage " +
-               std::to_string(m.stage)}};
+  return {
+      {s, "weights", "memory.weights_GiB", BytesToGiB(m.weights), "GiB", ""},
+      {s, "gradients", "memory.gradients_GiB", BytesToGiB(m.gradients), "GiB", ""},
+      {s, "optimizer states", "memory.optimizer_GiB", BytesToGiB(m.optimizer), "GiB",
+       "fp32 master + Adam m, v"},
+      {s, "activations", "memory.activations_GiB", BytesToGiB(m.activations), "GiB",
+       Fixed(m.inflight_layer_microbatches, 1) + " layer-micro-batches in flight"},
+      {s, "recompute / gather working set", "memory.transient_GiB", BytesToGiB(m.transient), "GiB",
+       ""},
+      {s, "logits", "memory.logits_GiB", BytesToGiB(m.logits), "GiB", "last stage"},
+      {s, "CUDA context", "memory.cuda_context_GiB", BytesToGiB(m.cuda_context), "GiB", "overhead"},
+      {s, "communication buffers", "memory.comm_buffers_GiB", BytesToGiB(m.comm_buffers), "GiB",
+       "overhead"},
+      {s, "allocator fragmentation", "memory.fragmentation_GiB", BytesToGiB(m.fragmentation), "GiB",
+       "overhead"},
+      {s, "total", "memory.total_GiB", BytesToGiB(m.total), "GiB",
+       "of " + Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) + " usable, stage " +
+           std::to_string(m.stage)}};
 }
 
 // Uneven stages: the split and the stage whose micro-batch time paces the pipeline and its bubble.
@@ -58,10 +63,14 @@ std::vector<Item> TimeItems(const Explanation& e) {
           {s, "backward", "time.backward_s", t.backward_s, "s", ""},
           {s, "recompute", "time.recompute_s", t.recompute_s, "s", ""},
           {s, "tp communication", "time.tp_comm_s", t.tp_comm_s, "s", "exposed (synchronous)"},
-          {s, "cp communication", "time.cp_exposed_s", t.cp_exposed_s, "s", "exposed of " + Fixed(t.cp_comm_s, 4)},
-          {s, "ep all-to-all", "time.ep_exposed_s", t.ep_exposed_s, "s", "exposed of " + Fixed(t.ep_comm_s, 4)},
-          {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s", "exposed of " + Fixed(t.pp_comm_s, 4)},
-          {s, "zero-3 gathers", "time.zero3_exposed_s", t.zero3_exposed_s, "s", "exposed of " + Fixed(t.zero3_comm_s, 4)},
+          {s, "cp communication", "time.cp_exposed_s", t.cp_exposed_s, "s",
+           "exposed of " + Fixed(t.cp_comm_s, 4)},
+          {s, "ep all-to-all", "time.ep_exposed_s", t.ep_exposed_s, "s",
+           "exposed of " + Fixed(t.ep_comm_s, 4)},
+          {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s",
+           "exposed of " + Fixed(t.pp_comm_s, 4)},
+          {s, "zero-3 gathers", "time.zero3_exposed_s", t.zero3_exposed_s, "s",
+           "exposed of " + Fixed(t.zero3_comm_s, 4)},
           {s, "dp gradients", "time.dp_exposed_s", t.dp_exposed_s, "s",
            "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
           {s, "pipeline bubble", "time.bubble_s", t.bubble_s, "s", PacingNote(e)},
@@ -73,25 +82,26 @@ std::vector<Item> TimeItems(const Explanation& e) {
 std::vector<Item> ThroughputItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "throughput";
-  return {{s, "MFU", "mfu", t.mfu, "%", "model FLOPs / dense peak"},
-          {s, "HFU", "hfu", t.hfu, "%", "with recomputed FLOPs"},
-          {s, "model TFLOP/s per GPU", "model_tflops_per_gpu", t.model_tflops_per_gpu, "TFLOP/s", ""},
-          {s, "tokens/s per GPU", "tokens_per_s_per_gpu", t.tokens_per_s_per_gpu, "tokens/s", ""},
-          {s, "tokens/s", "tokens_per_s", t.tokens_per_s, "tokens/s", ""}};
+  return {
+      {s, "MFU", "mfu", t.mfu, "%", "model FLOPs / dense peak"},
+      {s, "HFU", "hfu", t.hfu, "%", "with recomputed FLOPs"},
+      {s, "model TFLOP/s per GPU", "model_tflops_per_gpu", t.model_tflops_per_gpu, "TFLOP/s", ""},
+      {s, "tokens/s per GPU", "tokens_per_s_per_gpu", t.tokens_per_s_per_gpu, "tokens/s", ""},
+      {s, "tokens/s", "tokens_per_s", t.tokens_per_s, "tokens/s", ""}};
 }
 
 std::vector<Item> RunItems(const Explanation& e) {
   if (!e.tokens) return {};
   const RunEstimate r = EstimateRun(e, *e.tokens);
   const char* s = "training run";
-  return {{s, "tokens", "run.tokens", *e.tokens, "tokens", ""},
-          {s, "steps", "run.steps", r.steps, "steps", ""},
-          {s, "wall-clock", "run.days", r.days, "days", "steps x step time"},
-          {s, "simple estimate", "run.simple_days", r.simple_days, "days", "6*N*D / (GPUs * tau)"},
-          {s, "GPU-hours", "run.gpu_hours", r.gpu_hours, "GPU-h", ""},
-          {s, "cost", "run.cost_usd", r.cost_usd, "USD",
-           "at $" + Fixed(e.cluster.price_per_gpu_hour_usd, 2) +
-               "/GPU-h (preset list-price default)"}};
+  return {
+      {s, "tokens", "run.tokens", *e.tokens, "tokens", ""},
+      {s, "steps", "run.steps", r.steps, "steps", ""},
+      {s, "wall-clock", "run.days", r.days, "days", "steps x step time"},
+      {s, "simple estimate", "run.simple_days", r.simple_days, "days", "6*N*D / (GPUs * tau)"},
+      {s, "GPU-hours", "run.gpu_hours", r.gpu_hours, "GPU-h", ""},
+      {s, "cost", "run.cost_usd", r.cost_usd, "USD",
+       "at $" + Fixed(e.cluster.price_per_gpu_hour_usd, 2) + "/GPU-h (preset list-price default)"}};
 }
 
 std::vector<Item> AllItems(const Explanation& e) {
@@ -150,8 +160,8 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
   out << "bound by: " << e.time.bound << "\n";
   if (e.band.records > 0) {
     out << "step time P10-P90: " << Fixed(e.time.step_time_s * e.band.p10_factor, 3) << " - "
-        << Fixed(e.time.step_time_s * e.band.p90_factor, 3) << " s (out-of-sample residuals: "
-        << e.band.basis << ")\n";
+        << Fixed(e.time.step_time_s * e.band.p90_factor, 3)
+        << " s (out-of-sample residuals: " << e.band.basis << ")\n";
   }
   for (const std::string& w : e.warnings) out << "warning: " << w << "\n";
   if (!e.fits()) out << DoesNotFitLine(e) << "\n";
@@ -160,8 +170,8 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
 // One row per figure, keyed by its path in the JSON (memory.weights_GiB); fractions as fractions.
 Table ExplanationTable(const Explanation& e) {
   Table t;
-  t.columns = {{"key", false}, {"section", false}, {"item", false}, {"value"}, {"unit", false},
-               {"note", false}};
+  t.columns = {{"key", false}, {"section", false}, {"item", false},
+               {"value"},      {"unit", false},    {"note", false}};
   for (const Item& i : AllItems(e)) {
     const bool percent = std::string(i.unit) == "%";
     t.AddRow({i.key, i.section, i.name, Cell(ValueText(i), i.value), percent ? "fraction" : i.unit,
@@ -182,45 +192,82 @@ std::string ScheduleName(const ParallelConfig& p) {
 }  // namespace
 
 nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
-  return {{"dp", p.dp}, {"tp", p.tp}, {"pp", p.pp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp},
-          {"first_stage_layers", p.first_stage_layers}, {"last_stage_layers", p.last_stage_layers},
-          {"micro_batch", p.micro_batch}, {"global_batch", p.global_batch},
-          {"microbatches", p.grad_accum()}, {"recompute", ToString(p.recompute)}, {"sp", p.sp},
-          {"zero", p.zero}, {"dtype", ToString(p.dtype)}, {"schedule", ScheduleName(p)}};
+  return {{"dp", p.dp},
+          {"tp", p.tp},
+          {"pp", p.pp},
+          {"cp", p.cp},
+          {"ep", p.ep},
+          {"etp", p.expert_tp()},
+          {"vpp", p.vpp},
+          {"first_stage_layers", p.first_stage_layers},
+          {"last_stage_layers", p.last_stage_layers},
+          {"micro_batch", p.micro_batch},
+          {"global_batch", p.global_batch},
+          {"microbatches", p.grad_accum()},
+          {"recompute", ToString(p.recompute)},
+          {"sp", p.sp},
+          {"zero", p.zero},
+          {"dtype", ToString(p.dtype)},
+          {"schedule", ScheduleName(p)}};
 }
 
 nlohmann::ordered_json MemoryJson(const MemoryBreakdown& m) {
-  return {{"total_GiB", BytesToGiB(m.total)}, {"weights_GiB", BytesToGiB(m.weights)},
-          {"gradients_GiB", BytesToGiB(m.gradients)}, {"optimizer_GiB", BytesToGiB(m.optimizer)},
+  return {{"total_GiB", BytesToGiB(m.total)},
+          {"weights_GiB", BytesToGiB(m.weights)},
+          {"gradients_GiB", BytesToGiB(m.gradients)},
+          {"optimizer_GiB", BytesToGiB(m.optimizer)},
           {"activations_GiB", BytesToGiB(m.activations)},
-          {"transient_GiB", BytesToGiB(m.transient)}, {"logits_GiB", BytesToGiB(m.logits)},
+          {"transient_GiB", BytesToGiB(m.transient)},
+          {"logits_GiB", BytesToGiB(m.logits)},
           {"cuda_context_GiB", BytesToGiB(m.cuda_context)},
           {"comm_buffers_GiB", BytesToGiB(m.comm_buffers)},
           {"fragmentation_GiB", BytesToGiB(m.fragmentation)},
-          {"inflight_layer_microbatches", m.inflight_layer_microbatches}, {"stage", m.stage}};
+          {"inflight_layer_microbatches", m.inflight_layer_microbatches},
+          {"stage", m.stage}};
 }
 
 nlohmann::ordered_json TimeJson(const StepTime& t) {
-  return {{"compute_s", t.compute_s}, {"forward_s", t.forward_s}, {"backward_s", t.backward_s},
-          {"recompute_s", t.recompute_s}, {"tp_comm_s", t.tp_comm_s},
-          {"cp_comm_s", t.cp_comm_s}, {"cp_exposed_s", t.cp_exposed_s},
-          {"ep_comm_s", t.ep_comm_s}, {"ep_exposed_s", t.ep_exposed_s}, {"pp_comm_s", t.pp_comm_s},
-          {"pp_exposed_s", t.pp_exposed_s}, {"zero3_comm_s", t.zero3_comm_s},
-          {"zero3_exposed_s", t.zero3_exposed_s}, {"dp_comm_s", t.dp_comm_s},
-          {"dp_exposed_s", t.dp_exposed_s}, {"dp_overlapped_s", t.dp_comm_s - t.dp_exposed_s},
-          {"bubble_s", t.bubble_s}, {"optimizer_s", t.optimizer_s},
-          {"paced_stage", t.microbatch.stage}, {"paced_stage_layers", t.microbatch.layers}};
+  return {{"compute_s", t.compute_s},
+          {"forward_s", t.forward_s},
+          {"backward_s", t.backward_s},
+          {"recompute_s", t.recompute_s},
+          {"tp_comm_s", t.tp_comm_s},
+          {"cp_comm_s", t.cp_comm_s},
+          {"cp_exposed_s", t.cp_exposed_s},
+          {"ep_comm_s", t.ep_comm_s},
+          {"ep_exposed_s", t.ep_exposed_s},
+          {"pp_comm_s", t.pp_comm_s},
+          {"pp_exposed_s", t.pp_exposed_s},
+          {"zero3_comm_s", t.zero3_comm_s},
+          {"zero3_exposed_s", t.zero3_exposed_s},
+          {"dp_comm_s", t.dp_comm_s},
+          {"dp_exposed_s", t.dp_exposed_s},
+          {"dp_overlapped_s", t.dp_comm_s - t.dp_exposed_s},
+          {"bubble_s", t.bubble_s},
+          {"optimizer_s", t.optimizer_s},
+          {"paced_stage", t.microbatch.stage},
+          {"paced_stage_layers", t.microbatch.layers}};
 }
 
 nlohmann::ordered_json ExplanationJson(const Explanation& e) {
   const StepTime& t = e.time;
-  nlohmann::ordered_json j = {
-      {"schema_version", 1}, {"model", e.model.name}, {"cluster", e.cluster.name},
-      {"gpus", e.layout.gpus()}, {"layout", LayoutJson(e.layout)},
-      {"step_time_s", t.step_time_s}, {"tokens_per_s_per_gpu", t.tokens_per_s_per_gpu},
-      {"tokens_per_s", t.tokens_per_s}, {"model_tflops_per_gpu", t.model_tflops_per_gpu},
-      {"mfu", t.mfu}, {"hfu", t.hfu}, {"bound", t.bound}, {"stack", e.stack}, {"fits", e.fits()}, {"memory", MemoryJson(e.memory)},
-      {"usable_GiB", BytesToGiB(UsableHbmBytes(e.cluster))}, {"time", TimeJson(t)}};
+  nlohmann::ordered_json j = {{"schema_version", 1},
+                              {"model", e.model.name},
+                              {"cluster", e.cluster.name},
+                              {"gpus", e.layout.gpus()},
+                              {"layout", LayoutJson(e.layout)},
+                              {"step_time_s", t.step_time_s},
+                              {"tokens_per_s_per_gpu", t.tokens_per_s_per_gpu},
+                              {"tokens_per_s", t.tokens_per_s},
+                              {"model_tflops_per_gpu", t.model_tflops_per_gpu},
+                              {"mfu", t.mfu},
+                              {"hfu", t.hfu},
+                              {"bound", t.bound},
+                              {"stack", e.stack},
+                              {"fits", e.fits()},
+                              {"memory", MemoryJson(e.memory)},
+                              {"usable_GiB", BytesToGiB(UsableHbmBytes(e.cluster))},
+                              {"time", TimeJson(t)}};
   j["step_time_p10_s"] = t.step_time_s * e.band.p10_factor;
   j["step_time_p90_s"] = t.step_time_s * e.band.p90_factor;
   j["band_basis"] = e.band.records > 0 ? e.band.basis : "no validation data";
@@ -228,8 +275,11 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
   j["warnings"] = e.warnings;
   if (e.tokens) {
     const RunEstimate r = EstimateRun(e, *e.tokens);
-    j["run"] = {{"tokens", *e.tokens}, {"steps", r.steps}, {"days", r.days},
-                {"simple_days", r.simple_days}, {"gpu_hours", r.gpu_hours},
+    j["run"] = {{"tokens", *e.tokens},
+                {"steps", r.steps},
+                {"days", r.days},
+                {"simple_days", r.simple_days},
+                {"gpu_hours", r.gpu_hours},
                 {"cost_usd", r.cost_usd},
                 {"price_per_gpu_hour_usd", e.cluster.price_per_gpu_hour_usd},
                 {"price_source", "cluster preset list-price default"}};

@@ -11,7 +11,7 @@ namespace planner {
 namespace {
 
 // The degree flags, in the order the output repeats them.
-constexpr const char* kDegreeFlags[] = {"tp", "pp", "cp", "ep", "vpp", "micro-batch"};
+constexpr const char* kDegreeFlags[] = {"tp", "pp", "cp", "ep", "etp", "vpp", "micro-batch"};
 
 std::vector<std::string> SplitCommas(const std::string& flag, const std::string& text) {
   std::vector<std::string> items;
@@ -20,8 +20,8 @@ std::vector<std::string> SplitCommas(const std::string& flag, const std::string&
   while (std::getline(stream, item, ',')) items.push_back(item);
   if (items.empty() || text.back() == ',' ||
       std::any_of(items.begin(), items.end(), [](const std::string& i) { return i.empty(); })) {
-    throw InputError("--" + flag, "must be a value or a comma-separated list such as 4,8, got '" +
-                                      text + "'");
+    throw InputError("--" + flag,
+                     "must be a value or a comma-separated list such as 4,8, got '" + text + "'");
   }
   return items;
 }
@@ -31,14 +31,14 @@ std::vector<int64_t> DegreeList(const po::variables_map& vm, const std::string& 
   std::vector<int64_t> out;
   const std::string text = vm[flag].as<std::string>();
   for (const std::string& item : SplitCommas(flag, text)) {
-    const bool digits = item.size() <= 8 && item.find_first_not_of("0123456789") == std::string::npos;
+    const bool digits =
+        item.size() <= 8 && item.find_first_not_of("0123456789") == std::string::npos;
     const int64_t v = digits ? std::stoll(item) : -1;
     if (v < min_value || v > kMaxGpus) {
-      throw InputError("--" + flag, "must be " +
-                                        std::string(min_value == 0 ? "a whole number"
-                                                                   : "a positive whole number") +
-                                        " or a comma-separated list such as 4,8, got '" + item +
-                                        "'");
+      throw InputError(
+          "--" + flag,
+          "must be " + std::string(min_value == 0 ? "a whole number" : "a positive whole number") +
+              " or a comma-separated list such as 4,8, got '" + item + "'");
     }
     if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
   }
@@ -108,6 +108,7 @@ void ApplyDegrees(const po::variables_map& vm, const ModelSpec& m, const Cluster
   s->pp = list("pp");
   s->cp = list("cp");
   s->ep = list("ep");
+  if (vm.count("etp")) s->etp = DegreeList(vm, "etp", 0);
   s->vpp = list("vpp");
   s->micro_batch = list("micro-batch");
   const std::string gpus = "the GPU count";
@@ -118,6 +119,11 @@ void ApplyDegrees(const po::variables_map& vm, const ModelSpec& m, const Cluster
     throw InputError("--ep", m.name + " has no experts: expert parallelism needs an MoE model");
   }
   if (m.is_moe()) CheckDivides("ep", s->ep, m.moe.n_experts, "the number of experts");
+  if (!m.is_moe() && std::any_of(s->etp.begin(), s->etp.end(), [](int64_t v) { return v != 0; })) {
+    throw InputError("--etp", m.name +
+                                  " has no experts: expert tensor parallelism needs an MoE "
+                                  "model");
+  }
   CheckDivides("vpp", s->vpp, m.n_layers, "the number of layers");
   CheckDivides("micro-batch", s->micro_batch, s->global_batch, "the global batch");
   for (int64_t v : s->vpp) {
@@ -169,20 +175,22 @@ void AddSearchConstraintOptions(po::options_description* options) {
   const auto list = [](const char* what) {
     return std::string(what) + ": one value or a list such as 4,8 (default: every one that fits)";
   };
-  options->add_options()
-      ("tp", po::value<std::string>(), list("tensor-parallel degrees").c_str())
-      ("pp", po::value<std::string>(), list("pipeline stages").c_str())
-      ("cp", po::value<std::string>(), list("context-parallel degrees (--cp 1: no CP)").c_str())
-      ("ep", po::value<std::string>(), list("expert-parallel degrees (MoE)").c_str())
-      ("vpp", po::value<std::string>(), list("virtual stages per GPU").c_str())
-      ("micro-batch", po::value<std::string>(), list("sequences per micro-batch").c_str())
-      ("zero", po::value<std::string>(), list("ZeRO stages 0-3").c_str())
-      ("max-zero", po::value<int64_t>(), "highest ZeRO stage to consider (0-3)")
-      ("recompute", po::value<std::string>(),
-       "activation recomputation: none, selective, full or a list (default: all three)")
-      ("dtype", po::value<std::string>(), "compute dtype: bf16, fp16, fp8 or a list [bf16]")
-      ("memory-headroom", po::value<std::string>(),
-       "memory to keep free on each GPU: a share of the usable HBM (10%) or an amount (4GiB)");
+  options->add_options()("tp", po::value<std::string>(), list("tensor-parallel degrees").c_str())(
+      "pp", po::value<std::string>(), list("pipeline stages").c_str())(
+      "cp", po::value<std::string>(), list("context-parallel degrees (--cp 1: no CP)").c_str())(
+      "ep", po::value<std::string>(), list("expert-parallel degrees (MoE)").c_str())(
+      "etp", po::value<std::string>(),
+      "expert tensor-parallel degrees (MoE), 0 for the same as tp: one value or a list such as "
+      "0,1 (default: 0, and 1 where tp > 1)")("vpp", po::value<std::string>(),
+                                              list("virtual stages per GPU").c_str())(
+      "micro-batch", po::value<std::string>(), list("sequences per micro-batch").c_str())(
+      "zero", po::value<std::string>(), list("ZeRO stages 0-3").c_str())(
+      "max-zero", po::value<int64_t>(), "highest ZeRO stage to consider (0-3)")(
+      "recompute", po::value<std::string>(),
+      "activation recomputation: none, selective, full or a list (default: all three)")(
+      "dtype", po::value<std::string>(), "compute dtype: bf16, fp16, fp8 or a list [bf16]")(
+      "memory-headroom", po::value<std::string>(),
+      "memory to keep free on each GPU: a share of the usable HBM (10%) or an amount (4GiB)");
 }
 
 void ApplySearchConstraints(const po::variables_map& vm, const ModelSpec& m, const ClusterSpec& c,

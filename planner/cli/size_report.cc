@@ -45,14 +45,23 @@ std::string Describe(const SizingRow& row) {
 Table RowsTable(const std::vector<SizeGpuType>& types, const std::vector<SizingRow>& rows,
                 const SizeOutlooks& outlooks, const SizingMarks& marks) {
   Table t;
-  t.columns = {{"GPU type", false, "cluster"}, {"model", false, "name", Shown::kData},
-               {"tokens", true, "tokens", Shown::kData}, {"GPUs", true, "gpus"},
-               {"layout", false, "describe"}, {"step (s)", true, "step_time_s"},
-               {"MFU", true, "mfu"}, {"tokens/s/GPU", true, "tokens_per_s_per_gpu"},
-               {"days"}, {"ideal days", true, "ideal_days"}, {"goodput"},
-               {"GPU-hours", true, "gpu_hours"}, {"cost (USD)", true, "cost_usd"},
-               {"ideal cost", true, "ideal_cost_usd"}, {"scaling", true, "scaling_efficiency"},
-               {"marginal", true, "marginal_efficiency"}, {"mark", false, "marks"}};
+  t.columns = {{"GPU type", false, "cluster"},
+               {"model", false, "name", Shown::kData},
+               {"tokens", true, "tokens", Shown::kData},
+               {"GPUs", true, "gpus"},
+               {"layout", false, "describe"},
+               {"step (s)", true, "step_time_s"},
+               {"MFU", true, "mfu"},
+               {"tokens/s/GPU", true, "tokens_per_s_per_gpu"},
+               {"days"},
+               {"ideal days", true, "ideal_days"},
+               {"goodput"},
+               {"GPU-hours", true, "gpu_hours"},
+               {"cost (USD)", true, "cost_usd"},
+               {"ideal cost", true, "ideal_cost_usd"},
+               {"scaling", true, "scaling_efficiency"},
+               {"marginal", true, "marginal_efficiency"},
+               {"mark", false, "marks"}};
   for (const SizeGpuType& g : types) {
     if (&g != &types.front()) t.AddRule();
     for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
@@ -64,26 +73,25 @@ Table RowsTable(const std::vector<SizeGpuType>& types, const std::vector<SizingR
       } else {
         const Outlook& o = *outlooks[i];
         const auto num = [](std::string text, double v) { return Cell(std::move(text), v); };
-        row.insert(row.end(),
-                   {num(Fixed(r.step_time_s, 2), r.step_time_s), num(Percent(r.mfu), r.mfu),
-                    num(GroupedRound(r.tokens_per_s_per_gpu), r.tokens_per_s_per_gpu),
-                    num(DaysText(r.run.days), r.run.days), num(DaysText(o.ideal.days), o.ideal.days),
-                    num(Percent(o.goodput.goodput), o.goodput.goodput),
-                    num(GroupedRound(r.run.gpu_hours), r.run.gpu_hours),
-                    num(GroupedRound(r.run.cost_usd), r.run.cost_usd),
-                    num(GroupedRound(o.ideal.cost_usd), o.ideal.cost_usd),
-                    num(Percent(r.scaling_efficiency, 0), r.scaling_efficiency),
-                    r.marginal_efficiency
-                        ? num(Percent(*r.marginal_efficiency, 0), *r.marginal_efficiency)
-                        : Cell(),
-                    Join(MarksOf(i, marks), "; ")});
+        row.insert(
+            row.end(),
+            {num(Fixed(r.step_time_s, 2), r.step_time_s), num(Percent(r.mfu), r.mfu),
+             num(GroupedRound(r.tokens_per_s_per_gpu), r.tokens_per_s_per_gpu),
+             num(DaysText(r.run.days), r.run.days), num(DaysText(o.ideal.days), o.ideal.days),
+             num(Percent(o.goodput.goodput), o.goodput.goodput),
+             num(GroupedRound(r.run.gpu_hours), r.run.gpu_hours),
+             num(GroupedRound(r.run.cost_usd), r.run.cost_usd),
+             num(GroupedRound(o.ideal.cost_usd), o.ideal.cost_usd),
+             num(Percent(r.scaling_efficiency, 0), r.scaling_efficiency),
+             r.marginal_efficiency ? num(Percent(*r.marginal_efficiency, 0), *r.marginal_efficiency)
+                                   : Cell(),
+             Join(MarksOf(i, marks), "; ")});
       }
       t.AddRow(std::move(row));
     }
   }
   return t;
 }
-
 
 // Why the outlook row is the one to buy, as the end of the choice sentence.
 std::string ChoiceReason(const SizeRequest& r, const std::vector<SizingRow>& rows,
@@ -99,8 +107,8 @@ std::string ChoiceReason(const SizeRequest& r, const std::vector<SizingRow>& row
   if (m.fastest_within_budget) {
     return "the fastest run that costs at most " + SizeDollars(*c.budget_usd);
   }
-  const size_t fitting = std::count_if(rows.begin(), rows.end(),
-                                       [](const SizingRow& row) { return row.fits; });
+  const size_t fitting =
+      std::count_if(rows.begin(), rows.end(), [](const SizingRow& row) { return row.fits; });
   if (r.chinchilla_usd) {
     return "the cheapest run, the one " + SizeDollars(*r.chinchilla_usd) +
            " pays for before failures (larger counts cost more)";
@@ -143,9 +151,9 @@ Table ChinchillaTable(const std::vector<SizeGpuType>& types, const SizeRequest& 
   Table t;
   t.title = "Chinchilla approach 3 optimum for " + SizeDollars(*r.chinchilla_usd) +
             " per GPU type, at the MFU planned for its cheapest run";
-  t.columns = {{"GPU type", false}, {"$/GPU-h"}, {"MFU"},   {"at GPUs"},
-               {"GPU-hours"},        {"C (FLOPs)"}, {"N_opt"}, {"D_opt"},
-               {"shape", false},     {"N (shape)"}, {"D (trained)"}};
+  t.columns = {{"GPU type", false}, {"$/GPU-h"},   {"MFU"},        {"at GPUs"},
+               {"GPU-hours"},       {"C (FLOPs)"}, {"N_opt"},      {"D_opt"},
+               {"shape", false},    {"N (shape)"}, {"D (trained)"}};
   for (const SizeGpuType& g : types) {
     const ChinchillaSizing& c = *g.chinchilla;
     t.AddRow({g.cluster.name, Fixed(g.cluster.price_per_gpu_hour_usd, 2),
@@ -158,12 +166,14 @@ Table ChinchillaTable(const std::vector<SizeGpuType>& types, const SizeRequest& 
   return t;
 }
 
-std::vector<std::string> ChinchillaNotes(const std::vector<SizeGpuType>& types, const SizeRequest& r) {
+std::vector<std::string> ChinchillaNotes(const std::vector<SizeGpuType>& types,
+                                         const SizeRequest& r) {
   if (!r.chinchilla_usd) return {};
   std::vector<std::string> notes = {
       "C = budget / price x 3,600 s x dense peak x MFU, the MFU the layout search plans for the "
       "cheapest run of the model chosen (N chosen first at " +
-          Fixed(kSizeFirstGuessMfu, 2) + ", then again at the planned MFU until the two agree within " +
+          Fixed(kSizeFirstGuessMfu, 2) +
+          ", then again at the planned MFU until the two agree within " +
           Fixed(kSizeMfuTolerance, 3) + "); N_opt, D_opt: Chinchilla approach 3 (" +
           Info(ScalingFit::kChinchillaApproach3).source + ")",
       "shape: Chinchilla 70B's d_model / n_layers = 102.4, n_layers a multiple of 8, d_model "
@@ -190,8 +200,8 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
     notes.push_back("cheapest run meeting both: " + SizeRowText(rows[*m.cheapest_meeting_both]));
   }
   if (m.cheapest_meeting_deadline) {
-    notes.push_back("cheapest run within " + SizeNumber(*r.criteria.deadline_days) + " days: " +
-                    SizeRowText(rows[*m.cheapest_meeting_deadline]));
+    notes.push_back("cheapest run within " + SizeNumber(*r.criteria.deadline_days) +
+                    " days: " + SizeRowText(rows[*m.cheapest_meeting_deadline]));
   }
   if (m.fastest_within_budget) {
     notes.push_back("fastest run within " + SizeDollars(*r.criteria.budget_usd) + ": " +
@@ -199,18 +209,20 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
   }
   std::vector<std::string> knees;
   for (size_t i : m.knees) knees.push_back(rows[i].cluster + " at " + Grouped(rows[i].gpus));
-  notes.push_back("knee (the largest count reached by steps that each buy at least " +
-                  Percent(r.criteria.knee_efficiency, 0) + " of the ideal extra throughput" +
-                  (r.knee_is_default ? ", default threshold; --knee-efficiency" : "") +
-                  ", when a larger count was not): " + (knees.empty() ? "none" : Join(knees, ", ")));
-  notes.push_back("scaling = tokens/s per GPU over that at the type's smallest count; marginal = "
-                  "extra tokens/s per extra GPU over tokens/s per GPU at the previous count");
+  notes.push_back(
+      "knee (the largest count reached by steps that each buy at least " +
+      Percent(r.criteria.knee_efficiency, 0) + " of the ideal extra throughput" +
+      (r.knee_is_default ? ", default threshold; --knee-efficiency" : "") +
+      ", when a larger count was not): " + (knees.empty() ? "none" : Join(knees, ", ")));
+  notes.push_back(
+      "scaling = tokens/s per GPU over that at the type's smallest count; marginal = "
+      "extra tokens/s per extra GPU over tokens/s per GPU at the previous count");
   notes.push_back(std::string(r.gpus_are_default
                                   ? "GPU types: every cluster preset with a bf16 peak (default; "
                                     "--gpu to choose)"
                                   : "GPU types: from --gpu") +
                   "; counts: " + CountsText(r) +
-                  (r.gpu_counts ? ""
+                  (r.gpu_counts            ? ""
                    : r.max_gpus_is_default ? " (default; --max-gpus, or --gpus to list counts)"
                                            : " (--max-gpus)"));
   for (const SizeGpuType& g : types) {
@@ -218,7 +230,8 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
                        ToString(TrainingDtype(g.cluster.gpu)) + "): $" +
                        Fixed(g.cluster.price_per_gpu_hour_usd, 2) + "/GPU-h, " + g.price_source;
     if (g.sizing.rows.empty()) {
-      line += "; no layout fits at " + (r.gpu_counts ? "the --gpus counts" : "up to " + Grouped(r.max_gpus) + " GPUs");
+      line += "; no layout fits at " +
+              (r.gpu_counts ? "the --gpus counts" : "up to " + Grouped(r.max_gpus) + " GPUs");
     } else if (!g.sizing.counts_too_small.empty()) {
       const std::vector<int64_t>& small = g.sizing.counts_too_small;
       line += "; nothing fits at " + Grouped(small.front()) +
@@ -234,9 +247,10 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
                             (r.batch_tokens ? "" : " (default 4M tokens, Llama 2's)") +
                             ", fixed across GPU counts so every run trains the same way");
   for (std::string& n : ChinchillaNotes(types, r)) notes.push_back(std::move(n));
-  notes.push_back("ideal days = D / (batch x seq_len) steps x step time / 86,400; days = ideal "
-                  "days / goodput; GPU-hours = days x 24 x GPUs; cost = GPU-hours x price; put "
-                  "your own price in a copy of the cluster file and pass it to --gpu");
+  notes.push_back(
+      "ideal days = D / (batch x seq_len) steps x step time / 86,400; days = ideal "
+      "days / goodput; GPU-hours = days x 24 x GPUs; cost = GPU-hours x price; put "
+      "your own price in a copy of the cluster file and pass it to --gpu");
   notes.push_back(OutlookAssumptions(types.front().cluster));
   return notes;
 }
@@ -254,9 +268,18 @@ nlohmann::ordered_json RowJson(const SizingRow& r, const std::optional<Outlook>&
     return j;
   }
   const ParallelConfig& l = r.layout;
-  j["layout"] = {{"describe", planner::Describe(l)}, {"dp", l.dp}, {"tp", l.tp}, {"pp", l.pp},
-                 {"cp", l.cp}, {"ep", l.ep}, {"vpp", l.vpp}, {"micro_batch", l.micro_batch},
-                 {"zero", l.zero}, {"recompute", ToString(l.recompute)}, {"sp", l.sp},
+  j["layout"] = {{"describe", planner::Describe(l)},
+                 {"dp", l.dp},
+                 {"tp", l.tp},
+                 {"pp", l.pp},
+                 {"cp", l.cp},
+                 {"ep", l.ep},
+                 {"etp", l.expert_tp()},
+                 {"vpp", l.vpp},
+                 {"micro_batch", l.micro_batch},
+                 {"zero", l.zero},
+                 {"recompute", ToString(l.recompute)},
+                 {"sp", l.sp},
                  {"dtype", ToString(l.dtype)}};
   j["step_time_s"] = r.step_time_s;
   j["mfu"] = r.mfu;
@@ -282,22 +305,28 @@ nlohmann::ordered_json GpuTypeJson(const SizeGpuType& g, const std::vector<Sizin
   for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
     rs.push_back(RowJson(rows[i], outlooks[i], i, m));
   }
-  nlohmann::ordered_json j = {
-      {"cluster", g.cluster.name}, {"gpu", g.cluster.gpu.name},
-      {"dtype", ToString(TrainingDtype(g.cluster.gpu))},
-      {"price_per_gpu_hour_usd", g.cluster.price_per_gpu_hour_usd},
-      {"price_source", g.price_source},
-      {"model", {{"name", g.model.name}, {"params", CountJson(g.params.total)},
-                 {"n_layers", g.model.n_layers}, {"d_model", g.model.d_model},
-                 {"seq_len", g.model.seq_len}}},
-      {"tokens", g.tokens}, {"global_batch", g.global_batch}};
+  nlohmann::ordered_json j = {{"cluster", g.cluster.name},
+                              {"gpu", g.cluster.gpu.name},
+                              {"dtype", ToString(TrainingDtype(g.cluster.gpu))},
+                              {"price_per_gpu_hour_usd", g.cluster.price_per_gpu_hour_usd},
+                              {"price_source", g.price_source},
+                              {"model",
+                               {{"name", g.model.name},
+                                {"params", CountJson(g.params.total)},
+                                {"n_layers", g.model.n_layers},
+                                {"d_model", g.model.d_model},
+                                {"seq_len", g.model.seq_len}}},
+                              {"tokens", g.tokens},
+                              {"global_batch", g.global_batch}};
   if (g.chinchilla) {
     const ChinchillaSizing& c = *g.chinchilla;
     j["chinchilla"] = {{"mfu", g.chinchilla_mfu},
                        {"mfu_gpus", g.mfu_gpus},
                        {"mfu_converged", g.mfu_converged},
-                       {"gpu_hours", c.gpu_hours}, {"flops", c.flops},
-                       {"params_opt", c.optimum.params}, {"tokens_opt", c.optimum.tokens}};
+                       {"gpu_hours", c.gpu_hours},
+                       {"flops", c.flops},
+                       {"params_opt", c.optimum.params},
+                       {"tokens_opt", c.optimum.tokens}};
   } else {
     j["chinchilla"] = nullptr;
   }
@@ -317,19 +346,21 @@ nlohmann::ordered_json SizeJson(const std::vector<SizeGpuType>& types, const Siz
     return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
   };
   return {{"schema_version", 1},
-          {"criteria", {{"deadline_days", opt(r.criteria.deadline_days)},
-                        {"budget_usd", opt(r.criteria.budget_usd)},
-                        {"chinchilla_budget_usd", opt(r.chinchilla_usd)},
-                        {"gpu_counts", r.gpu_counts ? nlohmann::ordered_json(r.gpu_counts->text)
-                                                    : nlohmann::ordered_json(nullptr)},
-                        {"knee_efficiency", r.criteria.knee_efficiency},
-                        {"max_gpus", r.max_gpus}}},
-          {"marks", {{"cheapest_meeting_deadline", RowRef(rows, m.cheapest_meeting_deadline)},
-                     {"fastest_within_budget", RowRef(rows, m.fastest_within_budget)},
-                     {"cheapest_meeting_both", RowRef(rows, m.cheapest_meeting_both)},
-                     {"cheapest", RowRef(rows, m.cheapest)},
-                     {"fastest", RowRef(rows, m.fastest)},
-                     {"knees", knees}}},
+          {"criteria",
+           {{"deadline_days", opt(r.criteria.deadline_days)},
+            {"budget_usd", opt(r.criteria.budget_usd)},
+            {"chinchilla_budget_usd", opt(r.chinchilla_usd)},
+            {"gpu_counts", r.gpu_counts ? nlohmann::ordered_json(r.gpu_counts->text)
+                                        : nlohmann::ordered_json(nullptr)},
+            {"knee_efficiency", r.criteria.knee_efficiency},
+            {"max_gpus", r.max_gpus}}},
+          {"marks",
+           {{"cheapest_meeting_deadline", RowRef(rows, m.cheapest_meeting_deadline)},
+            {"fastest_within_budget", RowRef(rows, m.fastest_within_budget)},
+            {"cheapest_meeting_both", RowRef(rows, m.cheapest_meeting_both)},
+            {"cheapest", RowRef(rows, m.cheapest)},
+            {"fastest", RowRef(rows, m.fastest)},
+            {"knees", knees}}},
           {"pricing", r.outlook.pricing},
           {"outlook_row", RowRef(rows, OutlookRow(m))},
           {"choice", ChoiceSentence(r, rows, m)},
@@ -378,8 +409,8 @@ void PrintSize(OutputFormat format, const std::vector<SizeGpuType>& types, const
       }
       if (const std::optional<size_t> i = OutlookRow(marks)) {
         const std::vector<std::string> why = MarksOf(*i, marks);
-        std::cout << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster
-                  << " (" << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
+        std::cout << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster << " ("
+                  << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
         for (const std::string& line : OutlookLines(*outlooks[*i])) {
           std::cout << "  " << line << "\n";
         }

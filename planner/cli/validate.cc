@@ -56,6 +56,7 @@ std::string Layout(const ParallelConfig& p) {
   s << "tp" << p.tp << " pp" << p.pp;
   if (p.vpp > 1) s << " v" << p.vpp;
   if (p.cp > 1) s << " cp" << p.cp;
+  if (p.expert_tp() != p.tp) s << " etp" << p.expert_tp();
   s << " dp" << p.dp << " mb" << p.micro_batch << " gb" << p.global_batch << " "
     << ToString(p.recompute);
   if (p.sp) s << " sp";

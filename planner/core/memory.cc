@@ -61,7 +61,7 @@ StageParams ParamsWithLayers(const ParamSplit& split, const ParallelConfig& p, b
                              bool last, double layers) {
   StageParams s;
   s.layer_dense = split.layer_dense / p.tp;
-  s.layer_expert = split.layer_expert / (p.tp * p.ep);
+  s.layer_expert = split.layer_expert / (p.expert_tp() * p.ep);
   s.dense = layers * s.layer_dense;
   s.expert = layers * s.layer_expert;
   const double vocab = split.vocab_table / p.tp;  // vocab-parallel embedding and head
@@ -201,8 +201,11 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
     AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
     // The dispatched copies of each token (top_k of them) are the routed experts' GEMM input,
     // kept for their weight gradient on the expert's GPU (balanced routing: as many arrive as
-    // leave). Like the router's, counted for every layer: the fullest stages are all MoE.
-    AddTensor(&out, "moe.routed_inputs", o.mlp_cache_bytes * s * b * m.moe.top_k * h * rep);
+    // leave). Like the router's, counted for every layer: the fullest stages are all MoE. An
+    // expert's etp ranks each hold all its tokens (its first GEMM is column-parallel), and the
+    // stage's tp*cp*dp ranks hold the tokens of dp*cp sequence shards: s*b*top_k*etp/tp per GPU.
+    const double etp_share = static_cast<double>(p.expert_tp()) / p.tp;
+    AddTensor(&out, "moe.routed_inputs", o.mlp_cache_bytes * s * b * m.moe.top_k * h * etp_share);
   }
   AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * ff / t);
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * ff / t);
@@ -246,7 +249,7 @@ int CandidateStages(const ParallelConfig& p, const StageLayout& layout, int out[
 StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                           const MemoryOptions& o, const StageLayout& layout, int stage) {
   const double shard = static_cast<double>(p.dp * p.cp);
-  const double expert_shard = shard / p.ep;
+  const double expert_shard = p.expert_dp();
   const bool first = stage == 0, last = stage == p.pp - 1;
   const double layers = LayersOf(layout, m.n_layers, stage);
   const StageParams sp = ParamsWithLayers(split, p, first, last, layers);

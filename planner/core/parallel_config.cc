@@ -100,10 +100,23 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
               "ep=" + S(p.ep) + " must divide the routed experts (moe.n_experts " +
                   S(m.moe.n_experts) + ")"};
     case LayoutIssue::kEpDp:
+      if (p.etp < 0) return {i, F::kEtp, "etp must be positive (0: the same as tp)"};
+      if (p.expert_tp() == p.tp) {
+        LayoutError e{i, F::kEp,
+                      "ep=" + S(p.ep) + " must divide dp*cp (" + S(p.dp * p.cp) +
+                          "), the ranks that hold the experts"};
+        if (p.tp > 1 && (p.tp * p.dp * p.cp) % p.ep == 0) {  // folding would take the tp ranks
+          e.message += ", or the experts folded over tp*dp*cp";
+          e.example = {{F::kEtp, 1}};
+          e.example_note = "ep " + S(p.ep) + " x etp 1 over " + S(p.tp * p.dp * p.cp) + " ranks";
+        }
+        return e;
+      }
       return {i, F::kEp,
-              "ep=" + S(p.ep) + " must divide dp*cp (" + S(p.dp * p.cp) +
-                  "), the ranks that hold the experts"};
+              "ep*etp = " + S(p.ep) + "*" + S(p.etp) + " must divide tp*dp*cp (" +
+                  S(p.tp * p.dp * p.cp) + "), the ranks the experts are folded onto"};
     case LayoutIssue::kEpDense:
+      if (p.ep == 1) return {i, F::kEtp, "etp != tp needs a mixture-of-experts model"};
       return {i, F::kEp, "ep > 1 needs a mixture-of-experts model"};
     case LayoutIssue::kDualPipe:
       return {i, p.pp % 2 != 0 ? F::kPp : F::kGlobalBatch,
@@ -147,7 +160,9 @@ std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec&
   if (p.cp > 1 && m.seq_len % (2 * p.cp) != 0) return LayoutIssue::kCpSeq;
   if (p.ep > 1 && !m.is_moe()) return LayoutIssue::kEpDense;
   if (p.ep > 1 && m.moe.n_experts % p.ep != 0) return LayoutIssue::kEp;
-  if ((p.dp * p.cp) % p.ep != 0) return LayoutIssue::kEpDp;
+  if (p.etp < 0) return LayoutIssue::kEpDp;
+  if (p.etp > 0 && p.etp != p.tp && !m.is_moe()) return LayoutIssue::kEpDense;
+  if ((p.tp * p.dp * p.cp) % (p.expert_tp() * p.ep) != 0) return LayoutIssue::kEpDp;
   if (p.global_batch % (p.dp * p.micro_batch) != 0) return LayoutIssue::kBatch;
   if (p.vpp > 1 && (p.pp == 1 || p.grad_accum() % p.pp != 0)) return LayoutIssue::kInterleave;
   if (p.schedule == Schedule::kDualPipe && p.pp > 1 &&
@@ -203,6 +218,8 @@ const char* FieldName(LayoutField f) {
       return "cp";
     case LayoutField::kEp:
       return "ep";
+    case LayoutField::kEtp:
+      return "etp";
     case LayoutField::kVpp:
       return "vpp";
     case LayoutField::kFirstStageLayers:
@@ -247,6 +264,7 @@ std::string Describe(const ParallelConfig& p) {
   std::string s = "dp=" + S(p.dp) + " tp=" + S(p.tp) + " pp=" + S(p.pp);
   if (p.cp > 1) s += " cp=" + S(p.cp);
   if (p.ep > 1) s += " ep=" + S(p.ep);
+  if (p.etp > 0 && p.etp != p.tp) s += " etp=" + S(p.etp);
   if (p.vpp > 1) s += " vpp=" + S(p.vpp);
   if (p.first_stage_layers > 0) s += " first=" + S(p.first_stage_layers);
   if (p.last_stage_layers > 0) s += " last=" + S(p.last_stage_layers);

@@ -27,6 +27,10 @@ struct ParallelConfig {
   int64_t pp = 1;
   int64_t cp = 1;
   int64_t ep = 1;   // expert parallel; experts are sharded across ep of the dp*cp ranks
+  // Expert tensor parallel (Megatron-Core --expert-tensor-parallel-size; 0: the same as tp). With
+  // etp != tp the MoE layers are folded onto their own grid (MoE parallel folding): etp x ep x
+  // expert-dp over the tp*cp*dp ranks of a stage, so EP may take ranks that attention uses for TP.
+  int64_t etp = 0;
   int64_t vpp = 1;  // virtual pipeline stages per GPU (interleaved 1F1B)
   // Layers on the first and last pipeline stage (Megatron-Core's
   // --decoder-first/last-pipeline-num-layers); 0: an even split. See pipeline_stages.h.
@@ -43,29 +47,35 @@ struct ParallelConfig {
   Schedule schedule = Schedule::kOneFOneB;
 
   int64_t gpus() const { return dp * tp * pp * cp; }
+  int64_t expert_tp() const { return etp > 0 ? etp : tp; }
+  // The data-parallel replicas of an expert (its gradients are reduced, its ZeRO states sharded
+  // over them): tp*cp*dp / (etp*ep), which is dp*cp/ep when etp = tp.
+  double expert_dp() const {
+    return static_cast<double>(tp * cp * dp) / static_cast<double>(expert_tp() * ep);
+  }
   int64_t grad_accum() const { return global_batch / (dp * micro_batch); }  // micro-batches
 };
 
 // Why a layout is invalid; the kinds are the search's rejection reasons.
 enum class LayoutIssue {
-  kGpuCount,        // dp*tp*pp*cp != GPUs
-  kTpHeads,         // tp does not divide heads / kv heads
-  kPpLayers,        // the layers do not split over pp stages (and vpp chunks per stage)
-  kBatch,           // dp*micro_batch does not divide the global batch
-  kInterleave,      // vpp > 1 needs pp > 1 and micro-batches a multiple of pp
-  kCpSeq,           // cp does not divide the sequence in 2*cp chunks
-  kEp,              // ep does not divide the routed experts
-  kEpDp,            // ep does not divide dp*cp (the ranks the experts are spread over)
-  kEpDense,         // ep > 1 on a dense model
-  kDualPipe,        // DualPipe needs an even pp and an even number of micro-batches >= 2 pp
-  kSp,              // sequence parallelism needs tp > 1
-  kDtype,           // the GPU has no peak for this dtype
-  kTpSpansNodes,    // tp larger than the fastest network level
+  kGpuCount,      // dp*tp*pp*cp != GPUs
+  kTpHeads,       // tp does not divide heads / kv heads
+  kPpLayers,      // the layers do not split over pp stages (and vpp chunks per stage)
+  kBatch,         // dp*micro_batch does not divide the global batch
+  kInterleave,    // vpp > 1 needs pp > 1 and micro-batches a multiple of pp
+  kCpSeq,         // cp does not divide the sequence in 2*cp chunks
+  kEp,            // ep does not divide the routed experts
+  kEpDp,          // ep (x etp) does not divide the ranks the experts are spread over
+  kEpDense,       // ep > 1 on a dense model
+  kDualPipe,      // DualPipe needs an even pp and an even number of micro-batches >= 2 pp
+  kSp,            // sequence parallelism needs tp > 1
+  kDtype,         // the GPU has no peak for this dtype
+  kTpSpansNodes,  // tp larger than the fastest network level
   // The software stack cannot run the layout (StackRefuses; set by the search, not CheckLayout).
   kStackZero,        // a ZeRO stage above the stack's
   kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
   kStackFeature,     // CP, EP, SP, interleaving or pipelining the stack does not have
-  kOutOfMemory,     // set by the memory model, not by CheckLayout
+  kOutOfMemory,      // set by the memory model, not by CheckLayout
 };
 inline constexpr int kNumLayoutIssues = 17;
 
@@ -79,6 +89,7 @@ enum class LayoutField {
   kPp,
   kCp,
   kEp,
+  kEtp,
   kVpp,
   kFirstStageLayers,
   kLastStageLayers,

@@ -24,8 +24,16 @@ struct Outer {
 struct Axes {
   std::vector<Outer> outer;
   std::vector<int64_t> ep, vpp, micro_batch;
-  int64_t inner_size = 0;  // layouts per Outer
+  int64_t inner_size = 0;  // layouts per Outer and expert TP degree
+  bool moe = false;
 };
+
+// The expert TP degrees tried with a TP degree (SearchSpace::etp).
+std::vector<int64_t> Etps(const Axes& a, const SearchSpace& s, int64_t tp) {
+  if (!s.etp.empty()) return s.etp;
+  if (a.moe && tp > 1) return {0, 1};
+  return {0};
+}
 
 // Whether a degree is among those the user fixed (none fixed: any).
 bool Allowed(const std::vector<int64_t>& fixed, int64_t v) {
@@ -67,15 +75,16 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
     }
   }
   a.ep = AllowedDivisors(m.is_moe() ? m.moe.n_experts : 1, s.ep);
+  a.moe = m.is_moe();
   for (int64_t v : AllowedDivisors(m.n_layers, s.vpp)) {
     if (v <= s.max_vpp) a.vpp.push_back(v);
   }
   for (int64_t mb : AllowedDivisors(s.global_batch, s.micro_batch)) {
     if (mb <= s.max_micro_batch) a.micro_batch.push_back(mb);
   }
-  a.inner_size = static_cast<int64_t>(a.ep.size() * a.vpp.size() * a.micro_batch.size() *
-                                      s.zero_stages.size() * s.recomputes.size() * 2 *
-                                      s.dtypes.size());
+  a.inner_size =
+      static_cast<int64_t>(a.ep.size() * a.vpp.size() * a.micro_batch.size() *
+                           s.zero_stages.size() * s.recomputes.size() * 2 * s.dtypes.size());
   const int64_t per_vpp = a.vpp.empty() ? 0 : a.inner_size / static_cast<int64_t>(a.vpp.size());
   int64_t through = 0;
   for (Outer& o : a.outer) {
@@ -85,7 +94,8 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
       p.first_stage_layers = first;
       p.last_stage_layers = last;
       const auto vpps = static_cast<int64_t>(SplitVpps(m, s, a, p).size());
-      through += a.vpp.empty() ? 0 : per_vpp * vpps;
+      const auto etps = static_cast<int64_t>(Etps(a, s, o.tp).size());
+      through += a.vpp.empty() ? 0 : per_vpp * vpps * etps;
     }
     o.layouts_through = through;
   }
@@ -101,10 +111,10 @@ bool Better(const Plan& a, const Plan& b) {
   if (a.objective != b.objective && !std::isnan(a.objective)) return a.objective < b.objective;
   if (a.memory.total != b.memory.total) return a.memory.total < b.memory.total;
   const ParallelConfig &x = a.layout, &y = b.layout;
-  return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.vpp, x.micro_batch, x.zero, x.recompute, x.sp,
-                  x.dtype, x.first_stage_layers, x.last_stage_layers) <
-         std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.vpp, y.micro_batch, y.zero, y.recompute, y.sp,
-                  y.dtype, y.first_stage_layers, y.last_stage_layers);
+  return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.etp, x.vpp, x.micro_batch, x.zero, x.recompute,
+                  x.sp, x.dtype, x.first_stage_layers, x.last_stage_layers) <
+         std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.etp, y.vpp, y.micro_batch, y.zero, y.recompute,
+                  y.sp, y.dtype, y.first_stage_layers, y.last_stage_layers);
 }
 
 // Plans each worker keeps: more than top_k when equivalent layouts are to be collapsed, so that
@@ -165,7 +175,7 @@ class Worker {
     for (const auto& [first, last] : UnevenSplits(m_.n_layers, p.pp)) {
       p.first_stage_layers = first;
       p.last_stage_layers = last;
-      RunSplit(a, SplitVpps(m_, s_, a, p), p);
+      RunSplit(a, SplitVpps(m_, s_, a, p), Etps(a, s_, p.tp), p);
     }
   }
 
@@ -178,33 +188,42 @@ class Worker {
   }
 
  private:
-  void RunSplit(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
+  void RunSplit(const Axes& a, const std::vector<int64_t>& vpps, const std::vector<int64_t>& etps,
+                ParallelConfig p) {
     for (int64_t ep : a.ep) {
       p.ep = ep;
-      for (int zero : s_.zero_stages) {
-        p.zero = zero;
-        for (int64_t vpp : vpps) {
-          p.vpp = vpp;
-          for (int64_t mb : a.micro_batch) {
-            p.micro_batch = mb;
-            // The shape checks do not depend on the loops below: a failure rejects them all.
-            if (auto issue = FindShapeIssue(m_, c_, p)) {
-              if (Expired()) return;
-              r_.configs_total += per_micro_batch_;
-              r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
-              continue;
-            }
-            // Nor do the weights, gradients and optimizer states: when they alone overflow,
-            // every layout below is out of memory, whatever it recomputes.
-            const MemoryStates states = model_.States(p);
-            for (Recompute rc : s_.recomputes) {
-              p.recompute = rc;
-              for (Dtype dt : s_.dtypes) {
-                p.dtype = dt;
-                for (bool sp : {false, true}) {
-                  p.sp = sp;
-                  Consider(p, states);
-                }
+      for (int64_t etp : etps) {
+        p.etp = etp;
+        RunExpertLayout(a, vpps, p);
+      }
+    }
+  }
+
+  // Every layout of one (ep, etp) choice.
+  void RunExpertLayout(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
+    for (int zero : s_.zero_stages) {
+      p.zero = zero;
+      for (int64_t vpp : vpps) {
+        p.vpp = vpp;
+        for (int64_t mb : a.micro_batch) {
+          p.micro_batch = mb;
+          // The shape checks do not depend on the loops below: a failure rejects them all.
+          if (auto issue = FindShapeIssue(m_, c_, p)) {
+            if (Expired()) return;
+            r_.configs_total += per_micro_batch_;
+            r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
+            continue;
+          }
+          // Nor do the weights, gradients and optimizer states: when they alone overflow,
+          // every layout below is out of memory, whatever it recomputes.
+          const MemoryStates states = model_.States(p);
+          for (Recompute rc : s_.recomputes) {
+            p.recompute = rc;
+            for (Dtype dt : s_.dtypes) {
+              p.dtype = dt;
+              for (bool sp : {false, true}) {
+                p.sp = sp;
+                Consider(p, states);
               }
             }
           }
@@ -306,8 +325,10 @@ double MemoryLimitBytes(const ClusterSpec& c, const SearchSpace& s) {
 }
 
 bool SimplerLayout(const ParallelConfig& a, const ParallelConfig& b) {
-  return std::tie(a.cp, a.pp, a.tp, a.ep, a.vpp, a.zero, a.recompute, a.micro_batch, a.sp,
-                  a.dtype) < std::tie(b.cp, b.pp, b.tp, b.ep, b.vpp, b.zero, b.recompute,
+  // Expert TP as tp (etp 0) is simpler than a folded grid.
+  const int64_t a_fold = a.expert_tp() != a.tp, b_fold = b.expert_tp() != b.tp;
+  return std::tie(a.cp, a.pp, a.tp, a.ep, a_fold, a.vpp, a.zero, a.recompute, a.micro_batch, a.sp,
+                  a.dtype) < std::tie(b.cp, b.pp, b.tp, b.ep, b_fold, b.vpp, b.zero, b.recompute,
                                       b.micro_batch, b.sp, b.dtype);
 }
 
@@ -326,15 +347,14 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
                     const SearchOptions& options) {
   const Axes axes = BuildAxes(m, c, space);
   const int64_t total = axes.outer.empty() ? 0 : axes.outer.back().layouts_through;
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::thread::hardware_concurrency());
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, static_cast<int>(axes.outer.size())));
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(std::min(options.time_limit_s, 1e9)));
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(std::min(options.time_limit_s, 1e9)));
   if (options.progress) options.progress(0, total);
   std::vector<SearchResult> results(threads);
   std::vector<std::thread> pool;

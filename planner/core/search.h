@@ -31,6 +31,9 @@ struct SearchSpace {
   bool allow_cp = true;
   // Degrees the user fixed (`plan --tp 4,8`): only these are enumerated; empty: every divisor.
   std::vector<int64_t> tp, pp, cp, ep, vpp, micro_batch;
+  // Expert TP degrees (`plan --etp 1`; 0: the same as tp). Empty: for a MoE model with tp > 1,
+  // both 0 and 1 (Megatron-Core's MoE parallel folding); otherwise 0.
+  std::vector<int64_t> etp;
   // Memory kept free on every GPU: a layout fits when its total is at most
   // UsableHbmBytes * (1 - headroom_fraction) - headroom_bytes.
   double headroom_fraction = 0;

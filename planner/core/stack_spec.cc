@@ -108,7 +108,7 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
   if (p.pp > 1 && p.zero > s.max_zero_with_pp) return LayoutIssue::kStackZeroWithPp;
   if ((p.pp > 1 && !s.pipeline) || (p.vpp > 1 && !s.interleaved) ||
       (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
-      (p.sp && !s.sequence_parallel)) {
+      (p.expert_tp() != p.tp && !s.expert_tensor_parallel) || (p.sp && !s.sequence_parallel)) {
     return LayoutIssue::kStackFeature;
   }
   return std::nullopt;
@@ -131,6 +131,8 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
       {p.vpp > 1 && !s.interleaved, "interleaved (virtual) pipeline stages"},
       {p.cp > 1 && !s.context_parallel, "context parallelism"},
       {p.ep > 1 && !s.expert_parallel, "expert parallelism"},
+      {p.expert_tp() != p.tp && !s.expert_tensor_parallel,
+       "expert tensor parallelism other than tp (MoE parallel folding)"},
       {p.sp && !s.sequence_parallel, "sequence parallelism"}};
   for (const auto& [lacks, what] : missing) {
     if (lacks) return who + "has no " + what;

@@ -95,6 +95,7 @@ struct StackSpec {
   bool interleaved = true;  // virtual pipeline stages
   bool context_parallel = true;
   bool expert_parallel = true;
+  bool expert_tensor_parallel = false;  // etp != tp (Megatron-Core's MoE parallel folding)
   bool sequence_parallel = true;
   ShardedGradAccum sharded_grad_accum = ShardedGradAccum::kPerMicrobatch;
   Zero3WithPp zero3_with_pp = Zero3WithPp::kResharded;

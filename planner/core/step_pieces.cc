@@ -47,12 +47,6 @@ void AddCommunication(const ParallelConfig& p, const StepTimeOptions& o, const M
   }
 }
 
-// Local optimizer parameters of a stage (sharded under ZeRO >= 1), as the optimizer step reads.
-double OptimizerParams(const ParallelConfig& p, const StageParams& sp) {
-  const double shard = static_cast<double>(p.dp * p.cp);
-  return p.zero >= 1 ? sp.dense / shard + sp.expert * p.ep / shard : sp.total();
-}
-
 void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
                      const StageParams& sp, double layers, StagePieces* s) {
   const double extra = std::max(0.0, sp.dense - layers * sp.layer_dense);
@@ -135,6 +129,11 @@ StagePieces UniformStage(const StepPieces& r) {
 
 }  // namespace
 
+double OptimizerParams(const ParallelConfig& p, const StageParams& sp) {
+  const double shard = static_cast<double>(p.dp * p.cp);
+  return p.zero >= 1 ? sp.dense / shard + sp.expert / p.expert_dp() : sp.total();
+}
+
 double StagePieces::MicrobatchSeconds() const {
   const LayerPieces& l = layer;
   return layers * (l.forward_s + l.backward_input_s + l.backward_weight_s + l.recompute_s +
@@ -145,10 +144,12 @@ double StagePieces::MicrobatchSeconds() const {
 
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param) {
-  const int64_t group = p.dp * p.cp, expert_group = group / p.ep;
-  // Rank order is tp (innermost), cp, dp, pp: the dp x cp group is every tp-th rank.
+  const int64_t group = p.dp * p.cp;
+  const auto expert_group = static_cast<int64_t>(p.expert_dp());
+  // Rank order is tp (innermost), cp, dp, pp: the dp x cp group is every tp-th rank. The MoE
+  // layers' grid over the same ranks is etp (innermost), ep, expert-dp.
   return CollectiveSeconds(c, op, group, p.tp, dense * bytes_per_param) +
-         CollectiveSeconds(c, op, expert_group, p.tp * p.ep, expert * bytes_per_param);
+         CollectiveSeconds(c, op, expert_group, p.expert_tp() * p.ep, expert * bytes_per_param);
 }
 
 StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

@@ -73,9 +73,12 @@ StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const Par
                              const StepTimeOptions& o);
 
 // A collective of the data-parallel (x CP) group over `dense` and `expert` parameters of one GPU,
-// `bytes_per_param` each: experts are replicated over dp*cp/ep ranks, every (tp*ep)-th.
+// `bytes_per_param` each: experts are replicated over p.expert_dp() ranks, every (etp*ep)-th
+// (dp*cp/ep ranks, every (tp*ep)-th, when etp = tp).
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param);
+// Local optimizer parameters of a stage (sharded under ZeRO >= 1), as the optimizer step reads.
+double OptimizerParams(const ParallelConfig& p, const StageParams& sp);
 
 }  // namespace planner
 

@@ -8,6 +8,7 @@
 #include "planner/core/flops.h"
 #include "planner/core/moe_cost.h"
 #include "planner/core/pipeline_stages.h"
+#include "planner/core/step_pieces.h"
 #include "planner/core/units.h"
 
 namespace planner {
@@ -94,10 +95,14 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
     const double ffe = m.d_ff_expert(), shared = m.moe.n_shared_experts * m.d_ff_shared();
     // Balanced routing: each local expert sees tokens*top_k*ep/n_experts tokens on average; the
     // busiest rank load_imbalance times that (and it paces the layer).
-    const double expert_tokens = tokens * m.moe.top_k / local_experts * m.moe.load_imbalance;
+    // With expert TP etp != tp (MoE parallel folding) an expert's etp ranks share its width and
+    // see etp/tp times the tokens: the stage's tp*cp*dp ranks hold dp*cp sequence shards.
+    const double etp = static_cast<double>(p.expert_tp());
+    const double expert_tokens =
+        tokens * m.moe.top_k / local_experts * m.moe.load_imbalance * etp / t;
     g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), moe_share});
-    g.linear.push_back({expert_tokens, d, ffe / t, mats * local_experts * moe_share});
-    g.linear.push_back({expert_tokens, ffe / t, d, local_experts * moe_share});
+    g.linear.push_back({expert_tokens, d, ffe / etp, mats * local_experts * moe_share});
+    g.linear.push_back({expert_tokens, ffe / etp, d, local_experts * moe_share});
     if (shared > 0) {  // shared experts run on every token, as one TP-split MLP
       g.linear.push_back({tokens, d, shared / t, mats * moe_share});
       g.linear.push_back({tokens, shared / t, d, moe_share});
@@ -265,7 +270,13 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
     // Dispatch and combine, forward and backward, in the MoE layers only (DeepSeek's first
     // dense layers and Llama 4's interleaved dense layers have none): moe_cost.h.
     const double moe_layers = layers * m.n_moe_layers() / m.n_layers;
-    t->ep_comm = moe_layers * MoeAllToAllCost(m, c, p, o, tokens, st.dp).seconds;
+    // A TP group dispatches as one EP member (members every (tp*cp)-th rank); folded (etp != tp,
+    // Megatron-Core requires SP), each rank dispatches its own sequence shard to members every
+    // etp-th rank. (The all-gather of the tokens inside an etp > 1 group is not priced.)
+    const bool folded = p.expert_tp() != p.tp;
+    const double a2a_tokens = folded ? tokens / p.tp : tokens;
+    const int64_t stride = folded ? p.expert_tp() : st.dp;
+    t->ep_comm = moe_layers * MoeAllToAllCost(m, c, p, o, a2a_tokens, stride).seconds;
     t->ep_exposed = ExposedAllToAllSeconds(o, t->ep_comm, t->forward + t->backward + t->recompute);
   }
   if (p.pp > 1) {
@@ -294,12 +305,9 @@ double ExposedBeside(double comm, double compute, double layers) {
 // and reduce-scatters gradients every micro-batch (returned per micro-batch).
 DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const StageParams& sp,
                           const StepTimeOptions& o, const MicrobatchTime& t, double layers) {
-  const Strides st(p);
-  const int64_t group = p.dp * p.cp, expert_group = group / p.ep;
-  // The dp x cp group is every tp-th rank; an expert's replicas are every (tp*ep)-th.
+  const int64_t group = p.dp * p.cp;
   auto collective = [&](Collective op, double bytes_per_param) {
-    return CollectiveSeconds(c, op, group, st.cp, sp.dense * bytes_per_param) +
-           CollectiveSeconds(c, op, expert_group, st.cp * p.ep, sp.expert * bytes_per_param);
+    return DpCollectiveSeconds(c, p, op, sp.dense, sp.expert, bytes_per_param);
   };
   DpTimes d;
   if (group <= 1 || sp.total() <= 0) return d;
@@ -519,9 +527,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
                    : (p.pp - 1.0) / p.vpp * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
-  const double shard = static_cast<double>(p.dp * p.cp);
-  const double local_params = p.zero >= 1 ? sp.dense / shard + sp.expert * p.ep / shard : sp.total();
-  r.optimizer_s = HbmSeconds(c, local_params * kOptimizerBytesPerParam);
+  r.optimizer_s = HbmSeconds(c, OptimizerParams(p, sp) * kOptimizerBytesPerParam);
   r.step_time_s = mbs * t.total() + layers * lc.per_step_s + r.bubble_s + r.dp_exposed_s +
                   r.optimizer_s;
   FillThroughput(m, c, p, flops, &r);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "planner/core/limits.h"
 #include "planner/core/memory.h"
 #include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
@@ -37,6 +38,7 @@ const std::vector<std::string> kParallelKeys = {"tp",
                                                 "cp",
                                                 "sp",
                                                 "ep",
+                                                "etp",
                                                 "virtual_pipeline_stages",
                                                 "first_stage_layers",
                                                 "last_stage_layers",
@@ -250,7 +252,7 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   const StrictMap b = r.Map("batch", kBatchKeys);
   const StrictMap t = r.Map("training", kTrainingKeys);
   auto degree = [&](const char* key, std::optional<int64_t> value) {
-    if (value && (*value < 1 || *value > (int64_t{1} << 22))) {
+    if (value && (*value < 1 || *value > kMaxGpus)) {
       par.Fail(key, std::string(key) + " must lie in [1, 2^22]");
     }
     return value.value_or(1);
@@ -259,12 +261,14 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   p.pp = degree("pp", par.Int("pp"));
   p.cp = degree("cp", StatedInt(par, "cp"));
   p.ep = degree("ep", StatedInt(par, "ep"));
+  // Expert tensor parallelism (Megatron-Core); absent: the same as tp.
+  if (StatedInt(par, "etp")) p.etp = degree("etp", par.Int("etp"));
   p.vpp = degree("virtual_pipeline_stages", StatedInt(par, "virtual_pipeline_stages"));
   // Uneven pipeline stages (pipeline_stages.h); absent: an even split.
   for (auto [key, field] : {std::pair{"first_stage_layers", &p.first_stage_layers},
                             std::pair{"last_stage_layers", &p.last_stage_layers}}) {
     if (auto n = StatedInt(par, key)) {
-      if (*n < 1 || *n > (int64_t{1} << 22)) {
+      if (*n < 1 || *n > kMaxGpus) {
         par.Fail(key, std::string(key) + " must lie in [1, 2^22]");
       }
       *field = *n;
@@ -381,7 +385,7 @@ void ReadHardware(const StrictMap& r, ValidationRun* v) {
   }
   v->source_peak_tflops = peak.value_or(0);
   const int64_t gpus = hw.Int("num_gpus");
-  if (gpus < 1 || gpus > (int64_t{1} << 22)) hw.Fail("num_gpus", "num_gpus must lie in [1, 2^22]");
+  if (gpus < 1 || gpus > kMaxGpus) hw.Fail("num_gpus", "num_gpus must lie in [1, 2^22]");
   if (auto per_node = StatedInt(hw, "gpus_per_node"); per_node && *per_node < 1) {
     hw.Fail("gpus_per_node", "gpus_per_node must be positive");
   }

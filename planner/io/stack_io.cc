@@ -17,10 +17,16 @@ const std::vector<std::string> kTopKeys = {
     "recompute_mlp_activation", "mlp_cache_bytes", "attention_output_cache_bytes"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
-const std::vector<std::string> kSupportKeys = {
-    "max_zero",         "max_zero_with_pp", "pipeline",          "interleaved",
-    "context_parallel", "expert_parallel",  "sequence_parallel", "sharded_grad_accum",
-    "zero3_with_pp"};
+const std::vector<std::string> kSupportKeys = {"max_zero",
+                                               "max_zero_with_pp",
+                                               "pipeline",
+                                               "interleaved",
+                                               "context_parallel",
+                                               "expert_parallel",
+                                               "expert_tensor_parallel",
+                                               "sequence_parallel",
+                                               "sharded_grad_accum",
+                                               "zero3_with_pp"};
 const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local"};
 
 const std::vector<std::pair<std::string, Kernels>> kKernelNames = {
@@ -66,6 +72,7 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->interleaved = u.Bool("interleaved", s->interleaved);
   s->context_parallel = u.Bool("context_parallel", s->context_parallel);
   s->expert_parallel = u.Bool("expert_parallel", s->expert_parallel);
+  s->expert_tensor_parallel = u.Bool("expert_tensor_parallel", s->expert_tensor_parallel);
   s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
   s->sharded_grad_accum = OptEnum<ShardedGradAccum>(
       u, "sharded_grad_accum",
@@ -203,6 +210,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "interleaved" << YAML::Value << s.interleaved;
   out << YAML::Key << "context_parallel" << YAML::Value << s.context_parallel;
   out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
+  out << YAML::Key << "expert_tensor_parallel" << YAML::Value << s.expert_tensor_parallel;
   out << YAML::Key << "sequence_parallel" << YAML::Value << s.sequence_parallel;
   out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum);
   out << YAML::Key << "zero3_with_pp" << YAML::Value << ToString(s.zero3_with_pp)
