@@ -196,7 +196,7 @@ const char* ToString(LayoutIssue i) {
     case LayoutIssue::kTpSpansNodes: return "tp spans beyond the fast network domain";
     case LayoutIssue::kStackZero: return "ZeRO stage beyond the stack's";
     case LayoutIssue::kStackZeroWithPp: return "stack runs no ZeRO-2/3 with pipelining";
-    case LayoutIssue::kStackFeature: return "stack lacks CP/EP/SP/interleaving/PP";
+    case LayoutIssue::kStackFeature: return "stack lacks CP/EP/ETP/SP/interleaving/PP";
     case LayoutIssue::kOutOfMemory: return "out of memory";
   }
   return "?";

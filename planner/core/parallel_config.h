@@ -74,7 +74,7 @@ enum class LayoutIssue {
   // The software stack cannot run the layout (StackRefuses; set by the search, not CheckLayout).
   kStackZero,        // a ZeRO stage above the stack's
   kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
-  kStackFeature,     // CP, EP, SP, interleaving or pipelining the stack does not have
+  kStackFeature,     // CP, EP, expert TP, SP, interleaving or pipelining the stack lacks
   kOutOfMemory,      // set by the memory model, not by CheckLayout
 };
 inline constexpr int kNumLayoutIssues = 17;
