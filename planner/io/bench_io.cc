@@ -149,6 +149,17 @@ class Doc {
       throw InputError(
           file_, line, col,
           "not valid JSON: " + (detail == std::string::npos ? what : what.substr(detail)));
+    } catch (const json::out_of_range& e) {
+      // A number beyond double's range ("1E400"): nlohmann gives no offset, so point at the
+      // number it quotes (the reader fuzzer's find; it used to escape as an internal error).
+      const std::string what = e.what();
+      const size_t open = what.find('\''), close = what.rfind('\'');
+      const std::string number =
+          open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
+      const size_t at = number.empty() ? std::string::npos : text_.find(number);
+      const auto [line, col] = LineCol(text_, at == std::string::npos ? 0 : at);
+      throw InputError(file_, line, col,
+                       "not valid JSON: number " + number + " is out of range (at most ~1.8e308)");
     }
   }
 
