@@ -138,11 +138,15 @@ RunEstimate EstimateRun(const Explanation& e, double tokens) {
 
 bool Explanation::fits() const { return memory.total <= UsableHbmBytes(cluster); }
 
+std::string DoesNotFitText(double total_bytes, const ClusterSpec& c) {
+  return "does not fit: " + Fixed(BytesToGiB(total_bytes), 1) + " GiB of " +
+         Fixed(BytesToGiB(UsableHbmBytes(c)), 1) +
+         " GiB usable per GPU; raise --zero, --tp, --pp or --recompute, lower --micro-batch, or "
+         "use a --stack that saves memory (e.g. fp8 caches)";
+}
+
 std::string DoesNotFitLine(const Explanation& e) {
-  if (e.fits()) return "";
-  return "does not fit: " + Fixed(BytesToGiB(e.memory.total), 1) + " GiB of " +
-         Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) +
-         " GiB usable per GPU; raise --zero, --tp, --pp or --recompute, or lower --micro-batch";
+  return e.fits() ? "" : DoesNotFitText(e.memory.total, e.cluster);
 }
 
 void PrintExplanation(const Explanation& e, std::ostream& out) {

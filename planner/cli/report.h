@@ -34,6 +34,8 @@ struct Explanation {
 
 // "does not fit: 91.2 GiB of 80.0 GiB usable per GPU (...)"; empty when it fits.
 std::string DoesNotFitLine(const Explanation& e);
+// "does not fit: X GiB of Y GiB usable per GPU; raise ..." for any layout's total.
+std::string DoesNotFitText(double total_bytes, const ClusterSpec& c);
 
 // A training run of D tokens with this layout: the detailed estimate (steps x step time) and the
 // design card's simple one, time = 6*N*D / (GPUs * tau), tau the achieved model FLOP/s per GPU.

@@ -333,8 +333,7 @@ int RunSimulate(const std::vector<std::string>& args) {
   // A layout that does not fit is simulated and shown, and said so (exit 1).
   const MemoryBreakdown mem = EstimateMemory(m, c, p, o.memory);
   if (mem.total > UsableHbmBytes(c)) {
-    std::cerr << "planner simulate: does not fit: " << Fixed(BytesToGiB(mem.total), 1) << " GiB of "
-              << Fixed(BytesToGiB(UsableHbmBytes(c)), 1) << " GiB usable per GPU\n";
+    std::cerr << "planner simulate: " << DoesNotFitText(mem.total, c) << "\n";
     return 1;
   }
   return 0;
