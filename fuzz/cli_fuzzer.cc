@@ -30,7 +30,7 @@ bool OneOf(const std::string& s, std::initializer_list<const char*> names) {
 bool Small(const std::vector<std::string>& args) {
   for (const std::string& a : args) {
     if (a.find("trace") != std::string::npos || a.find("write") != std::string::npos ||
-        a.find("thread") != std::string::npos || a.rfind("-o", 0) == 0 || a.rfind("--o", 0) == 0) {
+        a.find("thread") != std::string::npos || a == "-o" || a.rfind("--output", 0) == 0) {
       return false;
     }
     size_t run = 0;
