@@ -27,10 +27,7 @@ const LayerCost& CostModel::Layer(const ParallelConfig& p) {
   return it->second;
 }
 
-MemoryBreakdown CostModel::Memory(const ParallelConfig& p) {
-  const LayerCost& lc = Layer(p);
-  return AssembleMemory(m_, split_, p, o_.memory, lc.act_bytes, lc.act_bytes_no_recompute);
-}
+MemoryBreakdown CostModel::Memory(const ParallelConfig& p) { return Memory(p, States(p)); }
 
 MemoryBreakdown CostModel::Memory(const ParallelConfig& p, const MemoryStates& states) {
   const LayerCost& lc = Layer(p);

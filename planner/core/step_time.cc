@@ -310,7 +310,8 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
     return DpCollectiveSeconds(c, p, op, sp.dense, sp.expert, bytes_per_param);
   };
   DpTimes d;
-  if (group <= 1 || sp.total() <= 0) return d;
+  // Folded experts (etp < tp) may be replicated over the tp ranks even without data parallelism.
+  if ((group <= 1 && p.expert_dp() <= 1) || sp.total() <= 0) return d;
   const double mbs = static_cast<double>(p.grad_accum());
   if (p.zero >= 3) {
     const double gather = collective(Collective::kAllGather, o.memory.weight_bytes);
