@@ -6,6 +6,9 @@
 namespace planner::sim {
 namespace {
 
+// How far ahead of the task whose end is processed the event loop prefetches state.
+constexpr TaskId kPrefetchTasks = 256;
+
 // Min-heap order on end time; ties broken by task id so runs are deterministic.
 struct Later {
   template <typename E>
@@ -14,41 +17,49 @@ struct Later {
   }
 };
 
-// Counting sort of `count` items into buckets: offsets[k]..offsets[k+1] index the items of key k.
-template <typename KeyOf>
-void BuildCsr(int32_t num_keys, int64_t count, KeyOf key_of, std::vector<int32_t>* offsets) {
-  offsets->assign(static_cast<size_t>(num_keys) + 1, 0);
-  for (int64_t i = 0; i < count; ++i) ++(*offsets)[key_of(i) + 1];
-  for (int32_t k = 0; k < num_keys; ++k) (*offsets)[k + 1] += (*offsets)[k];
-}
-
 }  // namespace
 
+// Both indexes are counting sorts: count per key, prefix sums to each key's end, then place the
+// items last to first, decrementing the cursor, which leaves each key's offset at its start and
+// keeps the items of a key in their original order (no cursor copy, one pass less over memory).
 void Engine::BuildIndex(const TaskGraph& graph) {
   const int32_t n = graph.num_tasks();
+  const int32_t r = graph.num_resources();
   const auto& deps = graph.dependencies();
   const auto& tasks = graph.tasks();
-
-  BuildCsr(
-      n, static_cast<int64_t>(deps.size()), [&](int64_t i) { return deps[i].before; },
-      &successor_offsets_);
+  // Sized like the graph's own storage (a step simulation reserves its largest graph up front),
+  // so the next, slightly larger graph does not reallocate and copy a million tasks' state.
+  successors_.reserve(deps.capacity());
+  state_.reserve(tasks.capacity());
+  resource_tasks_.reserve(tasks.capacity());
   successors_.resize(deps.size());
   state_.resize(n);
+  resource_tasks_.resize(n);
+
+  successor_offsets_.assign(static_cast<size_t>(n) + 1, 0);
+  resource_offsets_.assign(static_cast<size_t>(r) + 1, 0);
   for (TaskId id = 0; id < n; ++id) {
-    state_[id] = {tasks[id].duration_s, tasks[id].resource, 0, kNoTask, kNoTask};
+    state_[id] = {tasks[id].duration_s, -1.0, tasks[id].resource, 0, kNoTask, kNoTask};
+    ++resource_offsets_[tasks[id].resource];
   }
-  head_.assign(successor_offsets_.begin(), successor_offsets_.end() - 1);  // fill cursors
   for (const Dependency& dep : deps) {
-    successors_[head_[dep.before]++] = dep.after;
+    ++successor_offsets_[dep.before];
     ++state_[dep.after].pending_deps;
   }
-
-  const int32_t r = graph.num_resources();
-  BuildCsr(
-      r, n, [&](int64_t i) { return tasks[i].resource; }, &resource_offsets_);
-  resource_tasks_.resize(n);
-  head_.assign(resource_offsets_.begin(), resource_offsets_.end() - 1);
-  for (TaskId id = 0; id < n; ++id) resource_tasks_[head_[tasks[id].resource]++] = id;
+  for (TaskId id = 0; id < n; ++id) successor_offsets_[id + 1] += successor_offsets_[id];
+  for (ResourceId k = 0; k < r; ++k) resource_offsets_[k + 1] += resource_offsets_[k];
+  for (auto dep = deps.rbegin(); dep != deps.rend(); ++dep) {
+    successors_[--successor_offsets_[dep->before]] = dep->after;
+  }
+  // Issue order, and each task's predecessor on its resource for the critical path.
+  std::vector<int32_t>& next = head_;  // per resource: the task placed last (the following one)
+  next.assign(r, kNoTask);
+  for (TaskId id = n - 1; id >= 0; --id) {
+    const ResourceId resource = state_[id].resource;
+    resource_tasks_[--resource_offsets_[resource]] = id;
+    if (next[resource] != kNoTask) state_[next[resource]].resource_prev = id;
+    next[resource] = id;
+  }
   head_.assign(resource_offsets_.begin(), resource_offsets_.end() - 1);  // issue cursors
   busy_.assign(r, 0);
 }
@@ -58,21 +69,13 @@ void Engine::TryStart(ResourceId resource, double now_s, SimResult* result) {
   const int32_t index = head_[resource];
   if (busy_[resource] || index == resource_offsets_[resource + 1]) return;
   const TaskId id = resource_tasks_[index];
+  __builtin_prefetch(&resource_tasks_[std::min(index + 16, resource_offsets_[resource + 1])]);
   TaskState& task = state_[id];
   if (task.pending_deps != 0) return;
 
   busy_[resource] = 1;
-  result->start_s[id] = now_s;
+  task.start_s = now_s;
   ++result->events;
-  // The start is decided by whichever predecessor ended last; prefer the data dependency on a
-  // tie so the critical path reads as data flow rather than queueing.
-  const TaskId dep = task.last_dep;
-  const TaskId prev = index > resource_offsets_[resource] ? resource_tasks_[index - 1] : kNoTask;
-  if (dep == kNoTask || (prev != kNoTask && result->end_s[prev] > result->end_s[dep])) {
-    task.gate = prev;
-  } else {
-    task.gate = dep;
-  }
   heap_.push_back({now_s + task.duration_s, id});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
 }
@@ -87,8 +90,14 @@ void Engine::RunEvents(const TaskGraph& graph, SimResult* result) {
     const Event event = heap_.back();
     heap_.pop_back();
     const TaskId id = event.task;
+    // Task ids follow simulated time roughly (builders add ops in time order), so the state a
+    // few hundred tasks on will be needed soon: fetching it now hides the memory latency that
+    // otherwise makes a million-task graph's events slower than a small graph's.
+    __builtin_prefetch(&state_[std::min(id + kPrefetchTasks, graph.num_tasks() - 1)], 1);
+    __builtin_prefetch(&successor_offsets_[std::min(id + kPrefetchTasks, graph.num_tasks())]);
+    __builtin_prefetch(
+        &successors_[successor_offsets_[std::min(id + kPrefetchTasks / 2, graph.num_tasks())]]);
     const ResourceId resource = state_[id].resource;
-    result->end_s[id] = event.time_s;
     ++result->events;
     ++finished_;
     busy_[resource] = 0;
@@ -102,6 +111,23 @@ void Engine::RunEvents(const TaskGraph& graph, SimResult* result) {
       }
     }
     TryStart(resource, event.time_s, result);
+  }
+}
+
+// One pass over the run state: times into the result, busy time per resource, the makespan and
+// the task that ends it (the first of the latest, where the critical path starts).
+void Engine::CollectTimes(SimResult* result) {
+  last_task_ = kNoTask;
+  for (size_t id = 0; id < state_.size(); ++id) {
+    const TaskState& task = state_[id];
+    const double end_s = task.start_s < 0.0 ? -1.0 : task.end_s();
+    result->start_s[id] = task.start_s;
+    result->end_s[id] = end_s;
+    result->resource_busy_s[task.resource] += task.duration_s;
+    if (last_task_ == kNoTask || end_s > result->makespan_s) {
+      result->makespan_s = std::max(result->makespan_s, end_s);
+      last_task_ = static_cast<TaskId>(id);
+    }
   }
 }
 
@@ -134,19 +160,23 @@ void Engine::Run(const TaskGraph& graph, const SimOptions& options, SimResult* r
   result->critical_path_s.fill(0.0);
   result->events = 0;
   const int32_t n = graph.num_tasks();
-  result->start_s.assign(n, -1.0);
-  result->end_s.assign(n, -1.0);
+  // Overwritten by CollectTimes (an invalid graph gets -1s below).
+  result->start_s.resize(n);
+  result->end_s.resize(n);
   result->resource_busy_s.assign(graph.num_resources(), 0.0);
   result->resource_utilisation.assign(graph.num_resources(), 0.0);
   result->critical_path.clear();
   result->peak_memory_bytes.assign(graph.num_stages(), 0.0);
   if (auto error = graph.Validate()) {
     result->error = *error;
+    result->start_s.assign(n, -1.0);
+    result->end_s.assign(n, -1.0);
     return;
   }
   BuildIndex(graph);
   finished_ = 0;
   RunEvents(graph, result);
+  CollectTimes(result);
   if (finished_ != n) {
     result->error = DescribeDeadlock(graph, *result);
     return;
@@ -155,11 +185,6 @@ void Engine::Run(const TaskGraph& graph, const SimOptions& options, SimResult* r
 }
 
 void Engine::Summarise(const TaskGraph& graph, const SimOptions& options, SimResult* result) {
-  for (TaskId id = 0; id < graph.num_tasks(); ++id) {
-    const Task& task = graph.task(id);
-    result->resource_busy_s[task.resource] += task.duration_s;
-    result->makespan_s = std::max(result->makespan_s, result->end_s[id]);
-  }
   if (result->makespan_s > 0.0) {
     for (ResourceId r = 0; r < graph.num_resources(); ++r) {
       result->resource_utilisation[r] = result->resource_busy_s[r] / result->makespan_s;
@@ -169,16 +194,28 @@ void Engine::Summarise(const TaskGraph& graph, const SimOptions& options, SimRes
   if (options.memory) ReplayMemory(graph, result);
 }
 
+// The predecessor that decided a task's start: whichever of its last dependency and its
+// resource predecessor ended later, the dependency on a tie, so that the critical path reads as
+// data flow rather than queueing.
+TaskId Engine::Gate(TaskId id) const {
+  const TaskState& task = state_[id];
+  const TaskId dep = task.last_dep;
+  const TaskId prev = task.resource_prev;
+  if (dep == kNoTask || (prev != kNoTask && state_[prev].end_s() > state_[dep].end_s())) {
+    return prev;
+  }
+  return dep;
+}
+
 void Engine::WalkCriticalPath(const TaskGraph& graph, SimResult* result) const {
-  if (graph.num_tasks() == 0) return;
-  const auto last = std::max_element(result->end_s.begin(), result->end_s.end());
-  for (TaskId id = static_cast<TaskId>(last - result->end_s.begin()); id != kNoTask;
-       id = state_[id].gate) {
-    result->critical_path.push_back(id);
+  std::vector<TaskId>& path = result->critical_path;
+  for (TaskId id = last_task_; id != kNoTask; id = Gate(id)) path.push_back(id);
+  std::reverse(path.begin(), path.end());
+  // Apart from the walk: these loads do not depend on each other, so they overlap.
+  for (const TaskId id : path) {
     const Task& task = graph.task(id);
     result->critical_path_s[static_cast<int>(task.category)] += task.duration_s;
   }
-  std::reverse(result->critical_path.begin(), result->critical_path.end());
 }
 
 void Engine::ReplayMemory(const TaskGraph& graph, SimResult* result) {

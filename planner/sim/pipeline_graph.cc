@@ -1,5 +1,6 @@
 #include "planner/sim/pipeline_graph.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -75,12 +76,20 @@ class Links {
 // Pass 2: transfers in each sender's issue order, so in-order links never wait on a later op.
 // Calls visit(s, i, op, vs, at) for each stage's ops in issue order: vs the op's virtual stage,
 // at its position along its micro-batch's path.
+//
+// Stages take turns, op i of every stage before op i + 1 of any: each stream still sees its own
+// ops in order, and task ids follow simulated time roughly (op i of stage s runs near slot
+// i + s), so the engine walks its per-task arrays as one sliding window instead of one region
+// per stage, which is what keeps a million-task graph's events as cheap as a small one's.
 template <typename Visit>
 void ForEachOp(const PipelineSchedule& schedule, Visit visit) {
   const int32_t p = schedule.spec.stages;
-  for (int32_t s = 0; s < p; ++s) {
-    const auto& ops = schedule.stage_ops[s];
-    for (size_t i = 0; i < ops.size(); ++i) {
+  size_t most_ops = 0;
+  for (const auto& ops : schedule.stage_ops) most_ops = std::max(most_ops, ops.size());
+  for (size_t i = 0; i < most_ops; ++i) {
+    for (int32_t s = 0; s < p; ++s) {
+      const auto& ops = schedule.stage_ops[s];
+      if (i >= ops.size()) continue;
       const PipelineOp& op = ops[i];
       visit(s, i, op, VirtualStage(s, op.chunk, p), PathPosition(schedule.spec, s, op.chunk));
     }
@@ -208,25 +217,26 @@ PipelineTasks AddPipelineTasks(const PipelineSchedule& schedule, const PipelineC
   const OpExpander& expand = options.expand ? options.expand : OpExpander(ExpandOpDefault);
   PassIndex index(spec.stages * spec.chunks, spec.microbatches);
 
-  // Pass 1: expand every op in issue order, so each stream's order is the schedule's.
+  // Pass 1: expand every op, each stage's in issue order, so each stream's order is the
+  // schedule's.
   tasks.spans.resize(spec.stages);
   for (int32_t s = 0; s < spec.stages; ++s) {
     tasks.compute.push_back(graph->AddResource(s, "compute"));
-    for (const PipelineOp& op : schedule.stage_ops[s]) {
-      OpContext context;
-      context.schedule = &schedule;
-      context.op = op;
-      context.stage = s;
-      context.virtual_stage = VirtualStage(s, op.chunk, spec.stages);
-      context.model_stage = ModelStage(spec, s, op.chunk);
-      context.path_position = PathPosition(spec, s, op.chunk);
-      context.costs = &costs.chunks[context.virtual_stage];
-      context.compute = tasks.compute[s];
-      const OpSpan span = expand(context, *graph);
-      tasks.spans[s].push_back(span);
-      index.Spans(op.kind)[index.Key(context.virtual_stage, op.microbatch)] = span;
-    }
   }
+  ForEachOp(schedule, [&](int32_t s, size_t, const PipelineOp& op, int32_t vs, int32_t at) {
+    OpContext context;
+    context.schedule = &schedule;
+    context.op = op;
+    context.stage = s;
+    context.virtual_stage = vs;
+    context.model_stage = ModelStage(spec, s, op.chunk);
+    context.path_position = at;
+    context.costs = &costs.chunks[vs];
+    context.compute = tasks.compute[s];
+    const OpSpan span = expand(context, *graph);
+    tasks.spans[s].push_back(span);
+    index.Spans(op.kind)[index.Key(vs, op.microbatch)] = span;
+  });
   AddTransfers(schedule, costs, tasks, graph, &index);
   AddPassDependencies(schedule, tasks, graph, &index);
   if (options.track_activations) AddActivationMemory(schedule, costs, index, graph);

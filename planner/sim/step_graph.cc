@@ -225,10 +225,10 @@ class StepExpander {
   // A gradient collective on the stage's dp stream once `after` has produced the gradient: a
   // ZeRO-3 reduce-scatter of this micro-batch's gradients, or a DP bucket (of the whole step's).
   void AddReduce(const OpContext& c, TaskId after, double duration_s, bool bucket,
-                 std::string name = {}) {
+                 const char* name = nullptr) {
     if (duration_s <= 0.0) return;
     Task task;
-    task.name = std::move(name);
+    task.name = name;
     task.category = TaskCategory::kDpComm;
     task.resource = Get(c.stage, kDp);
     task.duration_s = duration_s;
@@ -279,7 +279,7 @@ class StepExpander {
     if (LastVirtualStage(c) && st.head_fwd_s > 0.0) {
       chain->proto().name = "LM head + loss";
       chain->Then(TaskCategory::kForward, c.compute, st.head_fwd_s);
-      chain->proto().name.clear();
+      chain->proto().name = nullptr;
     }
     ExposedTail(c, chain, 1.0 / 3, 1.0 / 3);
   }
@@ -304,7 +304,7 @@ class StepExpander {
       if (!split) {
         last_weight = chain->Then(TaskCategory::kBackwardWeight, c.compute, st.head_bwd_weight_s);
       }
-      chain->proto().name.clear();
+      chain->proto().name = nullptr;
       UseGather(s, extra_gather, head, head);
       extra_gather = kNoTask;
     }
@@ -351,7 +351,7 @@ class StepExpander {
     if (LastVirtualStage(c) && st.head_bwd_weight_s > 0.0) {
       chain->proto().name = "LM head W";
       last_weight = chain->Then(TaskCategory::kBackwardWeight, c.compute, st.head_bwd_weight_s);
-      chain->proto().name.clear();
+      chain->proto().name = nullptr;
     }
     const int blocks = Blocks(c.model_stage);
     const double k = ChunkLayers(c.model_stage) / blocks;

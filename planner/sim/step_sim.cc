@@ -258,7 +258,10 @@ StepSimulation StepSimulator::Simulate(const ModelSpec& m, const ClusterSpec& c,
     StepGraphOptions graph_options = options.graph;
     graph_options.features = ladder[i].second;
     BuildStepGraph(pieces, p, graph_options, &graph_);
-    if (graph_.error.empty()) engine_.Run(graph_.graph, {}, &result_);
+    // The rungs before the last are measured by their makespan alone: no critical path walk or
+    // memory replay for them.
+    const bool final = i + 1 == ladder.size();
+    if (graph_.error.empty()) engine_.Run(graph_.graph, {final, final}, &result_);
     const std::string& error = graph_.error.empty() ? result_.error : graph_.error;
     if (!error.empty()) {
       StepSimulation failed;
@@ -271,7 +274,7 @@ StepSimulation StepSimulator::Simulate(const ModelSpec& m, const ClusterSpec& c,
     previous_s = result_.makespan_s;
     // Only the final graph is reported (and "DP buckets", the only cause that reads the summary,
     // is always the last rung), so the earlier rungs skip the summary's interval sorting.
-    if (i + 1 == ladder.size()) out = Summarise(graph_, result_);
+    if (final) out = Summarise(graph_, result_);
     if (!options.explain) continue;
     std::string detail;
     const std::string name = ladder[i].first;

@@ -76,7 +76,7 @@ const char* ToString(TaskCategory category) {
 }
 
 std::string DisplayName(const Task& task) {
-  if (!task.name.empty()) return task.name;
+  if (task.name != nullptr) return task.name;
   std::string name = ShortLabel(task.category);
   if (task.microbatch >= 0) name += " mb" + std::to_string(task.microbatch);
   if (task.chunk > 0) name += " c" + std::to_string(task.chunk);

@@ -42,14 +42,18 @@ struct Resource {
   std::string stream;  // the track name within the stage, e.g. "compute", "tp-comm"
 };
 
+// 40 bytes: a step graph has up to a million tasks, and every pass over them (building, index,
+// validation, summary) streams the whole array, so the label is a pointer rather than a string.
 struct Task {
-  std::string name;  // optional: empty lets the trace derive one from category and ids
-  TaskCategory category = TaskCategory::kOther;
-  ResourceId resource = 0;
+  // Optional label with static storage (a string literal); null lets the trace derive one from
+  // category and ids.
+  const char* name = nullptr;
   double duration_s = 0.0;
+  ResourceId resource = 0;
   int32_t microbatch = -1;  // -1: not tied to one micro-batch (optimizer, DP bucket)
   int32_t stage = -1;
   int32_t chunk = -1;  // virtual pipeline chunk (interleaved schedules); -1: not applicable
+  TaskCategory category = TaskCategory::kOther;
 };
 
 // `after` may start only once `before` has finished.
