@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/sim/large_allocator.h"
 #include "planner/sim/task_graph.h"
 
 namespace planner::sim {
@@ -72,10 +73,10 @@ class Engine {
   void ReplayMemory(const TaskGraph& graph, SimResult* result);
 
   // Successors of each task (CSR by `before`) and tasks of each resource in issue order.
-  std::vector<int32_t> successor_offsets_;
-  std::vector<TaskId> successors_;
+  LargeVector<int32_t> successor_offsets_;
+  LargeVector<TaskId> successors_;
   std::vector<int32_t> resource_offsets_;
-  std::vector<TaskId> resource_tasks_;
+  LargeVector<TaskId> resource_tasks_;
   // Run state.
   // What the event loop reads and writes of a task, in 32 bytes (two to a cache line): one line
   // touched per task instead of one per array (a million tasks do not fit in cache). Start times
@@ -90,7 +91,7 @@ class Engine {
     TaskId resource_prev;  // the task before it on its resource
     double end_s() const { return start_s + duration_s; }
   };
-  std::vector<TaskState> state_;
+  LargeVector<TaskState> state_;
   std::vector<int32_t> head_;          // index into resource_tasks_ of the next task, per resource
   std::vector<uint8_t> busy_;          // per resource
   std::vector<Event> heap_;            // running tasks by end time (at most one per resource)

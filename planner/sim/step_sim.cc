@@ -25,9 +25,21 @@ bool InPipelinePhase(const Task& task) {
   }
 }
 
-// Length of the union of intervals (sorted in place).
-double UnionLength(std::vector<std::pair<double, double>>* intervals) {
-  std::sort(intervals->begin(), intervals->end());
+using Interval = std::pair<double, double>;  // start, end
+
+// Length of the union of intervals that come in sorted runs, [runs[k], runs[k + 1]) (sorted in
+// place). Merging the runs pairwise costs n log(runs) where sorting them all cost n log n.
+double UnionLength(std::vector<Interval>* intervals, std::vector<size_t> runs) {
+  const auto at = [&](size_t k) { return intervals->begin() + static_cast<ptrdiff_t>(k); };
+  while (runs.size() > 2) {
+    std::vector<size_t> merged = {runs[0]};
+    for (size_t k = 0; k + 2 < runs.size(); k += 2) {
+      std::inplace_merge(at(runs[k]), at(runs[k + 1]), at(runs[k + 2]));
+      merged.push_back(runs[k + 2]);
+    }
+    if (runs.size() % 2 == 0) merged.push_back(runs.back());  // an odd run out
+    runs = std::move(merged);
+  }
   double total = 0, start = 0, end = -1;
   for (const auto& [a, b] : *intervals) {
     if (a > end) {
@@ -44,20 +56,27 @@ double UnionLength(std::vector<std::pair<double, double>>* intervals) {
 
 void SummariseBubble(const StepGraph& g, const SimResult& r, StepSimulation* out) {
   const int32_t stages = g.schedule.stages;
-  std::vector<std::vector<std::pair<double, double>>> busy(stages);
   const auto& resources = g.graph.resources();
+  // Per resource, busy intervals in start order: a resource runs its tasks one at a time, in
+  // the order they were added, which is task id order.
+  std::vector<std::vector<Interval>> busy(resources.size());
   for (TaskId id = 0; id < g.graph.num_tasks(); ++id) {
     const Task& task = g.graph.task(id);
     if (!InPipelinePhase(task)) continue;
     out->pipeline_s = std::max(out->pipeline_s, r.end_s[id]);
-    const int32_t stage = resources[task.resource].stage;
-    if (stage >= 0 && stage < stages && task.duration_s > 0) {
-      busy[stage].push_back({r.start_s[id], r.end_s[id]});
-    }
+    if (task.duration_s > 0) busy[task.resource].push_back({r.start_s[id], r.end_s[id]});
   }
   double total = 0;
+  std::vector<Interval> stage_busy;
   for (int32_t s = 0; s < stages; ++s) {
-    out->stage_bubble_s.push_back(out->pipeline_s - UnionLength(&busy[s]));
+    stage_busy.clear();
+    std::vector<size_t> runs = {0};
+    for (size_t k = 0; k < resources.size(); ++k) {
+      if (resources[k].stage != s) continue;
+      stage_busy.insert(stage_busy.end(), busy[k].begin(), busy[k].end());
+      runs.push_back(stage_busy.size());
+    }
+    out->stage_bubble_s.push_back(out->pipeline_s - UnionLength(&stage_busy, runs));
     total += out->stage_bubble_s.back();
     const TaskId last_op = g.pipeline.spans[s].back().last;
     out->stage_tail_s.push_back(r.start_s[g.optimizer[s]] - r.end_s[last_op]);

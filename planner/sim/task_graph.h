@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "planner/sim/large_allocator.h"
+
 namespace planner::sim {
 
 using TaskId = int32_t;
@@ -86,11 +88,10 @@ class TaskGraph {
   void Clear();
 
   const std::vector<Resource>& resources() const { return resources_; }
-  const std::vector<Task>& tasks() const { return tasks_; }
-  const std::vector<Dependency>& dependencies() const { return dependencies_; }
+  const LargeVector<Task>& tasks() const { return tasks_; }
+  const LargeVector<Dependency>& dependencies() const { return dependencies_; }
   const std::vector<MemoryEffect>& memory_effects() const { return memory_effects_; }
   const Task& task(TaskId id) const { return tasks_[id]; }
-  Task& mutable_task(TaskId id) { return tasks_[id]; }
   int32_t num_tasks() const { return static_cast<int32_t>(tasks_.size()); }
   int32_t num_resources() const { return static_cast<int32_t>(resources_.size()); }
   // One more than the largest stage of any resource, task or memory effect (0 if none).
@@ -104,8 +105,8 @@ class TaskGraph {
   void NoteStage(int32_t stage);
 
   std::vector<Resource> resources_;
-  std::vector<Task> tasks_;
-  std::vector<Dependency> dependencies_;
+  LargeVector<Task> tasks_;  // on huge pages: see large_allocator.h
+  LargeVector<Dependency> dependencies_;
   std::vector<MemoryEffect> memory_effects_;
   int32_t num_stages_ = 0;
 };
