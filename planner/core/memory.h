@@ -58,6 +58,11 @@ struct MemoryOptions {
   bool recompute_mlp_activation = false;  // SwiGLU/GeLU output recomputed from its inputs
   double mlp_cache_bytes = 2;             // per element of cached MLP GEMM inputs (fp8: 1)
   double attention_output_cache_bytes = 2;  // the output projection's input (E5M6: 1.5)
+  // Sequence parallelism all-gathers the norm outputs before the QKV and MLP-up GEMMs. Megatron
+  // keeps its sequence shard and gathers it again in backward (Korthikanti et al. 2022 sec.
+  // 4.2.2); DTensor TP (torchtitan) redistributes the module input to Replicate and autograd
+  // keeps that whole gathered tensor, in fp8 under Float8 TP (the all-gather runs in fp8).
+  bool sp_gathered_input_saved = false;
   double cuda_context_GiB = 0.75;           // CUDA context, cuBLAS/cuDNN workspaces
   double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory

@@ -72,6 +72,9 @@ struct StackSpec {
   bool recompute_mlp_activation = false;
   double mlp_cache_bytes = 2;
   double attention_output_cache_bytes = 2;
+  // Under sequence parallelism, what the column-parallel GEMMs keep of their all-gathered input
+  // for the weight gradient (MemoryOptions::sp_gathered_input_saved).
+  bool sp_gathered_input_saved = false;
 
   // Overlap of communication with compute.
   bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM

@@ -203,5 +203,25 @@ TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
   }
 }
 
+TEST(MemoryTest, DtensorSequenceParallelKeepsTheGatheredGemmInputs) {
+  // Under SP the QKV and MLP-up GEMMs read the all-gathered norm output, s b h elements. Megatron
+  // keeps the s b h / t shard of each (2 bytes) and gathers again in backward (Korthikanti 2022
+  // sec. 4.2.2); DTensor TP keeps the whole gathered tensor: 2 bytes per element in bf16, 1 under
+  // Float8 TP. Two such inputs per layer; nothing else changes.
+  const ModelSpec m = Gpt22B();
+  const double sbh = 2048.0 * 4 * m.d_model;
+  for (auto [dtype, gathered_bytes] : {std::pair{Dtype::kBf16, 2.0}, std::pair{Dtype::kFp8, 1.0}}) {
+    ParallelConfig p = Layout(8, 4, true, Recompute::kNone);
+    p.dtype = dtype;
+    MemoryOptions megatron, dtensor;
+    dtensor.sp_gathered_input_saved = true;
+    const double delta =
+        LayerActivationBytes(m, p, dtensor) - LayerActivationBytes(m, p, megatron);
+    EXPECT_DOUBLE_EQ(delta, 2 * (gathered_bytes * sbh - 2 * sbh / 8)) << ToString(dtype);
+    p.sp = false;  // without SP every TP rank holds the whole input already
+    EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, dtensor), LayerActivationBytes(m, p, megatron));
+  }
+}
+
 }  // namespace
 }  // namespace planner
