@@ -7,7 +7,13 @@ namespace planner::sim {
 namespace {
 
 // How far ahead of the task whose end is processed the event loop prefetches state.
-constexpr TaskId kPrefetchTasks = 256;
+constexpr size_t kPrefetchTasks = 256;
+
+// A hint to fetch v[i] into cache; nothing past the end (and no reference into an empty vector).
+template <typename V>
+void Prefetch(const V& v, size_t i) {
+  if (i < v.size()) __builtin_prefetch(v.data() + i);
+}
 
 // Min-heap order on end time; ties broken by task id so runs are deterministic.
 struct Later {
@@ -69,7 +75,7 @@ void Engine::TryStart(ResourceId resource, double now_s, SimResult* result) {
   const int32_t index = head_[resource];
   if (busy_[resource] || index == resource_offsets_[resource + 1]) return;
   const TaskId id = resource_tasks_[index];
-  __builtin_prefetch(&resource_tasks_[std::min(index + 16, resource_offsets_[resource + 1])]);
+  Prefetch(resource_tasks_, static_cast<size_t>(index) + 16);  // the resource's next line
   TaskState& task = state_[id];
   if (task.pending_deps != 0) return;
 
@@ -93,10 +99,12 @@ void Engine::RunEvents(const TaskGraph& graph, SimResult* result) {
     // Task ids follow simulated time roughly (builders add ops in time order), so the state a
     // few hundred tasks on will be needed soon: fetching it now hides the memory latency that
     // otherwise makes a million-task graph's events slower than a small graph's.
-    __builtin_prefetch(&state_[std::min(id + kPrefetchTasks, graph.num_tasks() - 1)], 1);
-    __builtin_prefetch(&successor_offsets_[std::min(id + kPrefetchTasks, graph.num_tasks())]);
-    __builtin_prefetch(
-        &successors_[successor_offsets_[std::min(id + kPrefetchTasks / 2, graph.num_tasks())]]);
+    const size_t ahead = static_cast<size_t>(id) + kPrefetchTasks;
+    Prefetch(state_, ahead);
+    Prefetch(successor_offsets_, ahead);
+    if (ahead - kPrefetchTasks / 2 < successor_offsets_.size()) {
+      Prefetch(successors_, successor_offsets_[ahead - kPrefetchTasks / 2]);
+    }
     const ResourceId resource = state_[id].resource;
     ++result->events;
     ++finished_;
