@@ -31,7 +31,7 @@ const std::vector<std::string> kRunModelKeys = {
     "total_params", "preset"};
 const std::vector<std::string> kHardwareKeys = {
     "gpu",           "num_gpus",      "peak_tflops_per_gpu", "peak_basis",
-    "power_limit_W", "gpus_per_node", "interconnect"};
+    "power_limit_W", "gpus_per_node", "interconnect", "cluster"};
 const std::vector<std::string> kParallelKeys = {"tp",
                                                 "pp",
                                                 "dp",
@@ -166,9 +166,17 @@ constexpr GpuPreset kGpuPresets[] = {
     {"V100", "v100"}};
 
 // Returns the preset name, or "" (with v->skip_reason) when the project has none for the part.
+// A record whose machine differs from the part's usual node in what the model prices (BLOOM's
+// Omni-Path network, a quarter of a DGX A100's) names its own preset in `hardware.cluster`.
 std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
   const std::string gpu = hw.String("gpu");
   if (gpu.size() > 512) hw.Fail("gpu", "gpu: text longer than 512 characters");
+  if (const std::optional<std::string> named = hw.OptString("cluster")) {
+    if (!FindPreset("clusters", *named)) {
+      hw.Fail("cluster", "no cluster preset named '" + *named + "' (configs/clusters/)");
+    }
+    return *named;
+  }
   for (const GpuPreset& g : kGpuPresets) {
     if (!Contains(gpu, g.part)) continue;
     if (Contains(gpu, "96GB")) v->hardware_note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
