@@ -33,6 +33,7 @@ constexpr LayoutOption kLayoutOptions[] = {
     {LayoutField::kRecompute, "recompute"},
     {LayoutField::kSp, "sp"},
     {LayoutField::kZero, "zero"},
+    {LayoutField::kDpShard, "dp-shard"},
     {LayoutField::kDtype, "dtype"},
     {LayoutField::kSchedule, "schedule"},
 };
@@ -82,6 +83,7 @@ std::string LayoutCommand(const ParallelConfig& p) {
   }
   add(F::kRecompute, ToString(p.recompute));
   add(F::kZero, std::to_string(p.zero));
+  if (p.dp_replicas() > 1) add(F::kDpShard, std::to_string(p.dp_shard));
   add(F::kDtype, ToString(p.dtype));
   if (p.schedule != Schedule::kOneFOneB) add(F::kSchedule, ToString(p.schedule));
   if (p.etp > 0 && p.etp != p.tp) add(F::kEtp, std::to_string(p.etp));
@@ -119,6 +121,9 @@ void AddLayoutOptions(po::options_description* options) {
   add(F::kSp, po::bool_switch(), "Megatron sequence parallelism (needs --tp > 1)");
   add(F::kZero, degree(0),
       "ZeRO stage 0-3 (1 = Megatron distributed optimizer, 3 = FSDP full shard)");
+  add(F::kDpShard, degree(0),
+      "hybrid sharding (HSDP): ZeRO shards over groups of this many data-parallel ranks, "
+      "replicated dp / dp-shard times (0: over all of dp)");
   add(F::kDtype, po::value<std::string>()->default_value("bf16"),
       "compute dtype: bf16, fp16 or fp8");
   add(F::kSchedule, po::value<std::string>()->default_value("1f1b"),
@@ -205,6 +210,11 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
     throw InputError(FlagName(F::kZero), "must be 0, 1, 2 or 3, got " + std::to_string(zero));
   }
   p.zero = static_cast<int>(zero);
+  p.dp_shard = vm[Opt(F::kDpShard)].as<int64_t>();
+  if (p.dp_shard < 0 || p.dp_shard > kMaxGpus) {
+    throw InputError(FlagName(F::kDpShard), "must be 0 (all of dp) or a positive degree, got " +
+                                                std::to_string(p.dp_shard));
+  }
   p.dtype = DtypeFlag(vm);
   p.schedule = EnumFlag<Schedule>(vm, Opt(F::kSchedule),
                                   {{"1f1b", Schedule::kOneFOneB},
@@ -220,8 +230,12 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
     p.last_stage_layers = last;
   }
   if (auto e = CheckLayout(m, c, p)) {
-    // A fast-domain overflow is allowed on request: explain shows what it costs.
-    if (e->issue != LayoutIssue::kTpSpansNodes) throw LayoutInputError(*e);
+    // A fast-domain overflow is allowed on request: explain shows what it costs. Without
+    // --zero the stack's default stage decides whether --dp-shard shards anything, so that is
+    // checked again once the stack's defaults are in (LayoutInputsFromFlags).
+    const bool zero_given = vm.count(Opt(F::kZero)) > 0 && !vm[Opt(F::kZero)].defaulted();
+    const bool waits = e->issue == LayoutIssue::kDpShard && !zero_given && p.zero == 0;
+    if (e->issue != LayoutIssue::kTpSpansNodes && !waits) throw LayoutInputError(*e);
   }
   return p;
 }

@@ -83,10 +83,12 @@ Table PlansTable(const PlanRun& r) {
             std::to_string(r.cluster.total_gpus()) + " GPUs, global batch " +
             std::to_string(r.space.global_batch) + " x " + std::to_string(r.model.seq_len) +
             " tokens: best layouts";
-  // Layers per stage ("5+6x10+5"), shown only when some plan splits them unevenly.
-  bool uneven = false;
+  // Layers per stage ("5+6x10+5"), shown only when some plan splits them unevenly; the ZeRO
+  // shard group only when some plan shards over part of dp (HSDP).
+  bool uneven = false, hybrid = false;
   for (const Plan& p : r.result.plans) {
     uneven = uneven || !StagesText(StageLayers(r.model.n_layers, p.layout)).empty();
+    hybrid = hybrid || p.layout.dp_replicas() > 1;
   }
   // Keys as in the JSON's plans[] (layout fields, memory.total_GiB).
   t.columns = {{"#", true, "rank"},
@@ -113,6 +115,8 @@ Table PlansTable(const PlanRun& r) {
                {"equiv", true, "equivalent_layouts"}};
   // Expert TP, for MoE models (the search folds the experts onto etp 1 where tp > 1).
   const bool moe = r.model.is_moe();
+  // Inserted from the right, so that each position counts the base columns.
+  if (hybrid) t.columns.insert(t.columns.begin() + 9, Column{"dp_shard"});
   if (moe) t.columns.insert(t.columns.begin() + 6, Column{"etp"});
   if (uneven) {
     t.columns.insert(t.columns.begin() + 4,
@@ -149,6 +153,7 @@ Table PlansTable(const PlanRun& r) {
         Cell(Fixed(p.cost_per_step_usd, 2), p.cost_per_step_usd),
         p.time.bound,
         count(p.equivalent_layouts)};
+    if (hybrid) row.insert(row.begin() + 9, count(l.dp_shard_size()));
     if (moe) row.insert(row.begin() + 6, count(l.expert_tp()));
     if (uneven) {
       const std::string stages = StagesText(StageLayers(r.model.n_layers, l));

@@ -211,6 +211,7 @@ nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
           {"recompute", ToString(p.recompute)},
           {"sp", p.sp},
           {"zero", p.zero},
+          {"dp_shard", p.dp_shard_size()},
           {"dtype", ToString(p.dtype)},
           {"schedule", ScheduleName(p)}};
 }

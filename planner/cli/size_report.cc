@@ -278,6 +278,7 @@ nlohmann::ordered_json RowJson(const SizingRow& r, const std::optional<Outlook>&
                  {"vpp", l.vpp},
                  {"micro_batch", l.micro_batch},
                  {"zero", l.zero},
+                 {"dp_shard", l.dp_shard_size()},
                  {"recompute", ToString(l.recompute)},
                  {"sp", l.sp},
                  {"dtype", ToString(l.dtype)}};

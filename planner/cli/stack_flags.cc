@@ -86,6 +86,10 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
   in.layout = LayoutFromFlags(vm, in.model, in.cluster);
   in.stack = StackFromFlags(vm);
   ApplyStackDefaults(vm, in.stack, &in.layout);
+  if (auto e = CheckLayout(in.model, in.cluster, in.layout)) {
+    // The stack's defaults (ZeRO stage, micro-batch) can decide a check LayoutFromFlags left.
+    if (e->issue != LayoutIssue::kTpSpansNodes) throw LayoutInputError(*e);
+  }
   return in;
 }
 

@@ -252,7 +252,7 @@ int CandidateStages(const ParallelConfig& p, const StageLayout& layout, int out[
 
 StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                           const MemoryOptions& o, const StageLayout& layout, int stage) {
-  const double shard = static_cast<double>(p.dp * p.cp);
+  const double shard = static_cast<double>(p.zero_shard());
   const double expert_shard = p.expert_dp();
   const bool first = stage == 0, last = stage == p.pp - 1;
   const double layers = LayersOf(layout, m.n_layers, stage);

@@ -123,6 +123,16 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
               "dualpipe needs an even pp and an even number of micro-batches, at least 2*pp = " +
                   S(2 * p.pp) + "; pp=" + S(p.pp) + " with " + S(p.grad_accum()) +
                   " micro-batches"};
+    case LayoutIssue::kDpShard:
+      if (p.zero == 0 && p.dp_shard > 0) {
+        return {i, F::kDpShard,
+                "dp_shard=" + S(p.dp_shard) +
+                    " needs ZeRO >= 1: without it there "
+                    "is nothing to shard"};
+      }
+      return {i, F::kDpShard,
+              "dp_shard=" + S(p.dp_shard) + " must be a positive divisor of dp=" + S(p.dp) +
+                  " (0: shard over all of dp)"};
     case LayoutIssue::kSp:
       return {i, F::kSp, "sequence parallelism needs tp > 1"};
     case LayoutIssue::kDtype:
@@ -169,6 +179,9 @@ std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec&
       (p.pp % 2 != 0 || p.grad_accum() % 2 != 0 || p.grad_accum() < 2 * p.pp)) {
     return LayoutIssue::kDualPipe;
   }
+  if (p.dp_shard != 0 && (p.dp_shard < 0 || p.dp % p.dp_shard != 0 || p.zero == 0)) {
+    return LayoutIssue::kDpShard;
+  }
   return std::nullopt;
 }
 
@@ -191,6 +204,8 @@ const char* ToString(LayoutIssue i) {
     case LayoutIssue::kEpDp: return "ep does not divide dp*cp";
     case LayoutIssue::kEpDense: return "ep > 1 on a dense model";
     case LayoutIssue::kDualPipe: return "dualpipe needs even pp and micro-batches >= 2*pp";
+    case LayoutIssue::kDpShard:
+      return "dp_shard does not divide dp (or ZeRO 0)";
     case LayoutIssue::kSp: return "sequence parallelism needs tp > 1";
     case LayoutIssue::kDtype: return "dtype not supported by the GPU";
     case LayoutIssue::kTpSpansNodes: return "tp spans beyond the fast network domain";
@@ -236,6 +251,8 @@ const char* FieldName(LayoutField f) {
       return "sp";
     case LayoutField::kZero:
       return "zero";
+    case LayoutField::kDpShard:
+      return "dp_shard";
     case LayoutField::kDtype:
       return "dtype";
     case LayoutField::kSchedule:
@@ -268,7 +285,9 @@ std::string Describe(const ParallelConfig& p) {
   if (p.vpp > 1) s += " vpp=" + S(p.vpp);
   if (p.first_stage_layers > 0) s += " first=" + S(p.first_stage_layers);
   if (p.last_stage_layers > 0) s += " last=" + S(p.last_stage_layers);
-  s += " mb=" + S(p.micro_batch) + " zero=" + S(p.zero) + " rc=" + ToString(p.recompute);
+  s += " mb=" + S(p.micro_batch) + " zero=" + S(p.zero);
+  if (p.dp_shard > 0 && p.dp_shard < p.dp) s += " dp_shard=" + S(p.dp_shard);
+  s += std::string(" rc=") + ToString(p.recompute);
   if (p.sp) s += " sp";
   return s;
 }

@@ -43,6 +43,10 @@ struct ParallelConfig {
   // ZeRO stage: 0 none (Megatron DDP), 1 optimizer states (Megatron distributed optimizer),
   // 2 + gradients, 3 + weights (FSDP full shard).
   int zero = 0;
+  // Hybrid sharding (HSDP: FSDP's HYBRID_SHARD, torchtitan's dp_shard): ZeRO shards over groups
+  // of dp_shard data-parallel ranks (x cp), replicated dp / dp_shard times; gradients are
+  // reduce-scattered inside a group, then all-reduced across the replicas. 0: over all of dp.
+  int64_t dp_shard = 0;
   Dtype dtype = Dtype::kBf16;
   Schedule schedule = Schedule::kOneFOneB;
 
@@ -54,6 +58,11 @@ struct ParallelConfig {
     return static_cast<double>(tp * cp * dp) / static_cast<double>(expert_tp() * ep);
   }
   int64_t grad_accum() const { return global_batch / (dp * micro_batch); }  // micro-batches
+  // The data-parallel ranks of a shard group, the ranks ZeRO shards the dense states over (x cp),
+  // and how many copies of each shard there are.
+  int64_t dp_shard_size() const { return dp_shard > 0 ? dp_shard : dp; }
+  int64_t zero_shard() const { return dp_shard_size() * cp; }
+  int64_t dp_replicas() const { return dp_shard > 0 ? dp / dp_shard : 1; }
 };
 
 // Why a layout is invalid; the kinds are the search's rejection reasons.
@@ -68,6 +77,7 @@ enum class LayoutIssue {
   kEpDp,          // ep (x etp) does not divide the ranks the experts are spread over
   kEpDense,       // ep > 1 on a dense model
   kDualPipe,      // DualPipe needs an even pp and an even number of micro-batches >= 2 pp
+  kDpShard,       // dp_shard does not divide dp, or shards nothing (ZeRO 0)
   kSp,            // sequence parallelism needs tp > 1
   kDtype,         // the GPU has no peak for this dtype
   kTpSpansNodes,  // tp larger than the fastest network level
@@ -77,7 +87,7 @@ enum class LayoutIssue {
   kStackFeature,     // CP, EP, expert TP, SP, interleaving or pipelining the stack lacks
   kOutOfMemory,      // set by the memory model, not by CheckLayout
 };
-inline constexpr int kNumLayoutIssues = 17;
+inline constexpr int kNumLayoutIssues = 18;
 
 // The layout inputs an error can point at. Core and io name them only through this enum; the CLI
 // spells them as flags (cli/layout_flags.cc), the runs reader as keys (FieldName).
@@ -98,6 +108,7 @@ enum class LayoutField {
   kRecompute,
   kSp,
   kZero,
+  kDpShard,
   kDtype,
   kSchedule,
 };

@@ -111,10 +111,10 @@ bool Better(const Plan& a, const Plan& b) {
   if (a.objective != b.objective && !std::isnan(a.objective)) return a.objective < b.objective;
   if (a.memory.total != b.memory.total) return a.memory.total < b.memory.total;
   const ParallelConfig &x = a.layout, &y = b.layout;
-  return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.etp, x.vpp, x.micro_batch, x.zero, x.recompute,
-                  x.sp, x.dtype, x.first_stage_layers, x.last_stage_layers) <
-         std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.etp, y.vpp, y.micro_batch, y.zero, y.recompute,
-                  y.sp, y.dtype, y.first_stage_layers, y.last_stage_layers);
+  return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.etp, x.vpp, x.micro_batch, x.zero, x.dp_shard,
+                  x.recompute, x.sp, x.dtype, x.first_stage_layers, x.last_stage_layers) <
+         std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.etp, y.vpp, y.micro_batch, y.zero, y.dp_shard,
+                  y.recompute, y.sp, y.dtype, y.first_stage_layers, y.last_stage_layers);
 }
 
 // Plans each worker keeps: more than top_k when equivalent layouts are to be collapsed, so that
@@ -203,28 +203,52 @@ class Worker {
   void RunExpertLayout(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
     for (int zero : s_.zero_stages) {
       p.zero = zero;
-      for (int64_t vpp : vpps) {
-        p.vpp = vpp;
-        for (int64_t mb : a.micro_batch) {
-          p.micro_batch = mb;
-          // The shape checks do not depend on the loops below: a failure rejects them all.
-          if (auto issue = FindShapeIssue(m_, c_, p)) {
-            if (Expired()) return;
-            r_.configs_total += per_micro_batch_;
-            r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
-            continue;
-          }
-          // Nor do the weights, gradients and optimizer states: when they alone overflow,
-          // every layout below is out of memory, whatever it recomputes.
-          const MemoryStates states = model_.States(p);
-          for (Recompute rc : s_.recomputes) {
-            p.recompute = rc;
-            for (Dtype dt : s_.dtypes) {
-              p.dtype = dt;
-              for (bool sp : {false, true}) {
-                p.sp = sp;
-                Consider(p, states);
-              }
+      const int64_t hybrid = HybridShard(p);
+      for (int64_t dp_shard : {int64_t{0}, hybrid}) {
+        p.dp_shard = dp_shard;
+        RunShardedLayout(a, vpps, p);
+        if (hybrid == 0) break;
+      }
+    }
+  }
+
+  // Hybrid sharding the search tries beside sharding over all of dp: where the stack has it and
+  // ZeRO shards something, a shard group that stays inside the fast domain (FSDP's
+  // HYBRID_SHARD: shard within a node, replicate across nodes), if smaller than dp. 0: none.
+  int64_t HybridShard(const ParallelConfig& p) const {
+    if (!o_.stack || !o_.stack->hybrid_shard || p.zero == 0) return 0;
+    if (p.dp * p.tp * p.cp <= FastDomain(c_)) return 0;  // no replica outside the domain
+    const int64_t fit = FastDomain(c_) / (p.tp * p.cp);
+    int64_t shard = 0;
+    for (int64_t d = 1; d <= fit && d < p.dp; ++d) {
+      if (p.dp % d == 0) shard = d;
+    }
+    return shard > 1 ? shard : 0;
+  }
+
+  // Every layout of one (ep, etp, ZeRO stage, shard group) choice.
+  void RunShardedLayout(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
+    for (int64_t vpp : vpps) {
+      p.vpp = vpp;
+      for (int64_t mb : a.micro_batch) {
+        p.micro_batch = mb;
+        // The shape checks do not depend on the loops below: a failure rejects them all.
+        if (auto issue = FindShapeIssue(m_, c_, p)) {
+          if (Expired()) return;
+          r_.configs_total += per_micro_batch_;
+          r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
+          continue;
+        }
+        // Nor do the weights, gradients and optimizer states: when they alone overflow,
+        // every layout below is out of memory, whatever it recomputes.
+        const MemoryStates states = model_.States(p);
+        for (Recompute rc : s_.recomputes) {
+          p.recompute = rc;
+          for (Dtype dt : s_.dtypes) {
+            p.dtype = dt;
+            for (bool sp : {false, true}) {
+              p.sp = sp;
+              Consider(p, states);
             }
           }
         }
@@ -327,9 +351,12 @@ double MemoryLimitBytes(const ClusterSpec& c, const SearchSpace& s) {
 bool SimplerLayout(const ParallelConfig& a, const ParallelConfig& b) {
   // Expert TP as tp (etp 0) is simpler than a folded grid.
   const int64_t a_fold = a.expert_tp() != a.tp, b_fold = b.expert_tp() != b.tp;
-  return std::tie(a.cp, a.pp, a.tp, a.ep, a_fold, a.vpp, a.zero, a.recompute, a.micro_batch, a.sp,
-                  a.dtype) < std::tie(b.cp, b.pp, b.tp, b.ep, b_fold, b.vpp, b.zero, b.recompute,
-                                      b.micro_batch, b.sp, b.dtype);
+  // Sharding over all of dp is simpler than hybrid sharding.
+  const int64_t a_hybrid = a.dp_replicas() > 1, b_hybrid = b.dp_replicas() > 1;
+  return std::tie(a.cp, a.pp, a.tp, a.ep, a_fold, a.vpp, a.zero, a_hybrid, a.recompute,
+                  a.micro_batch, a.sp, a.dtype) < std::tie(b.cp, b.pp, b.tp, b.ep, b_fold, b.vpp,
+                                                           b.zero, b_hybrid, b.recompute,
+                                                           b.micro_batch, b.sp, b.dtype);
 }
 
 std::vector<int64_t> Divisors(int64_t n) {

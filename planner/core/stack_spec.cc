@@ -109,7 +109,8 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
   if (p.pp > 1 && p.zero > s.max_zero_with_pp) return LayoutIssue::kStackZeroWithPp;
   if ((p.pp > 1 && !s.pipeline) || (p.vpp > 1 && !s.interleaved) ||
       (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
-      (p.expert_tp() != p.tp && !s.expert_tensor_parallel) || (p.sp && !s.sequence_parallel)) {
+      (p.expert_tp() != p.tp && !s.expert_tensor_parallel) || (p.sp && !s.sequence_parallel) ||
+      (p.dp_replicas() > 1 && !s.hybrid_shard)) {
     return LayoutIssue::kStackFeature;
   }
   return std::nullopt;
@@ -134,7 +135,8 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
       {p.ep > 1 && !s.expert_parallel, "expert parallelism"},
       {p.expert_tp() != p.tp && !s.expert_tensor_parallel,
        "expert tensor parallelism other than tp (MoE parallel folding)"},
-      {p.sp && !s.sequence_parallel, "sequence parallelism"}};
+      {p.sp && !s.sequence_parallel, "sequence parallelism"},
+      {p.dp_replicas() > 1 && !s.hybrid_shard, "hybrid sharding (HSDP, dp_shard < dp)"}};
   for (const auto& [lacks, what] : missing) {
     if (lacks) return who + "has no " + what;
   }

@@ -130,7 +130,7 @@ StagePieces UniformStage(const StepPieces& r) {
 }  // namespace
 
 double OptimizerParams(const ParallelConfig& p, const StageParams& sp) {
-  const double shard = static_cast<double>(p.dp * p.cp);
+  const double shard = static_cast<double>(p.zero_shard());
   return p.zero >= 1 ? sp.dense / shard + sp.expert / p.expert_dp() : sp.total();
 }
 
@@ -144,12 +144,23 @@ double StagePieces::MicrobatchSeconds() const {
 
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param) {
-  const int64_t group = p.dp * p.cp;
   const auto expert_group = static_cast<int64_t>(p.expert_dp());
   // Rank order is tp (innermost), cp, dp, pp: the dp x cp group is every tp-th rank. The MoE
   // layers' grid over the same ranks is etp (innermost), ep, expert-dp.
-  return CollectiveSeconds(c, op, group, p.tp, dense * bytes_per_param) +
-         CollectiveSeconds(c, op, expert_group, p.expert_tp() * p.ep, expert * bytes_per_param);
+  const double experts =
+      CollectiveSeconds(c, op, expert_group, p.expert_tp() * p.ep, expert * bytes_per_param);
+  if (op == Collective::kAllReduce) {
+    return CollectiveSeconds(c, op, p.dp * p.cp, p.tp, dense * bytes_per_param) + experts;
+  }
+  // ZeRO's gathers and reduce-scatters run inside a shard group (the inner dp_shard x cp ranks
+  // under HSDP); a reduce-scatter is then all-reduced across the replicas, one shard's bytes.
+  const int64_t shard = p.zero_shard();
+  double dense_s = CollectiveSeconds(c, op, shard, p.tp, dense * bytes_per_param);
+  if (op == Collective::kReduceScatter && p.dp_replicas() > 1) {
+    dense_s += CollectiveSeconds(c, Collective::kAllReduce, p.dp_replicas(), p.tp * shard,
+                                 dense * bytes_per_param / static_cast<double>(shard));
+  }
+  return dense_s + experts;
 }
 
 StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

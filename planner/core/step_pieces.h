@@ -74,7 +74,9 @@ StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const Par
 
 // A collective of the data-parallel (x CP) group over `dense` and `expert` parameters of one GPU,
 // `bytes_per_param` each: experts are replicated over p.expert_dp() ranks, every (etp*ep)-th
-// (dp*cp/ep ranks, every (tp*ep)-th, when etp = tp).
+// (dp*cp/ep ranks, every (tp*ep)-th, when etp = tp). Under hybrid sharding (p.dp_shard) the
+// dense all-gathers and reduce-scatters span a shard group and a reduce-scatter adds the
+// all-reduce of its shard across the p.dp_replicas() groups.
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param);
 // Local optimizer parameters of a stage (sharded under ZeRO >= 1), as the optimizer step reads.

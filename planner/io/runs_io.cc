@@ -43,6 +43,7 @@ const std::vector<std::string> kParallelKeys = {"tp",
                                                 "first_stage_layers",
                                                 "last_stage_layers",
                                                 "zero_stage",
+                                                "dp_shard",
                                                 "ddp_impl",
                                                 "fsdp",
                                                 "pipeline_schedule",
@@ -292,6 +293,8 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->assumptions.push_back("zero_stage not stated: the " + v->stack.name +
                              " stack's default, ZeRO-" + std::to_string(p.zero));
   }
+  // Hybrid sharding (HSDP): ZeRO shards over dp_shard ranks; absent: over all of dp.
+  if (StatedInt(par, "dp_shard")) p.dp_shard = degree("dp_shard", par.Int("dp_shard"));
   if (Contains(StatedString(par, "pipeline_schedule"), "DualPipe")) p.schedule = Schedule::kDualPipe;
   p.recompute = ReadRecompute(t, v);
   p.dtype = ReadDtype(t, v);

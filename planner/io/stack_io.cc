@@ -25,6 +25,7 @@ const std::vector<std::string> kSupportKeys = {"max_zero",
                                                "context_parallel",
                                                "expert_parallel",
                                                "expert_tensor_parallel",
+                                               "hybrid_shard",
                                                "sequence_parallel",
                                                "sharded_grad_accum",
                                                "zero3_with_pp"};
@@ -74,6 +75,7 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->context_parallel = u.Bool("context_parallel", s->context_parallel);
   s->expert_parallel = u.Bool("expert_parallel", s->expert_parallel);
   s->expert_tensor_parallel = u.Bool("expert_tensor_parallel", s->expert_tensor_parallel);
+  s->hybrid_shard = u.Bool("hybrid_shard", s->hybrid_shard);
   s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
   s->sharded_grad_accum = OptEnum<ShardedGradAccum>(
       u, "sharded_grad_accum",
@@ -214,6 +216,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "context_parallel" << YAML::Value << s.context_parallel;
   out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
   out << YAML::Key << "expert_tensor_parallel" << YAML::Value << s.expert_tensor_parallel;
+  out << YAML::Key << "hybrid_shard" << YAML::Value << s.hybrid_shard;
   out << YAML::Key << "sequence_parallel" << YAML::Value << s.sequence_parallel;
   out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum);
   out << YAML::Key << "zero3_with_pp" << YAML::Value << ToString(s.zero3_with_pp)
