@@ -45,6 +45,10 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (s.default_zero < 0 || s.default_zero > s.max_zero) {
     return StackError{"default_zero", "default_zero must lie in [0, max_zero]"};
   }
+  if (s.default_zero == 1 && !s.zero1) {
+    return StackError{"default_zero",
+                      "default_zero is 1 but the stack has no ZeRO-1 (zero1: false)"};
+  }
   return std::nullopt;
 }
 
@@ -105,7 +109,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
 }
 
 std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p) {
-  if (p.zero > s.max_zero) return LayoutIssue::kStackZero;
+  if (p.zero > s.max_zero || (p.zero == 1 && !s.zero1)) return LayoutIssue::kStackZero;
   if (p.pp > 1 && p.zero > s.max_zero_with_pp) return LayoutIssue::kStackZeroWithPp;
   if ((p.pp > 1 && !s.pipeline) || (p.vpp > 1 && !s.interleaved) ||
       (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
@@ -121,6 +125,11 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
   const std::optional<LayoutIssue> issue = StackIssue(s, p);
   if (!issue) return std::nullopt;
   const std::string who = s.name + " ";
+  if (*issue == LayoutIssue::kStackZero && p.zero == 1 && !s.zero1) {
+    return who +
+           "has no optimizer-only sharding (ZeRO-1): it shards gradients too (ZeRO-2) or "
+           "weights as well (ZeRO-3)";
+  }
   if (*issue == LayoutIssue::kStackZero) {
     return who + "runs ZeRO up to stage " + StageText(s.max_zero);
   }

@@ -94,6 +94,7 @@ struct StackSpec {
   // What the stack can run.
   int max_zero = 3;
   int max_zero_with_pp = 3;  // DeepSpeed's pipeline engine refuses ZeRO-2/3
+  bool zero1 = true;         // optimizer-only sharding; FSDP has none (NO_SHARD, then grads too)
   bool pipeline = true;
   bool interleaved = true;  // virtual pipeline stages
   bool context_parallel = true;

@@ -20,6 +20,7 @@ const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp"
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {"max_zero",
                                                "max_zero_with_pp",
+                                               "zero1",
                                                "pipeline",
                                                "interleaved",
                                                "context_parallel",
@@ -70,6 +71,7 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   const StrictMap u = m.Map("supports", kSupportKeys);
   s->max_zero = ZeroStage(u, "max_zero", s->max_zero);
   s->max_zero_with_pp = ZeroStage(u, "max_zero_with_pp", s->max_zero);
+  s->zero1 = u.Bool("zero1", s->zero1);
   s->pipeline = u.Bool("pipeline", s->pipeline);
   s->interleaved = u.Bool("interleaved", s->interleaved);
   s->context_parallel = u.Bool("context_parallel", s->context_parallel);
@@ -210,6 +212,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "a2a_node_dedup" << YAML::Value << s.a2a_node_dedup;
   out << YAML::Key << "supports" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "max_zero" << YAML::Value << s.max_zero;
+  out << YAML::Key << "zero1" << YAML::Value << s.zero1;
   out << YAML::Key << "max_zero_with_pp" << YAML::Value << s.max_zero_with_pp;
   out << YAML::Key << "pipeline" << YAML::Value << s.pipeline;
   out << YAML::Key << "interleaved" << YAML::Value << s.interleaved;
