@@ -120,6 +120,10 @@ struct LayerElements {
   double rep = 0;     // hidden states outside the TP region (split by tp only with SP)
   double q = 0, kv = 0, ff = 0;
   double scores = 0;  // the s x s attention matrix, when it is materialised
+  // Routed token copies x hidden width on this GPU (the routed experts' inputs; averaged over
+  // dense and MoE layers), and whether they are sorted by local expert after the all-to-all.
+  double routed = 0;
+  bool routed_sorted = false;
 };
 
 LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool flash) {
@@ -135,6 +139,12 @@ LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool fl
                                    : 0;
   e.ff = n / t * ((1 - moe_share) * m.d_ff + moe_share * moe_ff);
   if (!flash) e.scores = m.n_heads / t * n * m.seq_len;
+  if (m.is_moe()) {
+    // As the routed experts' inputs in memory.cc: s*b*top_k copies, etp/tp of them per GPU.
+    const double etp_share = static_cast<double>(p.expert_tp()) / t;
+    e.routed = moe_share * n * m.moe.top_k * m.d_model * etp_share;
+    e.routed_sorted = p.ep > 1 && m.moe.n_experts / p.ep > 1;
+  }
   return e;
 }
 
@@ -177,6 +187,15 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
     const double fwd = 4 + (o.dropout ? 5 : 0), bwd = 6 + (o.dropout ? 5 : 0);
     add(e.scores, fwd, bwd);
     b.scores_fwd = e.scores * fwd;
+  }
+  if (e.routed > 0) {
+    // Token shuffles around the routed experts (Megatron-Core's all-to-all dispatcher): permute
+    // the copies into expert order (read, write: 4 bytes per element), with ep > 1 and several
+    // local experts sort the received chunks by expert and back after the GEMMs (4 + 4), and
+    // unpermute into the tokens (read 2, the token writes 2 per top_k copies); backward mirrors
+    // each pass.
+    const double bytes = 4 + (e.routed_sorted ? 8 : 0) + 2 + 2.0 / m.moe.top_k;
+    add(e.routed, bytes, bytes);
   }
   if (m.gated_mlp()) {
     add(e.ff, eager ? 10 : 6, eager ? 18 : 10);  // silu(gate) * up: unfused it is three kernels

@@ -57,6 +57,26 @@ TEST(MoeStepTimeTest, ExpertAllToAllRunsInMoeLayersOnly) {
   EXPECT_NEAR(b / a, 58.0 / 61, 1e-12);
 }
 
+TEST(MoeStepTimeTest, ExpertParallelismAddsTheChunkSortAroundTheExperts) {
+  // Megatron-Core's all-to-all dispatcher permutes the routed copies into expert order and back
+  // either way; with ep > 1 and several local experts (256 / 64 = 4) it also sorts the received
+  // chunks by expert and restores them: 4 + 4 bytes per element of the s x top_k x d copies
+  // (16-bit rows read and written), in the 58 MoE layers of 61, forward and again backward.
+  const ModelSpec s = testing::DeepSeekV3Shape();
+  ClusterSpec c = IdealGemmCluster();
+  c.gpu.hbm_GBps = 1000;
+  c.efficiency.hbm_fraction = 1;
+  ParallelConfig local, spread;
+  spread.dp = local.dp = 64;
+  spread.global_batch = local.global_batch = 64;
+  spread.ep = 64;
+  const LayerCost a = ComputeLayerCost(s, c, local, {});
+  const LayerCost b = ComputeLayerCost(s, c, spread, {});
+  const double copies = 4096.0 * 8 * 7168 * 58 / 61;
+  EXPECT_NEAR((b.elementwise_fwd_s - a.elementwise_fwd_s) * 1000e9, 8 * copies, 1e-3 * copies);
+  EXPECT_NEAR((b.elementwise_bwd_s - a.elementwise_bwd_s) * 1000e9, 8 * copies, 1e-3 * copies);
+}
+
 TEST(MoeMemoryTest, MlpActivationsHoldTheExpertWidthsATokenRunsThrough) {
   // DeepSeek-V3: 3 dense layers of 18432, 58 MoE layers where a token runs 8 routed experts and
   // 1 shared expert of 2048: the average layer's MLP output is 2 bytes x tokens x that width.
