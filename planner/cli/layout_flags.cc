@@ -28,6 +28,7 @@ constexpr LayoutOption kLayoutOptions[] = {
     {LayoutField::kVpp, "vpp"},
     {LayoutField::kFirstStageLayers, "first-stage-layers"},
     {LayoutField::kLastStageLayers, "last-stage-layers"},
+    {LayoutField::kUnevenChunks, "uneven-chunks"},
     {LayoutField::kMicroBatch, "micro-batch"},
     {LayoutField::kGlobalBatch, "global-batch"},
     {LayoutField::kRecompute, "recompute"},
@@ -89,6 +90,7 @@ std::string LayoutCommand(const ParallelConfig& p) {
   if (p.etp > 0 && p.etp != p.tp) add(F::kEtp, std::to_string(p.etp));
   if (p.first_stage_layers > 0) add(F::kFirstStageLayers, std::to_string(p.first_stage_layers));
   if (p.last_stage_layers > 0) add(F::kLastStageLayers, std::to_string(p.last_stage_layers));
+  if (p.uneven_chunks && p.vpp > 1) s += " " + FlagName(F::kUnevenChunks);
   return s;
 }
 
@@ -112,6 +114,9 @@ void AddLayoutOptions(po::options_description* options) {
       "layers on the first pipeline stage (0: even; the others split the rest evenly)");
   add(F::kLastStageLayers, degree(0),
       "layers on the last pipeline stage (0: even; the others split the rest evenly)");
+  add(F::kUnevenChunks, po::bool_switch(),
+      "virtual stages of unequal size: --vpp need not divide a stage's layers (Megatron-Core's "
+      "--pipeline-model-parallel-layout)");
   add(F::kMicroBatch, degree(1), "sequences per micro-batch");
   add(F::kGlobalBatch, po::value<int64_t>(), "sequences per step (default: dp * micro-batch)");
   options->add_options()("seq", po::value<int64_t>(),
@@ -198,6 +203,7 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   p.vpp = Degree(vm, F::kVpp);
   p.first_stage_layers = StageLayersFlag(vm, F::kFirstStageLayers);
   p.last_stage_layers = StageLayersFlag(vm, F::kLastStageLayers);
+  p.uneven_chunks = vm[Opt(F::kUnevenChunks)].as<bool>();
   p.micro_batch = Degree(vm, F::kMicroBatch);
   p.dp = vm.count(Opt(F::kDp)) ? Degree(vm, F::kDp) : ImpliedDp(p, c);
   p.global_batch = vm.count(Opt(F::kGlobalBatch))

@@ -205,6 +205,7 @@ nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
           {"vpp", p.vpp},
           {"first_stage_layers", p.first_stage_layers},
           {"last_stage_layers", p.last_stage_layers},
+          {"uneven_chunks", p.uneven_chunks},
           {"micro_batch", p.micro_batch},
           {"global_batch", p.global_batch},
           {"microbatches", p.grad_accum()},

@@ -23,6 +23,17 @@ LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
   ParallelConfig no_vpp = p;
   no_vpp.vpp = 1;
   const StageLayout split = StageLayers(m.n_layers, no_vpp);
+  ParallelConfig unequal = p;
+  unequal.uneven_chunks = true;
+  if (split.ok && !p.uneven_chunks && StageLayers(m.n_layers, unequal).ok) {
+    return {i, LayoutField::kUnevenChunks,
+            "vpp=" + S(p.vpp) +
+                " does not divide the layers of every stage, on the first and "
+                "last stage with the embedding or loss counted as a layer (" +
+                S(m.n_layers) +
+                " layers: " + (split.even() ? S(split.first) + " per stage" : StagesText(split)) +
+                "): chunks of unequal size (Megatron-Core's pipeline layout) would split them"};
+  }
   if (split.ok) {
     if (split.even()) {
       return {i, LayoutField::kVpp,
@@ -241,6 +252,8 @@ const char* FieldName(LayoutField f) {
       return "first_stage_layers";
     case LayoutField::kLastStageLayers:
       return "last_stage_layers";
+    case LayoutField::kUnevenChunks:
+      return "uneven_chunks";
     case LayoutField::kMicroBatch:
       return "micro_batch";
     case LayoutField::kGlobalBatch:
@@ -285,6 +298,7 @@ std::string Describe(const ParallelConfig& p) {
   if (p.vpp > 1) s += " vpp=" + S(p.vpp);
   if (p.first_stage_layers > 0) s += " first=" + S(p.first_stage_layers);
   if (p.last_stage_layers > 0) s += " last=" + S(p.last_stage_layers);
+  if (p.uneven_chunks && p.vpp > 1) s += " uneven-chunks";
   s += " mb=" + S(p.micro_batch) + " zero=" + S(p.zero);
   if (p.dp_shard > 0 && p.dp_shard < p.dp) s += " dp_shard=" + S(p.dp_shard);
   s += std::string(" rc=") + ToString(p.recompute);

@@ -36,6 +36,11 @@ struct ParallelConfig {
   // --decoder-first/last-pipeline-num-layers); 0: an even split. See pipeline_stages.h.
   int64_t first_stage_layers = 0;
   int64_t last_stage_layers = 0;
+  // Virtual stages of unequal size (Megatron-Core's --pipeline-model-parallel-layout): a stage's
+  // layers split over its vpp chunks as evenly as whole layers allow (each chunk at least one
+  // layer, the embedding or loss counting as one on the first and last stage), instead of vpp
+  // having to divide them. See pipeline_stages.h.
+  bool uneven_chunks = false;
   int64_t micro_batch = 1;
   int64_t global_batch = 1;  // sequences per step
   Recompute recompute = Recompute::kNone;
@@ -103,6 +108,7 @@ enum class LayoutField {
   kVpp,
   kFirstStageLayers,
   kLastStageLayers,
+  kUnevenChunks,
   kMicroBatch,
   kGlobalBatch,
   kRecompute,

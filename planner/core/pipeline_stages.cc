@@ -10,7 +10,8 @@ StageLayout StageLayers(int64_t n_layers, const ParallelConfig& p) {
   if (f == 0 && l == 0) {
     // The even split, on the search's hot path: one division, and one more when interleaved.
     const int64_t each = n_layers / p.pp;
-    if (each * p.pp != n_layers || (p.vpp > 1 && each % p.vpp != 0)) return s;
+    if (each * p.pp != n_layers) return s;
+    if (p.vpp > 1 && (p.uneven_chunks ? each < p.vpp : each % p.vpp != 0)) return s;
     s.first = s.last = each;
     s.middle = p.pp > 2 ? each : 0;
     s.ok = true;
@@ -34,7 +35,10 @@ StageLayout StageLayers(int64_t n_layers, const ParallelConfig& p) {
   // stage one chunk may hold a layer fewer, the embedding or the loss counted in its place
   // (Megatron-Core's --account-for-embedding-in-pipeline-split and
   // --account-for-loss-in-pipeline-split: Llama 3.1 405B as 15 + 16x6 + 15 on pp 8, vpp 8).
+  // With uneven chunks (Megatron-Core's pipeline layout) every chunk needs one layer or, on an
+  // end stage, the embedding or loss in its place.
   const auto chunks = [&](int64_t layers, bool end) {
+    if (p.uneven_chunks) return layers + (end ? 1 : 0) >= p.vpp;
     return layers % p.vpp == 0 || (end && (layers + 1) % p.vpp == 0);
   };
   if (!chunks(s.first, true) || !chunks(s.last, true) || !chunks(s.middle, false)) return s;

@@ -97,6 +97,7 @@ struct StackSpec {
   bool zero1 = true;         // optimizer-only sharding; FSDP has none (NO_SHARD, then grads too)
   bool pipeline = true;
   bool interleaved = true;  // virtual pipeline stages
+  bool uneven_chunks = false;  // virtual stages of unequal size (a pipeline layout)
   bool context_parallel = true;
   bool expert_parallel = true;
   bool expert_tensor_parallel = false;  // etp != tp (Megatron-Core's MoE parallel folding)

@@ -1,6 +1,7 @@
 #include "planner/core/step_time.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -307,6 +308,14 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   }
 }
 
+// Interleaved 1F1B's bubble is pp - 1 passes of a chunk: 1/vpp of the stage's micro-batch, or
+// its largest chunk's share when the chunks differ in size (a pipeline layout).
+double ChunkShare(const ParallelConfig& p, double layers) {
+  if (p.vpp <= 1) return 1;
+  if (!p.uneven_chunks || layers <= 0) return 1.0 / static_cast<double>(p.vpp);
+  return std::ceil(layers / static_cast<double>(p.vpp)) / layers;
+}
+
 struct DpTimes {
   double per_step = 0, exposed = 0, zero3_per_microbatch = 0;
 };
@@ -540,11 +549,11 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.zero3_exposed_s = mbs * t.zero3_exposed;
   // DualPipe: a micro-batch's forward and backward (t.total()) and its weight-gradient GEMMs
   // (one forward's worth of the linear layers and head).
-  r.bubble_s = p.schedule == Schedule::kDualPipe
-                   ? DualPipeBubbleSeconds(p.pp, t.total(),
-                                           moe_scale * (layers * lc.linear_fwd_s +
-                                                        head * lc.head_fwd_s))
-                   : (p.pp - 1.0) / p.vpp * t.total();
+  r.bubble_s =
+      p.schedule == Schedule::kDualPipe
+          ? DualPipeBubbleSeconds(p.pp, t.total(),
+                                  moe_scale * (layers * lc.linear_fwd_s + head * lc.head_fwd_s))
+          : (p.pp - 1.0) * ChunkShare(p, layers) * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
   r.optimizer_s = HbmSeconds(c, OptimizerParams(p, sp) * kOptimizerBytesPerParam);

@@ -42,6 +42,7 @@ const std::vector<std::string> kParallelKeys = {"tp",
                                                 "virtual_pipeline_stages",
                                                 "first_stage_layers",
                                                 "last_stage_layers",
+                                                "uneven_chunks",
                                                 "zero_stage",
                                                 "dp_shard",
                                                 "ddp_impl",
@@ -284,6 +285,7 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     }
   }
   p.sp = par.Bool("sp", false);
+  p.uneven_chunks = par.Bool("uneven_chunks", false);
   p.dp = StatedInt(par, "dp") ? degree("dp", par.Int("dp")) : 0;
   if (auto z = StatedInt(par, "zero_stage")) {
     if (*z < 0 || *z > 3) par.Fail("zero_stage", "zero_stage must be 0-3");
@@ -331,7 +333,22 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     const auto [first, last] = UnevenSplits(layers, p.pp).front();
     p.first_stage_layers = first;
     p.last_stage_layers = last;
-    v->assumptions.push_back("stage split not stated: " + StagesText(StageLayers(layers, p)));
+    // StagesText of the split alone: the virtual stages are checked next.
+    ParallelConfig split = p;
+    split.vpp = 1;
+    v->assumptions.push_back("stage split not stated: " + StagesText(StageLayers(layers, split)));
+  }
+  if (!p.uneven_chunks && v->stack.uneven_chunks && !StageLayers(layers, p).ok) {
+    // vpp does not divide the stages: a stack that takes a pipeline layout runs it with chunks
+    // of unequal size, as the record's layout requires.
+    ParallelConfig unequal = p;
+    unequal.uneven_chunks = true;
+    if (StageLayers(layers, unequal).ok) {
+      p.uneven_chunks = true;
+      v->assumptions.push_back("vpp=" + std::to_string(p.vpp) +
+                               " does not divide the stages: chunks of unequal size (the " +
+                               v->stack.name + " stack's pipeline layout)");
+    }
   }
   if (auto e = CheckLayout(v->run.model, v->run.cluster, p)) {
     // The record's parallelism keys are ParallelConfig's names (first_stage_layers, ...).

@@ -18,18 +18,12 @@ const std::vector<std::string> kTopKeys = {
     "sp_gathered_input_saved"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
-const std::vector<std::string> kSupportKeys = {"max_zero",
-                                               "max_zero_with_pp",
-                                               "zero1",
-                                               "pipeline",
-                                               "interleaved",
-                                               "context_parallel",
-                                               "expert_parallel",
-                                               "expert_tensor_parallel",
-                                               "hybrid_shard",
-                                               "sequence_parallel",
-                                               "sharded_grad_accum",
-                                               "zero3_with_pp"};
+const std::vector<std::string> kSupportKeys = {
+    "max_zero",         "max_zero_with_pp",  "zero1",
+    "pipeline",         "interleaved",       "uneven_chunks",
+    "context_parallel", "expert_parallel",   "expert_tensor_parallel",
+    "hybrid_shard",     "sequence_parallel", "sharded_grad_accum",
+    "zero3_with_pp"};
 const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local"};
 
 const std::vector<std::pair<std::string, Kernels>> kKernelNames = {
@@ -74,6 +68,7 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->zero1 = u.Bool("zero1", s->zero1);
   s->pipeline = u.Bool("pipeline", s->pipeline);
   s->interleaved = u.Bool("interleaved", s->interleaved);
+  s->uneven_chunks = u.Bool("uneven_chunks", s->uneven_chunks);
   s->context_parallel = u.Bool("context_parallel", s->context_parallel);
   s->expert_parallel = u.Bool("expert_parallel", s->expert_parallel);
   s->expert_tensor_parallel = u.Bool("expert_tensor_parallel", s->expert_tensor_parallel);
@@ -216,6 +211,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "max_zero_with_pp" << YAML::Value << s.max_zero_with_pp;
   out << YAML::Key << "pipeline" << YAML::Value << s.pipeline;
   out << YAML::Key << "interleaved" << YAML::Value << s.interleaved;
+  out << YAML::Key << "uneven_chunks" << YAML::Value << s.uneven_chunks;
   out << YAML::Key << "context_parallel" << YAML::Value << s.context_parallel;
   out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
   out << YAML::Key << "expert_tensor_parallel" << YAML::Value << s.expert_tensor_parallel;

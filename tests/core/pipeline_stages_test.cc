@@ -128,6 +128,23 @@ TEST(StageLayersTest, InterleavingNeedsVppToDivideEveryStage) {
   EXPECT_FALSE(StageLayers(96, Stages(8, 0, 0, 5)).ok);
 }
 
+TEST(StageLayersTest, UnevenChunksNeedOneLayerPerChunk) {
+  // A pipeline layout (Megatron-Core's --pipeline-model-parallel-layout) lets a stage's chunks
+  // differ in size: DeepSeek-V3's 61 layers as 15 + 16x2 + 14 on pp 4 with vpp 4 (the last
+  // stage's 14 + the loss do not make 4 equal chunks) split once chunks may be unequal.
+  ParallelConfig p = Stages(4, 15, 14, 4);
+  EXPECT_FALSE(StageLayers(61, p).ok);
+  p.uneven_chunks = true;
+  EXPECT_TRUE(StageLayers(61, p).ok);
+  // Every chunk still needs a layer (on an end stage the embedding or loss may be it): 96 on 8
+  // stages of 12 with vpp 5 now splits, with vpp 13 it cannot, 12 + 1 only on an end stage.
+  ParallelConfig even = Stages(8, 0, 0, 5);
+  even.uneven_chunks = true;
+  EXPECT_TRUE(StageLayers(96, even).ok);
+  even.vpp = 13;
+  EXPECT_FALSE(StageLayers(96, even).ok);
+}
+
 TEST(UnevenSplitsTest, CeilAndFloorMiddleStages) {
   using Splits = std::vector<std::pair<int64_t, int64_t>>;
   // 70 / 12 = 5.83. Middle 6: 70 - 60 = 10 left, 5 + 5. Middle 5: 20 left, 10 + 10, more than a
@@ -220,12 +237,23 @@ TEST(StageLayoutCheckTest, ErrorsNameTheFieldAndASplitThatWorks) {
             "a positive multiple of the other 10 stages");
   p.last_stage_layers = 5;
   EXPECT_FALSE(CheckLayout(m, c, p));
+  // vpp 4 divides neither 6 nor 5 + 1, but every stage has 4 layers for 4 unequal chunks: the
+  // error names that setting.
   p.vpp = 4;
+  e = CheckLayout(m, c, p);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->field, LayoutField::kUnevenChunks);
+  EXPECT_EQ(e->message,
+            "vpp=4 does not divide the layers of every stage, on the first and last stage with "
+            "the embedding or loss counted as a layer (70 layers: 5+6x10+5): chunks of unequal "
+            "size (Megatron-Core's pipeline layout) would split them");
+  // vpp 7 leaves a middle stage of 6 layers a chunk short even then.
+  p.vpp = 7;
   e = CheckLayout(m, c, p);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->field, LayoutField::kVpp);
   EXPECT_EQ(e->message,
-            "vpp=4 must divide the layers of every stage, on the first and last stage with the "
+            "vpp=7 must divide the layers of every stage, on the first and last stage with the "
             "embedding or loss counted as a layer (70 layers: 5+6x10+5)");
   // One stage with a stated count.
   ParallelConfig one = Stages(1, 10, 0);
@@ -304,6 +332,20 @@ TEST(UnevenStepTimeTest, AnEvenSplitIsPacedByTheLastStageAsBefore) {
   EXPECT_EQ(r.microbatch.stage, 7);
   EXPECT_NEAR(r.microbatch.forward + r.microbatch.backward + r.microbatch.recompute,
               12 * k.layer_s + k.head_s, 1e-12 * r.microbatch.forward);
+}
+
+TEST(UnevenStepTimeTest, UnequalChunksPayTheLargestChunkInTheBubble) {
+  // Interleaved 1F1B's bubble is pp - 1 passes of one chunk. 96 layers on 8 stages of 12: vpp 4
+  // makes chunks of 3, a 1/4 share; vpp 5 with unequal chunks makes 3, 3, 2, 2, 2 and the bubble
+  // is paced by the 3-layer chunk, 3/12 of the stage, not 1/5.
+  const ModelSpec m = testing::GptShape(96, 4096, 32, 1000, 2048);
+  ParallelConfig p = Stages(8, 0, 0, 5);
+  p.uneven_chunks = true;
+  p.dp = 1;
+  p.global_batch = 40;
+  LayerCost lc;
+  const StepTime r = UnevenStepTime(m, p, &lc);
+  EXPECT_NEAR(r.bubble_s, 7 * 3.0 / 12 * r.microbatch.total(), 1e-12 * r.bubble_s);
 }
 
 TEST(UnevenMemoryTest, InFlightMicrobatchesPerStage) {
