@@ -6,7 +6,7 @@ namespace planner {
 
 size_t CostModel::KeyHash::operator()(const Key& k) const {
   size_t h = std::hash<int64_t>()(k.tp);
-  for (int64_t v : {k.cp, k.micro_batch, k.ep, static_cast<int64_t>(k.sp),
+  for (int64_t v : {k.cp, k.micro_batch, k.ep, k.etp, static_cast<int64_t>(k.sp),
                     static_cast<int64_t>(k.recompute), static_cast<int64_t>(k.dtype)}) {
     h = h * 1000003u ^ std::hash<int64_t>()(v);
   }
@@ -21,7 +21,7 @@ CostModel::CostModel(const ModelSpec& m, const ClusterSpec& c, const StepTimeOpt
 }
 
 const LayerCost& CostModel::Layer(const ParallelConfig& p) {
-  const Key key{p.tp, p.cp, p.micro_batch, p.ep, p.sp, p.recompute, p.dtype};
+  const Key key{p.tp, p.cp, p.micro_batch, p.ep, p.expert_tp(), p.sp, p.recompute, p.dtype};
   auto it = layers_.find(key);
   if (it == layers_.end()) it = layers_.emplace(key, ComputeLayerCost(m_, c_, p, o_)).first;
   return it->second;

@@ -41,6 +41,7 @@ class CostModel {
   struct Key {
     int64_t tp, cp, micro_batch;
     int64_t ep;  // a MoE layer's experts per GPU set its expert GEMMs' shapes
+    int64_t etp;  // expert TP (expert_tp()): their widths and the tokens each one sees
     bool sp;
     Recompute recompute;
     Dtype dtype;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "moe_shapes.h"
+#include "planner/core/cost_model.h"
 #include "planner/core/memory.h"
 #include "planner/core/parallel_config.h"
 #include "planner/core/step_time.h"
@@ -77,6 +78,18 @@ double RoutedInputBytes(const ParallelConfig& p) {
 TEST(ExpertTpTest, AGpuKeepsEtpOverTpOfItsRoutedTokens) {
   EXPECT_DOUBLE_EQ(RoutedInputBytes(Tp2Dp4(4, 1)), 2.0 * 4096 * 8 * 7168 * 1 / 2);
   EXPECT_DOUBLE_EQ(RoutedInputBytes(Tp2Dp4(4, 0)), 2.0 * 4096 * 8 * 7168 * 2 / 2);
+}
+
+TEST(ExpertTpTest, TheSearchsLayerCacheKeepsFoldedAndPlainApart) {
+  // The cost model caches a layer's cost per layout shape; folded (etp 1) and plain (etp = tp)
+  // layers keep different routed inputs (above), so the cache must not hand one for the other.
+  const ModelSpec m = testing::DeepSeekV3Shape();
+  CostModel model(m, OneNode());
+  const double plain = model.Layer(Tp2Dp4(4, 0)).act_bytes;
+  const double folded = model.Layer(Tp2Dp4(4, 1)).act_bytes;
+  EXPECT_DOUBLE_EQ(plain, ComputeLayerCost(m, OneNode(), Tp2Dp4(4, 0), {}).act_bytes);
+  EXPECT_DOUBLE_EQ(folded, ComputeLayerCost(m, OneNode(), Tp2Dp4(4, 1), {}).act_bytes);
+  EXPECT_NE(plain, folded);
 }
 
 }  // namespace
