@@ -30,13 +30,18 @@ const LayerCost& CostModel::Layer(const ParallelConfig& p) {
 MemoryBreakdown CostModel::Memory(const ParallelConfig& p) { return Memory(p, States(p)); }
 
 MemoryBreakdown CostModel::Memory(const ParallelConfig& p, const MemoryStates& states) {
-  const LayerCost& lc = Layer(p);
+  return Memory(p, states, Layer(p));
+}
+
+MemoryBreakdown CostModel::Memory(const ParallelConfig& p, const MemoryStates& states,
+                                  const LayerCost& lc) {
   return AssembleMemory(m_, states, p, o_.memory, lc.act_bytes, lc.act_bytes_no_recompute);
 }
 
-StepTime CostModel::Time(const ParallelConfig& p) {
-  return AssembleStepTime(m_, c_, split_, p, o_, Layer(p),
-                          flops_[static_cast<int>(p.recompute)]);
+StepTime CostModel::Time(const ParallelConfig& p) { return Time(p, Layer(p)); }
+
+StepTime CostModel::Time(const ParallelConfig& p, const LayerCost& lc) {
+  return AssembleStepTime(m_, c_, split_, p, o_, lc, flops_[static_cast<int>(p.recompute)]);
 }
 
 }  // namespace planner

@@ -31,6 +31,10 @@ class CostModel {
   MemoryBreakdown Memory(const ParallelConfig& p, const MemoryStates& states);
   StepTime Time(const ParallelConfig& p);
   const LayerCost& Layer(const ParallelConfig& p);
+  // The same with the layer's cost already looked up (the search prices a layout's memory and
+  // time from one lookup; the reference stays valid as the cache grows).
+  MemoryBreakdown Memory(const ParallelConfig& p, const MemoryStates& states, const LayerCost& lc);
+  StepTime Time(const ParallelConfig& p, const LayerCost& lc);
 
   const ModelSpec& model() const { return m_; }
   const ClusterSpec& cluster() const { return c_; }

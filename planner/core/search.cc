@@ -276,7 +276,8 @@ class Worker {
       ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];  // and not the least memory
       return;
     }
-    MemoryBreakdown mem = model_.Memory(p, states);
+    const LayerCost& layer = model_.Layer(p);
+    MemoryBreakdown mem = model_.Memory(p, states, layer);
     if (mem.total > usable_) {
       ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
       if (!r_.least_memory || mem.total < r_.least_memory->memory.total) {
@@ -285,7 +286,7 @@ class Worker {
       return;
     }
     ++r_.configs_feasible;
-    const StepTime t = model_.Time(p);
+    const StepTime t = model_.Time(p, layer);
     const double objective = Objective(c_, p, t, o_.objective);
     if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
     // Worse than the worst kept plan (Better orders by objective first): no Plan to build.
