@@ -84,11 +84,12 @@ TEST(ExpertTpTest, TheSearchsLayerCacheKeepsFoldedAndPlainApart) {
   // The cost model caches a layer's cost per layout shape; folded (etp 1) and plain (etp = tp)
   // layers keep different routed inputs (above), so the cache must not hand one for the other.
   const ModelSpec m = testing::DeepSeekV3Shape();
-  CostModel model(m, OneNode());
+  const ClusterSpec c = OneNode();  // the model keeps references: both outlive it
+  CostModel model(m, c);
   const double plain = model.Layer(Tp2Dp4(4, 0)).act_bytes;
   const double folded = model.Layer(Tp2Dp4(4, 1)).act_bytes;
-  EXPECT_DOUBLE_EQ(plain, ComputeLayerCost(m, OneNode(), Tp2Dp4(4, 0), {}).act_bytes);
-  EXPECT_DOUBLE_EQ(folded, ComputeLayerCost(m, OneNode(), Tp2Dp4(4, 1), {}).act_bytes);
+  EXPECT_DOUBLE_EQ(plain, ComputeLayerCost(m, c, Tp2Dp4(4, 0), {}).act_bytes);
+  EXPECT_DOUBLE_EQ(folded, ComputeLayerCost(m, c, Tp2Dp4(4, 1), {}).act_bytes);
   EXPECT_NE(plain, folded);
 }
 
