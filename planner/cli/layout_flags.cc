@@ -235,14 +235,6 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
     p.first_stage_layers = first;
     p.last_stage_layers = last;
   }
-  if (auto e = CheckLayout(m, c, p)) {
-    // A fast-domain overflow is allowed on request: explain shows what it costs. Without
-    // --zero the stack's default stage decides whether --dp-shard shards anything, so that is
-    // checked again once the stack's defaults are in (LayoutInputsFromFlags).
-    const bool zero_given = vm.count(Opt(F::kZero)) > 0 && !vm[Opt(F::kZero)].defaulted();
-    const bool waits = e->issue == LayoutIssue::kDpShard && !zero_given && p.zero == 0;
-    if (e->issue != LayoutIssue::kTpSpansNodes && !waits) throw LayoutInputError(*e);
-  }
   return p;
 }
 

@@ -22,8 +22,9 @@ void ApplySeqFlag(const po::variables_map& vm, ModelSpec* m);
 std::optional<int64_t> GpusFlag(const po::variables_map& vm);
 // The cluster argument, sized by --gpus if given.
 ClusterSpec ClusterFromFlags(const po::variables_map& vm);
-// Builds and checks the layout; a layout that does not fit the model or cluster is an
-// InputError naming the flag and the constraint.
+// Builds the layout from the flags (a flag value out of range is an InputError); whether it
+// fits the model and cluster is checked once the stack's defaults are in
+// (LayoutInputsFromFlags).
 ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
                                const ClusterSpec& c);
 

@@ -73,9 +73,6 @@ void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, Paralle
   if (!Given(vm, "micro-batch") && s.micro_batch_is_local && p->global_batch % p->dp == 0) {
     p->micro_batch = p->global_batch / p->dp;
   }
-  if (auto why = StackRefuses(s, *p)) {
-    throw InputError("--stack", *why + "; choose another layout or --stack");
-  }
 }
 
 LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
@@ -86,9 +83,14 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
   in.layout = LayoutFromFlags(vm, in.model, in.cluster);
   in.stack = StackFromFlags(vm);
   ApplyStackDefaults(vm, in.stack, &in.layout);
+  // Checked as it will be priced, the stack's defaults in (its ZeRO stage decides whether
+  // --dp-shard shards anything, its micro-batch the micro-batch count). A fast-domain overflow
+  // is allowed on request: explain shows what it costs.
   if (auto e = CheckLayout(in.model, in.cluster, in.layout)) {
-    // The stack's defaults (ZeRO stage, micro-batch) can decide a check LayoutFromFlags left.
     if (e->issue != LayoutIssue::kTpSpansNodes) throw LayoutInputError(*e);
+  }
+  if (auto why = StackRefuses(in.stack, in.layout)) {
+    throw InputError("--stack", *why + "; choose another layout or --stack");
   }
   return in;
 }

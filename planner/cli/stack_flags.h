@@ -25,8 +25,7 @@ std::string StackArgs(const po::variables_map& vm, const StackSpec& s);
 std::string StackLine(const po::variables_map& vm, const StackSpec& s);
 
 // Layout flags the user did not give take the stack's defaults (ZeRO stage, --sp when tp > 1,
-// micro-batch = local batch for FSDP-style stacks); then the stack must be able to run the
-// layout, else an InputError names --stack and the stack's rule.
+// micro-batch = local batch for FSDP-style stacks).
 void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, ParallelConfig* p);
 
 // What explain and simulate price: the model (with --seq), the cluster (sized by --gpus), the
