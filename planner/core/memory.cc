@@ -203,13 +203,9 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   AddTensor(&out, "mlp.input", norm_out);
   if (m.is_moe()) {
     AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
-    // The dispatched copies of each token (top_k of them) are the routed experts' GEMM input,
-    // kept for their weight gradient on the expert's GPU (balanced routing: as many arrive as
-    // leave). Like the router's, counted for every layer: the fullest stages are all MoE. An
-    // expert's etp ranks each hold all its tokens (its first GEMM is column-parallel), and the
-    // stage's tp*cp*dp ranks hold the tokens of dp*cp sequence shards: s*b*top_k*etp/tp per GPU.
-    const double etp_share = static_cast<double>(p.expert_tp()) / p.tp;
-    AddTensor(&out, "moe.routed_inputs", o.mlp_cache_bytes * s * b * m.moe.top_k * h * etp_share);
+    // The dispatched copies of each token, kept for the experts' weight gradient. Like the
+    // router's, counted for every layer: the fullest stages are all MoE.
+    AddTensor(&out, "moe.routed_inputs", o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * h);
   }
   AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * ff / t);
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * ff / t);
@@ -229,6 +225,12 @@ double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p, in
 
 double UsableHbmBytes(const ClusterSpec& c) {
   return GiBToBytes(c.gpu.hbm_GiB) * c.usable_hbm_fraction;
+}
+
+double RoutedCopiesPerGpu(const ModelSpec& m, const ParallelConfig& p) {
+  if (!m.is_moe()) return 0;
+  const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
+  return tokens * m.moe.top_k * static_cast<double>(p.expert_tp()) / p.tp;
 }
 
 double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o) {

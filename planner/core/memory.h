@@ -129,6 +129,12 @@ double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p, in
 // Sum of LayerActivations' bytes.
 double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o);
 
+// Routed token copies one GPU holds in a MoE layer for one micro-batch, the routed experts' GEMM
+// input (balanced routing: as many arrive as leave). An expert's etp ranks each hold all its
+// tokens (its first GEMM is column-parallel), and the stage's tp*cp*dp ranks hold the tokens of
+// dp*cp sequence shards: s*b*top_k*etp/tp per GPU. 0 for a dense model.
+double RoutedCopiesPerGpu(const ModelSpec& m, const ParallelConfig& p);
+
 // The breakdown from per-layer activation bytes (stored under p.recompute, and without
 // recompute for the working set of full recompute); CostModel caches those per layer shape.
 MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,

@@ -141,9 +141,7 @@ LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool fl
   e.ff = n / t * ((1 - moe_share) * m.d_ff + moe_share * moe_ff);
   if (!flash) e.scores = m.n_heads / t * n * m.seq_len;
   if (m.is_moe()) {
-    // As the routed experts' inputs in memory.cc: s*b*top_k copies, etp/tp of them per GPU.
-    const double etp_share = static_cast<double>(p.expert_tp()) / t;
-    e.routed = moe_share * n * m.moe.top_k * m.d_model * etp_share;
+    e.routed = moe_share * RoutedCopiesPerGpu(m, p) * m.d_model;
     e.routed_sorted = p.ep > 1 && m.moe.n_experts / p.ep > 1;
   }
   return e;
