@@ -338,19 +338,17 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     split.vpp = 1;
     v->assumptions.push_back("stage split not stated: " + StagesText(StageLayers(layers, split)));
   }
-  if (!p.uneven_chunks && v->stack.uneven_chunks && !StageLayers(layers, p).ok) {
-    // vpp does not divide the stages: a stack that takes a pipeline layout runs it with chunks
-    // of unequal size, as the record's layout requires.
-    ParallelConfig unequal = p;
-    unequal.uneven_chunks = true;
-    if (StageLayers(layers, unequal).ok) {
-      p.uneven_chunks = true;
-      v->assumptions.push_back("vpp=" + std::to_string(p.vpp) +
-                               " does not divide the stages: chunks of unequal size (the " +
-                               v->stack.name + " stack's pipeline layout)");
-    }
+  std::optional<LayoutError> e = CheckLayout(v->run.model, v->run.cluster, p);
+  if (e && e->field == LayoutField::kUnevenChunks && v->stack.uneven_chunks) {
+    // The stated vpp does not divide the stages, chunks of unequal size would: a stack that
+    // takes a pipeline layout runs it that way, as the record's layout requires.
+    p.uneven_chunks = true;
+    v->assumptions.push_back("vpp=" + std::to_string(p.vpp) +
+                             " does not divide the stages: chunks of unequal size (the " +
+                             v->stack.name + " stack's pipeline layout)");
+    e = CheckLayout(v->run.model, v->run.cluster, p);
   }
-  if (auto e = CheckLayout(v->run.model, v->run.cluster, p)) {
+  if (e) {
     // The record's parallelism keys are ParallelConfig's names (first_stage_layers, ...).
     v->skip_reason = "layout cannot be priced: " +
                      WithExample(*e, [](LayoutField f) { return std::string(FieldName(f)); });
