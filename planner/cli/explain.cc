@@ -44,6 +44,7 @@ int RunExplain(const std::vector<std::string>& args) {
   Explanation e{m, c, p, EstimateMemory(m, c, p, o.memory), EstimateStepTime(m, c, p, o),
                 tokens};
   e.stack_line = StackLine(vm, stack);
+  e.notes = in.notes;
   e.stack = stack.name;
   e.band = StepTimeBand(c, stack.name);
   e.warnings = PredictionWarnings(c, e.time.mfu, p.dtype);

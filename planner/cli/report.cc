@@ -154,6 +154,7 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
       << e.cluster.gpu.name << "): " << Describe(e.layout) << ", " << ToString(e.layout.dtype)
       << ", global batch " << e.layout.global_batch << " x " << e.model.seq_len << " tokens\n";
   if (!e.stack_line.empty()) out << e.stack_line << "\n";
+  for (const std::string& n : e.notes) out << "note: " << n << "\n";
   out << "\n";
   std::vector<SectionRow> rows;
   for (const Item& i : AllItems(e)) {
@@ -279,6 +280,7 @@ nlohmann::ordered_json ExplanationJson(const Explanation& e) {
   j["band_basis"] = e.band.records > 0 ? e.band.basis : "no validation data";
   j["efficiency_source"] = e.cluster.efficiency.source;
   j["warnings"] = e.warnings;
+  j["notes"] = e.notes;
   if (e.tokens) {
     const RunEstimate r = EstimateRun(e, *e.tokens);
     j["run"] = {{"tokens", *e.tokens},

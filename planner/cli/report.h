@@ -28,6 +28,7 @@ struct Explanation {
   std::string stack = "";        // the stack's name
   ErrorBand band = {};           // the step-time band of its generation and stack
   std::vector<std::string> warnings = {};  // PredictionWarnings
+  std::vector<std::string> notes = {};     // layout choices the flags left open (LayoutInputs)
   // Whether memory.total fits the GPU's usable HBM; explain and simulate exit 1 when not.
   bool fits() const;
 };

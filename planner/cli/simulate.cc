@@ -327,6 +327,7 @@ int RunSimulate(const std::vector<std::string>& args) {
       break;
     case OutputFormat::kTable:
       std::cout << StackLine(vm, stack) << "\n";
+      for (const std::string& n : in.notes) std::cout << "note: " << n << "\n";
       PrintText(r, std::cout);
       break;
   }

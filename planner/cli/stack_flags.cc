@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "planner/cli/layout_flags.h"
+#include "planner/core/pipeline_stages.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
 #include "planner/io/stack_io.h"
@@ -70,9 +71,7 @@ void ApplyStackDefaults(const po::variables_map& vm, const StackSpec& s, Paralle
   }
   if (no_sp) p->sp = false;
   if (!no_sp && !Given(vm, "sp") && s.default_sp && s.sequence_parallel && p->tp > 1) p->sp = true;
-  if (!Given(vm, "micro-batch") && s.micro_batch_is_local && p->global_batch % p->dp == 0) {
-    p->micro_batch = p->global_batch / p->dp;
-  }
+  if (!Given(vm, "micro-batch")) p->micro_batch = DefaultMicroBatch(s, *p);
 }
 
 LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
@@ -81,6 +80,13 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
   ApplySeqFlag(vm, &in.model);
   in.cluster = ClusterFromFlags(vm);
   in.layout = LayoutFromFlags(vm, in.model, in.cluster);
+  if (const std::string split = ApplyDefaultStageSplit(in.model.n_layers, &in.layout);
+      !split.empty()) {
+    in.notes.push_back("stages " + split + ": --pp does not divide the " +
+                       std::to_string(in.model.n_layers) +
+                       " layers, so the split plan tries first (--first-stage-layers, "
+                       "--last-stage-layers to choose)");
+  }
   in.stack = StackFromFlags(vm);
   ApplyStackDefaults(vm, in.stack, &in.layout);
   // Checked as it will be priced, the stack's defaults in (its ZeRO stage decides whether

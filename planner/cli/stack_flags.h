@@ -4,6 +4,7 @@
 #define PLANNER_CLI_STACK_FLAGS_H_
 
 #include <string>
+#include <vector>
 
 #include "planner/cli/command.h"
 #include "planner/core/cluster_spec.h"
@@ -35,6 +36,7 @@ struct LayoutInputs {
   ClusterSpec cluster;
   ParallelConfig layout;
   StackSpec stack;
+  std::vector<std::string> notes;  // what was taken for the layout because the flags left it open
 };
 LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm);
 

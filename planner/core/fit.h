@@ -66,7 +66,8 @@ struct FitOptions {
   // the runs do not identify them; they are measured figures instead (EfficiencySpec).
   std::vector<FitBound> bounds = {{FitParameter::kGemmMax, 0.35, 0.95, false},
                                   {FitParameter::kHbmFraction, 0.5, 0.95, false},
-                                  {FitParameter::kAttentionFraction, 0.3, 1.0, false}};
+                                  {FitParameter::kAttentionFraction, 0.3, 1.0, false},
+                                  {FitParameter::kFp8GemmFraction, 0.4, 1.0, false}};
   // fp8_gemm_fraction is not fitted by default: on the H100 runs it went to its bound (1.0) in
   // every refit, i.e. they do not tell it apart from gemm_max. Add
   // {FitParameter::kFp8GemmFraction, 0.4, 1.0} to try again when more fp8 runs exist.

@@ -92,4 +92,18 @@ std::vector<std::pair<int64_t, int64_t>> UnevenSplits(int64_t n_layers, int64_t 
   return out;
 }
 
+std::string ApplyDefaultStageSplit(int64_t n_layers, ParallelConfig* p) {
+  if (p->first_stage_layers != 0 || p->last_stage_layers != 0 || StageLayers(n_layers, *p).ok) {
+    return "";
+  }
+  const auto [first, last] = UnevenSplits(n_layers, p->pp).front();
+  if (first == 0) return "";  // nothing splits: CheckLayout says why
+  p->first_stage_layers = first;
+  p->last_stage_layers = last;
+  // StagesText of the split alone: the virtual stages are checked with the layout.
+  ParallelConfig split = *p;
+  split.vpp = 1;
+  return StagesText(StageLayers(n_layers, split));
+}
+
 }  // namespace planner

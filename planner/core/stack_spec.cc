@@ -122,6 +122,13 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
 }
 
 // The message for StackIssue's answer, naming the rule (and, for a missing feature, which one).
+int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p) {
+  if (s.micro_batch_is_local && p.pp == 1 && p.dp > 0 && p.global_batch % p.dp == 0) {
+    return p.global_batch / p.dp;
+  }
+  return 1;
+}
+
 std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p) {
   const std::optional<LayoutIssue> issue = StackIssue(s, p);
   if (!issue) return std::nullopt;

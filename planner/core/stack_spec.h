@@ -130,6 +130,12 @@ double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu);
 // The step-time and memory options a stack gives a layout on a cluster.
 StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c);
 
+// The micro-batch a stack uses when none is given, for `p`'s dp, pp and global batch: an FSDP
+// stack without pipelining runs the local batch in one pass (no gradient accumulation); with
+// pipelining (torchtitan's pipeline_parallel_microbatch_size, default 1) and in every other stack
+// (Megatron's and DeepSpeed's examples and benchmark scripts) one sequence.
+int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p);
+
 // Why the stack cannot run the layout (nullopt: it can). The message names the stack's rule.
 std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p);
 // The same check without strings, for the search's rejection counts.

@@ -246,6 +246,11 @@ void ReadStack(const StrictMap& r, ValidationRun* v) {
   }
   if (StatedString(par, "ddp_impl") == "local") v->stack_overrides.push_back("overlap.dp=none");
   if (par.Bool("async_tp", false)) v->stack_overrides.push_back("overlap.tp_forward=true");
+  // Megatron-Core shards weights too only through Megatron-FSDP (--use-megatron-fsdp), which
+  // its presets leave off: a record that names it turns it on.
+  if (Contains(StatedString(par, "fsdp"), "Megatron-FSDP")) {
+    v->stack_overrides.push_back("supports.max_zero=3");
+  }
   if (t.Bool("torch_compile", false)) v->stack_overrides.push_back("kernels=compiled");
   if (t.Bool("compiled_loss", false)) v->stack_overrides.push_back("loss_kernels=compiled");
   const std::string attention = StatedString(t, "attention");
@@ -297,7 +302,15 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   }
   // Hybrid sharding (HSDP): ZeRO shards over dp_shard ranks; absent: over all of dp.
   if (StatedInt(par, "dp_shard")) p.dp_shard = degree("dp_shard", par.Int("dp_shard"));
-  if (Contains(StatedString(par, "pipeline_schedule"), "DualPipe")) p.schedule = Schedule::kDualPipe;
+  const std::string schedule = StatedString(par, "pipeline_schedule");
+  if (Contains(schedule, "DualPipe")) p.schedule = Schedule::kDualPipe;
+  if ((Contains(schedule, "Interleaved") || Contains(schedule, "interleaved")) && p.vpp == 1 &&
+      !StatedInt(par, "virtual_pipeline_stages")) {
+    // An interleaved schedule's bubble and memory depend on its virtual stage count: priced as
+    // plain 1F1B the record would be off by the schedule, not by the model.
+    v->skip_reason = "virtual stages of the interleaved schedule not stated";
+    return false;
+  }
   p.recompute = ReadRecompute(t, v);
   p.dtype = ReadDtype(t, v);
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
@@ -309,15 +322,13 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
                              " (no gradient accumulation)");
   }
   const std::optional<int64_t> global = StatedInt(b, "global_batch_size");
-  if (!micro || !global) {
-    v->skip_reason = "micro-batch and global batch not stated";
+  if (!global) {
+    v->skip_reason = "global batch not stated";
     return false;
   }
-  if (*micro < 1) b.Fail("micro_batch_size", "micro_batch_size must be positive");
   if (*global < 1 || *global > (int64_t{1} << 30)) {
     b.Fail("global_batch_size", "global_batch_size must lie in [1, 2^30]");
   }
-  p.micro_batch = *micro;
   p.global_batch = *global;
   const int64_t model_parallel = p.tp * p.pp * p.cp;
   if (p.dp == 0) {
@@ -326,17 +337,20 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     }
     p.dp = v->run.cluster.total_gpus() / model_parallel;
   }
+  if (micro) {
+    if (*micro < 1) b.Fail("micro_batch_size", "micro_batch_size must be positive");
+    p.micro_batch = *micro;
+  } else {
+    // What `explain` takes when --micro-batch is not given, so both price the record alike.
+    p.micro_batch = DefaultMicroBatch(v->stack, p);
+    v->assumptions.push_back("micro-batch not stated: " + std::to_string(p.micro_batch) + " (the " +
+                             v->stack.name + " stack's default)");
+  }
   const int64_t layers = v->run.model.n_layers;
-  if (p.first_stage_layers == 0 && p.last_stage_layers == 0 && !StageLayers(layers, p).ok) {
-    // pp does not divide the layers and the record does not say how they split: the split
-    // Megatron-Core users pick (pipeline_stages.h), as `plan` would.
-    const auto [first, last] = UnevenSplits(layers, p.pp).front();
-    p.first_stage_layers = first;
-    p.last_stage_layers = last;
-    // StagesText of the split alone: the virtual stages are checked next.
-    ParallelConfig split = p;
-    split.vpp = 1;
-    v->assumptions.push_back("stage split not stated: " + StagesText(StageLayers(layers, split)));
+  // pp does not divide the layers and the record does not say how they split: the split
+  // Megatron-Core users pick (pipeline_stages.h), as `plan` and `explain` would.
+  if (const std::string split = ApplyDefaultStageSplit(layers, &p); !split.empty()) {
+    v->assumptions.push_back("stage split not stated: " + split);
   }
   std::optional<LayoutError> e = CheckLayout(v->run.model, v->run.cluster, p);
   if (e && e->field == LayoutField::kUnevenChunks && v->stack.uneven_chunks) {
@@ -352,6 +366,11 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     // The record's parallelism keys are ParallelConfig's names (first_stage_layers, ...).
     v->skip_reason = "layout cannot be priced: " +
                      WithExample(*e, [](LayoutField f) { return std::string(FieldName(f)); });
+    return false;
+  }
+  if (auto why = StackRefuses(v->stack, p)) {
+    // explain refuses it too: the record names a stack that cannot run its layout.
+    v->skip_reason = "the record's stack cannot run its layout: " + *why;
     return false;
   }
   return true;

@@ -422,5 +422,31 @@ TEST(UnevenSearchTest, TriesTheUnevenSplitsOfAPipelineThatDoesNotDivide) {
   EXPECT_TRUE(seen[0] && seen[1]);
 }
 
+TEST(DefaultStageSplitTest, TakesOneLayerOffTheEndStagesAsLlama3Did) {
+  // Llama 3 405B: 126 layers on 16 stages, one layer fewer on the first and last stage (paper
+  // sec. 3.3.2): middle ceil(126 / 16) = 8, the ends share 126 - 14 x 8 = 14.
+  ParallelConfig p;
+  p.pp = 16;
+  EXPECT_EQ(ApplyDefaultStageSplit(126, &p), "7+8x14+7");
+  EXPECT_EQ(p.first_stage_layers, 7);
+  EXPECT_EQ(p.last_stage_layers, 7);
+  EXPECT_TRUE(StageLayers(126, p).ok);
+  // An even split, or one the layout states, is left as it is.
+  ParallelConfig even;
+  even.pp = 8;
+  EXPECT_EQ(ApplyDefaultStageSplit(80, &even), "");
+  EXPECT_EQ(even.first_stage_layers, 0);
+  ParallelConfig stated = p;
+  stated.first_stage_layers = 6;
+  stated.last_stage_layers = 8;
+  EXPECT_EQ(ApplyDefaultStageSplit(126, &stated), "");
+  EXPECT_EQ(stated.first_stage_layers, 6);
+  // More stages than layers: nothing splits, CheckLayout gets to say why.
+  ParallelConfig many;
+  many.pp = 8;
+  EXPECT_EQ(ApplyDefaultStageSplit(4, &many), "");
+  EXPECT_EQ(many.first_stage_layers, 0);
+}
+
 }  // namespace
 }  // namespace planner

@@ -53,6 +53,20 @@ TEST(StackIoTest, PresetsStateTheirFrameworksRules) {
   EXPECT_FALSE(sc21.tp_overlap_backward);
 }
 
+TEST(StackIoTest, DefaultMicroBatchIsTheStacks) {
+  ParallelConfig p;
+  p.dp = 8;
+  p.global_batch = 16;
+  // FSDP without pipelining: the local batch in one pass, 16 / 8.
+  EXPECT_EQ(DefaultMicroBatch(LoadStack("torchtitan"), p), 2);
+  // torchtitan with a pipeline: pipeline_parallel_microbatch_size, default 1.
+  p.pp = 8;
+  EXPECT_EQ(DefaultMicroBatch(LoadStack("torchtitan"), p), 1);
+  // Megatron: one sequence whatever the layout.
+  p.pp = 1;
+  EXPECT_EQ(DefaultMicroBatch(LoadStack("megatron-core"), p), 1);
+}
+
 TEST(StackIoTest, OverridesUseTheFileKeys) {
   StackSpec s = LoadStack("torchtitan");
   ApplyStackOverrides({"kernels=compiled", "overlap.tp_forward=true", "overlap.dp=none"},
