@@ -121,7 +121,6 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
   return std::nullopt;
 }
 
-// The message for StackIssue's answer, naming the rule (and, for a missing feature, which one).
 int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p) {
   if (s.micro_batch_is_local && p.pp == 1 && p.dp > 0 && p.global_batch % p.dp == 0) {
     return p.global_batch / p.dp;
@@ -129,6 +128,7 @@ int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p) {
   return 1;
 }
 
+// The message for StackIssue's answer, naming the rule (and, for a missing feature, which one).
 std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p) {
   const std::optional<LayoutIssue> issue = StackIssue(s, p);
   if (!issue) return std::nullopt;
