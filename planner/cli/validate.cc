@@ -273,6 +273,17 @@ Table MoeTable(const Report& r) {
   return t;
 }
 
+// The terms a fit moved, with their values.
+std::string FittedParams(const FitResult& f) {
+  std::string out;
+  for (FitParameter p : f.fitted) {
+    const double v = FitValue(f.efficiency, p);
+    out += (out.empty() ? "" : ", ") + std::string(ToString(p)) + " " +
+           (p == FitParameter::kGemmHalfFlops ? Sci(v, 3) : Fixed(v, 3));
+  }
+  return out;
+}
+
 std::string Params(const EfficiencySpec& e) {
   return "gemm_max " + Fixed(e.gemm_max, 3) + ", gemm_half_flops " + Sci(e.gemm_half_flops, 3) +
          ", hbm_fraction " + Fixed(e.hbm_fraction, 3) + ", attention_fraction " +
@@ -338,7 +349,7 @@ Table HeldOutTable(const Report& r) {
       for (double e : h.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
       all.insert(all.end(), h.errors.begin(), h.errors.end());
       t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2), SignedPercent(worst),
-                Percent(h.fit.mape, 2), Params(h.fit.efficiency)});
+                Percent(h.fit.mape, 2), FittedParams(h.fit)});
     }
   }
   for (const Generation& g : r.generations) {
@@ -375,7 +386,7 @@ double HeldOutMape(const Generation& g) {
 void PrintFit(const Generation& g, std::ostream& out) {
   const FitResult& f = *g.fit;
   out << "Fitted " << g.name << " (" << g.runs.size() << " runs; " << f.evaluations
-      << " model evaluations): " << Params(f.efficiency) << "\n"
+      << " model evaluations): " << FittedParams(f) << "\n"
       << "# fitted by `planner validate tests/data/runs.yaml --fit` over " << g.runs.size()
       << " records (" << SourcesText(g) << "), in-sample MAPE " << Percent(f.mape, 2)
       << ", leave-one-source-out " << Percent(HeldOutMape(g), 2) << "\n"

@@ -165,6 +165,11 @@ const char* ToString(FitParameter p) {
   return "?";
 }
 
+double FitValue(const EfficiencySpec& e, FitParameter p) {
+  EfficiencySpec copy = e;
+  return *Field(&copy, p);
+}
+
 std::string GpuGeneration(const GpuSpec& gpu) {
   return gpu.name.substr(0, gpu.name.find_first_of("- "));
 }
@@ -199,14 +204,20 @@ bool CanFit(const std::vector<MeasuredRun>& runs) {
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
                         const FitOptions& given) {
   FitOptions o = given;
-  const bool fp8 = std::any_of(runs.begin(), runs.end(),
-                               [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
-  if (!fp8) {
-    std::erase_if(o.bounds,
-                  [](const FitBound& b) { return b.parameter == FitParameter::kFp8GemmFraction; });
-  }
+  // A term no run exercises is not identified: it keeps its starting value and is not reported
+  // as fitted.
+  auto drop_unless = [&](FitParameter p, auto&& exercises) {
+    if (std::none_of(runs.begin(), runs.end(), exercises)) {
+      std::erase_if(o.bounds, [p](const FitBound& b) { return b.parameter == p; });
+    }
+  };
+  drop_unless(FitParameter::kFp8GemmFraction,
+              [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
+  drop_unless(FitParameter::kAttentionFraction,
+              [](const MeasuredRun& r) { return r.options.memory.flash_attention; });
   FitResult best;
   best.efficiency = start;
+  for (const FitBound& b : o.bounds) best.fitted.push_back(b.parameter);
   const std::vector<PreparedRun> prepared = Prepare(runs);
   best.errors = Errors(prepared, start);
   best.mape = Mape(best.errors);

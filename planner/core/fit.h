@@ -48,6 +48,7 @@ enum class FitParameter {
 };
 inline constexpr int kNumFitParameters = 6;
 const char* ToString(FitParameter p);  // the EfficiencySpec / YAML key
+double FitValue(const EfficiencySpec& e, FitParameter p);
 
 struct FitBound {
   FitParameter parameter;
@@ -77,6 +78,7 @@ struct FitOptions {
 
 struct FitResult {
   EfficiencySpec efficiency;   // the starting spec with the fitted parameters written in
+  std::vector<FitParameter> fitted;  // the parameters moved, in FitOptions::bounds order
   std::vector<double> errors;  // signed relative step-time errors (pred/meas - 1), in run order
   double mape = 0;             // mean |error| over the runs fitted
   int evaluations = 0;
@@ -110,7 +112,8 @@ inline constexpr int kMinFitRuns = 8;
 bool CanFit(const std::vector<MeasuredRun>& runs);
 
 // Fits the bounded parameters over `runs` (normally one generation), starting from `start`.
-// fp8_gemm_fraction, when among the bounds, is only fitted when some run trains in fp8.
+// fp8_gemm_fraction, when among the bounds, is only fitted when some run trains in fp8, and
+// attention_fraction only when some run uses a fused attention kernel; otherwise they keep `start`.
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
                         const FitOptions& o = {});
 

@@ -120,11 +120,14 @@ struct StackError {
 std::optional<StackError> Validate(const StackSpec& s);
 
 // FLOP efficiency of the attention kernel relative to a GEMM of the same size on `gpu`.
-// FlashAttention-2 predates Hopper's asynchronous tensor-core instructions (wgmma, TMA): it reaches
-// about 35% of H100 dense peak where cuBLAS GEMMs reach about 70% (Shah et al. 2024,
-// FlashAttention-3, sec. 1), so 0.5 on Hopper and later; on Ampere and Volta it reaches 50-73%
-// of peak (Dao 2023, FlashAttention-2, abstract), 0.8 of a GEMM. FlashAttention-3 and cuDNN
-// fused attention reach GEMM efficiency on Hopper (FA3: 740 TFLOP/s, 75% of peak).
+// FlashAttention-3 and cuDNN fused attention reach GEMM efficiency on Hopper (FA3: 740 TFLOP/s,
+// 75% of peak): 1. FlashAttention-2 predates Hopper's asynchronous tensor-core instructions
+// (wgmma, TMA); the FA3 paper's H100 SXM5 benchmarks at head dim 128 (Shah et al. 2024, figures
+// "Attention forward/backward speed, head dim 128") measure it at 362-370 TFLOP/s forward where
+// cuDNN reaches 595-617 (0.59-0.62) and 291-322 backward against 465-518 (0.62-0.63), for 2k to
+// 16k tokens: 0.6 on Hopper and later. (Its sec. 1 rounds this to "35% of peak", which against a
+// 70%-of-peak GEMM would be 0.5.) On Ampere and Volta it reaches 50-73% of peak (Dao 2023,
+// FlashAttention-2, abstract), 0.8 of a GEMM.
 double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu);
 
 // The step-time and memory options a stack gives a layout on a cluster.

@@ -39,10 +39,9 @@ struct StepTimeOptions {
   bool zero2_reduce_per_microbatch = true;
   double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
   Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
-  // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs. FlashAttention-2
-  // predates Hopper's asynchronous tensor-core instructions and reaches ~35% of H100 peak where
-  // cuBLAS GEMMs reach ~70% (Shah et al. 2024, FlashAttention-3, sec. 1): 0.5 there; cuDNN and
-  // FlashAttention-3 on Hopper, and FlashAttention-2 on Ampere, run near GEMM efficiency: 1.
+  // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs
+  // (AttentionEfficiency, stack_spec.h): FlashAttention-2 on Hopper runs at 0.6 of cuDNN's fused
+  // attention (FlashAttention-3 paper benchmarks); cuDNN and FlashAttention-3 at 1.
   double attention_efficiency = 1;
   // Expert parallelism (moe_cost.h). DeepEP / DualPipe run one micro-batch's dispatch and combine
   // while another micro-batch computes, on communication kernels that keep a share of the SMs;

@@ -80,12 +80,13 @@ TEST(StackIoTest, OverridesUseTheFileKeys) {
 }
 
 TEST(StackIoTest, StackOptionsCarryTheAttentionKernelByGeneration) {
-  // FlashAttention-2 reaches ~35% of H100 peak where GEMMs reach ~70% (FA3 paper, sec. 1): 0.5.
+  // FlashAttention-2 on H100 SXM5, head dim 128, 2k-16k tokens (FA3 paper benchmark figures):
+  // 362-370 TFLOP/s forward against cuDNN's 595-617, 291-322 backward against 465-518: 0.6.
   GpuSpec h100;
   h100.peak_tflops[static_cast<int>(Dtype::kBf16)] = 989;
   GpuSpec a100;
   a100.peak_tflops[static_cast<int>(Dtype::kBf16)] = 312;
-  EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash2, h100), 0.5);
+  EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash2, h100), 0.6);
   EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash3, h100), 1.0);
   EXPECT_DOUBLE_EQ(AttentionEfficiency(AttentionKernel::kFlash3, a100),
                    AttentionEfficiency(AttentionKernel::kFlash2, a100));
