@@ -174,7 +174,7 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   // Under SP the GEMM's input is the all-gathered norm output: Megatron keeps the shard, DTensor
   // the whole gathered tensor (MemoryOptions::sp_gathered_input_saved).
   const bool gathered = p.sp && p.tp > 1 && o.sp_gathered_input_saved;
-  const double gathered_bytes = p.dtype == Dtype::kFp8 ? 1 : 2;
+  const double gathered_bytes = p.dtype == Dtype::kFp8 && o.sp_all_gather_fp8 ? 1 : 2;
   const double norm_out = o.recompute_norms ? 0 : gathered ? gathered_bytes * sbh : 2 * sbh * rep;
   AddTensor(&out, "attention.norm_input", 2 * sbh * rep);
   AddTensor(&out, "attention.qkv_input", norm_out);

@@ -61,8 +61,11 @@ struct MemoryOptions {
   // Sequence parallelism all-gathers the norm outputs before the QKV and MLP-up GEMMs. Megatron
   // keeps its sequence shard and gathers it again in backward (Korthikanti et al. 2022 sec.
   // 4.2.2); DTensor TP (torchtitan) redistributes the module input to Replicate and autograd
-  // keeps that whole gathered tensor, in fp8 under Float8 TP (the all-gather runs in fp8).
+  // keeps that whole gathered tensor.
   bool sp_gathered_input_saved = false;
+  // Under fp8, that all-gather runs on the fp8 cast of the input (torchao's Float8ColwiseParallel
+  // with tensorwise scaling): half the bytes on the wire, and 1 byte per element where it is kept.
+  bool sp_all_gather_fp8 = false;
   double cuda_context_GiB = 0.75;           // CUDA context, cuBLAS/cuDNN workspaces
   double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory

@@ -85,6 +85,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.memory.zero3_optimizer_bytes -= moment_saving;
   o.memory.recompute_norms = s.recompute_norms;
   o.memory.sp_gathered_input_saved = s.sp_gathered_input_saved;
+  o.memory.sp_all_gather_fp8 = s.sp_all_gather_fp8;
   o.memory.recompute_up_projections = s.recompute_up_projections;
   o.memory.recompute_mlp_activation = s.recompute_mlp_activation;
   o.memory.mlp_cache_bytes = s.mlp_cache_bytes;

@@ -75,6 +75,9 @@ struct StackSpec {
   // Under sequence parallelism, what the column-parallel GEMMs keep of their all-gathered input
   // for the weight gradient (MemoryOptions::sp_gathered_input_saved).
   bool sp_gathered_input_saved = false;
+  // Under fp8, SP's all-gather before the column-parallel GEMMs runs in fp8
+  // (MemoryOptions::sp_all_gather_fp8).
+  bool sp_all_gather_fp8 = false;
 
   // Overlap of communication with compute.
   bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM

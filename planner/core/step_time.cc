@@ -254,17 +254,24 @@ struct Strides {
 // pass runs 2 all-reduces (or RS + AG with SP, the same bus traffic). Overlapped with the weight-
 // gradient GEMMs, the backward leaves exposed only SP's all-gather before each row-parallel
 // linear. Transformer Engine's userbuffers split each collective in tp chunks pipelined with the
-// GEMM beside it: the first chunk, and whatever the GEMMs cannot cover, stays exposed.
+// GEMM beside it: the first chunk, and whatever the GEMMs cannot cover, stays exposed. A forward
+// whose SP all-gathers run in fp8 (MemoryOptions::sp_all_gather_fp8) moves half their bytes: 1.5
+// all-reduces' worth instead of 2.
 double TpExposedPerLayer(const ParallelConfig& p, const StepTimeOptions& o, double tp_ar,
                          double linear_fwd_s) {
   const double recompute = p.recompute == Recompute::kFull ? 1 : 0;
+  const bool fp8_gather = p.sp && p.dtype == Dtype::kFp8 && o.memory.sp_all_gather_fp8;
+  const double forward = fp8_gather ? 1.5 : 2;
   if (o.overlap_tp_forward && p.sp && p.tp > 1) {
-    const double comm = 2 * tp_ar, head = comm / static_cast<double>(p.tp);
-    auto pass = [&](double gemm_s) { return head + std::max(0.0, comm - head - gemm_s); };
-    return (1 + recompute) * pass(linear_fwd_s) + pass(2 * linear_fwd_s);
+    auto pass = [&](double comm, double gemm_s) {
+      const double head = comm / static_cast<double>(p.tp);
+      return head + std::max(0.0, comm - head - gemm_s);
+    };
+    return (1 + recompute) * pass(forward * tp_ar, linear_fwd_s) +
+           pass(2 * tp_ar, 2 * linear_fwd_s);
   }
   const double backward = o.overlap_tp_backward ? (p.sp ? 1 : 0) : 2;
-  return tp_ar * (2 + backward + 2 * recompute);
+  return tp_ar * (forward + backward + forward * recompute);
 }
 
 void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

@@ -251,6 +251,10 @@ void ReadStack(const StrictMap& r, ValidationRun* v) {
   if (Contains(StatedString(par, "fsdp"), "Megatron-FSDP")) {
     v->stack_overrides.push_back("supports.max_zero=3");
   }
+  // torchao's rowwise fp8 recipe all-gathers the TP input in bf16 (torchtitan.yaml).
+  if (Contains(StatedString(t, "precision"), "rowwise") && v->stack.sp_all_gather_fp8) {
+    v->stack_overrides.push_back("sp_all_gather_fp8=false");
+  }
   if (t.Bool("torch_compile", false)) v->stack_overrides.push_back("kernels=compiled");
   if (t.Bool("compiled_loss", false)) v->stack_overrides.push_back("loss_kernels=compiled");
   const std::string attention = StatedString(t, "attention");

@@ -8,14 +8,31 @@
 namespace planner {
 namespace {
 
-const std::vector<std::string> kTopKeys = {
-    "name",           "description",   "kernels",          "loss_kernels",
-    "attention",      "dropout",       "fp8_scaling",      "selective_recompute",
-    "grad_reduce_bytes", "sharded_weight_bytes", "sharded_optimizer_bytes", "overlap",
-    "supports",       "defaults",      "a2a_sm_fraction",  "a2a_fp8_dispatch",
-    "a2a_node_dedup", "optimizer_moment_bytes", "recompute_norms", "recompute_up_projections",
-    "recompute_mlp_activation", "mlp_cache_bytes", "attention_output_cache_bytes",
-    "sp_gathered_input_saved"};
+const std::vector<std::string> kTopKeys = {"name",
+                                           "description",
+                                           "kernels",
+                                           "loss_kernels",
+                                           "attention",
+                                           "dropout",
+                                           "fp8_scaling",
+                                           "selective_recompute",
+                                           "grad_reduce_bytes",
+                                           "sharded_weight_bytes",
+                                           "sharded_optimizer_bytes",
+                                           "overlap",
+                                           "supports",
+                                           "defaults",
+                                           "a2a_sm_fraction",
+                                           "a2a_fp8_dispatch",
+                                           "a2a_node_dedup",
+                                           "optimizer_moment_bytes",
+                                           "recompute_norms",
+                                           "recompute_up_projections",
+                                           "recompute_mlp_activation",
+                                           "mlp_cache_bytes",
+                                           "attention_output_cache_bytes",
+                                           "sp_gathered_input_saved",
+                                           "sp_all_gather_fp8"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -122,6 +139,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->recompute_mlp_activation = m.Bool("recompute_mlp_activation", s->recompute_mlp_activation);
   s->mlp_cache_bytes = Bytes(m, "mlp_cache_bytes", s->mlp_cache_bytes);
   s->sp_gathered_input_saved = m.Bool("sp_gathered_input_saved", s->sp_gathered_input_saved);
+  s->sp_all_gather_fp8 = m.Bool("sp_all_gather_fp8", s->sp_all_gather_fp8);
   s->attention_output_cache_bytes =
       Bytes(m, "attention_output_cache_bytes", s->attention_output_cache_bytes);
   s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
@@ -191,6 +209,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "recompute_mlp_activation" << YAML::Value << s.recompute_mlp_activation;
   out << YAML::Key << "mlp_cache_bytes" << YAML::Value << s.mlp_cache_bytes;
   out << YAML::Key << "sp_gathered_input_saved" << YAML::Value << s.sp_gathered_input_saved;
+  out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;
   out << YAML::Key << "attention_output_cache_bytes" << YAML::Value
       << s.attention_output_cache_bytes;
   out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;

@@ -206,15 +206,23 @@ TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
 TEST(MemoryTest, DtensorSequenceParallelKeepsTheGatheredGemmInputs) {
   // Under SP the QKV and MLP-up GEMMs read the all-gathered norm output, s b h elements. Megatron
   // keeps the s b h / t shard of each (2 bytes) and gathers again in backward (Korthikanti 2022
-  // sec. 4.2.2); DTensor TP keeps the whole gathered tensor: 2 bytes per element in bf16, 1 under
-  // Float8 TP. Two such inputs per layer; nothing else changes.
+  // sec. 4.2.2); DTensor TP keeps the whole gathered tensor: 2 bytes per element in bf16, and
+  // under fp8 1 where the all-gather runs on the fp8 cast (sp_all_gather_fp8, torchao tensorwise)
+  // and 2 where it does not (rowwise). Two such inputs per layer; nothing else changes.
   const ModelSpec m = Gpt22B();
   const double sbh = 2048.0 * 4 * m.d_model;
-  for (auto [dtype, gathered_bytes] : {std::pair{Dtype::kBf16, 2.0}, std::pair{Dtype::kFp8, 1.0}}) {
+  struct Case {
+    Dtype dtype;
+    bool fp8_gather;
+    double gathered_bytes;
+  };
+  for (auto [dtype, fp8_gather, gathered_bytes] :
+       {Case{Dtype::kBf16, true, 2}, Case{Dtype::kFp8, true, 1}, Case{Dtype::kFp8, false, 2}}) {
     ParallelConfig p = Layout(8, 4, true, Recompute::kNone);
     p.dtype = dtype;
     MemoryOptions megatron, dtensor;
     dtensor.sp_gathered_input_saved = true;
+    dtensor.sp_all_gather_fp8 = fp8_gather;
     const double delta =
         LayerActivationBytes(m, p, dtensor) - LayerActivationBytes(m, p, megatron);
     EXPECT_DOUBLE_EQ(delta, 2 * (gathered_bytes * sbh - 2 * sbh / 8)) << ToString(dtype);
