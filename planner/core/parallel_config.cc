@@ -46,6 +46,11 @@ LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
                 "stage with the embedding or loss counted as a layer (" +
                 S(m.n_layers) + " layers: " + StagesText(split) + ")"};
   }
+  if (p.pp > m.n_layers) {  // no split exists: every stage needs a layer
+    return {i, LayoutField::kPp,
+            "pp=" + S(p.pp) + " is more pipeline stages than the model's " + S(m.n_layers) +
+                " layers: every stage needs at least one; use at most " + S(m.n_layers)};
+  }
   if (f == 0 && l == 0) {
     LayoutError e{i, LayoutField::kPp,
                   "pp=" + S(p.pp) + " does not divide n_layers (" + S(m.n_layers) +

@@ -129,8 +129,8 @@ struct LayoutError {
   LayoutIssue issue;
   LayoutField field;                // the input to change
   std::string message;              // names the constraint (values as "pp=12")
-  std::vector<FieldValue> example;  // settings that would make the layout valid, if known
-  std::string example_note;         // what the example gives, e.g. "5+6x10+5"
+  std::vector<FieldValue> example = {};  // settings that would make the layout valid, if known
+  std::string example_note = {};         // what the example gives, e.g. "5+6x10+5"
 };
 
 const char* FieldName(LayoutField f);  // ParallelConfig's member name: "first_stage_layers"
