@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "planner/cli/report.h"
 #include "planner/core/units.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
@@ -268,20 +269,8 @@ nlohmann::ordered_json RowJson(const SizingRow& r, const std::optional<Outlook>&
     return j;
   }
   const ParallelConfig& l = r.layout;
-  j["layout"] = {{"describe", planner::Describe(l)},
-                 {"dp", l.dp},
-                 {"tp", l.tp},
-                 {"pp", l.pp},
-                 {"cp", l.cp},
-                 {"ep", l.ep},
-                 {"etp", l.expert_tp()},
-                 {"vpp", l.vpp},
-                 {"micro_batch", l.micro_batch},
-                 {"zero", l.zero},
-                 {"dp_shard", l.dp_shard_size()},
-                 {"recompute", ToString(l.recompute)},
-                 {"sp", l.sp},
-                 {"dtype", ToString(l.dtype)}};
+  j["layout"] = {{"describe", planner::Describe(l)}};
+  j["layout"].update(LayoutJson(l));  // the same fields as plan's and explain's layouts
   j["step_time_s"] = r.step_time_s;
   j["mfu"] = r.mfu;
   j["tokens_per_s_per_gpu"] = r.tokens_per_s_per_gpu;
