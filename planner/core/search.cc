@@ -415,4 +415,57 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
   return out;
 }
 
+namespace {
+
+// The fastest of p's virtual stage candidates under its recompute mode; `fits` says whether it is
+// the fastest that fits (else the fastest of all). nullopt: the stack runs none of them.
+std::optional<ParallelConfig> FastestCandidate(const ModelSpec& m, const ClusterSpec& c,
+                                               ParallelConfig p, const StackSpec& s,
+                                               const StepTimeOptions& o, bool vary_vpp,
+                                               bool* fits) {
+  std::optional<ParallelConfig> best;
+  double best_s = 0;
+  *fits = false;
+  const int64_t first = vary_vpp ? 2 : p.vpp;
+  const int64_t last = vary_vpp ? SearchSpace{}.max_vpp : p.vpp;
+  for (int64_t v = first; v <= last; ++v) {
+    p.vpp = v;
+    std::optional<LayoutError> e = CheckLayout(m, c, p);
+    if (vary_vpp && e && e->field == LayoutField::kUnevenChunks && s.uneven_chunks) {
+      p.uneven_chunks = true;
+      e = CheckLayout(m, c, p);
+    }
+    if (e || StackIssue(s, p)) continue;
+    const double step_s = EstimateStepTime(m, c, p, o).step_time_s;
+    const bool fit = EstimateMemory(m, c, p, o.memory).total <= UsableHbmBytes(c);
+    if (!best || (fit && !*fits) || (fit == *fits && step_s < best_s)) {
+      best = p;
+      best_s = step_s;
+      *fits = fit;
+    }
+    if (vary_vpp) p.uneven_chunks = false;
+  }
+  return best;
+}
+
+}  // namespace
+
+std::optional<ParallelConfig> TuneUnstated(const ModelSpec& m, const ClusterSpec& c,
+                                           const ParallelConfig& p, const StackSpec& s,
+                                           const StepTimeOptions& o, Unstated u) {
+  std::vector<Recompute> modes = {p.recompute};
+  // Not full: it costs a third more compute, and the sources that ran it say so.
+  if (u.recompute) modes = {Recompute::kNone, Recompute::kSelective};
+  std::optional<ParallelConfig> fallback;
+  for (Recompute mode : modes) {
+    ParallelConfig q = p;
+    q.recompute = mode;
+    bool fits = false;
+    std::optional<ParallelConfig> best = FastestCandidate(m, c, q, s, o, u.vpp, &fits);
+    if (best && fits) return best;
+    if (!fallback && mode == p.recompute) fallback = best;
+  }
+  return fallback;
+}
+
 }  // namespace planner

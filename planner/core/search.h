@@ -95,6 +95,21 @@ SearchResult Search(const ModelSpec& m, const ClusterSpec& c, const SearchSpace&
 // Divisors of n in increasing order.
 std::vector<int64_t> Divisors(int64_t n);
 
+// What a published run's layout leaves unstated, to be chosen as a tuned run would have it.
+struct Unstated {
+  bool recompute = false;  // none, or selective where none does not fit
+  // The fastest virtual stage count in 2..SearchSpace's max_vpp that fits, among those the
+  // stages divide into (or, where the stack takes a pipeline layout, split unevenly).
+  bool vpp = false;
+};
+
+// p with the unstated choices made: the least recompute under which some candidate fits, and the
+// fastest fitting candidate under it; when none fits, the fastest under p's own recompute (the
+// report then says it does not fit). nullopt: no candidate the stack runs (vpp > 1 only).
+std::optional<ParallelConfig> TuneUnstated(const ModelSpec& m, const ClusterSpec& c,
+                                           const ParallelConfig& p, const StackSpec& s,
+                                           const StepTimeOptions& o, Unstated u);
+
 }  // namespace planner
 
 #endif  // PLANNER_CORE_SEARCH_H_

@@ -45,6 +45,12 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (s.default_zero < 0 || s.default_zero > s.max_zero) {
     return StackError{"default_zero", "default_zero must lie in [0, max_zero]"};
   }
+  if (s.default_virtual_stages != 0 &&
+      (s.default_virtual_stages < 2 || s.default_virtual_stages > 16 || !s.interleaved)) {
+    return StackError{"defaults.virtual_stages",
+                      "defaults.virtual_stages must be 0 (none) or 2-16, with supports.interleaved "
+                      "true"};
+  }
   if (s.default_zero == 1 && !s.zero1) {
     return StackError{"default_zero",
                       "default_zero is 1 but the stack has no ZeRO-1 (zero1: false)"};

@@ -113,6 +113,9 @@ struct StackSpec {
   int default_zero = 1;
   bool default_sp = true;            // --sp when tp > 1
   bool micro_batch_is_local = false;  // FSDP style: no gradient accumulation by default
+  // Virtual stages per rank an interleaved schedule takes when not told (torchtitan: 2); 0: it
+  // must be told (Megatron's --num-layers-per-virtual-pipeline-stage has no default).
+  int default_virtual_stages = 0;
 };
 
 struct StackError {

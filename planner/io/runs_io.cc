@@ -10,8 +10,11 @@
 #include "planner/core/limits.h"
 #include "planner/core/memory.h"
 #include "planner/core/pipeline_stages.h"
+#include "planner/core/search.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/format.h"
+#include "planner/io/gpu_presets.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
 #include "planner/io/presets.h"
@@ -152,22 +155,8 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   return s;
 }
 
-// The preset for the record's GPU, by the part name its `gpu:` text contains (most specific
-// first). torchtitan's H100 is a 96 GB HBM2e, 500 W part of Meta's Grand Teton servers, which no
-// preset describes: it runs as dgx-h100 with its stated power limit, and the report says so.
-struct GpuPreset {
-  const char* part;
-  const char* preset;
-};
-constexpr GpuPreset kGpuPresets[] = {
-    {"GB200", "gb200-nvl72"},        {"B200", "dgx-b200"},
-    {"H800", "h800"},                {"H200", "dgx-h200"},
-    {"H100 96GB", "dgx-h100"},       {"H100-PCIe", "hgx-h100-pcie"},
-    {"H100", "dgx-h100"},            {"A100-SXM4-80GB", "dgx-a100-80gb"},
-    {"A100-SXM4-40GB", "dgx-a100-40gb"}, {"A100", "dgx-a100-80gb"},
-    {"V100", "v100"}};
-
-// Returns the preset name, or "" (with v->skip_reason) when the project has none for the part.
+// The preset the record runs as (gpu_presets.h), or "" (with v->skip_reason) when none describes
+// its part.
 // A record whose machine differs from the part's usual node in what the model prices (BLOOM's
 // Omni-Path network, a quarter of a DGX A100's) names its own preset in `hardware.cluster`.
 std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
@@ -179,17 +168,16 @@ std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
     }
     return *named;
   }
-  for (const GpuPreset& g : kGpuPresets) {
-    if (!Contains(gpu, g.part)) continue;
-    if (Contains(gpu, "96GB")) v->hardware_note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
-    if (!FindPreset("clusters", g.preset)) {
-      v->skip_reason = std::string("no cluster preset for ") + g.part + " (" + g.preset + ")";
-      return "";
+  if (const char* preset = PresetForGpu(gpu)) {
+    if (Contains(PartKey(gpu), "H10096GB")) {
+      v->hardware_note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
     }
-    return g.preset;
+    return preset;
   }
-  hw.Fail("gpu", "no cluster preset for GPU '" + gpu +
-                     "' (known parts: GB200, B200, H800, H200, H100, A100, V100)");
+  // Not an error: the other records still price. The reason says how to answer it.
+  v->skip_reason = "no cluster preset for GPU '" + gpu + "' (known parts: " + KnownGpuParts() +
+                   "); name one with hardware.cluster";
+  return "";
 }
 
 // A GPU run below its rated power lowers its clock until it fits: dynamic power goes as f V^2 and
@@ -212,12 +200,9 @@ double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
   return scale;
 }
 
-Recompute ReadRecompute(const StrictMap& t, ValidationRun* v) {
+std::optional<Recompute> ReadRecompute(const StrictMap& t) {
   const std::string rc = StatedString(t, "recompute");
-  if (rc.empty()) {
-    v->assumptions.push_back("recompute not stated: none");
-    return Recompute::kNone;
-  }
+  if (rc.empty()) return std::nullopt;
   if (StartsWith(rc, "full")) return Recompute::kFull;
   if (StartsWith(rc, "selective")) return Recompute::kSelective;
   if (StartsWith(rc, "none")) return Recompute::kNone;
@@ -264,6 +249,47 @@ void ReadStack(const StrictMap& r, ValidationRun* v) {
   ApplyStackOverrides(v->stack_overrides, v->stack_name, &v->stack);
 }
 
+// The global batch in sequences: as stated, or from the tokens per batch the record states,
+// rounded to a whole number of sequences per data-parallel replica (OPT's "2M tokens" of
+// 2048-token sequences over 124 replicas: 8 each, 992).
+std::optional<int64_t> GlobalBatch(const StrictMap& b, int64_t dp, ValidationRun* v) {
+  if (const std::optional<int64_t> global = StatedInt(b, "global_batch_size")) return global;
+  const std::optional<double> tokens = StatedDouble(b, "global_batch_tokens");
+  if (!tokens) return std::nullopt;
+  if (!(*tokens >= 1 && *tokens < 1e15)) {
+    b.Fail("global_batch_tokens", "global_batch_tokens must lie in [1, 1e15)");
+  }
+  const double sequences = *tokens / static_cast<double>(v->run.model.seq_len);
+  const int64_t per_replica = std::max<int64_t>(1, std::llround(sequences / dp));
+  v->assumptions.push_back("global batch not stated: " + std::to_string(per_replica * dp) +
+                           " sequences (" + GroupedRound(*tokens) + " tokens, a whole number per" +
+                           " data-parallel replica)");
+  return per_replica * dp;
+}
+
+// What the record leaves unstated of recompute and interleaving, as a tuned run (search.h).
+bool TuneUnstatedChoices(Unstated u, ValidationRun* v) {
+  if (!u.recompute && !u.vpp) return true;
+  ParallelConfig& p = v->run.layout;
+  const std::optional<ParallelConfig> tuned = TuneUnstated(
+      v->run.model, v->run.cluster, p, v->stack, StackOptions(v->stack, v->run.cluster), u);
+  if (!tuned) {
+    v->skip_reason = "virtual stages of the interleaved schedule not stated, and the " +
+                     v->stack.name + " stack runs no vpp > 1 for this layout";
+    return false;
+  }
+  p = *tuned;
+  if (u.recompute) {
+    v->assumptions.push_back(std::string("recompute not stated: ") + ToString(p.recompute) +
+                             " (selective only where none does not fit)");
+  }
+  if (u.vpp) {
+    v->assumptions.push_back("virtual stages not stated: " + std::to_string(p.vpp) +
+                             ", the fastest the " + v->stack.name + " stack runs here");
+  }
+  return true;
+}
+
 // The layout; returns false (with v->skip_reason) when the record does not state it.
 bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   ParallelConfig& p = v->run.layout;
@@ -308,14 +334,24 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   if (StatedInt(par, "dp_shard")) p.dp_shard = degree("dp_shard", par.Int("dp_shard"));
   const std::string schedule = StatedString(par, "pipeline_schedule");
   if (Contains(schedule, "DualPipe")) p.schedule = Schedule::kDualPipe;
+  // An interleaved schedule's bubble and memory depend on its virtual stage count: priced as
+  // plain 1F1B the record would be off by the schedule, not by the model. Unstated, it is the
+  // stack's default where the run used that stack (not one priced on the nearest preset), or
+  // else the fastest the stack runs (chosen once the layout is complete).
+  bool choose_vpp = false;
   if ((Contains(schedule, "Interleaved") || Contains(schedule, "interleaved")) && p.vpp == 1 &&
       !StatedInt(par, "virtual_pipeline_stages")) {
-    // An interleaved schedule's bubble and memory depend on its virtual stage count: priced as
-    // plain 1F1B the record would be off by the schedule, not by the model.
-    v->skip_reason = "virtual stages of the interleaved schedule not stated";
-    return false;
+    const bool ran_the_stack = StartsWith(StatedString(t, "framework"), v->stack_name);
+    if (v->stack.default_virtual_stages > 0 && ran_the_stack) {
+      p.vpp = v->stack.default_virtual_stages;
+      v->assumptions.push_back("virtual stages not stated: " + std::to_string(p.vpp) + " (the " +
+                               v->stack.name + " stack's default)");
+    } else {
+      choose_vpp = true;
+    }
   }
-  p.recompute = ReadRecompute(t, v);
+  const std::optional<Recompute> recompute = ReadRecompute(t);
+  p.recompute = recompute.value_or(Recompute::kNone);
   p.dtype = ReadDtype(t, v);
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
   // Without pipelining the local batch is the micro-batch (FSDP runs without accumulation); a
@@ -325,15 +361,6 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->assumptions.push_back("micro-batch = local batch " + std::to_string(*micro) +
                              " (no gradient accumulation)");
   }
-  const std::optional<int64_t> global = StatedInt(b, "global_batch_size");
-  if (!global) {
-    v->skip_reason = "global batch not stated";
-    return false;
-  }
-  if (*global < 1 || *global > (int64_t{1} << 30)) {
-    b.Fail("global_batch_size", "global_batch_size must lie in [1, 2^30]");
-  }
-  p.global_batch = *global;
   const int64_t model_parallel = p.tp * p.pp * p.cp;
   if (p.dp == 0) {
     if (v->run.cluster.total_gpus() % model_parallel != 0) {
@@ -341,6 +368,15 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     }
     p.dp = v->run.cluster.total_gpus() / model_parallel;
   }
+  const std::optional<int64_t> global = GlobalBatch(b, p.dp, v);
+  if (!global) {
+    v->skip_reason = "global batch not stated (neither in sequences nor in tokens)";
+    return false;
+  }
+  if (*global < 1 || *global > (int64_t{1} << 30)) {
+    b.Fail("global_batch_size", "global_batch_size must lie in [1, 2^30]");
+  }
+  p.global_batch = *global;
   if (micro) {
     if (*micro < 1) b.Fail("micro_batch_size", "micro_batch_size must be positive");
     p.micro_batch = *micro;
@@ -377,7 +413,7 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->skip_reason = "the record's stack cannot run its layout: " + *why;
     return false;
   }
-  return true;
+  return TuneUnstatedChoices(Unstated{!recompute, choose_vpp}, v);
 }
 
 // The MoE records state their experts only in notes: the runs model block has no MoE keys, so

@@ -41,7 +41,8 @@ const std::vector<std::string> kSupportKeys = {
     "context_parallel", "expert_parallel",   "expert_tensor_parallel",
     "hybrid_shard",     "sequence_parallel", "sharded_grad_accum",
     "zero3_with_pp"};
-const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local"};
+const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local",
+                                               "virtual_stages"};
 
 const std::vector<std::pair<std::string, Kernels>> kKernelNames = {
     {"fused", Kernels::kFused}, {"eager", Kernels::kEager}, {"compiled", Kernels::kCompiled}};
@@ -108,6 +109,11 @@ void ReadDefaults(const StrictMap& m, StackSpec* s) {
   s->default_zero = ZeroStage(d, "zero", s->default_zero);
   s->default_sp = d.Bool("sp", s->default_sp);
   s->micro_batch_is_local = d.Bool("micro_batch_is_local", s->micro_batch_is_local);
+  const std::optional<int64_t> v = d.OptInt("virtual_stages");
+  if (v && (*v < 0 || *v > 16)) {
+    d.Fail("virtual_stages", "defaults.virtual_stages must be 0 (none) or 2-16");
+  }
+  if (v) s->default_virtual_stages = static_cast<int>(*v);
 }
 
 // Reads the keys present in `m` over the values already in `s` (a full file, or overrides).
@@ -242,8 +248,8 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "defaults" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "zero" << YAML::Value << s.default_zero;
   out << YAML::Key << "sp" << YAML::Value << s.default_sp;
-  out << YAML::Key << "micro_batch_is_local" << YAML::Value << s.micro_batch_is_local
-      << YAML::EndMap;
+  out << YAML::Key << "micro_batch_is_local" << YAML::Value << s.micro_batch_is_local;
+  out << YAML::Key << "virtual_stages" << YAML::Value << s.default_virtual_stages << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -21,6 +21,7 @@
 
 #include "planner/core/memory.h"
 #include "planner/core/params.h"
+#include "planner/core/step_time.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
@@ -298,6 +299,77 @@ TEST(ValidationRunsTest, MoeRecordsNameAPresetAndArePricedApart) {
   int moe = 0;
   for (const ValidationRun& r : Runs()) moe += r.moe && !r.skipped() ? 1 : 0;
   EXPECT_GE(moe, 5);
+}
+
+// One record of the file, with `from` replaced by `to` in its text, read on its own.
+ValidationRun ReadEdited(const std::string& id, const std::string& from, const std::string& to) {
+  std::ifstream in(kRuns);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t begin = text.find("- id: " + id + "\n");
+  EXPECT_NE(begin, std::string::npos) << id;
+  std::string record = text.substr(begin, text.find("\n- id:", begin) + 1 - begin);
+  const size_t at = record.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) record.replace(at, from.size(), to);
+  const std::string path = ::testing::TempDir() + "runs_one.yaml";
+  std::ofstream(path) << record;
+  std::vector<ValidationRun> runs = ReadValidationRuns(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(runs.size(), 1u);
+  return runs.front();
+}
+
+TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
+  const std::string gpu = "    gpu: A100-SXM4-80GB\n";
+  const std::pair<const char*, const char*> cases[] = {
+      {"A100-SXM4-80GB", "dgx-a100-80gb"},     {"A100 SXM 40GB", "dgx-a100-40gb"},
+      {"a100_40gb (README)", "dgx-a100-40gb"}, {"NVIDIA H100 80GB HBM3", "dgx-h100"},
+      {"H100 PCIe 80GB", "hgx-h100-pcie"},     {"AMD Instinct MI300X", "mi300x"}};
+  for (const auto& [text, preset] : cases) {
+    const ValidationRun v =
+        ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: " + std::string(text) + "\n");
+    EXPECT_EQ(v.cluster_preset, preset) << text;
+  }
+  // A part without a preset is not an error for the whole file: that record is not priced and
+  // says how to price it.
+  const ValidationRun tpu = ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: TPU v4\n");
+  EXPECT_TRUE(tpu.skipped());
+  EXPECT_NE(tpu.skip_reason.find("hardware.cluster"), std::string::npos) << tpu.skip_reason;
+}
+
+TEST(ValidationRunsTest, UnstatedBatchVirtualStagesAndRecomputeAreAnswered) {
+  // OPT states 2M tokens per batch, not sequences: 2e6 / 2048 = 976.6 sequences over dp =
+  // 992 / 8 = 124 replicas is 7.9 per replica, rounded to 8: 992.
+  const ValidationRun& opt = Find("opt2022_175b_992gpu");
+  ASSERT_FALSE(opt.skipped()) << opt.skip_reason;
+  EXPECT_EQ(opt.run.layout.dp, 124);
+  EXPECT_EQ(opt.run.layout.global_batch, 992);
+  // torchtitan's own run on its interleaved schedule: torchtitan's default of 2 stages per rank.
+  const ValidationRun& titan = Find("torchtitan_405B_t5_512gpu_interleaved1f1b");
+  ASSERT_FALSE(titan.skipped()) << titan.skip_reason;
+  EXPECT_EQ(titan.run.layout.vpp, 2);
+  // Meta's run priced on the torchtitan preset states neither its virtual stages nor its
+  // recompute: no recompute does not fit (Llama 3.1 405B, 8k tokens, 8 layers per stage), so
+  // selective; and the vpp is the fastest of those that fit.
+  const ValidationRun& meta = Find("llama3paper2024_405b_8k_cp1");
+  ASSERT_FALSE(meta.skipped()) << meta.skip_reason;
+  const MeasuredRun& r = meta.run;
+  EXPECT_EQ(r.layout.recompute, Recompute::kSelective);
+  ParallelConfig none = r.layout;
+  none.recompute = Recompute::kNone;
+  EXPECT_GT(EstimateMemory(r.model, r.cluster, none, r.options.memory).total,
+            UsableHbmBytes(r.cluster));
+  const double chosen_s = EstimateStepTime(r.model, r.cluster, r.layout, r.options).step_time_s;
+  for (int64_t vpp : {2, 4, 8}) {  // the vpps that divide 8 layers (torchtitan: no uneven chunks)
+    ParallelConfig other = r.layout;
+    other.vpp = vpp;
+    if (EstimateMemory(r.model, r.cluster, other, r.options.memory).total >
+        UsableHbmBytes(r.cluster)) {
+      continue;
+    }
+    EXPECT_LE(chosen_s, EstimateStepTime(r.model, r.cluster, other, r.options).step_time_s)
+        << "vpp " << vpp;
+  }
 }
 
 TEST(ValidationRunsTest, MalformedRecordIsAnErrorAtItsLine) {
