@@ -19,6 +19,7 @@
 #include "planner/io/model_io.h"
 #include "planner/io/presets.h"
 #include "planner/io/read_file.h"
+#include "planner/io/record_defaults.h"
 #include "planner/io/stack_io.h"
 #include "planner/io/yaml_strict.h"
 
@@ -184,7 +185,8 @@ std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
 // voltage falls with frequency, so P ~ f^3 and the sustained tensor-core rate scales as
 // (limit / TDP)^(1/3). HBM bandwidth does not depend on the SM clock.
 double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
-  const std::optional<double> limit_W = StatedDouble(hw, "power_limit_W");
+  std::optional<double> limit_W = StatedDouble(hw, "power_limit_W");
+  if (!limit_W) limit_W = PowerLimitInGpuText(hw.String("gpu"));  // "..., 500W power limit)"
   if (!limit_W) return 1;
   if (!(*limit_W >= 50 && *limit_W <= 5000)) {
     hw.Fail("power_limit_W", "power_limit_W must lie in [50, 5000] W");
@@ -220,10 +222,26 @@ Dtype ReadDtype(const StrictMap& t, ValidationRun* v) {
 
 // The record's software stack (configs/stacks) and what the record itself states about the run
 // beyond it, as `--stack-set` overrides so that `planner explain` can say the same.
+// A record without `training.stack`: the preset its framework names (record_defaults.h), else
+// explain's default stack; either way said under Notes.
+std::string InferStack(const StrictMap& r, const StrictMap& t, ValidationRun* v) {
+  const std::string framework = StatedString(t, "framework");
+  const std::string stack = StackForFramework(framework, r.String("source"));
+  const std::string from =
+      framework.empty() ? "no framework stated" : "framework '" + framework + "'";
+  if (stack.empty()) {
+    v->assumptions.push_back("stack not stated, " + from + " not recognised: " + kDefaultStack +
+                             " (explain's default)");
+    return kDefaultStack;
+  }
+  v->assumptions.push_back("stack not stated: " + stack + " (" + from + ")");
+  return stack;
+}
+
 void ReadStack(const StrictMap& r, ValidationRun* v) {
   const StrictMap t = r.Map("training", kTrainingKeys);
   const StrictMap par = r.Map("parallelism", kParallelKeys);
-  v->stack_name = t.String("stack");
+  v->stack_name = Stated(t, "stack") ? t.String("stack") : InferStack(r, t, v);
   try {
     v->stack = LoadStack(v->stack_name);
   } catch (const InputError& e) {
@@ -438,6 +456,28 @@ const std::vector<std::pair<std::string, Accounting>> kAccountings = {
     {"palm", Accounting::kPalm},
     {"6nd", Accounting::kSixND}};
 
+// measured.primary, or without it the most direct measurement the record states.
+void ReadPrimary(const StrictMap& m, ValidationRun* v) {
+  if (m.Has("primary")) {
+    v->metric = m.Enum<RunMetric>("primary", kPrimaries);
+    v->metric_key = m.String("primary");
+    return;
+  }
+  std::vector<std::string> present;
+  for (const auto& [key, metric] : kPrimaries) {
+    if (Stated(m, key)) present.push_back(key);
+  }
+  v->metric_key = PrimaryMetricKey(present);
+  if (v->metric_key.empty()) {
+    m.Fail("primary",
+           "the record states no measured time or throughput (iteration_time_s, tokens_per_sec, "
+           "tokens_per_sec_per_gpu, tflops_per_gpu, model_tflops_per_gpu or mfu_pct)");
+  }
+  for (const auto& [key, metric] : kPrimaries) {
+    if (key == v->metric_key) v->metric = metric;
+  }
+}
+
 // The measured quantity the record names as primary, and the step time it implies in the
 // source's accounting.
 void ReadMeasured(const StrictMap& r, ValidationRun* v) {
@@ -446,9 +486,17 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
   if (v->measured_memory_GiB && !(*v->measured_memory_GiB > 0 && *v->measured_memory_GiB < 1e4)) {
     m.Fail("memory_gib_per_gpu", "memory_gib_per_gpu must lie in (0, 1e4)");
   }
-  v->metric = m.Enum<RunMetric>("primary", kPrimaries);
-  v->metric_key = m.String("primary");
-  v->accounting = m.Enum<Accounting>("accounting", kAccountings);
+  ReadPrimary(m, v);
+  if (m.Has("accounting")) {
+    v->accounting = m.Enum<Accounting>("accounting", kAccountings);
+  } else {
+    // Only TFLOP/s and MFU figures depend on it; the step time of the others does not.
+    const std::string name = AccountingForFormula(StatedString(r, "flops_formula"));
+    for (const auto& [key, accounting] : kAccountings) {
+      if (key == name) v->accounting = accounting;
+    }
+    v->assumptions.push_back("accounting not stated: " + name + " (from flops_formula)");
+  }
   if (!Stated(m, v->metric_key)) {
     m.Fail("primary", "measured." + v->metric_key + " is the primary metric but is not stated");
   }
@@ -523,56 +571,5 @@ std::vector<ValidationRun> ReadValidationRuns(const std::string& path) {
   }
   return runs;
 }
-
-double SourceStepFlops(const ValidationRun& r) {
-  const FlopsOptions o{r.run.model.seq_len, r.run.layout.global_batch, false,
-                       r.run.layout.recompute};
-  return AccountFlops(r.run.model, o, r.accounting).step_flops;
-}
-
-double MetricFromStepTime(const ValidationRun& r, double step_time_s) {
-  const double gpus = static_cast<double>(r.run.layout.gpus());
-  const double tokens = static_cast<double>(r.run.layout.global_batch) * r.run.model.seq_len;
-  switch (r.metric) {
-    case RunMetric::kTflopsPerGpu:
-      return SourceStepFlops(r) / (step_time_s * gpus) / kFlopsPerTflop;
-    case RunMetric::kIterationTime:
-      return step_time_s;
-    case RunMetric::kTokensPerS:
-      return tokens / step_time_s;
-    case RunMetric::kTokensPerSPerGpu:
-      return tokens / step_time_s / gpus;
-    case RunMetric::kMfuPct: {
-      const double peak = r.source_peak_tflops > 0 ? r.source_peak_tflops
-                                                   : r.run.cluster.gpu.peak(Dtype::kBf16);
-      return 100 * SourceStepFlops(r) / (step_time_s * gpus * peak * kFlopsPerTflop);
-    }
-  }
-  return 0;
-}
-
-double StepTimeFromMetric(const ValidationRun& r, double metric) {
-  // Every metric is either the step time or inversely proportional to it.
-  if (r.metric == RunMetric::kIterationTime) return metric;
-  return MetricFromStepTime(r, 1.0) / metric;
-}
-
-const char* MetricUnit(RunMetric m) {
-  switch (m) {
-    case RunMetric::kTflopsPerGpu:
-      return "TFLOP/s/GPU";
-    case RunMetric::kIterationTime:
-      return "s/iteration";
-    case RunMetric::kTokensPerS:
-      return "tokens/s";
-    case RunMetric::kTokensPerSPerGpu:
-      return "tokens/s/GPU";
-    case RunMetric::kMfuPct:
-      return "MFU %";
-  }
-  return "?";
-}
-
-double ReservedBytes(const MemoryBreakdown& m) { return m.total - m.cuda_context - m.comm_buffers; }
 
 }  // namespace planner

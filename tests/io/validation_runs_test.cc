@@ -372,6 +372,36 @@ TEST(ValidationRunsTest, UnstatedBatchVirtualStagesAndRecomputeAreAnswered) {
   }
 }
 
+// A file in the bare schema (what a source's numbers look like before this project adds its
+// keys) reads as the annotated records: the stack from the framework text, the primary metric
+// from the measured keys, the accounting from the formula text, the power limit from the GPU
+// text give the same stack, layout, measured step time and prediction for all 28 records.
+TEST(ValidationRunsTest, BareSchemaRecordsReadAsTheAnnotatedOnes) {
+  const std::vector<ValidationRun> bare =
+      ReadValidationRuns(std::string(PLANNER_TEST_DATA_DIR) + "/runs_bare_schema.yaml");
+  ASSERT_EQ(bare.size(), 28u);
+  int priced = 0;
+  for (const ValidationRun& b : bare) {
+    const ValidationRun& a = Find(b.run.id);
+    EXPECT_EQ(b.cluster_preset, a.cluster_preset) << b.run.id;
+    EXPECT_EQ(b.skipped(), a.skipped()) << b.run.id;
+    EXPECT_DOUBLE_EQ(b.peak_scale, a.peak_scale) << b.run.id;
+    // (The two skipped runs state no framework at all: explain's default stack.)
+    if (b.skipped() || a.skipped()) continue;
+    EXPECT_EQ(b.stack_name, a.stack_name) << b.run.id;
+    EXPECT_EQ(Describe(b.run.layout), Describe(a.run.layout)) << b.run.id;
+    EXPECT_EQ(b.metric, a.metric) << b.run.id;
+    EXPECT_NEAR(b.run.measured_step_time_s, a.run.measured_step_time_s,
+                1e-9 * a.run.measured_step_time_s)
+        << b.run.id;
+    EXPECT_DOUBLE_EQ(PredictStepTime(b.run, b.run.cluster.efficiency),
+                     PredictStepTime(a.run, a.run.cluster.efficiency))
+        << b.run.id;
+    ++priced;
+  }
+  EXPECT_EQ(priced, 26);  // Korthikanti's two 2,240-GPU runs state no global batch
+}
+
 TEST(ValidationRunsTest, MalformedRecordIsAnErrorAtItsLine) {
   const std::string path = ::testing::TempDir() + "runs_bad.yaml";
   std::ifstream in(kRuns);

@@ -1,0 +1,80 @@
+#include "planner/io/record_defaults.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace planner {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool Has(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+
+// The first year 2015-2039 the text names, or 0.
+int FirstYear(const std::string& text) {
+  static const std::regex year(R"((20[1-3][0-9]))");
+  std::smatch m;
+  return std::regex_search(text, m, year) ? std::stoi(m[1]) : 0;
+}
+
+}  // namespace
+
+std::string StackForFramework(const std::string& framework, const std::string& source) {
+  const std::string f = Lower(framework);
+  // Most specific first: Megatron-DeepSpeed and GPT-NeoX contain "megatron" and "deepspeed".
+  const std::pair<const char*, const char*> names[] = {{"torchtitan", "torchtitan"},
+                                                       {"megatron-deepspeed", "megatron-deepspeed"},
+                                                       {"gpt-neox", "megatron-deepspeed"},
+                                                       {"deepspeed", "deepspeed"},
+                                                       {"nemo", "megatron-core"},
+                                                       {"megatron-core", "megatron-core"},
+                                                       {"megatron-bridge", "megatron-core"},
+                                                       {"composer", "llm-foundry"},
+                                                       {"llm-foundry", "llm-foundry"},
+                                                       {"metaseq", "fsdp"},
+                                                       {"fsdp", "fsdp"},
+                                                       {"hai-llm", "hai-llm"}};
+  for (const auto& [part, stack] : names) {
+    if (Has(f, part)) return stack;
+  }
+  if (Has(f, "megatron") || (f.empty() && Has(Lower(source), "megatron"))) {
+    // Sequence parallelism and selective recompute arrived in 2022 (Korthikanti et al.); the
+    // SC21 code (Narayanan et al. 2021) and earlier is megatron-lm-sc21. From 2024 Megatron-LM's
+    // training scripts build Megatron-Core models (--use-mcore-models, then the default).
+    const int year = FirstYear(framework) ? FirstYear(framework) : FirstYear(source);
+    if (year >= 2024) return "megatron-core";
+    return year != 0 && year <= 2021 ? "megatron-lm-sc21" : "megatron-lm";
+  }
+  return "";
+}
+
+std::string PrimaryMetricKey(const std::vector<std::string>& present) {
+  for (const char* key : {"iteration_time_s", "tokens_per_sec", "tokens_per_sec_per_gpu",
+                          "tflops_per_gpu", "model_tflops_per_gpu", "mfu_pct"}) {
+    if (std::find(present.begin(), present.end(), key) != present.end()) return key;
+  }
+  return "";
+}
+
+std::string AccountingForFormula(const std::string& formula) {
+  const std::string f = Lower(formula);
+  if (Has(f, "narayanan") || Has(f, "96*b")) return "narayanan";
+  if (Has(f, "korthikanti") || Has(f, "72*b")) return "korthikanti";
+  if (Has(f, "megatron-core") || Has(f, "num_floating_point_operations")) return "megatron-core";
+  if (Has(f, "palm") || Has(f, "chowdhery") || Has(f, "mosaicml")) return "palm";
+  return "6nd";
+}
+
+std::optional<double> PowerLimitInGpuText(const std::string& gpu) {
+  static const std::regex limit(R"(([0-9]+(\.[0-9]+)?) ?W power limit)", std::regex::icase);
+  std::smatch m;
+  if (!std::regex_search(gpu, m, limit)) return std::nullopt;
+  return std::stod(m[1]);
+}
+
+}  // namespace planner

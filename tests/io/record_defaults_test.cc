@@ -1,0 +1,62 @@
+// The rules by which a run record without training.stack, measured.primary, measured.accounting or
+// hardware.power_limit_W gets them (record_defaults.h): each rule's cases, including framework
+// texts no shipped record uses.
+#include "planner/io/record_defaults.h"
+
+#include <gtest/gtest.h>
+
+namespace planner {
+namespace {
+
+TEST(RecordDefaultsTest, StackFromFrameworkText) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"torchtitan", "torchtitan"},
+      {"Megatron-DeepSpeed (bigscience fork)", "megatron-deepspeed"},
+      {"GPT-NeoX (Megatron + DeepSpeed)", "megatron-deepspeed"},
+      {"DeepSpeed ZeRO-3", "deepspeed"},
+      {"NeMo 24.07 / Megatron-Core", "megatron-core"},
+      {"Megatron-Core r0.8.0", "megatron-core"},
+      {"Composer + PyTorch FSDP", "llm-foundry"},
+      {"PyTorch FSDP2 (HSDP)", "fsdp"},
+      {"metaseq (FairScale FSDP + Megatron-LM tensor parallelism)", "fsdp"},
+      {"Megatron-LM (2022)", "megatron-lm"},
+      {"Megatron-LM (2019)", "megatron-lm-sc21"},
+      {"Megatron-LM (2024 main branch)", "megatron-core"},
+      {"JAX on TPU", ""}};
+  for (const auto& [framework, stack] : cases) {
+    EXPECT_EQ(StackForFramework(framework, ""), stack) << framework;
+  }
+  // No year in the framework: the source's (Narayanan et al. 2021 ran the SC21 code).
+  EXPECT_EQ(StackForFramework("Megatron-LM @6985e58", "Narayanan et al. 2021, SC21"),
+            "megatron-lm-sc21");
+  EXPECT_EQ(StackForFramework("Megatron-LM", ""), "megatron-lm");
+  EXPECT_EQ(StackForFramework("", "a Megatron-LM paper, 2020"), "megatron-lm-sc21");
+}
+
+TEST(RecordDefaultsTest, PrimaryIsTheMostDirectMeasurement) {
+  EXPECT_EQ(PrimaryMetricKey({"tflops_per_gpu", "iteration_time_s"}), "iteration_time_s");
+  EXPECT_EQ(PrimaryMetricKey({"mfu_pct", "tokens_per_sec_per_gpu", "tokens_per_sec"}),
+            "tokens_per_sec");
+  EXPECT_EQ(PrimaryMetricKey({"mfu_pct", "model_tflops_per_gpu"}), "model_tflops_per_gpu");
+  EXPECT_EQ(PrimaryMetricKey({"mfu_pct"}), "mfu_pct");
+  EXPECT_EQ(PrimaryMetricKey({"pct_of_peak"}), "");
+}
+
+TEST(RecordDefaultsTest, AccountingFromFormulaText) {
+  EXPECT_EQ(AccountingForFormula("Narayanan Eq.3: F = 96*B*s*l*h^2*(...)"), "narayanan");
+  EXPECT_EQ(AccountingForFormula("MFU: model FLOPs 72*B*s*l*h^2*(...)"), "korthikanti");
+  EXPECT_EQ(AccountingForFormula("Megatron-Core num_floating_point_operations"), "megatron-core");
+  EXPECT_EQ(AccountingForFormula("BF16 MFU after Chowdhery et al. (PaLM)"), "palm");
+  EXPECT_EQ(AccountingForFormula("MosaicML: MFU = (3*2*N*s + 3*4*L*d*s^2)"), "palm");
+  EXPECT_EQ(AccountingForFormula("not stated by the paper"), "6nd");
+  EXPECT_EQ(AccountingForFormula(""), "6nd");
+}
+
+TEST(RecordDefaultsTest, PowerLimitFromGpuText) {
+  EXPECT_EQ(PowerLimitInGpuText("H100 96GB HBM2e (Grand Teton, 500W power limit)"), 500);
+  EXPECT_EQ(PowerLimitInGpuText("H100 at a 450 W power limit"), 450);
+  EXPECT_FALSE(PowerLimitInGpuText("H100-SXM5-80GB (Grand Teton, 700W TDP, HBM3)"));
+}
+
+}  // namespace
+}  // namespace planner
