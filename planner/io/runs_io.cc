@@ -30,12 +30,12 @@ const std::vector<std::string> kRecordKeys = {
     "id",    "source",   "source_locator", "verification",  "model",   "hardware", "parallelism",
     "batch", "training", "measured",       "flops_formula", "derived", "inferred", "notes"};
 const std::vector<std::string> kRunModelKeys = {
-    "family",      "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
-    "vocab",       "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
+    "family",       "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
+    "vocab",        "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
     "total_params", "preset"};
 const std::vector<std::string> kHardwareKeys = {
     "gpu",           "num_gpus",      "peak_tflops_per_gpu", "peak_basis",
-    "power_limit_W", "gpus_per_node", "interconnect", "cluster"};
+    "power_limit_W", "gpus_per_node", "interconnect",        "cluster"};
 const std::vector<std::string> kParallelKeys = {"tp",
                                                 "pp",
                                                 "dp",
@@ -57,7 +57,7 @@ const std::vector<std::string> kBatchKeys = {"micro_batch_size", "global_batch_s
                                              "grad_accum_steps", "global_batch_tokens",
                                              "local_batch_size"};
 const std::vector<std::string> kTrainingKeys = {
-    "recompute", "precision",     "framework", "activation_cpu_offload",
+    "recompute", "precision",     "framework",     "activation_cpu_offload",
     "attention", "torch_compile", "compiled_loss", "stack"};
 const std::vector<std::string> kMeasuredKeys = {"kind",
                                                 "primary",
@@ -308,12 +308,9 @@ bool TuneUnstatedChoices(Unstated u, ValidationRun* v) {
   return true;
 }
 
-// The layout; returns false (with v->skip_reason) when the record does not state it.
-bool ReadLayout(const StrictMap& r, ValidationRun* v) {
+// The parallel degrees, stage split, ZeRO stage and HSDP group the record states.
+void ReadDegrees(const StrictMap& par, ValidationRun* v) {
   ParallelConfig& p = v->run.layout;
-  const StrictMap par = r.Map("parallelism", kParallelKeys);
-  const StrictMap b = r.Map("batch", kBatchKeys);
-  const StrictMap t = r.Map("training", kTrainingKeys);
   auto degree = [&](const char* key, std::optional<int64_t> value) {
     if (value && (*value < 1 || *value > kMaxGpus)) {
       par.Fail(key, std::string(key) + " must lie in [1, 2^22]");
@@ -350,27 +347,33 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   }
   // Hybrid sharding (HSDP): ZeRO shards over dp_shard ranks; absent: over all of dp.
   if (StatedInt(par, "dp_shard")) p.dp_shard = degree("dp_shard", par.Int("dp_shard"));
+}
+
+// The pipeline schedule. An interleaved schedule's bubble and memory depend on its virtual stage
+// count: priced as plain 1F1B the record would be off by the schedule, not by the model.
+// Unstated, it is the stack's default where the run used that stack (not one priced on the
+// nearest preset); else this returns true: the fastest the stack runs, chosen once the layout is
+// complete.
+bool ReadSchedule(const StrictMap& par, const StrictMap& t, ValidationRun* v) {
+  ParallelConfig& p = v->run.layout;
   const std::string schedule = StatedString(par, "pipeline_schedule");
   if (Contains(schedule, "DualPipe")) p.schedule = Schedule::kDualPipe;
-  // An interleaved schedule's bubble and memory depend on its virtual stage count: priced as
-  // plain 1F1B the record would be off by the schedule, not by the model. Unstated, it is the
-  // stack's default where the run used that stack (not one priced on the nearest preset), or
-  // else the fastest the stack runs (chosen once the layout is complete).
-  bool choose_vpp = false;
-  if ((Contains(schedule, "Interleaved") || Contains(schedule, "interleaved")) && p.vpp == 1 &&
-      !StatedInt(par, "virtual_pipeline_stages")) {
-    const bool ran_the_stack = StartsWith(StatedString(t, "framework"), v->stack_name);
-    if (v->stack.default_virtual_stages > 0 && ran_the_stack) {
-      p.vpp = v->stack.default_virtual_stages;
-      v->assumptions.push_back("virtual stages not stated: " + std::to_string(p.vpp) + " (the " +
-                               v->stack.name + " stack's default)");
-    } else {
-      choose_vpp = true;
-    }
+  if (!(Contains(schedule, "Interleaved") || Contains(schedule, "interleaved")) || p.vpp != 1 ||
+      StatedInt(par, "virtual_pipeline_stages")) {
+    return false;
   }
-  const std::optional<Recompute> recompute = ReadRecompute(t);
-  p.recompute = recompute.value_or(Recompute::kNone);
-  p.dtype = ReadDtype(t, v);
+  const bool ran_the_stack = StackForFramework(StatedString(t, "framework"), "") == v->stack_name;
+  if (v->stack.default_virtual_stages == 0 || !ran_the_stack) return true;
+  p.vpp = v->stack.default_virtual_stages;
+  v->assumptions.push_back("virtual stages not stated: " + std::to_string(p.vpp) + " (the " +
+                           v->stack.name + " stack's default)");
+  return false;
+}
+
+// dp (the GPUs left by tp, pp and cp when unstated), the global batch and the micro-batch;
+// false (with v->skip_reason) when the record states no batch at all.
+bool ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v) {
+  ParallelConfig& p = v->run.layout;
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
   // Without pipelining the local batch is the micro-batch (FSDP runs without accumulation); a
   // pipeline splits it into micro-batches the record must state.
@@ -404,10 +407,16 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->assumptions.push_back("micro-batch not stated: " + std::to_string(p.micro_batch) + " (the " +
                              v->stack.name + " stack's default)");
   }
-  const int64_t layers = v->run.model.n_layers;
+  return true;
+}
+
+// The stage split where unstated, then the checks explain makes; false (with v->skip_reason)
+// when the layout cannot be priced or the stack cannot run it.
+bool CheckRecordLayout(ValidationRun* v) {
+  ParallelConfig& p = v->run.layout;
   // pp does not divide the layers and the record does not say how they split: the split
   // Megatron-Core users pick (pipeline_stages.h), as `plan` and `explain` would.
-  if (const std::string split = ApplyDefaultStageSplit(layers, &p); !split.empty()) {
+  if (const std::string split = ApplyDefaultStageSplit(v->run.model.n_layers, &p); !split.empty()) {
     v->assumptions.push_back("stage split not stated: " + split);
   }
   std::optional<LayoutError> e = CheckLayout(v->run.model, v->run.cluster, p);
@@ -431,6 +440,20 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
     v->skip_reason = "the record's stack cannot run its layout: " + *why;
     return false;
   }
+  return true;
+}
+
+// The layout; returns false (with v->skip_reason) when the record does not state it.
+bool ReadLayout(const StrictMap& r, ValidationRun* v) {
+  const StrictMap par = r.Map("parallelism", kParallelKeys);
+  const StrictMap b = r.Map("batch", kBatchKeys);
+  const StrictMap t = r.Map("training", kTrainingKeys);
+  ReadDegrees(par, v);
+  const bool choose_vpp = ReadSchedule(par, t, v);
+  const std::optional<Recompute> recompute = ReadRecompute(t);
+  v->run.layout.recompute = recompute.value_or(Recompute::kNone);
+  v->run.layout.dtype = ReadDtype(t, v);
+  if (!ReadBatch(par, b, v) || !CheckRecordLayout(v)) return false;
   return TuneUnstatedChoices(Unstated{!recompute, choose_vpp}, v);
 }
 
