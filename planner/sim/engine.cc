@@ -38,6 +38,7 @@ void Engine::BuildIndex(const TaskGraph& graph) {
   successors_.reserve(deps.capacity());
   state_.reserve(tasks.capacity());
   resource_tasks_.reserve(tasks.capacity());
+  successor_offsets_.reserve(tasks.capacity() + 1);  // else assign() below reallocates per graph
   successors_.resize(deps.size());
   state_.resize(n);
   resource_tasks_.resize(n);
@@ -168,7 +169,10 @@ void Engine::Run(const TaskGraph& graph, const SimOptions& options, SimResult* r
   result->critical_path_s.fill(0.0);
   result->events = 0;
   const int32_t n = graph.num_tasks();
-  // Overwritten by CollectTimes (an invalid graph gets -1s below).
+  // Overwritten by CollectTimes (an invalid graph gets -1s below). Reserved to the graph's
+  // capacity like the engine's own state: growing them graph by graph re-faulted fresh pages.
+  result->start_s.reserve(graph.tasks().capacity());
+  result->end_s.reserve(graph.tasks().capacity());
   result->start_s.resize(n);
   result->end_s.resize(n);
   result->resource_busy_s.assign(graph.num_resources(), 0.0);

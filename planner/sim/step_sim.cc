@@ -60,6 +60,13 @@ void SummariseBubble(const StepGraph& g, const SimResult& r, StepSimulation* out
   // Per resource, busy intervals in start order: a resource runs its tasks one at a time, in
   // the order they were added, which is task id order.
   std::vector<std::vector<Interval>> busy(resources.size());
+  // Sized first: grown by doubling, a million intervals' buffers are fresh pages each time.
+  std::vector<size_t> count(resources.size(), 0);
+  for (TaskId id = 0; id < g.graph.num_tasks(); ++id) {
+    const Task& task = g.graph.task(id);
+    if (InPipelinePhase(task) && task.duration_s > 0) ++count[task.resource];
+  }
+  for (size_t k = 0; k < busy.size(); ++k) busy[k].reserve(count[k]);
   for (TaskId id = 0; id < g.graph.num_tasks(); ++id) {
     const Task& task = g.graph.task(id);
     if (!InPipelinePhase(task)) continue;
