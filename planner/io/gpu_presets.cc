@@ -12,17 +12,20 @@ struct GpuPreset {
   const char* variant;  // also required in the text ("" for none)
   const char* preset;
 };
-constexpr GpuPreset kGpuPresets[] = {{"GB200", "", "gb200-nvl72"},
-                                     {"B200", "", "dgx-b200"},
-                                     {"H800", "", "h800"},
-                                     {"H200", "", "dgx-h200"},
-                                     {"H100", "PCIE", "hgx-h100-pcie"},
-                                     {"H100", "", "dgx-h100"},
-                                     {"A100", "40GB", "dgx-a100-40gb"},
-                                     {"A100", "", "dgx-a100-80gb"},
-                                     {"V100", "", "v100"},
-                                     {"MI300X", "", "mi300x"},
-                                     {"L40S", "", "l40s"}};
+constexpr GpuPreset kGpuPresets[] = {
+    {"GB200", "", "gb200-nvl72"},
+    {"B200", "", "dgx-b200"},
+    {"H800", "", "h800"},
+    {"H200", "", "dgx-h200"},
+    {"H100", "PCIE", "hgx-h100-pcie"},
+    {"H100", "", "dgx-h100"},
+    {"P4DE", "", "dgx-a100-80gb"},  // AWS p4de.24xlarge: A100 80GB, 400 Gb/s EFA
+    {"P4D", "", "ec2-p4d"},         // AWS p4d.24xlarge: A100 40GB, 400 Gb/s EFA
+    {"A100", "40GB", "dgx-a100-40gb"},
+    {"A100", "", "dgx-a100-80gb"},
+    {"V100", "", "v100"},
+    {"MI300X", "", "mi300x"},
+    {"L40S", "", "l40s"}};
 
 }  // namespace
 

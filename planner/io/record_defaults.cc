@@ -77,4 +77,37 @@ std::optional<double> PowerLimitInGpuText(const std::string& gpu) {
   return std::stod(m[1]);
 }
 
+std::optional<double> ScaleOutGBpsPerGpu(const std::string& interconnect, int64_t gpus_per_node) {
+  static const std::regex rate(R"(([0-9]+(\.[0-9]+)?) ?(gb/s|gbps|gbit/s|gb\b))");
+  static const std::regex generation(R"(\b(edr|hdr|ndr|xdr)\b)");
+  static const std::regex times(R"(\b([0-9]+) ?x\b)");
+  std::string text = Lower(interconnect);
+  std::replace(text.begin(), text.end(), ',', ';');
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t end = std::min(text.find(';', begin), text.size());
+    const std::string clause = text.substr(begin, end - begin);
+    begin = end + 1;
+    if (Has(clause, "nvlink") || Has(clause, "nvswitch") || Has(clause, "intra")) continue;
+    std::smatch m;
+    double gbps = 0;
+    if (std::regex_search(clause, m, rate)) {
+      gbps = std::stod(m[1]);
+    } else if (std::regex_search(clause, m, generation)) {
+      gbps = m[1] == "edr" ? 100 : m[1] == "hdr" ? 200 : m[1] == "ndr" ? 400 : 800;
+    } else {
+      continue;
+    }
+    const bool multiplied = std::regex_search(clause, m, times);
+    const double links = multiplied ? std::stod(m[1]) : 1;
+    const double GBps = links * gbps / 8;  // bits to bytes
+    if (Has(clause, "per gpu")) return GBps;
+    const bool per_node = multiplied || Has(clause, "per node") || Has(clause, "node-node") ||
+                          Has(clause, "per host") || Has(clause, "per server") ||
+                          Has(clause, "per instance") || Has(clause, "per dgx");
+    if (per_node && gpus_per_node > 0) return GBps / static_cast<double>(gpus_per_node);
+  }
+  return std::nullopt;
+}
+
 }  // namespace planner

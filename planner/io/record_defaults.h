@@ -7,6 +7,7 @@
 #ifndef PLANNER_IO_RECORD_DEFAULTS_H_
 #define PLANNER_IO_RECORD_DEFAULTS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,14 @@ std::string AccountingForFormula(const std::string& formula);
 
 // "H100 96GB HBM2e (Grand Teton, 500W power limit)" -> 500.
 std::optional<double> PowerLimitInGpuText(const std::string& gpu);
+
+// The scale-out bandwidth per GPU, decimal GB/s one direction, an interconnect text states:
+// "400 Gb/s per GPU RDMA" -> 50; "1600 Gbps RoCE node-node" or "8x 200 Gb/s HDR" with 8 GPUs per
+// node -> 25; "4x Omni-Path 100 Gbps per node" -> 6.25 (HDR, NDR and EDR InfiniBand count as
+// 200, 400 and 100 Gb/s). Clauses (split at ';') that name NVLink, NVSwitch or "intra" are the
+// scale-up domain and skipped. nullopt when no clause states a rate with its scope (per GPU, or
+// per node / node-node / per host, server, instance or DGX, or a multiplier "Nx").
+std::optional<double> ScaleOutGBpsPerGpu(const std::string& interconnect, int64_t gpus_per_node);
 
 }  // namespace planner
 

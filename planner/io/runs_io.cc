@@ -156,6 +156,35 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   return s;
 }
 
+// The part's preset, or where the interconnect text states another scale-out bandwidth per GPU
+// (record_defaults.h), the preset of the same GPU and scale-up domain that has it (AWS p4d's 400
+// Gb/s of EFA per 8 A100s: ec2-p4d, not dgx-a100-40gb's 8x 200 Gb/s); a note either way.
+std::string MatchNetwork(const StrictMap& hw, const std::string& preset, ValidationRun* v) {
+  const ClusterSpec base = LoadCluster(preset);
+  const std::optional<double> stated =
+      ScaleOutGBpsPerGpu(StatedString(hw, "interconnect"),
+                         StatedInt(hw, "gpus_per_node").value_or(base.gpus_per_node));
+  const auto same = [&](const ClusterSpec& c) {
+    return std::abs(c.network.back().bw_GBps / *stated - 1) <= 0.01;
+  };
+  if (!stated || base.network.empty() || same(base)) return preset;
+  std::ostringstream says;
+  says << "interconnect states " << *stated << " GB/s per GPU across nodes";
+  for (const std::string& name : PresetNames("clusters")) {
+    const ClusterSpec c = LoadCluster(name);
+    // The same GPU in the same scale-up domain (not Jean Zay's 4-GPU NVLink groups).
+    if (c.gpu.name == base.gpu.name && !c.network.empty() && same(c) &&
+        c.network.front().size == base.network.front().size) {
+      v->hardware_note += (v->hardware_note.empty() ? "" : "; ") + says.str() + ": preset " + name;
+      return name;
+    }
+  }
+  v->hardware_note += (v->hardware_note.empty() ? "" : "; ") + says.str() + ", no " +
+                      base.gpu.name + " preset has it: priced on " + preset + "'s " +
+                      Fixed(base.network.back().bw_GBps, 2) + " (name one in hardware.cluster)";
+  return preset;
+}
+
 // The preset the record runs as (gpu_presets.h), or "" (with v->skip_reason) when none describes
 // its part.
 // A record whose machine differs from the part's usual node in what the model prices (BLOOM's
@@ -173,7 +202,7 @@ std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
     if (Contains(PartKey(gpu), "H10096GB")) {
       v->hardware_note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
     }
-    return preset;
+    return MatchNetwork(hw, preset, v);
   }
   // Not an error: the other records still price. The reason says how to answer it.
   v->skip_reason = "no cluster preset for GPU '" + gpu + "' (known parts: " + KnownGpuParts() +

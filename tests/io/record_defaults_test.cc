@@ -58,5 +58,29 @@ TEST(RecordDefaultsTest, PowerLimitFromGpuText) {
   EXPECT_FALSE(PowerLimitInGpuText("H100-SXM5-80GB (Grand Teton, 700W TDP, HBM3)"));
 }
 
+// Every interconnect text of tests/data/runs.yaml, and the p4d one the presets did not cover.
+TEST(RecordDefaultsTest, ScaleOutBandwidthPerGpuFromInterconnectText) {
+  const struct {
+    const char* text;
+    int64_t gpus_per_node;
+    std::optional<double> GBps;
+  } cases[] = {{"NVLink intra-host; 400 Gb/s per GPU RDMA", 8, 400.0 / 8},
+               {"400 Gb/s per GPU RDMA (Mellanox CX-7)", 8, 400.0 / 8},
+               {"1600 Gbps RoCE node-node", 8, 1600.0 / 8 / 8},
+               {"4x NVLink intra-node; 4x Omni-Path 100 Gbps per node", 8, 4 * 100.0 / 8 / 8},
+               {"NVSwitch intra-node; 8x 100 Gb/s InfiniBand per DGX-2H", 16, 8 * 100.0 / 8 / 16},
+               {"4x ConnectX-6 HDR InfiniBand per node (GPUDirect RDMA)", 8, 4 * 200.0 / 8 / 8},
+               {"400 Gbps EFA per instance", 8, 400.0 / 8 / 8},
+               // No scope: between nodes of how many NICs? Not answered.
+               {"NVLink intra-node; 400 Gbps RoCE (Arista 7800) between nodes", 8, std::nullopt},
+               {"HDR InfiniBand fat tree", 8, std::nullopt},
+               {"InfiniBand", 8, std::nullopt}};
+  for (const auto& c : cases) {
+    const std::optional<double> got = ScaleOutGBpsPerGpu(c.text, c.gpus_per_node);
+    EXPECT_EQ(got.has_value(), c.GBps.has_value()) << c.text;
+    if (got && c.GBps) EXPECT_DOUBLE_EQ(*got, *c.GBps) << c.text;
+  }
+}
+
 }  // namespace
 }  // namespace planner

@@ -124,7 +124,8 @@ TEST(ValidationRunsTest, ShapesCountTheStatedParameters) {
   for (const ValidationRun& v : Runs()) {
     if (!v.total_params || v.skipped()) continue;  // MoE records count their experts elsewhere
     const double counted = static_cast<double>(CountParams(v.run.model).total);
-    if (v.run.id.rfind("llmfoundry_h100_80gb_", 0) == 0 || v.run.id.rfind("torchtitan_8B", 0) == 0) {
+    if (v.run.id.rfind("llmfoundry_h100_80gb_", 0) == 0 ||
+        v.run.id.rfind("torchtitan_8B", 0) == 0) {
       EXPECT_EQ(CountParams(v.run.model).total, *v.total_params) << v.run.id;
     } else {
       // Rounded in the source ("1.7B", "405B"): within 3% (GPT-3's "175B" is 174.6B, Narayanan's
@@ -335,6 +336,27 @@ TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
   const ValidationRun tpu = ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: TPU v4\n");
   EXPECT_TRUE(tpu.skipped());
   EXPECT_NE(tpu.skip_reason.find("hardware.cluster"), std::string::npos) << tpu.skip_reason;
+}
+
+// A record in the bare schema names no cluster preset; an interconnect text with a rate and a
+// scope picks the preset of that GPU whose scale-out network has it.
+TEST(ValidationRunsTest, StatedScaleOutNetworkPicksThePresetThatHasIt) {
+  const std::string gpu = "    gpu: A100-SXM4-80GB\n";
+  const std::string efa = "    interconnect: 400 Gbps EFA per instance\n";
+  const ValidationRun p4d =
+      ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: A100-SXM4-40GB\n" + efa);
+  EXPECT_EQ(p4d.cluster_preset, "ec2-p4d");
+  EXPECT_DOUBLE_EQ(p4d.run.cluster.network.back().bw_GBps, 400.0 / 8 / 8);  // Gb -> GB, 8 GPUs
+  // No A100 80GB preset with 8-GPU NVLink has 6.25 GB/s per GPU across nodes: the part's preset,
+  // and a note that says so.
+  const ValidationRun none = ReadEdited("opt2022_175b_992gpu", gpu, gpu + efa);
+  EXPECT_EQ(none.cluster_preset, "dgx-a100-80gb");
+  EXPECT_NE(none.hardware_note.find("no A100-SXM4-80GB preset has it"), std::string::npos)
+      << none.hardware_note;
+  // The instance type alone names the machine.
+  EXPECT_EQ(ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: A100 40GB (AWS p4d.24xlarge)\n")
+                .cluster_preset,
+            "ec2-p4d");
 }
 
 TEST(ValidationRunsTest, UnstatedBatchVirtualStagesAndRecomputeAreAnswered) {
