@@ -20,6 +20,7 @@
 #include "planner/cli/command.h"
 #include "planner/io/bench_io.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/output_file.h"
@@ -546,17 +547,9 @@ int RunCalibrate(const std::vector<std::string>& args) {
   for (const std::string& p : cal.problems) {
     std::cerr << "planner: warning: written with --force although " << p << "\n";
   }
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << ReportJson(cal, out_path).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(CommTable(cal, in.filter.placement), std::cout);
-      break;
-    case OutputFormat::kTable:
-      PrintText(cal, in, out_path, std::cout);
-      break;
-  }
+  Emit(format, {[&] { return ReportJson(cal, out_path); },
+                [&] { return CommTable(cal, in.filter.placement); },
+                [&](std::ostream& out) { PrintText(cal, in, out_path, out); }});
   return 0;
 }
 

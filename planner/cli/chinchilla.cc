@@ -15,6 +15,7 @@
 #include "planner/core/scaling_laws.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/presets.h"
@@ -404,11 +405,9 @@ int RunChinchilla(const std::vector<std::string>& args) {
   const OutputFormat format = FormatFlag(vm);
   const Request request = ParseRequest(vm);
   const ChinchillaAnswer answer = Answer(request);
-  switch (format) {
-    case OutputFormat::kJson: std::cout << ChinchillaJson(request, answer).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(FitTable(request, answer), std::cout); break;
-    case OutputFormat::kTable: RenderText(FitTable(request, answer), std::cout); break;
-  }
+  Emit(format,
+       {[&] { return ChinchillaJson(request, answer); }, [&] { return FitTable(request, answer); },
+        [&](std::ostream& out) { RenderText(FitTable(request, answer), out); }});
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "planner/core/sizing.h"
 #include "planner/core/step_time.h"
 #include "planner/core/units.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/runs_file_io.h"
@@ -381,18 +382,14 @@ int RunCompare(const std::vector<std::string>& args) {
   const RunComparison laws = CompareLaws(runs, params);
   const std::vector<RunResult> results =
       Evaluate(runs, StackFromFlags(vm), params, laws, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
-  switch (format) {
-    case OutputFormat::kJson: std::cout << CompareJson(results, laws).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(CsvTable(results), std::cout); break;
-    case OutputFormat::kTable: {
-      RenderText(ScalingTable(results), std::cout);
-      std::cout << "\n";
-      Table cluster = ClusterTable(results);
-      cluster.notes = Notes(results, laws);
-      RenderText(cluster, std::cout);
-      break;
-    }
-  }
+  Emit(format, {[&] { return CompareJson(results, laws); }, [&] { return CsvTable(results); },
+                [&](std::ostream& out) {
+                  RenderText(ScalingTable(results), out);
+                  out << "\n";
+                  Table cluster = ClusterTable(results);
+                  cluster.notes = Notes(results, laws);
+                  RenderText(cluster, out);
+                }});
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "planner/cli/command.h"
 #include "planner/core/params.h"
 #include "planner/core/units.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/model_io.h"
 
@@ -99,11 +100,8 @@ int RunCount(const std::vector<std::string>& args) {
   const OutputFormat format = FormatFlag(vm);
   const ModelSpec spec = LoadModel(vm["model"].as<std::string>());
   const ParamCount p = CountParams(spec);
-  switch (format) {
-    case OutputFormat::kJson: std::cout << CountJsonReport(spec, p).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(CountTable(spec, p), std::cout); break;
-    case OutputFormat::kTable: RenderText(CountTable(spec, p), std::cout); break;
-  }
+  Emit(format, {[&] { return CountJsonReport(spec, p); }, [&] { return CountTable(spec, p); },
+                [&](std::ostream& out) { RenderText(CountTable(spec, p), out); }});
   return 0;
 }
 

@@ -6,13 +6,14 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
-#include "planner/cli/stack_flags.h"
 #include "planner/cli/outlook_report.h"
 #include "planner/cli/report.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/core/memory.h"
 #include "planner/core/step_time.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/model_io.h"
@@ -50,19 +51,16 @@ int RunExplain(const std::vector<std::string>& args) {
   e.warnings = PredictionWarnings(c, e.time.mfu, p.dtype);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
   const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
-  switch (format) {
-    case OutputFormat::kJson: {
-      nlohmann::ordered_json j = ExplanationJson(e);
-      if (outlook) j["run"]["outlook"] = OutlookJson(*outlook);
-      std::cout << j.dump(2) << "\n";
-      break;
-    }
-    case OutputFormat::kCsv: RenderCsv(ExplanationTable(e), std::cout); break;
-    case OutputFormat::kTable:
-      PrintExplanation(e, std::cout);
-      if (outlook) PrintOutlook(*outlook, std::cout);
-      break;
-  }
+  Emit(format, {[&] {
+                  nlohmann::ordered_json j = ExplanationJson(e);
+                  if (outlook) j["run"]["outlook"] = OutlookJson(*outlook);
+                  return j;
+                },
+                [&] { return ExplanationTable(e); },
+                [&](std::ostream& out) {
+                  PrintExplanation(e, out);
+                  if (outlook) PrintOutlook(*outlook, out);
+                }});
   return e.fits() ? 0 : 1;  // the breakdown is printed either way
 }
 

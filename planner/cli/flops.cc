@@ -1,10 +1,12 @@
 // planner flops MODEL: per-matmul FLOPs, backward and recompute, and the published accountings.
+#include "planner/core/flops.h"
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "planner/cli/command.h"
-#include "planner/core/flops.h"
 #include "planner/core/limits.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/model_io.h"
 
@@ -140,14 +142,12 @@ int RunFlops(const std::vector<std::string>& args) {
   FlopsOptions o{spec.seq_len, batch, vm["causal"].as<bool>(), recompute};
   if (vm.count("seq")) o.seq_len = PositiveFlag(vm, "seq", kMaxDimension);
   const FlopsReport r = ComputeFlops(spec, o);
-  switch (format) {
-    case OutputFormat::kJson: std::cout << FlopsJson(spec, o, r, accounting).dump(2) << "\n"; break;
-    case OutputFormat::kCsv: RenderCsv(MatmulTable(spec, o, r), std::cout); break;
-    case OutputFormat::kTable:
-      RenderText(MatmulTable(spec, o, r), std::cout);
-      RenderText(AccountingTable(spec, o, accounting), std::cout);
-      break;
-  }
+  Emit(format,
+       {[&] { return FlopsJson(spec, o, r, accounting); }, [&] { return MatmulTable(spec, o, r); },
+        [&](std::ostream& out) {
+          RenderText(MatmulTable(spec, o, r), out);
+          RenderText(AccountingTable(spec, o, accounting), out);
+        }});
   return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "planner/core/sizing.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
@@ -397,29 +398,24 @@ int RunPlan(const std::vector<std::string>& args) {
   }
   if (run.result.truncated) WarnTruncated(run);
   if (run.result.plans.empty()) NothingFits(run);
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << PlanJson(run).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(PlansTable(run), std::cout);
-      break;
-    case OutputFormat::kTable:
-      std::cout << StackLine(vm, stack) << "\n";
-      RenderText(PlansTable(run), std::cout);
-      std::cout << "\n" << StatsLine(run) << "\n";
-      if (run.band.records > 0) {
-        std::cout << "P10-P90: the step time's band from out-of-sample residuals ("
-                  << run.band.basis << ")\n";
-      }
-      for (const std::string& w : BestPlanWarnings(run)) std::cout << "warning: " << w << "\n";
-      PrintAssumptions(run, std::cout);
-      std::cout << "\n";
-      RenderText(RejectedTable(run.result), std::cout);
-      std::cout << "\nbest layout in full:\n  " << ExplainCommand(run, run.result.plans[0].layout)
-                << "\n";
-      break;
-  }
+  Emit(format, {[&] { return PlanJson(run); }, [&] { return PlansTable(run); },
+                [&](std::ostream& out) {
+                  out << StackLine(vm, stack) << "\n";
+                  RenderText(PlansTable(run), out);
+                  out << "\n" << StatsLine(run) << "\n";
+                  if (run.band.records > 0) {
+                    out << "P10-P90: the step time's band from out-of-sample residuals ("
+                        << run.band.basis << ")\n";
+                  }
+                  for (const std::string& w : BestPlanWarnings(run)) {
+                    out << "warning: " << w << "\n";
+                  }
+                  PrintAssumptions(run, out);
+                  out << "\n";
+                  RenderText(RejectedTable(run.result), out);
+                  out << "\nbest layout in full:\n  "
+                      << ExplainCommand(run, run.result.plans[0].layout) << "\n";
+                }});
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "planner/core/limits.h"
 #include "planner/core/sizing.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
@@ -179,33 +180,26 @@ int RunSensitivity(const std::vector<std::string>& args) {
   const SensitivityResult r =
       Sensitivity(m, sized, chosen.row.layout, {tokens, chosen.row.run.steps, pricing});
 
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << SensitivityJson(m, c, tokens, chosen, r).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(InputsTable(r), std::cout);
-      break;
-    case OutputFormat::kTable: {
-      Table t = InputsTable(r);
-      t.title = "What moves " + m.name + " (" + HumanCount(tokens) + " tokens) on " +
-                Grouped(chosen.row.gpus) + " x " + c.name + " (" + chosen.why + "; " +
-                Describe(chosen.row.layout) + "): expected " + DaysText(r.base.expected.days) +
-                " days, " + UsdText(r.base.expected.cost_usd);
-      t.notes = {
-          "ranked by the swing in expected (goodput-adjusted) days, then dollars; one "
-          "input at a time, the layout fixed, step time recomputed for network and GEMM "
-          "changes",
-          "ranges: network bandwidth (every level and fitted collective) x0.5-x2; "
-          "efficiency.gemm_max x0.8-x1.2; MFU x0.8-x1.2 (step time / factor); failure "
-          "rate the cluster's P10-P90 factors; checkpoint bandwidth x0.25-x4; restart "
-          "time x0.5-x2; GPU price x0.5-x1.5 (docs/goodput.md)",
-          "plot: planner sensitivity ... --format json > s.json && "
-          "scripts/plot_tornado.py s.json -o tornado.png"};
-      RenderText(t, std::cout);
-      break;
-    }
-  }
+  Emit(format,
+       {[&] { return SensitivityJson(m, c, tokens, chosen, r); }, [&] { return InputsTable(r); },
+        [&](std::ostream& out) {
+          Table t = InputsTable(r);
+          t.title = "What moves " + m.name + " (" + HumanCount(tokens) + " tokens) on " +
+                    Grouped(chosen.row.gpus) + " x " + c.name + " (" + chosen.why + "; " +
+                    Describe(chosen.row.layout) + "): expected " + DaysText(r.base.expected.days) +
+                    " days, " + UsdText(r.base.expected.cost_usd);
+          t.notes = {
+              "ranked by the swing in expected (goodput-adjusted) days, then dollars; one "
+              "input at a time, the layout fixed, step time recomputed for network and GEMM "
+              "changes",
+              "ranges: network bandwidth (every level and fitted collective) x0.5-x2; "
+              "efficiency.gemm_max x0.8-x1.2; MFU x0.8-x1.2 (step time / factor); failure "
+              "rate the cluster's P10-P90 factors; checkpoint bandwidth x0.25-x4; restart "
+              "time x0.5-x2; GPU price x0.5-x1.5 (docs/goodput.md)",
+              "plot: planner sensitivity ... --format json > s.json && "
+              "scripts/plot_tornado.py s.json -o tornado.png"};
+          RenderText(t, out);
+        }});
   return 0;
 }
 

@@ -17,11 +17,12 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
-#include "planner/cli/stack_flags.h"
 #include "planner/cli/report.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
@@ -318,19 +319,12 @@ int RunSimulate(const std::vector<std::string>& args) {
     WriteTrace(r.trace_path, graph, result,
                {vm["model"].as<std::string>(), vm["cluster"].as<std::string>()});
   }
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << Json(r).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(CsvTable(r), std::cout);
-      break;
-    case OutputFormat::kTable:
-      std::cout << StackLine(vm, stack) << "\n";
-      for (const std::string& n : in.notes) std::cout << "note: " << n << "\n";
-      PrintText(r, std::cout);
-      break;
-  }
+  Emit(format, {[&] { return Json(r); }, [&] { return CsvTable(r); },
+                [&](std::ostream& out) {
+                  out << StackLine(vm, stack) << "\n";
+                  for (const std::string& n : in.notes) out << "note: " << n << "\n";
+                  PrintText(r, out);
+                }});
   // A layout that does not fit is simulated and shown, and said so (exit 1).
   const MemoryBreakdown mem = EstimateMemory(m, c, p, o.memory);
   if (mem.total > UsableHbmBytes(c)) {

@@ -7,6 +7,7 @@
 
 #include "planner/cli/report.h"
 #include "planner/core/units.h"
+#include "planner/io/emit.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/runs_file_io.h"
@@ -360,6 +361,38 @@ nlohmann::ordered_json SizeJson(const std::vector<SizeGpuType>& types, const Siz
           {"notes", Notes(types, r, rows, m)}};
 }
 
+// The text report: the Chinchilla line, the table of GPU counts, the choice and its outlook.
+void PrintSizeText(const std::vector<SizeGpuType>& types, const SizeRequest& r,
+                   const std::vector<SizingRow>& rows, const SizeOutlooks& outlooks,
+                   const SizingMarks& marks, std::ostream& out) {
+  if (r.chinchilla_usd) {
+    RenderText(ChinchillaTable(types, r), out);
+    out << "\n";
+  }
+  Table t = RowsTable(types, rows, outlooks, marks);
+  t.title = Title(types, r);
+  t.notes = Notes(types, r, rows, marks);
+  RenderText(t, out);
+  if (const std::string choice = ChoiceSentence(r, rows, marks); !choice.empty()) {
+    out << "\n" << choice << "\n";
+  }
+  if (const std::optional<size_t> i = OutlookRow(marks)) {
+    const std::vector<std::string> why = MarksOf(*i, marks);
+    out << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster << " ("
+        << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
+    for (const std::string& line : OutlookLines(*outlooks[*i])) {
+      out << "  " << line << "\n";
+    }
+    for (const SizeGpuType& g : types) {
+      if (g.cluster.name != rows[*i].cluster) continue;
+      for (const std::string& w :
+           PredictionWarnings(g.cluster, rows[*i].mfu, rows[*i].layout.dtype)) {
+        out << "warning: " << w << "\n";
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string SizeNumber(double v) {
@@ -378,43 +411,9 @@ std::string SizeRowText(const SizingRow& r) {
 void PrintSize(OutputFormat format, const std::vector<SizeGpuType>& types, const SizeRequest& r,
                const std::vector<SizingRow>& rows, const SizeOutlooks& outlooks,
                const SizingMarks& marks) {
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << SizeJson(types, r, rows, outlooks, marks).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(RowsTable(types, rows, outlooks, marks), std::cout);
-      break;
-    case OutputFormat::kTable: {
-      if (r.chinchilla_usd) {
-        RenderText(ChinchillaTable(types, r), std::cout);
-        std::cout << "\n";
-      }
-      Table t = RowsTable(types, rows, outlooks, marks);
-      t.title = Title(types, r);
-      t.notes = Notes(types, r, rows, marks);
-      RenderText(t, std::cout);
-      if (const std::string choice = ChoiceSentence(r, rows, marks); !choice.empty()) {
-        std::cout << "\n" << choice << "\n";
-      }
-      if (const std::optional<size_t> i = OutlookRow(marks)) {
-        const std::vector<std::string> why = MarksOf(*i, marks);
-        std::cout << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster << " ("
-                  << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
-        for (const std::string& line : OutlookLines(*outlooks[*i])) {
-          std::cout << "  " << line << "\n";
-        }
-        for (const SizeGpuType& g : types) {
-          if (g.cluster.name != rows[*i].cluster) continue;
-          for (const std::string& w :
-               PredictionWarnings(g.cluster, rows[*i].mfu, rows[*i].layout.dtype)) {
-            std::cout << "warning: " << w << "\n";
-          }
-        }
-      }
-      break;
-    }
-  }
+  Emit(format, {[&] { return SizeJson(types, r, rows, outlooks, marks); },
+                [&] { return RowsTable(types, rows, outlooks, marks); },
+                [&](std::ostream& out) { PrintSizeText(types, r, rows, outlooks, marks, out); }});
 }
 
 }  // namespace planner

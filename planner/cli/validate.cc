@@ -15,6 +15,7 @@
 #include "planner/core/fit.h"
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
+#include "planner/io/emit.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/output_file.h"
@@ -557,17 +558,8 @@ int RunValidate(const std::vector<std::string>& args) {
                                 "planner validate " + runs + " --write-bands"),
                     {runs});
   }
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << ReportJson(r).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(RunsTable(r), std::cout);
-      break;
-    case OutputFormat::kTable:
-      PrintText(r, std::cout);
-      break;
-  }
+  Emit(format, {[&] { return ReportJson(r); }, [&] { return RunsTable(r); },
+                [&](std::ostream& out) { PrintText(r, out); }});
   return 0;
 }
 

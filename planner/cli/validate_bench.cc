@@ -12,6 +12,7 @@
 #include "planner/core/fit.h"
 #include "planner/io/bench_io.h"
 #include "planner/io/cluster_io.h"
+#include "planner/io/emit.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
@@ -260,20 +261,13 @@ int RunValidateBench(const std::vector<std::string>& args) {
   }
   const OutputFormat format = FormatFlag(vm);
   const BenchReport r = BuildReport(vm);
-  switch (format) {
-    case OutputFormat::kJson:
-      std::cout << ReportJson(r).dump(2) << "\n";
-      break;
-    case OutputFormat::kCsv:
-      RenderCsv(RowsTable(r), std::cout);
-      break;
-    case OutputFormat::kTable:
-      RenderText(RowsTable(r), std::cout);
-      std::cout << "\n";
-      RenderText(SummaryTable(r), std::cout);
-      if (r.tp) std::cout << "\n" << TpLine(*r.tp) << "\n";
-      break;
-  }
+  Emit(format, {[&] { return ReportJson(r); }, [&] { return RowsTable(r); },
+                [&](std::ostream& out) {
+                  RenderText(RowsTable(r), out);
+                  out << "\n";
+                  RenderText(SummaryTable(r), out);
+                  if (r.tp) out << "\n" << TpLine(*r.tp) << "\n";
+                }});
   return 0;
 }
 
