@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iomanip>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "planner/core/limits.h"
@@ -20,11 +18,20 @@
 #include "planner/io/presets.h"
 #include "planner/io/read_file.h"
 #include "planner/io/record_defaults.h"
+#include "planner/io/runs_fields.h"
 #include "planner/io/stack_io.h"
 #include "planner/io/yaml_strict.h"
 
 namespace planner {
 namespace {
+
+using runs::Contains;
+using runs::ReadHardware;
+using runs::StartsWith;
+using runs::Stated;
+using runs::StatedDouble;
+using runs::StatedInt;
+using runs::StatedString;
 
 const std::vector<std::string> kRecordKeys = {
     "id",    "source",   "source_locator", "verification",  "model",   "hardware", "parallelism",
@@ -33,9 +40,6 @@ const std::vector<std::string> kRunModelKeys = {
     "family",       "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
     "vocab",        "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
     "total_params", "preset"};
-const std::vector<std::string> kHardwareKeys = {
-    "gpu",           "num_gpus",      "peak_tflops_per_gpu", "peak_basis",
-    "power_limit_W", "gpus_per_node", "interconnect",        "cluster"};
 const std::vector<std::string> kParallelKeys = {"tp",
                                                 "pp",
                                                 "dp",
@@ -74,25 +78,6 @@ const std::vector<std::string> kMeasuredKeys = {"kind",
                                                 "tokens_per_sec_per_gpu",
                                                 "memory_gib_per_gpu",
                                                 "memory_metric"};
-
-bool Contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-bool StartsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
-
-// A key that is present with a value (the records write null for "not stated").
-bool Stated(const StrictMap& m, const std::string& key) {
-  return m.Has(key) && !m.Value(key).IsNull();
-}
-std::optional<int64_t> StatedInt(const StrictMap& m, const std::string& key) {
-  return Stated(m, key) ? std::optional<int64_t>(m.Int(key)) : std::nullopt;
-}
-std::optional<double> StatedDouble(const StrictMap& m, const std::string& key) {
-  return Stated(m, key) ? std::optional<double>(m.Double(key)) : std::nullopt;
-}
-std::string StatedString(const StrictMap& m, const std::string& key) {
-  return Stated(m, key) ? m.String(key) : "";
-}
 
 // The file is a YAML list of records, not a mapping, so yaml_strict's LoadYamlFile does not apply.
 YAML::Node LoadSequence(const std::string& path) {
@@ -154,81 +139,6 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   v->total_params = StatedInt(m, "total_params");
   if (auto e = Validate(s)) m.Fail(e->key == "vocab_size" ? "vocab" : e->key, e->message);
   return s;
-}
-
-// The part's preset, or where the interconnect text states another scale-out bandwidth per GPU
-// (record_defaults.h), the preset of the same GPU and scale-up domain that has it (AWS p4d's 400
-// Gb/s of EFA per 8 A100s: ec2-p4d, not dgx-a100-40gb's 8x 200 Gb/s); a note either way.
-std::string MatchNetwork(const StrictMap& hw, const std::string& preset, ValidationRun* v) {
-  const ClusterSpec base = LoadCluster(preset);
-  const std::optional<double> stated =
-      ScaleOutGBpsPerGpu(StatedString(hw, "interconnect"),
-                         StatedInt(hw, "gpus_per_node").value_or(base.gpus_per_node));
-  const auto same = [&](const ClusterSpec& c) {
-    return std::abs(c.network.back().bw_GBps / *stated - 1) <= 0.01;
-  };
-  if (!stated || base.network.empty() || same(base)) return preset;
-  std::ostringstream says;
-  says << "interconnect states " << *stated << " GB/s per GPU across nodes";
-  for (const std::string& name : PresetNames("clusters")) {
-    const ClusterSpec c = LoadCluster(name);
-    // The same GPU in the same scale-up domain (not Jean Zay's 4-GPU NVLink groups).
-    if (c.gpu.name == base.gpu.name && !c.network.empty() && same(c) &&
-        c.network.front().size == base.network.front().size) {
-      v->hardware_note += (v->hardware_note.empty() ? "" : "; ") + says.str() + ": preset " + name;
-      return name;
-    }
-  }
-  v->hardware_note += (v->hardware_note.empty() ? "" : "; ") + says.str() + ", no " +
-                      base.gpu.name + " preset has it: priced on " + preset + "'s " +
-                      Fixed(base.network.back().bw_GBps, 2) + " (name one in hardware.cluster)";
-  return preset;
-}
-
-// The preset the record runs as (gpu_presets.h), or "" (with v->skip_reason) when none describes
-// its part.
-// A record whose machine differs from the part's usual node in what the model prices (BLOOM's
-// Omni-Path network, a quarter of a DGX A100's) names its own preset in `hardware.cluster`.
-std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
-  const std::string gpu = hw.String("gpu");
-  if (gpu.size() > 512) hw.Fail("gpu", "gpu: text longer than 512 characters");
-  if (const std::optional<std::string> named = hw.OptString("cluster")) {
-    if (!FindPreset("clusters", *named)) {
-      hw.Fail("cluster", "no cluster preset named '" + *named + "' (configs/clusters/)");
-    }
-    return *named;
-  }
-  if (const char* preset = PresetForGpu(gpu)) {
-    if (Contains(PartKey(gpu), "H10096GB")) {
-      v->hardware_note = "H100 96GB HBM2e (Grand Teton) modelled as dgx-h100";
-    }
-    return MatchNetwork(hw, preset, v);
-  }
-  // Not an error: the other records still price. The reason says how to answer it.
-  v->skip_reason = "no cluster preset for GPU '" + gpu + "' (known parts: " + KnownGpuParts() +
-                   "); name one with hardware.cluster";
-  return "";
-}
-
-// A GPU run below its rated power lowers its clock until it fits: dynamic power goes as f V^2 and
-// voltage falls with frequency, so P ~ f^3 and the sustained tensor-core rate scales as
-// (limit / TDP)^(1/3). HBM bandwidth does not depend on the SM clock.
-double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
-  std::optional<double> limit_W = StatedDouble(hw, "power_limit_W");
-  if (!limit_W) limit_W = PowerLimitInGpuText(hw.String("gpu"));  // "..., 500W power limit)"
-  if (!limit_W) return 1;
-  if (!(*limit_W >= 50 && *limit_W <= 5000)) {
-    hw.Fail("power_limit_W", "power_limit_W must lie in [50, 5000] W");
-  }
-  if (gpu->tdp_W <= 0 || *limit_W >= gpu->tdp_W) return 1;
-  const double scale = std::cbrt(*limit_W / gpu->tdp_W);
-  for (double& peak : gpu->peak_tflops) peak *= scale;
-  std::ostringstream s;
-  if (!note->empty()) s << ", ";
-  s << "at its " << *limit_W << " W power limit: peaks x (" << *limit_W << "/" << gpu->tdp_W
-    << ")^(1/3) = " << std::fixed << std::setprecision(3) << scale;
-  *note += s.str();
-  return scale;
 }
 
 std::optional<Recompute> ReadRecompute(const StrictMap& t) {
@@ -560,29 +470,6 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
     m.Fail(v->metric_key, "measured.mfu_pct must lie in (0, 100]");
   }
   if (!v->skipped()) v->run.measured_step_time_s = StepTimeFromMetric(*v, v->metric_value);
-}
-
-void ReadHardware(const StrictMap& r, ValidationRun* v) {
-  const StrictMap hw = r.Map("hardware", kHardwareKeys);
-  const std::optional<double> peak = StatedDouble(hw, "peak_tflops_per_gpu");
-  if (peak && !(*peak > 0 && *peak < 1e5)) {
-    hw.Fail("peak_tflops_per_gpu", "peak_tflops_per_gpu must lie in (0, 1e5)");
-  }
-  v->source_peak_tflops = peak.value_or(0);
-  const int64_t gpus = hw.Int("num_gpus");
-  if (gpus < 1 || gpus > kMaxGpus) hw.Fail("num_gpus", "num_gpus must lie in [1, 2^22]");
-  if (auto per_node = StatedInt(hw, "gpus_per_node"); per_node && *per_node < 1) {
-    hw.Fail("gpus_per_node", "gpus_per_node must be positive");
-  }
-  v->cluster_preset = ClusterFor(hw, v);
-  if (v->cluster_preset.empty()) return;
-  try {
-    v->run.cluster = LoadCluster(v->cluster_preset, gpus);
-  } catch (const InputError& e) {
-    hw.Fail("num_gpus", e.what());
-  }
-  v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);
-  v->run.generation = GpuGeneration(v->run.cluster.gpu);
 }
 
 ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
