@@ -70,6 +70,15 @@ std::string AccountingForFormula(const std::string& formula) {
   return "6nd";
 }
 
+bool AttentionTextIsFused(const std::string& attention) {
+  const std::string a = Lower(attention);
+  for (const char* unfused : {"standard", "unfused", "eager", "math", "torch"}) {
+    if (a.rfind(unfused, 0) == 0) return false;
+  }
+  if (Has(a, "no flash") || Has(a, "without flash")) return false;
+  return Has(a, "flash") || Has(a, "sdpa") || Has(a, "cudnn") || Has(a, "fused attention");
+}
+
 std::optional<double> PowerLimitInGpuText(const std::string& gpu) {
   static const std::regex limit(R"(([0-9]+(\.[0-9]+)?) ?W power limit)", std::regex::icase);
   std::smatch m;

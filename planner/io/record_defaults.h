@@ -29,6 +29,11 @@ std::string PrimaryMetricKey(const std::vector<std::string>& present);
 // record's flops_formula text describes; 6nd when it names none.
 std::string AccountingForFormula(const std::string& formula);
 
+// Whether a record's attention text names a fused kernel: "SDPA FlashAttention v2", "flash
+// (attn_impl: flash)", "SDPA (flash)", cuDNN fused attention; not "standard (... no
+// FlashAttention)", "torch", "eager" or "math".
+bool AttentionTextIsFused(const std::string& attention);
+
 // "H100 96GB HBM2e (Grand Teton, 500W power limit)" -> 500.
 std::optional<double> PowerLimitInGpuText(const std::string& gpu);
 

@@ -200,7 +200,7 @@ void ReadStack(const StrictMap& r, ValidationRun* v) {
   if (t.Bool("torch_compile", false)) v->stack_overrides.push_back("kernels=compiled");
   if (t.Bool("compiled_loss", false)) v->stack_overrides.push_back("loss_kernels=compiled");
   const std::string attention = StatedString(t, "attention");
-  if (!attention.empty() && !Contains(attention, "flash")) {
+  if (!attention.empty() && !AttentionTextIsFused(attention)) {
     v->stack_overrides.push_back("attention=unfused");
   }
   ApplyStackOverrides(v->stack_overrides, v->stack_name, &v->stack);

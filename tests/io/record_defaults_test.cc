@@ -52,6 +52,18 @@ TEST(RecordDefaultsTest, AccountingFromFormulaText) {
   EXPECT_EQ(AccountingForFormula(""), "6nd");
 }
 
+// Every attention text of tests/data/runs.yaml, and the spellings a source uses otherwise.
+TEST(RecordDefaultsTest, AttentionTextNamesAFusedKernelOrNot) {
+  for (const char* fused : {"flash (attn_impl: flash)", "SDPA (flash)", "SDPA FlashAttention v2",
+                            "FlashAttention-2", "cuDNN fused attention"}) {
+    EXPECT_TRUE(AttentionTextIsFused(fused)) << fused;
+  }
+  for (const char* unfused : {"standard (Megatron-LM fused softmax; no FlashAttention)",
+                              "torch (attn_impl: torch)", "eager", "math backend"}) {
+    EXPECT_FALSE(AttentionTextIsFused(unfused)) << unfused;
+  }
+}
+
 TEST(RecordDefaultsTest, PowerLimitFromGpuText) {
   EXPECT_EQ(PowerLimitInGpuText("H100 96GB HBM2e (Grand Teton, 500W power limit)"), 500);
   EXPECT_EQ(PowerLimitInGpuText("H100 at a 450 W power limit"), 450);
