@@ -33,6 +33,9 @@ using runs::StatedDouble;
 using runs::StatedInt;
 using runs::StatedString;
 
+// The start of the skip reason of a record whose stack cannot run its layout.
+const std::string kStackRefuses = "the record's stack cannot run its layout: ";
+
 const std::vector<std::string> kRecordKeys = {
     "id",    "source",   "source_locator", "verification",  "model",   "hardware", "parallelism",
     "batch", "training", "measured",       "flops_formula", "derived", "inferred", "notes"};
@@ -177,10 +180,12 @@ std::string InferStack(const StrictMap& r, const StrictMap& t, ValidationRun* v)
   return stack;
 }
 
-void ReadStack(const StrictMap& r, ValidationRun* v) {
+// The stack preset `name` with what the record states beyond it as overrides.
+void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
   const StrictMap t = r.Map("training", kTrainingKeys);
   const StrictMap par = r.Map("parallelism", kParallelKeys);
-  v->stack_name = Stated(t, "stack") ? t.String("stack") : InferStack(r, t, v);
+  v->stack_name = name;
+  v->stack_overrides.clear();
   try {
     v->stack = LoadStack(v->stack_name);
   } catch (const InputError& e) {
@@ -376,7 +381,7 @@ bool CheckRecordLayout(ValidationRun* v) {
   }
   if (auto why = StackRefuses(v->stack, p)) {
     // explain refuses it too: the record names a stack that cannot run its layout.
-    v->skip_reason = "the record's stack cannot run its layout: " + *why;
+    v->skip_reason = kStackRefuses + *why;
     return false;
   }
   return true;
@@ -394,6 +399,24 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   v->run.layout.dtype = ReadDtype(t, v);
   if (!ReadBatch(par, b, v) || !CheckRecordLayout(v)) return false;
   return TuneUnstatedChoices(Unstated{!recompute, choose_vpp}, v);
+}
+
+// A record whose stack was inferred from its framework text and cannot run the stated layout:
+// the stated layout wins, on the first of explain's default stack and torchtitan (which runs
+// FSDP with TP, PP and CP) that runs it; `refused` when neither does.
+ValidationRun WithAnotherStack(const StrictMap& r, const ValidationRun& before_layout,
+                               const ValidationRun& refused) {
+  for (const char* other : {kDefaultStack, "torchtitan"}) {
+    if (other == refused.stack_name) continue;
+    ValidationRun retry = before_layout;
+    ReadStack(r, other, &retry);
+    if (!ReadLayout(r, &retry)) continue;
+    retry.assumptions.push_back(
+        "the " + refused.stack_name +
+        " stack (from the framework text) cannot run the stated layout: " + other);
+    return retry;
+  }
+  return refused;
 }
 
 // The MoE records state their experts only in notes: the runs model block has no MoE keys, so
@@ -482,16 +505,21 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   run.source = run.id.substr(0, run.id.find('_'));
   v.source_title = r.String("source");
   run.model = ReadModel(r, &v);
-  ReadStack(r, &v);
-  run.stack = v.stack.name;
+  const StrictMap t = r.Map("training", kTrainingKeys);
+  const bool stack_stated = Stated(t, "stack");
+  ReadStack(r, stack_stated ? t.String("stack") : InferStack(r, t, &v), &v);
   ReadHardware(r, &v);
   if (IsMoeRecord(r) && !v.moe) {
     v.skip_reason = "MoE: the record states its experts only in notes (no model.preset)";
   }
   if (!v.skipped()) {
-    ReadLayout(r, &v);
-    if (!v.skipped()) run.options = StackOptions(v.stack, run.cluster);
+    const ValidationRun before_layout = v;
+    if (!ReadLayout(r, &v) && !stack_stated && v.skip_reason.starts_with(kStackRefuses)) {
+      v = WithAnotherStack(r, before_layout, v);
+    }
   }
+  run.stack = v.stack.name;
+  if (!v.skipped()) run.options = StackOptions(v.stack, run.cluster);
   ReadMeasured(r, &v);
   return v;
 }

@@ -90,7 +90,9 @@ TEST(RecordDefaultsTest, ScaleOutBandwidthPerGpuFromInterconnectText) {
   for (const auto& c : cases) {
     const std::optional<double> got = ScaleOutGBpsPerGpu(c.text, c.gpus_per_node);
     EXPECT_EQ(got.has_value(), c.GBps.has_value()) << c.text;
-    if (got && c.GBps) EXPECT_DOUBLE_EQ(*got, *c.GBps) << c.text;
+    if (got && c.GBps) {
+      EXPECT_DOUBLE_EQ(*got, *c.GBps) << c.text;
+    }
   }
 }
 

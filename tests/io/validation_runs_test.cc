@@ -359,6 +359,21 @@ TEST(ValidationRunsTest, StatedScaleOutNetworkPicksThePresetThatHasIt) {
             "ec2-p4d");
 }
 
+// Without training.stack the framework text names one; when that stack cannot run the stated
+// layout (the fsdp preset has no pipeline; Meta's rows run pp 16 with ZeRO-2, which
+// megatron-core does not run either), the stated layout wins on torchtitan, and the notes say so.
+TEST(ValidationRunsTest, AnInferredStackThatCannotRunTheLayoutGivesWay) {
+  const ValidationRun v = ReadEdited("llama3paper2024_405b_8k_cp1", "    stack: torchtitan\n", "");
+  ASSERT_FALSE(v.skipped()) << v.skip_reason;
+  EXPECT_EQ(v.stack_name, "torchtitan");
+  EXPECT_EQ(v.run.layout.pp, 16);
+  bool said = false;
+  for (const std::string& a : v.assumptions) {
+    said = said || a.find("the fsdp stack (from the framework text) cannot run") == 0;
+  }
+  EXPECT_TRUE(said);
+}
+
 TEST(ValidationRunsTest, UnstatedBatchVirtualStagesAndRecomputeAreAnswered) {
   // OPT states 2M tokens per batch, not sequences: 2e6 / 2048 = 976.6 sequences over dp =
   // 992 / 8 = 124 replicas is 7.9 per replica, rounded to 8: 992.
