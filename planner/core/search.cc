@@ -428,8 +428,10 @@ std::optional<ParallelConfig> FastestCandidate(const ModelSpec& m, const Cluster
   *fits = false;
   const int64_t first = vary_vpp ? 2 : p.vpp;
   const int64_t last = vary_vpp ? SearchSpace{}.max_vpp : p.vpp;
+  const bool stated_uneven = p.uneven_chunks;
   for (int64_t v = first; v <= last; ++v) {
     p.vpp = v;
+    p.uneven_chunks = stated_uneven;  // a candidate refused with unequal chunks leaves none set
     std::optional<LayoutError> e = CheckLayout(m, c, p);
     if (vary_vpp && e && e->field == LayoutField::kUnevenChunks && s.uneven_chunks) {
       p.uneven_chunks = true;
@@ -443,7 +445,6 @@ std::optional<ParallelConfig> FastestCandidate(const ModelSpec& m, const Cluster
       best_s = step_s;
       *fits = fit;
     }
-    if (vary_vpp) p.uneven_chunks = false;
   }
   return best;
 }

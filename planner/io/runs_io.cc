@@ -513,9 +513,11 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
     v.skip_reason = "MoE: the record states its experts only in notes (no model.preset)";
   }
   if (!v.skipped()) {
-    const ValidationRun before_layout = v;
-    if (!ReadLayout(r, &v) && !stack_stated && v.skip_reason.starts_with(kStackRefuses)) {
-      v = WithAnotherStack(r, before_layout, v);
+    // Kept only where the stack was inferred and another may be tried.
+    const std::optional<ValidationRun> before_layout =
+        stack_stated ? std::nullopt : std::optional<ValidationRun>(v);
+    if (!ReadLayout(r, &v) && before_layout && v.skip_reason.starts_with(kStackRefuses)) {
+      v = WithAnotherStack(r, *before_layout, v);
     }
   }
   run.stack = v.stack.name;
