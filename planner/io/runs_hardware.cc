@@ -79,11 +79,15 @@ std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
 // voltage falls with frequency, so P ~ f^3 and the sustained tensor-core rate scales as
 // (limit / TDP)^(1/3). HBM bandwidth does not depend on the SM clock.
 double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
-  std::optional<double> limit_W = StatedDouble(hw, "power_limit_W");
-  if (!limit_W) limit_W = PowerLimitInGpuText(hw.String("gpu"));  // "..., 500W power limit)"
+  // Stated, or in the GPU text ("..., 500W power limit)"); an error points at where it was read.
+  const bool stated = Stated(hw, "power_limit_W");
+  const std::optional<double> limit_W =
+      stated ? StatedDouble(hw, "power_limit_W") : PowerLimitInGpuText(hw.String("gpu"));
   if (!limit_W) return 1;
   if (!(*limit_W >= 50 && *limit_W <= 5000)) {
-    hw.Fail("power_limit_W", "power_limit_W must lie in [50, 5000] W");
+    hw.Fail(stated ? "power_limit_W" : "gpu",
+            std::string(stated ? "power_limit_W" : "the power limit in the gpu text") +
+                " must lie in [50, 5000] W");
   }
   if (gpu->tdp_W <= 0 || *limit_W >= gpu->tdp_W) return 1;
   const double scale = std::cbrt(*limit_W / gpu->tdp_W);
