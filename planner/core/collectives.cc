@@ -39,6 +39,14 @@ double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, d
   return steps * l.latency_us * kSecondsPerUs + TransferSeconds(bus_bytes, l.bw_GBps * fraction);
 }
 
+// The outermost level a group of n ranks `stride` apart spans.
+int SlowestLevel(const ClusterSpec& c, int64_t n, int64_t stride) {
+  const int levels = static_cast<int>(c.network.size());
+  int level = 0;
+  while (level + 1 < levels && MembersWithinLevel(c, level, n, stride) < n) ++level;
+  return level;
+}
+
 }  // namespace
 
 const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
@@ -67,9 +75,7 @@ double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t
   const int levels = static_cast<int>(c.network.size());
   if (op == Collective::kSendRecv || op == Collective::kBroadcast || op == Collective::kAllToAll) {
     // Point-to-point and all-to-all traffic is paced by the slowest level it crosses.
-    int level = 0;
-    while (level + 1 < levels && MembersWithinLevel(c, level, n, stride) < n) ++level;
-    return StageSeconds(c, op, level, n, bytes);
+    return StageSeconds(c, op, SlowestLevel(c, n, stride), n, bytes);
   }
   double seconds = 0;
   double stage_bytes = bytes;
@@ -85,6 +91,11 @@ double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t
     inner = within;
   }
   return seconds;
+}
+
+double RingHopSeconds(const ClusterSpec& c, int64_t n, int64_t stride, double bytes) {
+  if (n <= 1 || bytes <= 0) return 0;
+  return StageSeconds(c, Collective::kSendRecv, SlowestLevel(c, n, stride), 2, bytes);
 }
 
 }  // namespace planner

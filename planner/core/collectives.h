@@ -18,6 +18,11 @@ namespace planner {
 double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t stride,
                          double bytes);
 
+// Seconds for one hop of a ring of n ranks `stride` apart, each passing `bytes` to the next at
+// once (context parallelism's K/V exchange): paced by the slowest level the ring crosses, since
+// its hops across that level finish last.
+double RingHopSeconds(const ClusterSpec& c, int64_t n, int64_t stride, double bytes);
+
 // The measured fit StageSeconds uses for `op` among n ranks on network level `level`: same
 // collective and level, the same rank count if measured, else the nearest; nullptr if none.
 const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n);

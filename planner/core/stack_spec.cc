@@ -8,6 +8,10 @@ namespace {
 
 std::string StageText(int64_t v) { return std::to_string(v); }
 
+// Hopper and later: the bf16 dense peak is above 700 TFLOP/s (H100 989, B200 2250); Ampere and
+// Volta are at or below 312.
+bool HopperOrLater(const GpuSpec& gpu) { return gpu.peak(Dtype::kBf16) > 500; }
+
 }  // namespace
 
 std::optional<StackError> Validate(const StackSpec& s) {
@@ -59,9 +63,7 @@ std::optional<StackError> Validate(const StackSpec& s) {
 }
 
 double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu) {
-  // Hopper and later: the bf16 dense peak is above 700 TFLOP/s (H100 989, B200 2250); Ampere and
-  // Volta are at or below 312.
-  const bool hopper_or_later = gpu.peak(Dtype::kBf16) > 500;
+  const bool hopper_or_later = HopperOrLater(gpu);
   switch (k) {
     case AttentionKernel::kUnfused: return 1;  // priced as two batched GEMMs, not by this factor
     // FlashAttention-2 reaches 50-73% of A100 peak (Dao 2023, abstract) where cuBLAS GEMMs
@@ -102,7 +104,9 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.fp8_scaling = s.fp8_scaling;
   o.grad_comm_bytes = s.grad_reduce_bytes;
   o.overlap_tp_backward = s.tp_overlap_backward;
-  o.overlap_tp_forward = s.tp_overlap_forward;
+  o.overlap_tp_forward =
+      s.tp_overlap_forward == TpForwardOverlap::kAlways ||
+      (s.tp_overlap_forward == TpForwardOverlap::kHopper && HopperOrLater(c.gpu));
   o.overlap_dp = s.dp_overlap == DpOverlap::kBackward;
   o.overlap_param_gather = s.param_gather_overlap;
   o.overlap_pp = s.pp_overlap;
@@ -176,6 +180,18 @@ const char* ToString(AttentionKernel k) {
     case AttentionKernel::kUnfused: return "unfused";
     case AttentionKernel::kFlash2: return "flash2";
     case AttentionKernel::kFlash3: return "flash3";
+  }
+  return "?";
+}
+
+const char* ToString(TpForwardOverlap t) {
+  switch (t) {
+    case TpForwardOverlap::kNone:
+      return "false";
+    case TpForwardOverlap::kAlways:
+      return "true";
+    case TpForwardOverlap::kHopper:
+      return "hopper";
   }
   return "?";
 }

@@ -25,6 +25,18 @@ enum class AttentionKernel {
   kFlash3,   // FlashAttention-3 / cuDNN fused attention (Transformer Engine on Hopper)
 };
 
+// Whether the forward's TP collectives run pipelined with the GEMMs beside them.
+enum class TpForwardOverlap {
+  kNone,
+  kAlways,  // any GPU (torchtitan's async TP on symmetric memory)
+  // Hopper and later only: Transformer Engine's userbuffers (--tp-comm-overlap) use CUDA
+  // multicast, which needs compute capability 9.0; older parts need UB_SKIPMC=1 for a "less
+  // performant implementation based on CUDA IPC handles" (TransformerEngine
+  // examples/pytorch/comm_gemm_overlap/README.md, Requirements) that the published recipes do
+  // not set, so there the forward collectives stay exposed.
+  kHopper,
+};
+
 // When the data-parallel gradient reduction runs.
 enum class DpOverlap {
   kNone,       // after the last backward, exposed (Megatron "local" DDP)
@@ -81,7 +93,7 @@ struct StackSpec {
 
   // Overlap of communication with compute.
   bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM
-  bool tp_overlap_forward = false;  // TE userbuffers: forward AG/RS pipelined with the GEMMs
+  TpForwardOverlap tp_overlap_forward = TpForwardOverlap::kNone;  // forward AG/RS beside GEMMs
   DpOverlap dp_overlap = DpOverlap::kBackward;
   bool param_gather_overlap = false;  // distributed optimizer: all-gather beside next forward
   bool pp_overlap = false;            // p2p sends and receives beside compute
@@ -151,6 +163,7 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
 std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p);
 
 const char* ToString(AttentionKernel k);
+const char* ToString(TpForwardOverlap t);
 const char* ToString(DpOverlap d);
 const char* ToString(ShardedGradAccum g);
 const char* ToString(Zero3WithPp z);

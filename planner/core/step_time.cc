@@ -286,7 +286,7 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   if (p.cp > 1) {
     // Ring attention: cp-1 steps passing the K and V chunk forward; K, V and their gradients back.
     const double kv_bytes = 2 * tokens * std::max<double>(m.kv_dim() / p.tp, m.head_dim) * kActivationBytes;
-    const double step = CollectiveSeconds(c, Collective::kSendRecv, 2, st.cp, kv_bytes);
+    const double step = RingHopSeconds(c, p.cp, st.cp, kv_bytes);
     t->cp_comm = layers * 3 * (p.cp - 1) * step;
     const double hide = o.overlap_cp ? layers * 3 * core_fwd : 0;
     t->cp_exposed = std::max(0.0, t->cp_comm - hide);

@@ -68,7 +68,11 @@ void ReadOverlap(const StrictMap& m, StackSpec* s) {
   if (!m.Has("overlap")) return;
   const StrictMap o = m.Map("overlap", kOverlapKeys);
   s->tp_overlap_backward = o.Bool("tp_backward", s->tp_overlap_backward);
-  s->tp_overlap_forward = o.Bool("tp_forward", s->tp_overlap_forward);
+  s->tp_overlap_forward = OptEnum<TpForwardOverlap>(o, "tp_forward",
+                                                    {{"false", TpForwardOverlap::kNone},
+                                                     {"true", TpForwardOverlap::kAlways},
+                                                     {"hopper", TpForwardOverlap::kHopper}},
+                                                    s->tp_overlap_forward);
   s->dp_overlap = OptEnum<DpOverlap>(
       o, "dp", {{"none", DpOverlap::kNone}, {"backward", DpOverlap::kBackward}}, s->dp_overlap);
   s->param_gather_overlap = o.Bool("param_gather", s->param_gather_overlap);
@@ -220,7 +224,7 @@ std::string StackToYaml(const StackSpec& s) {
       << s.attention_output_cache_bytes;
   out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "tp_backward" << YAML::Value << s.tp_overlap_backward;
-  out << YAML::Key << "tp_forward" << YAML::Value << s.tp_overlap_forward;
+  out << YAML::Key << "tp_forward" << YAML::Value << ToString(s.tp_overlap_forward);
   out << YAML::Key << "dp" << YAML::Value << ToString(s.dp_overlap);
   out << YAML::Key << "param_gather" << YAML::Value << s.param_gather_overlap;
   out << YAML::Key << "pp" << YAML::Value << s.pp_overlap;

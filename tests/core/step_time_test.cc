@@ -80,6 +80,18 @@ TEST(StepTimeTest, AllReduceAcrossManyNodesTakesNcclsTreeLatency) {
                    31 * kIbUs * 1e-6 + 31.0 / 32 * bytes / (kIbGBps * 1e9 * 0.9));
 }
 
+TEST(StepTimeTest, ARingHopIsPacedByTheSlowestLevelTheRingCrosses) {
+  // Context parallelism's ring: every rank passes its K/V chunk to the next at once. Eight
+  // consecutive GPUs stay on NVLink (one alpha, bytes at 0.8 of NVLink); sixteen span two nodes,
+  // and the two hops between them run on InfiniBand (one alpha, bytes at 0.9 of the NIC).
+  const ClusterSpec c = A100Cluster(2);
+  const double bytes = 1e6;
+  EXPECT_DOUBLE_EQ(RingHopSeconds(c, 8, 1, bytes),
+                   kNvlinkUs * 1e-6 + bytes / (kNvlinkGBps * 1e9 * 0.8));
+  EXPECT_DOUBLE_EQ(RingHopSeconds(c, 16, 1, bytes), kIbUs * 1e-6 + bytes / (kIbGBps * 1e9 * 0.9));
+  EXPECT_DOUBLE_EQ(RingHopSeconds(c, 1, 1, bytes), 0);
+}
+
 TEST(StepTimeTest, TpForwardOverlapLeavesTheFirstChunkAndWhatTheGemmsCannotCover) {
   // Transformer Engine's userbuffers pipeline each pass's two TP collectives (SP: all-gather and
   // reduce-scatter, the bus traffic of one all-reduce each) in tp chunks with the GEMM beside it:

@@ -72,7 +72,7 @@ TEST(StackIoTest, OverridesUseTheFileKeys) {
   ApplyStackOverrides({"kernels=compiled", "overlap.tp_forward=true", "overlap.dp=none"},
                       "--stack-set", &s);
   EXPECT_EQ(s.kernels, Kernels::kCompiled);
-  EXPECT_TRUE(s.tp_overlap_forward);
+  EXPECT_EQ(s.tp_overlap_forward, TpForwardOverlap::kAlways);
   EXPECT_EQ(s.dp_overlap, DpOverlap::kNone);
   EXPECT_THROW(ApplyStackOverrides({"overlap.dpp=none"}, "--stack-set", &s), InputError);
   EXPECT_THROW(ApplyStackOverrides({"kernels"}, "--stack-set", &s), InputError);
@@ -96,6 +96,24 @@ TEST(StackIoTest, StackOptionsCarryTheAttentionKernelByGeneration) {
   EXPECT_FALSE(o.memory.flash_attention);
   EXPECT_TRUE(o.memory.dropout);
   EXPECT_EQ(o.grad_comm_bytes, 2);
+}
+
+TEST(StackIoTest, UserbuffersTpOverlapOnlyFromHopper) {
+  // Transformer Engine's userbuffers need CUDA multicast (compute capability 9.0); the A100 path
+  // needs UB_SKIPMC=1, which the recipes do not set. torchtitan's async TP is not tied to it.
+  ClusterSpec h100;
+  h100.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 989;
+  ClusterSpec a100;
+  a100.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 312;
+  const StackSpec mcore = LoadStack("megatron-core");
+  EXPECT_EQ(mcore.tp_overlap_forward, TpForwardOverlap::kHopper);
+  EXPECT_TRUE(StackOptions(mcore, h100).overlap_tp_forward);
+  EXPECT_FALSE(StackOptions(mcore, a100).overlap_tp_forward);
+  StackSpec titan = LoadStack("torchtitan");
+  ApplyStackOverrides({"overlap.tp_forward=true"}, "--stack-set", &titan);
+  EXPECT_TRUE(StackOptions(titan, a100).overlap_tp_forward);
+  EXPECT_THROW(ApplyStackOverrides({"overlap.tp_forward=ampere"}, "--stack-set", &titan),
+               InputError);
 }
 
 }  // namespace
