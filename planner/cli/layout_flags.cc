@@ -118,7 +118,8 @@ void AddLayoutOptions(po::options_description* options) {
       "virtual stages of unequal size: --vpp need not divide a stage's layers (Megatron-Core's "
       "--pipeline-model-parallel-layout)");
   add(F::kMicroBatch, degree(1), "sequences per micro-batch");
-  add(F::kGlobalBatch, po::value<int64_t>(), "sequences per step (default: dp * micro-batch)");
+  add(F::kGlobalBatch, po::value<int64_t>(),
+      "sequences per step (default: dp * micro-batch, times 8 * pp with a pipeline)");
   options->add_options()("seq", po::value<int64_t>(),
                          "sequence length (default: the model's seq_len)");
   add(F::kRecompute, po::value<std::string>()->default_value("none"),
@@ -208,7 +209,12 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   p.dp = vm.count(Opt(F::kDp)) ? Degree(vm, F::kDp) : ImpliedDp(p, c);
   p.global_batch = vm.count(Opt(F::kGlobalBatch))
                        ? PositiveFlag(vm, Opt(F::kGlobalBatch), kMaxGlobalBatch)
-                       : p.dp * p.micro_batch;
+                       : DefaultGlobalBatch(p);
+  if (p.global_batch > kMaxGlobalBatch) {
+    throw InputError(FlagName(F::kGlobalBatch), "not given, and its default (" +
+                                                    std::to_string(p.global_batch) +
+                                                    " sequences) exceeds 2^30: give it");
+  }
   p.recompute = RecomputeFlag(vm);
   p.sp = vm[Opt(F::kSp)].as<bool>();
   const int64_t zero = vm[Opt(F::kZero)].as<int64_t>();

@@ -87,6 +87,11 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
                        " layers, so the split plan tries first (--first-stage-layers, "
                        "--last-stage-layers to choose)");
   }
+  if (!Given(vm, "global-batch") && in.layout.pp > 1) {
+    in.notes.push_back("global batch " + std::to_string(in.layout.global_batch) + ": not given, " +
+                       std::to_string(kDefaultMicroBatchesPerStage) +
+                       " micro-batches per pipeline stage (--global-batch to choose)");
+  }
   in.stack = StackFromFlags(vm);
   ApplyStackDefaults(vm, in.stack, &in.layout);
   // Checked as it will be priced, the stack's defaults in (its ZeRO stage decides whether

@@ -311,4 +311,9 @@ std::string Describe(const ParallelConfig& p) {
   return s;
 }
 
+int64_t DefaultGlobalBatch(const ParallelConfig& p) {
+  const int64_t per_replica = p.pp > 1 ? kDefaultMicroBatchesPerStage * p.pp : 1;
+  return p.dp * p.micro_batch * per_replica;
+}
+
 }  // namespace planner

@@ -159,6 +159,15 @@ inline std::optional<LayoutIssue> FindDeviceIssue(const ClusterSpec& c, const Pa
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
                                        const ParallelConfig& p);
 
+// Sequences per step where none is given: one micro-batch per data-parallel replica without a
+// pipeline (no gradient accumulation); with one, kDefaultMicroBatchesPerStage micro-batches per
+// stage, so the bubble is small as published pipeline runs keep it. Korthikanti et al. 2022
+// (Table 3 configurations, data-parallel size 1, micro-batch 1) ran exactly 8 per stage: 64 on
+// 8 stages (175B), 280 on 35 (530B), 512 on 64 (1T); Narayanan et al. 2021 Table 1 ran 8 per
+// stage for its 530B and 1T rows.
+inline constexpr int64_t kDefaultMicroBatchesPerStage = 8;
+int64_t DefaultGlobalBatch(const ParallelConfig& p);
+
 const char* ToString(LayoutIssue i);  // short reason for rejection counts
 const char* ToString(Schedule s);
 std::string Describe(const ParallelConfig& p);  // "dp=8 tp=8 pp=8 mb=1 ..."

@@ -314,9 +314,8 @@ bool ReadSchedule(const StrictMap& par, const StrictMap& t, ValidationRun* v) {
   return false;
 }
 
-// dp (the GPUs left by tp, pp and cp when unstated), the global batch and the micro-batch;
-// false (with v->skip_reason) when the record states no batch at all.
-bool ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v) {
+// dp (the GPUs left by tp, pp and cp when unstated), the global batch and the micro-batch.
+void ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v) {
   ParallelConfig& p = v->run.layout;
   std::optional<int64_t> micro = StatedInt(b, "micro_batch_size");
   // Without pipelining the local batch is the micro-batch (FSDP runs without accumulation); a
@@ -326,6 +325,7 @@ bool ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v) {
     v->assumptions.push_back("micro-batch = local batch " + std::to_string(*micro) +
                              " (no gradient accumulation)");
   }
+  if (micro && *micro < 1) b.Fail("micro_batch_size", "micro_batch_size must be positive");
   const int64_t model_parallel = p.tp * p.pp * p.cp;
   if (p.dp == 0) {
     if (v->run.cluster.total_gpus() % model_parallel != 0) {
@@ -333,17 +333,23 @@ bool ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v) {
     }
     p.dp = v->run.cluster.total_gpus() / model_parallel;
   }
-  const std::optional<int64_t> global = GlobalBatch(b, p.dp, v);
-  if (!global) {
-    v->skip_reason = "global batch not stated (neither in sequences nor in tokens)";
-    return false;
-  }
-  if (*global < 1 || *global > (int64_t{1} << 30)) {
+  std::optional<int64_t> global = GlobalBatch(b, p.dp, v);
+  if (global && (*global < 1 || *global > kMaxGlobalBatch)) {
     b.Fail("global_batch_size", "global_batch_size must lie in [1, 2^30]");
+  }
+  if (!global) {
+    // What `explain` takes when --global-batch is not given (parallel_config.h), at the stated
+    // micro-batch or else the stack's (which, with the local batch unknown, is one sequence).
+    p.micro_batch = micro.value_or(1);
+    global = DefaultGlobalBatch(p);
+    v->assumptions.push_back("global batch not stated: " + std::to_string(*global) +
+                             (p.pp > 1
+                                  ? " sequences, " + std::to_string(kDefaultMicroBatchesPerStage) +
+                                        " micro-batches per pipeline stage"
+                                  : " sequences, one micro-batch per data-parallel replica"));
   }
   p.global_batch = *global;
   if (micro) {
-    if (*micro < 1) b.Fail("micro_batch_size", "micro_batch_size must be positive");
     p.micro_batch = *micro;
   } else {
     // What `explain` takes when --micro-batch is not given, so both price the record alike.
@@ -351,7 +357,6 @@ bool ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v) {
     v->assumptions.push_back("micro-batch not stated: " + std::to_string(p.micro_batch) + " (the " +
                              v->stack.name + " stack's default)");
   }
-  return true;
 }
 
 // The stage split where unstated, then the checks explain makes; false (with v->skip_reason)
@@ -397,7 +402,8 @@ bool ReadLayout(const StrictMap& r, ValidationRun* v) {
   const std::optional<Recompute> recompute = ReadRecompute(t);
   v->run.layout.recompute = recompute.value_or(Recompute::kNone);
   v->run.layout.dtype = ReadDtype(t, v);
-  if (!ReadBatch(par, b, v) || !CheckRecordLayout(v)) return false;
+  ReadBatch(par, b, v);
+  if (!CheckRecordLayout(v)) return false;
   return TuneUnstatedChoices(Unstated{!recompute, choose_vpp}, v);
 }
 
