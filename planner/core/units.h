@@ -10,6 +10,7 @@ namespace planner {
 inline constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
 inline constexpr double kBytesPerGB = 1e9;
 inline constexpr double kFlopsPerTflop = 1e12;
+inline constexpr double kFlopsPerPflop = 1e15;
 inline constexpr double kSecondsPerHour = 3600.0;
 inline constexpr double kSecondsPerDay = 86400.0;
 inline constexpr double kSecondsPerUs = 1e-6;

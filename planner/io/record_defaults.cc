@@ -54,8 +54,9 @@ std::string StackForFramework(const std::string& framework, const std::string& s
 }
 
 std::string PrimaryMetricKey(const std::vector<std::string>& present) {
-  for (const char* key : {"iteration_time_s", "tokens_per_sec", "tokens_per_sec_per_gpu",
-                          "tflops_per_gpu", "model_tflops_per_gpu", "mfu_pct"}) {
+  for (const char* key :
+       {"iteration_time_s", "tokens_per_sec", "tokens_per_sec_per_gpu", "tflops_per_gpu",
+        "model_tflops_per_gpu", "mfu_pct", "pct_of_peak", "hfu_pct", "aggregate_pflops"}) {
     if (std::find(present.begin(), present.end(), key) != present.end()) return key;
   }
   return "";

@@ -21,8 +21,9 @@ namespace planner {
 std::string StackForFramework(const std::string& framework, const std::string& source);
 
 // The measured key that is the run's time measurement, most direct first: iteration time,
-// tokens/s, tokens/s per GPU, then TFLOP/s per GPU and MFU (which need a FLOP convention); ""
-// when none is present. `present` holds the measured keys the record states.
+// tokens/s, tokens/s per GPU, then TFLOP/s per GPU, MFU, percent of peak, HFU and aggregate
+// PFLOP/s (which need a FLOP convention); "" when none is present. `present` holds the measured
+// keys the record states.
 std::string PrimaryMetricKey(const std::vector<std::string>& present);
 
 // The FLOP accounting (runs_io's names: narayanan, korthikanti, megatron-core, palm, 6nd) the

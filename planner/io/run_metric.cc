@@ -12,6 +12,16 @@ double SourceStepFlops(const ValidationRun& r) {
   return AccountFlops(r.run.model, o, r.accounting).step_flops;
 }
 
+// Hardware FLOPs over the source's FLOPs: 1 where its convention counts the recompute already
+// (Narayanan eq. 3), else every matmul's forward, backward and recomputed forward over the first
+// two (full recompute: 8/6, llm-foundry's HFU convention; selective: the attention core's share).
+double RecomputeFactor(const ValidationRun& r) {
+  const FlopsOptions o{r.run.model.seq_len, 1, false, r.run.layout.recompute};
+  if (AccountFlops(r.run.model, o, r.accounting).counts_recompute) return 1;
+  const FlopsReport f = ComputeFlops(r.run.model, o);
+  return static_cast<double>(f.hardware_step) / static_cast<double>(f.model_step);
+}
+
 double MetricFromStepTime(const ValidationRun& r, double step_time_s) {
   const double gpus = static_cast<double>(r.run.layout.gpus());
   const double tokens = static_cast<double>(r.run.layout.global_batch) * r.run.model.seq_len;
@@ -24,11 +34,17 @@ double MetricFromStepTime(const ValidationRun& r, double step_time_s) {
       return tokens / step_time_s;
     case RunMetric::kTokensPerSPerGpu:
       return tokens / step_time_s / gpus;
-    case RunMetric::kMfuPct: {
+    case RunMetric::kMfuPct:
+    case RunMetric::kPctOfPeak:
+    case RunMetric::kHfuPct: {
       const double peak = r.source_peak_tflops > 0 ? r.source_peak_tflops
                                                    : r.run.cluster.gpu.peak(Dtype::kBf16);
-      return 100 * SourceStepFlops(r) / (step_time_s * gpus * peak * kFlopsPerTflop);
+      const double flops =
+          SourceStepFlops(r) * (r.metric == RunMetric::kHfuPct ? RecomputeFactor(r) : 1);
+      return 100 * flops / (step_time_s * gpus * peak * kFlopsPerTflop);
     }
+    case RunMetric::kAggregatePflops:
+      return SourceStepFlops(r) / step_time_s / kFlopsPerPflop;
   }
   return 0;
 }
@@ -51,6 +67,12 @@ const char* MetricUnit(RunMetric m) {
       return "tokens/s/GPU";
     case RunMetric::kMfuPct:
       return "MFU %";
+    case RunMetric::kPctOfPeak:
+      return "% of peak";
+    case RunMetric::kHfuPct:
+      return "HFU %";
+    case RunMetric::kAggregatePflops:
+      return "PFLOP/s";
   }
   return "?";
 }

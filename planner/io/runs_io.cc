@@ -438,7 +438,10 @@ const std::vector<std::pair<std::string, RunMetric>> kPrimaries = {
     {"iteration_time_s", RunMetric::kIterationTime},
     {"tokens_per_sec", RunMetric::kTokensPerS},
     {"tokens_per_sec_per_gpu", RunMetric::kTokensPerSPerGpu},
-    {"mfu_pct", RunMetric::kMfuPct}};
+    {"mfu_pct", RunMetric::kMfuPct},
+    {"pct_of_peak", RunMetric::kPctOfPeak},
+    {"hfu_pct", RunMetric::kHfuPct},
+    {"aggregate_pflops", RunMetric::kAggregatePflops}};
 
 const std::vector<std::pair<std::string, Accounting>> kAccountings = {
     {"narayanan", Accounting::kMegatron},
@@ -462,7 +465,8 @@ void ReadPrimary(const StrictMap& m, ValidationRun* v) {
   if (v->metric_key.empty()) {
     m.Fail("primary",
            "the record states no measured time or throughput (iteration_time_s, tokens_per_sec, "
-           "tokens_per_sec_per_gpu, tflops_per_gpu, model_tflops_per_gpu or mfu_pct)");
+           "tokens_per_sec_per_gpu, tflops_per_gpu, model_tflops_per_gpu, mfu_pct, pct_of_peak, "
+           "hfu_pct or aggregate_pflops)");
   }
   for (const auto& [key, metric] : kPrimaries) {
     if (key == v->metric_key) v->metric = metric;
@@ -495,8 +499,10 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
   if (!(v->metric_value > 0 && v->metric_value < 1e12)) {
     m.Fail(v->metric_key, "measured." + v->metric_key + " must be positive and finite");
   }
-  if (v->metric == RunMetric::kMfuPct && v->metric_value > 100) {
-    m.Fail(v->metric_key, "measured.mfu_pct must lie in (0, 100]");
+  const bool percent = v->metric == RunMetric::kMfuPct || v->metric == RunMetric::kPctOfPeak ||
+                       v->metric == RunMetric::kHfuPct;
+  if (percent && v->metric_value > 100) {
+    m.Fail(v->metric_key, "measured." + v->metric_key + " must lie in (0, 100]");
   }
   if (!v->skipped()) v->run.measured_step_time_s = StepTimeFromMetric(*v, v->metric_value);
 }

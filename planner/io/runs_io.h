@@ -26,6 +26,9 @@ enum class RunMetric {
   kTokensPerS,        // tokens/s of the whole run (llm-foundry)
   kTokensPerSPerGpu,  // tokens/s per GPU (torchtitan, NeMo)
   kMfuPct,            // model FLOPs utilisation in percent of the source's stated peak
+  kPctOfPeak,         // the source's FLOP/s in percent of its peak (Narayanan 2021 Table 1)
+  kHfuPct,            // hardware FLOPs utilisation: kMfuPct with the recomputed forward work
+  kAggregatePflops,   // FLOP/s of the whole run in the source's accounting, in PFLOP/s
 };
 
 struct ValidationRun {

@@ -39,7 +39,12 @@ TEST(RecordDefaultsTest, PrimaryIsTheMostDirectMeasurement) {
             "tokens_per_sec");
   EXPECT_EQ(PrimaryMetricKey({"mfu_pct", "model_tflops_per_gpu"}), "model_tflops_per_gpu");
   EXPECT_EQ(PrimaryMetricKey({"mfu_pct"}), "mfu_pct");
-  EXPECT_EQ(PrimaryMetricKey({"pct_of_peak"}), "");
+  // Percent of peak, HFU and aggregate PFLOP/s only where nothing more direct is stated.
+  EXPECT_EQ(PrimaryMetricKey({"hfu_pct", "pct_of_peak", "mfu_pct"}), "mfu_pct");
+  EXPECT_EQ(PrimaryMetricKey({"aggregate_pflops", "hfu_pct", "pct_of_peak"}), "pct_of_peak");
+  EXPECT_EQ(PrimaryMetricKey({"aggregate_pflops", "hfu_pct"}), "hfu_pct");
+  EXPECT_EQ(PrimaryMetricKey({"aggregate_pflops"}), "aggregate_pflops");
+  EXPECT_EQ(PrimaryMetricKey({"memory_gib_per_gpu"}), "");
 }
 
 TEST(RecordDefaultsTest, AccountingFromFormulaText) {
