@@ -31,6 +31,9 @@ inline std::optional<double> StatedDouble(const StrictMap& m, const std::string&
 inline std::string StatedString(const StrictMap& m, const std::string& key) {
   return Stated(m, key) ? m.String(key) : "";
 }
+inline std::optional<bool> StatedBool(const StrictMap& m, const std::string& key) {
+  return Stated(m, key) ? std::optional<bool>(m.Bool(key)) : std::nullopt;
+}
 
 // The hardware block: the cluster preset (by GPU part, network and `hardware.cluster`), the
 // GPU count, a stated power limit; sets v->skip_reason when no preset describes the part.

@@ -29,6 +29,7 @@ using runs::Contains;
 using runs::ReadHardware;
 using runs::StartsWith;
 using runs::Stated;
+using runs::StatedBool;
 using runs::StatedDouble;
 using runs::StatedInt;
 using runs::StatedString;
@@ -127,17 +128,26 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   if (s.d_model <= 0) m.Fail("d_model", "d_model must be positive");
   if (s.d_model % s.n_heads != 0) m.Fail("n_heads", "n_heads must divide d_model");
   s.head_dim = s.d_model / s.n_heads;
-  s.d_ff = m.Int("d_ff");
   s.vocab_size = m.Int("vocab");
   s.seq_len = m.Int("seq_len");
-  const std::string act = m.String("activation");
-  s.mlp = Contains(act, "SwiGLU") ? MlpKind::kSwiglu : MlpKind::kGelu;
+  const std::string act = StatedString(m, "activation");
+  s.mlp = (act.empty() ? llama : Contains(act, "SwiGLU")) ? MlpKind::kSwiglu : MlpKind::kGelu;
+  if (Stated(m, "d_ff")) {
+    s.d_ff = m.Int("d_ff");
+  } else if (s.mlp == MlpKind::kGelu) {
+    s.d_ff = 4 * s.d_model;  // GPT's 4h; a gated MLP's width follows no one rule
+    v->assumptions.push_back("d_ff not stated: 4 x d_model (GeLU MLP)");
+  } else {
+    m.Fail("d_ff",
+           "d_ff is not stated and a gated (SwiGLU) MLP's width follows no one rule: "
+           "state it");
+  }
   const std::string pos = StatedString(m, "position_embedding");
   const bool rope = pos.empty() ? llama : StartsWith(pos, "RoPE");
   s.position = rope ? Position::kRope : Position::kLearned;
   s.max_position_embeddings = rope ? 0 : s.seq_len;
   s.norm = llama ? NormKind::kRmsNorm : NormKind::kLayerNorm;
-  s.tied_embeddings = m.Bool("tied_embeddings");
+  s.tied_embeddings = StatedBool(m, "tied_embeddings").value_or(!llama);
   if (!llama) s.biases = {true, true, true, false};
   v->total_params = StatedInt(m, "total_params");
   if (auto e = Validate(s)) m.Fail(e->key == "vocab_size" ? "vocab" : e->key, e->message);
@@ -192,7 +202,9 @@ void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
     t.Fail("stack", e.what());
   }
   if (StatedString(par, "ddp_impl") == "local") v->stack_overrides.push_back("overlap.dp=none");
-  if (par.Bool("async_tp", false)) v->stack_overrides.push_back("overlap.tp_forward=true");
+  if (StatedBool(par, "async_tp").value_or(false)) {
+    v->stack_overrides.push_back("overlap.tp_forward=true");
+  }
   // Megatron-Core shards weights too only through Megatron-FSDP (--use-megatron-fsdp), which
   // its presets leave off: a record that names it turns it on.
   if (Contains(StatedString(par, "fsdp"), "Megatron-FSDP")) {
@@ -202,8 +214,12 @@ void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
   if (Contains(StatedString(t, "precision"), "rowwise") && v->stack.sp_all_gather_fp8) {
     v->stack_overrides.push_back("sp_all_gather_fp8=false");
   }
-  if (t.Bool("torch_compile", false)) v->stack_overrides.push_back("kernels=compiled");
-  if (t.Bool("compiled_loss", false)) v->stack_overrides.push_back("loss_kernels=compiled");
+  if (StatedBool(t, "torch_compile").value_or(false)) {
+    v->stack_overrides.push_back("kernels=compiled");
+  }
+  if (StatedBool(t, "compiled_loss").value_or(false)) {
+    v->stack_overrides.push_back("loss_kernels=compiled");
+  }
   const std::string attention = StatedString(t, "attention");
   if (!attention.empty() && !AttentionTextIsFused(attention)) {
     v->stack_overrides.push_back("attention=unfused");
@@ -278,8 +294,17 @@ void ReadDegrees(const StrictMap& par, ValidationRun* v) {
       *field = *n;
     }
   }
-  p.sp = par.Bool("sp", false);
-  p.uneven_chunks = par.Bool("uneven_chunks", false);
+  // Sequence parallelism unstated: the stack's default, as explain takes it without --sp.
+  if (const std::optional<bool> sp = StatedBool(par, "sp")) {
+    p.sp = *sp;
+  } else {
+    p.sp = v->stack.default_sp && v->stack.sequence_parallel && p.tp > 1;
+    if (p.tp > 1) {
+      v->assumptions.push_back(std::string("sp not stated: ") + (p.sp ? "on" : "off") + " (the " +
+                               v->stack.name + " stack's default)");
+    }
+  }
+  p.uneven_chunks = StatedBool(par, "uneven_chunks").value_or(false);
   p.dp = StatedInt(par, "dp") ? degree("dp", par.Int("dp")) : 0;
   if (auto z = StatedInt(par, "zero_stage")) {
     if (*z < 0 || *z > 3) par.Fail("zero_stage", "zero_stage must be 0-3");

@@ -455,6 +455,29 @@ TEST(ValidationRunsTest, BareSchemaRecordsReadAsTheAnnotatedOnes) {
   EXPECT_EQ(priced, 26);
 }
 
+// null is "not stated" for every optional key, each answered by a rule the notes say: sequence
+// parallelism as the stack defaults it (as explain without --sp), a GeLU MLP's width 4h, GPT's
+// tied embeddings; a gated MLP's width follows no rule and is an error that says so.
+TEST(ValidationRunsTest, NullIsNotStatedForOptionalKeys) {
+  const ValidationRun& sp = Find("megascale2024_175b_megatronlm_256gpu");  // states sp: null
+  ASSERT_FALSE(sp.skipped()) << sp.skip_reason;
+  EXPECT_EQ(sp.run.layout.sp, sp.stack.default_sp && sp.stack.sequence_parallel);
+  const ValidationRun d_ff = ReadEdited("mtnlg2022_530b_2240gpu", "d_ff: 81920", "d_ff: null");
+  EXPECT_EQ(d_ff.run.model.d_ff, 4 * 20480);
+  const ValidationRun tied =
+      ReadEdited("mtnlg2022_530b_2240gpu", "tied_embeddings: true", "tied_embeddings: null");
+  EXPECT_TRUE(tied.run.model.tied_embeddings);
+  const ValidationRun compile =
+      ReadEdited("torchtitan_8B_t1_fsdp", "torch_compile: false", "torch_compile: null");
+  EXPECT_EQ(compile.stack.kernels, Find("torchtitan_8B_t1_fsdp").stack.kernels);
+  try {
+    ReadEdited("torchtitan_8B_t1_fsdp", "d_ff: 14336", "d_ff: null");
+    ADD_FAILURE() << "expected an InputError for a SwiGLU model without d_ff";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("d_ff is not stated"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ValidationRunsTest, MalformedRecordIsAnErrorAtItsLine) {
   const std::string path = ::testing::TempDir() + "runs_bad.yaml";
   std::ifstream in(kRuns);
