@@ -93,6 +93,12 @@ std::vector<Generation> GroupByGeneration(const std::vector<ValidationRun>& runs
 Report BuildReport(const std::string& path, bool refit) {
   Report r;
   r.runs = ReadValidationRuns(path);
+  if (std::all_of(r.runs.begin(), r.runs.end(),
+                  [](const ValidationRun& v) { return v.skipped(); })) {
+    // Nothing to compare: say why the first record was not priced rather than print empty tables.
+    throw NoResult(path + ": no record can be priced; the first, " + r.runs.front().run.id +
+                   ", was skipped: " + r.runs.front().skip_reason);
+  }
   r.generations = GroupByGeneration(r.runs);
   // Fits start from the library defaults, not the presets, so that neither the refit nor the
   // held-out fits depend on (or borrow from) the values the presets already carry.
@@ -428,7 +434,8 @@ void PrintText(const Report& r, std::ostream& out) {
   int skipped = 0;
   for (const ValidationRun& v : r.runs) skipped += v.skipped() ? 1 : 0;
   out << r.runs.size() << " published runs: " << r.evaluated.size() << " predicted, "
-      << r.moe.size() << " MoE runs priced apart, " << skipped << " skipped (layout not stated)\n\n";
+      << r.moe.size() << " MoE runs priced apart, " << skipped
+      << " skipped (a value pricing needs not stated)\n\n";
   for (const Table& t : {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r),
                         BandsTable(BuildBands(HeldOutResiduals(r))), MoeTable(r)}) {
     RenderText(t, out);

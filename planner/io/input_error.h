@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace planner {
 
@@ -19,6 +20,20 @@ class InputError : public std::runtime_error {
   InputError(const std::string& where, const std::string& message)
       : std::runtime_error(where + ": " + message) {}
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// A required value that is absent or null: an InputError wherever it is thrown, but a reader of
+// published records (runs_io.h), where null means "the source does not state it", catches it and
+// skips that record with the key named instead of failing the file.
+class NotStatedError : public InputError {
+ public:
+  NotStatedError(const std::string& file, int line, int col, const std::string& message,
+                 std::string key)
+      : InputError(file, line, col, message), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
 };
 
 // "Nothing fits" and similar answers that are not input errors: exit 1.

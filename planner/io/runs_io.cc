@@ -109,7 +109,7 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
     }
     ModelSpec s = LoadModel(name);
     s.name = r.String("id");
-    v->family = m.String("family");
+    v->family = StatedString(m, "family");
     if (auto seq = StatedInt(m, "seq_len")) s.seq_len = *seq;
     if (auto e = Validate(s)) m.Fail("seq_len", e->message);
     v->total_params = StatedInt(m, "total_params");
@@ -117,7 +117,7 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
     return s;
   }
   ModelSpec s;
-  v->family = m.String("family");
+  v->family = StatedString(m, "family");
   const bool llama = Contains(v->family, "Llama") || Contains(v->family, "LLAMA");
   s.name = r.String("id");
   s.n_layers = m.Int("n_layers");
@@ -138,9 +138,9 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
     s.d_ff = 4 * s.d_model;  // GPT's 4h; a gated MLP's width follows no one rule
     v->assumptions.push_back("d_ff not stated: 4 x d_model (GeLU MLP)");
   } else {
-    m.Fail("d_ff",
-           "d_ff is not stated and a gated (SwiGLU) MLP's width follows no one rule: "
-           "state it");
+    m.FailNotStated("d_ff",
+                    "d_ff is not stated and a gated (SwiGLU) MLP's width follows no one rule: "
+                    "state it");
   }
   const std::string pos = StatedString(m, "position_embedding");
   const bool rope = pos.empty() ? llama : StartsWith(pos, "RoPE");
@@ -488,10 +488,11 @@ void ReadPrimary(const StrictMap& m, ValidationRun* v) {
   }
   v->metric_key = PrimaryMetricKey(present);
   if (v->metric_key.empty()) {
-    m.Fail("primary",
-           "the record states no measured time or throughput (iteration_time_s, tokens_per_sec, "
-           "tokens_per_sec_per_gpu, tflops_per_gpu, model_tflops_per_gpu, mfu_pct, pct_of_peak, "
-           "hfu_pct or aggregate_pflops)");
+    m.FailNotStated(
+        "primary",
+        "the record states no measured time or throughput (iteration_time_s, tokens_per_sec, "
+        "tokens_per_sec_per_gpu, tflops_per_gpu, model_tflops_per_gpu, mfu_pct, pct_of_peak, "
+        "hfu_pct or aggregate_pflops)");
   }
   for (const auto& [key, metric] : kPrimaries) {
     if (key == v->metric_key) v->metric = metric;
@@ -532,6 +533,19 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
   if (!v->skipped()) v->run.measured_step_time_s = StepTimeFromMetric(*v, v->metric_value);
 }
 
+// A record that leaves out a value pricing needs and no rule answers (its model's size, its GPU,
+// its tensor or pipeline degree, any measurement): kept, skipped with the key named, so that one
+// such record does not fail the file. Its id is required all the same.
+ValidationRun NotPriced(const std::string& file, const YAML::Node& node, const NotStatedError& e) {
+  const StrictMap r(file, node, kRecordKeys, "run record");
+  ValidationRun v;
+  v.line = node.Mark().line + 1;
+  v.run.id = r.String("id");
+  v.run.source = v.run.id.substr(0, v.run.id.find('_'));
+  v.skip_reason = e.what();
+  return v;
+}
+
 ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   const StrictMap r(file, node, kRecordKeys, "run record");
   ValidationRun v;
@@ -570,7 +584,11 @@ std::vector<ValidationRun> ReadValidationRuns(const std::string& path) {
   std::vector<ValidationRun> runs;
   std::set<std::string> ids;
   for (const YAML::Node& n : root) {
-    runs.push_back(ReadRecord(path, n));
+    try {
+      runs.push_back(ReadRecord(path, n));
+    } catch (const NotStatedError& e) {
+      runs.push_back(NotPriced(path, n, e));
+    }
     if (!ids.insert(runs.back().run.id).second) {
       throw InputError(path, runs.back().line, 1, "duplicate run id '" + runs.back().run.id + "'");
     }

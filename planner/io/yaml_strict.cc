@@ -198,9 +198,15 @@ void StrictMap::Fail(const std::string& key, const std::string& message) const {
   FailAt(file_, Locate(key), message);
 }
 
+void StrictMap::FailNotStated(const std::string& key, const std::string& message) const {
+  const YAML::Node& at = Locate(key);
+  const YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+  throw NotStatedError(file_, Line(m), Col(m), message, prefix_ + key);
+}
+
 void StrictMap::RequirePresent(const std::string& key) const {
-  if (!Has(key)) Fail(key, "missing required key '" + prefix_ + key + "'");
-  if (Value(key).IsNull()) Fail(key, prefix_ + key + " has no value");
+  if (!Has(key)) FailNotStated(key, "missing required key '" + prefix_ + key + "'");
+  if (Value(key).IsNull()) FailNotStated(key, prefix_ + key + " has no value");
 }
 
 int64_t StrictMap::Int(const std::string& key) const {

@@ -50,6 +50,8 @@ class StrictMap {
   // The node to point at for an error about `key`: its value if present, else the mapping.
   const YAML::Node& Locate(const std::string& key) const;
   [[noreturn]] void Fail(const std::string& key, const std::string& message) const;
+  // As Fail, as a NotStatedError naming the key: a value the file leaves out or null.
+  [[noreturn]] void FailNotStated(const std::string& key, const std::string& message) const;
 
   int64_t Int(const std::string& key) const;
   std::optional<int64_t> OptInt(const std::string& key) const;
