@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -467,6 +468,59 @@ std::optional<ParallelConfig> TuneUnstated(const ModelSpec& m, const ClusterSpec
     if (!fallback && mode == p.recompute) fallback = best;
   }
   return fallback;
+}
+
+namespace {
+
+// The fastest of the layouts `space` holds that the stack runs with p's stated choices.
+std::optional<ParallelConfig> FastestStated(const ModelSpec& m, const ClusterSpec& c,
+                                            const ParallelConfig& p, const SearchSpace& space,
+                                            const SearchOptions& options, UnstatedDegrees u) {
+  for (const Plan& plan : Search(m, c, space, options).plans) {
+    if (!u.dp && plan.layout.dp != p.dp) continue;
+    if (!u.sp && plan.layout.tp > 1 && plan.layout.sp != p.sp) continue;
+    ParallelConfig q = plan.layout;
+    q.dp_shard = p.dp_shard;
+    q.schedule = p.schedule;
+    if (q.dp_shard > 0 && q.dp % q.dp_shard != 0) continue;
+    return q;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ParallelConfig> ChooseUnstatedDegrees(const ModelSpec& m, const ClusterSpec& c,
+                                                    const ParallelConfig& p, const StackSpec& s,
+                                                    const StepTimeOptions& o, UnstatedDegrees u,
+                                                    bool* fits) {
+  SearchSpace space;
+  space.global_batch = p.global_batch;
+  space.dtypes = {p.dtype};
+  space.zero_stages = {p.zero};
+  space.recomputes = {p.recompute};
+  // Not full: it costs a third more compute, and the sources that ran it say so.
+  if (u.recompute) space.recomputes = {Recompute::kNone, Recompute::kSelective};
+  if (!u.tp) space.tp = {p.tp};
+  if (!u.pp) space.pp = {p.pp};
+  space.cp = {p.cp};
+  space.ep = {p.ep};
+  space.etp = {p.etp};
+  space.vpp = {p.vpp};
+  if (!u.micro_batch) space.micro_batch = {p.micro_batch};
+  space.allow_cp = p.cp > 1;
+  SearchOptions options;
+  options.top_k = 256;  // enough to find one with a stated dp among the fastest
+  options.threads = 1;
+  options.step = o;
+  options.stack = s;
+  options.collapse_equivalent = true;
+  *fits = true;
+  if (auto q = FastestStated(m, c, p, space, options, u)) return q;
+  // The run ran, so the memory model is what misses: the fastest layout, fitting or not.
+  *fits = false;
+  space.headroom_bytes = -std::numeric_limits<double>::infinity();
+  return FastestStated(m, c, p, space, options, u);
 }
 
 }  // namespace planner

@@ -110,6 +110,26 @@ std::optional<ParallelConfig> TuneUnstated(const ModelSpec& m, const ClusterSpec
                                            const ParallelConfig& p, const StackSpec& s,
                                            const StepTimeOptions& o, Unstated u);
 
+// A published run that leaves its tensor or pipeline degree unstated (and with it perhaps dp,
+// the micro-batch, recompute).
+struct UnstatedDegrees {
+  bool tp = false;
+  bool pp = false;
+  bool dp = false;
+  bool micro_batch = false;
+  bool recompute = false;  // none or selective, as TuneUnstated
+  bool sp = false;
+};
+
+// p with the unstated degrees chosen as a tuned run would have them: the fastest layout the stack
+// runs that fits, every stated choice (dp, cp, ep, vpp, ZeRO, dtype, sp, and micro-batch and
+// recompute where stated) kept; where none fits (*fits false), the fastest that does not.
+// nullopt: the stack runs no layout with the stated choices.
+std::optional<ParallelConfig> ChooseUnstatedDegrees(const ModelSpec& m, const ClusterSpec& c,
+                                                    const ParallelConfig& p, const StackSpec& s,
+                                                    const StepTimeOptions& o, UnstatedDegrees u,
+                                                    bool* fits);
+
 }  // namespace planner
 
 #endif  // PLANNER_CORE_SEARCH_H_

@@ -35,6 +35,14 @@ inline std::optional<bool> StatedBool(const StrictMap& m, const std::string& key
   return Stated(m, key) ? std::optional<bool>(m.Bool(key)) : std::nullopt;
 }
 
+// The start of the skip reason of a record whose stack cannot run its layout.
+inline const std::string kStackRefuses = "the record's stack cannot run its layout: ";
+
+// The layout (runs_layout.cc) from the record's parallelism, batch and training blocks, with what
+// they leave unstated answered by rule; false (with v->skip_reason) when it cannot be priced or
+// the stack cannot run it.
+bool ReadLayout(const StrictMap& par, const StrictMap& b, const StrictMap& t, ValidationRun* v);
+
 // The hardware block: the cluster preset (by GPU part, network and `hardware.cluster`), the
 // GPU count, a stated power limit; sets v->skip_reason when no preset describes the part.
 void ReadHardware(const StrictMap& r, ValidationRun* v);

@@ -481,6 +481,30 @@ TEST(ValidationRunsTest, NullIsNotStatedForOptionalKeys) {
       << layers.skip_reason;
 }
 
+// A record that leaves tp or pp unstated is priced at the fastest layout its stack runs with
+// every stated choice kept, as a tuned run would be, and says so; it is not skipped. MegaScale's
+// 512-GPU run states dp 8 and 6 virtual stages: tp * pp must be 512 / 8 = 64 with pp > 1.
+TEST(ValidationRunsTest, UnstatedDegreesAreChosenWithTheStatedOnesKept) {
+  const ValidationRun both = ReadEdited("megascale2024_175b_megatronlm_512gpu",
+                                        "    tp: 8\n    pp: 8\n", "    tp: null\n    pp: null\n");
+  ASSERT_FALSE(both.skipped()) << both.skip_reason;
+  const ParallelConfig& p = both.run.layout;
+  EXPECT_EQ(p.dp, 8);
+  EXPECT_EQ(p.tp * p.pp * p.cp, 64);
+  EXPECT_GT(p.pp, 1);
+  EXPECT_EQ(p.vpp, 6);
+  EXPECT_EQ(p.global_batch, 768);
+  bool said = false;
+  for (const std::string& a : both.assumptions) said |= a.starts_with("tp and pp not stated");
+  EXPECT_TRUE(said);
+  // llm-foundry's 7B states dp 128 on 128 GPUs and pp 1: tp can only be 1.
+  const ValidationRun tp =
+      ReadEdited("llmfoundry_a100_40gb_7b_seq2048_128gpu", "    tp: 1\n", "    tp: null\n");
+  ASSERT_FALSE(tp.skipped()) << tp.skip_reason;
+  EXPECT_EQ(tp.run.layout.tp, 1);
+  EXPECT_EQ(tp.run.layout.micro_batch, 18);
+}
+
 TEST(ValidationRunsTest, MalformedRecordIsAnErrorAtItsLine) {
   const std::string path = ::testing::TempDir() + "runs_bad.yaml";
   std::ifstream in(kRuns);
