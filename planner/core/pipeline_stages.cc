@@ -93,17 +93,22 @@ std::vector<std::pair<int64_t, int64_t>> UnevenSplits(int64_t n_layers, int64_t 
 }
 
 std::string ApplyDefaultStageSplit(int64_t n_layers, ParallelConfig* p) {
-  if (p->first_stage_layers != 0 || p->last_stage_layers != 0 || StageLayers(n_layers, *p).ok) {
-    return "";
+  const bool both = p->first_stage_layers != 0 && p->last_stage_layers != 0;
+  if (both || StageLayers(n_layers, *p).ok) return "";
+  // The first split plan tries that keeps the one count stated (BLOOM's last stage of 5 of 70
+  // layers on 12 stages: the first takes 5 too, the middle ten 6 each).
+  for (const auto& [first, last] : UnevenSplits(n_layers, p->pp)) {
+    if (first == 0) return "";  // nothing splits: CheckLayout says why
+    if (p->first_stage_layers != 0 && first != p->first_stage_layers) continue;
+    if (p->last_stage_layers != 0 && last != p->last_stage_layers) continue;
+    p->first_stage_layers = first;
+    p->last_stage_layers = last;
+    // StagesText of the split alone: the virtual stages are checked with the layout.
+    ParallelConfig split = *p;
+    split.vpp = 1;
+    return StagesText(StageLayers(n_layers, split));
   }
-  const auto [first, last] = UnevenSplits(n_layers, p->pp).front();
-  if (first == 0) return "";  // nothing splits: CheckLayout says why
-  p->first_stage_layers = first;
-  p->last_stage_layers = last;
-  // StagesText of the split alone: the virtual stages are checked with the layout.
-  ParallelConfig split = *p;
-  split.vpp = 1;
-  return StagesText(StageLayers(n_layers, split));
+  return "";
 }
 
 }  // namespace planner

@@ -61,10 +61,10 @@ std::string StagesText(const StageLayout& s);
 // or nothing else splits.
 std::vector<std::pair<int64_t, int64_t>> UnevenSplits(int64_t n_layers, int64_t pp);
 
-// When p states no first/last stage counts and its layers do not split evenly over its stages,
-// the split `plan` would try first (UnevenSplits' front) written into p; returns its StagesText
-// (the stage split alone, vpp aside) or "" when p was left as it was. What `explain` and the runs
-// reader take when a layout does not say how its stages split.
+// When p states at most one of the first/last stage counts and its layers do not split over its
+// stages, the first split `plan` would try (UnevenSplits) that keeps the stated count, written
+// into p; returns its StagesText (the stage split alone, vpp aside) or "" when p was left as it
+// was. What `explain` and the runs reader take when a layout does not say how its stages split.
 std::string ApplyDefaultStageSplit(int64_t n_layers, ParallelConfig* p);
 
 }  // namespace planner

@@ -507,6 +507,7 @@ std::optional<ParallelConfig> ChooseUnstatedDegrees(const ModelSpec& m, const Cl
   space.ep = {p.ep};
   space.etp = {p.etp};
   space.vpp = {p.vpp};
+  space.max_vpp = std::max(space.max_vpp, p.vpp);  // a stated count above what plan tries
   if (!u.micro_batch) space.micro_batch = {p.micro_batch};
   space.allow_cp = p.cp > 1;
   SearchOptions options;

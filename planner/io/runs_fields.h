@@ -44,8 +44,9 @@ inline const std::string kStackRefuses = "the record's stack cannot run its layo
 bool ReadLayout(const StrictMap& par, const StrictMap& b, const StrictMap& t, ValidationRun* v);
 
 // The hardware block: the cluster preset (by GPU part, network and `hardware.cluster`), the
-// GPU count, a stated power limit; sets v->skip_reason when no preset describes the part.
-void ReadHardware(const StrictMap& r, ValidationRun* v);
+// GPU count (unstated: `layout_gpus`, the product of the stated degrees, where known), a stated
+// power limit; sets v->skip_reason when no preset describes the part.
+void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, ValidationRun* v);
 
 }  // namespace planner::runs
 

@@ -57,11 +57,12 @@ std::string MatchNetwork(const StrictMap& hw, const std::string& preset, Validat
 std::string ClusterFor(const StrictMap& hw, ValidationRun* v) {
   const std::string gpu = hw.String("gpu");
   if (gpu.size() > 512) hw.Fail("gpu", "gpu: text longer than 512 characters");
-  if (const std::optional<std::string> named = hw.OptString("cluster")) {
-    if (!FindPreset("clusters", *named)) {
-      hw.Fail("cluster", "no cluster preset named '" + *named + "' (configs/clusters/)");
+  if (Stated(hw, "cluster")) {
+    const std::string named = hw.String("cluster");
+    if (!FindPreset("clusters", named)) {
+      hw.Fail("cluster", "no cluster preset named '" + named + "' (configs/clusters/)");
     }
-    return *named;
+    return named;
   }
   if (const char* preset = PresetForGpu(gpu)) {
     if (Contains(PartKey(gpu), "H10096GB")) {
@@ -102,14 +103,18 @@ double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
 
 }  // namespace
 
-void ReadHardware(const StrictMap& r, ValidationRun* v) {
+void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, ValidationRun* v) {
   const StrictMap hw = r.Map("hardware", kHardwareKeys);
   const std::optional<double> peak = StatedDouble(hw, "peak_tflops_per_gpu");
   if (peak && !(*peak > 0 && *peak < 1e5)) {
     hw.Fail("peak_tflops_per_gpu", "peak_tflops_per_gpu must lie in (0, 1e5)");
   }
   v->source_peak_tflops = peak.value_or(0);
-  const int64_t gpus = hw.Int("num_gpus");
+  if (!Stated(hw, "num_gpus") && layout_gpus) {
+    v->assumptions.push_back("num_gpus not stated: " + std::to_string(*layout_gpus) +
+                             ", the product of the stated degrees");
+  }
+  const int64_t gpus = Stated(hw, "num_gpus") || !layout_gpus ? hw.Int("num_gpus") : *layout_gpus;
   if (gpus < 1 || gpus > kMaxGpus) hw.Fail("num_gpus", "num_gpus must lie in [1, 2^22]");
   if (auto per_node = StatedInt(hw, "gpus_per_node"); per_node && *per_node < 1) {
     hw.Fail("gpus_per_node", "gpus_per_node must be positive");

@@ -255,12 +255,14 @@ const std::vector<std::pair<std::string, Accounting>> kAccountings = {
     {"palm", Accounting::kPalm},
     {"6nd", Accounting::kSixND}};
 
-// measured.primary, or without it the most direct measurement the record states.
+// measured.primary, or without it (or without its value) the most direct measurement the record
+// states.
 void ReadPrimary(const StrictMap& m, ValidationRun* v) {
-  if (m.Has("primary")) {
+  std::string named;
+  if (Stated(m, "primary")) {
     v->metric = m.Enum<RunMetric>("primary", kPrimaries);
-    v->metric_key = m.String("primary");
-    return;
+    v->metric_key = named = m.String("primary");
+    if (Stated(m, v->metric_key)) return;
   }
   std::vector<std::string> present;
   for (const auto& [key, metric] : kPrimaries) {
@@ -273,6 +275,10 @@ void ReadPrimary(const StrictMap& m, ValidationRun* v) {
         "the record states no measured time or throughput (iteration_time_s, tokens_per_sec, "
         "tokens_per_sec_per_gpu, tflops_per_gpu, model_tflops_per_gpu, mfu_pct, pct_of_peak, "
         "hfu_pct or aggregate_pflops)");
+  }
+  if (!named.empty()) {
+    v->assumptions.push_back("measured." + named + " (the primary) not stated: " + v->metric_key +
+                             ", the most direct measurement stated");
   }
   for (const auto& [key, metric] : kPrimaries) {
     if (key == v->metric_key) v->metric = metric;
@@ -288,7 +294,7 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
     m.Fail("memory_gib_per_gpu", "memory_gib_per_gpu must lie in (0, 1e4)");
   }
   ReadPrimary(m, v);
-  if (m.Has("accounting")) {
+  if (Stated(m, "accounting")) {
     v->accounting = m.Enum<Accounting>("accounting", kAccountings);
   } else {
     // Only TFLOP/s and MFU figures depend on it; the step time of the others does not.
@@ -297,9 +303,6 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
       if (key == name) v->accounting = accounting;
     }
     v->assumptions.push_back("accounting not stated: " + name + " (from flops_formula)");
-  }
-  if (!Stated(m, v->metric_key)) {
-    m.Fail("primary", "measured." + v->metric_key + " is the primary metric but is not stated");
   }
   v->metric_value = m.Double(v->metric_key);
   if (!(v->metric_value > 0 && v->metric_value < 1e12)) {
@@ -326,6 +329,19 @@ ValidationRun NotPriced(const std::string& file, const YAML::Node& node, const N
   return v;
 }
 
+// tp * pp * cp * dp where tp, pp and dp are stated (cp unstated: 1), else nullopt.
+std::optional<int64_t> GpusOfLayout(const StrictMap& par) {
+  int64_t gpus = 1;
+  for (const char* key : {"tp", "pp", "dp", "cp"}) {
+    const std::optional<int64_t> degree = StatedInt(par, key);
+    if (!degree && std::string(key) != "cp") return std::nullopt;
+    if (degree && (*degree < 1 || *degree > kMaxGpus)) return std::nullopt;  // ReadLayout says so
+    gpus *= degree.value_or(1);
+    if (gpus > kMaxGpus) return std::nullopt;
+  }
+  return gpus;
+}
+
 ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   const StrictMap r(file, node, kRecordKeys, "run record");
   ValidationRun v;
@@ -339,7 +355,7 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   const StrictMap t = r.Map("training", kTrainingKeys);
   const bool stack_stated = Stated(t, "stack");
   ReadStack(r, stack_stated ? t.String("stack") : InferStack(r, t, &v), &v);
-  ReadHardware(r, &v);
+  ReadHardware(r, GpusOfLayout(r.Map("parallelism", kParallelKeys)), &v);
   if (IsMoeRecord(r) && !v.moe) {
     v.skip_reason = "MoE: the record states its experts only in notes (no model.preset)";
   }

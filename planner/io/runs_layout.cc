@@ -25,7 +25,13 @@ std::optional<Recompute> ReadRecompute(const StrictMap& t) {
 
 Dtype ReadDtype(const StrictMap& t, ValidationRun* v) {
   const std::string precision = StatedString(t, "precision");
-  if (precision.empty()) v->assumptions.push_back("precision not stated: bf16");
+  if (precision.empty()) {
+    // bf16, or fp16 on a part without it (V100): what a run on that part used.
+    const bool bf16 = v->run.cluster.gpu.peak(Dtype::kBf16) > 0;
+    v->assumptions.push_back(bf16 ? "precision not stated: bf16"
+                                  : "precision not stated: fp16 (the GPU has no bf16)");
+    if (!bf16) return Dtype::kFp16;
+  }
   if (Contains(precision, "FP8") || Contains(precision, "fp8") || Contains(precision, "Float8")) {
     return Dtype::kFp8;
   }
@@ -73,6 +79,23 @@ bool TuneUnstatedChoices(Unstated u, ValidationRun* v) {
   return true;
 }
 
+// dp stated and one of tp, pp, cp not: the GPU count determines it (the torchtitan CP runs state
+// dp and cp; a record that leaves cp out is no different). Set here, it is no longer unstated.
+void DeriveDeterminedDegree(bool cp_unstated, ValidationRun* v, UnstatedDegrees* u) {
+  ParallelConfig& p = v->run.layout;
+  if (u->dp || (u->tp + u->pp + cp_unstated) != 1) return;
+  const int64_t stated = p.tp * p.pp * p.cp * p.dp;  // the unstated one counts 1
+  const int64_t gpus = v->run.cluster.total_gpus();
+  if (gpus % stated != 0) return;
+  const char* name = u->tp ? "tp" : u->pp ? "pp" : "cp";
+  int64_t& degree = u->tp ? p.tp : u->pp ? p.pp : p.cp;
+  degree = gpus / stated;
+  u->tp = u->pp = false;
+  v->assumptions.push_back(std::string(name) + " not stated: " + std::to_string(degree) +
+                           ", the GPUs the stated degrees leave (" + std::to_string(gpus) + " / " +
+                           std::to_string(stated) + ")");
+}
+
 // The parallel degrees, stage split, ZeRO stage and HSDP group the record states.
 void ReadDegrees(const StrictMap& par, ValidationRun* v, UnstatedDegrees* u) {
   ParallelConfig& p = v->run.layout;
@@ -102,6 +125,9 @@ void ReadDegrees(const StrictMap& par, ValidationRun* v, UnstatedDegrees* u) {
       *field = *n;
     }
   }
+  p.dp = StatedInt(par, "dp") ? degree("dp", par.Int("dp")) : 0;
+  u->dp = p.dp == 0;
+  DeriveDeterminedDegree(!Stated(par, "cp"), v, u);
   // Sequence parallelism unstated: the stack's default, as explain takes it without --sp.
   const std::optional<bool> sp = StatedBool(par, "sp");
   u->sp = !sp;
@@ -115,8 +141,6 @@ void ReadDegrees(const StrictMap& par, ValidationRun* v, UnstatedDegrees* u) {
     }
   }
   p.uneven_chunks = StatedBool(par, "uneven_chunks").value_or(false);
-  p.dp = StatedInt(par, "dp") ? degree("dp", par.Int("dp")) : 0;
-  u->dp = p.dp == 0;
   if (auto z = StatedInt(par, "zero_stage")) {
     if (*z < 0 || *z > 3) par.Fail("zero_stage", "zero_stage must be 0-3");
     p.zero = static_cast<int>(*z);

@@ -505,6 +505,43 @@ TEST(ValidationRunsTest, UnstatedDegreesAreChosenWithTheStatedOnesKept) {
   EXPECT_EQ(tp.run.layout.micro_batch, 18);
 }
 
+// What the other stated values determine is derived, not skipped: a degree the GPU count leaves
+// (8 GPUs over dp 4, tp 1, pp 1: cp 2), the GPU count from the degrees (4 * 12 * 8 = 384), one
+// stage's layers from the other (BLOOM: 70 layers on 12 stages, the last 5, so the 65 left split
+// 5 + 10 x 6), a primary metric without its value (the next most direct measurement stated,
+// BLOOM's 149.02 TFLOP/s per GPU in Narayanan's accounting: 96 B s l h^2 (1 + s/6h + V/16lh) with
+// B = s = 2048, l = 70, h = 14336, V = 250880 is 6.021 EFLOP, / (149.02e12 x 384) = 105.22 s, its
+// stated iteration time),
+// and fp16 where the GPU has no bf16 (V100).
+TEST(ValidationRunsTest, WhatTheStatedValuesDetermineIsDerived) {
+  const ValidationRun cp =
+      ReadEdited("torchtitan_8B_t2_cp2_seq64k", "    cp: 2\n", "    cp: null\n");
+  ASSERT_FALSE(cp.skipped()) << cp.skip_reason;
+  EXPECT_EQ(cp.run.layout.cp, 2);
+  const ValidationRun gpus =
+      ReadEdited("bloom2022_176b_384gpu", "    num_gpus: 384\n", "    num_gpus: null\n");
+  ASSERT_FALSE(gpus.skipped()) << gpus.skip_reason;
+  EXPECT_EQ(gpus.run.cluster.total_gpus(), 384);
+  const ValidationRun first = ReadEdited("bloom2022_176b_384gpu", "    first_stage_layers: 5\n",
+                                         "    first_stage_layers: null\n");
+  ASSERT_FALSE(first.skipped()) << first.skip_reason;
+  EXPECT_EQ(first.run.layout.first_stage_layers, 5);
+  EXPECT_EQ(first.run.layout.last_stage_layers, 5);
+  const ValidationRun primary = ReadEdited(
+      "bloom2022_176b_384gpu", "    iteration_time_s: 105.22\n", "    iteration_time_s: null\n");
+  ASSERT_FALSE(primary.skipped()) << primary.skip_reason;
+  EXPECT_EQ(primary.metric_key, "tflops_per_gpu");
+  EXPECT_NEAR(primary.run.measured_step_time_s, 105.22, 0.05);
+  const ValidationRun fp16 =
+      ReadEdited("shoeybi2019_8.3b_512gpu", "    precision: fp16 mixed (dynamic loss scaling)\n",
+                 "    precision: null\n");
+  ASSERT_FALSE(fp16.skipped()) << fp16.skip_reason;
+  EXPECT_EQ(fp16.run.layout.dtype, Dtype::kFp16);
+  const ValidationRun accounting = ReadEdited(
+      "nemo2407_fp8_h100_LLAMA2-7B", "    accounting: megatron-core\n", "    accounting: null\n");
+  ASSERT_FALSE(accounting.skipped()) << accounting.skip_reason;
+}
+
 TEST(ValidationRunsTest, MalformedRecordIsAnErrorAtItsLine) {
   const std::string path = ::testing::TempDir() + "runs_bad.yaml";
   std::ifstream in(kRuns);
