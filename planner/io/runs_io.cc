@@ -158,7 +158,7 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
 // explain's default stack; either way said under Notes.
 std::string InferStack(const StrictMap& r, const StrictMap& t, ValidationRun* v) {
   const std::string framework = StatedString(t, "framework");
-  const std::string stack = StackForFramework(framework, r.String("source"));
+  const std::string stack = StackForFramework(framework, StatedString(r, "source"));
   const std::string from =
       framework.empty() ? "no framework stated" : "framework '" + framework + "'";
   if (stack.empty()) {
@@ -350,7 +350,7 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   run.id = r.String("id");
   if (run.id.empty() || run.id.size() > 200) r.Fail("id", "id must be 1-200 characters");
   run.source = run.id.substr(0, run.id.find('_'));
-  v.source_title = r.String("source");
+  v.source_title = StatedString(r, "source");  // only shown: a record may leave it out
   run.model = ReadModel(r, &v);
   const StrictMap t = r.Map("training", kTrainingKeys);
   const bool stack_stated = Stated(t, "stack");

@@ -239,6 +239,14 @@ bool CheckRecordLayout(ValidationRun* v) {
                              v->stack.name + " stack's pipeline layout)");
     e = CheckLayout(v->run.model, v->run.cluster, p);
   }
+  if (e && e->field == LayoutField::kEp && p.etp == 0 && p.tp > 1) {
+    // Experts that do not fit the dense grid with etp unstated: folded onto their own grid at
+    // expert TP 1 (Megatron-Core's MoE parallel folding), the example the error itself gives.
+    p.etp = 1;
+    v->assumptions.push_back("etp not stated: 1, ep=" + std::to_string(p.ep) +
+                             " does not fit the dense layout's dp*cp (MoE parallel folding)");
+    e = CheckLayout(v->run.model, v->run.cluster, p);
+  }
   if (e) {
     // The record's parallelism keys are ParallelConfig's names (first_stage_layers, ...).
     v->skip_reason = "layout cannot be priced: " +

@@ -512,7 +512,7 @@ TEST(ValidationRunsTest, UnstatedDegreesAreChosenWithTheStatedOnesKept) {
 // BLOOM's 149.02 TFLOP/s per GPU in Narayanan's accounting: 96 B s l h^2 (1 + s/6h + V/16lh) with
 // B = s = 2048, l = 70, h = 14336, V = 250880 is 6.021 EFLOP, / (149.02e12 x 384) = 105.22 s, its
 // stated iteration time),
-// and fp16 where the GPU has no bf16 (V100).
+// fp16 where the GPU has no bf16 (V100), and expert TP 1 where the experts do not fit at etp = tp.
 TEST(ValidationRunsTest, WhatTheStatedValuesDetermineIsDerived) {
   const ValidationRun cp =
       ReadEdited("torchtitan_8B_t2_cp2_seq64k", "    cp: 2\n", "    cp: null\n");
@@ -537,6 +537,12 @@ TEST(ValidationRunsTest, WhatTheStatedValuesDetermineIsDerived) {
                  "    precision: null\n");
   ASSERT_FALSE(fp16.skipped()) << fp16.skip_reason;
   EXPECT_EQ(fp16.run.layout.dtype, Dtype::kFp16);
+  // Qwen3-235B on 256 GPUs at tp 2, pp 8: dp * cp = 16 ranks cannot hold ep 32 at etp = tp, so
+  // the experts fold onto their own grid at etp 1.
+  const ValidationRun etp =
+      ReadEdited("mbridge2511_h100_Qwen3-235B-A22B_256gpu_fp8cs", "    etp: 1\n", "");
+  ASSERT_FALSE(etp.skipped()) << etp.skip_reason;
+  EXPECT_EQ(etp.run.layout.etp, 1);
   const ValidationRun accounting = ReadEdited(
       "nemo2407_fp8_h100_LLAMA2-7B", "    accounting: megatron-core\n", "    accounting: null\n");
   ASSERT_FALSE(accounting.skipped()) << accounting.skip_reason;
