@@ -11,6 +11,7 @@ struct GpuPreset {
   const char* part;     // as PartKey writes it
   const char* variant;  // also required in the text ("" for none)
   const char* preset;
+  bool instance = false;  // a cloud instance type: names the machine, wherever in the text
 };
 constexpr GpuPreset kGpuPresets[] = {
     {"GB200", "", "gb200-nvl72"},
@@ -19,8 +20,9 @@ constexpr GpuPreset kGpuPresets[] = {
     {"H200", "", "dgx-h200"},
     {"H100", "PCIE", "hgx-h100-pcie"},
     {"H100", "", "dgx-h100"},
-    {"P4DE", "", "dgx-a100-80gb"},  // AWS p4de.24xlarge: A100 80GB, 400 Gb/s EFA
-    {"P4D", "", "ec2-p4d"},         // AWS p4d.24xlarge: A100 40GB, 400 Gb/s EFA
+    {"P4DE", "", "dgx-a100-80gb", true},  // AWS p4de.24xlarge: A100 80GB, 400 Gb/s EFA
+    {"P4D", "", "ec2-p4d", true},         // AWS p4d.24xlarge: A100 40GB, 400 Gb/s EFA
+    {"A800", "", "a800"},                 // A100 silicon, NVLink 400 GB/s (export part)
     {"A100", "40GB", "dgx-a100-40gb"},
     {"A100", "", "dgx-a100-80gb"},
     {"V100", "", "v100"},
@@ -38,14 +40,23 @@ std::string PartKey(const std::string& text) {
   return key;
 }
 
+// An instance type names the machine outright (table order); otherwise the part named first wins
+// ("A100-SXM4-80GB (... A100 or A800 ...)" is an A100) and, among parts at the same place, the
+// table's order (a variant before its part).
 const char* PresetForGpu(const std::string& gpu_text) {
   const std::string key = PartKey(gpu_text);
+  const char* best = nullptr;
+  size_t best_at = std::string::npos;
   for (const GpuPreset& g : kGpuPresets) {
-    if (key.find(g.part) != std::string::npos && key.find(g.variant) != std::string::npos) {
-      return g.preset;
+    size_t at = key.find(g.part);
+    if (at == std::string::npos || key.find(g.variant) == std::string::npos) continue;
+    if (g.instance) at = 0;
+    if (best == nullptr || at < best_at) {
+      best = g.preset;
+      best_at = at;
     }
   }
-  return nullptr;
+  return best;
 }
 
 std::string KnownGpuParts() {

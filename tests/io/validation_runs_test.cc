@@ -323,7 +323,10 @@ ValidationRun ReadEdited(const std::string& id, const std::string& from, const s
   const size_t at = record.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) record.replace(at, from.size(), to);
-  const std::string path = ::testing::TempDir() + "runs_one.yaml";
+  // One file per test: ctest runs the tests of this binary in parallel processes.
+  const std::string path = ::testing::TempDir() + "runs_one_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           ".yaml";
   std::ofstream(path) << record;
   std::vector<ValidationRun> runs = ReadValidationRuns(path);
   std::remove(path.c_str());
@@ -334,9 +337,16 @@ ValidationRun ReadEdited(const std::string& id, const std::string& from, const s
 TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
   const std::string gpu = "    gpu: A100-SXM4-80GB\n";
   const std::pair<const char*, const char*> cases[] = {
-      {"A100-SXM4-80GB", "dgx-a100-80gb"},     {"A100 SXM 40GB", "dgx-a100-40gb"},
-      {"a100_40gb (README)", "dgx-a100-40gb"}, {"NVIDIA H100 80GB HBM3", "dgx-h100"},
-      {"H100 PCIe 80GB", "hgx-h100-pcie"},     {"AMD Instinct MI300X", "mi300x"}};
+      {"A100-SXM4-80GB", "dgx-a100-80gb"},
+      {"A100 SXM 40GB", "dgx-a100-40gb"},
+      {"a100_40gb (README)", "dgx-a100-40gb"},
+      {"NVIDIA H100 80GB HBM3", "dgx-h100"},
+      {"H100 PCIe 80GB", "hgx-h100-pcie"},
+      {"AMD Instinct MI300X", "mi300x"},
+      {"A800-SXM4-80GB", "a800"},
+      {"NVIDIA GB200 NVL72", "gb200-nvl72"},
+      // The part named first is the one run on; a later mention is commentary.
+      {"A100-SXM4-80GB (A100 or A800, see inferred)", "dgx-a100-80gb"}};
   for (const auto& [text, preset] : cases) {
     const ValidationRun v =
         ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: " + std::string(text) + "\n");
