@@ -110,11 +110,12 @@ void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, Valida
     hw.Fail("peak_tflops_per_gpu", "peak_tflops_per_gpu must lie in (0, 1e5)");
   }
   v->source_peak_tflops = peak.value_or(0);
-  if (!Stated(hw, "num_gpus") && layout_gpus) {
+  const bool derived = !Stated(hw, "num_gpus") && layout_gpus;
+  if (derived) {
     v->assumptions.push_back("num_gpus not stated: " + std::to_string(*layout_gpus) +
                              ", the product of the stated degrees");
   }
-  const int64_t gpus = Stated(hw, "num_gpus") || !layout_gpus ? hw.Int("num_gpus") : *layout_gpus;
+  const int64_t gpus = derived ? *layout_gpus : hw.Int("num_gpus");
   if (gpus < 1 || gpus > kMaxGpus) hw.Fail("num_gpus", "num_gpus must lie in [1, 2^22]");
   if (auto per_node = StatedInt(hw, "gpus_per_node"); per_node && *per_node < 1) {
     hw.Fail("gpus_per_node", "gpus_per_node must be positive");

@@ -215,8 +215,11 @@ void ReadBatch(const StrictMap& par, const StrictMap& b, ValidationRun* v, Unsta
   } else {
     // What `explain` takes when --micro-batch is not given, so both price the record alike.
     p.micro_batch = DefaultMicroBatch(v->stack, p);
-    v->assumptions.push_back("micro-batch not stated: " + std::to_string(p.micro_batch) + " (the " +
-                             v->stack.name + " stack's default)");
+    // With tp or pp unstated the search picks it, and ChooseDegrees says so.
+    if (!u->tp && !u->pp) {
+      v->assumptions.push_back("micro-batch not stated: " + std::to_string(p.micro_batch) +
+                               " (the " + v->stack.name + " stack's default)");
+    }
   }
 }
 
@@ -279,11 +282,7 @@ bool ChooseDegrees(UnstatedDegrees u, ValidationRun* v) {
                                  : u.tp       ? "tp"
                                               : "pp") +
                      " not stated: tp " + std::to_string(p.tp) + ", pp " + std::to_string(p.pp);
-  if (u.micro_batch) {
-    std::erase_if(v->assumptions,
-                  [](const std::string& a) { return a.starts_with("micro-batch"); });
-    text += ", micro-batch " + std::to_string(p.micro_batch);
-  }
+  if (u.micro_batch) text += ", micro-batch " + std::to_string(p.micro_batch);
   if (u.recompute) text += std::string(", recompute ") + ToString(p.recompute);
   if (u.sp && p.tp > 1) text += p.sp ? ", sp on" : ", sp off";
   v->assumptions.push_back(text + ", the fastest layout the " + v->stack.name + " stack runs here" +
