@@ -32,12 +32,6 @@ std::vector<std::string> MarksOf(size_t i, const SizingMarks& m) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string s;
-  for (size_t i = 0; i < parts.size(); ++i) s += (i ? sep : "") + parts[i];
-  return s;
-}
-
 std::string Describe(const SizingRow& row) {
   return row.fits ? planner::Describe(row.layout)
                   : std::string("no layout fits (mostly: ") + ToString(row.top_rejection) + ")";

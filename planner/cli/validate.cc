@@ -413,6 +413,10 @@ void PrintNotes(const Report& r, std::ostream& out) {
   out << "Notes:\n";
   std::map<std::string, int> seen;
   for (const ValidationRun& v : r.runs) {
+    if (!v.unread_keys.empty()) {
+      out << "  " << v.run.id
+          << " states keys validate does not read (ignored): " << Join(v.unread_keys, ", ") << "\n";
+    }
     if (v.skipped()) {
       out << "  skipped " << v.run.id << ": " << v.skip_reason << "\n";
       continue;
@@ -483,6 +487,7 @@ nlohmann::ordered_json ReportJson(const Report& r) {
     j["source_step_flops"] = SourceStepFlops(v);
     j["model_step_flops"] = e.time.model_flops;
     j["predicted_mfu"] = e.time.mfu;
+    if (!v.unread_keys.empty()) j["unread_keys"] = v.unread_keys;
     if (e.memory) {
       j["measured_memory_GiB"] = *v.measured_memory_GiB;
       j["predicted_memory_GiB"] = BytesToGiB(ReservedBytes(*e.memory));
@@ -533,6 +538,21 @@ nlohmann::ordered_json ReportJson(const Report& r) {
           {"moe_mape", moe_errors.empty() ? 0.0 : Mape(moe_errors)}, {"moe_runs", moe}};
 }
 
+// Keys a record states that no rule reads are listed under Notes (and in the JSON); one line on
+// stderr says there are some, so that a misnamed key that is no near miss is not missed.
+void WarnUnreadKeys(const std::string& file, const Report& r) {
+  int records = 0;
+  std::string first;
+  for (const ValidationRun& v : r.runs) {
+    if (v.unread_keys.empty()) continue;
+    if (records++ == 0) first = v.unread_keys.front();
+  }
+  if (records == 0) return;
+  std::cerr << "planner: warning: " << file << ": " << records
+            << (records == 1 ? " record states" : " records state")
+            << " keys validate does not read, e.g. " << first << "; ignored (listed under Notes)\n";
+}
+
 }  // namespace
 
 int RunValidateBench(const std::vector<std::string>& args);  // validate_bench.cc
@@ -558,6 +578,7 @@ int RunValidate(const std::vector<std::string>& args) {
   }
   const OutputFormat format = FormatFlag(vm);
   const Report r = BuildReport(vm["runs"].as<std::string>(), vm["fit"].as<bool>());
+  WarnUnreadKeys(vm["runs"].as<std::string>(), r);
   if (vm.count("write-bands")) {
     const std::string runs = vm["runs"].as<std::string>();
     WriteOutputFile("--write-bands", vm["write-bands"].as<std::string>(),

@@ -84,4 +84,10 @@ Cell PercentCell(double fraction, int decimals) {
 Cell SciCell(double v, int digits) { return Cell(Sci(v, digits), v); }
 Cell HumanCountCell(double v) { return Cell(HumanCount(v), v); }
 
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? sep : "") + parts[i];
+  return s;
+}
+
 }  // namespace planner

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "planner/core/count.h"
 #include "planner/io/table.h"
@@ -21,6 +22,7 @@ std::string Percent(double fraction, int decimals = 1);  // 55.2%
 std::string SignedPercent(double fraction);              // +4.7%, -11.0%
 double Share(Count part, Count whole);                   // part / whole, for share columns
 std::string Sci(double v, int digits = 3);               // 5.88e+23
+std::string Join(const std::vector<std::string>& parts, const std::string& sep);  // a, b, c
 
 // Table cells: the text above for people, the exact number for CSV and JSON.
 Cell GroupedCell(Count c);

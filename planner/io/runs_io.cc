@@ -320,7 +320,8 @@ void ReadMeasured(const StrictMap& r, ValidationRun* v) {
 // its tensor or pipeline degree, any measurement): kept, skipped with the key named, so that one
 // such record does not fail the file. Its id is required all the same.
 ValidationRun NotPriced(const std::string& file, const YAML::Node& node, const NotStatedError& e) {
-  const StrictMap r(file, node, kRecordKeys, "run record");
+  std::vector<std::string> unread;
+  const StrictMap r(file, node, kRecordKeys, "run record", &unread);
   ValidationRun v;
   v.line = node.Mark().line + 1;
   v.run.id = r.String("id");
@@ -342,8 +343,11 @@ std::optional<int64_t> GpusOfLayout(const StrictMap& par) {
   return gpus;
 }
 
+// A record states what its source states, which may be more than pricing uses: a key that is
+// not a misspelt known one (yaml_strict.h, open mappings) is listed as not read, not an error.
 ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
-  const StrictMap r(file, node, kRecordKeys, "run record");
+  std::vector<std::string> unread;
+  const StrictMap r(file, node, kRecordKeys, "run record", &unread);
   ValidationRun v;
   v.line = node.Mark().line + 1;
   MeasuredRun& run = v.run;
@@ -370,6 +374,7 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   run.stack = v.stack.name;
   if (!v.skipped()) run.options = StackOptions(v.stack, run.cluster);
   ReadMeasured(r, &v);
+  v.unread_keys = std::move(unread);
   return v;
 }
 

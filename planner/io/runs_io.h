@@ -50,6 +50,7 @@ struct ValidationRun {
   double peak_scale = 1;  // the run's sustained peak / the preset's (< 1 under a power limit)
   std::optional<int64_t> total_params;        // as the record states it
   std::vector<std::string> assumptions;       // what the record leaves unstated and what we assume
+  std::vector<std::string> unread_keys;  // keys the reader does not use, "hardware.nic (line 30)"
   std::string skip_reason;  // non-empty: not predicted (layout or batch not stated)
   // A mixture-of-experts model (model.preset): priced, but kept out of the efficiency fit and
   // the error bands, which are fitted on dense runs, and reported apart.

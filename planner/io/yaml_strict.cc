@@ -1,10 +1,11 @@
 #include "planner/io/yaml_strict.h"
 
+#include <yaml-cpp/eventhandler.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
-
-#include <yaml-cpp/eventhandler.h>
 
 #include "planner/io/input_error.h"
 #include "planner/io/read_file.h"
@@ -164,7 +165,17 @@ std::string ToString(const std::string& file, const YAML::Node& n, const std::st
 StrictMap::StrictMap(std::string file, const YAML::Node& node,
                      const std::vector<std::string>& allowed, const std::string& context,
                      std::string prefix)
-    : file_(std::move(file)), node_(node), prefix_(std::move(prefix)) {
+    : StrictMap(std::move(file), node, allowed, context, std::move(prefix), nullptr) {}
+
+StrictMap::StrictMap(std::string file, const YAML::Node& node,
+                     const std::vector<std::string>& allowed, const std::string& context,
+                     std::vector<std::string>* unread)
+    : StrictMap(std::move(file), node, allowed, context, "", unread) {}
+
+StrictMap::StrictMap(std::string file, const YAML::Node& node,
+                     const std::vector<std::string>& allowed, const std::string& context,
+                     std::string prefix, std::vector<std::string>* unread)
+    : file_(std::move(file)), node_(node), prefix_(std::move(prefix)), unread_(unread) {
   if (!node.IsMap()) {
     FailAt(file_, node, context + " must be a mapping of keys, got " + KindName(node));
   }
@@ -172,17 +183,33 @@ StrictMap::StrictMap(std::string file, const YAML::Node& node,
     const YAML::Node key = it->first;  // a copy: the iterator yields a temporary
     const std::string name = key.IsScalar() ? key.Scalar() : "";
     if (name.empty()) FailAt(file_, key, "keys of " + context + " must be plain names");
-    bool known = false;
-    for (const std::string& a : allowed) known = known || a == name;
-    if (!known) {
-      FailAt(file_, key, "unknown key '" + prefix_ + name + "' in " + context +
-                             DidYouMean(name, allowed));
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      const std::string near = NearKey(name, allowed);
+      if (unread_ == nullptr || !near.empty()) {
+        FailAt(file_, key,
+               "unknown key '" + prefix_ + name + "' in " + context +
+                   (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+      }
+      const std::string said =
+          prefix_ + name + " (line " + std::to_string(key.Mark().line + 1) + ")";
+      if (std::find(unread_->begin(), unread_->end(), said) == unread_->end()) {
+        unread_->push_back(said);
+      }
+      continue;
     }
     if (!entries_.emplace(name, it->second).second) {
       FailAt(file_, key, "duplicate key '" + prefix_ + name + "' in " + context);
     }
     keys_.emplace(name, key);
   }
+}
+
+std::string StrictMap::NearKey(const std::string& name, const std::vector<std::string>& allowed) {
+  const std::string close = ClosestMatch(name, allowed);
+  if (!close.empty()) return close;
+  const auto longer = std::find_if(allowed.begin(), allowed.end(),
+                                   [&](const std::string& a) { return a.starts_with(name + "_"); });
+  return longer == allowed.end() ? "" : *longer;
 }
 
 const YAML::Node& StrictMap::Value(const std::string& key) const { return entries_.at(key); }
@@ -247,7 +274,8 @@ std::optional<std::string> StrictMap::OptString(const std::string& key) const {
 
 StrictMap StrictMap::Map(const std::string& key, const std::vector<std::string>& allowed) const {
   RequirePresent(key);
-  return StrictMap(file_, Value(key), allowed, "'" + prefix_ + key + "'", prefix_ + key + ".");
+  return StrictMap(file_, Value(key), allowed, "'" + prefix_ + key + "'", prefix_ + key + ".",
+                   unread_);
 }
 
 void StrictMap::FailEnum(const std::string& key, const std::string& got,

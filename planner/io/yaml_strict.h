@@ -44,6 +44,12 @@ class StrictMap {
   // key names in messages ("moe." for keys of the moe mapping).
   StrictMap(std::string file, const YAML::Node& node, const std::vector<std::string>& allowed,
             const std::string& context, std::string prefix = "");
+  // An open mapping (a record of published facts, which may state more than a reader uses): an
+  // unknown key is appended to *unread as "prefix.key (line L)" instead of failing, unless it
+  // looks like a misspelt known key (a "did you mean" match, or a known key it is the start
+  // of: micro_batch for micro_batch_size), which still fails. Maps taken from it are open too.
+  StrictMap(std::string file, const YAML::Node& node, const std::vector<std::string>& allowed,
+            const std::string& context, std::vector<std::string>* unread);
 
   bool Has(const std::string& key) const { return entries_.count(key) > 0; }
   const YAML::Node& Value(const std::string& key) const;  // requires Has(key)
@@ -69,6 +75,11 @@ class StrictMap {
   const YAML::Node& node() const { return node_; }
 
  private:
+  StrictMap(std::string file, const YAML::Node& node, const std::vector<std::string>& allowed,
+            const std::string& context, std::string prefix, std::vector<std::string>* unread);
+  // The known key an unknown one looks like a misspelling of: a "did you mean" match, or a known
+  // key it is the start of (micro_batch: micro_batch_size); "" when none.
+  static std::string NearKey(const std::string& name, const std::vector<std::string>& allowed);
   void RequirePresent(const std::string& key) const;
   [[noreturn]] void FailEnum(const std::string& key, const std::string& got,
                              const std::vector<std::string>& names) const;
@@ -76,6 +87,7 @@ class StrictMap {
   std::string file_;
   YAML::Node node_;
   std::string prefix_;
+  std::vector<std::string>* unread_ = nullptr;  // open mapping: where unknown keys go
   std::map<std::string, YAML::Node> entries_;
   std::map<std::string, YAML::Node> keys_;  // the key nodes, to point at when a value is empty
 };

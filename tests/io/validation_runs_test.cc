@@ -334,6 +334,23 @@ ValidationRun ReadEdited(const std::string& id, const std::string& from, const s
   return runs.front();
 }
 
+// A record may state more than pricing reads (a source's NIC model, its optimizer): those keys
+// are listed, and the record is priced as it is without them. A misspelt known key stays an
+// error (MalformedRecordIsAnErrorAtItsLine).
+TEST(ValidationRunsTest, KeysNoRuleReadsAreListedAndChangeNothing) {
+  const std::string gpu = "    gpu: A100-SXM4-80GB\n";
+  const ValidationRun plain = ReadEdited("opt2022_175b_992gpu", gpu, gpu);
+  const ValidationRun more =
+      ReadEdited("opt2022_175b_992gpu", gpu, gpu + "    nic_model: ConnectX-6\n    rack: r7\n");
+  EXPECT_TRUE(plain.unread_keys.empty());
+  ASSERT_EQ(more.unread_keys.size(), 2u);
+  EXPECT_TRUE(more.unread_keys[0].starts_with("hardware.nic_model (line ")) << more.unread_keys[0];
+  EXPECT_TRUE(more.unread_keys[1].starts_with("hardware.rack (line ")) << more.unread_keys[1];
+  ASSERT_FALSE(more.skipped()) << more.skip_reason;
+  EXPECT_EQ(PredictStepTime(more.run, more.run.cluster.efficiency),
+            PredictStepTime(plain.run, plain.run.cluster.efficiency));
+}
+
 TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
   const std::string gpu = "    gpu: A100-SXM4-80GB\n";
   const std::pair<const char*, const char*> cases[] = {

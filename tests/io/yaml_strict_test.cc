@@ -43,6 +43,31 @@ TEST(YamlStrictTest, UnknownKeySuggestsTheClosest) {
             "m.yaml:12:1: unknown key 'n_head' in model spec (did you mean 'n_heads'?)");
 }
 
+// An open mapping (a published run record) lists a key it does not know instead of failing,
+// unless the key looks like a misspelt known one: close by edit distance, or the start of one.
+TEST(YamlStrictTest, OpenMappingListsUnknownKeysButNotMisspeltOnes) {
+  const std::vector<std::string> keys = {"micro_batch_size", "global_batch_size"};
+  std::vector<std::string> unread;
+  const StrictMap open("r.yaml", YAML::Load("micro_batch_size: 2\nnodes: 8\n"), keys, "'batch'",
+                       &unread);
+  EXPECT_EQ(open.Int("micro_batch_size"), 2);
+  EXPECT_FALSE(open.Has("nodes"));
+  EXPECT_EQ(unread, std::vector<std::string>{"nodes (line 2)"});
+  for (const char* typo : {"micro_batch_sise: 2\n", "micro_batch: 2\n"}) {
+    try {
+      StrictMap("r.yaml", YAML::Load(typo), keys, "'batch'", &unread);
+      ADD_FAILURE() << "expected an InputError for " << typo;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("(did you mean 'micro_batch_size'?)"), std::string::npos)
+          << e.what();
+    }
+  }
+  // Maps taken from an open mapping are open, and name the key with its path.
+  const StrictMap outer("r.yaml", YAML::Load("batch:\n  nodes: 8\n"), {"batch"}, "run", &unread);
+  outer.Map("batch", keys);
+  EXPECT_EQ(unread.back(), "batch.nodes (line 2)");
+}
+
 TEST(YamlStrictTest, DuplicateKey) {
   EXPECT_EQ(ErrorOf(std::string(kGoodModel) + "d_ff: 512\n"),
             "m.yaml:12:1: duplicate key 'd_ff' in model spec");
