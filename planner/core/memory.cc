@@ -122,17 +122,16 @@ std::vector<ActivationTensor> EveryOtherMatmulActivations(const ModelSpec& m,
   return out;
 }
 
-// Extra tensors autograd keeps when PyTorch runs RMSNorm, RoPE and SwiGLU as composite eager
-// ops: the fp32 upcasts of the norm and RoPE inputs, and the SiLU output.
+// Extra tensors autograd keeps when PyTorch runs RMSNorm and SwiGLU as composite eager ops: the
+// fp32 upcast of the norm input (x.float() feeds pow and mul, which save it) and the SiLU output.
+// RoPE as a complex multiply keeps no fp32 copy: autograd saves a mul's `self` only when `other`
+// requires grad (generated `should_compute_output` guards), and freqs_cis does not.
 void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p,
                     std::vector<ActivationTensor>* out) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
-  const double rep = p.sp ? 1 / t : 1, kv = std::max<double>(m.kv_dim() / t, m.head_dim);
+  const double rep = p.sp ? 1 / t : 1;
   if (m.norm == NormKind::kRmsNorm) {
     AddTensor(out, "norms.fp32_upcast (eager)", m.norms_per_layer * 4 * s * b * m.d_model * rep);
-  }
-  if (m.position == Position::kRope) {
-    AddTensor(out, "rope.fp32_q_k (eager)", 4 * s * b * (m.q_dim() / t + kv));
   }
   if (m.gated_mlp()) {
     AddTensor(out, "mlp.activation_output (eager)", 2 * s * b * m.mlp_width_per_token() / t);

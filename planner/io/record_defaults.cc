@@ -87,6 +87,13 @@ std::optional<double> PowerLimitInGpuText(const std::string& gpu) {
   return std::stod(m[1]);
 }
 
+std::optional<double> HbmGbInGpuText(const std::string& gpu) {
+  static const std::regex size(R"((^|[^0-9.])([0-9]{2,3}) ?GB($|[^0-9A-Za-z/]))");
+  std::smatch m;
+  if (!std::regex_search(gpu, m, size)) return std::nullopt;
+  return std::stod(m[2]);
+}
+
 std::optional<double> ScaleOutGBpsPerGpu(const std::string& interconnect, int64_t gpus_per_node) {
   static const std::regex rate(R"(([0-9]+(\.[0-9]+)?) ?(gb/s|gbps|gbit/s|gb\b))");
   static const std::regex generation(R"(\b(edr|hdr|ndr|xdr)\b)");

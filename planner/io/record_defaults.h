@@ -38,6 +38,10 @@ bool AttentionTextIsFused(const std::string& attention);
 // "H100 96GB HBM2e (Grand Teton, 500W power limit)" -> 500.
 std::optional<double> PowerLimitInGpuText(const std::string& gpu);
 
+// The memory capacity a GPU text states, in GB: "H100 96GB HBM2e (...)" -> 96, "A100-SXM4-40GB"
+// -> 40; nullopt where it states none ("GB200 (DGX-GB200, NVL72)" is a part, not a size).
+std::optional<double> HbmGbInGpuText(const std::string& gpu);
+
 // The scale-out bandwidth per GPU, decimal GB/s one direction, an interconnect text states:
 // "400 Gb/s per GPU RDMA" -> 50; "1600 Gbps RoCE node-node" or "8x 200 Gb/s HDR" with 8 GPUs per
 // node -> 25; "4x Omni-Path 100 Gbps per node" -> 6.25 (HDR, NDR and EDR InfiniBand count as

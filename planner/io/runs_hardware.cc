@@ -101,6 +101,21 @@ double ApplyPowerLimit(const StrictMap& hw, GpuSpec* gpu, std::string* note) {
   return scale;
 }
 
+// A part sold in another memory size than its preset's (Meta's Grand Teton H100 with 96 GB of
+// HBM2e; the preset is the 80 GB SXM5): the capacity is the stated one, in the proportion of the
+// preset's usable GiB to its nominal size (nvidia-smi's 79.6 GiB for "80GB"). Only whether a
+// layout fits depends on it, not its step time.
+void ApplyStatedCapacity(const std::string& text, GpuSpec* gpu, std::string* note) {
+  const std::optional<double> stated_GB = HbmGbInGpuText(text);
+  const double nominal_GB = std::round(gpu->hbm_GiB);
+  if (!stated_GB || nominal_GB <= 0 || *stated_GB == nominal_GB) return;
+  gpu->hbm_GiB *= *stated_GB / nominal_GB;
+  std::ostringstream s;
+  if (!note->empty()) s << ", ";
+  s << "with the " << *stated_GB << " GB it states (the preset's " << nominal_GB << ")";
+  *note += s.str();
+}
+
 }  // namespace
 
 void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, ValidationRun* v) {
@@ -128,6 +143,7 @@ void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, Valida
     hw.Fail("num_gpus", e.what());
   }
   v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);
+  ApplyStatedCapacity(hw.String("gpu"), &v->run.cluster.gpu, &v->hardware_note);
   v->run.generation = GpuGeneration(v->run.cluster.gpu);
 }
 

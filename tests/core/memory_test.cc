@@ -124,6 +124,34 @@ TEST(MemoryTest, OpLevelSelectiveCheckpointingSavesEveryOtherMatmul) {
   EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, o), expected);
 }
 
+TEST(MemoryTest, EagerLlamaLayerKeepsWhatAutogradSaves) {
+  // torchtitan's eager Llama layer without checkpointing (models/llama/model.py), per token, in
+  // bytes, for Llama 3.1 8B (h 4096, GQA kv 1024, f 14336) in bf16, 2 x 8192 tokens:
+  //   each RMSNorm (x.float() * rsqrt(...)).type_as(x) * weight: the fp32 input (pow and mul save
+  //     it) 4h, the normalised bf16 output (saved by * weight) 2h, the weighted output that the
+  //     next linear saves 2h: 8h, twice;
+  //   RoPE, xq_ * freqs_cis in complex fp32: nothing (autograd saves a mul's self only when its
+  //     other requires grad, and freqs_cis does not);
+  //   SDPA (flash): q 2h, k and v 2 kv each, the output 2h (also wo's input), fp32 logsumexp
+  //     4 per head;
+  //   w2(silu(w1 x) * w3 x): w1's output (silu saves it), silu's output and w3's output (the
+  //     product saves both), the product (w2 saves it): 2f each.
+  ModelSpec m = testing::Seed002Model();
+  m.d_model = 4096;
+  m.n_heads = 32;
+  m.n_kv_heads = 8;
+  m.head_dim = 128;
+  m.d_ff = 14336;
+  m.seq_len = 8192;
+  m.position = Position::kRope;
+  MemoryOptions o;
+  o.kernels = Kernels::kEager;
+  const double n = 2 * 8192.0, h = 4096, kv = 1024, f = 14336;
+  const double per_token = 2 * 8 * h + (2 * h + 2 * 2 * kv + 2 * h + 4 * 32) + 4 * 2 * f;
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, Layout(1, 2, false, Recompute::kNone), o),
+                   n * per_token);
+}
+
 TEST(MemoryTest, PipelineKeepsPpMicrobatchesInFlightOnTheFirstStage) {
   const ModelSpec m = Gpt175B();
   ParallelConfig p = Layout(8, 1, true, Recompute::kSelective);

@@ -75,6 +75,17 @@ TEST(RecordDefaultsTest, PowerLimitFromGpuText) {
   EXPECT_FALSE(PowerLimitInGpuText("H100-SXM5-80GB (Grand Teton, 700W TDP, HBM3)"));
 }
 
+TEST(RecordDefaultsTest, HbmCapacityFromGpuText) {
+  EXPECT_EQ(HbmGbInGpuText("H100 96GB HBM2e (Grand Teton, 500W power limit)"), 96);
+  EXPECT_EQ(HbmGbInGpuText("H100 SXM 95GB HBM2e, lower TDP"), 95);
+  EXPECT_EQ(HbmGbInGpuText("A100-SXM4-40GB (Supermicro AS-4124GO-NART)"), 40);
+  EXPECT_EQ(HbmGbInGpuText("A100 80 GB"), 80);
+  // A part name, a bandwidth and a bare count are not capacities.
+  EXPECT_FALSE(HbmGbInGpuText("GB200 (DGX-GB200, NVL72)"));
+  EXPECT_FALSE(HbmGbInGpuText("H100 with 400 GB/s NVLink"));
+  EXPECT_FALSE(HbmGbInGpuText("B200 (DGX-B200)"));
+}
+
 // Every interconnect text of tests/data/runs.yaml, and the p4d one the presets did not cover.
 TEST(RecordDefaultsTest, ScaleOutBandwidthPerGpuFromInterconnectText) {
   const struct {
