@@ -1,14 +1,17 @@
 // Fitting the step-time model's few global efficiency terms to published, measured training runs
 // (`planner validate`), and judging the fit on runs it was not tuned on.
 //
-// The fit moves at most four physical parameters per GPU generation, never one per run:
-//   gemm_max, gemm_half_flops  the GEMM efficiency curve eff(F) = gemm_max * F / (F + F_half),
-//                              i.e. a steady fraction of peak plus a fixed per-kernel cost;
-//   collective_bw_fraction     achieved bus bandwidth / link bandwidth of NCCL collectives;
-//   hbm_fraction               achieved / datasheet HBM bandwidth of memory-bound kernels.
+// The fit moves at most four physical parameters per GPU generation, never one per run (the
+// bounds in FitOptions):
+//   gemm_max            the steady fraction of dense peak of the GEMM efficiency curve
+//                       eff(F) = gemm_max * F / (F + F_half) (F_half is set, not fitted);
+//   hbm_fraction        achieved / datasheet HBM bandwidth of memory-bound kernels;
+//   attention_fraction  the share of their nominal efficiency fused attention kernels reach;
+//   fp8_gemm_fraction   fp8 GEMM efficiency relative to 16-bit, where the runs include fp8.
+// The collective bandwidth fractions are measured figures, not fitted (FitOptions says why).
 // The objective is the mean absolute percentage error (MAPE) of step time over the runs, minimised
-// by Nelder-Mead in the unit cube of the bounded parameters (log scale for F_half) from a fixed
-// set of starting points: deterministic, and a few thousand model evaluations in all.
+// by Nelder-Mead in the unit cube of the bounded parameters from a fixed set of starting points:
+// deterministic, and a few thousand model evaluations in all.
 // Leave-one-source-out error refits on the other sources of a generation and predicts the held-out
 // one: the honest estimate of how the model does on a new software stack.
 // Pure: no I/O, no exceptions.
