@@ -143,7 +143,7 @@ void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, Valida
     hw.Fail("num_gpus", e.what());
   }
   v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);
-  ApplyStatedCapacity(hw.String("gpu"), &v->run.cluster.gpu, &v->hardware_note);
+  ApplyStatedCapacity(StatedString(hw, "gpu"), &v->run.cluster.gpu, &v->hardware_note);
   v->run.generation = GpuGeneration(v->run.cluster.gpu);
 }
 
