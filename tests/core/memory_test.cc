@@ -23,6 +23,22 @@ namespace {
 ModelSpec Gpt22B() { return testing::GptShape(48, 6144, 64, 51200, 2048); }
 ModelSpec Gpt175B() { return testing::GptShape(96, 12288, 96, 51200, 2048); }
 
+// Llama 3.1 8B as torchtitan trains it: 32 layers, h 4096, 32 heads, 8 KV heads, SwiGLU f
+// 14336, RMSNorm, RoPE, vocabulary 128,256, sequence 8,192.
+ModelSpec Llama31_8B() {
+  ModelSpec m = testing::Seed002Model();
+  m.n_layers = 32;
+  m.d_model = 4096;
+  m.n_heads = 32;
+  m.n_kv_heads = 8;
+  m.head_dim = 128;
+  m.d_ff = 14336;
+  m.vocab_size = 128256;
+  m.seq_len = 8192;
+  m.position = Position::kRope;
+  return m;
+}
+
 MemoryOptions Korthikanti() {
   MemoryOptions o;
   o.flash_attention = false;
@@ -100,16 +116,7 @@ TEST(MemoryTest, WithoutDropoutTheMasksGo) {
 TEST(MemoryTest, OpLevelSelectiveCheckpointingSavesEveryOtherMatmul) {
   // torchtitan: Llama 3.1 8B, 2 x 8192 tokens. Saved per layer: the layer input, the attention
   // output and its fp32 logsumexp, and matmuls 1, 3, 5, 7 of q, k, v, o, gate, up, down.
-  ModelSpec m = testing::Seed002Model();
-  m.n_layers = 32;
-  m.d_model = 4096;
-  m.n_heads = 32;
-  m.n_kv_heads = 8;
-  m.head_dim = 128;
-  m.d_ff = 14336;
-  m.vocab_size = 128256;
-  m.seq_len = 8192;
-  m.position = Position::kRope;
+  const ModelSpec m = Llama31_8B();
   MemoryOptions o;
   o.selective = SelectivePolicy::kEveryOtherMatmul;
   ParallelConfig p = Layout(1, 2, false, Recompute::kSelective);
@@ -136,14 +143,7 @@ TEST(MemoryTest, EagerLlamaLayerKeepsWhatAutogradSaves) {
   //     4 per head;
   //   w2(silu(w1 x) * w3 x): w1's output (silu saves it), silu's output and w3's output (the
   //     product saves both), the product (w2 saves it): 2f each.
-  ModelSpec m = testing::Seed002Model();
-  m.d_model = 4096;
-  m.n_heads = 32;
-  m.n_kv_heads = 8;
-  m.head_dim = 128;
-  m.d_ff = 14336;
-  m.seq_len = 8192;
-  m.position = Position::kRope;
+  const ModelSpec m = Llama31_8B();
   MemoryOptions o;
   o.kernels = Kernels::kEager;
   const double n = 2 * 8192.0, h = 4096, kv = 1024, f = 14336;
