@@ -103,6 +103,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.attention_efficiency = AttentionEfficiency(s.attention, c.gpu);
   o.fp8_scaling = s.fp8_scaling;
   o.grad_comm_bytes = s.grad_reduce_bytes;
+  o.bf16_fp32_all_reduce = s.bf16_grad_reduce == Bf16GradReduce::kFp32AllReduce;
   o.overlap_tp_backward = s.tp_overlap_backward;
   o.overlap_tp_forward =
       s.tp_overlap_forward == TpForwardOverlap::kAlways ||
@@ -216,6 +217,16 @@ const char* ToString(Zero3WithPp z) {
   switch (z) {
     case Zero3WithPp::kResharded: return "resharded";
     case Zero3WithPp::kGathered: return "gathered";
+  }
+  return "?";
+}
+
+const char* ToString(Bf16GradReduce b) {
+  switch (b) {
+    case Bf16GradReduce::kAsFp16:
+      return "as-fp16";
+    case Bf16GradReduce::kFp32AllReduce:
+      return "fp32-all-reduce";
   }
   return "?";
 }

@@ -58,6 +58,17 @@ enum class Zero3WithPp {
                // off with PP, gradient sync only on the last micro-batch)
 };
 
+// How a bf16 run reduces its data-parallel gradients (ZeRO 0-1; ZeRO-2/3 as grad_reduce_bytes).
+enum class Bf16GradReduce {
+  kAsFp16,  // as an fp16 run: grad_reduce_bytes, reduce-scatter under ZeRO-1
+  // DeepSpeed's BF16_Optimizer (bf16 with ZeRO stage 0, its own ZeRO-1, under the pipeline
+  // engine) accumulates gradients into full fp32 buffers and all-reduces those:
+  // runtime/pipe/engine.py _bf16_reduce_grads ("from the optimizer's FP32 grads") passes
+  // bf16_optimizer.py get_grads_for_reduction (fp32_groups_gradients_flat) to
+  // buffered_allreduce_fallback. Each rank then updates its partition and all-gathers bf16.
+  kFp32AllReduce,
+};
+
 struct StackSpec {
   std::string name;
   std::string description;
@@ -70,6 +81,7 @@ struct StackSpec {
   Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
   SelectivePolicy selective = SelectivePolicy::kAttentionCore;
   double grad_reduce_bytes = 4;  // bytes per gradient element on the wire
+  Bf16GradReduce bf16_grad_reduce = Bf16GradReduce::kAsFp16;
   // Bytes per parameter of the sharded weights ZeRO-3 keeps (fp32 master copy in FSDP) and of
   // the optimizer states beside them.
   double sharded_weight_bytes = 2;
@@ -167,6 +179,7 @@ const char* ToString(TpForwardOverlap t);
 const char* ToString(DpOverlap d);
 const char* ToString(ShardedGradAccum g);
 const char* ToString(Zero3WithPp z);
+const char* ToString(Bf16GradReduce b);
 const char* ToString(Kernels k);
 const char* ToString(SelectivePolicy p);
 const char* ToString(Fp8Scaling f);

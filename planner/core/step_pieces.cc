@@ -60,12 +60,13 @@ void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTi
     s->zero3_extra_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, extra, 0, gb);
     return;
   }
-  // ZeRO-0 all-reduces gradients; ZeRO-1/2 reduce-scatters them and all-gathers the updated
-  // 16-bit parameters after the optimizer (Megatron's distributed optimizer).
-  const Collective reduce = p.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
-  s->dp_layer_s = DpCollectiveSeconds(c, p, reduce, sp.layer_dense, sp.layer_expert, gb);
-  s->dp_extra_s = DpCollectiveSeconds(c, p, reduce, extra, 0, gb);
-  s->dp_step_s = DpCollectiveSeconds(c, p, reduce, sp.dense, sp.expert, gb);
+  // ZeRO-1/2 all-gather the updated 16-bit parameters after the optimizer (Megatron's
+  // distributed optimizer) besides reducing the gradients.
+  const GradReduce r = DpGradReduce(p, o);
+  s->dp_layer_s =
+      DpCollectiveSeconds(c, p, r.op, sp.layer_dense, sp.layer_expert, r.bytes_per_param);
+  s->dp_extra_s = DpCollectiveSeconds(c, p, r.op, extra, 0, r.bytes_per_param);
+  s->dp_step_s = DpCollectiveSeconds(c, p, r.op, sp.dense, sp.expert, r.bytes_per_param);
   if (p.zero > 0) {
     s->dp_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.dense, sp.expert, wb);
     s->dp_step_s += s->dp_gather_s;
@@ -140,6 +141,13 @@ double StagePieces::MicrobatchSeconds() const {
                    l.tp_fwd_s + l.tp_bwd_s + l.tp_recompute_s + l.ep_fwd_s + l.ep_bwd_s) +
          head_fwd_s + head_bwd_input_s + head_bwd_weight_s + cp_exposed_s + pp_exposed_s +
          zero3_exposed_s;
+}
+
+GradReduce DpGradReduce(const ParallelConfig& p, const StepTimeOptions& o) {
+  if (o.bf16_fp32_all_reduce && p.dtype == Dtype::kBf16 && p.zero <= 1) {
+    return {Collective::kAllReduce, 4};
+  }
+  return {p.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter, o.grad_comm_bytes};
 }
 
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,

@@ -79,6 +79,14 @@ StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const Par
 // all-reduce of its shard across the p.dp_replicas() groups.
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param);
+// The data-parallel gradient reduction under ZeRO 0-2: ZeRO-0 all-reduces, ZeRO-1/2 reduce-
+// scatter, o.grad_comm_bytes per parameter; a bf16 layout under ZeRO 0-1 on a stack that reduces
+// fp32 gradients (o.bf16_fp32_all_reduce) all-reduces 4 bytes per parameter.
+struct GradReduce {
+  Collective op;
+  double bytes_per_param;
+};
+GradReduce DpGradReduce(const ParallelConfig& p, const StepTimeOptions& o);
 // Local optimizer parameters of a stage (sharded under ZeRO >= 1), as the optimizer step reads.
 double OptimizerParams(const ParallelConfig& p, const StageParams& sp);
 

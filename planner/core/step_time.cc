@@ -356,8 +356,8 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
                                                                      : 2 * gather + reduce;
     return d;
   }
-  const Collective reduce = p.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
-  const double grads = collective(reduce, o.grad_comm_bytes);
+  const GradReduce r = DpGradReduce(p, o);
+  const double grads = collective(r.op, r.bytes_per_param);
   const bool per_microbatch = p.zero == 2 && o.zero2_reduce_per_microbatch && mbs > 1;
   const double grad_rounds = per_microbatch ? mbs : 1;
   d.per_step = grad_rounds * grads;

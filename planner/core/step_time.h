@@ -38,6 +38,9 @@ struct StepTimeOptions {
   // SHARD_GRAD_OP) instead of once per step.
   bool zero2_reduce_per_microbatch = true;
   double grad_comm_bytes = 4;  // fp32 gradients on the wire (Megatron main_grad, FSDP fp32 reduce)
+  // A bf16 layout under ZeRO 0-1 all-reduces fp32 gradients (DeepSpeed's BF16_Optimizer,
+  // stack_spec.h Bf16GradReduce) instead of the above.
+  bool bf16_fp32_all_reduce = false;
   Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
   // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs
   // (AttentionEfficiency, stack_spec.h): FlashAttention-2 on Hopper runs at 0.6 of cuDNN's fused

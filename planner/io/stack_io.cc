@@ -17,6 +17,7 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "fp8_scaling",
                                            "selective_recompute",
                                            "grad_reduce_bytes",
+                                           "bf16_grad_reduce",
                                            "sharded_weight_bytes",
                                            "sharded_optimizer_bytes",
                                            "overlap",
@@ -141,6 +142,10 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
        {"every-other-matmul", SelectivePolicy::kEveryOtherMatmul}},
       s->selective);
   s->grad_reduce_bytes = Bytes(m, "grad_reduce_bytes", s->grad_reduce_bytes);
+  s->bf16_grad_reduce = OptEnum<Bf16GradReduce>(
+      m, "bf16_grad_reduce",
+      {{"as-fp16", Bf16GradReduce::kAsFp16}, {"fp32-all-reduce", Bf16GradReduce::kFp32AllReduce}},
+      s->bf16_grad_reduce);
   s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
   s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
@@ -211,6 +216,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "fp8_scaling" << YAML::Value << ToString(s.fp8_scaling);
   out << YAML::Key << "selective_recompute" << YAML::Value << ToString(s.selective);
   out << YAML::Key << "grad_reduce_bytes" << YAML::Value << s.grad_reduce_bytes;
+  out << YAML::Key << "bf16_grad_reduce" << YAML::Value << ToString(s.bf16_grad_reduce);
   out << YAML::Key << "sharded_weight_bytes" << YAML::Value << s.sharded_weight_bytes;
   out << YAML::Key << "sharded_optimizer_bytes" << YAML::Value << s.sharded_optimizer_bytes;
   out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;

@@ -287,6 +287,37 @@ TEST(StepTimeTest, GemmEfficiencyIsHalfItsMaximumAtFHalf) {
   EXPECT_NEAR(GemmEfficiency(e, 1e15), 0.8, 1e-5);
 }
 
+TEST(StepTimeTest, Bf16OptimizerAllReducesFp32GradientsUnderZeroOne) {
+  // DeepSpeed's BF16_Optimizer (its own ZeRO-1) all-reduces the full fp32 gradient buffers
+  // (pipe/engine.py _bf16_reduce_grads), then all-gathers the updated bf16 parameters; an fp16
+  // run, and any ZeRO-2 run, reduce-scatters the stack's 2-byte gradients instead.
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  ParallelConfig p;
+  p.tp = 8;
+  p.dp = 2;
+  p.zero = 1;
+  p.micro_batch = 1;
+  p.global_batch = 2;
+  p.recompute = Recompute::kFull;
+  StepTimeOptions o;
+  o.grad_comm_bytes = 2;
+  o.overlap_dp = false;
+  o.bf16_fp32_all_reduce = true;
+  const double params = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true).total();
+  const double gather = CollectiveSeconds(c, Collective::kAllGather, 2, 8, 2 * params);
+  p.dtype = Dtype::kBf16;
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).dp_comm_s,
+                   CollectiveSeconds(c, Collective::kAllReduce, 2, 8, 4 * params) + gather);
+  p.dtype = Dtype::kFp16;
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).dp_comm_s,
+                   CollectiveSeconds(c, Collective::kReduceScatter, 2, 8, 2 * params) + gather);
+  p.dtype = Dtype::kBf16;
+  p.zero = 2;
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).dp_comm_s,
+                   CollectiveSeconds(c, Collective::kReduceScatter, 2, 8, 2 * params) + gather);
+}
+
 TEST(StepTimeTest, ZeroThreeGathersTwiceAndReduceScattersOncePerMicrobatch) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(2);

@@ -53,6 +53,19 @@ TEST(StackIoTest, PresetsStateTheirFrameworksRules) {
   EXPECT_FALSE(sc21.tp_overlap_backward);
 }
 
+TEST(StackIoTest, OnlyMegatronDeepSpeedReducesBf16GradientsInFp32) {
+  // BLOOM's Megatron-DeepSpeed ran bf16 on DeepSpeed's BF16_Optimizer (fp32 gradient
+  // all-reduce); Megatron-Core reduces bf16 gradients (grad_reduce_in_fp32 defaults to False).
+  ClusterSpec c;
+  EXPECT_EQ(LoadStack("megatron-deepspeed").bf16_grad_reduce, Bf16GradReduce::kFp32AllReduce);
+  EXPECT_TRUE(StackOptions(LoadStack("megatron-deepspeed"), c).bf16_fp32_all_reduce);
+  EXPECT_FALSE(StackOptions(LoadStack("megatron-core"), c).bf16_fp32_all_reduce);
+  StackSpec s = LoadStack("megatron-core");
+  ApplyStackOverrides({"bf16_grad_reduce=fp32-all-reduce"}, "--stack-set", &s);
+  EXPECT_EQ(s.bf16_grad_reduce, Bf16GradReduce::kFp32AllReduce);
+  EXPECT_THROW(ApplyStackOverrides({"bf16_grad_reduce=fp32"}, "--stack-set", &s), InputError);
+}
+
 TEST(StackIoTest, DefaultMicroBatchIsTheStacks) {
   ParallelConfig p;
   p.dp = 8;
