@@ -38,6 +38,18 @@ ClusterSpec A100Cluster(int64_t nodes) {
 
 ModelSpec Gpt22B() { return testing::GptShape(48, 6144, 64, 51200, 2048); }
 
+// tp 8 fills a node, so two data-parallel replicas of one sequence each talk over InfiniBand.
+ParallelConfig TwoReplicasAcrossNodes(int zero) {
+  ParallelConfig p;
+  p.tp = 8;
+  p.dp = 2;
+  p.zero = zero;
+  p.micro_batch = 1;
+  p.global_batch = 2;
+  p.recompute = Recompute::kFull;
+  return p;
+}
+
 TEST(StepTimeTest, BusBandwidthFactorsAreNcclTests) {
   EXPECT_DOUBLE_EQ(BusFactor(Collective::kAllReduce, 8), 2.0 * 7 / 8);
   EXPECT_DOUBLE_EQ(BusFactor(Collective::kReduceScatter, 8), 7.0 / 8);
@@ -149,12 +161,7 @@ TEST(StepTimeTest, DataParallelGroupIsStridedByTp) {
   // the stage's parameters in fp16 (2 bytes, Megatron 2021) costs the IB-only alpha-beta time.
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(2);
-  ParallelConfig p;
-  p.tp = 8;
-  p.dp = 2;
-  p.micro_batch = 1;
-  p.global_batch = 2;
-  p.recompute = Recompute::kFull;
+  const ParallelConfig p = TwoReplicasAcrossNodes(0);
   StepTimeOptions o;
   o.grad_comm_bytes = 2;
   o.overlap_dp = false;
@@ -293,13 +300,7 @@ TEST(StepTimeTest, Bf16OptimizerAllReducesFp32GradientsUnderZeroOne) {
   // run, and any ZeRO-2 run, reduce-scatters the stack's 2-byte gradients instead.
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(2);
-  ParallelConfig p;
-  p.tp = 8;
-  p.dp = 2;
-  p.zero = 1;
-  p.micro_batch = 1;
-  p.global_batch = 2;
-  p.recompute = Recompute::kFull;
+  ParallelConfig p = TwoReplicasAcrossNodes(1);
   StepTimeOptions o;
   o.grad_comm_bytes = 2;
   o.overlap_dp = false;
