@@ -28,8 +28,11 @@ double AllReduceSteps(int level, int64_t g) {
 double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, double bytes) {
   if (g <= 1) return 0;
   const double bus_bytes = BusFactor(op, g) * bytes;
-  if (const CollectiveFit* f = FindCollectiveFit(c, op, level, g)) {
-    return f->alpha_us * kSecondsPerUs + TransferSeconds(bus_bytes, f->bus_bw_GBps);
+  // Presets carry no measured fits; skipping the lookup keeps the search's inner loop short.
+  if (!c.efficiency.collectives.empty()) {
+    if (const CollectiveFit* f = FindCollectiveFit(c, op, level, g)) {
+      return f->alpha_us * kSecondsPerUs + TransferSeconds(bus_bytes, f->bus_bw_GBps);
+    }
   }
   const NetworkLevel& l = c.network[level];
   const double steps = op == Collective::kAllReduce ? AllReduceSteps(level, g)

@@ -35,6 +35,11 @@ class CostModel {
   // time from one lookup; the reference stays valid as the cache grows).
   MemoryBreakdown Memory(const ParallelConfig& p, const MemoryStates& states, const LayerCost& lc);
   StepTime Time(const ParallelConfig& p, const LayerCost& lc);
+  // ComputeFloorSeconds (step_time.h): no more than Time(p, lc).step_time_s, at a fraction of
+  // its cost.
+  double TimeFloor(const ParallelConfig& p, const LayerCost& lc) const {
+    return ComputeFloorSeconds(m_, p, o_, lc);
+  }
 
   const ModelSpec& model() const { return m_; }
   const ClusterSpec& cluster() const { return c_; }

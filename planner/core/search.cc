@@ -147,9 +147,9 @@ std::vector<Plan> Collapse(std::vector<Plan> sorted) {
   return out;
 }
 
-double Objective(const ClusterSpec& c, const ParallelConfig& p, const StepTime& t, Objective o) {
-  const double cost = t.step_time_s * p.gpus() * c.price_per_gpu_hour_usd / kSecondsPerHour;
-  return o == Objective::kTime ? t.step_time_s : cost;
+double Objective(const ClusterSpec& c, const ParallelConfig& p, double step_time_s, Objective o) {
+  const double cost = step_time_s * p.gpus() * c.price_per_gpu_hour_usd / kSecondsPerHour;
+  return o == Objective::kTime ? step_time_s : cost;
 }
 
 // One worker's share: its own CostModel, counters and best plans.
@@ -287,15 +287,20 @@ class Worker {
       return;
     }
     ++r_.configs_feasible;
-    const StepTime t = model_.Time(p, layer);
-    const double objective = Objective(c_, p, t, o_.objective);
-    if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
-    // Worse than the worst kept plan (Better orders by objective first): no Plan to build.
-    if (static_cast<int>(r_.plans.size()) >= keep_ && objective > r_.plans.front().objective) {
+    // Both objectives grow with the step time: a layout whose compute alone ranks below the
+    // worst kept plan would be dropped below after pricing, so it is dropped unpriced.
+    const bool full = static_cast<int>(r_.plans.size()) >= keep_;
+    if (full &&
+        Objective(c_, p, model_.TimeFloor(p, layer), o_.objective) > r_.plans.front().objective) {
       return;
     }
-    Plan plan{p, t, std::move(mem), Objective(c_, p, t, Objective::kCost), objective};
-    if (static_cast<int>(r_.plans.size()) >= keep_ && !Better(plan, r_.plans.front())) return;
+    const StepTime t = model_.Time(p, layer);
+    const double objective = Objective(c_, p, t.step_time_s, o_.objective);
+    if (!std::isfinite(objective) || !std::isfinite(t.step_time_s)) return;  // never ranked
+    // Worse than the worst kept plan (Better orders by objective first): no Plan to build.
+    if (full && objective > r_.plans.front().objective) return;
+    Plan plan{p, t, std::move(mem), Objective(c_, p, t.step_time_s, Objective::kCost), objective};
+    if (full && !Better(plan, r_.plans.front())) return;
     r_.plans.push_back(std::move(plan));
     std::push_heap(r_.plans.begin(), r_.plans.end(), Worse);
     if (static_cast<int>(r_.plans.size()) > keep_) {

@@ -569,6 +569,15 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   return r;
 }
 
+double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const StepTimeOptions& o,
+                           const LayerCost& lc) {
+  // An uneven split is paced by the stage SlowestStage picks, which need not hold the most layers.
+  if (p.first_stage_layers != 0 || p.last_stage_layers != 0 || p.pp <= 0) return 0;
+  const double layers = static_cast<double>(m.n_layers) / static_cast<double>(p.pp);
+  return static_cast<double>(p.grad_accum()) * layers * (lc.fwd_s() + lc.bwd_s() + lc.recompute_s) *
+         MoeComputeScale(p, o);
+}
+
 SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r) {
   const FlopsReport f = ComputeFlops(m, {m.seq_len, 1, false, r});
   return {static_cast<double>(f.model_step), static_cast<double>(f.hardware_step)};

@@ -92,7 +92,9 @@ struct StepTime {
   double hardware_flops = 0;  // + recompute (HFU numerator)
   double mfu = 0, hfu = 0;
   double tokens_per_s = 0, tokens_per_s_per_gpu = 0, model_tflops_per_gpu = 0;
-  std::string bound;  // the largest term: "compute", "tp communication", "pipeline bubble", ...
+  // The largest term: "compute", "tp communication", "pipeline bubble", ... A static string, so
+  // that the search prices a layout without string work.
+  const char* bound = "";
 };
 
 // GEMM efficiency (fraction of dense peak) for a matmul of `flops` FLOPs.
@@ -133,6 +135,13 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
                           const SequenceFlops& flops);
 
 // One-off estimate; CostModel (cost_model.h) is the cached path for many layouts.
+// A lower bound of AssembleStepTime(...).step_time_s for an evenly split pipeline (0 otherwise):
+// every micro-batch's forward, backward and recompute on a stage of n_layers / pp layers, to
+// which the step only adds (head, communication, bubble, gradient sync, optimizer). The search
+// skips pricing a layout whose bound already ranks below every plan it keeps.
+double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const StepTimeOptions& o,
+                           const LayerCost& lc);
+
 StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                           const StepTimeOptions& o = {});
 

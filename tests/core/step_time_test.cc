@@ -188,6 +188,49 @@ TEST(StepTimeTest, BubbleIsPMinusOneOverMVOfTheIdeal) {
   }
 }
 
+TEST(StepTimeTest, ComputeFloorNeverExceedsTheStepTime) {
+  // The search drops a layout whose floor ranks below its kept plans without pricing it; that is
+  // exact only if the floor is a lower bound of every layout's step time. With a pipeline of
+  // 48 / pp layers per stage the floor is that stage's compute over the micro-batches, so the
+  // step adds only what lies beside it (the head, communication, bubble, optimizer).
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(8);
+  StepTimeOptions o;
+  for (int64_t tp : {1, 2, 8}) {
+    for (int64_t pp : {1, 2, 4, 8}) {
+      for (Recompute rc : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+        for (int zero : {0, 1, 3}) {
+          ParallelConfig p;
+          p.tp = tp;
+          p.pp = pp;
+          p.dp = 64 / (tp * pp);
+          p.vpp = pp > 1 && 48 / pp % 2 == 0 ? 2 : 1;
+          p.micro_batch = 1;
+          p.global_batch = 4 * p.dp;
+          p.recompute = rc;
+          p.zero = zero;
+          p.sp = tp > 1;
+          const LayerCost lc = ComputeLayerCost(m, c, p, o);
+          const double floor_s = ComputeFloorSeconds(m, p, o, lc);
+          const StepTime r = EstimateStepTime(m, c, p, o);
+          EXPECT_GT(floor_s, 0);
+          EXPECT_LE(floor_s, r.step_time_s) << "tp " << tp << " pp " << pp << " zero " << zero;
+          // The paced (last) stage's compute per micro-batch is its layers' plus the head's
+          // forward, its two backward GEMMs and the loss: the floor is the layers' part.
+          const MicrobatchTime& t = r.microbatch;
+          const double head_s = 3 * lc.head_fwd_s + lc.loss_s;
+          EXPECT_NEAR(floor_s, r.microbatches * (t.forward + t.backward + t.recompute - head_s),
+                      1e-9 * r.step_time_s);
+        }
+      }
+    }
+  }
+  ParallelConfig uneven;
+  uneven.pp = 4;
+  uneven.first_stage_layers = 11;
+  EXPECT_EQ(ComputeFloorSeconds(m, uneven, o, ComputeLayerCost(m, c, uneven, o)), 0);
+}
+
 TEST(StepTimeTest, ExposedTpCollectivesPerLayerBySoftwareGeneration) {
   // Per layer and micro-batch, in all-reduce equivalents of one s*b*h activation:
   // Megatron 2021 (no overlap): 2 forward + 2 backward, + 2 for the recomputed forward;
