@@ -366,13 +366,16 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
 
 Table BandsTable(const std::vector<BandEntry>& bands) {
   Table t;
-  t.title = "Step-time bands (P10-P90 of measured / predicted, out of sample) and MFU ceilings";
+  t.title = "Step-time bands (P10-P90 of measured / predicted, out of sample; '-': fewer than " +
+            std::to_string(kMinBandRecords) + " records, no band) and MFU ceilings";
   t.columns = {{"generation", false}, {"stack", false}, {"records"}, {"P10"}, {"P90"},
                {"max measured MFU"}, {"run", false}};
   for (const BandEntry& e : bands) {
+    const bool band = e.band.records >= kMinBandRecords;
     t.AddRow({e.generation.empty() ? "all" : e.generation, e.stack.empty() ? "all" : e.stack,
-              std::to_string(e.band.records), Fixed(e.band.p10_factor, 3),
-              Fixed(e.band.p90_factor, 3), Percent(e.max_measured_mfu, 1), e.max_mfu_run});
+              std::to_string(e.band.records), band ? Fixed(e.band.p10_factor, 3) : "-",
+              band ? Fixed(e.band.p90_factor, 3) : "-", Percent(e.max_measured_mfu, 1),
+              e.max_mfu_run});
   }
   return t;
 }

@@ -52,9 +52,8 @@ std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals)
   }
   std::vector<BandEntry> out;
   for (const auto& [key, rs] : groups) {
-    // Every generation keeps its entry for its MFU ceiling; bands need kMinBandRecords.
-    const bool generation_entry = !key.first.empty() && key.second.empty();
-    if (static_cast<int>(rs.size()) < kMinBandRecords && !generation_entry) continue;
+    // Every group keeps its entry, for its MFU ceiling and for which stacks validation covers
+    // on each generation; FindBand uses only those with kMinBandRecords.
     out.push_back(MakeEntry(key.first, key.second, rs));
   }
   return out;
@@ -70,6 +69,14 @@ ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& gener
     }
   }
   return {};
+}
+
+int ValidatedRecords(const std::vector<BandEntry>& table, const std::string& generation,
+                     const std::string& stack) {
+  for (const BandEntry& e : table) {
+    if (e.generation == generation && e.stack == stack) return e.band.records;
+  }
+  return 0;
 }
 
 const BandEntry* FindGenerationEntry(const std::vector<BandEntry>& table,

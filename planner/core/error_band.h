@@ -44,12 +44,17 @@ std::string BandBasis(const std::string& generation, const std::string& stack, i
 // A band needs this many records; smaller groups fall back to the generation, then to all.
 inline constexpr int kMinBandRecords = 5;
 
-// Entries for every (generation, stack), generation and the whole set with enough records.
+// Entries for every (generation, stack), every generation and the whole set (bands of fewer
+// than kMinBandRecords records are kept for the counts and ceilings, not used as bands).
 std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals);
 
 // The most specific band with enough records: (generation, stack), generation, all.
 ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
                    const std::string& stack);
+
+// Held-out records of `stack` on `generation` (0: no published run validates that pairing).
+int ValidatedRecords(const std::vector<BandEntry>& table, const std::string& generation,
+                     const std::string& stack);
 
 // The generation's entry (its MFU ceiling), if validation covered it.
 const BandEntry* FindGenerationEntry(const std::vector<BandEntry>& table,

@@ -53,7 +53,8 @@ ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack) {
   return FindBand(EmbeddedBands(), GpuGeneration(c.gpu), stack);
 }
 
-std::vector<std::string> PredictionWarnings(const ClusterSpec& c, double mfu, Dtype dtype) {
+std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,
+                                            double mfu, Dtype dtype) {
   std::vector<std::string> out;
   const std::string& source = c.efficiency.source;
   if (source.empty()) {
@@ -64,6 +65,12 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, double mfu, Dt
   }
   const std::string generation = GpuGeneration(c.gpu);
   const BandEntry* e = FindGenerationEntry(EmbeddedBands(), generation);
+  if (e != nullptr && ValidatedRecords(EmbeddedBands(), generation, stack) == 0) {
+    out.push_back("no published " + generation + " run used the " + stack +
+                  " stack: its overlap and kernel rules are unvalidated there, and the band is "
+                  "that of all " +
+                  std::to_string(e->band.records) + " " + generation + " records");
+  }
   if (dtype == Dtype::kFp8) return out;  // the ceiling is of 16-bit runs
   if (e == nullptr || e->max_measured_mfu <= 0) {
     out.push_back("no measured 16-bit run on " + generation + " validates this prediction");

@@ -33,6 +33,11 @@ TEST(ErrorBandTest, BandsAreMeasuredOverPredictedWithFallbacks) {
   ASSERT_NE(h100, nullptr);
   EXPECT_DOUBLE_EQ(h100->max_measured_mfu, 0.5);
   EXPECT_EQ(h100->max_mfu_run, "t1");
+  // What validation covers, band or not: two torchtitan records, no fsdp record on H100.
+  EXPECT_EQ(ValidatedRecords(table, "H100", "torchtitan"), 2);
+  EXPECT_EQ(ValidatedRecords(table, "H100", "megatron-core"), 5);
+  EXPECT_EQ(ValidatedRecords(table, "H100", "fsdp"), 0);
+  EXPECT_EQ(ValidatedRecords(table, "A100", "megatron-core"), 0);
 }
 
 }  // namespace
