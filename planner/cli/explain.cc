@@ -48,7 +48,7 @@ int RunExplain(const std::vector<std::string>& args) {
   e.notes = in.notes;
   e.stack = stack.name;
   e.band = StepTimeBand(c, stack.name);
-  e.warnings = PredictionWarnings(c, stack.name, e.time.mfu, p.dtype);
+  e.warnings = PredictionWarnings(c, stack.name, e.time.mfu, p);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
   const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
   Emit(format, {[&] {

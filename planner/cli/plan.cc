@@ -46,7 +46,7 @@ struct PlanRun {
 // what any measured run on the generation reached.
 std::vector<std::string> BestPlanWarnings(const PlanRun& r) {
   const Plan& best = r.result.plans[0];
-  return PredictionWarnings(r.cluster, r.stack_name, best.time.mfu, best.layout.dtype);
+  return PredictionWarnings(r.cluster, r.stack_name, best.time.mfu, best.layout);
 }
 
 std::string BandText(const PlanRun& r, double step_s) {

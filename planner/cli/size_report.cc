@@ -380,7 +380,7 @@ void PrintSizeText(const std::vector<SizeGpuType>& types, const SizeRequest& r,
     for (const SizeGpuType& g : types) {
       if (g.cluster.name != rows[*i].cluster) continue;
       for (const std::string& w :
-           PredictionWarnings(g.cluster, r.stack.name, rows[*i].mfu, rows[*i].layout.dtype)) {
+           PredictionWarnings(g.cluster, r.stack.name, rows[*i].mfu, rows[*i].layout)) {
         out << "warning: " << w << "\n";
       }
     }

@@ -337,7 +337,8 @@ std::string Params(const EfficiencySpec& e) {
 std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
   std::vector<HeldOutResidual> out;
   auto add = [&](const MeasuredRun& run, double error) {
-    out.push_back({run.id, run.generation, run.stack, error, 0});  // MFU filled below
+    // The MFU is filled below.
+    out.push_back({run.id, run.generation, run.stack, error, 0, LayoutFeatures(run.layout)});
   };
   for (const Generation& g : r.generations) {
     if (g.held_out.empty()) {

@@ -10,15 +10,18 @@ namespace {
 
 BandEntry MakeEntry(const std::string& generation, const std::string& stack,
                     const std::vector<const HeldOutResidual*>& rs) {
-  BandEntry e{generation, stack, {}, 0, ""};
+  BandEntry e{generation, stack, {}, 0, "", {}};
   std::vector<double> factors;
   for (const HeldOutResidual* r : rs) {
+    e.features.insert(e.features.end(), r->features.begin(), r->features.end());
     factors.push_back(1 / (1 + r->error));  // measured / predicted
     if (r->measured_mfu > e.max_measured_mfu) {
       e.max_measured_mfu = r->measured_mfu;
       e.max_mfu_run = r->id;
     }
   }
+  std::sort(e.features.begin(), e.features.end());
+  e.features.erase(std::unique(e.features.begin(), e.features.end()), e.features.end());
   e.band.p10_factor = Quantile(factors, 0.1);
   e.band.p90_factor = Quantile(factors, 0.9);
   e.band.records = static_cast<int>(rs.size());
@@ -26,7 +29,34 @@ BandEntry MakeEntry(const std::string& generation, const std::string& stack,
   return e;
 }
 
+constexpr std::pair<const char*, const char*> kFeatureNames[] = {
+    {"cp", "context parallelism"},
+    {"zero3", "ZeRO-3 / FSDP full sharding"},
+    {"hsdp", "hybrid sharding"},
+    {"vpp", "an interleaved pipeline"},
+    {"uneven-pp", "uneven pipeline stages"},
+    {"fp8", "fp8"},
+    {"ep", "expert parallelism"}};
+
 }  // namespace
+
+std::vector<std::string> LayoutFeatures(const ParallelConfig& p) {
+  std::vector<std::string> out;
+  if (p.cp > 1) out.push_back("cp");
+  if (p.zero >= 3) out.push_back(p.dp_replicas() > 1 ? "hsdp" : "zero3");
+  if (p.pp > 1 && p.vpp > 1) out.push_back("vpp");
+  if (p.first_stage_layers > 0 || p.last_stage_layers > 0) out.push_back("uneven-pp");
+  if (p.dtype == Dtype::kFp8) out.push_back("fp8");
+  if (p.ep > 1) out.push_back("ep");
+  return out;
+}
+
+const char* FeatureName(const std::string& feature) {
+  for (const auto& [key, name] : kFeatureNames) {
+    if (feature == key) return name;
+  }
+  return "an unnamed feature";
+}
 
 std::string BandBasis(const std::string& generation, const std::string& stack, int records) {
   const std::string who = generation.empty() ? "all generations"

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "planner/core/parallel_config.h"
+
 namespace planner {
 
 struct ErrorBand {
@@ -28,6 +30,7 @@ struct HeldOutResidual {
   std::string id, generation, stack;
   double error = 0;         // predicted / measured step time - 1
   double measured_mfu = 0;  // exact model FLOPs / (measured step x GPUs x 16-bit peak)
+  std::vector<std::string> features = {};  // LayoutFeatures of its layout
 };
 
 struct BandEntry {
@@ -36,7 +39,17 @@ struct BandEntry {
   ErrorBand band;
   double max_measured_mfu = 0;  // the highest measured MFU among the entry's records
   std::string max_mfu_run;
+  std::vector<std::string> features = {};  // every LayoutFeatures name its records used, sorted
 };
+
+// What a layout uses beyond plain data, tensor and pipeline parallelism that a prediction should
+// have seen in a validating run of its GPU generation, by short name: "cp" (context
+// parallelism), "zero3" (ZeRO-3 / FSDP full shard), "hsdp" (hybrid sharding), "vpp"
+// (interleaved pipeline), "uneven-pp" (stages of unequal size), "fp8", "ep" (expert
+// parallelism).
+std::vector<std::string> LayoutFeatures(const ParallelConfig& p);
+// "context parallelism" for "cp", and so on.
+const char* FeatureName(const std::string& feature);
 
 // "H100 megatron-core, 16 held-out records", "all generations, 95 held-out records".
 std::string BandBasis(const std::string& generation, const std::string& stack, int records);

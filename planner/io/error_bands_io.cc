@@ -1,5 +1,6 @@
 #include "planner/io/error_bands_io.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
 
@@ -21,7 +22,8 @@ std::string BandsToYaml(const std::vector<BandEntry>& table, const std::string& 
     out << "- {generation: \"" << e.generation << "\", stack: \"" << e.stack
         << "\", p10_factor: " << e.band.p10_factor << ", p90_factor: " << e.band.p90_factor
         << ", records: " << e.band.records << ", max_measured_mfu: " << e.max_measured_mfu
-        << ", max_mfu_run: \"" << e.max_mfu_run << "\"}\n";
+        << ", max_mfu_run: \"" << e.max_mfu_run << "\", features: [" << Join(e.features, ", ")
+        << "]}\n";
   }
   return out.str();
 }
@@ -33,7 +35,7 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
   for (const YAML::Node& n : top.Value("bands")) {
     const StrictMap m(doc.file, n,
                       {"generation", "stack", "p10_factor", "p90_factor", "records",
-                       "max_measured_mfu", "max_mfu_run"},
+                       "max_measured_mfu", "max_mfu_run", "features"},
                       "error band", "bands[].");
     BandEntry e;
     e.generation = m.String("generation");
@@ -43,6 +45,10 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
     e.band.records = static_cast<int>(m.Int("records"));
     e.max_measured_mfu = m.Double("max_measured_mfu");
     e.max_mfu_run = m.String("max_mfu_run");
+    if (m.Has("features")) {
+      if (!m.Value("features").IsSequence()) m.Fail("features", "features must be a list");
+      for (const YAML::Node& f : m.Value("features")) e.features.push_back(f.as<std::string>());
+    }
     e.band.basis = BandBasis(e.generation, e.stack, e.band.records);
     table.push_back(e);
   }
@@ -54,7 +60,7 @@ ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack) {
 }
 
 std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,
-                                            double mfu, Dtype dtype) {
+                                            double mfu, const ParallelConfig& p) {
   std::vector<std::string> out;
   const std::string& source = c.efficiency.source;
   if (source.empty()) {
@@ -66,12 +72,19 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
   const std::string generation = GpuGeneration(c.gpu);
   const BandEntry* e = FindGenerationEntry(EmbeddedBands(), generation);
   if (e != nullptr && ValidatedRecords(EmbeddedBands(), generation, stack) == 0) {
-    out.push_back("no published " + generation + " run used the " + stack +
-                  " stack: its overlap and kernel rules are unvalidated there, and the band is "
-                  "that of all " +
+    out.push_back("no validating " + generation + " run used the " + stack +
+                  " stack: its overlap and kernel rules are unchecked there, and the band is that "
+                  "of all " +
                   std::to_string(e->band.records) + " " + generation + " records");
   }
-  if (dtype == Dtype::kFp8) return out;  // the ceiling is of 16-bit runs
+  if (e != nullptr) {
+    for (const std::string& f : LayoutFeatures(p)) {
+      if (std::find(e->features.begin(), e->features.end(), f) != e->features.end()) continue;
+      out.push_back("no validating " + generation + " run used " + FeatureName(f) +
+                    ": the model prices it unchecked on " + generation);
+    }
+  }
+  if (p.dtype == Dtype::kFp8) return out;  // the ceiling is of 16-bit runs
   if (e == nullptr || e->max_measured_mfu <= 0) {
     out.push_back("no measured 16-bit run on " + generation + " validates this prediction");
   } else if (mfu > e->max_measured_mfu) {

@@ -21,11 +21,11 @@ const std::vector<BandEntry>& EmbeddedBands();
 ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack);
 
 // What a prediction should say about itself: the cluster's efficiency terms when they were not
-// fitted on its own generation, a stack no published run on the generation used, and an MFU
-// above the highest measured 16-bit MFU on it (or no measurement at all). Empty when there is
-// nothing to say.
+// fitted on its own generation, a stack or a layout feature (LayoutFeatures) no published run on
+// the generation used, and an MFU above the highest measured 16-bit MFU on it (or no
+// measurement at all). Empty when there is nothing to say.
 std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,
-                                            double mfu, Dtype dtype);
+                                            double mfu, const ParallelConfig& p);
 
 }  // namespace planner
 

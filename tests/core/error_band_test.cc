@@ -40,5 +40,30 @@ TEST(ErrorBandTest, BandsAreMeasuredOverPredictedWithFallbacks) {
   EXPECT_EQ(ValidatedRecords(table, "A100", "megatron-core"), 0);
 }
 
+TEST(ErrorBandTest, GenerationsListTheLayoutFeaturesTheirRecordsUsed) {
+  ParallelConfig plain;
+  plain.tp = 8;
+  plain.pp = 4;
+  EXPECT_TRUE(LayoutFeatures(plain).empty());
+  ParallelConfig p = plain;
+  p.cp = 2;
+  p.vpp = 2;
+  p.zero = 3;
+  p.dtype = Dtype::kFp8;
+  EXPECT_EQ(LayoutFeatures(p), (std::vector<std::string>{"cp", "zero3", "vpp", "fp8"}));
+  p.dp = 8;
+  p.dp_shard = 4;  // ZeRO-3 within groups of 4, replicated twice: hybrid sharding
+  EXPECT_EQ(LayoutFeatures(p)[1], "hsdp");
+  EXPECT_STREQ(FeatureName("cp"), "context parallelism");
+  // A generation's entry lists what any of its records used, once each, sorted.
+  std::vector<HeldOutResidual> rs = {{"a", "A100", "megatron-lm", 0, 0, {"vpp"}},
+                                     {"b", "A100", "fsdp", 0, 0, {"zero3"}},
+                                     {"c", "A100", "megatron-lm", 0, 0, {"vpp"}}};
+  const std::vector<BandEntry> table = BuildBands(rs);
+  const BandEntry* a100 = FindGenerationEntry(table, "A100");
+  ASSERT_NE(a100, nullptr);
+  EXPECT_EQ(a100->features, (std::vector<std::string>{"vpp", "zero3"}));
+}
+
 }  // namespace
 }  // namespace planner
