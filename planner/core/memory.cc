@@ -73,6 +73,23 @@ StageParams ParamsWithLayers(const ParamSplit& split, const ParallelConfig& p, b
   return s;
 }
 
+// ZeRO-3 gathers one layer's 16-bit weights and prefetches the next; the layer's unsharded
+// gradient waits for the reduce-scatter in the gradient dtype. Capped by
+// o.zero3_max_live_params (DeepSpeed), which cannot release the largest matrix in use: the MLP's
+// up projection (gate and up fused where gated), d_model x d_ff per tp rank.
+double Zero3WorkingSetBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
+                            double layer_params) {
+  double weights = 2 * layer_params, grads = layer_params;
+  if (o.zero3_max_live_params > 0) {
+    const double largest = static_cast<double>(m.d_model) * static_cast<double>(m.d_ff) *
+                           (m.gated_mlp() ? 2 : 1) / static_cast<double>(p.tp);
+    const double live = std::max(o.zero3_max_live_params, largest);
+    weights = std::min(weights, live);
+    grads = std::min(grads, live);
+  }
+  return 2 * weights + o.grad_bytes * grads;
+}
+
 double InflightOnStage(const ParallelConfig& p, int64_t stage, double layers) {
   const double microbatches = static_cast<double>(p.grad_accum());
   if (p.pp == 1) return layers;
@@ -332,10 +349,8 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
     if (p.recompute == Recompute::kSelective && o.selective == SelectivePolicy::kEveryOtherMatmul) {
       r.transient += std::max(0.0, layer_bytes_no_recompute - layer_bytes);
     }
-    // ZeRO-3 gathers one layer's 16-bit weights and prefetches the next; its unsharded gradient
-    // waits for the reduce-scatter in the gradient dtype.
     const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
-    if (p.zero >= 3 && !gathered) r.transient += (2 * 2 + o.grad_bytes) * st.layer_params;
+    if (p.zero >= 3 && !gathered) r.transient += Zero3WorkingSetBytes(m, p, o, st.layer_params);
     if (stage == p.pp - 1 && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
       r.logits = LogitBytesPerElement(o.loss_kernels) * tokens * m.vocab_size / p.tp;

@@ -51,6 +51,10 @@ struct MemoryOptions {
   // ZeRO-3 with pipelining keeps the stage's 16-bit weights gathered and accumulates unsharded
   // gradients (in grad_bytes) until the last micro-batch (torchtitan; stack field zero3_with_pp).
   bool zero3_pp_gathered = false;
+  // ZeRO-3's gathered working set: 0, a layer and the prefetched next one (FSDP wraps layers);
+  // else at most this many parameters (and at least the largest matrix in use) stay gathered,
+  // as DeepSpeed gathers per module and releases beyond stage3_max_live_parameters.
+  double zero3_max_live_params = 0;
   // Memory-saving choices a stack states (DeepSeek-V3 report sec. 3.2.3, 3.3.3). Defaults keep
   // what Megatron-style training stores.
   bool recompute_norms = false;           // RMSNorm/LayerNorm outputs recomputed from their inputs

@@ -25,6 +25,10 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (!(s.sharded_optimizer_bytes >= 0 && s.sharded_optimizer_bytes <= 16)) {
     return StackError{"sharded_optimizer_bytes", "sharded_optimizer_bytes must lie in [0, 16]"};
   }
+  if (!(s.zero3_max_live_params >= 0 && s.zero3_max_live_params <= 1e15)) {
+    return StackError{"zero3_max_live_params",
+                      "zero3_max_live_params must lie in [0, 1e15] (0: whole layers, as FSDP)"};
+  }
   if (s.optimizer_moment_bytes != 2 && s.optimizer_moment_bytes != 4) {
     return StackError{"optimizer_moment_bytes", "optimizer_moment_bytes must be 2 or 4"};
   }
@@ -119,6 +123,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.a2a_node_dedup = s.a2a_node_dedup;
   o.zero2_reduce_per_microbatch = s.sharded_grad_accum == ShardedGradAccum::kPerMicrobatch;
   o.memory.zero3_pp_gathered = s.zero3_with_pp == Zero3WithPp::kGathered;
+  o.memory.zero3_max_live_params = s.zero3_max_live_params;
   return o;
 }
 

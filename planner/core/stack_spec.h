@@ -86,6 +86,9 @@ struct StackSpec {
   // the optimizer states beside them.
   double sharded_weight_bytes = 2;
   double sharded_optimizer_bytes = 12;
+  // ZeRO-3's gathered working set (MemoryOptions::zero3_max_live_params): 0, whole layers
+  // (FSDP); DeepSpeed: stage3_max_live_parameters.
+  double zero3_max_live_params = 0;
   // Bytes of each Adam moment (m, v): 4 (fp32) by default; 2 keeps them in BF16 (DeepSeek-V3
   // sec. 3.3.3), taking 2 x 2 bytes off the optimizer states (fp32 master copy kept).
   double optimizer_moment_bytes = 4;

@@ -20,6 +20,7 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "bf16_grad_reduce",
                                            "sharded_weight_bytes",
                                            "sharded_optimizer_bytes",
+                                           "zero3_max_live_params",
                                            "overlap",
                                            "supports",
                                            "defaults",
@@ -148,6 +149,8 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
       s->bf16_grad_reduce);
   s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
+  s->zero3_max_live_params =
+      m.OptDouble("zero3_max_live_params").value_or(s->zero3_max_live_params);
   s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
   s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
   s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
@@ -219,6 +222,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "bf16_grad_reduce" << YAML::Value << ToString(s.bf16_grad_reduce);
   out << YAML::Key << "sharded_weight_bytes" << YAML::Value << s.sharded_weight_bytes;
   out << YAML::Key << "sharded_optimizer_bytes" << YAML::Value << s.sharded_optimizer_bytes;
+  out << YAML::Key << "zero3_max_live_params" << YAML::Value << s.zero3_max_live_params;
   out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;
   out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
   out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;

@@ -213,6 +213,28 @@ TEST(MemoryTest, Zero3KeptGatheredWithPipeliningHoldsTheStagesWeightsAndGradient
   EXPECT_LT(gathered.transient, resharded.transient);
 }
 
+TEST(MemoryTest, DeepSpeedZero3KeepsAtMostItsLiveParametersGathered) {
+  // FSDP wraps layers: one layer's 16-bit weights gathered, the next prefetched, and the layer's
+  // unsharded gradient (grad_bytes) before its reduce-scatter: (2 x 2 + 4) L, L the layer's
+  // parameters per GPU. DeepSpeed gathers per module and releases what exceeds
+  // stage3_max_live_parameters (1e9 by default), but never the matrix in use: with the cap C
+  // and M the largest matrix (the MLP's up projection, 4 h^2 here), (2 + 4) max(C, M).
+  const ModelSpec m = Gpt22B();  // h = 6144: L = 12 h^2 = 453M, M = 4 h^2 = 151M
+  ParallelConfig p = Layout(1, 1, false, Recompute::kFull);
+  p.dp = 8;
+  p.global_batch = 8;
+  p.zero = 3;
+  MemoryOptions o;
+  const MemoryBreakdown fsdp = EstimateMemory(m, ClusterSpec{}, p, o);
+  o.zero3_max_live_params = 1e8;  // below M: the up projection stays whole
+  const MemoryBreakdown capped = EstimateMemory(m, ClusterSpec{}, p, o);
+  const double h = 6144, layer = 12 * h * h + 13 * h, largest = 4 * h * h;
+  EXPECT_NEAR(fsdp.transient - capped.transient, (2 * 2 + 4) * layer - (2 + 4) * largest,
+              1e-6 * fsdp.transient);
+  o.zero3_max_live_params = 1e12;  // above two layers: no cap
+  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).transient, fsdp.transient);
+}
+
 TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
   // The last stage holds one micro-batch's logits, s b / cp tokens by V / t vocabulary columns,
   // at the cross-entropy's peak. Bytes per logit, derived from what each loss keeps alive:
