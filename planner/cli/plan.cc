@@ -42,11 +42,22 @@ struct PlanRun {
   std::string stack_name = "";
 };
 
-// Warnings about the best plan's prediction: carried or default efficiency terms, an MFU above
-// what any measured run on the generation reached.
+// Warnings about the best plan's prediction (PredictionWarnings); where it uses a layout feature
+// no validating run of the generation used, also the fastest kept plan that uses none.
 std::vector<std::string> BestPlanWarnings(const PlanRun& r) {
-  const Plan& best = r.result.plans[0];
-  return PredictionWarnings(r.cluster, r.stack_name, best.time.mfu, best.layout);
+  const std::vector<Plan>& plans = r.result.plans;
+  std::vector<std::string> out =
+      PredictionWarnings(r.cluster, r.stack_name, plans[0].time.mfu, plans[0].layout);
+  if (UnvalidatedFeatures(r.cluster, plans[0].layout).empty()) return out;
+  for (size_t i = 1; i < plans.size(); ++i) {
+    if (!UnvalidatedFeatures(r.cluster, plans[i].layout).empty()) continue;
+    const double slower = plans[i].time.step_time_s / plans[0].time.step_time_s - 1;
+    out.push_back("the fastest plan here without unvalidated features is #" +
+                  std::to_string(i + 1) + " (" + Describe(plans[i].layout) + "), " +
+                  Fixed(100 * slower, 1) + "% slower");
+    break;
+  }
+  return out;
 }
 
 std::string BandText(const PlanRun& r, double step_s) {

@@ -78,8 +78,7 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
                   std::to_string(e->band.records) + " " + generation + " records");
   }
   if (e != nullptr) {
-    for (const std::string& f : LayoutFeatures(p)) {
-      if (std::find(e->features.begin(), e->features.end(), f) != e->features.end()) continue;
+    for (const std::string& f : UnvalidatedFeatures(c, p)) {
       out.push_back("no validating " + generation + " run used " + FeatureName(f) +
                     ": the model prices it unchecked on " + generation);
     }
@@ -91,6 +90,17 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
     out.push_back("MFU " + Percent(mfu) + " is above the highest measured 16-bit MFU on " +
                   generation + " (" + Percent(e->max_measured_mfu) + ", " + e->max_mfu_run +
                   "): treat it as optimistic");
+  }
+  return out;
+}
+
+std::vector<std::string> UnvalidatedFeatures(const ClusterSpec& c, const ParallelConfig& p) {
+  const BandEntry* e = FindGenerationEntry(EmbeddedBands(), GpuGeneration(c.gpu));
+  std::vector<std::string> out;
+  for (const std::string& f : LayoutFeatures(p)) {
+    if (e == nullptr || std::find(e->features.begin(), e->features.end(), f) == e->features.end()) {
+      out.push_back(f);
+    }
   }
   return out;
 }

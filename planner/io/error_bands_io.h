@@ -27,6 +27,10 @@ ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack);
 std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,
                                             double mfu, const ParallelConfig& p);
 
+// The LayoutFeatures of `p` that no validating run of `c`'s GPU generation used (all of them
+// when validation has no record of the generation).
+std::vector<std::string> UnvalidatedFeatures(const ClusterSpec& c, const ParallelConfig& p);
+
 }  // namespace planner
 
 #endif  // PLANNER_IO_ERROR_BANDS_IO_H_
