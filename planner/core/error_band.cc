@@ -38,6 +38,15 @@ constexpr std::pair<const char*, const char*> kFeatureNames[] = {
     {"fp8", "fp8"},
     {"ep", "expert parallelism"}};
 
+// The table's entry of (generation, stack), if any ("" for all).
+const BandEntry* FindEntry(const std::vector<BandEntry>& table, const std::string& generation,
+                           const std::string& stack) {
+  for (const BandEntry& e : table) {
+    if (e.generation == generation && e.stack == stack) return &e;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<std::string> LayoutFeatures(const ParallelConfig& p) {
@@ -94,27 +103,21 @@ ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& gener
   const std::pair<std::string, std::string> tries[] = {
       {generation, stack}, {generation, ""}, {"", ""}};
   for (const auto& [g, s] : tries) {
-    for (const BandEntry& e : table) {
-      if (e.generation == g && e.stack == s && e.band.records >= kMinBandRecords) return e.band;
-    }
+    const BandEntry* e = FindEntry(table, g, s);
+    if (e != nullptr && e->band.records >= kMinBandRecords) return e->band;
   }
   return {};
 }
 
 int ValidatedRecords(const std::vector<BandEntry>& table, const std::string& generation,
                      const std::string& stack) {
-  for (const BandEntry& e : table) {
-    if (e.generation == generation && e.stack == stack) return e.band.records;
-  }
-  return 0;
+  const BandEntry* e = FindEntry(table, generation, stack);
+  return e != nullptr ? e->band.records : 0;
 }
 
 const BandEntry* FindGenerationEntry(const std::vector<BandEntry>& table,
                                      const std::string& generation) {
-  for (const BandEntry& e : table) {
-    if (e.generation == generation && e.stack.empty()) return &e;
-  }
-  return nullptr;
+  return FindEntry(table, generation, "");
 }
 
 }  // namespace planner

@@ -439,13 +439,19 @@ struct Pace {
   bool head = true;
 };
 
+// One layer's forward, backward and recompute for one micro-batch, with the SMs an overlapped
+// all-to-all keeps.
+double LayerComputeSeconds(const ParallelConfig& p, const StepTimeOptions& o, const LayerCost& lc) {
+  return (lc.fwd_s() + lc.bwd_s() + lc.recompute_s) * MoeComputeScale(p, o);
+}
+
 Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
             const StepTimeOptions& o, const LayerCost& lc) {
   const StageLayout s = StageLayers(m.n_layers, p);
   if (!s.ok) return {p.pp - 1, static_cast<double>(m.n_layers) / p.pp, true};
   if (s.even()) return {p.pp - 1, static_cast<double>(s.last), true};
   MicrobatchTime one;
-  one.forward = (lc.fwd_s() + lc.bwd_s() + lc.recompute_s) * MoeComputeScale(p, o);
+  one.forward = LayerComputeSeconds(p, o, lc);
   AddCommunication(m, c, p, o, 1.0, lc, &one);
   const double layer_s = one.forward + one.tp_comm + one.cp_exposed + one.ep_exposed;
   const PacedStage paced = SlowestStage(s, layer_s, 0, 3 * lc.head_fwd_s + lc.loss_s);
@@ -574,8 +580,7 @@ double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const St
   // An uneven split is paced by the stage SlowestStage picks, which need not hold the most layers.
   if (p.first_stage_layers != 0 || p.last_stage_layers != 0 || p.pp <= 0) return 0;
   const double layers = static_cast<double>(m.n_layers) / static_cast<double>(p.pp);
-  return static_cast<double>(p.grad_accum()) * layers * (lc.fwd_s() + lc.bwd_s() + lc.recompute_s) *
-         MoeComputeScale(p, o);
+  return static_cast<double>(p.grad_accum()) * layers * LayerComputeSeconds(p, o, lc);
 }
 
 SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r) {

@@ -39,8 +39,11 @@ std::string ClosestMatch(const std::string& word, const std::vector<std::string>
 }
 
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::string m = ClosestMatch(word, candidates);
-  return m.empty() ? "" : " (did you mean '" + m + "'?)";
+  return DidYouMeanText(ClosestMatch(word, candidates));
+}
+
+std::string DidYouMeanText(const std::string& match) {
+  return match.empty() ? "" : " (did you mean '" + match + "'?)";
 }
 
 std::string JoinChoices(const std::vector<std::string>& choices) {

@@ -12,6 +12,8 @@ std::string ClosestMatch(const std::string& word, const std::vector<std::string>
 
 // " (did you mean 'x'?)" or "".
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
+// The same for a suggestion already chosen: " (did you mean 'match'?)", or "" for "".
+std::string DidYouMeanText(const std::string& match);
 
 // "'a', 'b' or 'c'"
 std::string JoinChoices(const std::vector<std::string>& choices);

@@ -187,8 +187,7 @@ StrictMap::StrictMap(std::string file, const YAML::Node& node,
       const std::string near = NearKey(name, allowed);
       if (unread_ == nullptr || !near.empty()) {
         FailAt(file_, key,
-               "unknown key '" + prefix_ + name + "' in " + context +
-                   (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+               "unknown key '" + prefix_ + name + "' in " + context + DidYouMeanText(near));
       }
       const std::string said =
           prefix_ + name + " (line " + std::to_string(key.Mark().line + 1) + ")";
