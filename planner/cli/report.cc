@@ -125,14 +125,12 @@ std::string ValueText(const Item& i) {
 
 RunEstimate EstimateRun(const Explanation& e, double tokens) {
   RunEstimate r;
-  const double tokens_per_step = static_cast<double>(e.layout.global_batch) * e.model.seq_len;
-  r.steps = tokens / tokens_per_step;
-  r.days = r.steps * e.time.step_time_s / kSecondsPerDay;
+  static_cast<RunCost&>(r) =
+      CostOfRun(tokens, e.layout.global_batch, e.model.seq_len, e.time.step_time_s, e.layout.gpus(),
+                e.cluster.price_per_gpu_hour_usd);
   const double n = static_cast<double>(CountParams(e.model).total);
   const double tau = e.time.model_tflops_per_gpu * kFlopsPerTflop;
   r.simple_days = 6 * n * tokens / (e.layout.gpus() * tau) / kSecondsPerDay;
-  r.gpu_hours = r.days * 24 * e.layout.gpus();
-  r.cost_usd = r.gpu_hours * e.cluster.price_per_gpu_hour_usd;
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include "planner/core/memory.h"
 #include "planner/core/model_spec.h"
 #include "planner/core/parallel_config.h"
+#include "planner/core/sizing.h"
 #include "planner/core/step_time.h"
 #include "planner/io/table.h"
 
@@ -38,14 +39,11 @@ std::string DoesNotFitLine(const Explanation& e);
 // "does not fit: X GiB of Y GiB usable per GPU; raise ..." for any layout's total.
 std::string DoesNotFitText(double total_bytes, const ClusterSpec& c);
 
-// A training run of D tokens with this layout: the detailed estimate (steps x step time) and the
-// design card's simple one, time = 6*N*D / (GPUs * tau), tau the achieved model FLOP/s per GPU.
-struct RunEstimate {
-  double steps = 0;
-  double days = 0;
+// A training run of D tokens with this layout: the detailed estimate (steps x step time, priced
+// by CostOfRun as `plan` and `size` price theirs) and the design card's simple one,
+// time = 6*N*D / (GPUs * tau), tau the achieved model FLOP/s per GPU.
+struct RunEstimate : RunCost {
   double simple_days = 0;
-  double gpu_hours = 0;
-  double cost_usd = 0;
 };
 RunEstimate EstimateRun(const Explanation& e, double tokens);
 

@@ -279,6 +279,15 @@ std::string MachineName(const Doc& d, const json& root) {
   return label.empty() ? d.String(m, at, "hostname") : label;
 }
 
+// nranks, machine and start_time: what every commbench and matbench file records of its run.
+void ReadHeader(const Doc& d, BenchRunHeader* h) {
+  const json& root = d.root();
+  h->file = d.file();
+  h->nranks = d.Int(root, {}, "nranks", 1);
+  h->machine = MachineName(d, root);
+  h->start_time = d.String(root, {}, "start_time");
+}
+
 BenchTiming ReadTiming(const Doc& d, const json& row, const FieldPath& at, const std::string& key) {
   const json& t = d.Object(row, at, key);
   return {d.Number(t, at / key, "time_us"), d.IntOrNull(t, at / key, "wrong")};
@@ -315,14 +324,11 @@ CommbenchRun ParseCommbench(const std::string& file, const std::string& text) {
   d.CheckSchema("commbench", kCommbenchSchemaVersion);
   const json& root = d.root();
   CommbenchRun run;
-  run.file = file;
+  ReadHeader(d, &run);
   run.backend = d.String(root, {}, "backend");
-  run.nranks = d.Int(root, {}, "nranks", 1);
   run.nodes = d.Int(root, {}, "nodes", 1);
   run.level = d.String(root, {}, "level");
   if (run.level.empty()) d.Fail(FieldPath() / "level", "must name a network level, got ''");
-  run.machine = MachineName(d, root);
-  run.start_time = d.String(root, {}, "start_time");
   run.wrong_total = d.Int(root, {}, "wrong_total", 0);
   const json& rows = d.Array(root, {}, "rows");
   if (rows.empty()) d.Fail(FieldPath() / "rows", "no rows: the run measured nothing");
@@ -337,12 +343,9 @@ MatbenchRun ParseMatbench(const std::string& file, const std::string& text) {
   d.CheckSchema("matbench", kMatbenchSchemaVersion);
   const json& root = d.root();
   MatbenchRun run;
-  run.file = file;
+  ReadHeader(d, &run);
   run.engine = d.OneOf(root, {}, "engine", {"openblas", "cublas"});
   run.dtype = d.OneOf(root, {}, "dtype", {"float", "double", "half", "bfloat16"});
-  run.nranks = d.Int(root, {}, "nranks", 1);
-  run.machine = MachineName(d, root);
-  run.start_time = d.String(root, {}, "start_time");
   run.peak_tflops = d.NumberOrNull(root, {}, "peak_tflops");
   const json& sweep = d.Array(root, {}, "gemm_sweep");
   for (size_t i = 0; i < sweep.size(); ++i) {

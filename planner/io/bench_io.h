@@ -37,14 +37,18 @@ struct CommbenchRow {
   BenchTiming in_place;
 };
 
-struct CommbenchRun {
+// The fields both schemas share.
+struct BenchRunHeader {
   std::string file;
-  std::string backend;  // mpi or nccl
   int64_t nranks = 0;
-  int64_t nodes = 0;
-  std::string level;    // as recorded: intra-node, inter-node, or commbench --level
   std::string machine;  // machine.label, else machine.hostname
   std::string start_time;
+};
+
+struct CommbenchRun : BenchRunHeader {
+  std::string backend;  // mpi or nccl
+  int64_t nodes = 0;
+  std::string level;               // as recorded: intra-node, inter-node, or commbench --level
   std::vector<CommbenchRow> rows;  // in run order; never empty
   int64_t wrong_total = 0;
 };
@@ -54,13 +58,9 @@ struct GemmTiming {
   double time_us = 0;
 };
 
-struct MatbenchRun {
-  std::string file;
+struct MatbenchRun : BenchRunHeader {
   std::string engine;  // openblas or cublas
   std::string dtype;   // float, double, half, bfloat16
-  int64_t nranks = 0;
-  std::string machine;
-  std::string start_time;
   std::optional<double> peak_tflops;  // matbench --peak-tflops, per rank
   std::vector<GemmTiming> gemm_sweep;
 };

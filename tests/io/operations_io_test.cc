@@ -26,12 +26,12 @@ TEST(OperationsIoTest, ReadsTheBlocksAndKeepsDefaultsElsewhere) {
   const ClusterSpec c = ReadClusterSpec(ParseYaml("ops.yaml", kOperationsCluster));
   EXPECT_DOUBLE_EQ(c.reliability.interruptions_per_gpu_hour, 4.0e-5);
   EXPECT_DOUBLE_EQ(c.reliability.relaunch_s, 120);
-  EXPECT_DOUBLE_EQ(c.reliability.detect_s, kDefaultDetectS);
+  EXPECT_DOUBLE_EQ(c.reliability.detect_s, ReliabilitySpec{}.detect_s);
   EXPECT_DOUBLE_EQ(*c.reliability.checkpoint_interval_s, 1800);
   EXPECT_DOUBLE_EQ(c.storage.write_GBps, 100);
   EXPECT_DOUBLE_EQ(c.storage.read_GBps, 100);  // reads at least as fast as it writes
   EXPECT_DOUBLE_EQ(c.power.pue, 1.1);
-  EXPECT_DOUBLE_EQ(c.power.grid_kg_per_kWh, kDefaultGridKgPerKwh);
+  EXPECT_DOUBLE_EQ(c.power.grid_kg_per_kWh, PowerSpec{}.grid_kg_per_kWh);
   ASSERT_EQ(c.pricing.size(), 1u);
   EXPECT_EQ(c.pricing[0].name, "spot");
   EXPECT_DOUBLE_EQ(c.pricing[0].preemptions_per_node_hour, 2.7e-4);
