@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "planner/core/enum_names.h"
+
 namespace planner {
 
 // kRelative: Transformer-XL relative positions (Dai et al. 2019), as Gopher and Chinchilla use
@@ -146,11 +148,30 @@ struct SpecError {
 // Checks sizes and consistency. Defaults (n_kv_heads, head_dim) must already be filled in.
 std::optional<SpecError> Validate(const ModelSpec& spec);
 
-const char* ToString(Position p);
-const char* ToString(MlpKind m);
-const char* ToString(NormKind n);
-const char* ToString(QkNorm q);
-const char* ToString(WindowKind w);
+// The model file's names of each field's values (planner/io/model_io.cc parses with them).
+inline constexpr EnumName<Position> kPositionNames[] = {{Position::kLearned, "learned"},
+                                                        {Position::kRope, "rope"},
+                                                        {Position::kAlibi, "alibi"},
+                                                        {Position::kNone, "none"},
+                                                        {Position::kRelative, "relative"}};
+inline constexpr EnumName<MlpKind> kMlpKindNames[] = {{MlpKind::kGelu, "gelu"},
+                                                      {MlpKind::kRelu, "relu"},
+                                                      {MlpKind::kSwiglu, "swiglu"},
+                                                      {MlpKind::kGeglu, "geglu"}};
+inline constexpr EnumName<NormKind> kNormKindNames[] = {
+    {NormKind::kLayerNorm, "layernorm"},
+    {NormKind::kRmsNorm, "rmsnorm"},
+    {NormKind::kLayerNormNoBias, "layernorm_no_bias"}};
+inline constexpr EnumName<QkNorm> kQkNormNames[] = {
+    {QkNorm::kNone, "none"}, {QkNorm::kPerHead, "per_head"}, {QkNorm::kFull, "full"}};
+inline constexpr EnumName<WindowKind> kWindowKindNames[] = {{WindowKind::kSliding, "sliding"},
+                                                            {WindowKind::kChunked, "chunked"}};
+
+inline const char* ToString(Position p) { return NameIn(kPositionNames, p); }
+inline const char* ToString(MlpKind m) { return NameIn(kMlpKindNames, m); }
+inline const char* ToString(NormKind n) { return NameIn(kNormKindNames, n); }
+inline const char* ToString(QkNorm q) { return NameIn(kQkNormNames, q); }
+inline const char* ToString(WindowKind w) { return NameIn(kWindowKindNames, w); }
 
 }  // namespace planner
 

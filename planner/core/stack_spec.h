@@ -11,6 +11,7 @@
 #include <string>
 
 #include "planner/core/cluster_spec.h"
+#include "planner/core/enum_names.h"
 #include "planner/core/memory.h"
 #include "planner/core/parallel_config.h"
 #include "planner/core/step_time.h"
@@ -177,15 +178,41 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
 // The same check without strings, for the search's rejection counts.
 std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p);
 
-const char* ToString(AttentionKernel k);
-const char* ToString(TpForwardOverlap t);
-const char* ToString(DpOverlap d);
-const char* ToString(ShardedGradAccum g);
-const char* ToString(Zero3WithPp z);
-const char* ToString(Bf16GradReduce b);
-const char* ToString(Kernels k);
-const char* ToString(SelectivePolicy p);
-const char* ToString(Fp8Scaling f);
+// The stack file's names of each field's values (planner/io/stack_io.cc parses with them).
+inline constexpr EnumName<AttentionKernel> kAttentionKernelNames[] = {
+    {AttentionKernel::kUnfused, "unfused"},
+    {AttentionKernel::kFlash2, "flash2"},
+    {AttentionKernel::kFlash3, "flash3"}};
+inline constexpr EnumName<TpForwardOverlap> kTpForwardOverlapNames[] = {
+    {TpForwardOverlap::kNone, "false"},
+    {TpForwardOverlap::kAlways, "true"},
+    {TpForwardOverlap::kHopper, "hopper"}};
+inline constexpr EnumName<DpOverlap> kDpOverlapNames[] = {{DpOverlap::kNone, "none"},
+                                                          {DpOverlap::kBackward, "backward"}};
+inline constexpr EnumName<ShardedGradAccum> kShardedGradAccumNames[] = {
+    {ShardedGradAccum::kPerMicrobatch, "per-microbatch"},
+    {ShardedGradAccum::kUnsharded, "unsharded"}};
+inline constexpr EnumName<Zero3WithPp> kZero3WithPpNames[] = {
+    {Zero3WithPp::kResharded, "resharded"}, {Zero3WithPp::kGathered, "gathered"}};
+inline constexpr EnumName<Bf16GradReduce> kBf16GradReduceNames[] = {
+    {Bf16GradReduce::kAsFp16, "as-fp16"}, {Bf16GradReduce::kFp32AllReduce, "fp32-all-reduce"}};
+inline constexpr EnumName<Kernels> kKernelsNames[] = {
+    {Kernels::kFused, "fused"}, {Kernels::kEager, "eager"}, {Kernels::kCompiled, "compiled"}};
+inline constexpr EnumName<SelectivePolicy> kSelectivePolicyNames[] = {
+    {SelectivePolicy::kAttentionCore, "attention-core"},
+    {SelectivePolicy::kEveryOtherMatmul, "every-other-matmul"}};
+inline constexpr EnumName<Fp8Scaling> kFp8ScalingNames[] = {{Fp8Scaling::kDelayed, "delayed"},
+                                                            {Fp8Scaling::kDynamic, "dynamic"}};
+
+inline const char* ToString(AttentionKernel k) { return NameIn(kAttentionKernelNames, k); }
+inline const char* ToString(TpForwardOverlap t) { return NameIn(kTpForwardOverlapNames, t); }
+inline const char* ToString(DpOverlap d) { return NameIn(kDpOverlapNames, d); }
+inline const char* ToString(ShardedGradAccum g) { return NameIn(kShardedGradAccumNames, g); }
+inline const char* ToString(Zero3WithPp z) { return NameIn(kZero3WithPpNames, z); }
+inline const char* ToString(Bf16GradReduce b) { return NameIn(kBf16GradReduceNames, b); }
+inline const char* ToString(Kernels k) { return NameIn(kKernelsNames, k); }
+inline const char* ToString(SelectivePolicy p) { return NameIn(kSelectivePolicyNames, p); }
+inline const char* ToString(Fp8Scaling f) { return NameIn(kFp8ScalingNames, f); }
 
 }  // namespace planner
 

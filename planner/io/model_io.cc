@@ -67,8 +67,7 @@ void ReadWindow(const StrictMap& m, WindowSpec* w) {
   }
   w->local_per_global = wm.OptInt("local_per_global").value_or(0);
   if (wm.Has("kind")) {
-    w->kind = wm.Enum<WindowKind>(
-        "kind", {{"sliding", WindowKind::kSliding}, {"chunked", WindowKind::kChunked}});
+    w->kind = wm.Enum<WindowKind>("kind", kWindowKindNames);
   }
 }
 
@@ -101,19 +100,10 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   s.d_ff = m.Int("d_ff");
   s.vocab_size = m.Int("vocab_size");
   s.seq_len = m.Int("seq_len");
-  s.position = m.Enum<Position>("position", {{"learned", Position::kLearned},
-                                             {"rope", Position::kRope},
-                                             {"alibi", Position::kAlibi},
-                                             {"none", Position::kNone},
-                                             {"relative", Position::kRelative}});
+  s.position = m.Enum<Position>("position", kPositionNames);
   s.max_position_embeddings = m.OptInt("max_position_embeddings").value_or(0);
-  s.mlp = m.Enum<MlpKind>("mlp", {{"gelu", MlpKind::kGelu},
-                                  {"relu", MlpKind::kRelu},
-                                  {"swiglu", MlpKind::kSwiglu},
-                                  {"geglu", MlpKind::kGeglu}});
-  s.norm = m.Enum<NormKind>("norm", {{"layernorm", NormKind::kLayerNorm},
-                                     {"rmsnorm", NormKind::kRmsNorm},
-                                     {"layernorm_no_bias", NormKind::kLayerNormNoBias}});
+  s.mlp = m.Enum<MlpKind>("mlp", kMlpKindNames);
+  s.norm = m.Enum<NormKind>("norm", kNormKindNames);
   s.norms_per_layer = m.OptInt("norms_per_layer").value_or(2);
   s.final_norm = m.Bool("final_norm", true);
   s.embedding_norm = m.Bool("embedding_norm", false);
@@ -124,9 +114,7 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   ReadMoe(m, &s.moe);
   ReadMla(m, &s.mla);
   if (m.Has("qk_norm")) {
-    s.qk_norm = m.Enum<QkNorm>("qk_norm", {{"none", QkNorm::kNone},
-                                           {"per_head", QkNorm::kPerHead},
-                                           {"full", QkNorm::kFull}});
+    s.qk_norm = m.Enum<QkNorm>("qk_norm", kQkNormNames);
   }
   ReadWindow(m, &s.window);
   s.mtp_modules = m.OptInt("mtp_modules").value_or(0);

@@ -46,9 +46,6 @@ const std::vector<std::string> kSupportKeys = {
 const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local",
                                                "virtual_stages"};
 
-const std::vector<std::pair<std::string, Kernels>> kKernelNames = {
-    {"fused", Kernels::kFused}, {"eager", Kernels::kEager}, {"compiled", Kernels::kCompiled}};
-
 int ZeroStage(const StrictMap& m, const std::string& key, int fallback) {
   const std::optional<int64_t> v = m.OptInt(key);
   if (!v) return fallback;
@@ -60,23 +57,18 @@ double Bytes(const StrictMap& m, const std::string& key, double fallback) {
   return m.OptDouble(key).value_or(fallback);
 }
 
-template <class E>
-E OptEnum(const StrictMap& m, const std::string& key,
-          const std::vector<std::pair<std::string, E>>& values, E fallback) {
-  return m.Has(key) ? m.Enum<E>(key, values) : fallback;
+template <class E, std::size_t N>
+E OptEnum(const StrictMap& m, const std::string& key, const EnumName<E> (&names)[N], E fallback) {
+  return m.Has(key) ? m.Enum<E>(key, names) : fallback;
 }
 
 void ReadOverlap(const StrictMap& m, StackSpec* s) {
   if (!m.Has("overlap")) return;
   const StrictMap o = m.Map("overlap", kOverlapKeys);
   s->tp_overlap_backward = o.Bool("tp_backward", s->tp_overlap_backward);
-  s->tp_overlap_forward = OptEnum<TpForwardOverlap>(o, "tp_forward",
-                                                    {{"false", TpForwardOverlap::kNone},
-                                                     {"true", TpForwardOverlap::kAlways},
-                                                     {"hopper", TpForwardOverlap::kHopper}},
-                                                    s->tp_overlap_forward);
-  s->dp_overlap = OptEnum<DpOverlap>(
-      o, "dp", {{"none", DpOverlap::kNone}, {"backward", DpOverlap::kBackward}}, s->dp_overlap);
+  s->tp_overlap_forward =
+      OptEnum<TpForwardOverlap>(o, "tp_forward", kTpForwardOverlapNames, s->tp_overlap_forward);
+  s->dp_overlap = OptEnum<DpOverlap>(o, "dp", kDpOverlapNames, s->dp_overlap);
   s->param_gather_overlap = o.Bool("param_gather", s->param_gather_overlap);
   s->pp_overlap = o.Bool("pp", s->pp_overlap);
   s->cp_overlap = o.Bool("cp", s->cp_overlap);
@@ -98,15 +90,9 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->expert_tensor_parallel = u.Bool("expert_tensor_parallel", s->expert_tensor_parallel);
   s->hybrid_shard = u.Bool("hybrid_shard", s->hybrid_shard);
   s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
-  s->sharded_grad_accum = OptEnum<ShardedGradAccum>(
-      u, "sharded_grad_accum",
-      {{"per-microbatch", ShardedGradAccum::kPerMicrobatch},
-       {"unsharded", ShardedGradAccum::kUnsharded}},
-      s->sharded_grad_accum);
-  s->zero3_with_pp = OptEnum<Zero3WithPp>(
-      u, "zero3_with_pp",
-      {{"resharded", Zero3WithPp::kResharded}, {"gathered", Zero3WithPp::kGathered}},
-      s->zero3_with_pp);
+  s->sharded_grad_accum = OptEnum<ShardedGradAccum>(u, "sharded_grad_accum", kShardedGradAccumNames,
+                                                    s->sharded_grad_accum);
+  s->zero3_with_pp = OptEnum<Zero3WithPp>(u, "zero3_with_pp", kZero3WithPpNames, s->zero3_with_pp);
 }
 
 void ReadDefaults(const StrictMap& m, StackSpec* s) {
@@ -126,27 +112,16 @@ void ReadDefaults(const StrictMap& m, StackSpec* s) {
 void ReadInto(const StrictMap& m, StackSpec* s) {
   s->name = m.OptString("name").value_or(s->name);
   s->description = m.OptString("description").value_or(s->description);
-  s->kernels = OptEnum<Kernels>(m, "kernels", kKernelNames, s->kernels);
-  s->loss_kernels = OptEnum<Kernels>(m, "loss_kernels", kKernelNames, s->loss_kernels);
-  s->attention = OptEnum<AttentionKernel>(m, "attention",
-                                          {{"unfused", AttentionKernel::kUnfused},
-                                           {"flash2", AttentionKernel::kFlash2},
-                                           {"flash3", AttentionKernel::kFlash3}},
-                                          s->attention);
+  s->kernels = OptEnum<Kernels>(m, "kernels", kKernelsNames, s->kernels);
+  s->loss_kernels = OptEnum<Kernels>(m, "loss_kernels", kKernelsNames, s->loss_kernels);
+  s->attention = OptEnum<AttentionKernel>(m, "attention", kAttentionKernelNames, s->attention);
   s->dropout = m.Bool("dropout", s->dropout);
-  s->fp8_scaling = OptEnum<Fp8Scaling>(
-      m, "fp8_scaling", {{"delayed", Fp8Scaling::kDelayed}, {"dynamic", Fp8Scaling::kDynamic}},
-      s->fp8_scaling);
-  s->selective = OptEnum<SelectivePolicy>(
-      m, "selective_recompute",
-      {{"attention-core", SelectivePolicy::kAttentionCore},
-       {"every-other-matmul", SelectivePolicy::kEveryOtherMatmul}},
-      s->selective);
+  s->fp8_scaling = OptEnum<Fp8Scaling>(m, "fp8_scaling", kFp8ScalingNames, s->fp8_scaling);
+  s->selective =
+      OptEnum<SelectivePolicy>(m, "selective_recompute", kSelectivePolicyNames, s->selective);
   s->grad_reduce_bytes = Bytes(m, "grad_reduce_bytes", s->grad_reduce_bytes);
-  s->bf16_grad_reduce = OptEnum<Bf16GradReduce>(
-      m, "bf16_grad_reduce",
-      {{"as-fp16", Bf16GradReduce::kAsFp16}, {"fp32-all-reduce", Bf16GradReduce::kFp32AllReduce}},
-      s->bf16_grad_reduce);
+  s->bf16_grad_reduce =
+      OptEnum<Bf16GradReduce>(m, "bf16_grad_reduce", kBf16GradReduceNames, s->bf16_grad_reduce);
   s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
   s->zero3_max_live_params =

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "planner/core/enum_names.h"
+
 namespace planner {
 
 struct YamlDoc {
@@ -70,6 +72,13 @@ class StrictMap {
 
   template <class E>
   E Enum(const std::string& key, const std::vector<std::pair<std::string, E>>& values) const;
+  // The same with a core name table (enum_names.h): the names ToString prints.
+  template <class E, std::size_t N>
+  E Enum(const std::string& key, const EnumName<E> (&names)[N]) const {
+    std::vector<std::pair<std::string, E>> values;
+    for (const EnumName<E>& n : names) values.emplace_back(n.name, n.value);
+    return Enum<E>(key, values);
+  }
 
   const std::string& file() const { return file_; }
   const YAML::Node& node() const { return node_; }

@@ -92,6 +92,33 @@ TEST(StackIoTest, OverridesUseTheFileKeys) {
   EXPECT_THROW(ApplyStackOverrides({"max_zero=4"}, "--stack-set", &s), InputError);
 }
 
+// The reader parses exactly the names ToString prints: one table per enum (enum_names.h). Each
+// value set through --stack-set by its printed name must come back as that value.
+template <class E, std::size_t N>
+void ExpectEveryNameParses(const std::string& key, const EnumName<E> (&names)[N],
+                           E StackSpec::*field) {
+  for (const EnumName<E>& n : names) {
+    StackSpec s = LoadStack("megatron-core");
+    ApplyStackOverrides({key + "=" + ToString(n.value)}, "--stack-set", &s);
+    EXPECT_EQ(s.*field, n.value) << key << "=" << n.name;
+  }
+}
+
+TEST(StackIoTest, EveryPrintedNameParsesBack) {
+  ExpectEveryNameParses("attention", kAttentionKernelNames, &StackSpec::attention);
+  ExpectEveryNameParses("overlap.tp_forward", kTpForwardOverlapNames,
+                        &StackSpec::tp_overlap_forward);
+  ExpectEveryNameParses("overlap.dp", kDpOverlapNames, &StackSpec::dp_overlap);
+  ExpectEveryNameParses("supports.sharded_grad_accum", kShardedGradAccumNames,
+                        &StackSpec::sharded_grad_accum);
+  ExpectEveryNameParses("supports.zero3_with_pp", kZero3WithPpNames, &StackSpec::zero3_with_pp);
+  ExpectEveryNameParses("bf16_grad_reduce", kBf16GradReduceNames, &StackSpec::bf16_grad_reduce);
+  ExpectEveryNameParses("kernels", kKernelsNames, &StackSpec::kernels);
+  ExpectEveryNameParses("loss_kernels", kKernelsNames, &StackSpec::loss_kernels);
+  ExpectEveryNameParses("selective_recompute", kSelectivePolicyNames, &StackSpec::selective);
+  ExpectEveryNameParses("fp8_scaling", kFp8ScalingNames, &StackSpec::fp8_scaling);
+}
+
 TEST(StackIoTest, StackOptionsCarryTheAttentionKernelByGeneration) {
   // FlashAttention-2 on H100 SXM5, head dim 128, 2k-16k tokens (FA3 paper benchmark figures):
   // 362-370 TFLOP/s forward against cuDNN's 595-617, 291-322 backward against 465-518: 0.6.
