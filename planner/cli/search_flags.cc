@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "planner/core/limits.h"
+#include "planner/core/units.h"
 #include "planner/io/input_error.h"
 
 namespace planner {
@@ -74,9 +75,9 @@ void ParseHeadroom(const std::string& text, SearchSpace* space) {
   if (number_ok && unit == "%" && v < 100) {
     space->headroom_fraction = v / 100;
   } else if (number_ok && unit == "GiB") {
-    space->headroom_bytes = v * (1 << 30);
+    space->headroom_bytes = GiBToBytes(v);
   } else if (number_ok && unit == "MiB") {
-    space->headroom_bytes = v * (1 << 20);
+    space->headroom_bytes = GiBToBytes(v / 1024);
   } else if (number_ok && v == 0 && unit.empty()) {
     return;
   } else {

@@ -10,6 +10,7 @@
 #include "planner/cli/command.h"
 #include "planner/core/collectives.h"
 #include "planner/core/fit.h"
+#include "planner/core/limits.h"
 #include "planner/io/bench_io.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/emit.h"
@@ -109,8 +110,8 @@ TpCheck CheckTp(const BenchReport& r, const po::variables_map& vm) {
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   TpCheck t;
   t.model = m.name;
-  t.micro_batch = PositiveFlag(vm, "micro-batch", 1 << 20);
-  t.tp = vm.count("tp") ? PositiveFlag(vm, "tp", 1 << 20) : r.run.nranks;
+  t.micro_batch = PositiveFlag(vm, "micro-batch", kMaxGpus);
+  t.tp = vm.count("tp") ? PositiveFlag(vm, "tp", kMaxGpus) : r.run.nranks;
   t.seq = m.seq_len;
   t.d_model = m.d_model;
   t.bytes = static_cast<double>(t.seq) * t.micro_batch * t.d_model * kActivationBytes;
