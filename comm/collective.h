@@ -27,6 +27,12 @@ struct BufferCounts {
   size_t recv_inplace_offset = 0;
 };
 
+// The counts of the collectives whose input and output are one whole message on every rank
+// (all-reduce, broadcast, reduce, sendrecv): nothing to split by rank, so no in-place offsets.
+inline BufferCounts WholeBufferCounts(size_t count) {
+  return {.send_count = count, .recv_count = count, .param_count = count};
+}
+
 struct CallArgs {
   const void* send = nullptr;
   void* recv = nullptr;
@@ -58,6 +64,14 @@ class Collective {
   virtual bool InPlaceCheckable(const Backend& /*backend*/) const { return true; }
   virtual void Run(Backend& backend, const CallArgs& args) const = 0;
 };
+
+// The one instance of a collective class, for the accessors below: collectives hold no state, and
+// a function-local static is built on first use, whatever order the files' statics start in.
+template <typename T>
+const Collective& StaticInstance() {
+  static const T kInstance;
+  return kInstance;
+}
 
 // all_reduce, reduce_scatter, all_gather, broadcast, reduce, all_to_all, sendrecv.
 const std::vector<const Collective*>& AllCollectives();

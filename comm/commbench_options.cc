@@ -3,12 +3,16 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "comm/name_table.h"
 #include "comm/parse_args.h"
 #include "planner/io/utf8.h"
 
 namespace comm {
 namespace po = boost::program_options;
 namespace {
+
+constexpr planner::EnumName<BackendChoice> kBackendNames[] = {
+    {BackendChoice::kAuto, "auto"}, {BackendChoice::kMpi, "mpi"}, {BackendChoice::kNccl, "nccl"}};
 
 struct RawArgs {
   std::string min_bytes = "32M", max_bytes = "32M", step_bytes = "1M";
@@ -86,21 +90,11 @@ std::optional<std::string> ResolveSizes(const RawArgs& raw, SizeSweep& sweep) {
 }
 
 std::optional<std::string> ResolveNames(const RawArgs& raw, CommbenchOptions& o) {
-  const auto type = ParseDType(raw.datatype);
-  if (!type)
-    return "unknown datatype '" + raw.datatype + "' (float, half, bfloat16, double, int32)";
-  o.type = *type;
-  const auto op = ParseRedOp(raw.op);
-  if (!op) return "unknown op '" + raw.op + "' (sum, prod, max, min, avg)";
-  o.op = *op;
-  if (raw.backend == "auto")
-    o.backend = BackendChoice::kAuto;
-  else if (raw.backend == "mpi")
-    o.backend = BackendChoice::kMpi;
-  else if (raw.backend == "nccl")
-    o.backend = BackendChoice::kNccl;
-  else
-    return "unknown backend '" + raw.backend + "' (auto, mpi, nccl)";
+  for (auto error : {ParseFlag(kDTypeNames, "datatype", raw.datatype, o.type),
+                     ParseFlag(kRedOpNames, "op", raw.op, o.op),
+                     ParseFlag(kBackendNames, "backend", raw.backend, o.backend)}) {
+    if (error) return error;
+  }
   return std::nullopt;
 }
 
@@ -115,17 +109,7 @@ std::optional<std::string> CheckCounts(const CommbenchOptions& o) {
 
 }  // namespace
 
-const char* ToString(BackendChoice b) {
-  switch (b) {
-    case BackendChoice::kAuto:
-      return "auto";
-    case BackendChoice::kMpi:
-      return "mpi";
-    case BackendChoice::kNccl:
-      return "nccl";
-  }
-  return "?";
-}
+const char* ToString(BackendChoice b) { return planner::NameIn(kBackendNames, b); }
 
 void ApplyBackendDefaults(BackendChoice resolved, CommbenchOptions& o) {
   if (resolved != BackendChoice::kMpi) return;

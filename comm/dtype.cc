@@ -7,19 +7,6 @@
 namespace comm {
 namespace {
 
-struct DTypeName {
-  std::string_view name;
-  DType type;
-};
-
-constexpr DTypeName kNames[] = {
-    {"float", DType::kFloat},       {"fp32", DType::kFloat},     {"float32", DType::kFloat},
-    {"half", DType::kHalf},         {"fp16", DType::kHalf},      {"float16", DType::kHalf},
-    {"bfloat16", DType::kBfloat16}, {"bf16", DType::kBfloat16},  {"double", DType::kDouble},
-    {"fp64", DType::kDouble},       {"float64", DType::kDouble}, {"int32", DType::kInt32},
-    {"int", DType::kInt32},
-};
-
 // Rounds a float's 32-bit pattern to its top 16 bits, nearest even; NaN stays a quiet NaN.
 uint16_t RoundFloatBitsToTop16(uint32_t bits) {
   if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
@@ -27,59 +14,23 @@ uint16_t RoundFloatBitsToTop16(uint32_t bits) {
   return static_cast<uint16_t>((bits + 0x7fffu + lsb) >> 16);
 }
 
+// Significand bits, the implicit one included; both limits of a floating type follow from them.
+int SignificandBits(DType t) {
+  return PerDType<int>{.f32 = 24, .f16 = 11, .bf16 = 8, .f64 = 53, .i32 = 0}[t];
+}
+
 }  // namespace
 
-const char* ToString(DType t) {
-  switch (t) {
-    case DType::kFloat:
-      return "float";
-    case DType::kHalf:
-      return "half";
-    case DType::kBfloat16:
-      return "bfloat16";
-    case DType::kDouble:
-      return "double";
-    case DType::kInt32:
-      return "int32";
-  }
-  return "?";
-}
-
-std::optional<DType> ParseDType(std::string_view name) {
-  for (const auto& n : kNames) {
-    if (n.name == name) return n.type;
-  }
-  return std::nullopt;
-}
-
 size_t SizeOf(DType t) {
-  switch (t) {
-    case DType::kHalf:
-    case DType::kBfloat16:
-      return 2;
-    case DType::kDouble:
-      return 8;
-    case DType::kFloat:
-    case DType::kInt32:
-      return 4;
-  }
-  return 0;
+  return PerDType<size_t>{.f32 = 4, .f16 = 2, .bf16 = 2, .f64 = 8, .i32 = 4}[t];
 }
 
 double ExactIntegerLimit(DType t) {
-  switch (t) {
-    case DType::kHalf:
-      return 2048.0;  // 11 significant bits
-    case DType::kBfloat16:
-      return 256.0;  // 8 significant bits
-    case DType::kFloat:
-      return 16777216.0;
-    case DType::kDouble:
-      return 9007199254740992.0;
-    case DType::kInt32:
-      return 2147483647.0;
-  }
-  return 0.0;
+  return t == DType::kInt32 ? 2147483647.0 : std::ldexp(1.0, SignificandBits(t));
+}
+
+double MachineEpsilon(DType t) {
+  return t == DType::kInt32 ? 0.0 : std::ldexp(1.0, 1 - SignificandBits(t));
 }
 
 uint16_t FloatToBf16Bits(float f) { return RoundFloatBitsToTop16(std::bit_cast<uint32_t>(f)); }

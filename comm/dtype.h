@@ -9,15 +9,26 @@
 #include <optional>
 #include <string_view>
 
+#include "comm/name_table.h"
+
 namespace comm {
 
 enum class DType { kFloat, kHalf, kBfloat16, kDouble, kInt32 };
 
-// nccl-tests' spelling ("float", "half", "bfloat16", "double", "int32").
-const char* ToString(DType t);
-// Accepts the nccl-tests names plus common aliases (fp32, float32, fp16, float16, bf16, fp64,
-// float64, int). Case-sensitive, like nccl-tests.
-std::optional<DType> ParseDType(std::string_view name);
+// nccl-tests' names first, as ToString prints them; then common aliases, which parse too.
+// Case-sensitive, like nccl-tests.
+inline constexpr planner::EnumName<DType> kDTypeNames[] = {
+    {DType::kFloat, "float"},       {DType::kFloat, "fp32"},     {DType::kFloat, "float32"},
+    {DType::kHalf, "half"},         {DType::kHalf, "fp16"},      {DType::kHalf, "float16"},
+    {DType::kBfloat16, "bfloat16"}, {DType::kBfloat16, "bf16"},  {DType::kDouble, "double"},
+    {DType::kDouble, "fp64"},       {DType::kDouble, "float64"}, {DType::kInt32, "int32"},
+    {DType::kInt32, "int"},
+};
+
+inline const char* ToString(DType t) { return planner::NameIn(kDTypeNames, t); }
+inline std::optional<DType> ParseDType(std::string_view name) {
+  return ValueNamed(kDTypeNames, name);
+}
 size_t SizeOf(DType t);
 
 // One value per element type, e.g. a library's own type codes (NCCL's, cuBLAS's):
@@ -45,6 +56,9 @@ struct PerDType {
 // Largest integer n such that every integer in [0, n] is exactly representable; sums of data
 // values are kept below this so reductions in any order are exact.
 double ExactIntegerLimit(DType t);
+// The gap between 1 and the next representable value (2^-10 for half); 0 for int32, which
+// rounds nothing. Unit roundoff, the largest relative error of one rounding, is half of it.
+double MachineEpsilon(DType t);
 
 uint16_t FloatToHalfBits(float f);
 float HalfBitsToFloat(uint16_t h);

@@ -9,22 +9,6 @@ namespace {
 // A prime period, so a block landing at the wrong offset almost never holds the right values.
 constexpr size_t kMaxModulus = 97;
 
-double Epsilon(DType t) {
-  switch (t) {
-    case DType::kHalf:
-      return std::ldexp(1.0, -10);
-    case DType::kBfloat16:
-      return std::ldexp(1.0, -7);
-    case DType::kFloat:
-      return std::ldexp(1.0, -23);
-    case DType::kDouble:
-      return std::ldexp(1.0, -52);
-    case DType::kInt32:
-      return 0.0;
-  }
-  return 0.0;
-}
-
 double RoundTrip(double value, DType t) {
   unsigned char storage[8];
   StoreElement(storage, 0, t, value);
@@ -58,7 +42,7 @@ bool InputPattern::Matches(double got, double expected) const {
   const double want = RoundTrip(expected, type_);
   if (got == want) return true;
   if (op_ != RedOp::kAvg || type_ == DType::kInt32) return false;
-  return std::fabs(got - expected) <= 2.0 * nranks_ * Epsilon(type_) * std::fabs(expected);
+  return std::fabs(got - expected) <= 2.0 * nranks_ * MachineEpsilon(type_) * std::fabs(expected);
 }
 
 }  // namespace comm

@@ -3,12 +3,19 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "comm/name_table.h"
 #include "comm/parse_args.h"
 #include "planner/io/utf8.h"
 
 namespace comm {
 namespace po = boost::program_options;
 namespace {
+
+constexpr planner::EnumName<EngineChoice> kEngineNames[] = {{EngineChoice::kAuto, "auto"},
+                                                            {EngineChoice::kOpenBlas, "openblas"},
+                                                            {EngineChoice::kCublas, "cublas"}};
+constexpr planner::EnumName<MatbenchMode> kModeNames[] = {
+    {MatbenchMode::kAll, "all"}, {MatbenchMode::kMlp, "mlp"}, {MatbenchMode::kSweep, "sweep"}};
 
 struct RawArgs {
   std::string dtype = "float", engine = "auto", mode = "all", shapes;
@@ -51,22 +58,8 @@ std::optional<std::string> Resolve(const RawArgs& raw, MatbenchOptions& o) {
     return "unknown dtype '" + raw.dtype + "' (float, double, half, bfloat16)";
   }
   o.type = *type;
-  if (raw.engine == "auto")
-    o.engine = EngineChoice::kAuto;
-  else if (raw.engine == "openblas")
-    o.engine = EngineChoice::kOpenBlas;
-  else if (raw.engine == "cublas")
-    o.engine = EngineChoice::kCublas;
-  else
-    return "unknown engine '" + raw.engine + "' (auto, openblas, cublas)";
-  if (raw.mode == "all")
-    o.mode = MatbenchMode::kAll;
-  else if (raw.mode == "mlp")
-    o.mode = MatbenchMode::kMlp;
-  else if (raw.mode == "sweep")
-    o.mode = MatbenchMode::kSweep;
-  else
-    return "unknown mode '" + raw.mode + "' (all, mlp, sweep)";
+  if (auto error = ParseFlag(kEngineNames, "engine", raw.engine, o.engine)) return error;
+  if (auto error = ParseFlag(kModeNames, "mode", raw.mode, o.mode)) return error;
   if (!raw.shapes.empty()) {
     auto shapes = ParseShapes(raw.shapes);
     if (!shapes) return "invalid --shapes '" + raw.shapes + "' (want MxNxK,MxNxK,...)";
@@ -95,17 +88,7 @@ std::optional<std::string> CheckSizes(const MatbenchOptions& o) {
 
 }  // namespace
 
-const char* ToString(EngineChoice e) {
-  switch (e) {
-    case EngineChoice::kAuto:
-      return "auto";
-    case EngineChoice::kOpenBlas:
-      return "openblas";
-    case EngineChoice::kCublas:
-      return "cublas";
-  }
-  return "?";
-}
+const char* ToString(EngineChoice e) { return planner::NameIn(kEngineNames, e); }
 
 ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const argv[]) {
   using Outcome = ParseOutcome<MatbenchOptions>;

@@ -56,18 +56,11 @@ MPI_Op BuiltinOp(RedOp op) {
 }  // namespace
 
 MPI_Datatype MpiType(DType t) {
-  switch (t) {
-    case DType::kFloat:
-      return MPI_FLOAT;
-    case DType::kDouble:
-      return MPI_DOUBLE;
-    case DType::kInt32:
-      return MPI_INT32_T;
-    case DType::kHalf:
-    case DType::kBfloat16:
-      return MPI_UINT16_T;
-  }
-  return MPI_BYTE;
+  return PerDType<MPI_Datatype>{.f32 = MPI_FLOAT,
+                                .f16 = MPI_UINT16_T,
+                                .bf16 = MPI_UINT16_T,
+                                .f64 = MPI_DOUBLE,
+                                .i32 = MPI_INT32_T}[t];
 }
 
 MPI_Op MpiOp(DType t, RedOp op) {

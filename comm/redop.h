@@ -5,12 +5,22 @@
 #include <optional>
 #include <string_view>
 
+#include "comm/name_table.h"
+
 namespace comm {
 
 enum class RedOp { kSum, kProd, kMax, kMin, kAvg };
 
-const char* ToString(RedOp op);
-std::optional<RedOp> ParseRedOp(std::string_view name);
+inline constexpr planner::EnumName<RedOp> kRedOpNames[] = {{RedOp::kSum, "sum"},
+                                                           {RedOp::kProd, "prod"},
+                                                           {RedOp::kMax, "max"},
+                                                           {RedOp::kMin, "min"},
+                                                           {RedOp::kAvg, "avg"}};
+
+inline const char* ToString(RedOp op) { return planner::NameIn(kRedOpNames, op); }
+inline std::optional<RedOp> ParseRedOp(std::string_view name) {
+  return ValueNamed(kRedOpNames, name);
+}
 
 // Combines two values the way the operator does; avg combines as a sum and divides at the end
 // (FinishReduction), as NCCL does for integers and as the MPI backend does for every type.

@@ -12,19 +12,6 @@ namespace {
 
 constexpr uint64_t kX = 1, kW1 = 2, kW2 = 3;
 
-double UnitRoundoff(DType t) {
-  switch (t) {
-    case DType::kHalf:
-      return std::ldexp(1.0, -11);
-    case DType::kBfloat16:
-      return std::ldexp(1.0, -8);
-    case DType::kDouble:
-      return std::ldexp(1.0, -53);
-    default:
-      return std::ldexp(1.0, -24);
-  }
-}
-
 // A buffer in the engine's memory, filled from host bytes.
 class DeviceMatrix {
  public:
@@ -78,7 +65,7 @@ double ReferenceError(const MatbenchOptions& o, GemmEngine& engine,
 }  // namespace
 
 double MlpErrorBound(DType t, int64_t d_model, int64_t d_ff, int tp) {
-  const double u = UnitRoundoff(t);
+  const double u = MachineEpsilon(t) / 2;  // unit roundoff; matbench takes no int32
   if (t == DType::kHalf || t == DType::kBfloat16) return (2.0 * tp + 8.0) * u;
   return 2.0 * static_cast<double>(d_model + d_ff) * u;
 }

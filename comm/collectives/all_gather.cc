@@ -28,9 +28,6 @@ class AllGather final : public Collective {
 
 }  // namespace
 
-const Collective& AllGatherCollective() {
-  static const AllGather kInstance;
-  return kInstance;
-}
+const Collective& AllGatherCollective() { return StaticInstance<AllGather>(); }
 
 }  // namespace comm

@@ -10,7 +10,7 @@ class AllReduce final : public Collective {
   planner::Collective kind() const override { return planner::Collective::kAllReduce; }
   bool uses_op() const override { return true; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
-    return {.send_count = count, .recv_count = count, .param_count = count};
+    return WholeBufferCounts(count);
   }
   double Expected(const InputPattern& in, const BufferCounts&, int, int, size_t i) const override {
     return in.ReduceAcrossRanks(i);
@@ -22,9 +22,6 @@ class AllReduce final : public Collective {
 
 }  // namespace
 
-const Collective& AllReduceCollective() {
-  static const AllReduce kInstance;
-  return kInstance;
-}
+const Collective& AllReduceCollective() { return StaticInstance<AllReduce>(); }
 
 }  // namespace comm

@@ -27,9 +27,6 @@ class AllToAll final : public Collective {
 
 }  // namespace
 
-const Collective& AllToAllCollective() {
-  static const AllToAll kInstance;
-  return kInstance;
-}
+const Collective& AllToAllCollective() { return StaticInstance<AllToAll>(); }
 
 }  // namespace comm

@@ -10,7 +10,7 @@ class Broadcast final : public Collective {
   planner::Collective kind() const override { return planner::Collective::kBroadcast; }
   bool uses_root() const override { return true; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
-    return {.send_count = count, .recv_count = count, .param_count = count};
+    return WholeBufferCounts(count);
   }
   double Expected(const InputPattern& in, const BufferCounts&, int, int root,
                   size_t i) const override {
@@ -23,9 +23,6 @@ class Broadcast final : public Collective {
 
 }  // namespace
 
-const Collective& BroadcastCollective() {
-  static const Broadcast kInstance;
-  return kInstance;
-}
+const Collective& BroadcastCollective() { return StaticInstance<Broadcast>(); }
 
 }  // namespace comm

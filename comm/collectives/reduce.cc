@@ -11,7 +11,7 @@ class Reduce final : public Collective {
   bool uses_op() const override { return true; }
   bool uses_root() const override { return true; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
-    return {.send_count = count, .recv_count = count, .param_count = count};
+    return WholeBufferCounts(count);
   }
   bool HasOutput(int rank, int root) const override { return rank == root; }
   double Expected(const InputPattern& in, const BufferCounts&, int, int, size_t i) const override {
@@ -24,9 +24,6 @@ class Reduce final : public Collective {
 
 }  // namespace
 
-const Collective& ReduceCollective() {
-  static const Reduce kInstance;
-  return kInstance;
-}
+const Collective& ReduceCollective() { return StaticInstance<Reduce>(); }
 
 }  // namespace comm

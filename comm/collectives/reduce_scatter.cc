@@ -28,9 +28,6 @@ class ReduceScatter final : public Collective {
 
 }  // namespace
 
-const Collective& ReduceScatterCollective() {
-  static const ReduceScatter kInstance;
-  return kInstance;
-}
+const Collective& ReduceScatterCollective() { return StaticInstance<ReduceScatter>(); }
 
 }  // namespace comm

@@ -9,7 +9,7 @@ class SendRecv final : public Collective {
  public:
   planner::Collective kind() const override { return planner::Collective::kSendRecv; }
   BufferCounts Counts(size_t count, int /*nranks*/) const override {
-    return {.send_count = count, .recv_count = count, .param_count = count};
+    return WholeBufferCounts(count);
   }
   double Expected(const InputPattern& in, const BufferCounts&, int rank, int,
                   size_t i) const override {
@@ -24,9 +24,6 @@ class SendRecv final : public Collective {
 
 }  // namespace
 
-const Collective& SendRecvCollective() {
-  static const SendRecv kInstance;
-  return kInstance;
-}
+const Collective& SendRecvCollective() { return StaticInstance<SendRecv>(); }
 
 }  // namespace comm
