@@ -14,14 +14,14 @@ namespace {
 constexpr planner::EnumName<BackendChoice> kBackendNames[] = {
     {BackendChoice::kAuto, "auto"}, {BackendChoice::kMpi, "mpi"}, {BackendChoice::kNccl, "nccl"}};
 
-struct RawArgs {
+struct CommbenchArgs {
   std::string min_bytes = "32M", max_bytes = "32M", step_bytes = "1M";
   std::string datatype = "float", op = "sum", backend = "auto";
   int step_factor = 1;
   std::vector<std::string> collectives;
 };
 
-po::options_description Describe(RawArgs& raw, CommbenchOptions& o) {
+po::options_description DescribeCommbench(CommbenchArgs& raw, CommbenchOptions& o) {
   po::options_description d("commbench options (nccl-tests flags keep their meanings)");
   // One option per line reads better than the formatter's call chain.
   // clang-format off
@@ -73,7 +73,7 @@ std::optional<std::string> ResolveCollectives(const std::vector<std::string>& na
   return std::nullopt;
 }
 
-std::optional<std::string> ResolveSizes(const RawArgs& raw, SizeSweep& sweep) {
+std::optional<std::string> ResolveSizes(const CommbenchArgs& raw, SizeSweep& sweep) {
   const auto min = ParseSize(raw.min_bytes), max = ParseSize(raw.max_bytes),
              step = ParseSize(raw.step_bytes);
   if (!min) return "invalid size '" + raw.min_bytes + "' for -b/--minbytes";
@@ -89,7 +89,7 @@ std::optional<std::string> ResolveSizes(const RawArgs& raw, SizeSweep& sweep) {
   return std::nullopt;
 }
 
-std::optional<std::string> ResolveNames(const RawArgs& raw, CommbenchOptions& o) {
+std::optional<std::string> ResolveNames(const CommbenchArgs& raw, CommbenchOptions& o) {
   for (auto error : {ParseFlag(kDTypeNames, "datatype", raw.datatype, o.type),
                      ParseFlag(kRedOpNames, "op", raw.op, o.op),
                      ParseFlag(kBackendNames, "backend", raw.backend, o.backend)}) {
@@ -125,8 +125,8 @@ ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const
   using Outcome = ParseOutcome<CommbenchOptions>;
   Outcome outcome;
   CommbenchOptions& o = outcome.options;
-  RawArgs raw;
-  const po::options_description described = Describe(raw, o);
+  CommbenchArgs raw;
+  const po::options_description described = DescribeCommbench(raw, o);
   po::positional_options_description positional;
   positional.add("collective", -1);
   po::variables_map vm;

@@ -17,12 +17,12 @@ constexpr planner::EnumName<EngineChoice> kEngineNames[] = {{EngineChoice::kAuto
 constexpr planner::EnumName<MatbenchMode> kModeNames[] = {
     {MatbenchMode::kAll, "all"}, {MatbenchMode::kMlp, "mlp"}, {MatbenchMode::kSweep, "sweep"}};
 
-struct RawArgs {
+struct MatbenchArgs {
   std::string dtype = "float", engine = "auto", mode = "all", shapes;
   int check = 1;
 };
 
-po::options_description Describe(RawArgs& raw, MatbenchOptions& o) {
+po::options_description DescribeMatbench(MatbenchArgs& raw, MatbenchOptions& o) {
   po::options_description d("matbench options");
   // One option per line reads better than the formatter's call chain.
   // clang-format off
@@ -52,7 +52,7 @@ po::options_description Describe(RawArgs& raw, MatbenchOptions& o) {
   return d;
 }
 
-std::optional<std::string> Resolve(const RawArgs& raw, MatbenchOptions& o) {
+std::optional<std::string> Resolve(const MatbenchArgs& raw, MatbenchOptions& o) {
   const auto type = ParseDType(raw.dtype);
   if (!type || *type == DType::kInt32) {
     return "unknown dtype '" + raw.dtype + "' (float, double, half, bfloat16)";
@@ -94,8 +94,8 @@ ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const a
   using Outcome = ParseOutcome<MatbenchOptions>;
   Outcome outcome;
   MatbenchOptions& o = outcome.options;
-  RawArgs raw;
-  const po::options_description described = Describe(raw, o);
+  MatbenchArgs raw;
+  const po::options_description described = DescribeMatbench(raw, o);
   po::variables_map vm;
   if (std::string error = StoreArgs(argc, argv, described, nullptr, vm); !error.empty()) {
     return Outcome::Error(error);
