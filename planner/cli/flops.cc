@@ -13,14 +13,6 @@
 namespace planner {
 namespace {
 
-const std::vector<std::pair<std::string, Accounting>> kAccountings = {
-    {"exact", Accounting::kExact},         {"6nd", Accounting::kSixND},
-    {"megatron", Accounting::kMegatron},   {"korthikanti", Accounting::kKorthikanti},
-    {"megatron-core", Accounting::kMegatronCore}, {"palm", Accounting::kPalm}};
-
-const std::vector<std::pair<std::string, Recompute>> kRecomputes = {
-    {"none", Recompute::kNone}, {"selective", Recompute::kSelective}, {"full", Recompute::kFull}};
-
 Table MatmulTable(const ModelSpec& s, const FlopsOptions& o, const FlopsReport& r) {
   Table t;
   t.title = s.name + ": forward FLOPs, T = " + Grouped(o.seq_len) + ", batch " +
@@ -75,11 +67,10 @@ Table AccountingTable(const ModelSpec& s, const FlopsOptions& o, Accounting chos
   t.columns = {{"accounting", false}, {"step FLOPs"}, {"/ exact"}, {"recompute", false},
                {"formula", false}};
   const double exact = AccountFlops(s, o, Accounting::kExact).step_flops;
-  for (const auto& [name, a] : kAccountings) {
+  for (const auto& [a, name] : kAccountingNames) {
     const AccountingResult r = AccountFlops(s, o, a);
-    t.AddRow({(a == chosen ? "* " : "  ") + name, Sci(r.step_flops, 4),
-              Fixed(r.step_flops / exact, 4), r.counts_recompute ? "counted" : "no",
-              Describe(a)});
+    t.AddRow({std::string(a == chosen ? "* " : "  ") + name, Sci(r.step_flops, 4),
+              Fixed(r.step_flops / exact, 4), r.counts_recompute ? "counted" : "no", Describe(a)});
   }
   return t;
 }
@@ -96,7 +87,7 @@ nlohmann::ordered_json FlopsJson(const ModelSpec& s, const FlopsOptions& o, cons
                        {"mtp", m.mtp}});
   }
   nlohmann::ordered_json accountings = nlohmann::ordered_json::object();
-  for (const auto& [name, a] : kAccountings) {
+  for (const auto& [a, name] : kAccountingNames) {
     const AccountingResult ar = AccountFlops(s, o, a);
     accountings[name] = {{"step_flops", ar.step_flops}, {"counts_recompute", ar.counts_recompute}};
   }
@@ -135,8 +126,8 @@ int RunFlops(const std::vector<std::string>& args) {
     return 0;
   }
   const OutputFormat format = FormatFlag(vm);
-  const Recompute recompute = EnumFlag(vm, "recompute", kRecomputes);
-  const Accounting accounting = EnumFlag(vm, "accounting", kAccountings);
+  const Recompute recompute = EnumFlag(vm, "recompute", Choices(kRecomputeNames));
+  const Accounting accounting = EnumFlag(vm, "accounting", Choices(kAccountingNames));
   const int64_t batch = PositiveFlag(vm, "batch", kMaxDimension);
   const ModelSpec spec = LoadModel(vm["model"].as<std::string>());
   FlopsOptions o{spec.seq_len, batch, vm["causal"].as<bool>(), recompute};

@@ -149,15 +149,11 @@ std::optional<int64_t> GpusFlag(const po::variables_map& vm) {
 }
 
 Dtype DtypeFlag(const po::variables_map& vm) {
-  return EnumFlag<Dtype>(vm, Opt(LayoutField::kDtype),
-                         {{"bf16", Dtype::kBf16}, {"fp16", Dtype::kFp16}, {"fp8", Dtype::kFp8}});
+  return EnumFlag<Dtype>(vm, Opt(LayoutField::kDtype), Choices(kDtypeNames, kTrainingDtypes));
 }
 
 Recompute RecomputeFlag(const po::variables_map& vm) {
-  return EnumFlag<Recompute>(vm, Opt(LayoutField::kRecompute),
-                             {{"none", Recompute::kNone},
-                              {"selective", Recompute::kSelective},
-                              {"full", Recompute::kFull}});
+  return EnumFlag<Recompute>(vm, Opt(LayoutField::kRecompute), Choices(kRecomputeNames));
 }
 
 ClusterSpec ClusterFromFlags(const po::variables_map& vm) {
@@ -228,10 +224,7 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
                                                 std::to_string(p.dp_shard));
   }
   p.dtype = DtypeFlag(vm);
-  p.schedule = EnumFlag<Schedule>(vm, Opt(F::kSchedule),
-                                  {{"1f1b", Schedule::kOneFOneB},
-                                   {"gpipe", Schedule::kGPipe},
-                                   {"dualpipe", Schedule::kDualPipe}});
+  p.schedule = EnumFlag<Schedule>(vm, Opt(F::kSchedule), Choices(kScheduleNames));
   if (p.schedule == Schedule::kDualPipe && p.first_stage_layers == 0 && p.last_stage_layers == 0 &&
       p.pp > 1 && !StageLayers(m.n_layers, p).ok) {
     // DualPipe puts stage s and stage pp-1-s on one rank, so the first and last stages (which

@@ -151,14 +151,10 @@ void ApplyStages(const po::variables_map& vm, const ClusterSpec& c, SearchSpace*
     }
   }
   if (vm.count("recompute")) {
-    s->recomputes = EnumList<Recompute>(vm, "recompute",
-                                        {{"none", Recompute::kNone},
-                                         {"selective", Recompute::kSelective},
-                                         {"full", Recompute::kFull}});
+    s->recomputes = EnumList<Recompute>(vm, "recompute", Choices(kRecomputeNames));
   }
   if (vm.count("dtype")) {
-    s->dtypes = EnumList<Dtype>(
-        vm, "dtype", {{"bf16", Dtype::kBf16}, {"fp16", Dtype::kFp16}, {"fp8", Dtype::kFp8}});
+    s->dtypes = EnumList<Dtype>(vm, "dtype", Choices(kDtypeNames, kTrainingDtypes));
     // Said as explain says it, not as "nothing fits" after a search that could find nothing.
     for (Dtype d : s->dtypes) {
       if (c.gpu.peak(d) <= 0) {

@@ -62,17 +62,6 @@ std::optional<ClusterError> ValidateFit(const ClusterSpec& c, const CollectiveFi
 
 }  // namespace
 
-const char* ToString(Dtype d) {
-  switch (d) {
-    case Dtype::kFp32: return "fp32";
-    case Dtype::kTf32: return "tf32";
-    case Dtype::kFp16: return "fp16";
-    case Dtype::kBf16: return "bf16";
-    case Dtype::kFp8: return "fp8";
-  }
-  return "?";
-}
-
 std::optional<ClusterError> Validate(const ClusterSpec& c) {
   if (!Positive(c.gpu.hbm_GiB) || c.gpu.hbm_GiB > kMaxHbm_GiB) {
     return ClusterError{"gpu.hbm_GiB", "gpu.hbm_GiB must be positive and at most 1e6"};

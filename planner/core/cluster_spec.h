@@ -10,13 +10,22 @@
 #include <vector>
 
 #include "planner/core/collective_kind.h"
+#include "planner/core/enum_names.h"
 #include "planner/core/operations.h"
 
 namespace planner {
 
 enum class Dtype { kFp32, kTf32, kFp16, kBf16, kFp8 };
 inline constexpr int kNumDtypes = 5;
-const char* ToString(Dtype d);
+// The cluster file's peak_tflops keys and --dtype's values.
+inline constexpr EnumName<Dtype> kDtypeNames[] = {{Dtype::kFp32, "fp32"},
+                                                  {Dtype::kTf32, "tf32"},
+                                                  {Dtype::kFp16, "fp16"},
+                                                  {Dtype::kBf16, "bf16"},
+                                                  {Dtype::kFp8, "fp8"}};
+inline const char* ToString(Dtype d) { return NameIn(kDtypeNames, d); }
+// What a layout may train in (`--dtype`), in the order help and errors list them.
+inline constexpr std::array<Dtype, 3> kTrainingDtypes = {Dtype::kBf16, Dtype::kFp16, Dtype::kFp8};
 
 struct GpuSpec {
   std::string name;

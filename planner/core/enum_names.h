@@ -5,6 +5,9 @@
 #define PLANNER_CORE_ENUM_NAMES_H_
 
 #include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace planner {
 
@@ -21,6 +24,22 @@ constexpr const char* NameIn(const EnumName<E> (&table)[N], E value) {
     if (e.value == value) return e.name;
   }
   return "?";
+}
+
+// (name, value) pairs for a reader or a flag: every entry of the table, or only `values`, in
+// their order (a flag that takes a subset, such as the training dtypes).
+template <class E, std::size_t N>
+std::vector<std::pair<std::string, E>> Choices(const EnumName<E> (&table)[N]) {
+  std::vector<std::pair<std::string, E>> choices;
+  for (const EnumName<E>& e : table) choices.emplace_back(e.name, e.value);
+  return choices;
+}
+template <class E, std::size_t N, class Values>
+std::vector<std::pair<std::string, E>> Choices(const EnumName<E> (&table)[N],
+                                               const Values& values) {
+  std::vector<std::pair<std::string, E>> choices;
+  for (E v : values) choices.emplace_back(NameIn(table, v), v);
+  return choices;
 }
 
 }  // namespace planner

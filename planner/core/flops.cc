@@ -248,27 +248,6 @@ AccountingResult AccountFlops(const ModelSpec& s, const FlopsOptions& o, Account
   return r;
 }
 
-const char* ToString(Recompute r) {
-  switch (r) {
-    case Recompute::kNone: return "none";
-    case Recompute::kSelective: return "selective";
-    case Recompute::kFull: return "full";
-  }
-  return "?";
-}
-
-const char* ToString(Accounting a) {
-  switch (a) {
-    case Accounting::kExact: return "exact";
-    case Accounting::kSixND: return "6nd";
-    case Accounting::kMegatron: return "megatron";
-    case Accounting::kKorthikanti: return "korthikanti";
-    case Accounting::kMegatronCore: return "megatron-core";
-    case Accounting::kPalm: return "palm";
-  }
-  return "?";
-}
-
 const char* Describe(Accounting a) {
   switch (a) {
     case Accounting::kExact: return "sum of every matmul, forward + 2x backward (model FLOPs)";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "planner/core/count.h"
+#include "planner/core/enum_names.h"
 #include "planner/core/model_spec.h"
 
 namespace planner {
@@ -73,8 +74,17 @@ struct AccountingResult {
 // The convention as its source states it; see tests/data/VALIDATION_README.md for the formulas.
 AccountingResult AccountFlops(const ModelSpec& spec, const FlopsOptions& opt, Accounting a);
 
-const char* ToString(Recompute r);
-const char* ToString(Accounting a);
+inline constexpr EnumName<Recompute> kRecomputeNames[] = {
+    {Recompute::kNone, "none"}, {Recompute::kSelective, "selective"}, {Recompute::kFull, "full"}};
+inline constexpr EnumName<Accounting> kAccountingNames[] = {
+    {Accounting::kExact, "exact"},
+    {Accounting::kSixND, "6nd"},
+    {Accounting::kMegatron, "megatron"},
+    {Accounting::kKorthikanti, "korthikanti"},
+    {Accounting::kMegatronCore, "megatron-core"},
+    {Accounting::kPalm, "palm"}};
+inline const char* ToString(Recompute r) { return NameIn(kRecomputeNames, r); }
+inline const char* ToString(Accounting a) { return NameIn(kAccountingNames, a); }
 // Source and formula of a convention, one line, for reports.
 const char* Describe(Accounting a);
 

@@ -286,15 +286,6 @@ std::string WithExample(const LayoutError& e, const std::function<std::string(La
   return e.example_note.empty() ? s : s + " (" + e.example_note + ")";
 }
 
-const char* ToString(Schedule s) {
-  switch (s) {
-    case Schedule::kOneFOneB: return "1f1b";
-    case Schedule::kGPipe: return "gpipe";
-    case Schedule::kDualPipe: return "dualpipe";
-  }
-  return "1f1b";
-}
-
 std::string Describe(const ParallelConfig& p) {
   std::string s = "dp=" + S(p.dp) + " tp=" + S(p.tp) + " pp=" + S(p.pp);
   if (p.cp > 1) s += " cp=" + S(p.cp);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "planner/core/cluster_spec.h"
+#include "planner/core/enum_names.h"
 #include "planner/core/flops.h"
 #include "planner/core/model_spec.h"
 
@@ -169,7 +170,9 @@ inline constexpr int64_t kDefaultMicroBatchesPerStage = 8;
 int64_t DefaultGlobalBatch(const ParallelConfig& p);
 
 const char* ToString(LayoutIssue i);  // short reason for rejection counts
-const char* ToString(Schedule s);
+inline constexpr EnumName<Schedule> kScheduleNames[] = {
+    {Schedule::kOneFOneB, "1f1b"}, {Schedule::kGPipe, "gpipe"}, {Schedule::kDualPipe, "dualpipe"}};
+inline const char* ToString(Schedule s) { return NameIn(kScheduleNames, s); }
 std::string Describe(const ParallelConfig& p);  // "dp=8 tp=8 pp=8 mb=1 ..."
 
 }  // namespace planner

@@ -75,9 +75,7 @@ class StrictMap {
   // The same with a core name table (enum_names.h): the names ToString prints.
   template <class E, std::size_t N>
   E Enum(const std::string& key, const EnumName<E> (&names)[N]) const {
-    std::vector<std::pair<std::string, E>> values;
-    for (const EnumName<E>& n : names) values.emplace_back(n.name, n.value);
-    return Enum<E>(key, values);
+    return Enum<E>(key, Choices(names));
   }
 
   const std::string& file() const { return file_; }

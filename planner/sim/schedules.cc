@@ -186,30 +186,10 @@ OpList StageOps(const ScheduleSpec& spec, int32_t s) {
 
 }  // namespace
 
-const char* ToString(ScheduleKind kind) {
-  switch (kind) {
-    case ScheduleKind::kGpipe:
-      return "gpipe";
-    case ScheduleKind::kOneFOneB:
-      return "1f1b";
-    case ScheduleKind::kInterleaved1F1B:
-      return "interleaved-1f1b";
-    case ScheduleKind::kZeroBubbleH1:
-      return "zb-h1";
-    case ScheduleKind::kDualPipe:
-      return "dualpipe";
-  }
-  return "1f1b";
-}
-
 std::optional<ScheduleKind> ParseScheduleKind(std::string_view name) {
-  for (ScheduleKind kind : {ScheduleKind::kGpipe, ScheduleKind::kOneFOneB,
-                            ScheduleKind::kInterleaved1F1B, ScheduleKind::kZeroBubbleH1,
-                            ScheduleKind::kDualPipe}) {
-    if (name == ToString(kind)) return kind;
+  for (const EnumName<ScheduleKind>& e : kScheduleKindNames) {
+    if (name == e.name) return e.value;
   }
-  if (name == "interleaved") return ScheduleKind::kInterleaved1F1B;
-  if (name == "zb" || name == "zero-bubble") return ScheduleKind::kZeroBubbleH1;
   return std::nullopt;
 }
 

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "planner/core/enum_names.h"
+
 namespace planner::sim {
 
 enum class ScheduleKind : uint8_t {
@@ -35,8 +37,17 @@ enum class ScheduleKind : uint8_t {
   kDualPipe,
 };
 
-// "gpipe", "1f1b", "interleaved-1f1b", "zb-h1", "dualpipe"
-const char* ToString(ScheduleKind kind);
+// The printed name first, then aliases that only parse.
+inline constexpr EnumName<ScheduleKind> kScheduleKindNames[] = {
+    {ScheduleKind::kGpipe, "gpipe"},
+    {ScheduleKind::kOneFOneB, "1f1b"},
+    {ScheduleKind::kInterleaved1F1B, "interleaved-1f1b"},
+    {ScheduleKind::kZeroBubbleH1, "zb-h1"},
+    {ScheduleKind::kDualPipe, "dualpipe"},
+    {ScheduleKind::kInterleaved1F1B, "interleaved"},
+    {ScheduleKind::kZeroBubbleH1, "zb"},
+    {ScheduleKind::kZeroBubbleH1, "zero-bubble"}};
+inline const char* ToString(ScheduleKind kind) { return NameIn(kScheduleKindNames, kind); }
 std::optional<ScheduleKind> ParseScheduleKind(std::string_view name);
 
 enum class OpKind : uint8_t {

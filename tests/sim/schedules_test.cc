@@ -114,10 +114,16 @@ TEST(SchedulesTest, ValidateRejectsImpossibleSpecs) {
 
 TEST(SchedulesTest, KindsRoundTripThroughTheirNames) {
   for (ScheduleKind kind : {ScheduleKind::kGpipe, ScheduleKind::kOneFOneB,
-                            ScheduleKind::kInterleaved1F1B, ScheduleKind::kZeroBubbleH1}) {
+                            ScheduleKind::kInterleaved1F1B, ScheduleKind::kZeroBubbleH1,
+                            ScheduleKind::kDualPipe}) {
     EXPECT_EQ(ParseScheduleKind(ToString(kind)), kind);
   }
+  // Aliases parse; the printed names are the ones the README and --help give.
   EXPECT_EQ(ParseScheduleKind("interleaved"), ScheduleKind::kInterleaved1F1B);
+  EXPECT_EQ(ParseScheduleKind("zb"), ScheduleKind::kZeroBubbleH1);
+  EXPECT_EQ(ParseScheduleKind("zero-bubble"), ScheduleKind::kZeroBubbleH1);
+  EXPECT_STREQ(ToString(ScheduleKind::kZeroBubbleH1), "zb-h1");
+  EXPECT_STREQ(ToString(ScheduleKind::kInterleaved1F1B), "interleaved-1f1b");
   EXPECT_EQ(ParseScheduleKind("pipedream"), std::nullopt);
 }
 
