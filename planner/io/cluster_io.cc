@@ -13,7 +13,12 @@
 namespace planner {
 namespace {
 
-const std::vector<std::string> kDtypeKeys = {"fp32", "tf32", "fp16", "bf16", "fp8"};
+// peak_tflops' keys: the dtype names (cluster_spec.h).
+std::vector<std::string> DtypeKeys() {
+  std::vector<std::string> keys;
+  for (const EnumName<Dtype>& e : kDtypeNames) keys.push_back(e.name);
+  return keys;
+}
 
 // Defaults of a minimal cluster file (docs/minimal-inputs.md), from the dgx-h100 preset: HBM
 // bandwidth and price in proportion to the bf16 peak (3,350 GB/s and $3.99 per GPU-hour for
@@ -43,8 +48,10 @@ GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
   GpuSpec gpu;
   gpu.name = g.OptString("name").value_or("GPU");
   if (!g.Has("name")) assumed->push_back("gpu.name = GPU");
-  const StrictMap peaks = g.Map("peak_tflops", kDtypeKeys);
-  for (int i = 0; i < kNumDtypes; ++i) gpu.peak_tflops[i] = peaks.OptDouble(kDtypeKeys[i]).value_or(0);
+  const StrictMap peaks = g.Map("peak_tflops", DtypeKeys());
+  for (const EnumName<Dtype>& e : kDtypeNames) {
+    gpu.peak_tflops[static_cast<int>(e.value)] = peaks.OptDouble(e.name).value_or(0);
+  }
   gpu.hbm_GiB = g.Double("hbm_GiB");
   if (g.Has("hbm_GBps")) {
     gpu.hbm_GBps = g.Double("hbm_GBps");
@@ -283,8 +290,8 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   out << YAML::Key << "gpu" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << c.gpu.name;
   out << YAML::Key << "peak_tflops" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  for (int i = 0; i < kNumDtypes; ++i) {
-    if (c.gpu.peak_tflops[i] > 0) out << YAML::Key << kDtypeKeys[i] << YAML::Value << c.gpu.peak_tflops[i];
+  for (const EnumName<Dtype>& e : kDtypeNames) {
+    if (c.gpu.peak(e.value) > 0) out << YAML::Key << e.name << YAML::Value << c.gpu.peak(e.value);
   }
   out << YAML::EndMap;
   out << YAML::Key << "hbm_GiB" << YAML::Value << c.gpu.hbm_GiB;
