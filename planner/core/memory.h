@@ -31,26 +31,10 @@ enum class SelectivePolicy {
                       // recomputes all else (norms, activations, RoPE, the other matmuls)
 };
 
-struct MemoryOptions {
-  bool flash_attention = true;  // no s^2 score matrix is stored (only the softmax statistics)
-  bool dropout = false;         // Korthikanti's GPT runs used dropout; most LLMs today do not
-  Kernels kernels = Kernels::kFused;
-  Kernels loss_kernels = Kernels::kFused;  // the cross-entropy (torchtitan compiles only blocks)
-  SelectivePolicy selective = SelectivePolicy::kAttentionCore;
-  // Mixed-precision Adam: 16-bit weights, fp32 gradient accumulation (Megatron's main_grad,
-  // FSDP's reduce dtype), fp32 master weights + Adam m and v: 2 + 4 + 12 bytes per parameter.
-  double weight_bytes = 2;
-  double grad_bytes = 4;
-  double optimizer_bytes = 12;
-  // Under ZeRO-3 the sharded weights and the optimizer states beside them: FSDP keeps fp32
-  // shards (the master copy) and gathers 16-bit weights: 4 + 8 (Adam m, v); DeepSpeed 2 + 12.
-  double zero3_weight_bytes = 2;
-  double zero3_optimizer_bytes = 12;
-  // FSDP's no_sync accumulation keeps full (unsharded) gradients between micro-batches.
-  bool sharded_grads_unsharded_when_accumulating = false;
-  // ZeRO-3 with pipelining keeps the stage's 16-bit weights gathered and accumulates unsharded
-  // gradients (in grad_bytes) until the last micro-batch (torchtitan; stack field zero3_with_pp).
-  bool zero3_pp_gathered = false;
+// What a software stack chooses to keep in memory: its stack file states these under the same
+// names (StackSpec derives from this) and the memory model reads them (MemoryOptions does), so
+// StackOptions copies them as one.
+struct StackMemoryChoices {
   // ZeRO-3's gathered working set: 0, a layer and the prefetched next one (FSDP wraps layers);
   // else at most this many parameters (and at least the largest matrix in use) stay gathered,
   // as DeepSpeed gathers per module and releases beyond stage3_max_live_parameters.
@@ -70,6 +54,28 @@ struct MemoryOptions {
   // Under fp8, that all-gather runs on the fp8 cast of the input (torchao's Float8ColwiseParallel
   // with tensorwise scaling): half the bytes on the wire, and 1 byte per element where it is kept.
   bool sp_all_gather_fp8 = false;
+};
+
+struct MemoryOptions : StackMemoryChoices {
+  bool flash_attention = true;  // no s^2 score matrix is stored (only the softmax statistics)
+  bool dropout = false;         // Korthikanti's GPT runs used dropout; most LLMs today do not
+  Kernels kernels = Kernels::kFused;
+  Kernels loss_kernels = Kernels::kFused;  // the cross-entropy (torchtitan compiles only blocks)
+  SelectivePolicy selective = SelectivePolicy::kAttentionCore;
+  // Mixed-precision Adam: 16-bit weights, fp32 gradient accumulation (Megatron's main_grad,
+  // FSDP's reduce dtype), fp32 master weights + Adam m and v: 2 + 4 + 12 bytes per parameter.
+  double weight_bytes = 2;
+  double grad_bytes = 4;
+  double optimizer_bytes = 12;
+  // Under ZeRO-3 the sharded weights and the optimizer states beside them: FSDP keeps fp32
+  // shards (the master copy) and gathers 16-bit weights: 4 + 8 (Adam m, v); DeepSpeed 2 + 12.
+  double zero3_weight_bytes = 2;
+  double zero3_optimizer_bytes = 12;
+  // FSDP's no_sync accumulation keeps full (unsharded) gradients between micro-batches.
+  bool sharded_grads_unsharded_when_accumulating = false;
+  // ZeRO-3 with pipelining keeps the stage's 16-bit weights gathered and accumulates unsharded
+  // gradients (in grad_bytes) until the last micro-batch (torchtitan; stack field zero3_with_pp).
+  bool zero3_pp_gathered = false;
   double cuda_context_GiB = 0.75;           // CUDA context, cuBLAS/cuDNN workspaces
   double comm_buffers_GiB = 0.5;       // NCCL channel buffers when any collective runs
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory

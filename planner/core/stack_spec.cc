@@ -84,6 +84,7 @@ double AttentionEfficiency(AttentionKernel k, const GpuSpec& gpu) {
 
 StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   StepTimeOptions o;
+  static_cast<StackMemoryChoices&>(o.memory) = s;
   o.memory.kernels = s.kernels;
   o.memory.loss_kernels = s.loss_kernels;
   o.memory.flash_attention = s.attention != AttentionKernel::kUnfused;
@@ -95,13 +96,6 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   const double moment_saving = 2 * (4 - s.optimizer_moment_bytes);
   o.memory.optimizer_bytes -= moment_saving;
   o.memory.zero3_optimizer_bytes -= moment_saving;
-  o.memory.recompute_norms = s.recompute_norms;
-  o.memory.sp_gathered_input_saved = s.sp_gathered_input_saved;
-  o.memory.sp_all_gather_fp8 = s.sp_all_gather_fp8;
-  o.memory.recompute_up_projections = s.recompute_up_projections;
-  o.memory.recompute_mlp_activation = s.recompute_mlp_activation;
-  o.memory.mlp_cache_bytes = s.mlp_cache_bytes;
-  o.memory.attention_output_cache_bytes = s.attention_output_cache_bytes;
   o.memory.sharded_grads_unsharded_when_accumulating =
       s.sharded_grad_accum == ShardedGradAccum::kUnsharded;
   o.attention_efficiency = AttentionEfficiency(s.attention, c.gpu);
@@ -123,7 +117,6 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.a2a_node_dedup = s.a2a_node_dedup;
   o.zero2_reduce_per_microbatch = s.sharded_grad_accum == ShardedGradAccum::kPerMicrobatch;
   o.memory.zero3_pp_gathered = s.zero3_with_pp == Zero3WithPp::kGathered;
-  o.memory.zero3_max_live_params = s.zero3_max_live_params;
   return o;
 }
 

@@ -70,7 +70,8 @@ enum class Bf16GradReduce {
   kFp32AllReduce,
 };
 
-struct StackSpec {
+// The memory choices (StackMemoryChoices, memory.h) are its own fields, under their file keys.
+struct StackSpec : StackMemoryChoices {
   std::string name;
   std::string description;
 
@@ -87,25 +88,9 @@ struct StackSpec {
   // the optimizer states beside them.
   double sharded_weight_bytes = 2;
   double sharded_optimizer_bytes = 12;
-  // ZeRO-3's gathered working set (MemoryOptions::zero3_max_live_params): 0, whole layers
-  // (FSDP); DeepSpeed: stage3_max_live_parameters.
-  double zero3_max_live_params = 0;
   // Bytes of each Adam moment (m, v): 4 (fp32) by default; 2 keeps them in BF16 (DeepSeek-V3
   // sec. 3.3.3), taking 2 x 2 bytes off the optimizer states (fp32 master copy kept).
   double optimizer_moment_bytes = 4;
-  // Activation memory savings (MemoryOptions): recomputed norms, MLA up-projections and MLP
-  // activation; bytes per element of the cached MLP GEMM inputs and output-projection input.
-  bool recompute_norms = false;
-  bool recompute_up_projections = false;
-  bool recompute_mlp_activation = false;
-  double mlp_cache_bytes = 2;
-  double attention_output_cache_bytes = 2;
-  // Under sequence parallelism, what the column-parallel GEMMs keep of their all-gathered input
-  // for the weight gradient (MemoryOptions::sp_gathered_input_saved).
-  bool sp_gathered_input_saved = false;
-  // Under fp8, SP's all-gather before the column-parallel GEMMs runs in fp8
-  // (MemoryOptions::sp_all_gather_fp8).
-  bool sp_all_gather_fp8 = false;
 
   // Overlap of communication with compute.
   bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM
