@@ -491,13 +491,9 @@ void PrintText(const Report& r, std::ostream& out) {
 }
 
 nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
-  return {{"gemm_max", e.gemm_max},
-          {"gemm_half_flops", e.gemm_half_flops},
-          {"collective_bw_fraction", e.collective_bw_fraction},
-          {"scaleout_bw_fraction", e.scaleout_bw_fraction},
-          {"hbm_fraction", e.hbm_fraction},
-          {"fp8_gemm_fraction", e.fp8_gemm_fraction},
-          {"attention_fraction", e.attention_fraction}};
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [key, member] : kEfficiencyTerms) j[key] = e.*member;
+  return j;
 }
 
 // The keys every run's JSON starts with, dense or MoE.

@@ -121,15 +121,9 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
     return ClusterError{"usable_hbm_fraction", "usable_hbm_fraction must lie in [0.01, 1]"};
   }
   const EfficiencySpec& e = c.efficiency;
-  const std::pair<const char*, double> fractions[] = {
-      {"gemm_max", e.gemm_max},
-      {"collective_bw_fraction", e.collective_bw_fraction},
-      {"scaleout_bw_fraction", e.scaleout_bw_fraction},
-      {"fp8_gemm_fraction", e.fp8_gemm_fraction},
-      {"attention_fraction", e.attention_fraction},
-      {"hbm_fraction", e.hbm_fraction}};
-  for (const auto& [name, v] : fractions) {
-    if (!(v >= kMinFraction && v <= 1)) {
+  for (const auto& [name, member] : kEfficiencyTerms) {  // fractions, all but gemm_half_flops
+    const double v = e.*member;
+    if (member != &EfficiencySpec::gemm_half_flops && !(v >= kMinFraction && v <= 1)) {
       return ClusterError{std::string("efficiency.") + name,
                           std::string("efficiency.") + name + " must lie in [0.01, 1]"};
     }

@@ -80,6 +80,28 @@ struct EfficiencySpec {
   std::string source;                      // how these numbers were obtained
 };
 
+// EfficiencySpec's scalar terms under the keys that cluster files, JSON and `validate --fit` give
+// them, in the order they are written.
+struct EfficiencyTerm {
+  const char* key;
+  double EfficiencySpec::*value;
+};
+inline constexpr EfficiencyTerm kEfficiencyTerms[] = {
+    {"gemm_max", &EfficiencySpec::gemm_max},
+    {"gemm_half_flops", &EfficiencySpec::gemm_half_flops},
+    {"collective_bw_fraction", &EfficiencySpec::collective_bw_fraction},
+    {"scaleout_bw_fraction", &EfficiencySpec::scaleout_bw_fraction},
+    {"hbm_fraction", &EfficiencySpec::hbm_fraction},
+    {"fp8_gemm_fraction", &EfficiencySpec::fp8_gemm_fraction},
+    {"attention_fraction", &EfficiencySpec::attention_fraction}};
+// The key of a term; "?" for a member the table lacks.
+inline const char* EfficiencyKey(double EfficiencySpec::*value) {
+  for (const EfficiencyTerm& t : kEfficiencyTerms) {
+    if (t.value == value) return t.key;
+  }
+  return "?";
+}
+
 struct ClusterSpec {
   std::string name;
   std::string description;

@@ -12,23 +12,23 @@ namespace {
 
 using Point = std::vector<double>;  // fitted parameters mapped to [0, 1] each
 
-double* Field(EfficiencySpec* e, FitParameter p) {
-  switch (p) {
-    case FitParameter::kGemmMax:
-      return &e->gemm_max;
-    case FitParameter::kGemmHalfFlops:
-      return &e->gemm_half_flops;
-    case FitParameter::kCollectiveBwFraction:
-      return &e->collective_bw_fraction;
-    case FitParameter::kHbmFraction:
-      return &e->hbm_fraction;
-    case FitParameter::kFp8GemmFraction:
-      return &e->fp8_gemm_fraction;
-    case FitParameter::kAttentionFraction:
-      return &e->attention_fraction;
+// The EfficiencySpec term each fitted parameter moves; its key (kEfficiencyTerms) is its name.
+constexpr std::pair<FitParameter, double EfficiencySpec::*> kFitTerms[] = {
+    {FitParameter::kGemmMax, &EfficiencySpec::gemm_max},
+    {FitParameter::kGemmHalfFlops, &EfficiencySpec::gemm_half_flops},
+    {FitParameter::kCollectiveBwFraction, &EfficiencySpec::collective_bw_fraction},
+    {FitParameter::kHbmFraction, &EfficiencySpec::hbm_fraction},
+    {FitParameter::kFp8GemmFraction, &EfficiencySpec::fp8_gemm_fraction},
+    {FitParameter::kAttentionFraction, &EfficiencySpec::attention_fraction}};
+
+double EfficiencySpec::*Member(FitParameter p) {
+  for (const auto& [parameter, member] : kFitTerms) {
+    if (parameter == p) return member;
   }
-  return &e->gemm_max;
+  return &EfficiencySpec::gemm_max;
 }
+
+double* Field(EfficiencySpec* e, FitParameter p) { return &(e->*Member(p)); }
 
 double FromUnit(const FitBound& b, double x) {
   x = std::clamp(x, 0.0, 1.0);
@@ -147,23 +147,7 @@ std::pair<Point, double> NelderMead(const F& f, Point x0, int max_evaluations, d
 
 }  // namespace
 
-const char* ToString(FitParameter p) {
-  switch (p) {
-    case FitParameter::kGemmMax:
-      return "gemm_max";
-    case FitParameter::kGemmHalfFlops:
-      return "gemm_half_flops";
-    case FitParameter::kCollectiveBwFraction:
-      return "collective_bw_fraction";
-    case FitParameter::kHbmFraction:
-      return "hbm_fraction";
-    case FitParameter::kFp8GemmFraction:
-      return "fp8_gemm_fraction";
-    case FitParameter::kAttentionFraction:
-      return "attention_fraction";
-  }
-  return "?";
-}
+const char* ToString(FitParameter p) { return EfficiencyKey(Member(p)); }
 
 double FitValue(const EfficiencySpec& e, FitParameter p) {
   EfficiencySpec copy = e;

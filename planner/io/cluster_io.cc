@@ -137,19 +137,13 @@ EfficiencySpec NearestMeasuredEfficiency(const GpuSpec& gpu, std::vector<std::st
 EfficiencySpec ReadEfficiency(const StrictMap& m) {
   EfficiencySpec e;
   if (!m.Has("efficiency")) return e;
-  const StrictMap em =
-      m.Map("efficiency", {"gemm_max", "gemm_half_flops", "collective_bw_fraction",
-                           "scaleout_bw_fraction", "fp8_gemm_fraction", "attention_fraction",
-                           "hbm_fraction",
-                           "collectives", "source"});
-  e.gemm_max = em.OptDouble("gemm_max").value_or(e.gemm_max);
-  e.gemm_half_flops = em.OptDouble("gemm_half_flops").value_or(e.gemm_half_flops);
-  e.collective_bw_fraction = em.OptDouble("collective_bw_fraction").value_or(e.collective_bw_fraction);
+  std::vector<std::string> keys = {"collectives", "source"};
+  for (const EfficiencyTerm& t : kEfficiencyTerms) keys.push_back(t.key);
+  const StrictMap em = m.Map("efficiency", keys);
+  for (const auto& [key, member] : kEfficiencyTerms)
+    e.*member = em.OptDouble(key).value_or(e.*member);
   // One fraction for every level unless the scale-out network has its own.
-  e.scaleout_bw_fraction = em.OptDouble("scaleout_bw_fraction").value_or(e.collective_bw_fraction);
-  e.hbm_fraction = em.OptDouble("hbm_fraction").value_or(e.hbm_fraction);
-  e.fp8_gemm_fraction = em.OptDouble("fp8_gemm_fraction").value_or(e.fp8_gemm_fraction);
-  e.attention_fraction = em.OptDouble("attention_fraction").value_or(e.attention_fraction);
+  if (!em.Has("scaleout_bw_fraction")) e.scaleout_bw_fraction = e.collective_bw_fraction;
   e.source = em.OptString("source").value_or("");
   if (em.Has("collectives")) {
     if (!em.Value("collectives").IsSequence()) em.Fail("collectives", "collectives must be a list");
@@ -310,13 +304,8 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   out << YAML::Key << "price_per_gpu_hour_usd" << YAML::Value << c.price_per_gpu_hour_usd;
   const EfficiencySpec& e = c.efficiency;
   out << YAML::Key << "efficiency" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "gemm_max" << YAML::Value << e.gemm_max;
-  out << YAML::Key << "gemm_half_flops" << YAML::Value << e.gemm_half_flops;
-  out << YAML::Key << "collective_bw_fraction" << YAML::Value << e.collective_bw_fraction;
-  out << YAML::Key << "scaleout_bw_fraction" << YAML::Value << e.scaleout_bw_fraction;
-  out << YAML::Key << "hbm_fraction" << YAML::Value << e.hbm_fraction;
-  out << YAML::Key << "fp8_gemm_fraction" << YAML::Value << e.fp8_gemm_fraction;
-  out << YAML::Key << "attention_fraction" << YAML::Value << e.attention_fraction;
+  for (const auto& [key, member] : kEfficiencyTerms)
+    out << YAML::Key << key << YAML::Value << e.*member;
   if (!e.collectives.empty()) {
     out << YAML::Key << "collectives" << YAML::Value << YAML::BeginSeq;
     for (const CollectiveFit& f : e.collectives) {
