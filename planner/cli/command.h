@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "planner/core/enum_names.h"
 #include "planner/io/table.h"
 
 namespace planner {
@@ -39,6 +40,10 @@ OutputFormat FormatFlag(const po::variables_map& vm);
 template <class E>
 E EnumFlag(const po::variables_map& vm, const std::string& flag,
            const std::vector<std::pair<std::string, E>>& values);
+// The same for one item of a flag's text (a comma-separated list's).
+template <class E>
+E ParseEnumFlag(const std::string& flag, const std::string& text,
+                const std::vector<std::pair<std::string, E>>& values);
 
 // A positive quantity with an optional SI-style suffix (K, M, B or G, T) or exponent: "300e9",
 // "1.4T", "70B". The error names the flag.
@@ -65,15 +70,16 @@ double TimeLimitFlag(const po::variables_map& vm);  // seconds, 0 = no limit
                                const std::vector<std::string>& names);
 
 template <class E>
+E ParseEnumFlag(const std::string& flag, const std::string& text,
+                const std::vector<std::pair<std::string, E>>& values) {
+  if (const std::optional<E> v = FindChoice(values, text)) return *v;
+  FailEnumFlag(flag, text, ChoiceNames(values));
+}
+
+template <class E>
 E EnumFlag(const po::variables_map& vm, const std::string& flag,
            const std::vector<std::pair<std::string, E>>& values) {
-  const std::string got = vm[flag].as<std::string>();
-  std::vector<std::string> names;
-  for (const auto& [name, value] : values) {
-    if (name == got) return value;
-    names.push_back(name);
-  }
-  FailEnumFlag(flag, got, names);
+  return ParseEnumFlag(flag, vm[flag].as<std::string>(), values);
 }
 
 }  // namespace planner

@@ -50,12 +50,8 @@ template <class E>
 std::vector<E> EnumList(const po::variables_map& vm, const std::string& flag,
                         const std::vector<std::pair<std::string, E>>& values) {
   std::vector<E> out;
-  std::vector<std::string> names;
-  for (const auto& [name, value] : values) names.push_back(name);
   for (const std::string& item : SplitCommas(flag, vm[flag].as<std::string>())) {
-    const auto it = std::find(names.begin(), names.end(), item);
-    if (it == names.end()) FailEnumFlag(flag, item, names);
-    const E v = values[it - names.begin()].second;
+    const E v = ParseEnumFlag(flag, item, values);
     if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
   }
   return out;

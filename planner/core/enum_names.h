@@ -5,6 +5,7 @@
 #define PLANNER_CORE_ENUM_NAMES_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,23 @@ std::vector<std::pair<std::string, E>> Choices(const EnumName<E> (&table)[N],
   std::vector<std::pair<std::string, E>> choices;
   for (E v : values) choices.emplace_back(NameIn(table, v), v);
   return choices;
+}
+
+// The value named `got` among `choices`, or nullopt; the readers and flags then list
+// ChoiceNames(choices) in their error.
+template <class E>
+std::optional<E> FindChoice(const std::vector<std::pair<std::string, E>>& choices,
+                            const std::string& got) {
+  for (const auto& [name, value] : choices) {
+    if (name == got) return value;
+  }
+  return std::nullopt;
+}
+template <class E>
+std::vector<std::string> ChoiceNames(const std::vector<std::pair<std::string, E>>& choices) {
+  std::vector<std::string> names;
+  for (const auto& choice : choices) names.push_back(choice.first);
+  return names;
 }
 
 }  // namespace planner

@@ -102,12 +102,8 @@ class StrictMap {
 template <class E>
 E StrictMap::Enum(const std::string& key, const std::vector<std::pair<std::string, E>>& values) const {
   const std::string got = String(key);
-  std::vector<std::string> names;
-  for (const auto& [name, value] : values) {
-    if (name == got) return value;
-    names.push_back(name);
-  }
-  FailEnum(key, got, names);
+  if (const std::optional<E> v = FindChoice(values, got)) return *v;
+  FailEnum(key, got, ChoiceNames(values));
 }
 
 }  // namespace planner
