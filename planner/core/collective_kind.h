@@ -5,11 +5,12 @@
 #ifndef PLANNER_CORE_COLLECTIVE_KIND_H_
 #define PLANNER_CORE_COLLECTIVE_KIND_H_
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "planner/core/enum_names.h"
 
 namespace planner {
 
@@ -24,37 +25,18 @@ enum class Collective {
   kSendRecv,
 };
 
-inline constexpr std::array<Collective, 7> kAllCollectives = {
-    Collective::kAllReduce, Collective::kReduceScatter, Collective::kAllGather,
-    Collective::kBroadcast, Collective::kReduce,        Collective::kAllToAll,
-    Collective::kSendRecv,
-};
+// nccl-tests' and commbench's names, in that order.
+inline constexpr EnumName<Collective> kCollectiveNames[] = {
+    {Collective::kAllReduce, "all_reduce"}, {Collective::kReduceScatter, "reduce_scatter"},
+    {Collective::kAllGather, "all_gather"}, {Collective::kBroadcast, "broadcast"},
+    {Collective::kReduce, "reduce"},        {Collective::kAllToAll, "all_to_all"},
+    {Collective::kSendRecv, "sendrecv"}};
 
-// nccl-tests' and commbench's names: all_reduce, reduce_scatter, all_gather, broadcast, reduce,
-// all_to_all, sendrecv.
-constexpr const char* ToString(Collective c) {
-  switch (c) {
-    case Collective::kAllReduce:
-      return "all_reduce";
-    case Collective::kReduceScatter:
-      return "reduce_scatter";
-    case Collective::kAllGather:
-      return "all_gather";
-    case Collective::kBroadcast:
-      return "broadcast";
-    case Collective::kReduce:
-      return "reduce";
-    case Collective::kAllToAll:
-      return "all_to_all";
-    case Collective::kSendRecv:
-      return "sendrecv";
-  }
-  return "?";
-}
+constexpr const char* ToString(Collective c) { return NameIn(kCollectiveNames, c); }
 
 constexpr std::optional<Collective> ParseCollective(std::string_view name) {
-  for (Collective c : kAllCollectives) {
-    if (name == ToString(c)) return c;
+  for (const EnumName<Collective>& c : kCollectiveNames) {
+    if (name == c.name) return c.value;
   }
   return std::nullopt;
 }
@@ -62,7 +44,8 @@ constexpr std::optional<Collective> ParseCollective(std::string_view name) {
 // "all_reduce, reduce_scatter, ..., sendrecv": for messages that list the accepted names.
 inline std::string CollectiveNameList() {
   std::string s;
-  for (Collective c : kAllCollectives) s += (s.empty() ? "" : ", ") + std::string(ToString(c));
+  for (const EnumName<Collective>& c : kCollectiveNames)
+    s += (s.empty() ? "" : ", ") + std::string(c.name);
   return s;
 }
 

@@ -293,11 +293,7 @@ BenchTiming ReadTiming(const Doc& d, const json& row, const FieldPath& at, const
   return {d.Number(t, at / key, "time_us"), d.IntOrNull(t, at / key, "wrong")};
 }
 
-std::vector<std::string> CollectiveNames() {
-  std::vector<std::string> names;
-  for (Collective c : kAllCollectives) names.push_back(ToString(c));
-  return names;
-}
+std::vector<std::string> CollectiveNames() { return ChoiceNames(Choices(kCollectiveNames)); }
 
 CommbenchRow ReadCommRow(const Doc& d, const json& row, const FieldPath& at, int64_t nranks) {
   CommbenchRow r;
