@@ -2,42 +2,48 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <string>
 #include <utility>
 
 namespace planner::sim {
 namespace {
 
-// Short labels keep trace slices readable when zoomed out (Perfetto truncates long names).
-const char* ShortLabel(TaskCategory category) {
-  switch (category) {
-    case TaskCategory::kForward:
-      return "F";
-    case TaskCategory::kBackwardInput:
-      return "B";
-    case TaskCategory::kBackwardWeight:
-      return "W";
-    case TaskCategory::kRecompute:
-      return "R";
-    case TaskCategory::kTpComm:
-      return "TP";
-    case TaskCategory::kCpComm:
-      return "CP";
-    case TaskCategory::kEpComm:
-      return "EP";
-    case TaskCategory::kPpP2p:
-      return "P2P";
-    case TaskCategory::kDpComm:
-      return "DP";
-    case TaskCategory::kParamAllGather:
-      return "AG";
-    case TaskCategory::kOptimizer:
-      return "OPT";
-    case TaskCategory::kOther:
-      return "task";
+// Each category's name (trace "cat", JSON) and the short label that keeps trace slices readable
+// when zoomed out (Perfetto truncates long names), in enum order.
+struct CategoryNames {
+  TaskCategory category;
+  const char* name;
+  const char* short_label;
+};
+constexpr CategoryNames kCategoryNames[] = {
+    {TaskCategory::kForward, "forward", "F"},
+    {TaskCategory::kBackwardInput, "backward_input", "B"},
+    {TaskCategory::kBackwardWeight, "backward_weight", "W"},
+    {TaskCategory::kRecompute, "recompute", "R"},
+    {TaskCategory::kTpComm, "tp_comm", "TP"},
+    {TaskCategory::kCpComm, "cp_comm", "CP"},
+    {TaskCategory::kEpComm, "ep_comm", "EP"},
+    {TaskCategory::kPpP2p, "pp_p2p", "P2P"},
+    {TaskCategory::kDpComm, "dp_comm", "DP"},
+    {TaskCategory::kParamAllGather, "param_allgather", "AG"},
+    {TaskCategory::kOptimizer, "optimizer", "OPT"},
+    {TaskCategory::kOther, "other", "task"}};
+constexpr bool InEnumOrder() {
+  for (std::size_t i = 0; i < std::size(kCategoryNames); ++i) {
+    if (static_cast<std::size_t>(kCategoryNames[i].category) != i) return false;
   }
-  return "task";
+  return std::size(kCategoryNames) == kNumTaskCategories;
 }
+static_assert(InEnumOrder(), "kCategoryNames must list every category, in enum order");
+
+const CategoryNames& NamesOf(TaskCategory category) {
+  const auto i = static_cast<std::size_t>(category);
+  return i < std::size(kCategoryNames) ? kCategoryNames[i] : kCategoryNames[kNumTaskCategories - 1];
+}
+
+const char* ShortLabel(TaskCategory category) { return NamesOf(category).short_label; }
 
 std::string TaskLabel(TaskId id, const Task& task) {
   return "task " + std::to_string(id) + " (" + DisplayName(task) + ")";
@@ -45,35 +51,7 @@ std::string TaskLabel(TaskId id, const Task& task) {
 
 }  // namespace
 
-const char* ToString(TaskCategory category) {
-  switch (category) {
-    case TaskCategory::kForward:
-      return "forward";
-    case TaskCategory::kBackwardInput:
-      return "backward_input";
-    case TaskCategory::kBackwardWeight:
-      return "backward_weight";
-    case TaskCategory::kRecompute:
-      return "recompute";
-    case TaskCategory::kTpComm:
-      return "tp_comm";
-    case TaskCategory::kCpComm:
-      return "cp_comm";
-    case TaskCategory::kEpComm:
-      return "ep_comm";
-    case TaskCategory::kPpP2p:
-      return "pp_p2p";
-    case TaskCategory::kDpComm:
-      return "dp_comm";
-    case TaskCategory::kParamAllGather:
-      return "param_allgather";
-    case TaskCategory::kOptimizer:
-      return "optimizer";
-    case TaskCategory::kOther:
-      return "other";
-  }
-  return "other";
-}
+const char* ToString(TaskCategory category) { return NamesOf(category).name; }
 
 std::string DisplayName(const Task& task) {
   if (task.name != nullptr) return task.name;
