@@ -1,5 +1,7 @@
 #include "planner/core/parallel_config.h"
 
+#include <iterator>
+
 #include "planner/core/pipeline_stages.h"
 
 namespace planner {
@@ -208,76 +210,53 @@ std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,
   return Explain(*i, m, c, p);
 }
 
-const char* ToString(LayoutIssue i) {
-  switch (i) {
-    case LayoutIssue::kGpuCount: return "dp*tp*pp*cp != GPUs";
-    case LayoutIssue::kTpHeads: return "tp does not divide heads";
-    case LayoutIssue::kPpLayers: return "layers do not split over pp stages (x vpp)";
-    case LayoutIssue::kBatch: return "dp*micro-batch does not divide the global batch";
-    case LayoutIssue::kInterleave: return "interleaving needs micro-batches % pp == 0";
-    case LayoutIssue::kCpSeq: return "cp does not divide the sequence";
-    case LayoutIssue::kEp: return "ep does not divide the experts";
-    case LayoutIssue::kEpDp: return "ep does not divide dp*cp";
-    case LayoutIssue::kEpDense: return "ep > 1 on a dense model";
-    case LayoutIssue::kDualPipe: return "dualpipe needs even pp and micro-batches >= 2*pp";
-    case LayoutIssue::kDpShard:
-      return "dp_shard does not divide dp (or ZeRO 0)";
-    case LayoutIssue::kSp: return "sequence parallelism needs tp > 1";
-    case LayoutIssue::kDtype: return "dtype not supported by the GPU";
-    case LayoutIssue::kTpSpansNodes: return "tp spans beyond the fast network domain";
-    case LayoutIssue::kStackZero: return "ZeRO stage beyond the stack's";
-    case LayoutIssue::kStackZeroWithPp: return "stack runs no ZeRO-2/3 with pipelining";
-    case LayoutIssue::kStackFeature: return "stack lacks CP/EP/ETP/SP/interleaving/PP";
-    case LayoutIssue::kOutOfMemory: return "out of memory";
-  }
-  return "?";
-}
+constexpr EnumName<LayoutIssue> kLayoutIssueNames[] = {
+    {LayoutIssue::kGpuCount, "dp*tp*pp*cp != GPUs"},
+    {LayoutIssue::kTpHeads, "tp does not divide heads"},
+    {LayoutIssue::kPpLayers, "layers do not split over pp stages (x vpp)"},
+    {LayoutIssue::kBatch, "dp*micro-batch does not divide the global batch"},
+    {LayoutIssue::kInterleave, "interleaving needs micro-batches % pp == 0"},
+    {LayoutIssue::kCpSeq, "cp does not divide the sequence"},
+    {LayoutIssue::kEp, "ep does not divide the experts"},
+    {LayoutIssue::kEpDp, "ep does not divide dp*cp"},
+    {LayoutIssue::kEpDense, "ep > 1 on a dense model"},
+    {LayoutIssue::kDualPipe, "dualpipe needs even pp and micro-batches >= 2*pp"},
+    {LayoutIssue::kDpShard, "dp_shard does not divide dp (or ZeRO 0)"},
+    {LayoutIssue::kSp, "sequence parallelism needs tp > 1"},
+    {LayoutIssue::kDtype, "dtype not supported by the GPU"},
+    {LayoutIssue::kTpSpansNodes, "tp spans beyond the fast network domain"},
+    {LayoutIssue::kStackZero, "ZeRO stage beyond the stack's"},
+    {LayoutIssue::kStackZeroWithPp, "stack runs no ZeRO-2/3 with pipelining"},
+    {LayoutIssue::kStackFeature, "stack lacks CP/EP/ETP/SP/interleaving/PP"},
+    {LayoutIssue::kOutOfMemory, "out of memory"}};
 
-const char* FieldName(LayoutField f) {
-  switch (f) {
-    case LayoutField::kNone:
-      return "layout";
-    case LayoutField::kGpus:
-      return "gpus";
-    case LayoutField::kDp:
-      return "dp";
-    case LayoutField::kTp:
-      return "tp";
-    case LayoutField::kPp:
-      return "pp";
-    case LayoutField::kCp:
-      return "cp";
-    case LayoutField::kEp:
-      return "ep";
-    case LayoutField::kEtp:
-      return "etp";
-    case LayoutField::kVpp:
-      return "vpp";
-    case LayoutField::kFirstStageLayers:
-      return "first_stage_layers";
-    case LayoutField::kLastStageLayers:
-      return "last_stage_layers";
-    case LayoutField::kUnevenChunks:
-      return "uneven_chunks";
-    case LayoutField::kMicroBatch:
-      return "micro_batch";
-    case LayoutField::kGlobalBatch:
-      return "global_batch";
-    case LayoutField::kRecompute:
-      return "recompute";
-    case LayoutField::kSp:
-      return "sp";
-    case LayoutField::kZero:
-      return "zero";
-    case LayoutField::kDpShard:
-      return "dp_shard";
-    case LayoutField::kDtype:
-      return "dtype";
-    case LayoutField::kSchedule:
-      return "schedule";
-  }
-  return "layout";
-}
+static_assert(std::size(kLayoutIssueNames) == kNumLayoutIssues, "a layout issue without a name");
+
+const char* ToString(LayoutIssue i) { return NameIn(kLayoutIssueNames, i); }
+
+constexpr EnumName<LayoutField> kLayoutFieldNames[] = {
+    {LayoutField::kNone, "layout"},
+    {LayoutField::kGpus, "gpus"},
+    {LayoutField::kDp, "dp"},
+    {LayoutField::kTp, "tp"},
+    {LayoutField::kPp, "pp"},
+    {LayoutField::kCp, "cp"},
+    {LayoutField::kEp, "ep"},
+    {LayoutField::kEtp, "etp"},
+    {LayoutField::kVpp, "vpp"},
+    {LayoutField::kFirstStageLayers, "first_stage_layers"},
+    {LayoutField::kLastStageLayers, "last_stage_layers"},
+    {LayoutField::kUnevenChunks, "uneven_chunks"},
+    {LayoutField::kMicroBatch, "micro_batch"},
+    {LayoutField::kGlobalBatch, "global_batch"},
+    {LayoutField::kRecompute, "recompute"},
+    {LayoutField::kSp, "sp"},
+    {LayoutField::kZero, "zero"},
+    {LayoutField::kDpShard, "dp_shard"},
+    {LayoutField::kDtype, "dtype"},
+    {LayoutField::kSchedule, "schedule"}};
+
+const char* FieldName(LayoutField f) { return NameIn(kLayoutFieldNames, f); }
 
 std::string WithExample(const LayoutError& e, const std::function<std::string(LayoutField)>& name) {
   if (e.example.empty()) return e.message;
