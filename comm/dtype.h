@@ -27,7 +27,7 @@ inline constexpr planner::EnumName<DType> kDTypeNames[] = {
 
 inline const char* ToString(DType t) { return planner::NameIn(kDTypeNames, t); }
 inline std::optional<DType> ParseDType(std::string_view name) {
-  return ValueNamed(kDTypeNames, name);
+  return planner::ValueNamed(kDTypeNames, name);
 }
 size_t SizeOf(DType t);
 

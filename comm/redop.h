@@ -19,7 +19,7 @@ inline constexpr planner::EnumName<RedOp> kRedOpNames[] = {{RedOp::kSum, "sum"},
 
 inline const char* ToString(RedOp op) { return planner::NameIn(kRedOpNames, op); }
 inline std::optional<RedOp> ParseRedOp(std::string_view name) {
-  return ValueNamed(kRedOpNames, name);
+  return planner::ValueNamed(kRedOpNames, name);
 }
 
 // Combines two values the way the operator does; avg combines as a sum and divides at the end

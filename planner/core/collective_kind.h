@@ -35,19 +35,11 @@ inline constexpr EnumName<Collective> kCollectiveNames[] = {
 constexpr const char* ToString(Collective c) { return NameIn(kCollectiveNames, c); }
 
 constexpr std::optional<Collective> ParseCollective(std::string_view name) {
-  for (const EnumName<Collective>& c : kCollectiveNames) {
-    if (name == c.name) return c.value;
-  }
-  return std::nullopt;
+  return ValueNamed(kCollectiveNames, name);
 }
 
 // "all_reduce, reduce_scatter, ..., sendrecv": for messages that list the accepted names.
-inline std::string CollectiveNameList() {
-  std::string s;
-  for (const EnumName<Collective>& c : kCollectiveNames)
-    s += (s.empty() ? "" : ", ") + std::string(c.name);
-  return s;
-}
+inline std::string CollectiveNameList() { return NameList(kCollectiveNames); }
 
 // nccl-tests' busbw / algbw for n ranks: the fraction of the buffer each rank's links carry. A
 // ring all-reduce (reduce-scatter then all-gather) moves each byte across 2(n-1) of n links;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,27 @@ constexpr const char* NameIn(const EnumName<E> (&table)[N], E value) {
     if (e.value == value) return e.name;
   }
   return "?";
+}
+
+// A value may stand in several entries: the first is the name ToString prints, the others are
+// aliases that only parse (fp32 for float).
+template <class E, std::size_t N>
+constexpr std::optional<E> ValueNamed(const EnumName<E> (&table)[N], std::string_view name) {
+  for (const EnumName<E>& e : table) {
+    if (name == e.name) return e.value;
+  }
+  return std::nullopt;
+}
+
+// "auto, mpi, nccl": the printed names, aliases left out.
+template <class E, std::size_t N>
+std::string NameList(const EnumName<E> (&table)[N]) {
+  std::string list;
+  for (const EnumName<E>& e : table) {
+    if (std::string_view(NameIn(table, e.value)) != e.name) continue;  // an alias
+    list += (list.empty() ? "" : ", ") + std::string(e.name);
+  }
+  return list;
 }
 
 // (name, value) pairs for a reader or a flag: every entry of the table, or only `values`, in

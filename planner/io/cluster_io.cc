@@ -13,13 +13,6 @@
 namespace planner {
 namespace {
 
-// peak_tflops' keys: the dtype names (cluster_spec.h).
-std::vector<std::string> DtypeKeys() {
-  std::vector<std::string> keys;
-  for (const EnumName<Dtype>& e : kDtypeNames) keys.push_back(e.name);
-  return keys;
-}
-
 // Defaults of a minimal cluster file (docs/minimal-inputs.md), from the dgx-h100 preset: HBM
 // bandwidth and price in proportion to the bf16 peak (3,350 GB/s and $3.99 per GPU-hour for
 // 989.5 TFLOP/s), and its latencies (3 us inside a node, 5 us across nodes).
@@ -48,7 +41,7 @@ GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
   GpuSpec gpu;
   gpu.name = g.OptString("name").value_or("GPU");
   if (!g.Has("name")) assumed->push_back("gpu.name = GPU");
-  const StrictMap peaks = g.Map("peak_tflops", DtypeKeys());
+  const StrictMap peaks = g.Map("peak_tflops", ChoiceNames(Choices(kDtypeNames)));
   for (const EnumName<Dtype>& e : kDtypeNames) {
     gpu.peak_tflops[static_cast<int>(e.value)] = peaks.OptDouble(e.name).value_or(0);
   }

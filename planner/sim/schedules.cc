@@ -187,10 +187,7 @@ OpList StageOps(const ScheduleSpec& spec, int32_t s) {
 }  // namespace
 
 std::optional<ScheduleKind> ParseScheduleKind(std::string_view name) {
-  for (const EnumName<ScheduleKind>& e : kScheduleKindNames) {
-    if (name == e.name) return e.value;
-  }
-  return std::nullopt;
+  return ValueNamed(kScheduleKindNames, name);
 }
 
 int32_t PathLength(const ScheduleSpec& spec) {
