@@ -19,11 +19,16 @@ void AddTensor(std::vector<ActivationTensor>* out, const char* name, double byte
 // vocab-parallel loss keeps an fp32 copy and writes its gradient in place; a compiled loss fuses
 // the upcast and keeps only the 16-bit logits and gradient. Eager PyTorch peaks in backward, not
 // forward (2 + 4 + 4: logits, fp32 copy, log-softmax): log_softmax saves its fp32 output, and its
-// backward holds that, nll_loss's dense fp32 gradient and its own fp32 result at once.
-double LogitBytesPerElement(Kernels k) {
+// backward holds that, nll_loss's dense fp32 gradient and its own fp32 result at once. On logits
+// sharded over the vocabulary (tp > 1) eager PyTorch is DTensor's loss_parallel
+// (torch/distributed/tensor/parallel/loss.py, torchtitan's default under TP), which decomposes
+// the backward: `(grad_input + torch.exp(x)) * grad_output` with grad_input = zeros_like(x) holds
+// the saved fp32 log-softmax, the zeros, the exp and the sum at once: 4 fp32 tensors. Its forward
+// (bf16 logits, fp32 copy, shifted, exp: 14 bytes) stays below that.
+double LogitBytesPerElement(Kernels k, int tp) {
   switch (k) {
     case Kernels::kFused: return 2 + 4;
-    case Kernels::kEager: return 4 + 4 + 4;
+    case Kernels::kEager: return tp > 1 ? 4 * 4 : 4 + 4 + 4;
     case Kernels::kCompiled: return 2 + 2;
   }
   return 6;
@@ -353,7 +358,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
     if (p.zero >= 3 && !gathered) r.transient += Zero3WorkingSetBytes(m, p, o, st.layer_params);
     if (stage == p.pp - 1 && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
-      r.logits = LogitBytesPerElement(o.loss_kernels) * tokens * m.vocab_size / p.tp;
+      r.logits = LogitBytesPerElement(o.loss_kernels, p.tp) * tokens * m.vocab_size / p.tp;
     }
     r.cuda_context = GiBToBytes(o.cuda_context_GiB);
     r.comm_buffers = p.gpus() > 1 ? GiBToBytes(o.comm_buffers_GiB) : 0;

@@ -241,15 +241,24 @@ TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
   //   fused (Megatron vocab-parallel CE): 16-bit logits + fp32 softmax, gradient in place    6
   //   eager PyTorch, in backward: log_softmax's saved fp32 output, nll_loss's dense fp32
   //     gradient and log_softmax_backward's fp32 result (the 16-bit logits freed by then)   12
+  //   eager on vocab-sharded logits (t > 1: DTensor loss_parallel, torch/distributed/tensor/
+  //     parallel/loss.py): the backward's `(grad_input + torch.exp(x)) * grad_output` holds
+  //     the saved fp32 log-softmax x, grad_input = zeros_like(x), exp(x) and the sum         16
   //   compiled: the 16-bit logits and their 16-bit gradient                                 4
   const ModelSpec m = Gpt22B();
-  const ParallelConfig p = Layout(8, 2, true, Recompute::kFull);
-  const double logits = 2048.0 * 2 * 51200 / 8;
-  MemoryOptions o;
-  for (auto [k, bytes] : {std::pair{Kernels::kFused, 6.0}, std::pair{Kernels::kEager, 12.0},
-                          std::pair{Kernels::kCompiled, 4.0}}) {
-    o.loss_kernels = k;
-    EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).logits, bytes * logits);
+  struct Case {
+    int tp;
+    Kernels kernels;
+    double bytes;
+  };
+  for (const Case c : {Case{8, Kernels::kFused, 6}, Case{8, Kernels::kEager, 16},
+                       Case{8, Kernels::kCompiled, 4}, Case{1, Kernels::kEager, 12}}) {
+    const ParallelConfig p = Layout(c.tp, 2, c.tp > 1, Recompute::kFull);
+    MemoryOptions o;
+    o.loss_kernels = c.kernels;
+    const double logits = 2048.0 * 2 * 51200 / c.tp;
+    EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).logits, c.bytes * logits)
+        << ToString(c.kernels) << " tp " << c.tp;
   }
 }
 
