@@ -8,28 +8,17 @@
 #define PLANNER_COMM_BACKEND_H_
 
 #include <cstddef>
-#include <string>
 
+#include "comm/device.h"
 #include "comm/dtype.h"
 #include "comm/redop.h"
 
 namespace comm {
 
-class Backend {
+class Backend : public Device {
  public:
-  virtual ~Backend() = default;
-
-  virtual const char* name() const = 0;
-  // One line for the "# Using devices" block, e.g. "device 0 [0000:1b:00] NVIDIA H100".
-  virtual std::string DeviceDescription() const = 0;
   // NCCL gives no ordering between a rank's send and receive on one buffer.
   virtual bool SupportsInPlacePointToPoint() const = 0;
-
-  virtual void* Alloc(size_t bytes) = 0;
-  virtual void Free(void* ptr) = 0;
-  virtual void CopyToDevice(void* dst, const void* src, size_t bytes) = 0;
-  virtual void CopyToHost(void* dst, const void* src, size_t bytes) = 0;
-  virtual void Synchronize() = 0;
 
   virtual void AllReduce(const void* send, void* recv, size_t count, DType t, RedOp op) = 0;
   virtual void ReduceScatter(const void* send, void* recv, size_t recv_count, DType t,

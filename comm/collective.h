@@ -1,7 +1,8 @@
 // One collective as commbench measures it, with nccl-tests' conventions: how a message size maps
 // to buffer counts, the values each rank's output must hold, and the backend call. Each lives in
-// its own file under collectives/; its name and bus-bandwidth factor are the planner's
-// (planner/core/collective_kind.h), so what commbench writes is what calibration reads.
+// its own file under collectives/ as a CollectiveSpec stating only what sets it apart; its name
+// and bus-bandwidth factor are the planner's (planner/core/collective_kind.h), so what commbench
+// writes is what calibration reads.
 #ifndef PLANNER_COMM_COLLECTIVE_H_
 #define PLANNER_COMM_COLLECTIVE_H_
 
@@ -27,11 +28,11 @@ struct BufferCounts {
   size_t recv_inplace_offset = 0;
 };
 
-// The counts of the collectives whose input and output are one whole message on every rank
-// (all-reduce, broadcast, reduce, sendrecv): nothing to split by rank, so no in-place offsets.
-inline BufferCounts WholeBufferCounts(size_t count) {
-  return {.send_count = count, .recv_count = count, .param_count = count};
-}
+// What one side (input or output) of a rank's call holds: the whole message (all-reduce,
+// broadcast, reduce, sendrecv), or, for the collectives that split it into nranks blocks, one
+// block or all of them (reduce-scatter, all-gather, all-to-all). A split message is rounded down
+// to a multiple of nranks elements and the call's count is one block, as in nccl-tests.
+enum class Share { kWhole, kOneBlock, kAllBlocks };
 
 struct CallArgs {
   const void* send = nullptr;
@@ -44,34 +45,55 @@ struct CallArgs {
   int nranks = 1;
 };
 
+// What a collective's file states: the rest of Collective is the same for all of them, so each
+// file lists only its differences from these defaults (designated initializers, in this order).
+// Collectives hold no state, hence plain function pointers (captureless lambdas convert), and
+// each collective is a constant, initialised before any code runs.
+struct CollectiveSpec {
+  planner::Collective kind = planner::Collective::kAllReduce;
+  bool uses_op = false;
+  bool uses_root = false;
+  Share send = Share::kWhole;
+  Share recv = Share::kWhole;
+  // Only the root's output is defined (reduce); otherwise every rank's is.
+  bool root_output_only = false;
+  // Element i of `rank`'s output, computed on the host from the input pattern alone.
+  double (*expected)(const InputPattern& in, const BufferCounts& c, int rank, int root,
+                     size_t i) = nullptr;
+  // In place, the call is grouped sends and receives on one buffer, which only a backend that
+  // orders a rank's send before its receive (SupportsInPlacePointToPoint) leaves checkable.
+  bool in_place_point_to_point = false;
+  void (*run)(Backend& backend, const CallArgs& args) = nullptr;
+};
+
 class Collective {
  public:
-  virtual ~Collective() = default;
+  explicit constexpr Collective(const CollectiveSpec& spec) : spec_(spec) {}
 
-  virtual planner::Collective kind() const = 0;
+  planner::Collective kind() const { return spec_.kind; }
   std::string_view name() const { return planner::ToString(kind()); }
-  virtual bool uses_op() const { return false; }
-  virtual bool uses_root() const { return false; }
+  bool uses_op() const { return spec_.uses_op; }
+  bool uses_root() const { return spec_.uses_root; }
   // nccl-tests' busbw / algbw: the fraction of the data each rank's links must carry.
   double BusFactor(int nranks) const { return planner::BusFactor(kind(), nranks); }
   // `count` is the message size in elements before rounding to a multiple of nranks.
-  virtual BufferCounts Counts(size_t count, int nranks) const = 0;
-  // Whether `rank`'s output is defined (reduce defines only the root's).
-  virtual bool HasOutput(int rank, int /*root*/) const { return rank >= 0; }
-  // Element i of `rank`'s output, computed on the host from the input pattern alone.
-  virtual double Expected(const InputPattern& in, const BufferCounts& c, int rank, int root,
-                          size_t i) const = 0;
-  virtual bool InPlaceCheckable(const Backend& /*backend*/) const { return true; }
-  virtual void Run(Backend& backend, const CallArgs& args) const = 0;
-};
+  BufferCounts Counts(size_t count, int nranks) const;
+  // Whether `rank`'s output is defined.
+  bool HasOutput(int rank, int root) const {
+    return spec_.root_output_only ? rank == root : rank >= 0;
+  }
+  double Expected(const InputPattern& in, const BufferCounts& c, int rank, int root,
+                  size_t i) const {
+    return spec_.expected(in, c, rank, root, i);
+  }
+  bool InPlaceCheckable(const Backend& backend) const {
+    return !spec_.in_place_point_to_point || backend.SupportsInPlacePointToPoint();
+  }
+  void Run(Backend& backend, const CallArgs& args) const { spec_.run(backend, args); }
 
-// The one instance of a collective class, for the accessors below: collectives hold no state, and
-// a function-local static is built on first use, whatever order the files' statics start in.
-template <typename T>
-const Collective& StaticInstance() {
-  static const T kInstance;
-  return kInstance;
-}
+ private:
+  CollectiveSpec spec_;
+};
 
 // all_reduce, reduce_scatter, all_gather, broadcast, reduce, all_to_all, sendrecv.
 const std::vector<const Collective*>& AllCollectives();

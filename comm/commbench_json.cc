@@ -10,21 +10,19 @@ namespace {
 using nlohmann::json;
 
 json ConfigJson(const CommbenchOptions& o) {
-  return {
+  json config = TimingJson(o.iters, o.warmup_iters, o.argv);
+  config.update({
       {"min_bytes", o.sweep.min_bytes},
       {"max_bytes", o.sweep.max_bytes},
       {"step_factor", o.sweep.step_factor},
       {"step_bytes", o.sweep.step_bytes},
-      {"iters", o.iters},
-      {"warmup_iters", o.warmup_iters},
       {"check", o.check},
       {"blocking", o.blocking},
       {"datatype", ToString(o.type)},
       {"op", ToString(o.op)},
       {"root", o.root},
-      {"time_statistic", "max over ranks of the mean over iterations"},
-      {"argv", o.argv},
-  };
+  });
+  return config;
 }
 
 json RowJson(const Row& r) {
@@ -65,7 +63,7 @@ json MeasurementJson(const Measurement& m) {
       {"time_us", m.time_us},
       {"algbw_GBps", m.algbw_GBps},
       {"busbw_GBps", m.busbw_GBps},
-      {"wrong", m.wrong ? json(*m.wrong) : json(nullptr)},
+      {"wrong", OrNull(m.wrong)},
   };
 }
 
@@ -79,26 +77,41 @@ json MachineJson(const MachineInfo& m) {
   };
 }
 
+json DocumentHeader(const char* schema, int schema_version, const std::string& start_time,
+                    int nranks, int nodes, const MachineInfo& machine) {
+  return {
+      {"schema", schema},         {"schema_version", schema_version},
+      {"start_time", start_time}, {"nranks", nranks},
+      {"nodes", nodes},           {"machine", MachineJson(machine)},
+  };
+}
+
+json TimingJson(int iters, int warmup_iters, const std::vector<std::string>& argv) {
+  return {
+      {"iters", iters},
+      {"warmup_iters", warmup_iters},
+      {"time_statistic", "max over ranks of the mean over iterations"},
+      {"argv", argv},
+  };
+}
+
 json CommbenchJson(const CommbenchRun& run, const CommbenchOptions& options,
                    const std::vector<Row>& rows) {
   json rows_json = json::array();
   for (const Row& r : rows) rows_json.push_back(RowJson(r));
-  return {
-      {"schema", "commbench"},
-      {"schema_version", kCommbenchSchemaVersion},
-      {"start_time", run.start_time},
+  json doc = DocumentHeader("commbench", kCommbenchSchemaVersion, run.start_time, run.nranks,
+                            run.nodes, run.machine);
+  doc.update({
       {"end_time", run.end_time},
       {"backend", run.backend},
-      {"nranks", run.nranks},
-      {"nodes", run.nodes},
       {"ranks_per_node", run.ranks_per_node},
       {"level", run.level},
-      {"machine", MachineJson(run.machine)},
       {"config", ConfigJson(options)},
       {"rows", rows_json},
       {"summary", SummaryJson(rows)},
       {"wrong_total", TotalWrong(rows)},
-  };
+  });
+  return doc;
 }
 
 }  // namespace comm

@@ -5,6 +5,7 @@
 #define PLANNER_COMM_COMMBENCH_JSON_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,19 @@ nlohmann::json CommbenchJson(const CommbenchRun& run, const CommbenchOptions& op
                              const std::vector<Row>& rows);
 nlohmann::json MeasurementJson(const Measurement& m);
 nlohmann::json MachineJson(const MachineInfo& m);
+
+// What commbench's and matbench's documents share (objects print with sorted keys, so a document
+// adds its own fields to these in any order): the opening fields, schema to machine...
+nlohmann::json DocumentHeader(const char* schema, int schema_version, const std::string& start_time,
+                              int nranks, int nodes, const MachineInfo& machine);
+// ...and how the figures were timed, with the command line that ran them.
+nlohmann::json TimingJson(int iters, int warmup_iters, const std::vector<std::string>& argv);
+
+// A figure or null ("not measured").
+template <typename T>
+nlohmann::json OrNull(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
 
 }  // namespace comm
 

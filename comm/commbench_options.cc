@@ -1,11 +1,11 @@
 #include "comm/commbench_options.h"
 
 #include <boost/program_options.hpp>
+#include <optional>
 #include <sstream>
 
 #include "comm/name_table.h"
 #include "comm/parse_args.h"
-#include "planner/io/utf8.h"
 
 namespace comm {
 namespace po = boost::program_options;
@@ -99,8 +99,7 @@ std::optional<std::string> ResolveNames(const CommbenchArgs& raw, CommbenchOptio
 }
 
 std::optional<std::string> CheckCounts(const CommbenchOptions& o) {
-  if (o.iters < 1) return "-n/--iters must be at least 1";
-  if (o.warmup_iters < 0) return "-w/--warmup_iters must not be negative";
+  if (auto problem = IterationsProblem(o.iters, o.warmup_iters)) return problem;
   if (o.check < 0) return "-c/--check must not be negative";
   if (o.root < 0) return "-r/--root must not be negative";
   if (o.blocking < 0 || o.blocking > 1) return "-z/--blocking must be 0 or 1";
@@ -122,35 +121,24 @@ void ApplyBackendDefaults(BackendChoice resolved, CommbenchOptions& o) {
 }
 
 ParseOutcome<CommbenchOptions> ParseCommbenchOptions(int argc, const char* const argv[]) {
-  using Outcome = ParseOutcome<CommbenchOptions>;
-  Outcome outcome;
-  CommbenchOptions& o = outcome.options;
+  CommbenchOptions o;
   CommbenchArgs raw;
   const po::options_description described = DescribeCommbench(raw, o);
   po::positional_options_description positional;
   positional.add("collective", -1);
-  po::variables_map vm;
-  if (std::string error = StoreArgs(argc, argv, described, &positional, vm); !error.empty()) {
-    return Outcome::Error(error);
-  }
-  if (vm.count("help")) {
-    std::ostringstream text;
-    text << "usage: mpirun -n N commbench [options] [collective ...]\n" << described;
-    return Outcome::Help(text.str());
-  }
-  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label);
-      !bad.empty()) {
-    return Outcome::Error(bad);
-  }
-  for (auto check : {ResolveSizes(raw, o.sweep), ResolveNames(raw, o),
-                     ResolveCollectives(raw.collectives, o.collectives), CheckCounts(o)}) {
-    if (check) return Outcome::Error(*check);
-  }
-  o.sweep_given = vm.count("minbytes") || vm.count("maxbytes") || vm.count("stepbytes") ||
-                  vm.count("stepfactor");
-  o.iters_given = vm.count("iters") > 0;
-  o.argv.assign(argv, argv + argc);
-  return outcome;
+  auto resolve = [&](const po::variables_map& vm) -> std::optional<std::string> {
+    for (auto check :
+         {MachineLabelProblem(o.machine_label), ResolveSizes(raw, o.sweep), ResolveNames(raw, o),
+          ResolveCollectives(raw.collectives, o.collectives), CheckCounts(o)}) {
+      if (check) return check;
+    }
+    o.sweep_given = vm.count("minbytes") || vm.count("maxbytes") || vm.count("stepbytes") ||
+                    vm.count("stepfactor");
+    o.iters_given = vm.count("iters") > 0;
+    return std::nullopt;
+  };
+  return ParseCommandLine(argc, argv, described, &positional,
+                          "usage: mpirun -n N commbench [options] [collective ...]\n", o, resolve);
 }
 
 }  // namespace comm

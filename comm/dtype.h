@@ -4,6 +4,7 @@
 #ifndef PLANNER_COMM_DTYPE_H_
 #define PLANNER_COMM_DTYPE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -33,25 +34,13 @@ size_t SizeOf(DType t);
 
 // One value per element type, e.g. a library's own type codes (NCCL's, cuBLAS's):
 // PerDType<ncclDataType_t>{ncclFloat32, ncclFloat16, ncclBfloat16, ncclFloat64, ncclInt32}[t].
+// A table rather than a switch per library, so each names its five values once.
 template <typename T>
 struct PerDType {
   T f32, f16, bf16, f64, i32;  // in DType's order
-  T operator[](DType t) const {
-    switch (t) {
-      case DType::kFloat:
-        return f32;
-      case DType::kHalf:
-        return f16;
-      case DType::kBfloat16:
-        return bf16;
-      case DType::kDouble:
-        return f64;
-      case DType::kInt32:
-        return i32;
-    }
-    return f32;
-  }
+  T operator[](DType t) const { return std::array{f32, f16, bf16, f64, i32}[static_cast<int>(t)]; }
 };
+static_assert(static_cast<int>(DType::kInt32) == 4, "PerDType has one field per DType");
 
 // Largest integer n such that every integer in [0, n] is exactly representable; sums of data
 // values are kept below this so reductions in any order are exact.

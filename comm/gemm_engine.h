@@ -4,26 +4,16 @@
 #ifndef PLANNER_COMM_GEMM_ENGINE_H_
 #define PLANNER_COMM_GEMM_ENGINE_H_
 
-#include <cstddef>
 #include <memory>
-#include <string>
 
+#include "comm/device.h"
 #include "comm/dtype.h"
 
 namespace comm {
 
-class GemmEngine {
+class GemmEngine : public Device {
  public:
-  virtual ~GemmEngine() = default;
-  virtual const char* name() const = 0;
-  virtual std::string DeviceDescription() const = 0;
   virtual bool Supports(DType t) const = 0;
-
-  virtual void* Alloc(size_t bytes) = 0;
-  virtual void Free(void* ptr) = 0;
-  virtual void CopyToDevice(void* dst, const void* src, size_t bytes) = 0;
-  virtual void CopyToHost(void* dst, const void* src, size_t bytes) = 0;
-  virtual void Synchronize() = 0;
 
   virtual void Gemm(int m, int n, int k, const void* a, const void* b, void* c, DType t) = 0;
 };

@@ -7,7 +7,8 @@
 namespace comm {
 namespace {
 
-SweepRow TimeShape(const MatbenchOptions& o, const GemmShape& s, GemmEngine& engine, World& world) {
+SweepFigures TimeShape(const MatbenchOptions& o, const GemmShape& s, GemmEngine& engine,
+                       World& world) {
   const size_t es = SizeOf(o.type);
   const auto a_host = FillBlock(11, 0, s.m, 0, s.k, o.type);
   const auto b_host = FillBlock(12, 0, s.k, 0, s.n, o.type);
@@ -27,22 +28,23 @@ SweepRow TimeShape(const MatbenchOptions& o, const GemmShape& s, GemmEngine& eng
   engine.Free(a);
   engine.Free(b);
   engine.Free(c);
-  SweepRow row;
+  SweepFigures row;
   row.shape = s;
   row.flops = GemmFlops(s);
-  row.time_s = world.Max(elapsed.count() / o.iters);
-  row.tflops = row.flops / row.time_s / 1e12;
+  const double time_s = world.Max(elapsed.count() / o.iters);
+  row.time_us = time_s * 1e6;
+  row.tflops = row.flops / time_s / 1e12;
   if (o.peak_tflops > 0.0) row.efficiency = row.tflops / o.peak_tflops;
   return row;
 }
 
 }  // namespace
 
-std::vector<SweepRow> RunGemmSweep(const MatbenchOptions& options,
-                                   const std::vector<GemmShape>& shapes, GemmEngine& engine,
-                                   World& world,
-                                   const std::function<void(const SweepRow&)>& on_row) {
-  std::vector<SweepRow> rows;
+std::vector<SweepFigures> RunGemmSweep(const MatbenchOptions& options,
+                                       const std::vector<GemmShape>& shapes, GemmEngine& engine,
+                                       World& world,
+                                       const std::function<void(const SweepFigures&)>& on_row) {
+  std::vector<SweepFigures> rows;
   for (const GemmShape& s : shapes) {
     rows.push_back(TimeShape(options, s, engine, world));
     on_row(rows.back());

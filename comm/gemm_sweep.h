@@ -5,28 +5,21 @@
 #define PLANNER_COMM_GEMM_SWEEP_H_
 
 #include <functional>
-#include <optional>
 #include <vector>
 
 #include "comm/gemm_engine.h"
 #include "comm/gemm_shapes.h"
+#include "comm/matbench_json.h"
 #include "comm/matbench_options.h"
 #include "comm/world.h"
 
 namespace comm {
 
-struct SweepRow {
-  GemmShape shape;
-  double flops = 0.0;
-  double time_s = 0.0;
-  double tflops = 0.0;
-  std::optional<double> efficiency;
-};
-
-std::vector<SweepRow> RunGemmSweep(const MatbenchOptions& options,
-                                   const std::vector<GemmShape>& shapes, GemmEngine& engine,
-                                   World& world,
-                                   const std::function<void(const SweepRow&)>& on_row);
+// on_row sees each shape's figures as soon as they are measured.
+std::vector<SweepFigures> RunGemmSweep(const MatbenchOptions& options,
+                                       const std::vector<GemmShape>& shapes, GemmEngine& engine,
+                                       World& world,
+                                       const std::function<void(const SweepFigures&)>& on_row);
 
 }  // namespace comm
 

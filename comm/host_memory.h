@@ -1,6 +1,7 @@
 // OnHost<Interface>: the memory half of a CPU backend (MPI) or GEMM engine (OpenBLAS), whose
 // "device" is host memory: 64-byte aligned allocations, copies that are memcpy, nothing to wait
-// for. Both interfaces declare the same five virtuals; this mixin implements them once.
+// for. Both interfaces inherit Device's five memory virtuals (device.h); this mixin implements
+// them once.
 #ifndef COMM_HOST_MEMORY_H_
 #define COMM_HOST_MEMORY_H_
 

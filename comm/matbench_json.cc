@@ -7,8 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
 json MlpJson(const MatbenchOptions& o, const MlpFigures& m) {
   return {
       {"tokens", o.tokens},
@@ -22,8 +20,8 @@ json MlpJson(const MatbenchOptions& o, const MlpFigures& m) {
       {"allreduce_bytes", m.allreduce_bytes},
       {"flops_per_rank", m.flops_per_rank},
       {"tflops_per_rank", m.tflops_per_rank},
-      {"efficiency", Optional(m.efficiency)},
-      {"max_rel_err", Optional(m.max_rel_err)},
+      {"efficiency", OrNull(m.efficiency)},
+      {"max_rel_err", OrNull(m.max_rel_err)},
       {"error_bound", m.error_bound},
   };
 }
@@ -37,7 +35,7 @@ json SweepJson(const std::vector<SweepFigures>& sweep) {
                     {"flops", s.flops},
                     {"time_us", s.time_us},
                     {"tflops", s.tflops},
-                    {"efficiency", Optional(s.efficiency)}});
+                    {"efficiency", OrNull(s.efficiency)}});
   }
   return rows;
 }
@@ -46,24 +44,18 @@ json SweepJson(const std::vector<SweepFigures>& sweep) {
 
 json MatbenchJson(const MatbenchRun& run, const MatbenchOptions& o,
                   const std::optional<MlpFigures>& mlp, const std::vector<SweepFigures>& sweep) {
-  return {
-      {"schema", "matbench"},
-      {"schema_version", kMatbenchSchemaVersion},
-      {"start_time", run.start_time},
+  json doc = DocumentHeader("matbench", kMatbenchSchemaVersion, run.start_time, run.nranks,
+                            run.nodes, run.machine);
+  doc.update(TimingJson(o.iters, o.warmup_iters, o.argv));
+  doc.update({
       {"engine", run.engine},
       {"comm_backend", run.comm_backend},
-      {"nranks", run.nranks},
-      {"nodes", run.nodes},
-      {"machine", MachineJson(run.machine)},
       {"dtype", ToString(o.type)},
       {"peak_tflops", o.peak_tflops > 0.0 ? json(o.peak_tflops) : json(nullptr)},
-      {"iters", o.iters},
-      {"warmup_iters", o.warmup_iters},
-      {"time_statistic", "max over ranks of the mean over iterations"},
-      {"argv", o.argv},
       {"sharded_mlp", mlp ? MlpJson(o, *mlp) : json(nullptr)},
       {"gemm_sweep", SweepJson(sweep)},
-  };
+  });
+  return doc;
 }
 
 }  // namespace comm

@@ -18,9 +18,10 @@ inline constexpr int kMatbenchSchemaVersion = 1;
 struct MlpFigures {
   int tp = 1;
   double gemm1_us = 0.0, gemm2_us = 0.0, allreduce_us = 0.0, total_us = 0.0;
-  double flops_per_rank = 0.0, tflops_per_rank = 0.0;
-  std::optional<double> efficiency;
+  double flops_per_rank = 0.0, tflops_per_rank = 0.0;  // 2 * tokens * d_model * d_ff / tp, twice
+  std::optional<double> efficiency;                    // vs --peak-tflops
   uint64_t allreduce_bytes = 0;
+  // Max |Z - Z_ref| / max |Z_ref| against the unsharded product on rank 0 (with -c 1).
   std::optional<double> max_rel_err;
   double error_bound = 0.0;
 };

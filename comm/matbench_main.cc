@@ -77,18 +77,7 @@ MlpFigures RunMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend
   Print(world, "# %8s %8s %8s %4s %11s %11s %13s %11s %12s %6s %11s %9s\n", "tokens", "d_model",
         "d_ff", "tp", "gemm1(us)", "gemm2(us)", "allreduce(us)", "total(us)", "TFLOP/s/rank", "eff",
         "max_rel_err", "bound");
-  const MlpResult r = RunShardedMlp(o, engine, backend, world);
-  const MlpFigures f{r.tp,
-                     r.gemm1_s * 1e6,
-                     r.gemm2_s * 1e6,
-                     r.allreduce_s * 1e6,
-                     r.total_s * 1e6,
-                     r.flops_per_rank,
-                     r.tflops_per_rank,
-                     r.efficiency,
-                     r.allreduce_bytes,
-                     r.max_rel_err,
-                     r.error_bound};
+  const MlpFigures f = RunShardedMlp(o, engine, backend, world);
   Print(world, "  %8lld %8lld %8lld %4d %11.1f %11.1f %13.1f %11.1f %12.4f %6s %11s %9.2e\n",
         static_cast<long long>(o.tokens), static_cast<long long>(o.d_model),
         static_cast<long long>(o.d_ff), f.tp, f.gemm1_us, f.gemm2_us, f.allreduce_us, f.total_us,
@@ -105,15 +94,12 @@ std::vector<SweepFigures> RunSweep(const MatbenchOptions& o, GemmEngine& engine,
   Print(world, "#\n# GEMM sweep, %s (every rank at once; time = max over ranks of the mean)\n",
         ToString(o.type));
   Print(world, "# %8s %8s %8s %12s %10s %6s\n", "m", "n", "k", "time(us)", "TFLOP/s", "eff");
-  std::vector<SweepFigures> out;
-  RunGemmSweep(o, shapes, engine, world, [&](const SweepRow& row) {
-    out.push_back({row.shape, row.flops, row.time_s * 1e6, row.tflops, row.efficiency});
+  return RunGemmSweep(o, shapes, engine, world, [&](const SweepFigures& row) {
     Print(world, "  %8lld %8lld %8lld %12.1f %10.4f %6s\n", static_cast<long long>(row.shape.m),
-          static_cast<long long>(row.shape.n), static_cast<long long>(row.shape.k),
-          row.time_s * 1e6, row.tflops,
+          static_cast<long long>(row.shape.n), static_cast<long long>(row.shape.k), row.time_us,
+          row.tflops,
           row.efficiency ? std::to_string(*row.efficiency).substr(0, 5).c_str() : "N/A");
   });
-  return out;
 }
 
 int Run(const MatbenchOptions& o, World& world) {

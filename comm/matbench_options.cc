@@ -1,11 +1,10 @@
 #include "comm/matbench_options.h"
 
 #include <boost/program_options.hpp>
-#include <sstream>
+#include <optional>
 
 #include "comm/name_table.h"
 #include "comm/parse_args.h"
-#include "planner/io/utf8.h"
 
 namespace comm {
 namespace po = boost::program_options;
@@ -80,8 +79,7 @@ std::optional<std::string> CheckSizes(const MatbenchOptions& o) {
     if (v < 1 || v > kMax) return std::string(name) + " must be in [1, 1048576]";
   }
   if (o.sweep_min > o.sweep_max) return "--sweep-min is larger than --sweep-max";
-  if (o.iters < 1) return "-n/--iters must be at least 1";
-  if (o.warmup_iters < 0) return "-w/--warmup_iters must not be negative";
+  if (auto problem = IterationsProblem(o.iters, o.warmup_iters)) return problem;
   if (o.peak_tflops < 0.0) return "--peak-tflops must not be negative";
   return std::nullopt;
 }
@@ -91,28 +89,17 @@ std::optional<std::string> CheckSizes(const MatbenchOptions& o) {
 const char* ToString(EngineChoice e) { return planner::NameIn(kEngineNames, e); }
 
 ParseOutcome<MatbenchOptions> ParseMatbenchOptions(int argc, const char* const argv[]) {
-  using Outcome = ParseOutcome<MatbenchOptions>;
-  Outcome outcome;
-  MatbenchOptions& o = outcome.options;
+  MatbenchOptions o;
   MatbenchArgs raw;
   const po::options_description described = DescribeMatbench(raw, o);
-  po::variables_map vm;
-  if (std::string error = StoreArgs(argc, argv, described, nullptr, vm); !error.empty()) {
-    return Outcome::Error(error);
-  }
-  if (vm.count("help")) {
-    std::ostringstream text;
-    text << "usage: mpirun -n TP matbench [options]\n" << described;
-    return Outcome::Help(text.str());
-  }
-  if (auto error = Resolve(raw, o)) return Outcome::Error(*error);
-  if (auto error = CheckSizes(o)) return Outcome::Error(*error);
-  if (const std::string bad = planner::Utf8FlagProblem("--machine", o.machine_label);
-      !bad.empty()) {
-    return Outcome::Error(bad);
-  }
-  o.argv.assign(argv, argv + argc);
-  return outcome;
+  auto resolve = [&](const po::variables_map&) -> std::optional<std::string> {
+    for (auto check : {Resolve(raw, o), CheckSizes(o), MachineLabelProblem(o.machine_label)}) {
+      if (check) return check;
+    }
+    return std::nullopt;
+  };
+  return ParseCommandLine(argc, argv, described, nullptr,
+                          "usage: mpirun -n TP matbench [options]\n", o, resolve);
 }
 
 }  // namespace comm

@@ -19,18 +19,11 @@ void Reduce16(void* in, void* inout, int* len, MPI_Datatype* /*type*/) {
 
 template <float (*Load)(uint16_t), uint16_t (*Store)(float)>
 MPI_User_function* Pick16(RedOp op) {
-  switch (op) {
-    case RedOp::kProd:
-      return Reduce16<Load, Store, RedOp::kProd>;
-    case RedOp::kMax:
-      return Reduce16<Load, Store, RedOp::kMax>;
-    case RedOp::kMin:
-      return Reduce16<Load, Store, RedOp::kMin>;
-    case RedOp::kSum:
-    case RedOp::kAvg:
-      return Reduce16<Load, Store, RedOp::kSum>;
-  }
-  return nullptr;
+  return PerRedOp<MPI_User_function*>{.sum = Reduce16<Load, Store, RedOp::kSum>,
+                                      .prod = Reduce16<Load, Store, RedOp::kProd>,
+                                      .max = Reduce16<Load, Store, RedOp::kMax>,
+                                      .min = Reduce16<Load, Store, RedOp::kMin>,
+                                      .avg = Reduce16<Load, Store, RedOp::kSum>}[op];
 }
 
 std::map<std::pair<DType, RedOp>, MPI_Op>& UserOps() {
@@ -38,19 +31,10 @@ std::map<std::pair<DType, RedOp>, MPI_Op>& UserOps() {
   return ops;
 }
 
+// avg reduces as a sum; the backend divides afterwards (PostDivide).
 MPI_Op BuiltinOp(RedOp op) {
-  switch (op) {
-    case RedOp::kProd:
-      return MPI_PROD;
-    case RedOp::kMax:
-      return MPI_MAX;
-    case RedOp::kMin:
-      return MPI_MIN;
-    case RedOp::kSum:
-    case RedOp::kAvg:
-      return MPI_SUM;
-  }
-  return MPI_SUM;
+  return PerRedOp<MPI_Op>{
+      .sum = MPI_SUM, .prod = MPI_PROD, .max = MPI_MAX, .min = MPI_MIN, .avg = MPI_SUM}[op];
 }
 
 }  // namespace

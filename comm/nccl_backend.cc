@@ -25,19 +25,7 @@ ncclDataType_t NcclType(DType t) {
 }
 
 ncclRedOp_t NcclOp(RedOp op) {
-  switch (op) {
-    case RedOp::kSum:
-      return ncclSum;
-    case RedOp::kProd:
-      return ncclProd;
-    case RedOp::kMax:
-      return ncclMax;
-    case RedOp::kMin:
-      return ncclMin;
-    case RedOp::kAvg:
-      return ncclAvg;
-  }
-  return ncclSum;
+  return PerRedOp<ncclRedOp_t>{ncclSum, ncclProd, ncclMax, ncclMin, ncclAvg}[op];
 }
 
 const char* At(const void* base, size_t elements, DType t) {

@@ -4,6 +4,7 @@
 #define PLANNER_COMM_PARSE_OUTCOME_H_
 
 #include <string>
+#include <utility>
 
 namespace comm {
 
@@ -16,6 +17,7 @@ struct ParseOutcome {
   Options options;
   std::string message;  // help text or error message
 
+  static ParseOutcome Run(Options o) { return {Kind::kRun, std::move(o), {}}; }
   static ParseOutcome Error(std::string m) { return {Kind::kError, {}, std::move(m)}; }
   static ParseOutcome Help(std::string text) { return {Kind::kHelp, {}, std::move(text)}; }
 };

@@ -2,6 +2,7 @@
 #ifndef PLANNER_COMM_REDOP_H_
 #define PLANNER_COMM_REDOP_H_
 
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -26,6 +27,17 @@ inline std::optional<RedOp> ParseRedOp(std::string_view name) {
 // (FinishReduction), as NCCL does for integers and as the MPI backend does for every type.
 double Combine(RedOp op, double a, double b);
 double FinishReduction(RedOp op, double accumulated, int nranks);
+
+// One value per operator, e.g. a library's own operator codes (NCCL's, MPI's), as PerDType is
+// per element type.
+template <typename T>
+struct PerRedOp {
+  T sum, prod, max, min, avg;  // in RedOp's order
+  T operator[](RedOp op) const {
+    return std::array{sum, prod, max, min, avg}[static_cast<int>(op)];
+  }
+};
+static_assert(static_cast<int>(RedOp::kAvg) == 4, "PerRedOp has one field per RedOp");
 
 }  // namespace comm
 

@@ -70,9 +70,9 @@ double MlpErrorBound(DType t, int64_t d_model, int64_t d_ff, int tp) {
   return 2.0 * static_cast<double>(d_model + d_ff) * u;
 }
 
-MlpResult RunShardedMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend,
-                        World& world) {
-  MlpResult r;
+MlpFigures RunShardedMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* backend,
+                         World& world) {
+  MlpFigures r;
   r.tp = world.size();
   const int64_t t = o.tokens, d = o.d_model, fs = o.d_ff / r.tp, col0 = world.rank() * fs;
   const size_t es = SizeOf(o.type);
@@ -102,12 +102,13 @@ MlpResult RunShardedMlp(const MatbenchOptions& o, GemmEngine& engine, Backend* b
   double phase[3] = {};
   world.Barrier();
   for (int i = 0; i < o.iters; ++i) iteration(phase);
-  r.gemm1_s = world.Max(phase[0] / o.iters);
-  r.gemm2_s = world.Max(phase[1] / o.iters);
-  r.allreduce_s = world.Max(phase[2] / o.iters);
-  r.total_s = world.Max((phase[0] + phase[1] + phase[2]) / o.iters);
+  r.gemm1_us = world.Max(phase[0] / o.iters) * 1e6;
+  r.gemm2_us = world.Max(phase[1] / o.iters) * 1e6;
+  r.allreduce_us = world.Max(phase[2] / o.iters) * 1e6;
+  const double total_s = world.Max((phase[0] + phase[1] + phase[2]) / o.iters);
+  r.total_us = total_s * 1e6;
   r.flops_per_rank = 2.0 * 2.0 * static_cast<double>(t) * static_cast<double>(d) * fs;
-  r.tflops_per_rank = r.flops_per_rank / r.total_s / 1e12;
+  r.tflops_per_rank = r.flops_per_rank / total_s / 1e12;
   if (o.peak_tflops > 0.0) r.efficiency = r.tflops_per_rank / o.peak_tflops;
   r.allreduce_bytes = static_cast<uint64_t>(t * d) * es;
   r.error_bound = MlpErrorBound(o.type, d, o.d_ff, r.tp);

@@ -8,31 +8,14 @@
 #define PLANNER_COMM_SHARDED_MLP_H_
 
 #include <cstdint>
-#include <optional>
 
 #include "comm/backend.h"
 #include "comm/gemm_engine.h"
+#include "comm/matbench_json.h"
 #include "comm/matbench_options.h"
 #include "comm/world.h"
 
 namespace comm {
-
-struct MlpResult {
-  int tp = 1;
-  // Seconds per iteration: each phase is timed between device synchronisations; each figure is
-  // the max over ranks of the mean over iterations.
-  double gemm1_s = 0.0;
-  double gemm2_s = 0.0;
-  double allreduce_s = 0.0;
-  double total_s = 0.0;
-  double flops_per_rank = 0.0;  // 2 * tokens * d_model * d_ff / tp, twice
-  double tflops_per_rank = 0.0;
-  std::optional<double> efficiency;  // vs --peak-tflops
-  uint64_t allreduce_bytes = 0;
-  // Max |Z - Z_ref| / max |Z_ref| against the unsharded product on rank 0 (with -c 1).
-  std::optional<double> max_rel_err;
-  double error_bound = 0.0;
-};
 
 // Normwise bound on the sharded-vs-unsharded difference that rounding alone can explain:
 // 2 (d_model + d_ff) u for float and double (the two chained inner products, worst case);
@@ -41,8 +24,10 @@ struct MlpResult {
 double MlpErrorBound(DType t, int64_t d_model, int64_t d_ff, int tp);
 
 // backend: the all-reduce's, over buffers in the engine's memory; null only for a single rank.
-MlpResult RunShardedMlp(const MatbenchOptions& options, GemmEngine& engine, Backend* backend,
-                        World& world);
+// Each phase is timed between device synchronisations; each time is the max over ranks of the
+// mean over iterations.
+MlpFigures RunShardedMlp(const MatbenchOptions& options, GemmEngine& engine, Backend* backend,
+                         World& world);
 
 }  // namespace comm
 

@@ -3,26 +3,16 @@
 #include "comm/collective.h"
 
 namespace comm {
-namespace {
 
-class Broadcast final : public Collective {
- public:
-  planner::Collective kind() const override { return planner::Collective::kBroadcast; }
-  bool uses_root() const override { return true; }
-  BufferCounts Counts(size_t count, int /*nranks*/) const override {
-    return WholeBufferCounts(count);
-  }
-  double Expected(const InputPattern& in, const BufferCounts&, int, int root,
-                  size_t i) const override {
-    return in.Value(root, i);
-  }
-  void Run(Backend& b, const CallArgs& a) const override {
-    b.Broadcast(a.send, a.recv, a.count, a.type, a.root);
-  }
-};
+constexpr Collective kBroadcast({
+    .kind = planner::Collective::kBroadcast,
+    .uses_root = true,
+    .expected = [](const InputPattern& in, const BufferCounts&, int, int root,
+                   size_t i) { return in.Value(root, i); },
+    .run = [](Backend& b,
+              const CallArgs& a) { b.Broadcast(a.send, a.recv, a.count, a.type, a.root); },
+});
 
-}  // namespace
-
-const Collective& BroadcastCollective() { return StaticInstance<Broadcast>(); }
+const Collective& BroadcastCollective() { return kBroadcast; }
 
 }  // namespace comm

@@ -3,27 +3,18 @@
 #include "comm/collective.h"
 
 namespace comm {
-namespace {
 
-class Reduce final : public Collective {
- public:
-  planner::Collective kind() const override { return planner::Collective::kReduce; }
-  bool uses_op() const override { return true; }
-  bool uses_root() const override { return true; }
-  BufferCounts Counts(size_t count, int /*nranks*/) const override {
-    return WholeBufferCounts(count);
-  }
-  bool HasOutput(int rank, int root) const override { return rank == root; }
-  double Expected(const InputPattern& in, const BufferCounts&, int, int, size_t i) const override {
-    return in.ReduceAcrossRanks(i);
-  }
-  void Run(Backend& b, const CallArgs& a) const override {
-    b.Reduce(a.send, a.recv, a.count, a.type, a.op, a.root);
-  }
-};
+constexpr Collective kReduce({
+    .kind = planner::Collective::kReduce,
+    .uses_op = true,
+    .uses_root = true,
+    .root_output_only = true,
+    .expected = [](const InputPattern& in, const BufferCounts&, int, int,
+                   size_t i) { return in.ReduceAcrossRanks(i); },
+    .run = [](Backend& b,
+              const CallArgs& a) { b.Reduce(a.send, a.recv, a.count, a.type, a.op, a.root); },
+});
 
-}  // namespace
-
-const Collective& ReduceCollective() { return StaticInstance<Reduce>(); }
+const Collective& ReduceCollective() { return kReduce; }
 
 }  // namespace comm
