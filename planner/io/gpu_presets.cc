@@ -27,6 +27,7 @@ constexpr GpuPreset kGpuPresets[] = {
     {"A100", "", "dgx-a100-80gb"},
     {"V100", "", "v100"},
     {"MI300X", "", "mi300x"},
+    {"MI250X", "", "frontier-mi250x"},  // one GPU = one GCD, as Frontier's reports count them
     {"L40S", "", "l40s"}};
 
 }  // namespace

@@ -211,6 +211,9 @@ TEST(PriceSourceTest, NamesTheProviderOfAPresetAndTheFileOtherwise) {
             "list-price default from the l40s preset (CoreWeave on-demand 8x L40S node)");
   EXPECT_EQ(PriceSource("mi300x"),
             "list-price default from the mi300x preset (Vultr on-demand MI300X)");
+  EXPECT_EQ(PriceSource("frontier-mi250x"),
+            "list-price default from the frontier-mi250x preset (assumed, half of the mi300x "
+            "preset's per-GPU price for one GCD)");
   EXPECT_EQ(PriceSource("my/cluster.yaml"), "price_per_gpu_hour_usd in my/cluster.yaml");
 }
 

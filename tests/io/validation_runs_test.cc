@@ -367,6 +367,7 @@ TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
       {"NVIDIA H100 80GB HBM3", "dgx-h100"},
       {"H100 PCIe 80GB", "hgx-h100-pcie"},
       {"AMD Instinct MI300X", "mi300x"},
+      {"AMD Instinct MI250X (Frontier)", "frontier-mi250x"},
       {"A800-SXM4-80GB", "a800"},
       {"NVIDIA GB200 NVL72", "gb200-nvl72"},
       // The part named first is the one run on; a later mention is commentary.
