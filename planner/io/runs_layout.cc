@@ -1,7 +1,10 @@
 // A published run's layout: parallel degrees, schedule, batch, recompute and precision as the
 // record states them, and what it leaves unstated answered by stated rules (docs/validation.md).
 #include <algorithm>
+#include <cctype>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "planner/core/limits.h"
 #include "planner/core/pipeline_stages.h"
@@ -14,13 +17,49 @@
 namespace planner::runs {
 namespace {
 
-std::optional<Recompute> ReadRecompute(const StrictMap& t) {
+// The words of a text, lowercased: runs of letters and digits ("checkpoint_activations" is two).
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words(1);
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c)) {
+      words.back() += static_cast<char>(std::tolower(c));
+    } else if (!words.back().empty()) {
+      words.emplace_back();
+    }
+  }
+  if (words.back().empty()) words.pop_back();
+  return words;
+}
+
+bool HasWord(const std::vector<std::string>& words, std::initializer_list<const char*> any) {
+  return std::any_of(words.begin(), words.end(), [&](const std::string& w) {
+    return std::find(any.begin(), any.end(), w) != any.end();
+  });
+}
+
+// The recompute a record states, in its source's words: "full ...", "selective ...", "none ...",
+// or another common phrasing (yes/no, "activation checkpointing", Megatron's
+// --checkpoint-activations, "activations_checkpoint_num_layers 0 (no layer checkpointed)"). The
+// text is the source's, not a fixed vocabulary, so wording it does not recognise counts as not
+// stated, with a note, instead of failing the whole file.
+std::optional<Recompute> ReadRecompute(const StrictMap& t, ValidationRun* v) {
   const std::string rc = StatedString(t, "recompute");
   if (rc.empty()) return std::nullopt;
   if (StartsWith(rc, "full")) return Recompute::kFull;
   if (StartsWith(rc, "selective")) return Recompute::kSelective;
   if (StartsWith(rc, "none")) return Recompute::kNone;
-  t.Fail("recompute", "recompute must start with full, selective or none, got '" + rc + "'");
+  const std::vector<std::string> words = Words(rc);
+  if (HasWord(words, {"selective", "sac"})) return Recompute::kSelective;
+  if (HasWord(words, {"no", "not", "none", "without", "false", "off", "disabled", "0"})) {
+    return Recompute::kNone;
+  }
+  if (HasWord(words, {"full", "yes", "true", "on", "enabled", "checkpoint", "checkpointing",
+                      "checkpointed", "recompute", "recomputation", "recomputed", "uniform"})) {
+    return Recompute::kFull;
+  }
+  v->assumptions.push_back("recompute '" + rc + "' not recognised: taken as not stated");
+  return std::nullopt;
 }
 
 Dtype ReadDtype(const StrictMap& t, ValidationRun* v) {
@@ -112,8 +151,17 @@ void ReadDegrees(const StrictMap& par, ValidationRun* v, UnstatedDegrees* u) {
   p.pp = degree("pp", StatedInt(par, "pp"));
   p.cp = degree("cp", StatedInt(par, "cp"));
   p.ep = degree("ep", StatedInt(par, "ep"));
-  // Expert tensor parallelism (Megatron-Core); absent: the same as tp.
-  if (StatedInt(par, "etp")) p.etp = degree("etp", par.Int("etp"));
+  // Expert tensor parallelism (Megatron-Core); absent: the same as tp. A dense model has no
+  // experts, so a config's --expert-tensor-parallel-size copied into its record means nothing.
+  if (StatedInt(par, "etp")) {
+    const int64_t etp = degree("etp", par.Int("etp"));
+    if (v->run.model.is_moe()) {
+      p.etp = etp;
+    } else if (etp != p.tp) {
+      v->assumptions.push_back("etp " + std::to_string(etp) +
+                               " ignored: a dense model has no experts");
+    }
+  }
   p.vpp = degree("virtual_pipeline_stages", StatedInt(par, "virtual_pipeline_stages"));
   // Uneven pipeline stages (pipeline_stages.h); absent: an even split.
   for (auto [key, field] : {std::pair{"first_stage_layers", &p.first_stage_layers},
@@ -296,7 +344,7 @@ bool ReadLayout(const StrictMap& par, const StrictMap& b, const StrictMap& t, Va
   UnstatedDegrees u;
   ReadDegrees(par, v, &u);
   const bool choose_vpp = ReadSchedule(par, t, v);
-  const std::optional<Recompute> recompute = ReadRecompute(t);
+  const std::optional<Recompute> recompute = ReadRecompute(t, v);
   v->run.layout.recompute = recompute.value_or(Recompute::kNone);
   v->run.layout.dtype = ReadDtype(t, v);
   ReadBatch(par, b, v, &u);

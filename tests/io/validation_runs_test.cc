@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -349,6 +350,51 @@ TEST(ValidationRunsTest, KeysNoRuleReadsAreListedAndChangeNothing) {
   ASSERT_FALSE(more.skipped()) << more.skip_reason;
   EXPECT_EQ(PredictStepTime(more.run, more.run.cluster.efficiency),
             PredictStepTime(plain.run, plain.run.cluster.efficiency));
+}
+
+// Recompute is the source's own wording: the common phrasings map to a setting, and wording the
+// reader does not know is not stated (chosen as for a null, with a note), not an error that
+// would leave every record of the file unanswered.
+TEST(ValidationRunsTest, RecomputeWordingMapsToItsSettingOrCountsAsUnstated) {
+  const std::string stated = "    recompute: full\n";
+  const std::pair<const char*, Recompute> cases[] = {
+      {"activation checkpointing", Recompute::kFull},
+      {"yes", Recompute::kFull},
+      {"full (--checkpoint-activations)", Recompute::kFull},
+      {"gradient_checkpointing (HF)", Recompute::kFull},
+      {"selective (op-level SAC)", Recompute::kSelective},
+      {"no", Recompute::kNone},
+      {"false", Recompute::kNone},
+      {"activations_checkpoint_num_layers 0 (no layer checkpointed)", Recompute::kNone}};
+  for (const auto& [text, setting] : cases) {
+    const ValidationRun v = ReadEdited("korthikanti2022_175B_full_recompute", stated,
+                                       "    recompute: '" + std::string(text) + "'\n");
+    ASSERT_FALSE(v.skipped()) << text << ": " << v.skip_reason;
+    EXPECT_EQ(v.run.layout.recompute, setting) << text;
+  }
+  const ValidationRun odd = ReadEdited("korthikanti2022_175B_full_recompute", stated,
+                                       "    recompute: partial (every other layer)\n");
+  ASSERT_FALSE(odd.skipped()) << odd.skip_reason;
+  const auto said = [&](const std::string& start) {
+    return std::any_of(odd.assumptions.begin(), odd.assumptions.end(),
+                       [&](const std::string& a) { return a.starts_with(start); });
+  };
+  EXPECT_TRUE(said("recompute 'partial (every other layer)' not recognised"));
+  EXPECT_TRUE(said("recompute not stated: "));
+}
+
+// A dense model has no experts: an expert tensor-parallel degree its record copies from a config
+// changes nothing and says so.
+TEST(ValidationRunsTest, ExpertTensorParallelOnADenseModelIsIgnored) {
+  const std::string tp = "    tp: 8\n";
+  const ValidationRun plain = ReadEdited("korthikanti2022_175B_full_recompute", tp, tp);
+  const ValidationRun etp =
+      ReadEdited("korthikanti2022_175B_full_recompute", tp, tp + "    etp: 1\n");
+  ASSERT_FALSE(etp.skipped()) << etp.skip_reason;
+  EXPECT_EQ(etp.run.layout.etp, plain.run.layout.etp);
+  EXPECT_NE(std::find(etp.assumptions.begin(), etp.assumptions.end(),
+                      "etp 1 ignored: a dense model has no experts"),
+            etp.assumptions.end());
 }
 
 // torchtitan's Grand Teton H100s have 96 GB of HBM2e; the dgx-h100 preset's 80 GB part reports
