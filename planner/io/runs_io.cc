@@ -41,7 +41,7 @@ const std::vector<std::string> kRecordKeys = {
 const std::vector<std::string> kRunModelKeys = {
     "family",       "n_layers",   "d_model", "n_heads",    "n_kv_heads",         "d_ff",
     "vocab",        "vocab_note", "seq_len", "activation", "position_embedding", "tied_embeddings",
-    "total_params", "preset"};
+    "total_params", "preset",     "head_dim"};
 const std::vector<std::string> kParallelKeys = {"tp",
                                                 "pp",
                                                 "dp",
@@ -124,8 +124,17 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   s.n_kv_heads = StatedInt(m, "n_kv_heads").value_or(s.n_heads);
   if (s.n_heads <= 0) m.Fail("n_heads", "n_heads must be positive");
   if (s.d_model <= 0) m.Fail("d_model", "d_model must be positive");
-  if (s.d_model % s.n_heads != 0) m.Fail("n_heads", "n_heads must divide d_model");
-  s.head_dim = s.d_model / s.n_heads;
+  // head_dim is d_model / n_heads unless stated: GPT-3 XL (24 x 128 != 2048) and Gemma 7B
+  // (16 x 256 != 3072) are not.
+  if (const std::optional<int64_t> head_dim = StatedInt(m, "head_dim")) {
+    if (*head_dim <= 0) m.Fail("head_dim", "head_dim must be positive");
+    s.head_dim = *head_dim;
+  } else if (s.d_model % s.n_heads != 0) {
+    m.FailNotStated("head_dim",
+                    "n_heads does not divide d_model and head_dim is not stated: state it");
+  } else {
+    s.head_dim = s.d_model / s.n_heads;
+  }
   s.vocab_size = m.Int("vocab");
   s.seq_len = m.Int("seq_len");
   const std::string act = StatedString(m, "activation");

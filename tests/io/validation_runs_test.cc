@@ -383,6 +383,30 @@ TEST(ValidationRunsTest, RecomputeWordingMapsToItsSettingOrCountsAsUnstated) {
   EXPECT_TRUE(said("recompute not stated: "));
 }
 
+// head_dim is d_model / n_heads unless the record states it (GPT-3 XL, Gemma 7B are not). Stated,
+// it sizes the attention projections: GPT-3 175B's 96 heads of 128 as stated and as derived give
+// the same step, and 96 heads of 64 (half the QKV and output projection width) a faster one.
+// Where n_heads does not divide d_model and head_dim is not stated, that record is not priced
+// and says which key to state; the others are.
+TEST(ValidationRunsTest, HeadDimIsStatedOrDerived) {
+  const std::string heads = "    n_heads: 96\n";
+  const ValidationRun plain = ReadEdited("korthikanti2022_175B_full_recompute", heads, heads);
+  const ValidationRun same =
+      ReadEdited("korthikanti2022_175B_full_recompute", heads, heads + "    head_dim: 128\n");
+  const ValidationRun half =
+      ReadEdited("korthikanti2022_175B_full_recompute", heads, heads + "    head_dim: 64\n");
+  ASSERT_FALSE(same.skipped() || half.skipped());
+  EXPECT_EQ(same.run.model.head_dim, 128);
+  EXPECT_EQ(PredictStepTime(same.run, same.run.cluster.efficiency),
+            PredictStepTime(plain.run, plain.run.cluster.efficiency));
+  EXPECT_LT(PredictStepTime(half.run, half.run.cluster.efficiency),
+            PredictStepTime(plain.run, plain.run.cluster.efficiency));
+  const ValidationRun odd =
+      ReadEdited("korthikanti2022_175B_full_recompute", heads, "    n_heads: 100\n");
+  EXPECT_TRUE(odd.skipped());
+  EXPECT_NE(odd.skip_reason.find("head_dim"), std::string::npos) << odd.skip_reason;
+}
+
 // A dense model has no experts: an expert tensor-parallel degree its record copies from a config
 // changes nothing and says so.
 TEST(ValidationRunsTest, ExpertTensorParallelOnADenseModelIsIgnored) {
