@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "planner/cli/command.h"
+#include "planner/core/enum_names.h"
 #include "planner/io/bench_io.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/emit.h"
@@ -157,17 +158,12 @@ std::string Today() {
   return buf;
 }
 
-std::string PlacementText(Placement p) {
-  switch (p) {
-    case Placement::kOutOfPlace:
-      return "out-of-place";
-    case Placement::kInPlace:
-      return "in-place";
-    case Placement::kBoth:
-      return "out-of-place and in-place";
-  }
-  return "";
-}
+// Which commbench times a fit used, as the report and the table title say it.
+constexpr EnumName<Placement> kPlacementTexts[] = {{Placement::kOutOfPlace, "out-of-place"},
+                                                   {Placement::kInPlace, "in-place"},
+                                                   {Placement::kBoth, "out-of-place and in-place"}};
+
+std::string PlacementText(Placement p) { return NameIn(kPlacementTexts, p); }
 
 std::string SourceText(const Inputs& in, const std::string& base) {
   std::string s = "planner calibrate " + Today() + ":";
@@ -529,16 +525,15 @@ int RunCalibrate(const std::vector<std::string>& args) {
       "150% of the level's datasheet figure), with a warning in the file");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("calibrate",
-                        "--commbench RUN.json [--commbench ...] [--matbench SWEEP.json] "
-                        "--cluster C -o OUT.yaml [flags]\n\n"
-                        "Fits alpha-beta per collective and network level, and the GEMM "
-                        "efficiency curve,\ninto C's efficiency block; prints the error on "
-                        "held-out sizes. See docs/calibrate.md.",
-                        options, {}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format =
+      ParseFormattedCommandLine("calibrate",
+                                "--commbench RUN.json [--commbench ...] [--matbench SWEEP.json] "
+                                "--cluster C -o OUT.yaml [flags]\n\n"
+                                "Fits alpha-beta per collective and network level, and the GEMM "
+                                "efficiency curve,\ninto C's efficiency block; prints the error on "
+                                "held-out sizes. See docs/calibrate.md.",
+                                options, {}, args, &vm);
+  if (!format) return 0;
   const Inputs in = ReadInputs(vm);
   const std::string base = vm["cluster"].as<std::string>();
   const std::string out_path = vm["output"].as<std::string>();
@@ -547,9 +542,9 @@ int RunCalibrate(const std::vector<std::string>& args) {
   for (const std::string& p : cal.problems) {
     std::cerr << "planner: warning: written with --force although " << p << "\n";
   }
-  Emit(format, {[&] { return ReportJson(cal, out_path); },
-                [&] { return CommTable(cal, in.filter.placement); },
-                [&](std::ostream& out) { PrintText(cal, in, out_path, out); }});
+  Emit(*format, {[&] { return ReportJson(cal, out_path); },
+                 [&] { return CommTable(cal, in.filter.placement); },
+                 [&](std::ostream& out) { PrintText(cal, in, out_path, out); }});
   return 0;
 }
 

@@ -394,18 +394,17 @@ int RunChinchilla(const std::vector<std::string>& args) {
        "Megatron runs; see planner validate)");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("chinchilla",
-                        "(--flops C | --gpu-hours H --cluster X | --budget-usd USD --cluster X |\n"
-                        "                   --params N | --tokens D) [--mfu F] [--format F]\n\n"
-                        "Numbers take scientific notation and K/M/B/T suffixes: 5.76e23, 70B, "
-                        "1.4T.",
-                        options, {}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "chinchilla",
+      "(--flops C | --gpu-hours H --cluster X | --budget-usd USD --cluster X |\n"
+      "                   --params N | --tokens D) [--mfu F] [--format F]\n\n"
+      "Numbers take scientific notation and K/M/B/T suffixes: 5.76e23, 70B, "
+      "1.4T.",
+      options, {}, args, &vm);
+  if (!format) return 0;
   const Request request = ParseRequest(vm);
   const ChinchillaAnswer answer = Answer(request);
-  Emit(format,
+  Emit(*format,
        {[&] { return ChinchillaJson(request, answer); }, [&] { return FitTable(request, answer); },
         [&](std::ostream& out) { RenderText(FitTable(request, answer), out); }});
   return 0;

@@ -135,6 +135,16 @@ std::optional<std::string> FirstPositional(const std::vector<std::string>& args,
   return std::nullopt;
 }
 
+std::optional<OutputFormat> ParseFormattedCommandLine(const std::string& command,
+                                                      const std::string& usage,
+                                                      const po::options_description& options,
+                                                      const std::vector<std::string>& positional,
+                                                      const std::vector<std::string>& args,
+                                                      po::variables_map* vm) {
+  if (!ParseCommandLine(command, usage, options, positional, args, vm)) return std::nullopt;
+  return FormatFlag(*vm);
+}
+
 void AddFormatOption(po::options_description* options) {
   options->add_options()("format", po::value<std::string>()->default_value("table"),
                          "output: table (aligned text), json (schema in docs/json.md) or csv");

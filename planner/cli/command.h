@@ -31,6 +31,14 @@ bool ParseCommandLine(const std::string& command, const std::string& usage,
                       const po::options_description& options,
                       const std::vector<std::string>& positional,
                       const std::vector<std::string>& args, po::variables_map* vm);
+// ParseCommandLine for a subcommand that reports in the --format AddFormatOption added (all of
+// them do): the format asked for, or nullopt on --help.
+std::optional<OutputFormat> ParseFormattedCommandLine(const std::string& command,
+                                                      const std::string& usage,
+                                                      const po::options_description& options,
+                                                      const std::vector<std::string>& positional,
+                                                      const std::vector<std::string>& args,
+                                                      po::variables_map* vm);
 
 // Validated flag values; errors name the flag.
 int64_t PositiveFlag(const po::variables_map& vm, const std::string& flag, int64_t max_value);

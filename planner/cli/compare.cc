@@ -367,29 +367,29 @@ int RunCompare(const std::vector<std::string>& args) {
                                               *file + "' and --run)");
     }
   }
-  if (!ParseCommandLine("compare",
-                        "RUNS.yaml [--cluster X] [--gpus N] [--format F]\n"
-                        "       planner compare --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]] ... "
-                        "[--cluster X] [--gpus N]\n\nRUNS.yaml format: docs/sizing.md",
-                        options, flags_only ? std::vector<std::string>{} : std::vector<std::string>{"runs"},
-                        args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "compare",
+      "RUNS.yaml [--cluster X] [--gpus N] [--format F]\n"
+      "       planner compare --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]] ... "
+      "[--cluster X] [--gpus N]\n\nRUNS.yaml format: docs/sizing.md",
+      options, flags_only ? std::vector<std::string>{} : std::vector<std::string>{"runs"}, args,
+      &vm);
+  if (!format) return 0;
   const std::vector<CompareRun> runs = ReadRuns(vm);
   std::vector<ParamCount> params;
   for (const CompareRun& r : runs) params.push_back(CountParams(r.model));
   const RunComparison laws = CompareLaws(runs, params);
   const std::vector<RunResult> results =
-      Evaluate(runs, StackFromFlags(vm), params, laws, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
-  Emit(format, {[&] { return CompareJson(results, laws); }, [&] { return CsvTable(results); },
-                [&](std::ostream& out) {
-                  RenderText(ScalingTable(results), out);
-                  out << "\n";
-                  Table cluster = ClusterTable(results);
-                  cluster.notes = Notes(results, laws);
-                  RenderText(cluster, out);
-                }});
+      Evaluate(runs, StackFromFlags(vm), params, laws,
+               vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
+  Emit(*format, {[&] { return CompareJson(results, laws); }, [&] { return CsvTable(results); },
+                 [&](std::ostream& out) {
+                   RenderText(ScalingTable(results), out);
+                   out << "\n";
+                   Table cluster = ClusterTable(results);
+                   cluster.notes = Notes(results, laws);
+                   RenderText(cluster, out);
+                 }});
   return 0;
 }
 

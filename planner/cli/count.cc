@@ -92,16 +92,16 @@ int RunCount(const std::vector<std::string>& args) {
   po::options_description options("planner count options");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("count", "MODEL [--format table|json|csv]\n\n"
-                        "MODEL is a model YAML file or a preset name (planner presets).",
-                        options, {"model"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format =
+      ParseFormattedCommandLine("count",
+                                "MODEL [--format table|json|csv]\n\n"
+                                "MODEL is a model YAML file or a preset name (planner presets).",
+                                options, {"model"}, args, &vm);
+  if (!format) return 0;
   const ModelSpec spec = LoadModel(vm["model"].as<std::string>());
   const ParamCount p = CountParams(spec);
-  Emit(format, {[&] { return CountJsonReport(spec, p); }, [&] { return CountTable(spec, p); },
-                [&](std::ostream& out) { RenderText(CountTable(spec, p), out); }});
+  Emit(*format, {[&] { return CountJsonReport(spec, p); }, [&] { return CountTable(spec, p); },
+                 [&](std::ostream& out) { RenderText(CountTable(spec, p), out); }});
   return 0;
 }
 

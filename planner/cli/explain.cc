@@ -29,11 +29,10 @@ int RunExplain(const std::vector<std::string>& args) {
   AddOutlookOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("explain", "CLUSTER MODEL [layout flags] [--tokens D] [--format F]",
-                        options, {"cluster", "model"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format =
+      ParseFormattedCommandLine("explain", "CLUSTER MODEL [layout flags] [--tokens D] [--format F]",
+                                options, {"cluster", "model"}, args, &vm);
+  if (!format) return 0;
   const LayoutInputs in = LayoutInputsFromFlags(vm);
   const ModelSpec& m = in.model;
   const ClusterSpec& c = in.cluster;
@@ -51,16 +50,16 @@ int RunExplain(const std::vector<std::string>& args) {
   e.warnings = PredictionWarnings(c, stack.name, e.time.mfu, p);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
   const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
-  Emit(format, {[&] {
-                  nlohmann::ordered_json j = ExplanationJson(e);
-                  if (outlook) j["run"]["outlook"] = OutlookJson(*outlook);
-                  return j;
-                },
-                [&] { return ExplanationTable(e); },
-                [&](std::ostream& out) {
-                  PrintExplanation(e, out);
-                  if (outlook) PrintOutlook(*outlook, out);
-                }});
+  Emit(*format, {[&] {
+                   nlohmann::ordered_json j = ExplanationJson(e);
+                   if (outlook) j["run"]["outlook"] = OutlookJson(*outlook);
+                   return j;
+                 },
+                 [&] { return ExplanationTable(e); },
+                 [&](std::ostream& out) {
+                   PrintExplanation(e, out);
+                   if (outlook) PrintOutlook(*outlook, out);
+                 }});
   return e.fits() ? 0 : 1;  // the breakdown is printed either way
 }
 

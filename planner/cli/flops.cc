@@ -121,11 +121,12 @@ int RunFlops(const std::vector<std::string>& args) {
        "headline convention: exact, 6nd, megatron, korthikanti, megatron-core or palm");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("flops", "MODEL [--seq T] [--batch B] [--causal] [--recompute R] "
-                        "[--accounting A] [--format F]", options, {"model"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format =
+      ParseFormattedCommandLine("flops",
+                                "MODEL [--seq T] [--batch B] [--causal] [--recompute R] "
+                                "[--accounting A] [--format F]",
+                                options, {"model"}, args, &vm);
+  if (!format) return 0;
   const Recompute recompute = EnumFlag(vm, "recompute", Choices(kRecomputeNames));
   const Accounting accounting = EnumFlag(vm, "accounting", Choices(kAccountingNames));
   const int64_t batch = PositiveFlag(vm, "batch", kMaxDimension);
@@ -133,7 +134,7 @@ int RunFlops(const std::vector<std::string>& args) {
   FlopsOptions o{spec.seq_len, batch, vm["causal"].as<bool>(), recompute};
   if (vm.count("seq")) o.seq_len = PositiveFlag(vm, "seq", kMaxDimension);
   const FlopsReport r = ComputeFlops(spec, o);
-  Emit(format,
+  Emit(*format,
        {[&] { return FlopsJson(spec, o, r, accounting); }, [&] { return MatmulTable(spec, o, r); },
         [&](std::ostream& out) {
           RenderText(MatmulTable(spec, o, r), out);

@@ -357,15 +357,14 @@ int RunPlan(const std::vector<std::string>& args) {
   AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("plan",
-                        "CLUSTER MODEL [--gpus N] [--global-batch B | "
-                        "--global-batch-tokens 4M] [--seq T] [--objective time|cost] "
-                        "[--top K] [--tp 4,8 ...] [--max-zero Z] [--memory-headroom 10%] "
-                        "[--format F]",
-                        options, {"cluster", "model"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format =
+      ParseFormattedCommandLine("plan",
+                                "CLUSTER MODEL [--gpus N] [--global-batch B | "
+                                "--global-batch-tokens 4M] [--seq T] [--objective time|cost] "
+                                "[--top K] [--tp 4,8 ...] [--max-zero Z] [--memory-headroom 10%] "
+                                "[--format F]",
+                                options, {"cluster", "model"}, args, &vm);
+  if (!format) return 0;
   SearchSpace space;
   SearchOptions so;
   so.collapse_equivalent = true;
@@ -385,7 +384,7 @@ int RunPlan(const std::vector<std::string>& args) {
   so.stack = stack;
   so.step = StackOptions(stack, c);
   so.time_limit_s = TimeLimitFlag(vm);
-  ProgressBar bar("planner plan", vm["quiet"].as<bool>() || format != OutputFormat::kTable,
+  ProgressBar bar("planner plan", vm["quiet"].as<bool>() || *format != OutputFormat::kTable,
                   so.time_limit_s);
   so.progress = bar.Callback();
   const auto start = std::chrono::steady_clock::now();
@@ -404,12 +403,13 @@ int RunPlan(const std::vector<std::string>& args) {
   run.band = StepTimeBand(c, stack.name);
   run.stack_name = stack.name;
   so.progress = nullptr;
-  if (run.result.plans.empty() && format == OutputFormat::kTable) {
+  if (run.result.plans.empty() && *format == OutputFormat::kTable) {
     RenderText(RejectedTable(run.result), std::cout);
   }
   if (run.result.truncated) WarnTruncated(run);
   if (run.result.plans.empty()) NothingFits(run);
-  Emit(format, {[&] { return PlanJson(run); }, [&] { return PlansTable(run); },
+  Emit(
+      *format, {[&] { return PlanJson(run); }, [&] { return PlansTable(run); },
                 [&](std::ostream& out) {
                   out << StackLine(vm, stack) << "\n";
                   RenderText(PlansTable(run), out);

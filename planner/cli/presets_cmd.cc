@@ -195,22 +195,22 @@ int RunPresets(const std::vector<std::string>& args) {
                         "which presets: all, models or clusters");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("presets", "[--kind all|models|clusters] [--format table|json|csv]\n\n"
-                        "--format csv writes one table: the models, or the clusters with --kind "
-                        "clusters.",
-                        options, {}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "presets",
+      "[--kind all|models|clusters] [--format table|json|csv]\n\n"
+      "--format csv writes one table: the models, or the clusters with --kind "
+      "clusters.",
+      options, {}, args, &vm);
+  if (!format) return 0;
   const PresetKind kind = EnumFlag<PresetKind>(
       vm, "kind",
       {{"all", PresetKind::kAll}, {"models", PresetKind::kModels},
        {"clusters", PresetKind::kClusters}});
-  if (format == OutputFormat::kJson) {
+  if (*format == OutputFormat::kJson) {
     std::cout << PresetsJson(kind).dump(2) << "\n";
     return 0;
   }
-  if (format == OutputFormat::kCsv) {
+  if (*format == OutputFormat::kCsv) {
     RenderCsv(PresetTables(kind == PresetKind::kAll ? PresetKind::kModels : kind).front(),
               std::cout);
     return 0;

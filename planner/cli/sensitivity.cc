@@ -151,13 +151,12 @@ int RunSensitivity(const std::vector<std::string>& args) {
   AddOutlookOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("sensitivity",
-                        "MODEL --tokens D [--gpu TYPE] [--gpus N] [--deadline-days X] "
-                        "[--budget-usd Y]\n\nSee docs/goodput.md.",
-                        options, {"model"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format =
+      ParseFormattedCommandLine("sensitivity",
+                                "MODEL --tokens D [--gpu TYPE] [--gpus N] [--deadline-days X] "
+                                "[--budget-usd Y]\n\nSee docs/goodput.md.",
+                                options, {"model"}, args, &vm);
+  if (!format) return 0;
   if (!vm.count("tokens")) throw InputError("--tokens", "is required (training tokens, e.g. 15T)");
   const double tokens = ParseQuantity("tokens", vm["tokens"].as<std::string>());
   if (tokens < 1e3 || tokens > 1e17) {
@@ -180,7 +179,7 @@ int RunSensitivity(const std::vector<std::string>& args) {
   const SensitivityResult r =
       Sensitivity(m, sized, chosen.row.layout, {tokens, chosen.row.run.steps, pricing});
 
-  Emit(format,
+  Emit(*format,
        {[&] { return SensitivityJson(m, c, tokens, chosen, r); }, [&] { return InputsTable(r); },
         [&](std::ostream& out) {
           Table t = InputsTable(r);

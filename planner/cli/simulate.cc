@@ -281,13 +281,12 @@ int RunSimulate(const std::vector<std::string>& args) {
       "trace", po::value<std::string>(), "write Chrome trace-event JSON here (Perfetto)");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("simulate",
-                        "CLUSTER MODEL [layout flags] [--schedule gpipe|1f1b|interleaved-1f1b|"
-                        "zb-h1|dualpipe] [--mode overlap|analytic] [--trace FILE] [--format F]",
-                        options, {"cluster", "model"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "simulate",
+      "CLUSTER MODEL [layout flags] [--schedule gpipe|1f1b|interleaved-1f1b|"
+      "zb-h1|dualpipe] [--mode overlap|analytic] [--trace FILE] [--format F]",
+      options, {"cluster", "model"}, args, &vm);
+  if (!format) return 0;
   const bool overlap = EnumFlag<bool>(vm, "mode", {{"overlap", true}, {"analytic", false}});
   const bool per_layer = EnumFlag<bool>(vm, "granularity", {{"layer", true}, {"op", false}});
   const std::optional<ScheduleKind> kind = ScheduleFlag(&vm);
@@ -319,12 +318,12 @@ int RunSimulate(const std::vector<std::string>& args) {
     WriteTrace(r.trace_path, graph, result,
                {vm["model"].as<std::string>(), vm["cluster"].as<std::string>()});
   }
-  Emit(format, {[&] { return Json(r); }, [&] { return CsvTable(r); },
-                [&](std::ostream& out) {
-                  out << StackLine(vm, stack) << "\n";
-                  for (const std::string& n : in.notes) out << "note: " << n << "\n";
-                  PrintText(r, out);
-                }});
+  Emit(*format, {[&] { return Json(r); }, [&] { return CsvTable(r); },
+                 [&](std::ostream& out) {
+                   out << StackLine(vm, stack) << "\n";
+                   for (const std::string& n : in.notes) out << "note: " << n << "\n";
+                   PrintText(r, out);
+                 }});
   // A layout that does not fit is simulated and shown, and said so (exit 1).
   const MemoryBreakdown mem = EstimateMemory(m, c, p, o.memory);
   if (mem.total > UsableHbmBytes(c)) {

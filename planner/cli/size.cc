@@ -434,23 +434,21 @@ int RunSize(const std::vector<std::string>& args) {
     }
   }
   po::variables_map vm;
-  if (!ParseCommandLine("size",
-                        "MODEL --tokens D [--deadline-days X] [--budget-usd Y] [--gpu TYPE ...] "
-                        "[--max-gpus N | --gpus COUNTS]\n       planner size --chinchilla-budget USD "
-                        "[--deadline-days X] [--gpu TYPE ...]\n\nSee docs/sizing.md.",
-                        options, chinchilla ? std::vector<std::string>{}
-                                            : std::vector<std::string>{"model"},
-                        args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "size",
+      "MODEL --tokens D [--deadline-days X] [--budget-usd Y] [--gpu TYPE ...] "
+      "[--max-gpus N | --gpus COUNTS]\n       planner size --chinchilla-budget USD "
+      "[--deadline-days X] [--gpu TYPE ...]\n\nSee docs/sizing.md.",
+      options, chinchilla ? std::vector<std::string>{} : std::vector<std::string>{"model"}, args,
+      &vm);
+  if (!format) return 0;
   const SizeRequest request = ParseRequest(vm, chinchilla);
   std::vector<SizeGpuType> types = LoadGpuTypes(request);
   std::vector<SizingRow> rows =
-      Sweep(&types, request, vm["quiet"].as<bool>() || format != OutputFormat::kTable);
+      Sweep(&types, request, vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
   const SizeOutlooks outlooks = ApplyOutlooks(types, &rows);
   const SizingMarks marks = MarkRows(rows, request.criteria);
-  PrintSize(format, types, request, rows, outlooks, marks);
+  PrintSize(*format, types, request, rows, outlooks, marks);
   FailIfNothingMeets(request, rows, marks);
   return 0;
 }

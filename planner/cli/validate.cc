@@ -607,14 +607,13 @@ int RunValidate(const std::vector<std::string>& args) {
       "write the step-time error bands (configs/validation/error_bands.yaml) here");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("validate",
-                        "RUNS.yaml [--fit] [--format F]\n"
-                        "   or: planner validate --bench FRESH.json --cluster C [--model M] "
-                        "(`planner validate --bench X --help`)",
-                        options, {"runs"}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "validate",
+      "RUNS.yaml [--fit] [--format F]\n"
+      "   or: planner validate --bench FRESH.json --cluster C [--model M] "
+      "(`planner validate --bench X --help`)",
+      options, {"runs"}, args, &vm);
+  if (!format) return 0;
   const Report r = BuildReport(vm["runs"].as<std::string>(), vm["fit"].as<bool>());
   WarnUnreadKeys(vm["runs"].as<std::string>(), r);
   if (vm.count("write-bands")) {
@@ -624,8 +623,8 @@ int RunValidate(const std::vector<std::string>& args) {
                                 "planner validate " + runs + " --write-bands"),
                     {runs});
   }
-  Emit(format, {[&] { return ReportJson(r); }, [&] { return RunsTable(r); },
-                [&](std::ostream& out) { PrintText(r, out); }});
+  Emit(*format, {[&] { return ReportJson(r); }, [&] { return RunsTable(r); },
+                 [&](std::ostream& out) { PrintText(r, out); }});
   return 0;
 }
 

@@ -254,21 +254,20 @@ int RunValidateBench(const std::vector<std::string>& args) {
       "tp", po::value<int64_t>(), "tensor-parallel size for --model (default: the run's ranks)");
   AddFormatOption(&options);
   po::variables_map vm;
-  if (!ParseCommandLine("validate",
-                        "--bench FRESH.json --cluster C [--level L] [--model M [--micro-batch B] "
-                        "[--tp N]] [--format F]",
-                        options, {}, args, &vm)) {
-    return 0;
-  }
-  const OutputFormat format = FormatFlag(vm);
+  const std::optional<OutputFormat> format = ParseFormattedCommandLine(
+      "validate",
+      "--bench FRESH.json --cluster C [--level L] [--model M [--micro-batch B] "
+      "[--tp N]] [--format F]",
+      options, {}, args, &vm);
+  if (!format) return 0;
   const BenchReport r = BuildReport(vm);
-  Emit(format, {[&] { return ReportJson(r); }, [&] { return RowsTable(r); },
-                [&](std::ostream& out) {
-                  RenderText(RowsTable(r), out);
-                  out << "\n";
-                  RenderText(SummaryTable(r), out);
-                  if (r.tp) out << "\n" << TpLine(*r.tp) << "\n";
-                }});
+  Emit(*format, {[&] { return ReportJson(r); }, [&] { return RowsTable(r); },
+                 [&](std::ostream& out) {
+                   RenderText(RowsTable(r), out);
+                   out << "\n";
+                   RenderText(SummaryTable(r), out);
+                   if (r.tp) out << "\n" << TpLine(*r.tp) << "\n";
+                 }});
   return 0;
 }
 

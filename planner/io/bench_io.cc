@@ -240,7 +240,7 @@ class Doc {
   }
 
   // Checks `schema` and `schema_version`; a document of the other benchmark says so.
-  void CheckSchema(const std::string& expected, int64_t version) {
+  void CheckSchema(const std::string& expected, int64_t version) const {
     if (!root_.is_object()) {
       Fail({}, "must be a JSON object (" + expected + " --json output), got " + Kind(root_));
     }
@@ -279,8 +279,10 @@ std::string MachineName(const Doc& d, const json& root) {
   return label.empty() ? d.String(m, at, "hostname") : label;
 }
 
-// nranks, machine and start_time: what every commbench and matbench file records of its run.
-void ReadHeader(const Doc& d, BenchRunHeader* h) {
+// The schema check, then nranks, machine and start_time: how every commbench and matbench file
+// starts.
+void ReadHeader(const Doc& d, const std::string& schema, int64_t version, BenchRunHeader* h) {
+  d.CheckSchema(schema, version);
   const json& root = d.root();
   h->file = d.file();
   h->nranks = d.Int(root, {}, "nranks", 1);
@@ -317,10 +319,9 @@ CommbenchRow ReadCommRow(const Doc& d, const json& row, const FieldPath& at, int
 
 CommbenchRun ParseCommbench(const std::string& file, const std::string& text) {
   Doc d(file, text);
-  d.CheckSchema("commbench", kCommbenchSchemaVersion);
-  const json& root = d.root();
   CommbenchRun run;
-  ReadHeader(d, &run);
+  ReadHeader(d, "commbench", kCommbenchSchemaVersion, &run);
+  const json& root = d.root();
   run.backend = d.String(root, {}, "backend");
   run.nodes = d.Int(root, {}, "nodes", 1);
   run.level = d.String(root, {}, "level");
@@ -336,10 +337,9 @@ CommbenchRun ParseCommbench(const std::string& file, const std::string& text) {
 
 MatbenchRun ParseMatbench(const std::string& file, const std::string& text) {
   Doc d(file, text);
-  d.CheckSchema("matbench", kMatbenchSchemaVersion);
-  const json& root = d.root();
   MatbenchRun run;
-  ReadHeader(d, &run);
+  ReadHeader(d, "matbench", kMatbenchSchemaVersion, &run);
+  const json& root = d.root();
   run.engine = d.OneOf(root, {}, "engine", {"openblas", "cublas"});
   run.dtype = d.OneOf(root, {}, "dtype", {"float", "double", "half", "bfloat16"});
   run.peak_tflops = d.NumberOrNull(root, {}, "peak_tflops");

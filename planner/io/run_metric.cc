@@ -1,5 +1,6 @@
 // A published run's measured metric (TFLOP/s per GPU in the source's accounting, iteration
 // time, tokens/s, MFU) to and from a step time; declared in runs_io.h.
+#include "planner/core/enum_names.h"
 #include "planner/core/flops.h"
 #include "planner/core/units.h"
 #include "planner/io/runs_io.h"
@@ -55,27 +56,21 @@ double StepTimeFromMetric(const ValidationRun& r, double metric) {
   return MetricFromStepTime(r, 1.0) / metric;
 }
 
-const char* MetricUnit(RunMetric m) {
-  switch (m) {
-    case RunMetric::kTflopsPerGpu:
-      return "TFLOP/s/GPU";
-    case RunMetric::kIterationTime:
-      return "s/iteration";
-    case RunMetric::kTokensPerS:
-      return "tokens/s";
-    case RunMetric::kTokensPerSPerGpu:
-      return "tokens/s/GPU";
-    case RunMetric::kMfuPct:
-      return "MFU %";
-    case RunMetric::kPctOfPeak:
-      return "% of peak";
-    case RunMetric::kHfuPct:
-      return "HFU %";
-    case RunMetric::kAggregatePflops:
-      return "PFLOP/s";
-  }
-  return "?";
-}
+namespace {
+
+// The unit each metric is printed in (validate's metric column and JSON).
+constexpr EnumName<RunMetric> kMetricUnits[] = {{RunMetric::kTflopsPerGpu, "TFLOP/s/GPU"},
+                                                {RunMetric::kIterationTime, "s/iteration"},
+                                                {RunMetric::kTokensPerS, "tokens/s"},
+                                                {RunMetric::kTokensPerSPerGpu, "tokens/s/GPU"},
+                                                {RunMetric::kMfuPct, "MFU %"},
+                                                {RunMetric::kPctOfPeak, "% of peak"},
+                                                {RunMetric::kHfuPct, "HFU %"},
+                                                {RunMetric::kAggregatePflops, "PFLOP/s"}};
+
+}  // namespace
+
+const char* MetricUnit(RunMetric m) { return NameIn(kMetricUnits, m); }
 
 double ReservedBytes(const MemoryBreakdown& m) { return m.total - m.cuda_context - m.comm_buffers; }
 

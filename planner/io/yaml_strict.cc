@@ -235,40 +235,41 @@ void StrictMap::RequirePresent(const std::string& key) const {
   if (Value(key).IsNull()) FailNotStated(key, prefix_ + key + " has no value");
 }
 
-int64_t StrictMap::Int(const std::string& key) const {
+template <class T>
+T StrictMap::Required(const std::string& key, Converter<T> convert) const {
   RequirePresent(key);
-  return ToInt(file_, Value(key), prefix_ + key);
+  return convert(file_, Value(key), prefix_ + key);
 }
+
+template <class T>
+std::optional<T> StrictMap::Optional(const std::string& key, Converter<T> convert) const {
+  if (!Has(key)) return std::nullopt;
+  return Required(key, convert);
+}
+
+int64_t StrictMap::Int(const std::string& key) const { return Required<int64_t>(key, ToInt); }
 
 std::optional<int64_t> StrictMap::OptInt(const std::string& key) const {
-  if (!Has(key)) return std::nullopt;
-  return Int(key);
+  return Optional<int64_t>(key, ToInt);
 }
 
-double StrictMap::Double(const std::string& key) const {
-  RequirePresent(key);
-  return ToDouble(file_, Value(key), prefix_ + key);
-}
+double StrictMap::Double(const std::string& key) const { return Required<double>(key, ToDouble); }
 
 std::optional<double> StrictMap::OptDouble(const std::string& key) const {
-  if (!Has(key)) return std::nullopt;
-  return Double(key);
+  return Optional<double>(key, ToDouble);
 }
 
 bool StrictMap::Bool(const std::string& key, std::optional<bool> fallback) const {
   if (!Has(key) && fallback) return *fallback;
-  RequirePresent(key);
-  return ToBool(file_, Value(key), prefix_ + key);
+  return Required<bool>(key, ToBool);
 }
 
 std::string StrictMap::String(const std::string& key) const {
-  RequirePresent(key);
-  return ToString(file_, Value(key), prefix_ + key);
+  return Required<std::string>(key, ToString);
 }
 
 std::optional<std::string> StrictMap::OptString(const std::string& key) const {
-  if (!Has(key)) return std::nullopt;
-  return String(key);
+  return Optional<std::string>(key, ToString);
 }
 
 StrictMap StrictMap::Map(const std::string& key, const std::vector<std::string>& allowed) const {

@@ -88,6 +88,14 @@ class StrictMap {
   // key it is the start of (micro_batch: micro_batch_size); "" when none.
   static std::string NearKey(const std::string& name, const std::vector<std::string>& allowed);
   void RequirePresent(const std::string& key) const;
+  // A present, non-null value read by `convert` (ToInt, ToDouble, ...), its errors naming the
+  // key; and the same for a key the mapping may leave out (nullopt when it does).
+  template <class T>
+  using Converter = T (*)(const std::string& file, const YAML::Node& node, const std::string& what);
+  template <class T>
+  T Required(const std::string& key, Converter<T> convert) const;
+  template <class T>
+  std::optional<T> Optional(const std::string& key, Converter<T> convert) const;
   [[noreturn]] void FailEnum(const std::string& key, const std::string& got,
                              const std::vector<std::string>& names) const;
 
