@@ -14,6 +14,8 @@
 namespace planner {
 namespace {
 
+constexpr size_t kMinMisspeltKey = 5;
+
 // yaml-cpp marks are 0-based; a node built without a source position reports -1.
 int Line(const YAML::Mark& m) { return m.line >= 0 ? m.line + 1 : 1; }
 int Col(const YAML::Mark& m) { return m.column >= 0 ? m.column + 1 : 1; }
@@ -184,8 +186,12 @@ StrictMap::StrictMap(std::string file, const YAML::Node& node,
     const std::string name = key.IsScalar() ? key.Scalar() : "";
     if (name.empty()) FailAt(file_, key, "keys of " + context + " must be plain names");
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      // An open mapping (a published record's, which may state more than is read) takes only a
+      // key of kMinMisspeltKey characters or more near a known one for a misspelling: a shorter
+      // one is a word of its own more often (cpu beside gpu, vpp beside pp, zero beside
+      // zero_stage), and failing would leave every record of the file unanswered.
       const std::string near = NearKey(name, allowed);
-      if (unread_ == nullptr || !near.empty()) {
+      if (unread_ == nullptr || (!near.empty() && name.size() >= kMinMisspeltKey)) {
         FailAt(file_, key,
                "unknown key '" + prefix_ + name + "' in " + context + DidYouMeanText(near));
       }

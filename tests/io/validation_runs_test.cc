@@ -352,6 +352,23 @@ TEST(ValidationRunsTest, KeysNoRuleReadsAreListedAndChangeNothing) {
             PredictStepTime(plain.run, plain.run.cluster.efficiency));
 }
 
+// Short keys a record may add (hardware.cpu, hardware.gpus, parallelism.vpp, parallelism.zero)
+// are one edit or a prefix from known ones (gpu, pp, zero_stage) but are words of their own:
+// listed as unread, not taken for misspellings. A longer near miss (n_layer) still is one
+// (MalformedRecordIsAnErrorAtItsLine).
+TEST(ValidationRunsTest, ShortUnknownKeysAreNotTakenForMisspellings) {
+  const std::string gpu = "    gpu: A100-SXM4-80GB\n";
+  const ValidationRun hw =
+      ReadEdited("opt2022_175b_992gpu", gpu, gpu + "    cpu: AMD EPYC\n    gpus: 992\n");
+  ASSERT_EQ(hw.unread_keys.size(), 2u);
+  EXPECT_TRUE(hw.unread_keys[0].starts_with("hardware.cpu (line ")) << hw.unread_keys[0];
+  const std::string tp = "    tp: 8\n";
+  const ValidationRun par =
+      ReadEdited("korthikanti2022_175B_full_recompute", tp, tp + "    vpp: 3\n    zero: 0\n");
+  EXPECT_EQ(par.unread_keys.size(), 2u);
+  EXPECT_FALSE(par.skipped()) << par.skip_reason;
+}
+
 // Recompute is the source's own wording: the common phrasings map to a setting, and wording the
 // reader does not know is not stated (chosen as for a null, with a note), not an error that
 // would leave every record of the file unanswered.
