@@ -358,7 +358,11 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
     if (p.zero >= 3 && !gathered) r.transient += Zero3WorkingSetBytes(m, p, o, st.layer_params);
     if (stage == p.pp - 1 && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
-      r.logits = LogitBytesPerElement(o.loss_kernels, p.tp) * tokens * m.vocab_size / p.tp;
+      const double logits = tokens * m.vocab_size / p.tp;
+      r.logits = LogitBytesPerElement(o.loss_kernels, p.tp) * logits;
+      // The 16-bit logits of every micro-batch, the current one's included (the loss peak above
+      // counts them freed before its backward, as a loop over micro-batches does).
+      if (p.pp > 1 && o.pp_last_stage_keeps_outputs) r.logits += 2.0 * p.grad_accum() * logits;
     }
     r.cuda_context = GiBToBytes(o.cuda_context_GiB);
     r.comm_buffers = p.gpus() > 1 ? GiBToBytes(o.comm_buffers_GiB) : 0;

@@ -54,6 +54,11 @@ struct StackMemoryChoices {
   // Under fp8, that all-gather runs on the fp8 cast of the input (torchao's Float8ColwiseParallel
   // with tensorwise scaling): half the bytes on the wire, and 1 byte per element where it is kept.
   bool sp_all_gather_fp8 = false;
+  // With pipelining the last stage keeps every micro-batch's output, its 16-bit logits, until
+  // the step ends: torch.distributed.pipelining's stage appends each forward's output to
+  // output_chunks for the schedule to merge (torchtitan), where a loop over micro-batches frees
+  // them before backward.
+  bool pp_last_stage_keeps_outputs = false;
 };
 
 struct MemoryOptions : StackMemoryChoices {

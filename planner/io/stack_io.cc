@@ -34,7 +34,8 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "mlp_cache_bytes",
                                            "attention_output_cache_bytes",
                                            "sp_gathered_input_saved",
-                                           "sp_all_gather_fp8"};
+                                           "sp_all_gather_fp8",
+                                           "pp_last_stage_keeps_outputs"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -133,6 +134,8 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->mlp_cache_bytes = Bytes(m, "mlp_cache_bytes", s->mlp_cache_bytes);
   s->sp_gathered_input_saved = m.Bool("sp_gathered_input_saved", s->sp_gathered_input_saved);
   s->sp_all_gather_fp8 = m.Bool("sp_all_gather_fp8", s->sp_all_gather_fp8);
+  s->pp_last_stage_keeps_outputs =
+      m.Bool("pp_last_stage_keeps_outputs", s->pp_last_stage_keeps_outputs);
   s->attention_output_cache_bytes =
       Bytes(m, "attention_output_cache_bytes", s->attention_output_cache_bytes);
   s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
@@ -205,6 +208,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "mlp_cache_bytes" << YAML::Value << s.mlp_cache_bytes;
   out << YAML::Key << "sp_gathered_input_saved" << YAML::Value << s.sp_gathered_input_saved;
   out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;
+  out << YAML::Key << "pp_last_stage_keeps_outputs" << YAML::Value << s.pp_last_stage_keeps_outputs;
   out << YAML::Key << "attention_output_cache_bytes" << YAML::Value
       << s.attention_output_cache_bytes;
   out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;

@@ -262,6 +262,30 @@ TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
   }
 }
 
+TEST(MemoryTest, PipelineLastStageKeepsEveryMicroBatchsLogits) {
+  // torch.distributed.pipelining appends each forward's output to output_chunks until the step
+  // ends: on the last stage, the 16-bit logits of every micro-batch (2 bytes per logit, m of
+  // them), beside the loss's own peak (fused: 6 bytes per logit), which counts the current
+  // micro-batch's logits freed. Other stages are unchanged.
+  const ModelSpec m = Gpt22B();
+  ParallelConfig p = Layout(8, 2, true, Recompute::kFull);
+  p.pp = 4;
+  p.global_batch = 2 * 16;  // 16 micro-batches
+  MemoryOptions o;
+  const double logits = 2048.0 * 2 * 51200 / 8;
+  const MemoryBreakdown plain = EstimateMemory(m, ClusterSpec{}, p, o);
+  o.pp_last_stage_keeps_outputs = true;
+  const MemoryBreakdown kept = EstimateMemory(m, ClusterSpec{}, p, o);
+  // 16 micro-batches' logits outweigh stage 0's extra in-flight layer inputs (full recompute):
+  // the last stage is the peak with them, and its logits term is as derived.
+  ASSERT_EQ(kept.stage, p.pp - 1);
+  EXPECT_DOUBLE_EQ(kept.logits, (6 + 2 * 16) * logits);
+  EXPECT_GT(kept.total, plain.total);
+  p.pp = 1;
+  o.pp_last_stage_keeps_outputs = true;
+  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).logits, 6 * logits);
+}
+
 TEST(MemoryTest, DtensorSequenceParallelKeepsTheGatheredGemmInputs) {
   // Under SP the QKV and MLP-up GEMMs read the all-gathered norm output, s b h elements. Megatron
   // keeps the s b h / t shard of each (2 bytes) and gathers again in backward (Korthikanti 2022
