@@ -140,7 +140,11 @@ void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, Valida
   try {
     v->run.cluster = LoadCluster(v->cluster_preset, gpus);
   } catch (const InputError& e) {
-    hw.Fail("num_gpus", e.what());
+    // 12 GPUs of 8-GPU nodes: a partial node the preset cannot describe. That record alone is
+    // not priced; the others of the file are.
+    v->skip_reason =
+        std::string(e.what()) + "; name a cluster file of its nodes with " + "hardware.cluster";
+    return;
   }
   v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);
   ApplyStatedCapacity(StatedString(hw, "gpu"), &v->run.cluster.gpu, &v->hardware_note);

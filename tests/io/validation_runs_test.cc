@@ -369,6 +369,17 @@ TEST(ValidationRunsTest, ShortUnknownKeysAreNotTakenForMisspellings) {
   EXPECT_FALSE(par.skipped()) << par.skip_reason;
 }
 
+// A GPU count that is not whole nodes of the preset (12 GPUs of 8-GPU DGX nodes) cannot be
+// priced on it: that record is skipped, naming the fix, and the file's other records are read.
+TEST(ValidationRunsTest, PartialNodesSkipTheRecordNotTheFile) {
+  const ValidationRun v =
+      ReadEdited("opt2022_175b_992gpu", "    num_gpus: 992\n", "    num_gpus: 12\n");
+  EXPECT_TRUE(v.skipped());
+  EXPECT_NE(v.skip_reason.find("not a whole number of 8-GPU nodes"), std::string::npos)
+      << v.skip_reason;
+  EXPECT_NE(v.skip_reason.find("hardware.cluster"), std::string::npos) << v.skip_reason;
+}
+
 // Recompute is the source's own wording: the common phrasings map to a setting, and wording the
 // reader does not know is not stated (chosen as for a null, with a note), not an error that
 // would leave every record of the file unanswered.
