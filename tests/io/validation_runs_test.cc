@@ -665,6 +665,12 @@ TEST(ValidationRunsTest, WhatTheStatedValuesDetermineIsDerived) {
   ASSERT_FALSE(primary.skipped()) << primary.skip_reason;
   EXPECT_EQ(primary.metric_key, "tflops_per_gpu");
   EXPECT_NEAR(primary.run.measured_step_time_s, 105.22, 0.05);
+  // A primary naming a metric validate does not read is treated as one not stated.
+  const ValidationRun unread = ReadEdited(
+      "bloom2022_176b_384gpu", "    primary: iteration_time_s\n", "    primary: samples_per_sec\n");
+  ASSERT_FALSE(unread.skipped()) << unread.skip_reason;
+  EXPECT_EQ(unread.metric_key, "iteration_time_s");
+  EXPECT_DOUBLE_EQ(unread.run.measured_step_time_s, 105.22);
   const ValidationRun fp16 =
       ReadEdited("shoeybi2019_8.3b_512gpu", "    precision: fp16 mixed (dynamic loss scaling)\n",
                  "    precision: null\n");
