@@ -360,9 +360,12 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
       const double logits = tokens * m.vocab_size / p.tp;
       r.logits = LogitBytesPerElement(o.loss_kernels, p.tp) * logits;
-      // The 16-bit logits of every micro-batch, the current one's included (the loss peak above
-      // counts them freed before its backward, as a loop over micro-batches does).
-      if (p.pp > 1 && o.pp_last_stage_keeps_outputs) r.logits += 2.0 * p.grad_accum() * logits;
+      // The 16-bit logits of the other micro-batches, and of the current one where the loss peak
+      // counts them freed before its backward (eager: a loop over micro-batches frees them).
+      if (p.pp > 1 && o.pp_last_stage_keeps_outputs) {
+        const int64_t kept = p.grad_accum() - (o.loss_kernels == Kernels::kEager ? 0 : 1);
+        r.logits += 2.0 * static_cast<double>(kept) * logits;
+      }
     }
     r.cuda_context = GiBToBytes(o.cuda_context_GiB);
     r.comm_buffers = p.gpus() > 1 ? GiBToBytes(o.comm_buffers_GiB) : 0;

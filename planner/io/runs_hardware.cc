@@ -143,7 +143,7 @@ void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, Valida
     // 12 GPUs of 8-GPU nodes: a partial node the preset cannot describe. That record alone is
     // not priced; the others of the file are.
     v->skip_reason =
-        std::string(e.what()) + "; name a cluster file of its nodes with " + "hardware.cluster";
+        std::string(e.what()) + "; name a cluster file of its nodes with hardware.cluster";
     return;
   }
   v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);

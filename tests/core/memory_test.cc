@@ -264,26 +264,34 @@ TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
 
 TEST(MemoryTest, PipelineLastStageKeepsEveryMicroBatchsLogits) {
   // torch.distributed.pipelining appends each forward's output to output_chunks until the step
-  // ends: on the last stage, the 16-bit logits of every micro-batch (2 bytes per logit, m of
-  // them), beside the loss's own peak (fused: 6 bytes per logit), which counts the current
-  // micro-batch's logits freed. Other stages are unchanged.
+  // ends: on the last stage, the 16-bit logits of every micro-batch (2 bytes per logit, m = 16
+  // of them) stay. The loss's own peak already holds the current micro-batch's under the fused
+  // kernel (6 = 2 + 4: 15 more to add), not under eager PyTorch, whose peak counts them freed
+  // before backward (16 on vocab-sharded logits: all 16 to add). Other stages are unchanged.
   const ModelSpec m = Gpt22B();
   ParallelConfig p = Layout(8, 2, true, Recompute::kFull);
   p.pp = 4;
   p.global_batch = 2 * 16;  // 16 micro-batches
-  MemoryOptions o;
   const double logits = 2048.0 * 2 * 51200 / 8;
-  const MemoryBreakdown plain = EstimateMemory(m, ClusterSpec{}, p, o);
+  for (auto [kernels, bytes] :
+       {std::pair{Kernels::kFused, 6.0 + 2 * 15}, std::pair{Kernels::kEager, 16.0 + 2 * 16}}) {
+    MemoryOptions o;
+    o.loss_kernels = kernels;
+    const MemoryBreakdown plain = EstimateMemory(m, ClusterSpec{}, p, o);
+    o.pp_last_stage_keeps_outputs = true;
+    const MemoryBreakdown kept = EstimateMemory(m, ClusterSpec{}, p, o);
+    // 16 micro-batches' logits outweigh stage 0's extra in-flight layer inputs (full
+    // recompute): the last stage is the peak with them, and its logits term is as derived.
+    ASSERT_EQ(kept.stage, p.pp - 1) << ToString(kernels);
+    EXPECT_DOUBLE_EQ(kept.logits, bytes * logits) << ToString(kernels);
+    EXPECT_GT(kept.total, plain.total);
+  }
+  // Without pipelining nothing is kept beyond the loss's peak.
+  ParallelConfig one = p;
+  one.pp = 1;
+  MemoryOptions o;
   o.pp_last_stage_keeps_outputs = true;
-  const MemoryBreakdown kept = EstimateMemory(m, ClusterSpec{}, p, o);
-  // 16 micro-batches' logits outweigh stage 0's extra in-flight layer inputs (full recompute):
-  // the last stage is the peak with them, and its logits term is as derived.
-  ASSERT_EQ(kept.stage, p.pp - 1);
-  EXPECT_DOUBLE_EQ(kept.logits, (6 + 2 * 16) * logits);
-  EXPECT_GT(kept.total, plain.total);
-  p.pp = 1;
-  o.pp_last_stage_keeps_outputs = true;
-  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).logits, 6 * logits);
+  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, one, o).logits, 6 * logits);
 }
 
 TEST(MemoryTest, DtensorSequenceParallelKeepsTheGatheredGemmInputs) {
