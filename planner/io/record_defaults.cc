@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <regex>
 
 namespace planner {
@@ -14,6 +15,21 @@ std::string Lower(std::string s) {
 }
 
 bool Has(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+
+// Whether the lowercased text has one of `any` as a word: a run of letters and digits
+// ("checkpoint_activations" is two words).
+bool HasWord(const std::string& lower, std::initializer_list<const char*> any) {
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (auto at = lower.begin(); at != lower.end();) {
+    const auto first = std::find_if(at, lower.end(), alnum);
+    at = std::find_if_not(first, lower.end(), alnum);
+    const std::string word(first, at);
+    for (const char* w : any) {
+      if (word == w) return true;
+    }
+  }
+  return false;
+}
 
 // The first year 2015-2039 the text names, or 0.
 int FirstYear(const std::string& text) {
@@ -78,6 +94,22 @@ bool AttentionTextIsFused(const std::string& attention) {
   }
   if (Has(a, "no flash") || Has(a, "without flash")) return false;
   return Has(a, "flash") || Has(a, "sdpa") || Has(a, "cudnn") || Has(a, "fused attention");
+}
+
+std::optional<Recompute> RecomputeInText(const std::string& text) {
+  const std::string t = Lower(text);
+  if (t.rfind("full", 0) == 0) return Recompute::kFull;
+  if (t.rfind("selective", 0) == 0) return Recompute::kSelective;
+  if (t.rfind("none", 0) == 0) return Recompute::kNone;
+  if (HasWord(t, {"selective", "sac"})) return Recompute::kSelective;
+  if (HasWord(t, {"no", "not", "none", "without", "false", "off", "disabled", "0"})) {
+    return Recompute::kNone;
+  }
+  if (HasWord(t, {"full", "yes", "true", "on", "enabled", "checkpoint", "checkpointing",
+                  "checkpointed", "recompute", "recomputation", "recomputed", "uniform"})) {
+    return Recompute::kFull;
+  }
+  return std::nullopt;
 }
 
 std::optional<double> PowerLimitInGpuText(const std::string& gpu) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "planner/core/flops.h"
+
 namespace planner {
 
 // The configs/stacks preset a framework text names ("NeMo 24.07 / Megatron-Core" ->
@@ -34,6 +36,13 @@ std::string AccountingForFormula(const std::string& formula);
 // (attn_impl: flash)", "SDPA (flash)", cuDNN fused attention; not "standard (... no
 // FlashAttention)", "torch", "eager" or "math".
 bool AttentionTextIsFused(const std::string& attention);
+
+// The recompute a record's text states in its source's words: "full ...", "selective ...",
+// "none ...", or another common phrasing: selective for "SAC"; none for no, not, without, false,
+// off, disabled or 0 ("activations_checkpoint_num_layers 0 (no layer checkpointed)"); full for
+// yes, true, on, enabled, "activation checkpointing", "gradient checkpointing", "uniform",
+// --checkpoint-activations. nullopt for wording none of these name.
+std::optional<Recompute> RecomputeInText(const std::string& text);
 
 // "H100 96GB HBM2e (Grand Teton, 500W power limit)" -> 500.
 std::optional<double> PowerLimitInGpuText(const std::string& gpu);

@@ -1,10 +1,7 @@
 // A published run's layout: parallel degrees, schedule, batch, recompute and precision as the
 // record states them, and what it leaves unstated answered by stated rules (docs/validation.md).
 #include <algorithm>
-#include <cctype>
-#include <initializer_list>
 #include <string>
-#include <vector>
 
 #include "planner/core/limits.h"
 #include "planner/core/pipeline_stages.h"
@@ -17,49 +14,17 @@
 namespace planner::runs {
 namespace {
 
-// The words of a text, lowercased: runs of letters and digits ("checkpoint_activations" is two).
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> words(1);
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c)) {
-      words.back() += static_cast<char>(std::tolower(c));
-    } else if (!words.back().empty()) {
-      words.emplace_back();
-    }
-  }
-  if (words.back().empty()) words.pop_back();
-  return words;
-}
-
-bool HasWord(const std::vector<std::string>& words, std::initializer_list<const char*> any) {
-  return std::any_of(words.begin(), words.end(), [&](const std::string& w) {
-    return std::find(any.begin(), any.end(), w) != any.end();
-  });
-}
-
-// The recompute a record states, in its source's words: "full ...", "selective ...", "none ...",
-// or another common phrasing (yes/no, "activation checkpointing", Megatron's
-// --checkpoint-activations, "activations_checkpoint_num_layers 0 (no layer checkpointed)"). The
-// text is the source's, not a fixed vocabulary, so wording it does not recognise counts as not
-// stated, with a note, instead of failing the whole file.
+// The recompute a record states, in its source's words (RecomputeInText). The text is the
+// source's, not a fixed vocabulary, so wording it does not recognise counts as not stated, with a
+// note, instead of failing the whole file.
 std::optional<Recompute> ReadRecompute(const StrictMap& t, ValidationRun* v) {
   const std::string rc = StatedString(t, "recompute");
   if (rc.empty()) return std::nullopt;
-  if (StartsWith(rc, "full")) return Recompute::kFull;
-  if (StartsWith(rc, "selective")) return Recompute::kSelective;
-  if (StartsWith(rc, "none")) return Recompute::kNone;
-  const std::vector<std::string> words = Words(rc);
-  if (HasWord(words, {"selective", "sac"})) return Recompute::kSelective;
-  if (HasWord(words, {"no", "not", "none", "without", "false", "off", "disabled", "0"})) {
-    return Recompute::kNone;
+  const std::optional<Recompute> stated = RecomputeInText(rc);
+  if (!stated) {
+    v->assumptions.push_back("recompute '" + rc + "' not recognised: taken as not stated");
   }
-  if (HasWord(words, {"full", "yes", "true", "on", "enabled", "checkpoint", "checkpointing",
-                      "checkpointed", "recompute", "recomputation", "recomputed", "uniform"})) {
-    return Recompute::kFull;
-  }
-  v->assumptions.push_back("recompute '" + rc + "' not recognised: taken as not stated");
-  return std::nullopt;
+  return stated;
 }
 
 Dtype ReadDtype(const StrictMap& t, ValidationRun* v) {

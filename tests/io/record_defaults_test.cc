@@ -112,5 +112,25 @@ TEST(RecordDefaultsTest, ScaleOutBandwidthPerGpuFromInterconnectText) {
   }
 }
 
+// The wording rules RecomputeInText states: a leading full/selective/none, then SAC, then a
+// negation, then the phrasings of full checkpointing; anything else is not an answer.
+TEST(RecomputeInTextTest, MapsCommonWordingAndLeavesTheRestUnstated) {
+  const std::pair<const char*, std::optional<Recompute>> cases[] = {
+      {"full (every block)", Recompute::kFull},
+      {"Full", Recompute::kFull},
+      {"selective + sequence parallel", Recompute::kSelective},
+      {"op-level SAC", Recompute::kSelective},
+      {"none", Recompute::kNone},
+      {"no activation checkpointing", Recompute::kNone},
+      {"activations_checkpoint_num_layers 0 (no layer checkpointed)", Recompute::kNone},
+      {"disabled", Recompute::kNone},
+      {"activation checkpointing", Recompute::kFull},
+      {"--checkpoint-activations", Recompute::kFull},
+      {"yes", Recompute::kFull},
+      {"partial (every other layer)", std::nullopt},
+      {"block", std::nullopt}};
+  for (const auto& [text, setting] : cases) EXPECT_EQ(RecomputeInText(text), setting) << text;
+}
+
 }  // namespace
 }  // namespace planner
