@@ -6,10 +6,7 @@ namespace planner {
 
 size_t CostModel::KeyHash::operator()(const Key& k) const {
   size_t h = std::hash<int64_t>()(k.tp);
-  for (int64_t v : {k.cp, k.micro_batch, k.ep, k.etp, static_cast<int64_t>(k.sp),
-                    static_cast<int64_t>(k.recompute), static_cast<int64_t>(k.dtype)}) {
-    h = h * 1000003u ^ std::hash<int64_t>()(v);
-  }
+  for (int64_t v : {k.cp, k.micro_batch, k.ep, k.etp}) h = h * 1000003u ^ std::hash<int64_t>()(v);
   return h;
 }
 
@@ -21,10 +18,21 @@ CostModel::CostModel(const ModelSpec& m, const ClusterSpec& c, const StepTimeOpt
 }
 
 const LayerCost& CostModel::Layer(const ParallelConfig& p) {
-  const Key key{p.tp, p.cp, p.micro_batch, p.ep, p.expert_tp(), p.sp, p.recompute, p.dtype};
-  auto it = layers_.find(key);
-  if (it == layers_.end()) it = layers_.emplace(key, ComputeLayerCost(m_, c_, p, o_)).first;
-  return it->second;
+  const Key key{p.tp, p.cp, p.micro_batch, p.ep, p.expert_tp()};
+  if (last_slots_ == nullptr || !(key == last_key_)) {
+    Slots empty;
+    empty.fill(-1);
+    last_slots_ = &layers_.try_emplace(key, empty).first->second;  // nodes do not move
+    last_key_ = key;
+  }
+  const int slot =
+      (static_cast<int>(p.recompute) * kNumDtypes + static_cast<int>(p.dtype)) * 2 + (p.sp ? 1 : 0);
+  int32_t& index = (*last_slots_)[slot];
+  if (index < 0) {
+    index = static_cast<int32_t>(costs_.size());
+    costs_.push_back(ComputeLayerCost(m_, c_, p, o_));
+  }
+  return costs_[index];
 }
 
 MemoryBreakdown CostModel::Memory(const ParallelConfig& p) { return Memory(p, States(p)); }

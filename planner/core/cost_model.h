@@ -7,13 +7,14 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <unordered_map>
 
 #include "planner/core/cluster_spec.h"
 #include "planner/core/memory.h"
 #include "planner/core/model_spec.h"
-#include "planner/core/params.h"
 #include "planner/core/parallel_config.h"
+#include "planner/core/params.h"
 #include "planner/core/step_time.h"
 
 namespace planner {
@@ -21,6 +22,9 @@ namespace planner {
 class CostModel {
  public:
   CostModel(const ModelSpec& m, const ClusterSpec& c, const StepTimeOptions& o = {});
+  // The cache remembers a pointer into itself; a copy would point into the original.
+  CostModel(const CostModel&) = delete;
+  CostModel& operator=(const CostModel&) = delete;
 
   MemoryBreakdown Memory(const ParallelConfig& p);  // without the per-tensor explanation
   // The part of Memory(p) that recompute, dtype and sp do not change (with a lower bound of the
@@ -47,18 +51,20 @@ class CostModel {
   const ParamCount& params() const { return params_; }
 
  private:
+  // The cache is keyed in two levels: the layout's shape (what the search varies in its outer
+  // loops), then a slot per (recompute, dtype, sp), which it varies innermost. The last shape is
+  // remembered, so most lookups hash nothing.
   struct Key {
     int64_t tp, cp, micro_batch;
-    int64_t ep;  // a MoE layer's experts per GPU set its expert GEMMs' shapes
+    int64_t ep;   // a MoE layer's experts per GPU set its expert GEMMs' shapes
     int64_t etp;  // expert TP (expert_tp()): their widths and the tokens each one sees
-    bool sp;
-    Recompute recompute;
-    Dtype dtype;
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
+  static constexpr int kSlots = 3 * kNumDtypes * 2;  // Recompute x Dtype x sp
+  using Slots = std::array<int32_t, kSlots>;         // index into costs_, -1 until priced
 
   const ModelSpec& m_;
   const ClusterSpec& c_;
@@ -66,7 +72,10 @@ class CostModel {
   ParamCount params_;
   ParamSplit split_;
   std::array<SequenceFlops, 3> flops_;  // by Recompute
-  std::unordered_map<Key, LayerCost, KeyHash> layers_;
+  std::unordered_map<Key, Slots, KeyHash> layers_;
+  std::deque<LayerCost> costs_;  // a deque: references stay valid as it grows
+  Key last_key_{};
+  Slots* last_slots_ = nullptr;
 };
 
 }  // namespace planner

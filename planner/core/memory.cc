@@ -11,6 +11,9 @@
 namespace planner {
 namespace {
 
+// At least as many tensors as LayerActivations lists, so that it allocates once.
+constexpr size_t kMaxLayerTensors = 24;
+
 void AddTensor(std::vector<ActivationTensor>* out, const char* name, double bytes) {
   if (bytes > 0) out->push_back({name, bytes});
 }
@@ -130,6 +133,7 @@ std::vector<ActivationTensor> EveryOtherMatmulActivations(const ModelSpec& m,
   const double t = p.tp, rep = p.sp ? 1 / t : 1, kv = std::max<double>(m.kv_dim() / t, m.head_dim);
   const double ff = m.mlp_width_per_token() / t;
   std::vector<ActivationTensor> out;
+  out.reserve(kMaxLayerTensors);
   AddTensor(&out, "layer_input (checkpoint)", 2 * s * b * h * rep);
   AddTensor(&out, "attention.output", 2 * s * b * m.q_dim() / t);
   AddTensor(&out, "attention.softmax_stats (fp32)", 4 * m.n_heads * s * b / t);
@@ -184,6 +188,7 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   // Tensors outside the TP region are replicated across TP ranks unless SP splits them.
   const double rep = p.sp ? 1 / t : 1;
   std::vector<ActivationTensor> out;
+  out.reserve(kMaxLayerTensors);
   if (p.recompute == Recompute::kFull) {
     AddTensor(&out, "layer_input (full recompute)", 2 * sbh * rep);
     return out;

@@ -197,10 +197,7 @@ std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec&
       (p.pp % 2 != 0 || p.grad_accum() % 2 != 0 || p.grad_accum() < 2 * p.pp)) {
     return LayoutIssue::kDualPipe;
   }
-  if (p.dp_shard != 0 && (p.dp_shard < 0 || p.dp % p.dp_shard != 0 || p.zero == 0)) {
-    return LayoutIssue::kDpShard;
-  }
-  return std::nullopt;
+  return FindShardIssue(p);
 }
 
 std::optional<LayoutError> CheckLayout(const ModelSpec& m, const ClusterSpec& c,

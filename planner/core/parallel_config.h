@@ -146,6 +146,14 @@ std::optional<LayoutIssue> FindLayoutIssue(const ModelSpec& m, const ClusterSpec
 // device checks (sp, dtype, tp within the fast domain) per layout.
 std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec& c,
                                           const ParallelConfig& p);
+// The last of the shape checks: a hybrid shard group that does not divide dp, or without ZeRO.
+// The only one that depends on zero and dp_shard, which the search varies outside the others.
+inline std::optional<LayoutIssue> FindShardIssue(const ParallelConfig& p) {
+  if (p.dp_shard != 0 && (p.dp_shard < 0 || p.dp % p.dp_shard != 0 || p.zero == 0)) {
+    return LayoutIssue::kDpShard;
+  }
+  return std::nullopt;
+}
 // Inline: the search asks once per layout.
 inline int64_t FastDomain(const ClusterSpec& c) {
   return c.network.front().size > 0 ? c.network.front().size : c.total_gpus();

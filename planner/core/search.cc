@@ -202,6 +202,17 @@ class Worker {
 
   // Every layout of one (ep, etp) choice.
   void RunExpertLayout(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
+    // The shape checks but the last depend on neither the ZeRO stage nor the shard group: they
+    // run once per (vpp, micro-batch) here, not once per ZeRO stage below.
+    shape_issues_.clear();
+    p.dp_shard = 0;
+    for (int64_t vpp : vpps) {
+      p.vpp = vpp;
+      for (int64_t mb : a.micro_batch) {
+        p.micro_batch = mb;
+        shape_issues_.push_back(FindShapeIssue(m_, c_, p));
+      }
+    }
     for (int zero : s_.zero_stages) {
       p.zero = zero;
       const int64_t hybrid = HybridShard(p);
@@ -229,15 +240,18 @@ class Worker {
 
   // Every layout of one (ep, etp, ZeRO stage, shard group) choice.
   void RunShardedLayout(const Axes& a, const std::vector<int64_t>& vpps, ParallelConfig p) {
+    const std::optional<LayoutIssue> shard_issue = FindShardIssue(p);
+    auto shape_issue = shape_issues_.begin();
     for (int64_t vpp : vpps) {
       p.vpp = vpp;
       for (int64_t mb : a.micro_batch) {
         p.micro_batch = mb;
         // The shape checks do not depend on the loops below: a failure rejects them all.
-        if (auto issue = FindShapeIssue(m_, c_, p)) {
+        const std::optional<LayoutIssue> issue = *shape_issue++;
+        if (issue || shard_issue) {
           if (Expired()) return;
           r_.configs_total += per_micro_batch_;
-          r_.rejected[static_cast<int>(*issue)] += per_micro_batch_;
+          r_.rejected[static_cast<int>(issue ? *issue : *shard_issue)] += per_micro_batch_;
           continue;
         }
         // Nor do the weights, gradients and optimizer states: when they alone overflow,
@@ -320,6 +334,8 @@ class Worker {
   double usable_;
   int keep_;
   int64_t per_micro_batch_;  // layouts per (tp, pp, cp, split, ep, zero, vpp, micro-batch)
+  // FindShapeIssue of each (vpp, micro-batch) of the current (ep, etp), in loop order.
+  std::vector<std::optional<LayoutIssue>> shape_issues_;
   SearchResult r_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool>* stop_ = nullptr;

@@ -580,7 +580,11 @@ double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const St
   // An uneven split is paced by the stage SlowestStage picks, which need not hold the most layers.
   if (p.first_stage_layers != 0 || p.last_stage_layers != 0 || p.pp <= 0) return 0;
   const double layers = static_cast<double>(m.n_layers) / static_cast<double>(p.pp);
-  return static_cast<double>(p.grad_accum()) * layers * LayerComputeSeconds(p, o, lc);
+  // Every micro-batch, plus the bubble's (pp - 1) chunks: AssembleStepTime's bubble is that many
+  // micro-batch times of the paced stage (DualPipe's is priced otherwise and is left out).
+  double microbatches = static_cast<double>(p.grad_accum());
+  if (p.schedule != Schedule::kDualPipe) microbatches += (p.pp - 1.0) * ChunkShare(p, layers);
+  return microbatches * layers * LayerComputeSeconds(p, o, lc);
 }
 
 SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r) {

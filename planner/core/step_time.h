@@ -136,8 +136,9 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
 
 // One-off estimate; CostModel (cost_model.h) is the cached path for many layouts.
 // A lower bound of AssembleStepTime(...).step_time_s for an evenly split pipeline (0 otherwise):
-// every micro-batch's forward, backward and recompute on a stage of n_layers / pp layers, to
-// which the step only adds (head, communication, bubble, gradient sync, optimizer). The search
+// every micro-batch's forward, backward and recompute on a stage of n_layers / pp layers, and
+// as many more as the pipeline bubble holds (not for DualPipe), to which the step only adds
+// (head, communication, gradient sync, optimizer). The search
 // skips pricing a layout whose bound already ranks below every plan it keeps.
 double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const StepTimeOptions& o,
                            const LayerCost& lc);

@@ -216,14 +216,33 @@ TEST(StepTimeTest, ComputeFloorNeverExceedsTheStepTime) {
           EXPECT_GT(floor_s, 0);
           EXPECT_LE(floor_s, r.step_time_s) << "tp " << tp << " pp " << pp << " zero " << zero;
           // The paced (last) stage's compute per micro-batch is its layers' plus the head's
-          // forward, its two backward GEMMs and the loss: the floor is the layers' part.
+          // forward, its two backward GEMMs and the loss: the floor is the layers' part, for
+          // every micro-batch and the (pp - 1) / vpp micro-batch times of the 1F1B bubble.
           const MicrobatchTime& t = r.microbatch;
           const double head_s = 3 * lc.head_fwd_s + lc.loss_s;
-          EXPECT_NEAR(floor_s, r.microbatches * (t.forward + t.backward + t.recompute - head_s),
+          const double slots = r.microbatches + (pp - 1.0) / p.vpp;
+          EXPECT_NEAR(floor_s, slots * (t.forward + t.backward + t.recompute - head_s),
                       1e-9 * r.step_time_s);
         }
       }
     }
+  }
+  // DualPipe's bubble is priced by DualPipeBubbleSeconds, not as (pp - 1) micro-batch times:
+  // its floor counts the micro-batches alone.
+  for (int64_t pp : {2, 4}) {
+    ParallelConfig p;
+    p.pp = pp;
+    p.dp = 64 / pp;
+    p.global_batch = 16 * p.dp;
+    p.schedule = Schedule::kDualPipe;
+    const LayerCost lc = ComputeLayerCost(m, c, p, o);
+    const StepTime r = EstimateStepTime(m, c, p, o);
+    const MicrobatchTime& t = r.microbatch;
+    const double head_s = 3 * lc.head_fwd_s + lc.loss_s;
+    const double floor_s = ComputeFloorSeconds(m, p, o, lc);
+    EXPECT_LE(floor_s, r.step_time_s) << "dualpipe pp " << pp;
+    EXPECT_NEAR(floor_s, r.microbatches * (t.forward + t.backward + t.recompute - head_s),
+                1e-9 * r.step_time_s);
   }
   ParallelConfig uneven;
   uneven.pp = 4;
