@@ -18,6 +18,7 @@ constexpr GpuPreset kGpuPresets[] = {
     {"B200", "", "dgx-b200"},
     {"H800", "", "h800"},
     {"H200", "", "dgx-h200"},
+    {"H20", "", "h20"},  // after H200, which it is a prefix of
     {"H100", "PCIE", "hgx-h100-pcie"},
     {"H100", "", "dgx-h100"},
     {"P4DE", "", "dgx-a100-80gb", true},  // AWS p4de.24xlarge: A100 80GB, 400 Gb/s EFA

@@ -214,6 +214,9 @@ TEST(PriceSourceTest, NamesTheProviderOfAPresetAndTheFileOtherwise) {
   EXPECT_EQ(PriceSource("frontier-mi250x"),
             "list-price default from the frontier-mi250x preset (assumed, half of the mi300x "
             "preset's per-GPU price for one GCD)");
+  EXPECT_EQ(PriceSource("h20"),
+            "list-price default from the h20 preset (assumed, half of the h800 preset's per-GPU "
+            "price)");
   EXPECT_EQ(PriceSource("my/cluster.yaml"), "price_per_gpu_hour_usd in my/cluster.yaml");
 }
 

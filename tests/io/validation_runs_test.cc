@@ -468,6 +468,10 @@ TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
       {"AMD Instinct MI250X (Frontier)", "frontier-mi250x"},
       {"A800-SXM4-80GB", "a800"},
       {"NVIDIA GB200 NVL72", "gb200-nvl72"},
+      // H20 is a prefix of H200: the longer part is listed first and wins at the same place.
+      {"NVIDIA H20 96GB", "h20"},
+      {"H200 SXM 141GB", "dgx-h200"},
+      {"NVIDIA GH200 Grace Hopper", "dgx-h200"},
       // The part named first is the one run on; a later mention is commentary.
       {"A100-SXM4-80GB (A100 or A800, see inferred)", "dgx-a100-80gb"}};
   for (const auto& [text, preset] : cases) {
