@@ -29,7 +29,8 @@ constexpr GpuPreset kGpuPresets[] = {
     {"V100", "", "v100"},
     {"MI300X", "", "mi300x"},
     {"MI250X", "", "frontier-mi250x"},  // one GPU = one GCD, as Frontier's reports count them
-    {"L40S", "", "l40s"}};
+    {"L40S", "", "l40s"},
+    {"RTX4090", "", "rtx4090"}};  // "RTX 4090", "GeForce RTX 4090 24GB"
 
 }  // namespace
 

@@ -217,6 +217,9 @@ TEST(PriceSourceTest, NamesTheProviderOfAPresetAndTheFileOtherwise) {
   EXPECT_EQ(PriceSource("h20"),
             "list-price default from the h20 preset (assumed, half of the h800 preset's per-GPU "
             "price)");
+  EXPECT_EQ(PriceSource("rtx4090"),
+            "list-price default from the rtx4090 preset (assumed, about what community GPU clouds "
+            "list per RTX 4090)");
   EXPECT_EQ(PriceSource("my/cluster.yaml"), "price_per_gpu_hour_usd in my/cluster.yaml");
 }
 

@@ -472,6 +472,7 @@ TEST(ValidationRunsTest, GpuTextMapsToItsPresetWhateverTheSpelling) {
       {"NVIDIA H20 96GB", "h20"},
       {"H200 SXM 141GB", "dgx-h200"},
       {"NVIDIA GH200 Grace Hopper", "dgx-h200"},
+      {"NVIDIA GeForce RTX 4090 24GB", "rtx4090"},
       // The part named first is the one run on; a later mention is commentary.
       {"A100-SXM4-80GB (A100 or A800, see inferred)", "dgx-a100-80gb"}};
   for (const auto& [text, preset] : cases) {
