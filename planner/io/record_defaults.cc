@@ -38,6 +38,21 @@ int FirstYear(const std::string& text) {
   return std::regex_search(text, m, year) ? std::stoi(m[1]) : 0;
 }
 
+// The year of a container release named YY.MM ("NeMo Megatron 22.08" -> 2022), or 0.
+int ReleaseYear(const std::string& text) {
+  static const std::regex release(R"(\b(2[0-9])\.(0[1-9]|1[0-2])\b)");
+  std::smatch m;
+  return std::regex_search(text, m, release) ? 2000 + std::stoi(m[1]) : 0;
+}
+
+// The year a framework text dates itself to: a year it names, else a YY.MM release, else the
+// source's year; 0 when none.
+int FrameworkYear(const std::string& framework, const std::string& source) {
+  if (int year = FirstYear(framework)) return year;
+  if (int year = ReleaseYear(framework)) return year;
+  return FirstYear(source);
+}
+
 }  // namespace
 
 std::string StackForFramework(const std::string& framework, const std::string& source) {
@@ -47,7 +62,7 @@ std::string StackForFramework(const std::string& framework, const std::string& s
                                                        {"megatron-deepspeed", "megatron-deepspeed"},
                                                        {"gpt-neox", "megatron-deepspeed"},
                                                        {"deepspeed", "deepspeed"},
-                                                       {"nemo", "megatron-core"},
+                                                       {"nemo", nullptr},  // by its year, below
                                                        {"megatron-core", "megatron-core"},
                                                        {"megatron-bridge", "megatron-core"},
                                                        {"composer", "llm-foundry"},
@@ -56,13 +71,18 @@ std::string StackForFramework(const std::string& framework, const std::string& s
                                                        {"fsdp", "fsdp"},
                                                        {"hai-llm", "hai-llm"}};
   for (const auto& [part, stack] : names) {
-    if (Has(f, part)) return stack;
+    if (!Has(f, part)) continue;
+    if (stack != nullptr) return stack;
+    // NeMo Megatron of 2022 (releases 22.xx, NeMo 1.x) ran its Apex port of Megatron-LM, without
+    // Transformer Engine or Megatron-Core, which NeMo took up in 2023.
+    const int year = FrameworkYear(framework, source);
+    return year != 0 && year <= 2022 ? "megatron-lm" : "megatron-core";
   }
   if (Has(f, "megatron") || (f.empty() && Has(Lower(source), "megatron"))) {
     // Sequence parallelism and selective recompute arrived in 2022 (Korthikanti et al.); the
     // SC21 code (Narayanan et al. 2021) and earlier is megatron-lm-sc21. From 2024 Megatron-LM's
     // training scripts build Megatron-Core models (--use-mcore-models, then the default).
-    const int year = FirstYear(framework) ? FirstYear(framework) : FirstYear(source);
+    const int year = FrameworkYear(framework, source);
     if (year >= 2024) return "megatron-core";
     return year != 0 && year <= 2021 ? "megatron-lm-sc21" : "megatron-lm";
   }

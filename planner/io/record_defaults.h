@@ -18,8 +18,9 @@ namespace planner {
 
 // The configs/stacks preset a framework text names ("NeMo 24.07 / Megatron-Core" ->
 // megatron-core, "Composer + PyTorch FSDP" -> llm-foundry, "Megatron-LM (2022)" -> megatron-lm,
-// a Megatron-LM of 2021 or before -> megatron-lm-sc21, of 2024 or later -> megatron-core),
-// looking at `source` for the year when the framework gives none; "" when nothing is recognised.
+// a Megatron-LM of 2021 or before -> megatron-lm-sc21, of 2024 or later -> megatron-core; NeMo
+// of 2022 or before, e.g. "NeMo Megatron 22.08", -> megatron-lm), looking at `source` for the
+// year when the framework gives none (a year, else a YY.MM release); "" when nothing is recognised.
 std::string StackForFramework(const std::string& framework, const std::string& source);
 
 // The measured key that is the run's time measurement, most direct first: iteration time,

@@ -31,6 +31,16 @@ TEST(RecordDefaultsTest, StackFromFrameworkText) {
             "megatron-lm-sc21");
   EXPECT_EQ(StackForFramework("Megatron-LM", ""), "megatron-lm");
   EXPECT_EQ(StackForFramework("", "a Megatron-LM paper, 2020"), "megatron-lm-sc21");
+  // NeMo dates itself by its YY.MM release: 2022's NeMo Megatron ran the Apex port of
+  // Megatron-LM; Transformer Engine and Megatron-Core came into NeMo in 2023.
+  EXPECT_EQ(StackForFramework("NeMo Megatron 22.08 (NeMo 1.11, before Megatron-Core)", ""),
+            "megatron-lm");
+  EXPECT_EQ(StackForFramework("NeMo Megatron 23.11", ""), "megatron-core");
+  EXPECT_EQ(StackForFramework("NeMo", "NeMo Megatron launcher README, 2022"), "megatron-lm");
+  EXPECT_EQ(StackForFramework("NeMo", ""), "megatron-core");
+  // A YY.MM release is read only as two digits from 20 and a month.
+  EXPECT_EQ(StackForFramework("NeMo (CUDA 12.1, NCCL 2.18)", ""), "megatron-core");
+  EXPECT_EQ(StackForFramework("Megatron-LM, NGC PyTorch 21.05", ""), "megatron-lm-sc21");
 }
 
 TEST(RecordDefaultsTest, PrimaryIsTheMostDirectMeasurement) {

@@ -593,6 +593,33 @@ TEST(ValidationRunsTest, BareSchemaRecordsReadAsTheAnnotatedOnes) {
   EXPECT_EQ(priced, 26);
 }
 
+// Every record of the project's file names its stack; with those lines taken out, the stack each
+// record's framework text (and source year) implies is the one it names: 2022's NeMo Megatron
+// ("NeMo Megatron 22.08 ... before Megatron-Core") is megatron-lm, not megatron-core. Only the two
+// 2,240-GPU Korthikanti runs, which state no framework, fall to explain's default.
+TEST(ValidationRunsTest, FrameworkTextImpliesTheStackEachRecordNames) {
+  std::ifstream in(kRuns);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int removed = 0;
+  for (size_t at; (at = text.find("\n    stack: ")) != std::string::npos; ++removed) {
+    text.erase(at, text.find('\n', at + 1) - at);
+  }
+  EXPECT_EQ(removed, static_cast<int>(Runs().size()));
+  const std::string path = ::testing::TempDir() + "runs_without_stacks.yaml";
+  std::ofstream(path) << text;
+  const std::vector<ValidationRun> bare = ReadValidationRuns(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(bare.size(), Runs().size());
+  for (const ValidationRun& b : bare) {
+    const ValidationRun& a = Find(b.run.id);
+    if (b.run.id.rfind("korthikanti2022_530B_2240gpu", 0) == 0) {
+      EXPECT_EQ(b.stack_name, kDefaultStack) << b.run.id;
+      continue;
+    }
+    EXPECT_EQ(b.stack_name, a.stack_name) << b.run.id;
+  }
+}
+
 // null is "not stated" for every optional key, each answered by a rule the notes say: sequence
 // parallelism as the stack defaults it (as explain without --sp), a GeLU MLP's width 4h, GPT's
 // tied embeddings. A gated MLP's width follows no rule, nor does a model's size: such a record is
