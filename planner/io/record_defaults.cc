@@ -99,11 +99,20 @@ std::string PrimaryMetricKey(const std::vector<std::string>& present) {
 }
 
 std::string AccountingForFormula(const std::string& formula) {
-  const std::string f = Lower(formula);
-  if (Has(f, "narayanan") || Has(f, "96*b")) return "narayanan";
-  if (Has(f, "korthikanti") || Has(f, "72*b")) return "korthikanti";
+  std::string f = Lower(formula);
+  f.erase(std::remove(f.begin(), f.end(), ' '), f.end());  // "12 * L" reads as "12*l"
+  // Megatron-Core first: its texts say "no recompute", which the Megatron rule below reads.
   if (Has(f, "megatron-core") || Has(f, "num_floating_point_operations")) return "megatron-core";
-  if (Has(f, "palm") || Has(f, "chowdhery") || Has(f, "mosaicml")) return "palm";
+  // Megatron's logged TFLOP/s count the recomputed forward (Narayanan et al. 2021, Eq. 3).
+  if (Has(f, "narayanan") || Has(f, "96*b") || Has(f, "eq.3") ||
+      (Has(f, "megatron") && Has(f, "recompute"))) {
+    return "narayanan";
+  }
+  if (Has(f, "korthikanti") || Has(f, "72*b")) return "korthikanti";
+  // PaLM's 6N + 12 L H Q T per token, in whatever letters (torchtitan, nanoGPT).
+  if (Has(f, "palm") || Has(f, "chowdhery") || Has(f, "mosaicml") || Has(f, "+12*l")) {
+    return "palm";
+  }
   return "6nd";
 }
 
@@ -176,6 +185,16 @@ std::optional<double> ScaleOutGBpsPerGpu(const std::string& interconnect, int64_
                           Has(clause, "per instance") || Has(clause, "per dgx");
     if (per_node && gpus_per_node > 0) return GBps / static_cast<double>(gpus_per_node);
   }
+  return std::nullopt;
+}
+
+std::optional<int64_t> ShardGroupInFsdpText(const std::string& fsdp, int64_t node_group) {
+  static const std::regex stated(
+      R"((dp_shard|shard group|sharding_group_size)[ =:]*([0-9]{1,7})\b)", std::regex::icase);
+  std::smatch m;
+  if (std::regex_search(fsdp, m, stated)) return std::stoll(m[2]);
+  const std::string f = Lower(fsdp);
+  if (Has(f, "hybrid") || Has(f, "hsdp")) return node_group;
   return std::nullopt;
 }
 

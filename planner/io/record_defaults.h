@@ -60,6 +60,11 @@ std::optional<double> HbmGbInGpuText(const std::string& gpu);
 // per node / node-node / per host, server, instance or DGX, or a multiplier "Nx").
 std::optional<double> ScaleOutGBpsPerGpu(const std::string& interconnect, int64_t gpus_per_node);
 
+// The ZeRO shard group an FSDP text states: "dp_shard N", "shard group = N" or
+// "sharding_group_size N" -> N; else HYBRID_SHARD or HSDP -> `node_group`, the ranks of a node
+// (FSDP's hybrid sharding shards within a node and replicates across nodes); nullopt otherwise.
+std::optional<int64_t> ShardGroupInFsdpText(const std::string& fsdp, int64_t node_group);
+
 }  // namespace planner
 
 #endif  // PLANNER_IO_RECORD_DEFAULTS_H_

@@ -22,7 +22,8 @@ const std::vector<std::string> kHardwareKeys = {
 
 // The part's preset, or where the interconnect text states another scale-out bandwidth per GPU
 // (record_defaults.h), the preset of the same GPU and scale-up domain that has it (AWS p4d's 400
-// Gb/s of EFA per 8 A100s: ec2-p4d, not dgx-a100-40gb's 8x 200 Gb/s); a note either way.
+// Gb/s of EFA per 8 A100s: ec2-p4d, not dgx-a100-40gb's 8x 200 Gb/s). Where none has it, the
+// part's preset with the stated bandwidth (v->stated_scaleout_GBps); a note either way.
 std::string MatchNetwork(const StrictMap& hw, const std::string& preset, ValidationRun* v) {
   const std::string interconnect = StatedString(hw, "interconnect");
   if (interconnect.empty()) return preset;
@@ -45,8 +46,10 @@ std::string MatchNetwork(const StrictMap& hw, const std::string& preset, Validat
     }
   }
   v->hardware_note += (v->hardware_note.empty() ? "" : "; ") + says.str() + ", no " +
-                      base.gpu.name + " preset has it: priced on " + preset + "'s " +
-                      Fixed(base.network.back().bw_GBps, 2) + " (name one in hardware.cluster)";
+                      base.gpu.name + " preset has it: priced on " + preset +
+                      " with it instead of " + Fixed(base.network.back().bw_GBps, 2) +
+                      " (or name a preset in hardware.cluster)";
+  v->stated_scaleout_GBps = *stated;
   return preset;
 }
 
@@ -146,6 +149,7 @@ void ReadHardware(const StrictMap& r, std::optional<int64_t> layout_gpus, Valida
         std::string(e.what()) + "; name a cluster file of its nodes with hardware.cluster";
     return;
   }
+  if (v->stated_scaleout_GBps > 0) v->run.cluster.network.back().bw_GBps = v->stated_scaleout_GBps;
   v->peak_scale = ApplyPowerLimit(hw, &v->run.cluster.gpu, &v->hardware_note);
   ApplyStatedCapacity(StatedString(hw, "gpu"), &v->run.cluster.gpu, &v->hardware_note);
   v->run.generation = GpuGeneration(v->run.cluster.gpu);

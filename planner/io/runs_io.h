@@ -48,6 +48,9 @@ struct ValidationRun {
   double metric_value = 0;                    // as the source states it
   std::optional<double> measured_memory_GiB;  // torch.cuda max reserved, where stated
   double peak_scale = 1;  // the run's sustained peak / the preset's (< 1 under a power limit)
+  // The scale-out bandwidth per GPU its interconnect text states, where no preset of its GPU and
+  // scale-up domain has it: the preset's outermost network level runs at this instead (0: none).
+  double stated_scaleout_GBps = 0;
   std::optional<int64_t> total_params;        // as the record states it
   std::vector<std::string> assumptions;       // what the record leaves unstated and what we assume
   std::vector<std::string> unread_keys;  // keys the reader does not use, "hardware.nic (line 30)"

@@ -162,8 +162,20 @@ void ReadDegrees(const StrictMap& par, ValidationRun* v, UnstatedDegrees* u) {
     v->assumptions.push_back("zero_stage not stated: the " + v->stack.name +
                              " stack's default, ZeRO-" + std::to_string(p.zero));
   }
-  // Hybrid sharding (HSDP): ZeRO shards over dp_shard ranks; absent: over all of dp.
-  if (StatedInt(par, "dp_shard")) p.dp_shard = degree("dp_shard", par.Int("dp_shard"));
+  // Hybrid sharding (HSDP): ZeRO shards over dp_shard ranks; absent: over all of dp, unless the
+  // fsdp text states a smaller group (record_defaults.h).
+  if (StatedInt(par, "dp_shard")) {
+    p.dp_shard = degree("dp_shard", par.Int("dp_shard"));
+  } else if (p.zero > 0) {
+    const int64_t node_group = v->run.cluster.gpus_per_node / std::max<int64_t>(1, p.tp * p.cp);
+    const std::string fsdp = StatedString(par, "fsdp");
+    const std::optional<int64_t> group = ShardGroupInFsdpText(fsdp, node_group);
+    if (group && *group > 1 && *group < p.dp && p.dp % *group == 0) {
+      p.dp_shard = *group;
+      v->assumptions.push_back("dp_shard not stated: " + std::to_string(*group) +
+                               " (from the fsdp text '" + fsdp.substr(0, 60) + "')");
+    }
+  }
 }
 
 // The pipeline schedule. An interleaved schedule's bubble and memory depend on its virtual stage

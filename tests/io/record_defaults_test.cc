@@ -63,6 +63,15 @@ TEST(RecordDefaultsTest, AccountingFromFormulaText) {
   EXPECT_EQ(AccountingForFormula("Megatron-Core num_floating_point_operations"), "megatron-core");
   EXPECT_EQ(AccountingForFormula("BF16 MFU after Chowdhery et al. (PaLM)"), "palm");
   EXPECT_EQ(AccountingForFormula("MosaicML: MFU = (3*2*N*s + 3*4*L*d*s^2)"), "palm");
+  // PaLM's attention term in other letters; Megatron's logged TFLOP/s with the recompute.
+  EXPECT_EQ(AccountingForFormula("torchtitan: 6*num_params + 12*l*h*q*t per token"), "palm");
+  EXPECT_EQ(AccountingForFormula("NanoGPT/PaLM methodology (6N + 12 * L * d * s per token)"),
+            "palm");
+  EXPECT_EQ(AccountingForFormula("GPT-NeoX logs Megatron-style TFLOP/s with the recompute forward"),
+            "narayanan");
+  EXPECT_EQ(AccountingForFormula("Megatron-Core model FLOPs (no recompute, non-causal attention)"),
+            "megatron-core");
+  EXPECT_EQ(AccountingForFormula("MFU: 72*B*s*l*h^2*(1 + s/(6h) + V/(12*l*h))"), "korthikanti");
   EXPECT_EQ(AccountingForFormula("not stated by the paper"), "6nd");
   EXPECT_EQ(AccountingForFormula(""), "6nd");
 }
@@ -140,6 +149,16 @@ TEST(RecomputeInTextTest, MapsCommonWordingAndLeavesTheRestUnstated) {
       {"partial (every other layer)", std::nullopt},
       {"block", std::nullopt}};
   for (const auto& [text, setting] : cases) EXPECT_EQ(RecomputeInText(text), setting) << text;
+}
+
+TEST(RecordDefaultsTest, ShardGroupFromFsdpText) {
+  EXPECT_EQ(ShardGroupInFsdpText("FSDP2 (dp_shard 32)", 8), 32);
+  EXPECT_EQ(ShardGroupInFsdpText("HYBRID_SHARD (HSDP, shard group = 8 GPUs of a node)", 4), 8);
+  EXPECT_EQ(ShardGroupInFsdpText("sharding_strategy hsdp, sharding_group_size: 16", 8), 16);
+  // Hybrid without a size: FSDP shards within a node.
+  EXPECT_EQ(ShardGroupInFsdpText("HYBRID_SHARD (inferred)", 8), 8);
+  EXPECT_EQ(ShardGroupInFsdpText("FULL_SHARD (FSDP2, 1D)", 8), std::nullopt);
+  EXPECT_EQ(ShardGroupInFsdpText("", 8), std::nullopt);
 }
 
 }  // namespace

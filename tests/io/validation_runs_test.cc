@@ -86,7 +86,8 @@ TEST(ValidationRunsTest, AtLeastSixtyPricedRecordsFromTenSources) {
 
 // validate and explain share one code path: the record's stack preset, the overrides the record
 // states (as `--stack-set`), the cluster preset at the record's GPU count (with its stated power
-// limit), the record's layout. Anything the reader set per source would break the equality.
+// limit and scale-out bandwidth, as a cluster file of the user's would state them), the record's
+// layout. Anything the reader set per source would break the equality.
 TEST(ValidationRunsTest, EveryRecordPricesAsExplainWould) {
   int checked = 0;
   for (const ValidationRun& v : Runs()) {
@@ -95,6 +96,7 @@ TEST(ValidationRunsTest, EveryRecordPricesAsExplainWould) {
     ApplyStackOverrides(v.stack_overrides, "--stack-set", &stack);
     ClusterSpec c = LoadCluster(v.cluster_preset, v.run.cluster.total_gpus());
     for (double& peak : c.gpu.peak_tflops) peak *= v.peak_scale;
+    if (v.stated_scaleout_GBps > 0) c.network.back().bw_GBps = v.stated_scaleout_GBps;
     const double explain =
         EstimateStepTime(v.run.model, c, v.run.layout, StackOptions(stack, c)).step_time_s;
     EXPECT_DOUBLE_EQ(explain, PredictStepTime(v.run, v.run.cluster.efficiency)) << v.run.id;
@@ -496,12 +498,17 @@ TEST(ValidationRunsTest, StatedScaleOutNetworkPicksThePresetThatHasIt) {
       ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: A100-SXM4-40GB\n" + efa);
   EXPECT_EQ(p4d.cluster_preset, "ec2-p4d");
   EXPECT_DOUBLE_EQ(p4d.run.cluster.network.back().bw_GBps, 400.0 / 8 / 8);  // Gb -> GB, 8 GPUs
-  // No A100 80GB preset with 8-GPU NVLink has 6.25 GB/s per GPU across nodes: the part's preset,
-  // and a note that says so.
+  // No A100 80GB preset with 8-GPU NVLink has 6.25 GB/s per GPU across nodes: the part's preset
+  // with the stated bandwidth across nodes (a stated fact, as a power limit is), and a note that
+  // says so.
   const ValidationRun none = ReadEdited("opt2022_175b_992gpu", gpu, gpu + efa);
   EXPECT_EQ(none.cluster_preset, "dgx-a100-80gb");
   EXPECT_NE(none.hardware_note.find("no A100-SXM4-80GB preset has it"), std::string::npos)
       << none.hardware_note;
+  EXPECT_DOUBLE_EQ(none.stated_scaleout_GBps, 400.0 / 8 / 8);
+  EXPECT_DOUBLE_EQ(none.run.cluster.network.back().bw_GBps, 400.0 / 8 / 8);
+  EXPECT_DOUBLE_EQ(none.run.cluster.network.front().bw_GBps,
+                   LoadCluster("dgx-a100-80gb").network.front().bw_GBps);
   // The instance type alone names the machine.
   EXPECT_EQ(ReadEdited("opt2022_175b_992gpu", gpu, "    gpu: A100 40GB (AWS p4d.24xlarge)\n")
                 .cluster_preset,
