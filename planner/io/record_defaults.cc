@@ -45,15 +45,17 @@ int ReleaseYear(const std::string& text) {
   return std::regex_search(text, m, release) ? 2000 + std::stoi(m[1]) : 0;
 }
 
-// The year a framework text dates itself to: a year it names, else a YY.MM release, else the
-// source's year; 0 when none.
+}  // namespace
+
 int FrameworkYear(const std::string& framework, const std::string& source) {
   if (int year = FirstYear(framework)) return year;
   if (int year = ReleaseYear(framework)) return year;
   return FirstYear(source);
 }
 
-}  // namespace
+bool TorchtitanCompilesLoss(const std::string& framework, const std::string& source) {
+  return FrameworkYear(framework, source) >= 2025;
+}
 
 std::string StackForFramework(const std::string& framework, const std::string& source) {
   const std::string f = Lower(framework);

@@ -23,6 +23,16 @@ namespace planner {
 // year when the framework gives none (a year, else a YY.MM release); "" when nothing is recognised.
 std::string StackForFramework(const std::string& framework, const std::string& source);
 
+// The year a framework text dates itself to: a year it names ("Megatron-LM (2022)"), else a
+// YY.MM release ("NeMo Megatron 22.08" -> 2022), else the first year in the source text; 0 when
+// none.
+int FrameworkYear(const std::string& framework, const std::string& source);
+
+// Whether a torchtitan run with training.compile compiled its loss too: torchtitan's
+// components/loss.py compiles the cross-entropy with the model since d1f62be (2025-02), so a
+// record dated 2025 or later did (FrameworkYear).
+bool TorchtitanCompilesLoss(const std::string& framework, const std::string& source);
+
 // The measured key that is the run's time measurement, most direct first: iteration time,
 // tokens/s, tokens/s per GPU, then TFLOP/s per GPU, MFU, percent of peak, HFU and aggregate
 // PFLOP/s (which need a FLOP convention); "" when none is present. `present` holds the measured

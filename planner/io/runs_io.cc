@@ -206,8 +206,13 @@ void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
   if (StatedBool(t, "torch_compile").value_or(false)) {
     v->stack_overrides.push_back("kernels=compiled");
   }
-  if (StatedBool(t, "compiled_loss").value_or(false)) {
+  const std::optional<bool> compiled_loss = StatedBool(t, "compiled_loss");
+  if (compiled_loss.value_or(false)) v->stack_overrides.push_back("loss_kernels=compiled");
+  if (!compiled_loss && name == "torchtitan" && StatedBool(t, "torch_compile").value_or(false) &&
+      TorchtitanCompilesLoss(StatedString(t, "framework"), StatedString(r, "source"))) {
     v->stack_overrides.push_back("loss_kernels=compiled");
+    v->assumptions.push_back(
+        "compiled_loss not stated: true (torchtitan compiles the loss with the model from 2025)");
   }
   const std::string attention = StatedString(t, "attention");
   if (!attention.empty() && !AttentionTextIsFused(attention)) {

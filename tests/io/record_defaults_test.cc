@@ -151,6 +151,12 @@ TEST(RecomputeInTextTest, MapsCommonWordingAndLeavesTheRestUnstated) {
   for (const auto& [text, setting] : cases) EXPECT_EQ(RecomputeInText(text), setting) << text;
 }
 
+TEST(RecordDefaultsTest, TorchtitanCompilesItsLossFrom2025) {
+  EXPECT_TRUE(TorchtitanCompilesLoss("torchtitan", "PyTorch blog, 2025-05"));
+  EXPECT_FALSE(TorchtitanCompilesLoss("torchtitan", "benchmarks/llama3_h100_202412 (2024-12)"));
+  EXPECT_FALSE(TorchtitanCompilesLoss("torchtitan", ""));
+}
+
 TEST(RecordDefaultsTest, ShardGroupFromFsdpText) {
   EXPECT_EQ(ShardGroupInFsdpText("FSDP2 (dp_shard 32)", 8), 32);
   EXPECT_EQ(ShardGroupInFsdpText("HYBRID_SHARD (HSDP, shard group = 8 GPUs of a node)", 4), 8);
