@@ -304,8 +304,12 @@ StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const Par
   r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
   const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
   if (gathered) r.weights += o.weight_bytes * params;  // the stage's gathered 16-bit copy
+  // Under the same policy ZeRO-2 (FSDP without resharding after forward) also skips gradient
+  // sync until the last micro-batch: the stage's gradients are unsharded all step.
+  const bool pp_accumulating = p.zero >= 2 && p.pp > 1 && o.zero3_pp_gathered;
   const bool accumulating = p.grad_accum() > 1 && o.sharded_grads_unsharded_when_accumulating;
-  r.gradients = o.grad_bytes * (p.zero >= 2 && !accumulating && !gathered ? sharded : params);
+  r.gradients =
+      o.grad_bytes * (p.zero >= 2 && !accumulating && !pp_accumulating ? sharded : params);
   r.optimizer = p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
                             : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
   return r;

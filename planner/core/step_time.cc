@@ -358,7 +358,11 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   }
   const GradReduce r = DpGradReduce(p, o);
   const double grads = collective(r.op, r.bytes_per_param);
-  const bool per_microbatch = p.zero == 2 && o.zero2_reduce_per_microbatch && mbs > 1;
+  // ZeRO-2 reduce-scatters per micro-batch where the stack does, unless pipelining syncs
+  // gradients at the last micro-batch only (zero3_with_pp: gathered, torch.distributed.pipelining).
+  const bool pp_syncs_once = p.pp > 1 && o.memory.zero3_pp_gathered;
+  const bool per_microbatch =
+      p.zero == 2 && o.zero2_reduce_per_microbatch && mbs > 1 && !pp_syncs_once;
   const double grad_rounds = per_microbatch ? mbs : 1;
   d.per_step = grad_rounds * grads;
   d.exposed = grad_rounds * (o.overlap_dp ? ExposedBeside(grads, t.backward, layers) : grads);

@@ -213,6 +213,33 @@ TEST(MemoryTest, Zero3KeptGatheredWithPipeliningHoldsTheStagesWeightsAndGradient
   EXPECT_LT(gathered.transient, resharded.transient);
 }
 
+TEST(MemoryTest, Zero2UnderTheGatheredPolicyKeepsUnshardedGradients) {
+  // The same policy with ZeRO-2 (FSDP2 that does not reshard after forward): the weights are
+  // whole 16-bit copies as ZeRO-2's always are, and the gradients stay unsharded until the last
+  // micro-batch: grad_bytes x P instead of grad_bytes x P / 4.
+  const ModelSpec m = Gpt22B();
+  ParallelConfig p = Layout(8, 1, true, Recompute::kFull);
+  p.pp = 2;
+  p.dp = 4;
+  p.zero = 2;
+  p.global_batch = 16;
+  MemoryOptions o;
+  const MemoryBreakdown sharded = EstimateMemory(m, ClusterSpec{}, p, o);
+  o.zero3_pp_gathered = true;
+  const MemoryBreakdown kept = EstimateMemory(m, ClusterSpec{}, p, o);
+  ASSERT_EQ(sharded.stage, kept.stage);
+  EXPECT_DOUBLE_EQ(kept.weights, sharded.weights);
+  EXPECT_DOUBLE_EQ(kept.gradients, 4 * sharded.gradients);
+  EXPECT_DOUBLE_EQ(kept.optimizer, sharded.optimizer);
+  // Without pipelining the policy does not apply.
+  p.pp = 1;
+  p.dp = 8;
+  o.zero3_pp_gathered = false;
+  const double alone = EstimateMemory(m, ClusterSpec{}, p, o).gradients;
+  o.zero3_pp_gathered = true;
+  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).gradients, alone);
+}
+
 TEST(MemoryTest, DeepSpeedZero3KeepsAtMostItsLiveParametersGathered) {
   // FSDP wraps layers: one layer's 16-bit weights gathered, the next prefetched, and the layer's
   // unsharded gradient (grad_bytes) before its reduce-scatter: (2 x 2 + 4) L, L the layer's

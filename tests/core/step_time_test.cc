@@ -381,6 +381,40 @@ TEST(StepTimeTest, Bf16OptimizerAllReducesFp32GradientsUnderZeroOne) {
                    CollectiveSeconds(c, Collective::kReduceScatter, 2, 8, 2 * params) + gather);
 }
 
+TEST(StepTimeTest, ZeroTwoUnderPipeliningSyncsOnceWhereTheStackKeepsTheStageGathered) {
+  // A stack that reduce-scatters ZeRO-2 gradients after every micro-batch (FSDP, DeepSpeed) does
+  // so 4 times for 4 micro-batches; torch.distributed.pipelining turns gradient sync off for the
+  // non-last backwards (zero3_with_pp: gathered, torchtitan), so once per step. The 16-bit
+  // parameters are all-gathered after the optimizer step either way.
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  ParallelConfig p;
+  p.pp = 2;
+  p.dp = 8;
+  p.micro_batch = 1;
+  p.global_batch = 32;  // 4 micro-batches per replica
+  p.zero = 2;
+  p.recompute = Recompute::kFull;
+  StepTimeOptions o;
+  o.grad_comm_bytes = 4;
+  // The paced stage is the last (it holds the LM head): its dp group is 8 ranks 1 apart.
+  const double params = ParamsOnStage(SplitParams(m, CountParams(m)), p, false, true).total();
+  const double reduce = CollectiveSeconds(c, Collective::kReduceScatter, 8, 1, 4 * params);
+  const double gather = CollectiveSeconds(c, Collective::kAllGather, 8, 1, 2 * params);
+  ASSERT_TRUE(o.zero2_reduce_per_microbatch);
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).dp_comm_s, 4 * reduce + gather);
+  o.memory.zero3_pp_gathered = true;
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).dp_comm_s, reduce + gather);
+  // Without pipelining the policy does not apply: every micro-batch reduce-scatters.
+  p.pp = 1;
+  p.dp = 16;
+  p.global_batch = 64;
+  const double all = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true).total();
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).dp_comm_s,
+                   4 * CollectiveSeconds(c, Collective::kReduceScatter, 16, 1, 4 * all) +
+                       CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * all));
+}
+
 TEST(StepTimeTest, ZeroThreeGathersTwiceAndReduceScattersOncePerMicrobatch) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(2);
