@@ -106,8 +106,10 @@ std::string AccountingForFormula(const std::string& formula) {
   // Megatron-Core first: its texts say "no recompute", which the Megatron rule below reads.
   if (Has(f, "megatron-core") || Has(f, "num_floating_point_operations")) return "megatron-core";
   // Megatron's logged TFLOP/s count the recomputed forward (Narayanan et al. 2021, Eq. 3).
+  const bool with_recompute =
+      Has(f, "recompute") && !Has(f, "norecompute") && !Has(f, "withoutrecompute");
   if (Has(f, "narayanan") || Has(f, "96*b") || Has(f, "eq.3") ||
-      (Has(f, "megatron") && Has(f, "recompute"))) {
+      (Has(f, "megatron") && with_recompute)) {
     return "narayanan";
   }
   if (Has(f, "korthikanti") || Has(f, "72*b")) return "korthikanti";

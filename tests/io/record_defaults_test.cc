@@ -71,6 +71,7 @@ TEST(RecordDefaultsTest, AccountingFromFormulaText) {
             "narayanan");
   EXPECT_EQ(AccountingForFormula("Megatron-Core model FLOPs (no recompute, non-causal attention)"),
             "megatron-core");
+  EXPECT_EQ(AccountingForFormula("Megatron-style model FLOPs without recompute"), "6nd");
   EXPECT_EQ(AccountingForFormula("MFU: 72*B*s*l*h^2*(1 + s/(6h) + V/(12*l*h))"), "korthikanti");
   EXPECT_EQ(AccountingForFormula("not stated by the paper"), "6nd");
   EXPECT_EQ(AccountingForFormula(""), "6nd");
