@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Plots the per-GPU memory of one or more layouts from `planner explain ... --format json`:
 one stacked bar per file (weights, gradients, optimizer states, activations, recompute/gather
-working set, logits, CUDA context, communication buffers, allocator fragmentation), labelled by
-its layout, with a line at the usable HBM per GPU.
+working set, logits, pipeline buffers, CUDA context, communication buffers, allocator
+fragmentation), labelled by its layout, with a line at the usable HBM per GPU.
 
   planner explain dgx-h100 llama2-70b --gpus 64 --global-batch 512 --tp 8 --pp 2 --sp \\
       --format json > megatron.json
@@ -31,6 +31,7 @@ COMPONENTS = (
     ("activations_GiB", "activations", "#2ca02c"),
     ("transient_GiB", "recompute / gather working set", "#98df8a"),
     ("logits_GiB", "logits", "#d62728"),
+    ("pipeline_buffers_GiB", "pipeline buffers", "#ff9896"),
     ("cuda_context_GiB", "CUDA context", "#9467bd"),
     ("comm_buffers_GiB", "communication buffers", "#c5b0d5"),
     ("fragmentation_GiB", "allocator fragmentation", "#7f7f7f"),

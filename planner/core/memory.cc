@@ -116,6 +116,21 @@ double InflightOnStage(const ParallelConfig& p, int64_t stage, double layers) {
 
 }  // namespace
 
+// (2 vpp - [first] - [last]) x micro-batches x B + ([first] - [last]) x in-flight x B: see
+// memory.h.
+double PipelineBufferBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
+                           int64_t stage) {
+  if (!o.pp_microbatch_buffers || p.pp <= 1) return 0;
+  const double rep = p.sp ? 1.0 / static_cast<double>(p.tp) : 1.0;
+  const double boundary = 2.0 * static_cast<double>(m.seq_len) / static_cast<double>(p.cp) *
+                          static_cast<double>(p.micro_batch) * static_cast<double>(m.d_model) * rep;
+  const double first = stage == 0 ? 1 : 0, last = stage == p.pp - 1 ? 1 : 0;
+  const double microbatches = static_cast<double>(p.grad_accum());
+  const double buffers = (2.0 * static_cast<double>(p.vpp) - first - last) * microbatches +
+                         (first - last) * InflightOnStage(p, stage, 1.0);
+  return boundary * buffers;
+}
+
 StageParams ParamsOnStage(const ParamSplit& split, const ParallelConfig& p, bool first,
                           bool last) {
   const auto n_layers = static_cast<int64_t>(split.n_layers);
@@ -376,11 +391,12 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
         r.logits += 2.0 * static_cast<double>(kept) * logits;
       }
     }
+    r.pipeline_buffers = PipelineBufferBytes(m, p, o, stage);
     r.cuda_context = GiBToBytes(o.cuda_context_GiB);
     r.comm_buffers = p.gpus() > 1 ? GiBToBytes(o.comm_buffers_GiB) : 0;
     r.fragmentation = o.fragmentation_fraction * (r.activations + r.transient + r.logits);
     r.total = r.weights + r.gradients + r.optimizer + r.activations + r.transient + r.logits +
-              r.cuda_context + r.comm_buffers + r.fragmentation;
+              r.pipeline_buffers + r.cuda_context + r.comm_buffers + r.fragmentation;
     if (r.total > best.total) best = r;
   }
   return best;

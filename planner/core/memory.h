@@ -60,6 +60,11 @@ struct StackMemoryChoices {
   // output_chunks for the schedule to merge (torchtitan), where a loop over micro-batches frees
   // them before backward.
   bool pp_last_stage_keeps_outputs = false;
+  // With pipelining a stage holds a receive buffer per micro-batch for its input (not on the
+  // first stage) and for its output's gradient (not on the last), allocated when the schedule
+  // starts, and each in-flight micro-batch's output until its backward: torch.distributed.
+  // pipelining's _prepare_forward_infra / _prepare_backward_infra and fwd_cache (torchtitan).
+  bool pp_microbatch_buffers = false;
 };
 
 struct MemoryOptions : StackMemoryChoices {
@@ -102,6 +107,8 @@ struct MemoryBreakdown {
   double activations = 0;         // stored for backward: in-flight micro-batches x layers
   double transient = 0;           // working set of the layer being recomputed / gathered
   double logits = 0;              // last stage: 16-bit logits + fp32 copy for the loss
+  double pipeline_buffers =
+      0;  // stage-boundary tensors held per micro-batch (pp_microbatch_buffers)
   double cuda_context = 0;
   double comm_buffers = 0;
   double fragmentation = 0;
@@ -146,6 +153,17 @@ double LayersOnStage(int64_t n_layers, const ParallelConfig& p, int64_t stage);
 
 // Layer-micro-batches of activations a stage (by default the first) holds at its peak.
 double InflightLayerMicrobatches(const ModelSpec& m, const ParallelConfig& p, int64_t stage = 0);
+
+// The stage-boundary tensors torch.distributed.pipelining holds on `stage` (0 .. pp-1) when
+// o.pp_microbatch_buffers: B bytes each, the hidden state of one micro-batch (sequence-sharded
+// under SP). Of the vpp chunks a rank runs, all but the pipeline's first hold an input buffer per
+// micro-batch and all but its last a gradient buffer per micro-batch. An in-flight micro-batch's
+// input is the first layer's saved input (counted with the activations) and its output is kept
+// until backward, so the two cancel on middle stages; the first stage keeps outputs only, the
+// last inputs only: (2 vpp - [first] - [last]) x micro-batches x B + ([first] - [last]) x
+// in-flight x B. 0 without pipelining.
+double PipelineBufferBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
+                           int64_t stage);
 
 // Sum of LayerActivations' bytes.
 double LayerActivationBytes(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o);

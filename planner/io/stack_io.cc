@@ -35,7 +35,8 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "attention_output_cache_bytes",
                                            "sp_gathered_input_saved",
                                            "sp_all_gather_fp8",
-                                           "pp_last_stage_keeps_outputs"};
+                                           "pp_last_stage_keeps_outputs",
+                                           "pp_microbatch_buffers"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -136,6 +137,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->sp_all_gather_fp8 = m.Bool("sp_all_gather_fp8", s->sp_all_gather_fp8);
   s->pp_last_stage_keeps_outputs =
       m.Bool("pp_last_stage_keeps_outputs", s->pp_last_stage_keeps_outputs);
+  s->pp_microbatch_buffers = m.Bool("pp_microbatch_buffers", s->pp_microbatch_buffers);
   s->attention_output_cache_bytes =
       Bytes(m, "attention_output_cache_bytes", s->attention_output_cache_bytes);
   s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
@@ -209,6 +211,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "sp_gathered_input_saved" << YAML::Value << s.sp_gathered_input_saved;
   out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;
   out << YAML::Key << "pp_last_stage_keeps_outputs" << YAML::Value << s.pp_last_stage_keeps_outputs;
+  out << YAML::Key << "pp_microbatch_buffers" << YAML::Value << s.pp_microbatch_buffers;
   out << YAML::Key << "attention_output_cache_bytes" << YAML::Value
       << s.attention_output_cache_bytes;
   out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;

@@ -321,6 +321,46 @@ TEST(MemoryTest, PipelineLastStageKeepsEveryMicroBatchsLogits) {
   EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, one, o).logits, 6 * logits);
 }
 
+TEST(MemoryTest, PipelineStagesHoldBuffersPerMicrobatch) {
+  // torch.distributed.pipelining allocates, per micro-batch, an input receive buffer on every
+  // stage but the first and an output-gradient buffer on every stage but the last, each the
+  // stage-boundary hidden state: B = 2 bytes x s x b x h / t under SP = 2 x 2048 x 2 x 6144 / 8.
+  // An in-flight micro-batch's input buffer is the first layer's saved input (already among the
+  // activations); its output is kept until backward. With pp 4 and 16 micro-batches (1F1B, stage
+  // s has 4 - s in flight):
+  //   stage 0: 16 gradient buffers + 4 outputs in flight        = 20 B
+  //   stage 1: 16 + 16 buffers, 3 inputs shared, 3 outputs kept = 32 B
+  //   stage 3: 16 input buffers, 1 shared                       = 15 B
+  const ModelSpec m = Gpt22B();
+  ParallelConfig p = Layout(8, 2, true, Recompute::kFull);
+  p.pp = 4;
+  p.global_batch = 2 * 16;
+  const double b = 2.0 * 2048 * 2 * 6144 / 8;
+  MemoryOptions o;
+  o.pp_microbatch_buffers = true;
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 0), 20 * b);
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 1), 32 * b);
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 3), 15 * b);
+  // The peak stage carries its own.
+  const MemoryBreakdown peak = EstimateMemory(m, ClusterSpec{}, p, o);
+  EXPECT_DOUBLE_EQ(peak.pipeline_buffers, PipelineBufferBytes(m, p, o, peak.stage));
+  // Two virtual stages per rank: each rank runs two chunks, 16 buffers more per chunk and
+  // direction; the in-flight count grows by Korthikanti's factor 1 + (pp - 1) / (pp vpp) on
+  // stage 0 (4 x 1.375 = 5.5), and the last stage still holds one.
+  p.vpp = 2;
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 0), (3 * 16 + 5.5) * b);
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 3), (3 * 16 - 1) * b);
+  // Without SP the boundary tensor is replicated over the TP ranks; without pipelining, none.
+  p.vpp = 1;
+  p.sp = false;
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 3), 15 * 8 * b);
+  p.pp = 1;
+  EXPECT_DOUBLE_EQ(PipelineBufferBytes(m, p, o, 0), 0);
+  p.pp = 4;
+  o.pp_microbatch_buffers = false;
+  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, o).pipeline_buffers, 0);
+}
+
 TEST(MemoryTest, DtensorSequenceParallelKeepsTheGatheredGemmInputs) {
   // Under SP the QKV and MLP-up GEMMs read the all-gathered norm output, s b h elements. Megatron
   // keeps the s b h / t shard of each (2 bytes) and gathers again in backward (Korthikanti 2022
