@@ -19,13 +19,14 @@ bool Given(const po::variables_map& vm, const char* flag) {
 }  // namespace
 
 void AddStackOptions(po::options_description* options) {
-  options->add_options()
-      ("stack", po::value<std::string>(),
-       "software stack: a preset (megatron-core, nemo, megatron-lm, megatron-lm-sc21, deepspeed, "
-       "megatron-deepspeed, fsdp, torchtitan, llm-foundry) or a YAML file; default megatron-core")
-      ("stack-set", po::value<std::vector<std::string>>()->composing(),
-       "override one stack field, e.g. overlap.dp=none or kernels=compiled (repeatable)")
-      ("no-sp", po::bool_switch(), "no sequence parallelism even where the stack defaults to it");
+  options->add_options()(
+      "stack", po::value<std::string>(),
+      "software stack: a preset (megatron-core, nemo, megatron-lm, megatron-lm-sc21, deepspeed, "
+      "deepspeed-2021, megatron-deepspeed, fsdp, torchtitan, llm-foundry) or a YAML file; default "
+      "megatron-core")(
+      "stack-set", po::value<std::vector<std::string>>()->composing(),
+      "override one stack field, e.g. overlap.dp=none or kernels=compiled (repeatable)")(
+      "no-sp", po::bool_switch(), "no sequence parallelism even where the stack defaults to it");
 }
 
 StackSpec StackFromFlags(const po::variables_map& vm) {

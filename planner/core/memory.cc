@@ -51,6 +51,7 @@ ParamSplit SplitParams(const ModelSpec& m, const ParamCount& pc) {
     const bool at_end = e.name == "lm_head.bias" || e.name == "final_norm" || e.name == "pooler";
     (at_end ? s.last_extra : s.first_extra) += static_cast<double>(e.total);
   }
+  s.layer_tensors = static_cast<double>(ParamTensorsPerLayer(m));
   s.n_layers = static_cast<double>(m.n_layers);
   s.head = m.lm_head;
   s.tied = m.tied_embeddings;
@@ -70,6 +71,7 @@ StageParams ParamsWithLayers(const ParamSplit& split, const ParallelConfig& p, b
   StageParams s;
   s.layer_dense = split.layer_dense / p.tp;
   s.layer_expert = split.layer_expert / (p.expert_tp() * p.ep);
+  s.layer_tensors = split.layer_tensors;
   s.dense = layers * s.layer_dense;
   s.expert = layers * s.layer_expert;
   const double vocab = split.vocab_table / p.tp;  // vocab-parallel embedding and head

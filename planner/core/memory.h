@@ -127,12 +127,14 @@ struct StageParams {
   double expert = 0;        // MoE experts: sharded over dp*cp/ep
   double layer_dense = 0;   // one layer's share of `dense` (what ZeRO-3 gathers per layer)
   double layer_expert = 0;
+  double layer_tensors = 0;  // parameter tensors of a layer (ParamTensorsPerLayer)
   double total() const { return dense + expert; }
 };
 // The parameter count split the way pipeline stages and TP/EP shard it; computed once per model.
 struct ParamSplit {
   double layer_dense = 0;   // one layer without its experts
   double layer_expert = 0;  // one layer's experts (all of them)
+  double layer_tensors = 0;  // parameter tensors of a layer (ParamTensorsPerLayer)
   double vocab_table = 0;   // V x embed_dim: the token embedding, and the LM head
   double first_extra = 0;   // position/type tables, embedding norm and projection
   double last_extra = 0;    // final norm, LM-head bias, pooler

@@ -198,4 +198,12 @@ const char* ToString(ParamGroup g) {
   return "?";
 }
 
+int64_t ParamTensorsPerLayer(const ModelSpec& spec) {
+  const int64_t per_norm = spec.norm == NormKind::kLayerNorm ? 2 : 1;  // weight (and bias)
+  int64_t n = spec.norms_per_layer * per_norm;
+  n += 2 + (spec.biases.qkv ? 1 : 0) + (spec.biases.attn_out ? 1 : 0);  // QKV and output
+  n += 2 + (spec.biases.mlp ? 2 : 0);                                   // up and down
+  return n;
+}
+
 }  // namespace planner

@@ -46,6 +46,11 @@ struct ParamCount {
 // Requires a validated spec.
 ParamCount CountParams(const ModelSpec& spec);
 
+// Parameter tensors of one layer as Megatron lays them out (fused QKV, fused gated up
+// projection, weight and bias apart): the calls a stack that gathers per tensor makes for it.
+// Counted for a dense layer; MLA's extra projections and MoE experts are not told apart.
+int64_t ParamTensorsPerLayer(const ModelSpec& spec);
+
 const char* ToString(ParamGroup g);
 
 }  // namespace planner

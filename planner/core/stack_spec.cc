@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "planner/core/units.h"
+
 namespace planner {
 namespace {
 
@@ -28,6 +30,9 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (!(s.zero3_max_live_params >= 0 && s.zero3_max_live_params <= 1e15)) {
     return StackError{"zero3_max_live_params",
                       "zero3_max_live_params must lie in [0, 1e15] (0: whole layers, as FSDP)"};
+  }
+  if (!(s.zero3_host_us_per_rank >= 0 && s.zero3_host_us_per_rank <= 1000)) {
+    return StackError{"zero3_host_us_per_rank", "zero3_host_us_per_rank must lie in [0, 1000]"};
   }
   if (s.optimizer_moment_bytes != 2 && s.optimizer_moment_bytes != 4) {
     return StackError{"optimizer_moment_bytes", "optimizer_moment_bytes must be 2 or 4"};
@@ -111,6 +116,9 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.overlap_pp = s.pp_overlap;
   o.overlap_cp = s.cp_overlap;
   o.zero3_prefetch = s.zero3_prefetch;
+  o.zero3_per_tensor = s.zero3_collectives == Zero3Collectives::kPerTensor;
+  o.zero3_host_s_per_rank = s.zero3_host_us_per_rank * kSecondsPerUs;
+  o.zero3_recompute_regathers = s.zero3_recompute_regathers;
   o.overlap_a2a = s.a2a_overlap;
   o.a2a_sm_fraction = s.a2a_sm_fraction;
   o.a2a_fp8_dispatch = s.a2a_fp8_dispatch;

@@ -59,6 +59,14 @@ enum class Zero3WithPp {
                // off with PP, gradient sync only on the last micro-batch)
 };
 
+// How many collectives ZeRO-3 issues for a layer, each way.
+enum class Zero3Collectives {
+  kPerModule,  // one all-gather and one reduce-scatter per layer (FSDP units; DeepSpeed since
+               // c0eeb69, v0.5.6, which coalesces a module's parameters into one gather)
+  kPerTensor,  // one per parameter tensor (DeepSpeed before it: partition_parameters.py
+               // _allgather_param and _reduce_scatter_gradient take one parameter each)
+};
+
 // How a bf16 run reduces its data-parallel gradients (ZeRO 0-1; ZeRO-2/3 as grad_reduce_bytes).
 enum class Bf16GradReduce {
   kAsFp16,  // as an fp16 run: grad_reduce_bytes, reduce-scatter under ZeRO-1
@@ -100,6 +108,14 @@ struct StackSpec : StackMemoryChoices {
   bool pp_overlap = false;            // p2p sends and receives beside compute
   bool cp_overlap = true;             // ring attention's K/V exchange beside attention
   bool zero3_prefetch = true;         // gather the next layer while this one computes
+  // ZeRO-3's calls: per layer or per parameter tensor; the host time each call costs per rank of
+  // the shard group, where the call takes a list of per-rank tensors (torch.distributed's
+  // all_gather and reduce_scatter before _all_gather_base copy each rank's block apart); and
+  // whether full recompute's second forward gathers the layer again (hooks on every submodule
+  // that release its parameters after each forward: DeepSpeed stage3.py).
+  Zero3Collectives zero3_collectives = Zero3Collectives::kPerModule;
+  double zero3_host_us_per_rank = 0;
+  bool zero3_recompute_regathers = false;
   // Expert parallelism: dispatch/combine of one micro-batch beside another's compute (DeepEP,
   // DualPipe), the share of SMs its kernels keep meanwhile, fp8 dispatch under fp8 GEMMs.
   bool a2a_overlap = false;
@@ -179,6 +195,8 @@ inline constexpr EnumName<ShardedGradAccum> kShardedGradAccumNames[] = {
     {ShardedGradAccum::kUnsharded, "unsharded"}};
 inline constexpr EnumName<Zero3WithPp> kZero3WithPpNames[] = {
     {Zero3WithPp::kResharded, "resharded"}, {Zero3WithPp::kGathered, "gathered"}};
+inline constexpr EnumName<Zero3Collectives> kZero3CollectivesNames[] = {
+    {Zero3Collectives::kPerModule, "per-module"}, {Zero3Collectives::kPerTensor, "per-tensor"}};
 inline constexpr EnumName<Bf16GradReduce> kBf16GradReduceNames[] = {
     {Bf16GradReduce::kAsFp16, "as-fp16"}, {Bf16GradReduce::kFp32AllReduce, "fp32-all-reduce"}};
 inline constexpr EnumName<Kernels> kKernelsNames[] = {
@@ -194,6 +212,7 @@ inline const char* ToString(TpForwardOverlap t) { return NameIn(kTpForwardOverla
 inline const char* ToString(DpOverlap d) { return NameIn(kDpOverlapNames, d); }
 inline const char* ToString(ShardedGradAccum g) { return NameIn(kShardedGradAccumNames, g); }
 inline const char* ToString(Zero3WithPp z) { return NameIn(kZero3WithPpNames, z); }
+inline const char* ToString(Zero3Collectives z) { return NameIn(kZero3CollectivesNames, z); }
 inline const char* ToString(Bf16GradReduce b) { return NameIn(kBf16GradReduceNames, b); }
 inline const char* ToString(Kernels k) { return NameIn(kKernelsNames, k); }
 inline const char* ToString(SelectivePolicy p) { return NameIn(kSelectivePolicyNames, p); }

@@ -52,10 +52,14 @@ void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTi
   const double extra = std::max(0.0, sp.dense - layers * sp.layer_dense);
   const double gb = o.grad_comm_bytes, wb = o.memory.weight_bytes;
   if (p.zero >= 3) {
+    const double calls = Zero3CallsPerLayer(o, sp);
     s->zero3_gather_s =
-        DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense, sp.layer_expert, wb);
+        DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense, sp.layer_expert, wb) +
+        Zero3CallSeconds(c, p, o, Collective::kAllGather, calls);
     s->zero3_scatter_s =
-        DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense, sp.layer_expert, gb);
+        DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense, sp.layer_expert, gb) +
+        Zero3CallSeconds(c, p, o, Collective::kReduceScatter, calls);
+    s->zero3_backward_gather_s = (Zero3GatherPasses(p, o) - 1) * s->zero3_gather_s;
     s->zero3_extra_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, extra, 0, wb);
     s->zero3_extra_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, extra, 0, gb);
     return;
@@ -169,6 +173,24 @@ double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collec
                                  dense * bytes_per_param / static_cast<double>(shard));
   }
   return dense_s + experts;
+}
+
+double Zero3CallsPerLayer(const StepTimeOptions& o, const StageParams& sp) {
+  return o.zero3_per_tensor ? std::max(1.0, sp.layer_tensors) : 1;
+}
+
+double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o) {
+  return o.zero3_recompute_regathers && p.recompute == Recompute::kFull ? 3 : 2;
+}
+
+double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
+                        Collective op, double calls) {
+  const int64_t shard = p.zero_shard();
+  if (shard <= 1 || calls <= 0) return 0;
+  // One byte: the collective's latency terms (its transfer time is a fraction of a nanosecond).
+  const double latency = CollectiveSeconds(c, op, shard, p.tp, 1.0);
+  return std::max(0.0, calls - 1) * latency +
+         calls * static_cast<double>(shard) * o.zero3_host_s_per_rank;
 }
 
 StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

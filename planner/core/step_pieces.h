@@ -46,7 +46,9 @@ struct StagePieces {
   double p2p_s = 0;  // one activation (or gradient) transfer of one chunk to the next stage
   // ZeRO-3: one layer's parameters gathered (each pass) and gradients reduce-scattered, and the
   // same for the stage's parameters outside its layers (embeddings, head, final norm).
-  double zero3_gather_s = 0, zero3_scatter_s = 0;
+  // The backward gathers the layer once more, or twice where full recompute's forward gathers it
+  // again (StepTimeOptions::zero3_recompute_regathers).
+  double zero3_gather_s = 0, zero3_scatter_s = 0, zero3_backward_gather_s = 0;
   double zero3_extra_gather_s = 0, zero3_extra_scatter_s = 0;
   // Data-parallel gradients, once per step: one layer's bucket (all-reduce, or reduce-scatter
   // under ZeRO-1/2), the stage's non-layer parameters, the ZeRO-1/2 parameter all-gather after the
@@ -79,6 +81,16 @@ StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const Par
 // all-reduce of its shard across the p.dp_replicas() groups.
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param);
+// ZeRO-3's calls per layer and pass (one, or the layer's parameter tensors where the stack
+// gathers per tensor), and the passes of a micro-batch that gather the weights: forward and
+// backward, and full recompute's forward where the stack gathers again.
+double Zero3CallsPerLayer(const StepTimeOptions& o, const StageParams& sp);
+double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o);
+// What `calls` ZeRO-3 collectives `op` over the shard group cost beyond the one collective of
+// all their bytes that DpCollectiveSeconds prices: the ring latency of every further call, and
+// the stack's host work per rank of the group (o.zero3_host_s_per_rank) of every call.
+double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
+                        Collective op, double calls);
 // The data-parallel gradient reduction under ZeRO 0-2: ZeRO-0 all-reduces, ZeRO-1/2 reduce-
 // scatter, o.grad_comm_bytes per parameter; a bf16 layout under ZeRO 0-1 on a stack that reduces
 // fp32 gradients (o.bf16_fp32_all_reduce) all-reduces 4 bytes per parameter.

@@ -347,13 +347,20 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   if ((group <= 1 && p.expert_dp() <= 1) || sp.total() <= 0) return d;
   const double mbs = static_cast<double>(p.grad_accum());
   if (p.zero >= 3) {
-    const double gather = collective(Collective::kAllGather, o.memory.weight_bytes);
-    const double reduce = collective(Collective::kReduceScatter, o.grad_comm_bytes);
+    // One call per layer (or per parameter tensor) and pass: the bytes as one collective, plus
+    // every further call's latency and every call's host work (Zero3CallSeconds).
+    const double calls = layers * Zero3CallsPerLayer(o, sp);
+    const double gather = collective(Collective::kAllGather, o.memory.weight_bytes) +
+                          Zero3CallSeconds(c, p, o, Collective::kAllGather, calls);
+    const double reduce = collective(Collective::kReduceScatter, o.grad_comm_bytes) +
+                          Zero3CallSeconds(c, p, o, Collective::kReduceScatter, calls);
     // A stage kept gathered (zero3_with_pp: gathered) gathers once and reduce-scatters once per
     // step, spread here over the micro-batches so that the same overlap rule applies; otherwise
-    // every micro-batch gathers for forward and again for backward.
-    d.zero3_per_microbatch = p.pp > 1 && o.memory.zero3_pp_gathered ? (gather + reduce) / mbs
-                                                                     : 2 * gather + reduce;
+    // every micro-batch gathers for forward and again for backward (and for full recompute's
+    // forward where the stack gathers again).
+    d.zero3_per_microbatch = p.pp > 1 && o.memory.zero3_pp_gathered
+                                 ? (gather + reduce) / mbs
+                                 : Zero3GatherPasses(p, o) * gather + reduce;
     return d;
   }
   const GradReduce r = DpGradReduce(p, o);

@@ -34,6 +34,12 @@ struct StepTimeOptions {
   // step's first forward (Megatron-Core --overlap-param-gather); otherwise it is exposed.
   bool overlap_param_gather = false;
   bool zero3_prefetch = true;  // ZeRO-3/FSDP gathers the next layer while this one computes
+  // ZeRO-3's calls per layer and pass: one, or one per parameter tensor; host seconds each call
+  // costs per rank of the shard group; a third gather of each layer for full recompute's forward
+  // (stack_spec.h, Zero3Collectives and the fields beside it).
+  bool zero3_per_tensor = false;
+  double zero3_host_s_per_rank = 0;
+  bool zero3_recompute_regathers = false;
   // ZeRO-2 with gradient accumulation reduce-scatters after every micro-batch (DeepSpeed, FSDP
   // SHARD_GRAD_OP) instead of once per step.
   bool zero2_reduce_per_microbatch = true;

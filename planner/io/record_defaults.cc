@@ -63,8 +63,8 @@ std::string StackForFramework(const std::string& framework, const std::string& s
   const std::pair<const char*, const char*> names[] = {{"torchtitan", "torchtitan"},
                                                        {"megatron-deepspeed", "megatron-deepspeed"},
                                                        {"gpt-neox", "megatron-deepspeed"},
-                                                       {"deepspeed", "deepspeed"},
-                                                       {"nemo", nullptr},  // by its year, below
+                                                       {"deepspeed", nullptr},  // by its year
+                                                       {"nemo", nullptr},       // by its year
                                                        {"megatron-core", "megatron-core"},
                                                        {"megatron-bridge", "megatron-core"},
                                                        {"composer", "llm-foundry"},
@@ -75,9 +75,13 @@ std::string StackForFramework(const std::string& framework, const std::string& s
   for (const auto& [part, stack] : names) {
     if (!Has(f, part)) continue;
     if (stack != nullptr) return stack;
+    const int year = FrameworkYear(framework, source);
+    // DeepSpeed before v0.5.6 (c0eeb69, 2021-10-31) gathered ZeRO-3 parameters one at a time.
+    if (std::string(part) == "deepspeed") {
+      return year != 0 && year <= 2021 ? "deepspeed-2021" : "deepspeed";
+    }
     // NeMo Megatron of 2022 (releases 22.xx, NeMo 1.x) ran its Apex port of Megatron-LM, without
     // Transformer Engine or Megatron-Core, which NeMo took up in 2023.
-    const int year = FrameworkYear(framework, source);
     return year != 0 && year <= 2022 ? "megatron-lm" : "megatron-core";
   }
   if (Has(f, "megatron") || (f.empty() && Has(Lower(source), "megatron"))) {

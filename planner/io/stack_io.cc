@@ -21,6 +21,9 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "sharded_weight_bytes",
                                            "sharded_optimizer_bytes",
                                            "zero3_max_live_params",
+                                           "zero3_collectives",
+                                           "zero3_host_us_per_rank",
+                                           "zero3_recompute_regathers",
                                            "overlap",
                                            "supports",
                                            "defaults",
@@ -128,6 +131,11 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
   s->zero3_max_live_params =
       m.OptDouble("zero3_max_live_params").value_or(s->zero3_max_live_params);
+  s->zero3_collectives = OptEnum<Zero3Collectives>(m, "zero3_collectives", kZero3CollectivesNames,
+                                                   s->zero3_collectives);
+  s->zero3_host_us_per_rank =
+      m.OptDouble("zero3_host_us_per_rank").value_or(s->zero3_host_us_per_rank);
+  s->zero3_recompute_regathers = m.Bool("zero3_recompute_regathers", s->zero3_recompute_regathers);
   s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
   s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
   s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
@@ -203,6 +211,9 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "sharded_weight_bytes" << YAML::Value << s.sharded_weight_bytes;
   out << YAML::Key << "sharded_optimizer_bytes" << YAML::Value << s.sharded_optimizer_bytes;
   out << YAML::Key << "zero3_max_live_params" << YAML::Value << s.zero3_max_live_params;
+  out << YAML::Key << "zero3_collectives" << YAML::Value << ToString(s.zero3_collectives);
+  out << YAML::Key << "zero3_host_us_per_rank" << YAML::Value << s.zero3_host_us_per_rank;
+  out << YAML::Key << "zero3_recompute_regathers" << YAML::Value << s.zero3_recompute_regathers;
   out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;
   out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
   out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;

@@ -309,7 +309,7 @@ class StepExpander {
       extra_gather = kNoTask;
     }
     for (int b = blocks - 1; b >= 0; --b) {
-      const TaskId gather = zero3 ? Prefetch(c, k * st.zero3_gather_s) : kNoTask;
+      const TaskId gather = zero3 ? Prefetch(c, k * st.zero3_backward_gather_s) : kNoTask;
       TaskId first = chain->Then(TaskCategory::kRecompute, c.compute, k * l.recompute_s);
       Sync(chain, TaskCategory::kTpComm, s, kTp, k * l.tp_recompute_s);
       const double main_s = ring ? l.backward_input_s - l.attention_bwd_s : l.backward_input_s;

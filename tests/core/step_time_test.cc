@@ -415,21 +415,64 @@ TEST(StepTimeTest, ZeroTwoUnderPipeliningSyncsOnceWhereTheStackKeepsTheStageGath
                        CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * all));
 }
 
-TEST(StepTimeTest, ZeroThreeGathersTwiceAndReduceScattersOncePerMicrobatch) {
-  const ModelSpec m = Gpt22B();
-  const ClusterSpec c = A100Cluster(2);
+// ZeRO-3 over 16 GPUs of two nodes, one micro-batch of one sequence each, full recompute.
+ParallelConfig Zero3Over16() {
   ParallelConfig p;
   p.dp = 16;
   p.micro_batch = 1;
   p.global_batch = 16;
   p.zero = 3;
   p.recompute = Recompute::kFull;
+  return p;
+}
+
+TEST(StepTimeTest, ZeroThreeGathersTwiceAndReduceScattersOncePerMicrobatch) {
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  const ParallelConfig p = Zero3Over16();
   const StageParams sp = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true);
   const StepTime r = EstimateStepTime(m, c, p);
-  const double gather = CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * sp.total());
-  const double reduce = CollectiveSeconds(c, Collective::kReduceScatter, 16, 1, 4 * sp.total());
-  EXPECT_DOUBLE_EQ(r.zero3_comm_s, 2 * gather + reduce);
+  // One call per layer and pass: the bytes as one collective, plus the 47 further calls' ring
+  // latency (16 ranks over 2 nodes: 7 NVLink steps of 3 us, then 1 InfiniBand step of 5 us).
+  const double latency = (7 * kNvlinkUs + 1 * kIbUs) * 1e-6;
+  const double gather =
+      CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * sp.total()) + 47 * latency;
+  const double reduce =
+      CollectiveSeconds(c, Collective::kReduceScatter, 16, 1, 4 * sp.total()) + 47 * latency;
+  EXPECT_NEAR(r.zero3_comm_s, 2 * gather + reduce, 1e-6);
   EXPECT_DOUBLE_EQ(r.dp_comm_s, 0);
+}
+
+TEST(StepTimeTest, ZeroThreePerTensorCallsPayLatencyAndHostWorkPerRank) {
+  // DeepSpeed before v0.5.6 (the deepspeed-2021 stack): one gather and one reduce-scatter per
+  // parameter tensor, 5 us of host work per rank of the group and call, a third gather of each
+  // layer for full recompute's forward, nothing prefetched.
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(2);
+  ParallelConfig p = Zero3Over16();
+  // A GPT layer with biases: 2 LayerNorms (weight, bias), QKV, projection, up and down (weight,
+  // bias each): 12 tensors.
+  ASSERT_EQ(ParamTensorsPerLayer(m), 12);
+  StepTimeOptions o;
+  o.zero3_prefetch = false;
+  o.zero3_per_tensor = true;
+  o.zero3_host_s_per_rank = 5e-6;
+  o.zero3_recompute_regathers = true;
+  const StageParams sp = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true);
+  const double calls = 48 * 12;
+  const double latency = (7 * kNvlinkUs + 1 * kIbUs) * 1e-6;
+  const double per_call = 16 * 5e-6;
+  const double gather = CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * sp.total()) +
+                        (calls - 1) * latency + calls * per_call;
+  const double reduce = CollectiveSeconds(c, Collective::kReduceScatter, 16, 1, 4 * sp.total()) +
+                        (calls - 1) * latency + calls * per_call;
+  const StepTime r = EstimateStepTime(m, c, p, o);
+  // Within 1 us, far below one call's 26 us latency (the latency probe moves one byte a call).
+  EXPECT_NEAR(r.zero3_comm_s, 3 * gather + reduce, 1e-6);
+  EXPECT_NEAR(r.zero3_exposed_s, r.zero3_comm_s, 1e-12);  // no prefetch: every call waits
+  // Without full recompute the layer is gathered twice.
+  p.recompute = Recompute::kNone;
+  EXPECT_NEAR(EstimateStepTime(m, c, p, o).zero3_comm_s, 2 * gather + reduce, 1e-6);
 }
 
 TEST(StepTimeTest, FlashAttentionSkipsTheMaskedHalfAndTheScoreTraffic) {

@@ -38,6 +38,10 @@ TEST(RecordDefaultsTest, StackFromFrameworkText) {
   EXPECT_EQ(StackForFramework("NeMo Megatron 23.11", ""), "megatron-core");
   EXPECT_EQ(StackForFramework("NeMo", "NeMo Megatron launcher README, 2022"), "megatron-lm");
   EXPECT_EQ(StackForFramework("NeMo", ""), "megatron-core");
+  // DeepSpeed gathered ZeRO-3 parameters one at a time until v0.5.6 (c0eeb69, 2021-10-31).
+  EXPECT_EQ(StackForFramework("DeepSpeed ZeRO-3 (2021)", ""), "deepspeed-2021");
+  EXPECT_EQ(StackForFramework("DeepSpeed ZeRO-3", "Narayanan et al. 2021, SC21"), "deepspeed-2021");
+  EXPECT_EQ(StackForFramework("DeepSpeed 2023 (ZeRO-3)", ""), "deepspeed");
   // A YY.MM release is read only as two digits from 20 and a month.
   EXPECT_EQ(StackForFramework("NeMo (CUDA 12.1, NCCL 2.18)", ""), "megatron-core");
   EXPECT_EQ(StackForFramework("Megatron-LM, NGC PyTorch 21.05", ""), "megatron-lm-sc21");

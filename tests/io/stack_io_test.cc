@@ -14,11 +14,24 @@
 namespace planner {
 namespace {
 
+TEST(StackIoTest, DeepSpeedOf2021GathersPerTensorWithoutPrefetch) {
+  // deepspeed-2021.yaml: the ZeRO-3 of DeepSpeed before v0.5.6 (c0eeb69's message and
+  // partition_parameters.py at v0.3.13), priced through StackOptions.
+  const StackSpec s = LoadStack("deepspeed-2021");
+  EXPECT_EQ(s.zero3_collectives, Zero3Collectives::kPerTensor);
+  EXPECT_TRUE(s.zero3_recompute_regathers);
+  EXPECT_FALSE(s.zero3_prefetch);
+  const StepTimeOptions o = StackOptions(s, ClusterSpec{});
+  EXPECT_TRUE(o.zero3_per_tensor);
+  EXPECT_DOUBLE_EQ(o.zero3_host_s_per_rank, s.zero3_host_us_per_rank * 1e-6);
+  EXPECT_FALSE(StackOptions(LoadStack("fsdp"), ClusterSpec{}).zero3_per_tensor);
+}
+
 TEST(StackIoTest, EveryPresetLoadsAndValidates) {
   const std::vector<std::string> names = PresetNames("stacks");
-  for (const std::string want : {"megatron-lm-sc21", "megatron-lm", "megatron-core", "nemo",
-                                 "deepspeed", "megatron-deepspeed", "fsdp", "torchtitan",
-                                 "llm-foundry"}) {
+  for (const std::string want :
+       {"megatron-lm-sc21", "megatron-lm", "megatron-core", "nemo", "deepspeed", "deepspeed-2021",
+        "megatron-deepspeed", "fsdp", "torchtitan", "llm-foundry"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }
   for (const std::string& n : names) {
