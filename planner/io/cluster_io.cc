@@ -120,6 +120,8 @@ EfficiencySpec NearestMeasuredEfficiency(const GpuSpec& gpu, std::vector<std::st
   if (!nearest || peak <= 0) return EfficiencySpec{};
   EfficiencySpec e = nearest->efficiency;
   e.collectives.clear();  // measured on that machine's network, not this one's
+  // A fixed cost per kernel (~10 us) at the peak: the FLOPs it hides scale with this GPU's peak.
+  e.gemm_half_flops *= peak / Peak16(nearest->gpu);
   e.source = "carried over from " + nearest->name + " (" + nearest->gpu.name + ", " +
              Rounded(Peak16(nearest->gpu), 6) + " 16-bit TFLOP/s, the nearest fitted GPU to " +
              Rounded(peak, 6) + "); not fitted for this GPU";

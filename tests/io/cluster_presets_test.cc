@@ -40,7 +40,13 @@ TEST(ClusterPresetsTest, CarriedOverTermsEqualTheirSource) {
     EXPECT_TRUE(Contains(e.source, "--fit"))
         << name << " carries " << from << ", which is not fitted";
     EXPECT_EQ(c.efficiency.gemm_max, e.gemm_max) << name << " vs " << from;
-    EXPECT_EQ(c.efficiency.gemm_half_flops, e.gemm_half_flops) << name << " vs " << from;
+    // gemm_half_flops is ~10 us per kernel x peak x gemm_max: the source's scaled to this GPU's
+    // 16-bit peak, to the two digits the files keep.
+    const auto peak16 = [](const ClusterSpec& x) {
+      return x.gpu.peak(Dtype::kBf16) > 0 ? x.gpu.peak(Dtype::kBf16) : x.gpu.peak(Dtype::kFp16);
+    };
+    const double scaled = e.gemm_half_flops * peak16(c) / peak16(LoadCluster(from));
+    EXPECT_NEAR(c.efficiency.gemm_half_flops, scaled, 0.05 * scaled) << name << " vs " << from;
     EXPECT_EQ(c.efficiency.collective_bw_fraction, e.collective_bw_fraction)
         << name << " vs " << from;
     EXPECT_EQ(c.efficiency.hbm_fraction, e.hbm_fraction) << name << " vs " << from;
@@ -64,6 +70,11 @@ TEST(ClusterPresetsTest, AFileWithoutEfficiencyTakesTheNearestFittedGpu) {
   EXPECT_EQ(h.efficiency.hbm_fraction, LoadCluster("dgx-h100").efficiency.hbm_fraction);
   EXPECT_TRUE(Contains(h.efficiency.source, "carried over from dgx-h100")) << h.efficiency.source;
   EXPECT_EQ(a.efficiency.gemm_max, LoadCluster("dgx-a100-80gb").efficiency.gemm_max);
+  // The per-kernel cost scales with the peak: 900 / 989.5 of H100's, 400 / 312 of A100's.
+  EXPECT_DOUBLE_EQ(h.efficiency.gemm_half_flops,
+                   LoadCluster("dgx-h100").efficiency.gemm_half_flops * 900 / 989.5);
+  EXPECT_DOUBLE_EQ(a.efficiency.gemm_half_flops,
+                   LoadCluster("dgx-a100-80gb").efficiency.gemm_half_flops * 400 / 312);
   // dgx-a100-40gb and -80gb carry the same A100 fit; either is the nearest.
   EXPECT_TRUE(Contains(a.efficiency.source, "carried over from dgx-a100-")) << a.efficiency.source;
   EXPECT_TRUE(a.efficiency.collectives.empty());  // fitted on another machine's network
