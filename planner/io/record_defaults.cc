@@ -149,6 +149,13 @@ std::optional<Recompute> RecomputeInText(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<int64_t> ExpertsInNotes(const std::string& notes) {
+  static const std::regex experts(R"(n_experts\s*[=:]\s*([0-9]{1,6}))");
+  std::smatch m;
+  if (!std::regex_search(notes, m, experts)) return std::nullopt;
+  return std::stoll(m[1]);
+}
+
 std::optional<double> PowerLimitInGpuText(const std::string& gpu) {
   static const std::regex limit(R"(([0-9]+(\.[0-9]+)?) ?W power limit)", std::regex::icase);
   std::smatch m;

@@ -55,6 +55,9 @@ bool AttentionTextIsFused(const std::string& attention);
 // --checkpoint-activations. nullopt for wording none of these name.
 std::optional<Recompute> RecomputeInText(const std::string& text);
 
+// The routed experts a record's notes state ("moe: n_experts=128 top_k=8" -> 128), or nullopt.
+std::optional<int64_t> ExpertsInNotes(const std::string& notes);
+
 // "H100 96GB HBM2e (Grand Teton, 500W power limit)" -> 500.
 std::optional<double> PowerLimitInGpuText(const std::string& gpu);
 

@@ -92,19 +92,57 @@ YAML::Node LoadSequence(const std::string& path) {
   return root;
 }
 
+// The MoE records state their experts only in notes: the runs model block has no MoE keys, so
+// they cannot be priced as the dense model their other keys describe.
+bool IsMoeRecord(const StrictMap& r) {
+  return r.Has("notes") && r.Value("notes").IsScalar() &&
+         Contains(r.Value("notes").Scalar(), "moe: n_experts");
+}
+
+// An MoE record without model.preset (the shared schema has no MoE keys): the one MoE model
+// preset with the stated layers, width, heads and vocabulary, and the expert count its notes
+// state; nullopt when none or several match.
+std::optional<std::string> MoePresetOfShape(const StrictMap& r, const StrictMap& m) {
+  const std::optional<int64_t> experts = ExpertsInNotes(r.Value("notes").Scalar());
+  const std::optional<int64_t> layers = StatedInt(m, "n_layers"), width = StatedInt(m, "d_model"),
+                               heads = StatedInt(m, "n_heads"), vocab = StatedInt(m, "vocab");
+  if (!experts || !layers || !width || !heads || !vocab) return std::nullopt;
+  std::optional<std::string> found;
+  for (const std::string& name : PresetNames("models")) {
+    const ModelSpec s = LoadModel(name);
+    if (s.moe.n_experts != *experts || s.n_layers != *layers || s.d_model != *width ||
+        s.n_heads != *heads || s.vocab_size != *vocab) {
+      continue;
+    }
+    if (found) return std::nullopt;
+    found = name;
+  }
+  return found;
+}
+
 // GPT (Megatron, MPT): learned positions, tied, GeLU, LayerNorm, biases on every linear but the
 // head. Llama: RoPE, SwiGLU, RMSNorm, untied, no biases. The record's own fields override.
 // Every number is checked before any arithmetic on it.
 ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   const StrictMap m = r.Map("model", kRunModelKeys);
+  std::optional<std::string> preset;
   if (m.Has("preset")) {
+    preset = m.String("preset");
+    if (!FindPreset("models", *preset)) {
+      m.Fail("preset", "no model preset '" + *preset + "'; `planner presets` lists them");
+    }
+  } else if (IsMoeRecord(r)) {
+    preset = MoePresetOfShape(r, m);
+    if (preset) {
+      v->assumptions.push_back("model.preset not stated: " + *preset +
+                               ", the MoE preset of the stated shape and expert count");
+    }
+  }
+  if (preset) {
     // model.preset names a model preset for what the keys below cannot spell out (experts, MLA):
     // the preset is the architecture, a stated seq_len the run's. An MoE model is priced but
     // kept out of the efficiency fit, which fits dense terms (ValidationRun::moe).
-    const std::string name = m.String("preset");
-    if (!FindPreset("models", name)) {
-      m.Fail("preset", "no model preset '" + name + "'; `planner presets` lists them");
-    }
+    const std::string& name = *preset;
     ModelSpec s = LoadModel(name);
     s.name = r.String("id");
     v->family = StatedString(m, "family");
@@ -244,13 +282,6 @@ ValidationRun WithAnotherStack(const StrictMap& r, const ValidationRun& before_l
   return refused;
 }
 
-// The MoE records state their experts only in notes: the runs model block has no MoE keys, so
-// they cannot be priced as the dense model their other keys describe.
-bool IsMoeRecord(const StrictMap& r) {
-  return r.Has("notes") && r.Value("notes").IsScalar() &&
-         Contains(r.Value("notes").Scalar(), "moe: n_experts");
-}
-
 const std::vector<std::pair<std::string, RunMetric>> kPrimaries = {
     {"tflops_per_gpu", RunMetric::kTflopsPerGpu},
     {"model_tflops_per_gpu", RunMetric::kTflopsPerGpu},
@@ -382,7 +413,9 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   ReadStack(r, stack_stated ? t.String("stack") : InferStack(r, t, &v), &v);
   ReadHardware(r, GpusOfLayout(r.Map("parallelism", kParallelKeys)), &v);
   if (IsMoeRecord(r) && !v.moe) {
-    v.skip_reason = "MoE: the record states its experts only in notes (no model.preset)";
+    v.skip_reason =
+        "MoE: the record states its experts only in notes (no model.preset, and no MoE preset "
+        "of its layers, width, heads, vocabulary and expert count)";
   }
   if (!v.skipped()) {
     // Kept only where the stack was inferred and another may be tried.

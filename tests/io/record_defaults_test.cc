@@ -93,6 +93,12 @@ TEST(RecordDefaultsTest, AttentionTextNamesAFusedKernelOrNot) {
   }
 }
 
+TEST(RecordDefaultsTest, ExpertsFromNotes) {
+  EXPECT_EQ(ExpertsInNotes("force-balanced. moe: n_experts=128 top_k=8 d_ff_expert=768"), 128);
+  EXPECT_EQ(ExpertsInNotes("moe: n_experts: 256, top_k: 8"), 256);
+  EXPECT_EQ(ExpertsInNotes("a dense model"), std::nullopt);
+}
+
 TEST(RecordDefaultsTest, PowerLimitFromGpuText) {
   EXPECT_EQ(PowerLimitInGpuText("H100 96GB HBM2e (Grand Teton, 500W power limit)"), 500);
   EXPECT_EQ(PowerLimitInGpuText("H100 at a 450 W power limit"), 450);

@@ -291,7 +291,8 @@ TEST(ValidationRunsTest, BareSchemaRecordsReadAsTheAnnotatedOnes) {
 }
 
 // Every record of the project's file states keys the shared schema lacks (its stack, primary
-// metric, accounting, cluster preset, power limit, shard group, stage counts, compiled loss).
+// metric, accounting, cluster preset, power limit, shard group, stage counts, compiled loss, an
+// MoE record's model preset, which its shape and the expert count in its notes find again).
 // With those lines taken out, what the record's own text implies gives the same stack, layout,
 // measured and predicted step time, as a new source's records would be read, except where the
 // fact is in no text of the record: the two Korthikanti 2,240-GPU runs state no framework (the
@@ -301,8 +302,9 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
   std::ifstream in(kRuns);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   int removed = 0;
-  for (const char* key : {"stack", "primary", "accounting", "cluster", "power_limit_W", "dp_shard",
-                          "etp", "first_stage_layers", "last_stage_layers", "compiled_loss"}) {
+  for (const char* key :
+       {"stack", "primary", "accounting", "cluster", "power_limit_W", "dp_shard", "etp",
+        "first_stage_layers", "last_stage_layers", "compiled_loss", "preset"}) {
     const std::string line = "\n    " + std::string(key) + ": ";
     for (size_t at; (at = text.find(line)) != std::string::npos; ++removed) {
       text.erase(at, text.find('\n', at + 1) - at);
@@ -339,6 +341,29 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
     ++same;
   }
   EXPECT_EQ(same, static_cast<int>(Runs().size()) - 7);
+}
+
+// An MoE record in the shared schema names no model preset: its layers, width, heads, vocabulary
+// and the expert count its notes state ("moe: n_experts=128") find the one preset of that shape;
+// a shape no preset has leaves it skipped, with the reason.
+TEST(ValidationRunsTest, MoeRecordWithoutPresetTakesThePresetOfItsShape) {
+  const std::string id = "mbridge2511_h100_Qwen3-30B-A3B_16gpu_fp8cs";
+  const std::string line = "preset: qwen3-30b-a3b";
+  const ValidationRun found = ReadEdited(id, line, "# no preset");
+  ASSERT_FALSE(found.skipped()) << found.skip_reason;
+  EXPECT_TRUE(found.moe);
+  EXPECT_EQ(found.run.model.moe.n_experts, 128);
+  EXPECT_EQ(found.run.model.moe.top_k, 8);
+  EXPECT_DOUBLE_EQ(PredictStepTime(found.run, found.run.cluster.efficiency),
+                   PredictStepTime(Find(id).run, Find(id).run.cluster.efficiency));
+  const ValidationRun none = ReadEdited(
+      id,
+      line +
+          "                # the architecture (experts, MLA) when a preset is named; the "
+          "keys below are not read\n    family: Qwen3 MoE 30B-A3B\n    n_layers: 48",
+      "family: Qwen3 MoE 30B-A3B\n    n_layers: 47");
+  EXPECT_TRUE(none.skipped());
+  EXPECT_NE(none.skip_reason.find("no MoE preset"), std::string::npos) << none.skip_reason;
 }
 
 // null is "not stated" for every optional key, each answered by a rule the notes say: sequence
