@@ -149,11 +149,21 @@ std::optional<Recompute> RecomputeInText(const std::string& text) {
   return std::nullopt;
 }
 
-std::optional<int64_t> ExpertsInNotes(const std::string& notes) {
-  static const std::regex experts(R"(n_experts\s*[=:]\s*([0-9]{1,6}))");
-  std::smatch m;
-  if (!std::regex_search(notes, m, experts)) return std::nullopt;
-  return std::stoll(m[1]);
+std::optional<NotesMoe> MoeInNotes(const std::string& notes) {
+  const auto number = [&notes](const std::string& key) -> int64_t {
+    const std::regex pattern("\\b" + key + R"(\s*[=:]\s*([0-9]{1,7}))");
+    std::smatch m;
+    return std::regex_search(notes, m, pattern) ? std::stoll(m[1]) : 0;
+  };
+  NotesMoe e;
+  e.n_experts = number("n_experts");
+  e.top_k = number("top_k");
+  if (e.n_experts <= 0 || e.top_k <= 0) return std::nullopt;
+  e.d_ff_expert = number("d_ff_expert");
+  e.shared_experts = number("shared_experts");
+  e.dense_layers = number("dense_layers");
+  e.dense_d_ff = number("dense_d_ff");
+  return e;
 }
 
 std::optional<double> PowerLimitInGpuText(const std::string& gpu) {

@@ -55,8 +55,14 @@ bool AttentionTextIsFused(const std::string& attention);
 // --checkpoint-activations. nullopt for wording none of these name.
 std::optional<Recompute> RecomputeInText(const std::string& text);
 
-// The routed experts a record's notes state ("moe: n_experts=128 top_k=8" -> 128), or nullopt.
-std::optional<int64_t> ExpertsInNotes(const std::string& notes);
+// The MoE a record's notes state, in the form its records use: "moe: n_experts=256 top_k=8
+// d_ff_expert=2048 shared_experts=1 dense_layers=3 dense_d_ff=18432" (any order, '=' or ':'; the
+// last four may be left out: 0). nullopt without n_experts and top_k.
+struct NotesMoe {
+  int64_t n_experts = 0, top_k = 0, d_ff_expert = 0, shared_experts = 0, dense_layers = 0,
+          dense_d_ff = 0;
+};
+std::optional<NotesMoe> MoeInNotes(const std::string& notes);
 
 // "H100 96GB HBM2e (Grand Teton, 500W power limit)" -> 500.
 std::optional<double> PowerLimitInGpuText(const std::string& gpu);

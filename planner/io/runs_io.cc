@@ -103,14 +103,14 @@ bool IsMoeRecord(const StrictMap& r) {
 // preset with the stated layers, width, heads and vocabulary, and the expert count its notes
 // state; nullopt when none or several match.
 std::optional<std::string> MoePresetOfShape(const StrictMap& r, const StrictMap& m) {
-  const std::optional<int64_t> experts = ExpertsInNotes(r.Value("notes").Scalar());
+  const std::optional<NotesMoe> moe = MoeInNotes(r.Value("notes").Scalar());
   const std::optional<int64_t> layers = StatedInt(m, "n_layers"), width = StatedInt(m, "d_model"),
                                heads = StatedInt(m, "n_heads"), vocab = StatedInt(m, "vocab");
-  if (!experts || !layers || !width || !heads || !vocab) return std::nullopt;
+  if (!moe || !layers || !width || !heads || !vocab) return std::nullopt;
   std::optional<std::string> found;
   for (const std::string& name : PresetNames("models")) {
     const ModelSpec s = LoadModel(name);
-    if (s.moe.n_experts != *experts || s.n_layers != *layers || s.d_model != *width ||
+    if (s.moe.n_experts != moe->n_experts || s.n_layers != *layers || s.d_model != *width ||
         s.n_heads != *heads || s.vocab_size != *vocab) {
       continue;
     }
@@ -118,6 +118,24 @@ std::optional<std::string> MoePresetOfShape(const StrictMap& r, const StrictMap&
     found = name;
   }
   return found;
+}
+
+// An MoE record of a shape no preset has: the experts its notes state on the dense keys, whose
+// d_ff is the routed expert's width (as the records write it) unless the notes give d_ff_expert;
+// dense_layers leading layers of dense_d_ff. MLA and other attention variants are not read.
+void AddExpertsFromNotes(const StrictMap& r, ModelSpec* s, ValidationRun* v) {
+  const std::optional<NotesMoe> e = MoeInNotes(r.Value("notes").Scalar());
+  if (!e) return;
+  s->moe.n_experts = e->n_experts;
+  s->moe.top_k = e->top_k;
+  s->moe.d_ff_expert = e->d_ff_expert > 0 ? e->d_ff_expert : s->d_ff;
+  s->moe.n_shared_experts = e->shared_experts;
+  s->moe.first_dense_layers = e->dense_layers;
+  if (e->dense_d_ff > 0) s->d_ff = e->dense_d_ff;
+  v->moe = true;
+  v->assumptions.push_back(
+      "experts from the notes (no MoE preset of this shape): " + std::to_string(e->n_experts) +
+      " routed, top " + std::to_string(e->top_k) + ", width " + std::to_string(s->moe.d_ff_expert));
 }
 
 // GPT (Megatron, MPT): learned positions, tied, GeLU, LayerNorm, biases on every linear but the
@@ -191,10 +209,15 @@ ModelSpec ReadModel(const StrictMap& r, ValidationRun* v) {
   const bool rope = pos.empty() ? llama : StartsWith(pos, "RoPE");
   s.position = rope ? Position::kRope : Position::kLearned;
   s.max_position_embeddings = rope ? 0 : s.seq_len;
-  s.norm = llama ? NormKind::kRmsNorm : NormKind::kLayerNorm;
-  s.tied_embeddings = StatedBool(m, "tied_embeddings").value_or(!llama);
-  if (!llama) s.biases = {true, true, true, false};
+  // Llama's layout (RMSNorm, no biases, untied) for its family and for any model that states a
+  // gated MLP with rotary positions (Mistral, Mixtral, Qwen, DeepSeek); GPT-NeoX's RoPE with GeLU
+  // keeps GPT's LayerNorm and biases.
+  const bool llama_style = llama || (rope && s.mlp == MlpKind::kSwiglu);
+  s.norm = llama_style ? NormKind::kRmsNorm : NormKind::kLayerNorm;
+  s.tied_embeddings = StatedBool(m, "tied_embeddings").value_or(!llama_style);
+  if (!llama_style) s.biases = {true, true, true, false};
   v->total_params = StatedInt(m, "total_params");
+  if (IsMoeRecord(r)) AddExpertsFromNotes(r, &s, v);
   if (auto e = Validate(s)) m.Fail(e->key == "vocab_size" ? "vocab" : e->key, e->message);
   return s;
 }
@@ -414,8 +437,8 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   ReadHardware(r, GpusOfLayout(r.Map("parallelism", kParallelKeys)), &v);
   if (IsMoeRecord(r) && !v.moe) {
     v.skip_reason =
-        "MoE: the record states its experts only in notes (no model.preset, and no MoE preset "
-        "of its layers, width, heads, vocabulary and expert count)";
+        "MoE: the record's notes do not state its experts as \"moe: n_experts=N top_k=K\" and it "
+        "names no model.preset";
   }
   if (!v.skipped()) {
     // Kept only where the stack was inferred and another may be tried.

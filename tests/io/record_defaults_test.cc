@@ -93,10 +93,24 @@ TEST(RecordDefaultsTest, AttentionTextNamesAFusedKernelOrNot) {
   }
 }
 
-TEST(RecordDefaultsTest, ExpertsFromNotes) {
-  EXPECT_EQ(ExpertsInNotes("force-balanced. moe: n_experts=128 top_k=8 d_ff_expert=768"), 128);
-  EXPECT_EQ(ExpertsInNotes("moe: n_experts: 256, top_k: 8"), 256);
-  EXPECT_EQ(ExpertsInNotes("a dense model"), std::nullopt);
+TEST(RecordDefaultsTest, MoeFromNotes) {
+  const std::optional<NotesMoe> qwen =
+      MoeInNotes("force-balanced. moe: n_experts=128 top_k=8 d_ff_expert=768 kv_channels=128.");
+  ASSERT_TRUE(qwen);
+  EXPECT_EQ(qwen->n_experts, 128);
+  EXPECT_EQ(qwen->top_k, 8);
+  EXPECT_EQ(qwen->d_ff_expert, 768);
+  EXPECT_EQ(qwen->shared_experts, 0);
+  const std::optional<NotesMoe> v3 = MoeInNotes(
+      "moe: n_experts: 256, top_k: 8, d_ff_expert=2048 shared_experts=1 dense_layers=3 "
+      "dense_d_ff=18432; MLA q_lora 1536");
+  ASSERT_TRUE(v3);
+  EXPECT_EQ(v3->n_experts, 256);
+  EXPECT_EQ(v3->shared_experts, 1);
+  EXPECT_EQ(v3->dense_layers, 3);
+  EXPECT_EQ(v3->dense_d_ff, 18432);
+  EXPECT_EQ(MoeInNotes("moe: n_experts=8"), std::nullopt);  // no top_k
+  EXPECT_EQ(MoeInNotes("a dense model"), std::nullopt);
 }
 
 TEST(RecordDefaultsTest, PowerLimitFromGpuText) {

@@ -345,7 +345,7 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
 
 // An MoE record in the shared schema names no model preset: its layers, width, heads, vocabulary
 // and the expert count its notes state ("moe: n_experts=128") find the one preset of that shape;
-// a shape no preset has leaves it skipped, with the reason.
+// a shape no preset has takes the experts the notes state on its dense keys.
 TEST(ValidationRunsTest, MoeRecordWithoutPresetTakesThePresetOfItsShape) {
   const std::string id = "mbridge2511_h100_Qwen3-30B-A3B_16gpu_fp8cs";
   const std::string line = "preset: qwen3-30b-a3b";
@@ -356,14 +356,21 @@ TEST(ValidationRunsTest, MoeRecordWithoutPresetTakesThePresetOfItsShape) {
   EXPECT_EQ(found.run.model.moe.top_k, 8);
   EXPECT_DOUBLE_EQ(PredictStepTime(found.run, found.run.cluster.efficiency),
                    PredictStepTime(Find(id).run, Find(id).run.cluster.efficiency));
-  const ValidationRun none = ReadEdited(
+  const ValidationRun unmatched = ReadEdited(
       id,
       line +
           "                # the architecture (experts, MLA) when a preset is named; the "
           "keys below are not read\n    family: Qwen3 MoE 30B-A3B\n    n_layers: 48",
       "family: Qwen3 MoE 30B-A3B\n    n_layers: 47");
-  EXPECT_TRUE(none.skipped());
-  EXPECT_NE(none.skip_reason.find("no MoE preset"), std::string::npos) << none.skip_reason;
+  // 47 layers: no preset has the shape; the experts come from the notes on the dense keys, whose
+  // d_ff (768) the notes' d_ff_expert=768 restates.
+  ASSERT_FALSE(unmatched.skipped()) << unmatched.skip_reason;
+  EXPECT_TRUE(unmatched.moe);
+  EXPECT_EQ(unmatched.run.model.n_layers, 47);
+  EXPECT_EQ(unmatched.run.model.moe.n_experts, 128);
+  EXPECT_EQ(unmatched.run.model.moe.top_k, 8);
+  EXPECT_EQ(unmatched.run.model.d_ff_expert(), 768);
+  EXPECT_EQ(unmatched.run.model.norm, NormKind::kRmsNorm);  // SwiGLU with RoPE: Llama's layout
 }
 
 // null is "not stated" for every optional key, each answered by a rule the notes say: sequence
