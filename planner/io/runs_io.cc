@@ -125,7 +125,8 @@ std::optional<std::string> MoePresetOfShape(const StrictMap& r, const StrictMap&
 // dense_layers leading layers of dense_d_ff. MLA and other attention variants are not read.
 void AddExpertsFromNotes(const StrictMap& r, ModelSpec* s, ValidationRun* v) {
   const std::optional<NotesMoe> e = MoeInNotes(r.Value("notes").Scalar());
-  if (!e) return;
+  // Notes that contradict themselves leave the record skipped (ReadRecord), not the file failed.
+  if (!e || e->top_k > e->n_experts || e->dense_layers >= s->n_layers) return;
   s->moe.n_experts = e->n_experts;
   s->moe.top_k = e->top_k;
   s->moe.d_ff_expert = e->d_ff_expert > 0 ? e->d_ff_expert : s->d_ff;
@@ -437,8 +438,8 @@ ValidationRun ReadRecord(const std::string& file, const YAML::Node& node) {
   ReadHardware(r, GpusOfLayout(r.Map("parallelism", kParallelKeys)), &v);
   if (IsMoeRecord(r) && !v.moe) {
     v.skip_reason =
-        "MoE: the record's notes do not state its experts as \"moe: n_experts=N top_k=K\" and it "
-        "names no model.preset";
+        "MoE: the record names no model.preset, and its notes state no usable experts "
+        "(\"moe: n_experts=N top_k=K\", top_k at most n_experts)";
   }
   if (!v.skipped()) {
     // Kept only where the stack was inferred and another may be tried.

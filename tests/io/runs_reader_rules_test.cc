@@ -356,14 +356,10 @@ TEST(ValidationRunsTest, MoeRecordWithoutPresetTakesThePresetOfItsShape) {
   EXPECT_EQ(found.run.model.moe.top_k, 8);
   EXPECT_DOUBLE_EQ(PredictStepTime(found.run, found.run.cluster.efficiency),
                    PredictStepTime(Find(id).run, Find(id).run.cluster.efficiency));
-  const ValidationRun unmatched = ReadEdited(
-      id,
-      line +
-          "                # the architecture (experts, MLA) when a preset is named; the "
-          "keys below are not read\n    family: Qwen3 MoE 30B-A3B\n    n_layers: 48",
-      "family: Qwen3 MoE 30B-A3B\n    n_layers: 47");
   // 47 layers: no preset has the shape; the experts come from the notes on the dense keys, whose
   // d_ff (768) the notes' d_ff_expert=768 restates.
+  const std::pair<std::string, std::string> unshaped = {"n_layers: 48", "n_layers: 47"};
+  const ValidationRun unmatched = ReadEdited(id, {{line, "# no preset"}, unshaped});
   ASSERT_FALSE(unmatched.skipped()) << unmatched.skip_reason;
   EXPECT_TRUE(unmatched.moe);
   EXPECT_EQ(unmatched.run.model.n_layers, 47);
@@ -371,6 +367,11 @@ TEST(ValidationRunsTest, MoeRecordWithoutPresetTakesThePresetOfItsShape) {
   EXPECT_EQ(unmatched.run.model.moe.top_k, 8);
   EXPECT_EQ(unmatched.run.model.d_ff_expert(), 768);
   EXPECT_EQ(unmatched.run.model.norm, NormKind::kRmsNorm);  // SwiGLU with RoPE: Llama's layout
+  // Notes that contradict themselves (top 800 of 128) skip the record, the file still reads.
+  const ValidationRun bad =
+      ReadEdited(id, {{line, "# no preset"}, unshaped, {"top_k=8", "top_k=800"}});
+  EXPECT_TRUE(bad.skipped());
+  EXPECT_NE(bad.skip_reason.find("no usable experts"), std::string::npos) << bad.skip_reason;
 }
 
 // null is "not stated" for every optional key, each answered by a rule the notes say: sequence

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "planner/io/runs_io.h"
@@ -30,16 +31,20 @@ inline const ValidationRun& Find(const std::string& id) {
   return Runs().front();
 }
 
-// One record of the file, with `from` replaced by `to` in its text, read on its own.
-inline ValidationRun ReadEdited(const std::string& id, const std::string& from, const std::string& to) {
+// One record of the file, with each edit's `from` replaced by its `to` in its text, read on its
+// own.
+inline ValidationRun ReadEdited(const std::string& id,
+                                const std::vector<std::pair<std::string, std::string>>& edits) {
   std::ifstream in(kRuns);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const size_t begin = text.find("- id: " + id + "\n");
   EXPECT_NE(begin, std::string::npos) << id;
   std::string record = text.substr(begin, text.find("\n- id:", begin) + 1 - begin);
-  const size_t at = record.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) record.replace(at, from.size(), to);
+  for (const auto& [from, to] : edits) {
+    const size_t at = record.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) record.replace(at, from.size(), to);
+  }
   // One file per test: ctest runs the tests of this binary in parallel processes.
   const std::string path = ::testing::TempDir() + "runs_one_" +
                            ::testing::UnitTest::GetInstance()->current_test_info()->name() +
@@ -49,6 +54,11 @@ inline ValidationRun ReadEdited(const std::string& id, const std::string& from, 
   std::remove(path.c_str());
   EXPECT_EQ(runs.size(), 1u);
   return runs.front();
+}
+
+inline ValidationRun ReadEdited(const std::string& id, const std::string& from,
+                                const std::string& to) {
+  return ReadEdited(id, {{from, to}});
 }
 
 }  // namespace planner::runs_fixture
