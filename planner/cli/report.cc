@@ -58,6 +58,13 @@ std::string PacingNote(const Explanation& e) {
          (m.stage == last && e.model.lm_head ? " + LM head" : "") + ")";
 }
 
+// Where the stack's ZeRO-3 calls cost host work per rank (list-based collectives), how much.
+std::string Zero3HostNote(const StepTime& t) {
+  if (t.zero3_host_s <= 0) return "";
+  return ", " + Fixed(t.zero3_host_s, 4) + " s of it host work (" + GroupedRound(t.zero3_calls) +
+         " calls)";
+}
+
 std::vector<Item> TimeItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "time";
@@ -72,7 +79,7 @@ std::vector<Item> TimeItems(const Explanation& e) {
           {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s",
            "exposed of " + Fixed(t.pp_comm_s, 4)},
           {s, "zero-3 gathers", "time.zero3_exposed_s", t.zero3_exposed_s, "s",
-           "exposed of " + Fixed(t.zero3_comm_s, 4)},
+           "exposed of " + Fixed(t.zero3_comm_s, 4) + Zero3HostNote(t)},
           {s, "dp gradients", "time.dp_exposed_s", t.dp_exposed_s, "s",
            "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
           {s, "pipeline bubble", "time.bubble_s", t.bubble_s, "s", PacingNote(e)},
@@ -248,6 +255,8 @@ nlohmann::ordered_json TimeJson(const StepTime& t) {
           {"pp_exposed_s", t.pp_exposed_s},
           {"zero3_comm_s", t.zero3_comm_s},
           {"zero3_exposed_s", t.zero3_exposed_s},
+          {"zero3_calls", t.zero3_calls},
+          {"zero3_host_s", t.zero3_host_s},
           {"dp_comm_s", t.dp_comm_s},
           {"dp_exposed_s", t.dp_exposed_s},
           {"dp_overlapped_s", t.dp_comm_s - t.dp_exposed_s},

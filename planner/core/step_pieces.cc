@@ -193,6 +193,25 @@ double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const Ste
          calls * static_cast<double>(shard) * o.zero3_host_s_per_rank;
 }
 
+Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
+                                const StageParams& sp, const StepTimeOptions& o, double layers) {
+  const double calls = layers * Zero3CallsPerLayer(o, sp);
+  const double gather = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.dense, sp.expert,
+                                            o.memory.weight_bytes) +
+                        Zero3CallSeconds(c, p, o, Collective::kAllGather, calls);
+  const double reduce = DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.dense, sp.expert,
+                                            o.grad_comm_bytes) +
+                        Zero3CallSeconds(c, p, o, Collective::kReduceScatter, calls);
+  const bool once_per_step = p.pp > 1 && o.memory.zero3_pp_gathered;
+  const double per_step = once_per_step ? 1 / static_cast<double>(p.grad_accum()) : 1;
+  const double gathers = once_per_step ? 1 : Zero3GatherPasses(p, o);
+  Zero3Traffic z;
+  z.seconds = per_step * (gathers * gather + reduce);
+  z.calls = per_step * (gathers + 1) * calls;
+  z.host_s = z.calls * static_cast<double>(p.zero_shard()) * o.zero3_host_s_per_rank;
+  return z;
+}
+
 StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                              const StepTimeOptions& o) {
   StepPieces r;

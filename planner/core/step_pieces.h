@@ -86,6 +86,16 @@ double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collec
 // backward, and full recompute's forward where the stack gathers again.
 double Zero3CallsPerLayer(const StepTimeOptions& o, const StageParams& sp);
 double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o);
+// ZeRO-3's traffic of one micro-batch on a stage of `layers` layers: every pass's gathers and the
+// reduce-scatter, one call per layer (or parameter tensor) each, their seconds (the bytes as one
+// collective, every further call's latency, every call's host work) and the host work among
+// them. A stage kept gathered (zero3_with_pp: gathered) gathers and reduce-scatters once per
+// step, spread over the micro-batches so that the same overlap rule applies.
+struct Zero3Traffic {
+  double seconds = 0, calls = 0, host_s = 0;
+};
+Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
+                                const StageParams& sp, const StepTimeOptions& o, double layers);
 // What `calls` ZeRO-3 collectives `op` over the shard group cost beyond the one collective of
 // all their bytes that DpCollectiveSeconds prices: the ring latency of every further call, and
 // the stack's host work per rank of the group (o.zero3_host_s_per_rank) of every call.

@@ -322,7 +322,8 @@ double ChunkShare(const ParallelConfig& p, double layers) {
 }
 
 struct DpTimes {
-  double per_step = 0, exposed = 0, zero3_per_microbatch = 0;
+  double per_step = 0, exposed = 0;
+  Zero3Traffic zero3;  // per micro-batch
 };
 
 // What of a collective of `comm` seconds stays exposed beside `compute` seconds it overlaps:
@@ -347,20 +348,7 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   if ((group <= 1 && p.expert_dp() <= 1) || sp.total() <= 0) return d;
   const double mbs = static_cast<double>(p.grad_accum());
   if (p.zero >= 3) {
-    // One call per layer (or per parameter tensor) and pass: the bytes as one collective, plus
-    // every further call's latency and every call's host work (Zero3CallSeconds).
-    const double calls = layers * Zero3CallsPerLayer(o, sp);
-    const double gather = collective(Collective::kAllGather, o.memory.weight_bytes) +
-                          Zero3CallSeconds(c, p, o, Collective::kAllGather, calls);
-    const double reduce = collective(Collective::kReduceScatter, o.grad_comm_bytes) +
-                          Zero3CallSeconds(c, p, o, Collective::kReduceScatter, calls);
-    // A stage kept gathered (zero3_with_pp: gathered) gathers once and reduce-scatters once per
-    // step, spread here over the micro-batches so that the same overlap rule applies; otherwise
-    // every micro-batch gathers for forward and again for backward (and for full recompute's
-    // forward where the stack gathers again).
-    d.zero3_per_microbatch = p.pp > 1 && o.memory.zero3_pp_gathered
-                                 ? (gather + reduce) / mbs
-                                 : Zero3GatherPasses(p, o) * gather + reduce;
+    d.zero3 = Zero3PerMicrobatch(c, p, sp, o, layers);
     return d;
   }
   const GradReduce r = DpGradReduce(p, o);
@@ -547,7 +535,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   AddCommunication(m, c, p, o, layers, lc, &t);
   const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
   const DpTimes dp = DataParallelTimes(c, p, sp, o, t, layers);
-  t.zero3_comm = dp.zero3_per_microbatch;
+  t.zero3_comm = dp.zero3.seconds;
   // ZeRO-3 gathers the next layer while this one computes; the first gather of a micro-batch and
   // its last reduce-scatter have nothing to hide behind. Without prefetch every gather waits.
   const double unhidden = layers > 0 ? t.zero3_comm / layers : 0;
@@ -569,6 +557,8 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.pp_exposed_s = mbs * t.pp_exposed;
   r.zero3_comm_s = mbs * t.zero3_comm;
   r.zero3_exposed_s = mbs * t.zero3_exposed;
+  r.zero3_calls = mbs * dp.zero3.calls;
+  r.zero3_host_s = mbs * dp.zero3.host_s;
   // DualPipe: a micro-batch's forward and backward (t.total()) and its weight-gradient GEMMs
   // (one forward's worth of the linear layers and head).
   r.bubble_s =

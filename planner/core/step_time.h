@@ -90,6 +90,7 @@ struct StepTime {
   double tp_comm_s = 0, cp_comm_s = 0, cp_exposed_s = 0, ep_comm_s = 0, ep_exposed_s = 0;
   double pp_comm_s = 0, pp_exposed_s = 0;
   double zero3_comm_s = 0, zero3_exposed_s = 0;
+  double zero3_calls = 0, zero3_host_s = 0;  // ZeRO-3 calls and their host work (in zero3_comm_s)
   double dp_comm_s = 0, dp_exposed_s = 0;
   double bubble_s = 0;
   double optimizer_s = 0;

@@ -470,6 +470,8 @@ TEST(StepTimeTest, ZeroThreePerTensorCallsPayLatencyAndHostWorkPerRank) {
   // Within 1 us, far below one call's 26 us latency (the latency probe moves one byte a call).
   EXPECT_NEAR(r.zero3_comm_s, 3 * gather + reduce, 1e-6);
   EXPECT_NEAR(r.zero3_exposed_s, r.zero3_comm_s, 1e-12);  // no prefetch: every call waits
+  EXPECT_DOUBLE_EQ(r.zero3_calls, 4 * calls);                // 3 gathers and 1 reduce-scatter
+  EXPECT_NEAR(r.zero3_host_s, 4 * calls * per_call, 1e-12);
   // Without full recompute the layer is gathered twice.
   p.recompute = Recompute::kNone;
   EXPECT_NEAR(EstimateStepTime(m, c, p, o).zero3_comm_s, 2 * gather + reduce, 1e-6);
