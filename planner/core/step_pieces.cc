@@ -53,12 +53,13 @@ void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTi
   const double gb = o.grad_comm_bytes, wb = o.memory.weight_bytes;
   if (p.zero >= 3) {
     const double calls = Zero3CallsPerLayer(o, sp);
+    const double per_call_kind = Zero3CallSeconds(c, p, o, calls);
     s->zero3_gather_s =
         DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense, sp.layer_expert, wb) +
-        Zero3CallSeconds(c, p, o, Collective::kAllGather, calls);
+        per_call_kind;
     s->zero3_scatter_s =
         DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense, sp.layer_expert, gb) +
-        Zero3CallSeconds(c, p, o, Collective::kReduceScatter, calls);
+        per_call_kind;
     s->zero3_backward_gather_s = (Zero3GatherPasses(p, o) - 1) * s->zero3_gather_s;
     s->zero3_extra_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, extra, 0, wb);
     s->zero3_extra_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, extra, 0, gb);
@@ -184,24 +185,26 @@ double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o) {
 }
 
 double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
-                        Collective op, double calls) {
+                        double calls) {
   const int64_t shard = p.zero_shard();
   if (shard <= 1 || calls <= 0) return 0;
-  // One byte: the collective's latency terms (its transfer time is a fraction of a nanosecond).
-  const double latency = CollectiveSeconds(c, op, shard, p.tp, 1.0);
-  return std::max(0.0, calls - 1) * latency +
-         calls * static_cast<double>(shard) * o.zero3_host_s_per_rank;
+  const double host = calls * static_cast<double>(shard) * o.zero3_host_s_per_rank;
+  if (calls <= 1) return host;
+  // One byte: a ring's latency terms, the same for an all-gather and a reduce-scatter (g - 1
+  // steps a level); its transfer time is a fraction of a nanosecond.
+  return (calls - 1) * CollectiveSeconds(c, Collective::kAllGather, shard, p.tp, 1.0) + host;
 }
 
 Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
                                 const StageParams& sp, const StepTimeOptions& o, double layers) {
   const double calls = layers * Zero3CallsPerLayer(o, sp);
+  const double per_call_kind = Zero3CallSeconds(c, p, o, calls);  // gathers and reduce-scatters
   const double gather = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.dense, sp.expert,
                                             o.memory.weight_bytes) +
-                        Zero3CallSeconds(c, p, o, Collective::kAllGather, calls);
+                        per_call_kind;
   const double reduce = DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.dense, sp.expert,
                                             o.grad_comm_bytes) +
-                        Zero3CallSeconds(c, p, o, Collective::kReduceScatter, calls);
+                        per_call_kind;
   const bool once_per_step = p.pp > 1 && o.memory.zero3_pp_gathered;
   const double per_step = once_per_step ? 1 / static_cast<double>(p.grad_accum()) : 1;
   const double gathers = once_per_step ? 1 : Zero3GatherPasses(p, o);

@@ -96,11 +96,12 @@ struct Zero3Traffic {
 };
 Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
                                 const StageParams& sp, const StepTimeOptions& o, double layers);
-// What `calls` ZeRO-3 collectives `op` over the shard group cost beyond the one collective of
-// all their bytes that DpCollectiveSeconds prices: the ring latency of every further call, and
-// the stack's host work per rank of the group (o.zero3_host_s_per_rank) of every call.
+// What `calls` ZeRO-3 collectives of one kind (gathers, or reduce-scatters) over the shard group
+// cost beyond the one collective of all their bytes that DpCollectiveSeconds prices: the ring
+// latency of every further call, and the stack's host work per rank of the group
+// (o.zero3_host_s_per_rank) of every call.
 double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
-                        Collective op, double calls);
+                        double calls);
 // The data-parallel gradient reduction under ZeRO 0-2: ZeRO-0 all-reduces, ZeRO-1/2 reduce-
 // scatter, o.grad_comm_bytes per parameter; a bf16 layout under ZeRO 0-1 on a stack that reduces
 // fp32 gradients (o.bf16_fp32_all_reduce) all-reduces 4 bytes per parameter.
