@@ -223,6 +223,7 @@ StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const Par
   const ParamSplit split = SplitParams(m, CountParams(m));
   for (int64_t s = 0; s < p.pp; ++s) r.stages.push_back(RealStage(m, c, p, o, r, split, s));
   r.uniform = UniformStage(r);
+  r.zero3_prefetch = o.zero3_prefetch;
   return r;
 }
 

@@ -69,6 +69,7 @@ struct StepPieces {
   // What the analytic model assumes of every stage: the slowest stage's micro-batch time,
   // with the head and loss spread over the layers, and its DP and optimizer time.
   StagePieces uniform;
+  bool zero3_prefetch = true;  // the stack gathers the next layer beside this one's compute
 };
 
 StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

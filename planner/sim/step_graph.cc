@@ -182,7 +182,11 @@ class StepExpander {
                                                  : spec_.microbatches - 1;
     return c.op.kind == kind && c.op.microbatch == last;
   }
-  bool Zero3Prefetch() const { return p_.zero >= 3 && features_.overlap_comm; }
+  // A stack without prefetch (deepspeed-2021: every gather waits on a device synchronize) keeps
+  // the analytic model's exposed ZeRO-3 time on the compute path, overlap mode or not.
+  bool Zero3Prefetch() const {
+    return p_.zero >= 3 && features_.overlap_comm && pieces_.zero3_prefetch;
+  }
 
   // Work done once per step, before the first op: not through the chain, so it does not wait for
   // the stage's first input.
@@ -243,13 +247,15 @@ class StepExpander {
   // Exposed communication the analytic model charges per micro-batch, serialised on the compute
   // path; `share` of it belongs to this op (one chunk's forward or backward).
   void ExposedTail(const OpContext& c, OpChain* chain, double cp_share, double zero3_share) {
-    if (features_.overlap_comm) return;
     const StagePieces& st = Stage(c.model_stage);
     const double v = ChunksPerModelStage(spec_);
+    if (p_.zero >= 3 && !Zero3Prefetch()) {
+      Sync(chain, TaskCategory::kParamAllGather, c.stage, kGather,
+           st.zero3_exposed_s * zero3_share / v);
+    }
+    if (features_.overlap_comm) return;
     Sync(chain, TaskCategory::kCpComm, c.stage, kCp, st.cp_exposed_s * cp_share / v);
     Sync(chain, TaskCategory::kPpP2p, c.stage, kP2pSync, st.pp_exposed_s / (2 * v));
-    Sync(chain, TaskCategory::kParamAllGather, c.stage, kGather,
-         st.zero3_exposed_s * zero3_share / v);
   }
 
   void Forward(const OpContext& c, OpChain* chain) {

@@ -205,7 +205,11 @@ std::string OverlapDetail(const StepGraph& g, const ParallelConfig& p) {
                           "hide behind"
                         : "TP backward beside weight gradients");
   }
-  if (p.zero >= 3 && p.dp * p.cp > 1) parts.push_back("ZeRO-3 gathers prefetched a layer ahead");
+  if (p.zero >= 3 && p.dp * p.cp > 1) {
+    parts.push_back(g.pieces.zero3_prefetch
+                        ? "ZeRO-3 gathers prefetched a layer ahead"
+                        : "ZeRO-3 gathers exposed: the stack does not prefetch them");
+  }
   if (p.pp > 1) {
     parts.push_back("PP transfers on their own links (the analytic model serialises " +
                     Seconds(last.pp_exposed_s) + " per micro-batch)");
@@ -219,8 +223,10 @@ std::string OverlapDetail(const StepGraph& g, const ParallelConfig& p) {
 std::string BucketDetail(const StepSimulation& s, const StepGraph& g, const ParallelConfig& p) {
   if (p.dp * p.cp == 1) return "no data parallelism: no gradients to reduce";
   if (p.zero >= 3) {
-    return "ZeRO-3 reduce-scatters each layer's gradients behind every backward; nothing is "
-           "left for the end of the step";
+    return g.pieces.zero3_prefetch
+               ? "ZeRO-3 reduce-scatters each layer's gradients behind every backward; nothing "
+                 "is left for the end of the step"
+               : "ZeRO-3 reduce-scatters on the compute path with the gathers (no prefetch)";
   }
   const double tail = *std::max_element(s.stage_tail_s.begin(), s.stage_tail_s.end());
   return "DP gradients reduced in per-layer buckets during each stage's last backward: at most " +
