@@ -92,11 +92,12 @@ YAML::Node LoadSequence(const std::string& path) {
   return root;
 }
 
-// The MoE records state their experts only in notes: the runs model block has no MoE keys, so
-// they cannot be priced as the dense model their other keys describe.
+// The runs model block has no MoE keys: an MoE record names a model preset, or states its
+// experts in its notes ("moe: n_experts=128 top_k=8", MoeInNotes). Either way it is not the dense
+// model its other keys describe.
 bool IsMoeRecord(const StrictMap& r) {
   return r.Has("notes") && r.Value("notes").IsScalar() &&
-         Contains(r.Value("notes").Scalar(), "moe: n_experts");
+         Contains(r.Value("notes").Scalar(), "n_experts");
 }
 
 // An MoE record without model.preset (the shared schema has no MoE keys): the one MoE model
