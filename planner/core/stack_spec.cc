@@ -119,6 +119,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.zero3_per_tensor = s.zero3_collectives == Zero3Collectives::kPerTensor;
   o.zero3_host_s_per_rank = s.zero3_host_us_per_rank * kSecondsPerUs;
   o.zero3_recompute_regathers = s.zero3_recompute_regathers;
+  o.zero3_list_copies = s.zero3_list_copies;
   o.overlap_a2a = s.a2a_overlap;
   o.a2a_sm_fraction = s.a2a_sm_fraction;
   o.a2a_fp8_dispatch = s.a2a_fp8_dispatch;

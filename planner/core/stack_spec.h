@@ -116,6 +116,10 @@ struct StackSpec : StackMemoryChoices {
   Zero3Collectives zero3_collectives = Zero3Collectives::kPerModule;
   double zero3_host_us_per_rank = 0;
   bool zero3_recompute_regathers = false;
+  // The same list-based collectives move the bytes through HBM once more: a gather zero-fills its
+  // flat buffer and copies each rank's block out of it, a reduce-scatter copies its inputs into
+  // one (ProcessGroupNCCL; DeepSpeed c0eeb69: "implicit memcpy at the end of each ncclAllgather").
+  bool zero3_list_copies = false;
   // Expert parallelism: dispatch/combine of one micro-batch beside another's compute (DeepEP,
   // DualPipe), the share of SMs its kernels keep meanwhile, fp8 dispatch under fp8 GEMMs.
   bool a2a_overlap = false;

@@ -199,12 +199,16 @@ Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
                                 const StageParams& sp, const StepTimeOptions& o, double layers) {
   const double calls = layers * Zero3CallsPerLayer(o, sp);
   const double per_call_kind = Zero3CallSeconds(c, p, o, calls);  // gathers and reduce-scatters
+  // List-based collectives: a gather writes zeros into its buffer, then reads and writes every
+  // byte into the per-rank views (3 passes); a reduce-scatter copies its inputs in (2).
+  const double copies = o.zero3_list_copies ? 1 : 0;
   const double gather = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.dense, sp.expert,
                                             o.memory.weight_bytes) +
-                        per_call_kind;
+                        per_call_kind +
+                        copies * HbmSeconds(c, 3 * sp.total() * o.memory.weight_bytes);
   const double reduce = DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.dense, sp.expert,
                                             o.grad_comm_bytes) +
-                        per_call_kind;
+                        per_call_kind + copies * HbmSeconds(c, 2 * sp.total() * o.grad_comm_bytes);
   const bool once_per_step = p.pp > 1 && o.memory.zero3_pp_gathered;
   const double per_step = once_per_step ? 1 / static_cast<double>(p.grad_accum()) : 1;
   const double gathers = once_per_step ? 1 : Zero3GatherPasses(p, o);

@@ -13,6 +13,11 @@
 #include "planner/core/units.h"
 
 namespace planner {
+
+double HbmSeconds(const ClusterSpec& c, double bytes) {
+  return bytes / (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
+}
+
 namespace {
 
 constexpr double kActivationBytes = 2;  // 16-bit activations on the wire and in HBM
@@ -27,10 +32,6 @@ struct Gemm {
   double m, k, n, count;
   double flops() const { return 2 * m * k * n * count; }
 };
-
-double HbmSeconds(const ClusterSpec& c, double bytes) {
-  return bytes / (c.gpu.hbm_GBps * kBytesPerGB * c.efficiency.hbm_fraction);
-}
 
 // The efficiency curve describes a fixed per-kernel cost, which is time, not FLOPs: at a dtype with
 // a higher peak the same cost hides more FLOPs, so F is rescaled to the 16-bit peak first.

@@ -40,6 +40,7 @@ struct StepTimeOptions {
   bool zero3_per_tensor = false;
   double zero3_host_s_per_rank = 0;
   bool zero3_recompute_regathers = false;
+  bool zero3_list_copies = false;  // list-based collectives copy the bytes once more in HBM
   // ZeRO-2 with gradient accumulation reduce-scatters after every micro-batch (DeepSpeed, FSDP
   // SHARD_GRAD_OP) instead of once per step.
   bool zero2_reduce_per_microbatch = true;
@@ -149,6 +150,9 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
 // skips pricing a layout whose bound already ranks below every plan it keeps.
 double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const StepTimeOptions& o,
                            const LayerCost& lc);
+
+// Seconds to move `bytes` through this GPU's HBM at its achieved bandwidth (hbm_fraction).
+double HbmSeconds(const ClusterSpec& c, double bytes);
 
 StepTime EstimateStepTime(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                           const StepTimeOptions& o = {});

@@ -24,6 +24,7 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "zero3_collectives",
                                            "zero3_host_us_per_rank",
                                            "zero3_recompute_regathers",
+                                           "zero3_list_copies",
                                            "overlap",
                                            "supports",
                                            "defaults",
@@ -136,6 +137,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->zero3_host_us_per_rank =
       m.OptDouble("zero3_host_us_per_rank").value_or(s->zero3_host_us_per_rank);
   s->zero3_recompute_regathers = m.Bool("zero3_recompute_regathers", s->zero3_recompute_regathers);
+  s->zero3_list_copies = m.Bool("zero3_list_copies", s->zero3_list_copies);
   s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
   s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
   s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
@@ -214,6 +216,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "zero3_collectives" << YAML::Value << ToString(s.zero3_collectives);
   out << YAML::Key << "zero3_host_us_per_rank" << YAML::Value << s.zero3_host_us_per_rank;
   out << YAML::Key << "zero3_recompute_regathers" << YAML::Value << s.zero3_recompute_regathers;
+  out << YAML::Key << "zero3_list_copies" << YAML::Value << s.zero3_list_copies;
   out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;
   out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
   out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;

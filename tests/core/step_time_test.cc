@@ -445,8 +445,9 @@ TEST(StepTimeTest, ZeroThreeGathersTwiceAndReduceScattersOncePerMicrobatch) {
 
 TEST(StepTimeTest, ZeroThreePerTensorCallsPayLatencyAndHostWorkPerRank) {
   // DeepSpeed before v0.5.6 (the deepspeed-2021 stack): one gather and one reduce-scatter per
-  // parameter tensor, 5 us of host work per rank of the group and call, a third gather of each
-  // layer for full recompute's forward, nothing prefetched.
+  // parameter tensor, 5 us of host work per rank of the group and call, list-based calls that
+  // copy the bytes once more, a third gather of each layer for full recompute's forward, nothing
+  // prefetched.
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(2);
   ParallelConfig p = Zero3Over16();
@@ -458,14 +459,18 @@ TEST(StepTimeTest, ZeroThreePerTensorCallsPayLatencyAndHostWorkPerRank) {
   o.zero3_per_tensor = true;
   o.zero3_host_s_per_rank = 5e-6;
   o.zero3_recompute_regathers = true;
+  o.zero3_list_copies = true;
   const StageParams sp = ParamsOnStage(SplitParams(m, CountParams(m)), p, true, true);
   const double calls = 48 * 12;
   const double latency = (7 * kNvlinkUs + 1 * kIbUs) * 1e-6;
   const double per_call = 16 * 5e-6;
+  // The list-based calls move the bytes once more through HBM: a gather zero-fills its 2-byte
+  // buffer and copies it out (3 passes), a reduce-scatter copies its 4-byte inputs in (2).
+  const double hbm_Bps = 2039e9 * c.efficiency.hbm_fraction;
   const double gather = CollectiveSeconds(c, Collective::kAllGather, 16, 1, 2 * sp.total()) +
-                        (calls - 1) * latency + calls * per_call;
+                        (calls - 1) * latency + calls * per_call + 3 * 2 * sp.total() / hbm_Bps;
   const double reduce = CollectiveSeconds(c, Collective::kReduceScatter, 16, 1, 4 * sp.total()) +
-                        (calls - 1) * latency + calls * per_call;
+                        (calls - 1) * latency + calls * per_call + 2 * 4 * sp.total() / hbm_Bps;
   const StepTime r = EstimateStepTime(m, c, p, o);
   // Within 1 us, far below one call's 26 us latency (the latency probe moves one byte a call).
   EXPECT_NEAR(r.zero3_comm_s, 3 * gather + reduce, 1e-6);

@@ -23,6 +23,7 @@ TEST(StackIoTest, DeepSpeedOf2021GathersPerTensorWithoutPrefetch) {
   EXPECT_FALSE(s.zero3_prefetch);
   const StepTimeOptions o = StackOptions(s, ClusterSpec{});
   EXPECT_TRUE(o.zero3_per_tensor);
+  EXPECT_TRUE(o.zero3_list_copies);
   EXPECT_DOUBLE_EQ(o.zero3_host_s_per_rank, s.zero3_host_us_per_rank * 1e-6);
   EXPECT_FALSE(StackOptions(LoadStack("fsdp"), ClusterSpec{}).zero3_per_tensor);
 }
