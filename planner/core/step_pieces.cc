@@ -47,19 +47,65 @@ void AddCommunication(const ParallelConfig& p, const StepTimeOptions& o, const M
   }
 }
 
+// ZeRO-3's calls per layer and pass: one, or the layer's parameter tensors where the stack
+// gathers per tensor.
+double Zero3CallsPerLayer(const StepTimeOptions& o, const StageParams& sp) {
+  return o.zero3_per_tensor ? std::max(1.0, sp.layer_tensors) : 1;
+}
+
+// The passes of a micro-batch that gather the weights: forward and backward, and full
+// recompute's forward where the stack gathers again.
+double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o) {
+  return o.zero3_recompute_regathers && p.recompute == Recompute::kFull ? 3 : 2;
+}
+
+// The stack's host work per rank of the shard group (o.zero3_host_s_per_rank) for `calls` calls.
+double Zero3HostSeconds(const ParallelConfig& p, const StepTimeOptions& o, double calls) {
+  return calls * static_cast<double>(p.zero_shard()) * o.zero3_host_s_per_rank;
+}
+
+// What `calls` ZeRO-3 collectives of one kind (gathers, or reduce-scatters) over the shard group
+// cost beyond the one collective of all their bytes that DpCollectiveSeconds prices: the ring
+// latency of every further call and the host work of every call.
+double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
+                        double calls) {
+  const int64_t shard = p.zero_shard();
+  if (shard <= 1 || calls <= 0) return 0;
+  const double host = Zero3HostSeconds(p, o, calls);
+  if (calls <= 1) return host;
+  // One byte: a ring's latency terms, the same for an all-gather and a reduce-scatter (g - 1
+  // steps a level); its transfer time is a fraction of a nanosecond.
+  return (calls - 1) * CollectiveSeconds(c, Collective::kAllGather, shard, p.tp, 1.0) + host;
+}
+
+// One gather of `dense` + `expert` parameters and one reduce-scatter of their gradients, each made
+// as `calls` calls: the bytes as one collective, the calls' latency and host work, and where the
+// stack's collectives take lists (o.zero3_list_copies) the bytes once more through HBM: a gather
+// zero-fills its buffer, then reads and writes every byte into the per-rank views (3 passes); a
+// reduce-scatter copies its inputs in (2).
+struct Zero3Pair {
+  double gather = 0, reduce = 0;
+};
+Zero3Pair Zero3Calls(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
+                     double dense, double expert, double calls) {
+  const double per_call_kind = Zero3CallSeconds(c, p, o, calls);
+  const double copies = o.zero3_list_copies ? 1 : 0;
+  const double wb = o.memory.weight_bytes, gb = o.grad_comm_bytes, params = dense + expert;
+  return {DpCollectiveSeconds(c, p, Collective::kAllGather, dense, expert, wb) + per_call_kind +
+              copies * HbmSeconds(c, 3 * params * wb),
+          DpCollectiveSeconds(c, p, Collective::kReduceScatter, dense, expert, gb) + per_call_kind +
+              copies * HbmSeconds(c, 2 * params * gb)};
+}
+
 void AddDataParallel(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
                      const StageParams& sp, double layers, StagePieces* s) {
   const double extra = std::max(0.0, sp.dense - layers * sp.layer_dense);
   const double gb = o.grad_comm_bytes, wb = o.memory.weight_bytes;
   if (p.zero >= 3) {
-    const double calls = Zero3CallsPerLayer(o, sp);
-    const double per_call_kind = Zero3CallSeconds(c, p, o, calls);
-    s->zero3_gather_s =
-        DpCollectiveSeconds(c, p, Collective::kAllGather, sp.layer_dense, sp.layer_expert, wb) +
-        per_call_kind;
-    s->zero3_scatter_s =
-        DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.layer_dense, sp.layer_expert, gb) +
-        per_call_kind;
+    const Zero3Pair layer =
+        Zero3Calls(c, p, o, sp.layer_dense, sp.layer_expert, Zero3CallsPerLayer(o, sp));
+    s->zero3_gather_s = layer.gather;
+    s->zero3_scatter_s = layer.reduce;
     s->zero3_backward_gather_s = (Zero3GatherPasses(p, o) - 1) * s->zero3_gather_s;
     s->zero3_extra_gather_s = DpCollectiveSeconds(c, p, Collective::kAllGather, extra, 0, wb);
     s->zero3_extra_scatter_s = DpCollectiveSeconds(c, p, Collective::kReduceScatter, extra, 0, gb);
@@ -176,46 +222,17 @@ double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collec
   return dense_s + experts;
 }
 
-double Zero3CallsPerLayer(const StepTimeOptions& o, const StageParams& sp) {
-  return o.zero3_per_tensor ? std::max(1.0, sp.layer_tensors) : 1;
-}
-
-double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o) {
-  return o.zero3_recompute_regathers && p.recompute == Recompute::kFull ? 3 : 2;
-}
-
-double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
-                        double calls) {
-  const int64_t shard = p.zero_shard();
-  if (shard <= 1 || calls <= 0) return 0;
-  const double host = calls * static_cast<double>(shard) * o.zero3_host_s_per_rank;
-  if (calls <= 1) return host;
-  // One byte: a ring's latency terms, the same for an all-gather and a reduce-scatter (g - 1
-  // steps a level); its transfer time is a fraction of a nanosecond.
-  return (calls - 1) * CollectiveSeconds(c, Collective::kAllGather, shard, p.tp, 1.0) + host;
-}
-
 Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
                                 const StageParams& sp, const StepTimeOptions& o, double layers) {
   const double calls = layers * Zero3CallsPerLayer(o, sp);
-  const double per_call_kind = Zero3CallSeconds(c, p, o, calls);  // gathers and reduce-scatters
-  // List-based collectives: a gather writes zeros into its buffer, then reads and writes every
-  // byte into the per-rank views (3 passes); a reduce-scatter copies its inputs in (2).
-  const double copies = o.zero3_list_copies ? 1 : 0;
-  const double gather = DpCollectiveSeconds(c, p, Collective::kAllGather, sp.dense, sp.expert,
-                                            o.memory.weight_bytes) +
-                        per_call_kind +
-                        copies * HbmSeconds(c, 3 * sp.total() * o.memory.weight_bytes);
-  const double reduce = DpCollectiveSeconds(c, p, Collective::kReduceScatter, sp.dense, sp.expert,
-                                            o.grad_comm_bytes) +
-                        per_call_kind + copies * HbmSeconds(c, 2 * sp.total() * o.grad_comm_bytes);
+  const Zero3Pair pair = Zero3Calls(c, p, o, sp.dense, sp.expert, calls);
   const bool once_per_step = p.pp > 1 && o.memory.zero3_pp_gathered;
   const double per_step = once_per_step ? 1 / static_cast<double>(p.grad_accum()) : 1;
   const double gathers = once_per_step ? 1 : Zero3GatherPasses(p, o);
   Zero3Traffic z;
-  z.seconds = per_step * (gathers * gather + reduce);
+  z.seconds = per_step * (gathers * pair.gather + pair.reduce);
   z.calls = per_step * (gathers + 1) * calls;
-  z.host_s = z.calls * static_cast<double>(p.zero_shard()) * o.zero3_host_s_per_rank;
+  z.host_s = per_step * (gathers + 1) * Zero3HostSeconds(p, o, calls);
   return z;
 }
 

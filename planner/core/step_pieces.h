@@ -82,11 +82,6 @@ StepPieces ComputeStepPieces(const ModelSpec& m, const ClusterSpec& c, const Par
 // all-reduce of its shard across the p.dp_replicas() groups.
 double DpCollectiveSeconds(const ClusterSpec& c, const ParallelConfig& p, Collective op,
                            double dense, double expert, double bytes_per_param);
-// ZeRO-3's calls per layer and pass (one, or the layer's parameter tensors where the stack
-// gathers per tensor), and the passes of a micro-batch that gather the weights: forward and
-// backward, and full recompute's forward where the stack gathers again.
-double Zero3CallsPerLayer(const StepTimeOptions& o, const StageParams& sp);
-double Zero3GatherPasses(const ParallelConfig& p, const StepTimeOptions& o);
 // ZeRO-3's traffic of one micro-batch on a stage of `layers` layers: every pass's gathers and the
 // reduce-scatter, one call per layer (or parameter tensor) each, their seconds (the bytes as one
 // collective, every further call's latency, every call's host work) and the host work among
@@ -97,12 +92,6 @@ struct Zero3Traffic {
 };
 Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
                                 const StageParams& sp, const StepTimeOptions& o, double layers);
-// What `calls` ZeRO-3 collectives of one kind (gathers, or reduce-scatters) over the shard group
-// cost beyond the one collective of all their bytes that DpCollectiveSeconds prices: the ring
-// latency of every further call, and the stack's host work per rank of the group
-// (o.zero3_host_s_per_rank) of every call.
-double Zero3CallSeconds(const ClusterSpec& c, const ParallelConfig& p, const StepTimeOptions& o,
-                        double calls);
 // The data-parallel gradient reduction under ZeRO 0-2: ZeRO-0 all-reduces, ZeRO-1/2 reduce-
 // scatter, o.grad_comm_bytes per parameter; a bf16 layout under ZeRO 0-1 on a stack that reduces
 // fp32 gradients (o.bf16_fp32_all_reduce) all-reduces 4 bytes per parameter.
