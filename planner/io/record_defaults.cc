@@ -150,19 +150,27 @@ std::optional<Recompute> RecomputeInText(const std::string& text) {
 }
 
 std::optional<NotesMoe> MoeInNotes(const std::string& notes) {
-  const auto number = [&notes](const std::string& key) -> int64_t {
-    const std::regex pattern("\\b" + key + R"(\s*[=:]\s*([0-9]{1,7}))");
+  // The patterns are compiled once: a runs file reads this for every MoE record, twice.
+  const auto pattern = [](const char* key) {
+    return std::regex(std::string("\\b") + key + R"(\s*[=:]\s*([0-9]{1,7}))");
+  };
+  static const std::regex n_experts = pattern("n_experts"), top_k = pattern("top_k"),
+                          d_ff_expert = pattern("d_ff_expert"),
+                          shared_experts = pattern("shared_experts"),
+                          dense_layers = pattern("dense_layers"),
+                          dense_d_ff = pattern("dense_d_ff");
+  const auto number = [&notes](const std::regex& key) -> int64_t {
     std::smatch m;
-    return std::regex_search(notes, m, pattern) ? std::stoll(m[1]) : 0;
+    return std::regex_search(notes, m, key) ? std::stoll(m[1]) : 0;
   };
   NotesMoe e;
-  e.n_experts = number("n_experts");
-  e.top_k = number("top_k");
+  e.n_experts = number(n_experts);
+  e.top_k = number(top_k);
   if (e.n_experts <= 0 || e.top_k <= 0) return std::nullopt;
-  e.d_ff_expert = number("d_ff_expert");
-  e.shared_experts = number("shared_experts");
-  e.dense_layers = number("dense_layers");
-  e.dense_d_ff = number("dense_d_ff");
+  e.d_ff_expert = number(d_ff_expert);
+  e.shared_experts = number(shared_experts);
+  e.dense_layers = number(dense_layers);
+  e.dense_d_ff = number(dense_d_ff);
   return e;
 }
 

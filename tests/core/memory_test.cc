@@ -184,6 +184,17 @@ TEST(MemoryTest, ZeroStagesShardStatesOverDataParallelRanks) {
   }
 }
 
+// TP 8 with SP, full recompute, 2 pipeline stages, 4 data-parallel shards at ZeRO `zero`, 4
+// micro-batches per data-parallel rank: the layout of the gathered-policy tests below.
+ParallelConfig TwoStagesFourShards(int zero) {
+  ParallelConfig p = Layout(8, 1, true, Recompute::kFull);
+  p.pp = 2;
+  p.dp = 4;
+  p.zero = zero;
+  p.global_batch = 16;
+  return p;
+}
+
 TEST(MemoryTest, Zero3KeptGatheredWithPipeliningHoldsTheStagesWeightsAndGradients) {
   // torchtitan with PP (zero3_with_pp: gathered): FSDP2 keeps the stage's 16-bit weights
   // gathered (reshard_after_forward off) and accumulates unsharded gradients until the last
@@ -192,11 +203,7 @@ TEST(MemoryTest, Zero3KeptGatheredWithPipeliningHoldsTheStagesWeightsAndGradient
   //   resharded: weights 4 P / 4, gradients 4 P / 4, optimizer 8 P / 4
   //   gathered:  weights 4 P / 4 + 2 P, gradients 4 P, optimizer 8 P / 4 (unchanged)
   const ModelSpec m = Gpt22B();
-  ParallelConfig p = Layout(8, 1, true, Recompute::kFull);
-  p.pp = 2;
-  p.dp = 4;
-  p.zero = 3;
-  p.global_batch = 16;  // 4 micro-batches per data-parallel rank
+  ParallelConfig p = TwoStagesFourShards(3);
   MemoryOptions o;
   o.zero3_weight_bytes = 4;
   o.zero3_optimizer_bytes = 8;
@@ -218,11 +225,7 @@ TEST(MemoryTest, Zero2UnderTheGatheredPolicyKeepsUnshardedGradients) {
   // whole 16-bit copies as ZeRO-2's always are, and the gradients stay unsharded until the last
   // micro-batch: grad_bytes x P instead of grad_bytes x P / 4.
   const ModelSpec m = Gpt22B();
-  ParallelConfig p = Layout(8, 1, true, Recompute::kFull);
-  p.pp = 2;
-  p.dp = 4;
-  p.zero = 2;
-  p.global_batch = 16;
+  ParallelConfig p = TwoStagesFourShards(2);
   MemoryOptions o;
   const MemoryBreakdown sharded = EstimateMemory(m, ClusterSpec{}, p, o);
   o.zero3_pp_gathered = true;
