@@ -331,30 +331,62 @@ std::string Params(const EfficiencySpec& e) {
          Fixed(e.attention_fraction, 3);
 }
 
+// One fitted generation's records priced with another fitted generation's terms
+// (CarryFittedTerms, as a GPU without its own fit is): how far carried terms land.
+struct Transfer {
+  std::string from, onto;  // whose terms, whose records
+  std::vector<const MeasuredRun*> runs;
+  std::vector<double> errors;  // predicted / measured step time - 1, in run order
+};
+
+std::vector<Transfer> CarriedTransfers(const Report& r) {
+  std::vector<Transfer> out;
+  for (const Generation& onto : r.generations) {
+    for (const Generation& from : r.generations) {
+      if (&from == &onto || onto.held_out.empty() || from.held_out.empty()) continue;
+      Transfer t{from.name, onto.name, {}, {}};
+      for (const MeasuredRun& run : onto.runs) {
+        const EfficiencySpec e = CarryFittedTerms(from.used(), run.cluster.efficiency);
+        t.runs.push_back(&run);
+        t.errors.push_back(PredictStepTime(run, e) / run.measured_step_time_s - 1);
+      }
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
 // Every predicted record out of sample: a fitted generation's records under the fit without
 // their source; a generation too small to fit (CanFit) under the terms its presets carry from
-// another generation.
+// another generation. The carried pool (kCarriedGeneration) holds the latter again and every
+// CarriedTransfers record.
 std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
   std::vector<HeldOutResidual> out;
-  auto add = [&](const MeasuredRun& run, double error) {
+  auto add = [&](const MeasuredRun& run, double error, const std::string& generation) {
     // The MFU is filled below.
-    out.push_back({run.id, run.generation, run.stack, error, 0, LayoutFeatures(run.layout)});
+    out.push_back({run.id, generation, run.stack, error, 0, LayoutFeatures(run.layout)});
   };
+  for (const Transfer& t : CarriedTransfers(r)) {
+    for (size_t i = 0; i < t.runs.size(); ++i) add(*t.runs[i], t.errors[i], kCarriedGeneration);
+  }
   for (const Generation& g : r.generations) {
     if (g.held_out.empty()) {
       for (const Evaluated& e : r.evaluated) {
-        if (e.run->run.generation == g.name) add(e.run->run, e.error);
+        if (e.run->run.generation != g.name) continue;
+        add(e.run->run, e.error, g.name);
+        add(e.run->run, e.error, kCarriedGeneration);
       }
       continue;
     }
     for (const HeldOutSource& h : g.held_out) {
       size_t k = 0;
       for (const MeasuredRun& run : g.runs) {
-        if (run.source == h.source) add(run, h.errors[k++]);
+        if (run.source == h.source) add(run, h.errors[k++], g.name);
       }
     }
   }
   for (HeldOutResidual& h : out) {
+    if (h.generation == kCarriedGeneration) continue;  // the ceilings are per GPU generation
     for (const Evaluated& e : r.evaluated) {
       // The MFU ceiling is of 16-bit runs: fp8 runs are quoted against the 16-bit peak too.
       if (e.run->run.id != h.id || e.run->run.layout.dtype == Dtype::kFp8) continue;
@@ -375,8 +407,8 @@ Table BandsTable(const std::vector<BandEntry>& bands) {
     const bool band = e.band.records >= kMinBandRecords;
     t.AddRow({e.generation.empty() ? "all" : e.generation, e.stack.empty() ? "all" : e.stack,
               std::to_string(e.band.records), band ? Fixed(e.band.p10_factor, 3) : "-",
-              band ? Fixed(e.band.p90_factor, 3) : "-", Percent(e.max_measured_mfu, 1),
-              e.max_mfu_run});
+              band ? Fixed(e.band.p90_factor, 3) : "-",
+              e.max_measured_mfu > 0 ? Percent(e.max_measured_mfu, 1) : "-", e.max_mfu_run});
   }
   return t;
 }
@@ -412,6 +444,30 @@ Table HeldOutTable(const Report& r) {
   }
   t.AddRule();
   t.AddRow({"all", "", std::to_string(all.size()), Percent(Mape(all), 2), "", "", ""});
+  return t;
+}
+
+// Mean of the signed errors: the direction carried terms err in.
+double Bias(const std::vector<double>& errors) {
+  double sum = 0;
+  for (double e : errors) sum += e;
+  return errors.empty() ? 0 : sum / static_cast<double>(errors.size());
+}
+
+Table CarriedTable(const Report& r) {
+  Table t;
+  t.title =
+      "Terms carried across generations: each fitted generation's runs priced with the other's "
+      "fitted terms, as a GPU without its own fit is (the band of such GPUs; not in the MAPEs "
+      "above)";
+  t.columns = {{"runs of", false}, {"terms of", false}, {"runs"},
+               {"MAPE"},           {"mean error"},      {"worst"}};
+  for (const Transfer& x : CarriedTransfers(r)) {
+    double worst = 0;
+    for (double e : x.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
+    t.AddRow({x.onto, x.from, std::to_string(x.errors.size()), Percent(Mape(x.errors), 2),
+              SignedPercent(Bias(x.errors)), SignedPercent(worst)});
+  }
   return t;
 }
 
@@ -478,9 +534,13 @@ void PrintText(const Report& r, std::ostream& out) {
   out << r.runs.size() << " published runs: " << r.evaluated.size() << " predicted, "
       << r.moe.size() << " MoE runs priced apart, " << skipped
       << " skipped (a value pricing needs not stated)\n\n";
-  for (const Table& t :
-       {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r),
-        BandsTable(BuildBands(HeldOutResiduals(r))), MoeTable(r), NotFittingTable(r)}) {
+  std::vector<Table> tables = {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r)};
+  // Only with two fitted generations to carry between.
+  if (!CarriedTransfers(r).empty()) tables.push_back(CarriedTable(r));
+  tables.push_back(BandsTable(BuildBands(HeldOutResiduals(r))));
+  tables.push_back(MoeTable(r));
+  tables.push_back(NotFittingTable(r));
+  for (const Table& t : tables) {
     RenderText(t, out);
     out << "\n";
   }
@@ -570,10 +630,19 @@ nlohmann::ordered_json ReportJson(const Report& r) {
     j["predicted_mfu"] = e.time.mfu;
     moe.push_back(j);
   }
-  return {{"schema_version", 1}, {"mape", Mape(AllErrors(r))},
-          {"sources", sources},  {"generations", gens},
-          {"runs", runs},        {"skipped", skipped},
-          {"moe_mape", moe_errors.empty() ? 0.0 : Mape(moe_errors)}, {"moe_runs", moe}};
+  nlohmann::ordered_json carried = nlohmann::ordered_json::array();
+  for (const Transfer& x : CarriedTransfers(r)) {
+    carried.push_back({{"runs_of", x.onto},
+                       {"terms_of", x.from},
+                       {"runs", x.errors.size()},
+                       {"mape", Mape(x.errors)},
+                       {"mean_error", Bias(x.errors)}});
+  }
+  return {{"schema_version", 1},      {"mape", Mape(AllErrors(r))},
+          {"sources", sources},       {"generations", gens},
+          {"carried_terms", carried}, {"runs", runs},
+          {"skipped", skipped},       {"moe_mape", moe_errors.empty() ? 0.0 : Mape(moe_errors)},
+          {"moe_runs", moe}};
 }
 
 // Keys a record states that no rule reads are listed under Notes (and in the JSON); one line on

@@ -68,6 +68,9 @@ const char* FeatureName(const std::string& feature) {
 }
 
 std::string BandBasis(const std::string& generation, const std::string& stack, int records) {
+  if (generation == kCarriedGeneration) {
+    return "terms carried across GPU generations, " + std::to_string(records) + " records";
+  }
   const std::string who = generation.empty() ? "all generations"
                                              : generation + (stack.empty() ? "" : " " + stack);
   return who + ", " + std::to_string(records) + " held-out records";
@@ -85,6 +88,10 @@ double Quantile(std::vector<double> values, double q) {
 std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals) {
   std::map<std::pair<std::string, std::string>, std::vector<const HeldOutResidual*>> groups;
   for (const HeldOutResidual& r : residuals) {
+    if (r.generation == kCarriedGeneration) {  // its own pool, outside the all-generations band
+      groups[{r.generation, ""}].push_back(&r);
+      continue;
+    }
     groups[{r.generation, r.stack}].push_back(&r);
     groups[{r.generation, ""}].push_back(&r);
     groups[{"", ""}].push_back(&r);
@@ -99,9 +106,12 @@ std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals)
 }
 
 ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
-                   const std::string& stack) {
+                   const std::string& stack, bool terms_carried) {
   const std::pair<std::string, std::string> tries[] = {
-      {generation, stack}, {generation, ""}, {"", ""}};
+      {generation, stack},
+      {generation, ""},
+      {terms_carried ? kCarriedGeneration : "", ""},
+      {"", ""}};
   for (const auto& [g, s] : tries) {
     const BandEntry* e = FindEntry(table, g, s);
     if (e != nullptr && e->band.records >= kMinBandRecords) return e->band;

@@ -51,7 +51,14 @@ std::vector<std::string> LayoutFeatures(const ParallelConfig& p);
 // "context parallelism" for "cp", and so on.
 const char* FeatureName(const std::string& feature);
 
-// "H100 megatron-core, 16 held-out records", "all generations, 95 held-out records".
+// The pseudo-generation of records predicted with terms carried from another GPU generation:
+// each fitted generation's records under another fitted generation's terms (CarryFittedTerms), and
+// the records of generations too small to fit. Its band is what a GPU whose terms are carried
+// (no fitted generation of its own with kMinBandRecords records) should expect.
+inline constexpr char kCarriedGeneration[] = "carried";
+
+// "H100 megatron-core, 16 held-out records", "all generations, 95 held-out records",
+// "terms carried across GPU generations, 163 records".
 std::string BandBasis(const std::string& generation, const std::string& stack, int records);
 
 // A band needs this many records; smaller groups fall back to the generation, then to all.
@@ -61,9 +68,11 @@ inline constexpr int kMinBandRecords = 5;
 // than kMinBandRecords records are kept for the counts and ceilings, not used as bands).
 std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals);
 
-// The most specific band with enough records: (generation, stack), generation, all.
+// The most specific band with enough records: (generation, stack), generation, then all
+// generations, or, for a GPU whose efficiency terms are carried from another generation, the
+// carried records' band.
 ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
-                   const std::string& stack);
+                   const std::string& stack, bool terms_carried = false);
 
 // Held-out records of `stack` on `generation` (0: no published run validates that pairing).
 int ValidatedRecords(const std::vector<BandEntry>& table, const std::string& generation,

@@ -154,6 +154,12 @@ double FitValue(const EfficiencySpec& e, FitParameter p) {
   return *Field(&copy, p);
 }
 
+EfficiencySpec CarryFittedTerms(const EfficiencySpec& from, EfficiencySpec onto) {
+  for (const FitBound& b : FitOptions{}.bounds)
+    *Field(&onto, b.parameter) = FitValue(from, b.parameter);
+  return onto;
+}
+
 std::string GpuGeneration(const GpuSpec& gpu) {
   return gpu.name.substr(0, gpu.name.find_first_of("- "));
 }

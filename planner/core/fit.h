@@ -104,6 +104,12 @@ std::string GpuGeneration(const GpuSpec& gpu);
 double PredictStepTime(const MeasuredRun& run, const EfficiencySpec& e);
 StepTime PredictStep(const MeasuredRun& run, const EfficiencySpec& e);
 
+// `onto` with the terms a fit moves (FitOptions' bounds: gemm_max, hbm_fraction,
+// attention_fraction, fp8_gemm_fraction) taken from `from`: what a GPU without fitted terms runs
+// on, the nearest fitted generation's (cluster_io.cc). `onto` keeps what is not fitted: its own
+// gemm_half_flops (the ~10 us-per-kernel rule at its own peak) and measured collective fractions.
+EfficiencySpec CarryFittedTerms(const EfficiencySpec& from, EfficiencySpec onto);
+
 // Mean of |errors|; 0 for none.
 double Mape(const std::vector<double>& errors);
 

@@ -56,7 +56,11 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
 }
 
 ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack) {
-  return FindBand(EmbeddedBands(), GpuGeneration(c.gpu), stack);
+  // Terms not fitted on this GPU (carried from the nearest fitted one, or the library defaults)
+  // fall back to the carried records' band rather than to that of all generations' own fits.
+  const std::string& source = c.efficiency.source;
+  const bool carried = source.empty() || source.find("carried") != std::string::npos;
+  return FindBand(EmbeddedBands(), GpuGeneration(c.gpu), stack, carried);
 }
 
 std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,

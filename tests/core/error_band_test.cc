@@ -40,6 +40,37 @@ TEST(ErrorBandTest, BandsAreMeasuredOverPredictedWithFallbacks) {
   EXPECT_EQ(ValidatedRecords(table, "A100", "megatron-core"), 0);
 }
 
+TEST(ErrorBandTest, CarriedTermsFallBackToTheCarriedPoolNotToAllGenerations) {
+  std::vector<HeldOutResidual> rs;
+  // Five H100 records predicted 10% too fast under their own generation's fit...
+  for (int i = 0; i < 5; ++i)
+    rs.push_back({"h" + std::to_string(i), "H100", "megatron-core", -0.1});
+  // ...and the same five priced with another generation's terms: errors -0.5, -0.2, 0, +0.25,
+  // +1.0, i.e. measured / predicted = 2, 1.25, 1, 0.8, 0.5.
+  const double carried[] = {-0.5, -0.2, 0, 0.25, 1.0};
+  for (int i = 0; i < 5; ++i) {
+    rs.push_back({"h" + std::to_string(i), kCarriedGeneration, "megatron-core", carried[i]});
+  }
+  const std::vector<BandEntry> table = BuildBands(rs);
+  // The carried pool stays out of the all-generations band (5 records, all at 1/0.9)...
+  const ErrorBand all = FindBand(table, "MI300X", "megatron-core");
+  EXPECT_EQ(all.records, 5);
+  EXPECT_NEAR(all.p90_factor, 1 / 0.9, 1e-12);
+  // ...and is what a GPU with carried terms gets: sorted factors 0.5, 0.8, 1, 1.25, 2; P10 at
+  // position 0.4: 0.5 + 0.4 * 0.3 = 0.62; P90 at 3.6: 1.25 + 0.6 * 0.75 = 1.7.
+  const ErrorBand c = FindBand(table, "MI300X", "megatron-core", /*terms_carried=*/true);
+  EXPECT_EQ(c.records, 5);
+  EXPECT_NEAR(c.p10_factor, 0.62, 1e-12);
+  EXPECT_NEAR(c.p90_factor, 1.7, 1e-12);
+  EXPECT_EQ(c.basis, "terms carried across GPU generations, 5 records");
+  // A generation with its own records keeps its own band even when its terms are carried.
+  EXPECT_EQ(FindBand(table, "H100", "megatron-core", true).basis.rfind("H100", 0), 0u);
+  // With no carried pool in the table the fallback is all generations.
+  const std::vector<BandEntry> own_only =
+      BuildBands(std::vector<HeldOutResidual>(rs.begin(), rs.begin() + 5));
+  EXPECT_EQ(FindBand(own_only, "MI300X", "", true).basis.rfind("all generations", 0), 0u);
+}
+
 TEST(ErrorBandTest, GenerationsListTheLayoutFeaturesTheirRecordsUsed) {
   ParallelConfig plain;
   plain.tp = 8;
