@@ -386,6 +386,12 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
       const double logits = tokens * m.vocab_size / p.tp;
       r.logits = LogitBytesPerElement(o.loss_kernels, p.tp) * logits;
+      if (o.train_metric_losses > 0) {
+        // After the backward (activations and working sets freed): the 16-bit logits, an fp32
+        // copy and log_softmax's fp32 output of a training-metric cross-entropy.
+        const double metric_peak = (2 + 4 + 4) * logits;
+        r.logits = std::max(r.logits, metric_peak - r.activations - r.transient);
+      }
       // The 16-bit logits of the other micro-batches, and of the current one where the loss peak
       // counts them freed before its backward (eager: a loop over micro-batches frees them).
       if (p.pp > 1 && o.pp_last_stage_keeps_outputs) {

@@ -52,6 +52,13 @@ struct StackMemoryChoices {
   // 4.2.2); DTensor TP (torchtitan) redistributes the module input to Replicate and autograd
   // keeps that whole gathered tensor.
   bool sp_gathered_input_saved = false;
+  // Cross-entropies the trainer runs again, without grad, on each micro-batch's logits after its
+  // backward to update training metrics: Composer (llm-foundry) updates LanguageCrossEntropy and
+  // LanguagePerplexity in _train_microbatch after loss.backward(), each an eager fp32
+  // cross_entropy. Each costs the eager loss's forward (14 bytes per logit); the last peaks at
+  // the bf16 logits, an fp32 copy and log_softmax's output (10 bytes per logit) once the
+  // activations are freed.
+  int train_metric_losses = 0;
   // Under fp8, that all-gather runs on the fp8 cast of the input (torchao's Float8ColwiseParallel
   // with tensorwise scaling): half the bytes on the wire, and 1 byte per element where it is kept.
   bool sp_all_gather_fp8 = false;

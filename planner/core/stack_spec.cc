@@ -31,6 +31,9 @@ std::optional<StackError> Validate(const StackSpec& s) {
     return StackError{"zero3_max_live_params",
                       "zero3_max_live_params must lie in [0, 1e15] (0: whole layers, as FSDP)"};
   }
+  if (s.train_metric_losses < 0 || s.train_metric_losses > 4) {
+    return StackError{"train_metric_losses", "train_metric_losses must lie in [0, 4]"};
+  }
   if (!(s.zero3_host_us_per_rank >= 0 && s.zero3_host_us_per_rank <= 1000)) {
     return StackError{"zero3_host_us_per_rank", "zero3_host_us_per_rank must lie in [0, 1000]"};
   }

@@ -510,7 +510,10 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
     const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
     const double vocab = static_cast<double>(m.vocab_size) / p.tp;
     lc.head_fwd_s = GemmSeconds(c, p.dtype, {tokens, static_cast<double>(m.embed_dim()), vocab, 1});
-    lc.loss_s = HbmSeconds(c, LossBytesPerLogit(mo.loss_kernels) * tokens * vocab);
+    // Training-metric cross-entropies after the backward: each the eager loss's forward (upcast
+    // read 2 + write 4, log_softmax read 4 + write 4).
+    const double bytes = LossBytesPerLogit(mo.loss_kernels) + 14.0 * mo.train_metric_losses;
+    lc.loss_s = HbmSeconds(c, bytes * tokens * vocab);
   }
   return lc;
 }

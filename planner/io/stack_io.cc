@@ -40,7 +40,8 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "sp_gathered_input_saved",
                                            "sp_all_gather_fp8",
                                            "pp_last_stage_keeps_outputs",
-                                           "pp_microbatch_buffers"};
+                                           "pp_microbatch_buffers",
+                                           "train_metric_losses"};
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -148,6 +149,10 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->pp_last_stage_keeps_outputs =
       m.Bool("pp_last_stage_keeps_outputs", s->pp_last_stage_keeps_outputs);
   s->pp_microbatch_buffers = m.Bool("pp_microbatch_buffers", s->pp_microbatch_buffers);
+  if (const std::optional<int64_t> n = m.OptInt("train_metric_losses")) {
+    if (*n < 0 || *n > 4) m.Fail("train_metric_losses", "train_metric_losses must lie in [0, 4]");
+    s->train_metric_losses = static_cast<int>(*n);
+  }
   s->attention_output_cache_bytes =
       Bytes(m, "attention_output_cache_bytes", s->attention_output_cache_bytes);
   s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
@@ -226,6 +231,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;
   out << YAML::Key << "pp_last_stage_keeps_outputs" << YAML::Value << s.pp_last_stage_keeps_outputs;
   out << YAML::Key << "pp_microbatch_buffers" << YAML::Value << s.pp_microbatch_buffers;
+  out << YAML::Key << "train_metric_losses" << YAML::Value << s.train_metric_losses;
   out << YAML::Key << "attention_output_cache_bytes" << YAML::Value
       << s.attention_output_cache_bytes;
   out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;

@@ -292,6 +292,34 @@ TEST(MemoryTest, LogitsAtTheLossPeakDependOnTheLossKernels) {
   }
 }
 
+TEST(MemoryTest, TrainingMetricLossesPeakAfterTheBackward) {
+  // Composer runs its training metrics' cross-entropies after each micro-batch's backward, when
+  // the activations and working sets are freed: 16-bit logits, an fp32 copy and log_softmax's
+  // fp32 output, 10 bytes per logit. With the compiled (fused) loss's 4 bytes during training,
+  // the logits term becomes max(4 L, 10 L - activations - transient).
+  // A small model with a large vocabulary (a 125M-class shape) under full recompute keeps
+  // little (two layer inputs and one layer's working set) beside its logits: the metric's peak
+  // rules.
+  const ModelSpec m = testing::GptShape(2, 512, 8, 51200, 2048);
+  const double logits = 2048.0 * 2 * 51200;  // tp 1: s x b tokens by the whole vocabulary
+  MemoryOptions o;
+  o.loss_kernels = Kernels::kCompiled;
+  const ParallelConfig full = Layout(1, 2, false, Recompute::kFull);
+  const MemoryBreakdown before = EstimateMemory(m, ClusterSpec{}, full, o);
+  ASSERT_DOUBLE_EQ(before.logits, 4 * logits);
+  o.train_metric_losses = 2;
+  const MemoryBreakdown after = EstimateMemory(m, ClusterSpec{}, full, o);
+  ASSERT_GT(10 * logits - after.activations - after.transient, 4 * logits);
+  EXPECT_DOUBLE_EQ(after.logits, 10 * logits - after.activations - after.transient);
+  EXPECT_DOUBLE_EQ(after.activations, before.activations);
+  // The 22B model's 48 layers store more without recompute than the metric's extra 6 bytes per
+  // logit: the training peak stays the peak.
+  const ParallelConfig none = Layout(1, 2, false, Recompute::kNone);
+  const MemoryBreakdown stored = EstimateMemory(Gpt22B(), ClusterSpec{}, none, o);
+  ASSERT_GT(stored.activations, 6 * logits);
+  EXPECT_DOUBLE_EQ(stored.logits, 4 * logits);
+}
+
 TEST(MemoryTest, PipelineLastStageKeepsEveryMicroBatchsLogits) {
   // torch.distributed.pipelining appends each forward's output to output_chunks until the step
   // ends: on the last stage, the 16-bit logits of every micro-batch (2 bytes per logit, m = 16

@@ -499,5 +499,24 @@ TEST(StepTimeTest, FlashAttentionSkipsTheMaskedHalfAndTheScoreTraffic) {
   EXPECT_LT(f.elementwise_s, g.elementwise_s);
 }
 
+TEST(StepTimeTest, TrainingMetricLossesAddTheEagerLossForwardPerLogit) {
+  // Each training-metric cross-entropy (Composer) reads the 16-bit logits and writes an fp32
+  // copy (2 + 4 bytes), then log_softmax reads it and writes its fp32 output (4 + 4): 14 bytes
+  // per logit of the last stage, s b tokens by V / t columns, at the HBM rate.
+  const ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.tp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  StepTimeOptions o;
+  const LayerCost plain = ComputeLayerCost(m, c, p, o);
+  o.memory.train_metric_losses = 2;
+  const LayerCost metrics = ComputeLayerCost(m, c, p, o);
+  const double logits = 2048.0 * 4 * 51200 / 8;
+  EXPECT_NEAR(metrics.loss_s - plain.loss_s, HbmSeconds(c, 2 * 14 * logits), 1e-15);
+  EXPECT_DOUBLE_EQ(metrics.head_fwd_s, plain.head_fwd_s);
+}
+
 }  // namespace
 }  // namespace planner
