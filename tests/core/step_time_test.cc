@@ -50,6 +50,15 @@ ParallelConfig TwoReplicasAcrossNodes(int zero) {
   return p;
 }
 
+// One micro-batch of 4 sequences on one node at tp 8: the layout most per-layer tests price.
+ParallelConfig OneNodeTp8() {
+  ParallelConfig p;
+  p.tp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 4;
+  return p;
+}
+
 TEST(StepTimeTest, BusBandwidthFactorsAreNcclTests) {
   EXPECT_DOUBLE_EQ(BusFactor(Collective::kAllReduce, 8), 2.0 * 7 / 8);
   EXPECT_DOUBLE_EQ(BusFactor(Collective::kReduceScatter, 8), 7.0 / 8);
@@ -111,11 +120,8 @@ TEST(StepTimeTest, TpForwardOverlapLeavesTheFirstChunkAndWhatTheGemmsCannotCover
   // (forward: 1x the forward GEMMs; backward: dgrad + wgrad, 2x).
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
-  ParallelConfig p;
-  p.tp = 8;
+  ParallelConfig p = OneNodeTp8();
   p.sp = true;
-  p.micro_batch = 4;
-  p.global_batch = 4;
   StepTimeOptions o;
   o.overlap_tp_forward = true;
   const LayerCost lc = ComputeLayerCost(m, c, p, o);
@@ -258,10 +264,7 @@ TEST(StepTimeTest, ExposedTpCollectivesPerLayerBySoftwareGeneration) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
   const double ar = CollectiveSeconds(c, Collective::kAllReduce, 8, 1, 2048.0 * 4 * 6144 * 2);
-  ParallelConfig p;
-  p.tp = 8;
-  p.micro_batch = 4;
-  p.global_batch = 4;
+  ParallelConfig p = OneNodeTp8();
   auto per_layer = [&](Recompute rc, bool sp, bool overlap) {
     p.recompute = rc;
     p.sp = sp;
@@ -284,11 +287,8 @@ TEST(StepTimeTest, Fp8SequenceParallelAllGathersMoveHalfTheBytes) {
   ClusterSpec c = A100Cluster(1);
   c.gpu.peak_tflops[static_cast<int>(Dtype::kFp8)] = 624;
   const double ar = CollectiveSeconds(c, Collective::kAllReduce, 8, 1, 2048.0 * 4 * 6144 * 2);
-  ParallelConfig p;
-  p.tp = 8;
+  ParallelConfig p = OneNodeTp8();
   p.sp = true;
-  p.micro_batch = 4;
-  p.global_batch = 4;
   p.recompute = Recompute::kFull;
   auto per_layer = [&](Dtype dtype, bool fp8_gather) {
     p.dtype = dtype;
@@ -305,10 +305,7 @@ TEST(StepTimeTest, Fp8SequenceParallelAllGathersMoveHalfTheBytes) {
 TEST(StepTimeTest, RecomputeRepeatsWhatItsModeRecomputes) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
-  ParallelConfig p;
-  p.tp = 8;
-  p.micro_batch = 4;
-  p.global_batch = 4;
+  ParallelConfig p = OneNodeTp8();
   StepTimeOptions o;
   o.memory.flash_attention = false;
   o.memory.dropout = true;
@@ -331,10 +328,7 @@ TEST(StepTimeTest, RecomputeRepeatsWhatItsModeRecomputes) {
 TEST(StepTimeTest, MfuAndHfuAreModelAndHardwareFlopsOverPeakTime) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
-  ParallelConfig p;
-  p.tp = 8;
-  p.micro_batch = 4;
-  p.global_batch = 4;
+  ParallelConfig p = OneNodeTp8();
   p.recompute = Recompute::kFull;
   const StepTime r = EstimateStepTime(m, c, p);
   const FlopsReport f = ComputeFlops(m, {m.seq_len, p.global_batch, false, Recompute::kFull});
@@ -485,10 +479,7 @@ TEST(StepTimeTest, ZeroThreePerTensorCallsPayLatencyAndHostWorkPerRank) {
 TEST(StepTimeTest, FlashAttentionSkipsTheMaskedHalfAndTheScoreTraffic) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
-  ParallelConfig p;
-  p.tp = 8;
-  p.micro_batch = 4;
-  p.global_batch = 4;
+  ParallelConfig p = OneNodeTp8();
   StepTimeOptions flash, megatron;
   megatron.memory.flash_attention = false;
   megatron.memory.dropout = true;
@@ -505,10 +496,7 @@ TEST(StepTimeTest, TrainingMetricLossesAddTheEagerLossForwardPerLogit) {
   // per logit of the last stage, s b tokens by V / t columns, at the HBM rate.
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
-  ParallelConfig p;
-  p.tp = 8;
-  p.micro_batch = 4;
-  p.global_batch = 4;
+  ParallelConfig p = OneNodeTp8();
   StepTimeOptions o;
   const LayerCost plain = ComputeLayerCost(m, c, p, o);
   o.memory.train_metric_losses = 2;
