@@ -58,11 +58,19 @@ bool TorchtitanCompilesLoss(const std::string& framework, const std::string& sou
 }
 
 std::string StackForFramework(const std::string& framework, const std::string& source) {
-  const std::string f = Lower(framework);
-  // Most specific first: Megatron-DeepSpeed and GPT-NeoX contain "megatron" and "deepspeed".
+  // Spaces and underscores read as hyphens: "Megatron DeepSpeed", "llm_foundry", "Megatron Core".
+  std::string f = Lower(framework);
+  std::replace_if(
+      f.begin(), f.end(), [](char c) { return c == ' ' || c == '_'; }, '-');
+  // Megatron's model code under DeepSpeed's engine, however it is spelt ("Megatron + DeepSpeed",
+  // "DeepSpeed-Megatron"), before DeepSpeed alone.
+  if (Has(f, "megatron") && Has(f, "deepspeed") && !Has(f, "torchtitan")) {
+    return "megatron-deepspeed";
+  }
+  // Most specific first: GPT-NeoX (Megatron + DeepSpeed) names neither.
   const std::pair<const char*, const char*> names[] = {{"torchtitan", "torchtitan"},
-                                                       {"megatron-deepspeed", "megatron-deepspeed"},
                                                        {"gpt-neox", "megatron-deepspeed"},
+                                                       {"gptneox", "megatron-deepspeed"},
                                                        {"deepspeed", nullptr},  // by its year
                                                        {"nemo", nullptr},       // by its year
                                                        {"megatron-core", "megatron-core"},

@@ -22,7 +22,16 @@ TEST(RecordDefaultsTest, StackFromFrameworkText) {
       {"Megatron-LM (2022)", "megatron-lm"},
       {"Megatron-LM (2019)", "megatron-lm-sc21"},
       {"Megatron-LM (2024 main branch)", "megatron-core"},
-      {"JAX on TPU", ""}};
+      {"JAX on TPU", ""},
+      // Other spellings a record may use: spaces or underscores for hyphens, the two names of
+      // Megatron-DeepSpeed in either order, GPT-NeoX without its hyphen.
+      {"Megatron DeepSpeed", "megatron-deepspeed"},
+      {"DeepSpeed-Megatron (Microsoft)", "megatron-deepspeed"},
+      {"Megatron-LM + DeepSpeed pipeline engine", "megatron-deepspeed"},
+      {"GPTNeoX", "megatron-deepspeed"},
+      {"Megatron Core 0.9", "megatron-core"},
+      {"llm_foundry", "llm-foundry"},
+      {"LLM Foundry", "llm-foundry"}};
   for (const auto& [framework, stack] : cases) {
     EXPECT_EQ(StackForFramework(framework, ""), stack) << framework;
   }
