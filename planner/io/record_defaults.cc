@@ -141,6 +141,13 @@ bool AttentionTextIsFused(const std::string& attention) {
   return Has(a, "flash") || Has(a, "sdpa") || Has(a, "cudnn") || Has(a, "fused attention");
 }
 
+Dtype DtypeInText(const std::string& text) {
+  const std::string t = Lower(text);
+  if (Has(t, "fp8") || Has(t, "float8") || Has(t, "e4m3")) return Dtype::kFp8;
+  if (Has(t, "bf16") || Has(t, "bfloat16")) return Dtype::kBf16;
+  return Has(t, "fp16") || Has(t, "float16") ? Dtype::kFp16 : Dtype::kBf16;
+}
+
 std::optional<Recompute> RecomputeInText(const std::string& text) {
   const std::string t = Lower(text);
   if (t.rfind("full", 0) == 0) return Recompute::kFull;

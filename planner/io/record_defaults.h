@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/core/cluster_spec.h"
 #include "planner/core/flops.h"
 
 namespace planner {
@@ -54,6 +55,11 @@ bool AttentionTextIsFused(const std::string& attention);
 // yes, true, on, enabled, "activation checkpointing", "gradient checkpointing", "uniform",
 // --checkpoint-activations. nullopt for wording none of these name.
 std::optional<Recompute> RecomputeInText(const std::string& text);
+
+// The compute dtype a record's precision text states, in any case: fp8 for "FP8", "MXFP8",
+// "float8" or "E4M3"; bf16 for "bf16" or "bfloat16" (which contains "float16"); fp16 for "fp16"
+// or "float16"; bf16 for anything else ("mixed precision (16-bit)").
+Dtype DtypeInText(const std::string& text);
 
 // The MoE a record's notes state, in the form its records use: "moe: n_experts=256 top_k=8
 // d_ff_expert=2048 shared_experts=1 dense_layers=3 dense_d_ff=18432" (any order, '=' or ':'; the

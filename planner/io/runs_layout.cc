@@ -36,10 +36,7 @@ Dtype ReadDtype(const StrictMap& t, ValidationRun* v) {
                                   : "precision not stated: fp16 (the GPU has no bf16)");
     if (!bf16) return Dtype::kFp16;
   }
-  if (Contains(precision, "FP8") || Contains(precision, "fp8") || Contains(precision, "Float8")) {
-    return Dtype::kFp8;
-  }
-  return Contains(precision, "fp16") ? Dtype::kFp16 : Dtype::kBf16;
+  return DtypeInText(precision);
 }
 
 // The global batch in sequences: as stated, or from the tokens per batch the record states,

@@ -8,6 +8,20 @@
 namespace planner {
 namespace {
 
+TEST(RecordDefaultsTest, DtypeFromPrecisionTextInAnyCase) {
+  const std::pair<const char*, Dtype> cases[] = {
+      {"fp16 mixed precision (--fp16, loss scale 8192)", Dtype::kFp16},
+      {"FP16 mixed precision", Dtype::kFp16},
+      {"float16 AMP", Dtype::kFp16},
+      {"bfloat16", Dtype::kBf16},  // contains "float16"
+      {"BF16 (megatron_amp_O2)", Dtype::kBf16},
+      {"MXFP8 (FP8-MX, 32x32 blocks on Blackwell)", Dtype::kFp8},
+      {"torchao float8 linears", Dtype::kFp8},
+      {"E4M3 forward, E5M2 backward", Dtype::kFp8},
+      {"mixed precision (16-bit)", Dtype::kBf16}};
+  for (const auto& [text, dtype] : cases) EXPECT_EQ(DtypeInText(text), dtype) << text;
+}
+
 TEST(RecordDefaultsTest, StackFromFrameworkText) {
   const std::pair<const char*, const char*> cases[] = {
       {"torchtitan", "torchtitan"},
