@@ -46,7 +46,7 @@ int RunExplain(const std::vector<std::string>& args) {
   e.stack_line = StackLine(vm, stack);
   e.notes = in.notes;
   e.stack = stack.name;
-  e.band = StepTimeBand(c, stack.name);
+  e.band = StepTimeBand(c, stack.name, m.is_moe());
   e.warnings = PredictionWarnings(c, stack.name, e.time.mfu, p);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
   const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);

@@ -105,7 +105,7 @@ std::optional<Outlook> ExplainOutlook(const po::variables_map& vm, const ModelSp
   const PricingClass pricing = ApplyOutlookFlags(ParseOutlookFlags(vm), &priced);
   const double steps = *tokens / (static_cast<double>(p.global_batch) * m.seq_len);
   return OutlookOfLayout(m, priced, p, *tokens, steps, t.step_time_s, t.mfu, pricing,
-                         StepBandFor(priced, StackFromFlags(vm).name));
+                         StepBandFor(priced, StackFromFlags(vm).name, m));
 }
 
 void PrintOutlook(const Outlook& o, std::ostream& out) {
@@ -113,8 +113,8 @@ void PrintOutlook(const Outlook& o, std::ostream& out) {
   for (const std::string& line : OutlookLines(o)) out << "  " << line << "\n";
 }
 
-ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack) {
-  return StepTimeBand(c, stack);
+ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack, const ModelSpec& m) {
+  return StepTimeBand(c, stack, m.is_moe());
 }
 
 std::string DaysText(double days) {

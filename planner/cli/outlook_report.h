@@ -30,7 +30,7 @@ PricingClass ApplyOutlookFlags(const OutlookFlags& f, ClusterSpec* c);
 
 // The P10-P90 step-time band for runs on `c` priced with `stack`: the out-of-sample residuals of
 // its GPU generation and stack (configs/validation/error_bands.yaml).
-ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack);
+ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack, const ModelSpec& m);
 
 // The outlook of a run of `tokens` in `steps` steps on layout `p` of `c`: the checkpoint from the
 // model's parameter count, each GPU's share of it from the memory model (core/goodput.h).

@@ -400,7 +400,7 @@ int RunPlan(const std::vector<std::string>& args) {
               model_arg,
               &inputs};
   run.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  run.band = StepTimeBand(c, stack.name);
+  run.band = StepTimeBand(c, stack.name, m.is_moe());
   run.stack_name = stack.name;
   so.progress = nullptr;
   if (run.result.plans.empty() && *format == OutputFormat::kTable) {

@@ -176,7 +176,6 @@ SizeGpuType LoadGpuType(const std::string& arg, const SizeRequest& r,
   g.cluster = LoadCluster(arg);
   g.price_source = PriceSource(arg);
   g.pricing = ApplyOutlookFlags(r.outlook, &g.cluster);
-  g.band = StepBandFor(g.cluster, r.stack.name);
   if (g.cluster.gpu.peak(TrainingDtype(g.cluster.gpu)) <= 0) {
     throw InputError(arg, "GPU " + g.cluster.gpu.name + " lists no bf16 or fp16 peak_tflops");
   }
@@ -195,6 +194,7 @@ SizeGpuType LoadGpuType(const std::string& arg, const SizeRequest& r,
     g.tokens = *r.tokens;
   }
   g.params = CountParams(g.model);
+  g.band = StepBandFor(g.cluster, r.stack.name, g.model);
   g.global_batch = r.global_batch
                        ? *r.global_batch
                        : GlobalBatchForTokens(r.batch_tokens.value_or(kDefaultGlobalBatchTokens),

@@ -267,7 +267,10 @@ Table SummaryTable(const Report& r) {
 // and load balance are priced by moe_cost.h with the dense efficiency terms, not fitted.
 Table MoeTable(const Report& r) {
   Table t;
-  t.title = "MoE runs (priced with the dense terms, not fitted; not in the MAPEs or bands above)";
+  t.title =
+      "MoE runs (priced with the dense terms, not fitted; not in the MAPEs above; the band of an "
+      "MoE "
+      "model is theirs, 'moe' above)";
   t.columns = {{"run", false}, {"GPUs"},        {"layout", false}, {"step meas"}, {"step pred"},
                {"error"},      {"ep a2a (s)"},  {"exposed (s)"},   {"MFU pred"}};
   std::vector<double> errors;
@@ -359,7 +362,7 @@ std::vector<Transfer> CarriedTransfers(const Report& r) {
 // Every predicted record out of sample: a fitted generation's records under the fit without
 // their source; a generation too small to fit (CanFit) under the terms its presets carry from
 // another generation. The carried pool (kCarriedGeneration) holds the latter again and every
-// CarriedTransfers record.
+// CarriedTransfers record; the MoE pool (kMoeGeneration) the MoE records, never fitted on.
 std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
   std::vector<HeldOutResidual> out;
   auto add = [&](const MeasuredRun& run, double error, const std::string& generation) {
@@ -369,6 +372,7 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
   for (const Transfer& t : CarriedTransfers(r)) {
     for (size_t i = 0; i < t.runs.size(); ++i) add(*t.runs[i], t.errors[i], kCarriedGeneration);
   }
+  for (const Evaluated& e : r.moe) add(e.run->run, e.error, kMoeGeneration);
   for (const Generation& g : r.generations) {
     if (g.held_out.empty()) {
       for (const Evaluated& e : r.evaluated) {
@@ -386,7 +390,8 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
     }
   }
   for (HeldOutResidual& h : out) {
-    if (h.generation == kCarriedGeneration) continue;  // the ceilings are per GPU generation
+    // The ceilings are per GPU generation, of dense runs.
+    if (h.generation == kCarriedGeneration || h.generation == kMoeGeneration) continue;
     for (const Evaluated& e : r.evaluated) {
       // The MFU ceiling is of 16-bit runs: fp8 runs are quoted against the 16-bit peak too.
       if (e.run->run.id != h.id || e.run->run.layout.dtype == Dtype::kFp8) continue;

@@ -71,6 +71,7 @@ std::string BandBasis(const std::string& generation, const std::string& stack, i
   if (generation == kCarriedGeneration) {
     return "terms carried across GPU generations, " + std::to_string(records) + " records";
   }
+  if (generation == kMoeGeneration) return std::to_string(records) + " MoE records";
   const std::string who = generation.empty() ? "all generations"
                                              : generation + (stack.empty() ? "" : " " + stack);
   return who + ", " + std::to_string(records) + " held-out records";
@@ -88,7 +89,8 @@ double Quantile(std::vector<double> values, double q) {
 std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals) {
   std::map<std::pair<std::string, std::string>, std::vector<const HeldOutResidual*>> groups;
   for (const HeldOutResidual& r : residuals) {
-    if (r.generation == kCarriedGeneration) {  // its own pool, outside the all-generations band
+    if (r.generation == kCarriedGeneration || r.generation == kMoeGeneration) {
+      // Its own pool, outside the all-generations band.
       groups[{r.generation, ""}].push_back(&r);
       continue;
     }
@@ -106,8 +108,9 @@ std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals)
 }
 
 ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
-                   const std::string& stack, bool terms_carried) {
+                   const std::string& stack, bool terms_carried, bool moe) {
   const std::pair<std::string, std::string> tries[] = {
+      {moe ? kMoeGeneration : generation, moe ? "" : stack},
       {generation, stack},
       {generation, ""},
       {terms_carried ? kCarriedGeneration : "", ""},

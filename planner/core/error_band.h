@@ -57,8 +57,13 @@ const char* FeatureName(const std::string& feature);
 // (no fitted generation of its own with kMinBandRecords records) should expect.
 inline constexpr char kCarriedGeneration[] = "carried";
 
+// The pseudo-generation of the MoE records: priced with the terms fitted on dense runs, never
+// fitted on, so their residuals are out of sample as they stand. Its band is an MoE model's,
+// whatever its GPU: the dense bands say nothing of routing, token shuffles and all-to-alls.
+inline constexpr char kMoeGeneration[] = "moe";
+
 // "H100 megatron-core, 16 held-out records", "all generations, 95 held-out records",
-// "terms carried across GPU generations, 163 records".
+// "terms carried across GPU generations, 163 records", "13 MoE records".
 std::string BandBasis(const std::string& generation, const std::string& stack, int records);
 
 // A band needs this many records; smaller groups fall back to the generation, then to all.
@@ -68,11 +73,11 @@ inline constexpr int kMinBandRecords = 5;
 // than kMinBandRecords records are kept for the counts and ceilings, not used as bands).
 std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals);
 
-// The most specific band with enough records: (generation, stack), generation, then all
-// generations, or, for a GPU whose efficiency terms are carried from another generation, the
-// carried records' band.
+// The most specific band with enough records: for an MoE model the MoE records' band; then
+// (generation, stack), generation, then all generations, or, for a GPU whose efficiency terms
+// are carried from another generation, the carried records' band.
 ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
-                   const std::string& stack, bool terms_carried = false);
+                   const std::string& stack, bool terms_carried = false, bool moe = false);
 
 // Held-out records of `stack` on `generation` (0: no published run validates that pairing).
 int ValidatedRecords(const std::vector<BandEntry>& table, const std::string& generation,

@@ -55,12 +55,12 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
   return table;
 }
 
-ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack) {
+ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack, bool moe) {
   // Terms not fitted on this GPU (carried from the nearest fitted one, or the library defaults)
   // fall back to the carried records' band rather than to that of all generations' own fits.
   const std::string& source = c.efficiency.source;
   const bool carried = source.empty() || source.find("carried") != std::string::npos;
-  return FindBand(EmbeddedBands(), GpuGeneration(c.gpu), stack, carried);
+  return FindBand(EmbeddedBands(), GpuGeneration(c.gpu), stack, carried, moe);
 }
 
 std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,

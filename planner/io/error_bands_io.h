@@ -17,8 +17,9 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc);
 // The embedded table (empty if the build has none).
 const std::vector<BandEntry>& EmbeddedBands();
 
-// The step-time band for layouts on `c`'s GPU generation priced with `stack` (embedded table).
-ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack);
+// The step-time band for layouts on `c`'s GPU generation priced with `stack` (embedded table);
+// for an MoE model (`moe`), the MoE records' band.
+ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack, bool moe);
 
 // What a prediction should say about itself: the cluster's efficiency terms when they were not
 // fitted on its own generation, a stack or a layout feature (LayoutFeatures) no published run on

@@ -71,6 +71,27 @@ TEST(ErrorBandTest, CarriedTermsFallBackToTheCarriedPoolNotToAllGenerations) {
   EXPECT_EQ(FindBand(own_only, "MI300X", "", true).basis.rfind("all generations", 0), 0u);
 }
 
+TEST(ErrorBandTest, AnMoeModelTakesTheMoeRecordsBandOnAnyGpu) {
+  std::vector<HeldOutResidual> rs;
+  // Five dense H100 records 10% fast, and five MoE records priced 50% fast: measured /
+  // predicted = 2 each.
+  for (int i = 0; i < 5; ++i) {
+    rs.push_back({"d" + std::to_string(i), "H100", "megatron-core", -0.1});
+    rs.push_back({"m" + std::to_string(i), kMoeGeneration, "megatron-core", -0.5});
+  }
+  const std::vector<BandEntry> table = BuildBands(rs);
+  // The MoE pool is not in the dense bands...
+  EXPECT_EQ(FindBand(table, "H100", "megatron-core").records, 5);
+  EXPECT_NEAR(FindBand(table, "H100", "megatron-core").p90_factor, 1 / 0.9, 1e-12);
+  // ...and is an MoE model's band on H100 and on a GPU without records alike.
+  for (const char* gpu : {"H100", "MI300X"}) {
+    const ErrorBand b = FindBand(table, gpu, "megatron-core", false, /*moe=*/true);
+    EXPECT_EQ(b.basis, "5 MoE records") << gpu;
+    EXPECT_NEAR(b.p10_factor, 2, 1e-12) << gpu;
+    EXPECT_NEAR(b.p90_factor, 2, 1e-12) << gpu;
+  }
+}
+
 TEST(ErrorBandTest, GenerationsListTheLayoutFeaturesTheirRecordsUsed) {
   ParallelConfig plain;
   plain.tp = 8;
