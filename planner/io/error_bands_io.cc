@@ -83,8 +83,12 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
   }
   if (e != nullptr) {
     for (const std::string& f : UnvalidatedFeatures(c, p)) {
-      out.push_back("no validating " + generation + " run used " + FeatureName(f) +
-                    ": the model prices it unchecked on " + generation);
+      // Expert parallelism is checked only against the MoE records, which no fit uses.
+      out.push_back(f == "ep" ? "expert parallelism is checked only against the MoE records "
+                                "(`planner validate` prices them apart, fitting nothing on "
+                                "them): the band is theirs"
+                              : "no validating " + generation + " run used " + FeatureName(f) +
+                                    ": the model prices it unchecked on " + generation);
     }
   }
   if (p.dtype == Dtype::kFp8) return out;  // the ceiling is of 16-bit runs
