@@ -297,7 +297,8 @@ TEST(ValidationRunsTest, BareSchemaRecordsReadAsTheAnnotatedOnes) {
 // measured and predicted step time, as a new source's records would be read, except where the
 // fact is in no text of the record: the two Korthikanti 2,240-GPU runs state no framework (the
 // default stack), BLOOM's Jean Zay has 4-GPU NVLink groups (its interconnect text does not say),
-// and Meta's 405B torchtitan rows ran at 500 W ("lower TDP" in the GPU text gives no number).
+// Meta's 405B torchtitan rows ran at 500 W ("lower TDP" in the GPU text gives no number), and the
+// 25.09 H100 DeepSeek-V3 row's expert TP of 1 is in the benchmark's config file, not the table.
 TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
   std::ifstream in(kRuns);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -324,7 +325,8 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
       continue;
     }
     if (id.rfind("bloom2022_", 0) == 0 ||
-        id.rfind("torchtitandocs2024_h100_llama31_405b", 0) == 0) {
+        id.rfind("torchtitandocs2024_h100_llama31_405b", 0) == 0 ||
+        id == "mbridge2509_h100_DeepSeek-V3_1024gpu_fp8cs") {
       continue;
     }
     const ValidationRun& a = Find(id);
@@ -340,7 +342,7 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
         << id;
     ++same;
   }
-  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 7);
+  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8);
 }
 
 // An MoE record in the shared schema names no model preset: its layers, width, heads, vocabulary
