@@ -50,6 +50,31 @@ int SlowestLevel(const ClusterSpec& c, int64_t n, int64_t stride) {
   return level;
 }
 
+// All-to-all: each rank sends bytes / n to every member. What crosses a level is the share bound
+// for members outside the level below it (on 2 nodes of 8, 8/16 of the buffer leaves the node,
+// not 15/16), and the levels move their shares at once (NVLink beside the NICs): the slowest one
+// paces, after n - 1 message latencies of the outermost level crossed. On one level this is the
+// ring stage's (n - 1) / n of the bytes.
+double AllToAllSeconds(const ClusterSpec& c, int64_t n, int64_t stride, double bytes) {
+  const int top = SlowestLevel(c, n, stride);
+  if (!c.efficiency.collectives.empty() && FindCollectiveFit(c, Collective::kAllToAll, top, n)) {
+    return StageSeconds(c, Collective::kAllToAll, top, n, bytes);  // measured on this machine
+  }
+  double slowest = 0;
+  int64_t inner = 1;  // members reached on the levels below
+  for (int level = 0; level <= top; ++level) {
+    const int64_t within = level == top ? n : MembersWithinLevel(c, level, n, stride);
+    if (within <= inner) continue;
+    const double fraction =
+        level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
+    const double share = static_cast<double>(within - inner) / static_cast<double>(n);
+    slowest =
+        std::max(slowest, TransferSeconds(bytes * share, c.network[level].bw_GBps * fraction));
+    inner = within;
+  }
+  return static_cast<double>(n - 1) * c.network[top].latency_us * kSecondsPerUs + slowest;
+}
+
 }  // namespace
 
 const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
@@ -76,8 +101,9 @@ double CollectiveSeconds(const ClusterSpec& c, Collective op, int64_t n, int64_t
                          double bytes) {
   if (n <= 1 || bytes <= 0) return 0;
   const int levels = static_cast<int>(c.network.size());
-  if (op == Collective::kSendRecv || op == Collective::kBroadcast || op == Collective::kAllToAll) {
-    // Point-to-point and all-to-all traffic is paced by the slowest level it crosses.
+  if (op == Collective::kAllToAll) return AllToAllSeconds(c, n, stride, bytes);
+  if (op == Collective::kSendRecv || op == Collective::kBroadcast) {
+    // Point-to-point traffic is paced by the slowest level it crosses.
     return StageSeconds(c, op, SlowestLevel(c, n, stride), n, bytes);
   }
   double seconds = 0;

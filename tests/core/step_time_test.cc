@@ -89,6 +89,24 @@ TEST(StepTimeTest, HierarchicalAllReduceCrossesTheNodesWithAnEighth) {
   EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllReduce, 2, 8, bytes), ib_only);
 }
 
+TEST(StepTimeTest, AllToAllAcrossTwoNodesSendsOnlyTheRemoteHalfOverTheNics) {
+  // 16 consecutive GPUs on 2 nodes: each sends B/16 to every member. 7/16 of B goes to its own
+  // node's GPUs over NVLink and 8/16 leaves the node over its NIC, both at once: the slower
+  // pace, after 15 InfiniBand latencies. (Before, all 15/16 were priced at the NIC's rate.)
+  const ClusterSpec c = A100Cluster(2);
+  const double bytes = 1e9;
+  const double nvlink = 7.0 / 16 * bytes / (kNvlinkGBps * 1e9 * 0.8);
+  const double ib = 8.0 / 16 * bytes / (kIbGBps * 1e9 * 0.9);
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllToAll, 16, 1, bytes),
+                   15 * kIbUs * 1e-6 + std::max(nvlink, ib));
+  // Inside one node it is the ring stage's (n - 1) / n of the bytes at NVLink's rate.
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllToAll, 8, 1, bytes),
+                   7 * kNvlinkUs * 1e-6 + 7.0 / 8 * bytes / (kNvlinkGBps * 1e9 * 0.8));
+  // One member per node (every 8th GPU): everything but its own share crosses the NICs.
+  EXPECT_DOUBLE_EQ(CollectiveSeconds(c, Collective::kAllToAll, 2, 8, bytes),
+                   kIbUs * 1e-6 + 1.0 / 2 * bytes / (kIbGBps * 1e9 * 0.9));
+}
+
 TEST(StepTimeTest, AllReduceAcrossManyNodesTakesNcclsTreeLatency) {
   // 32 ranks one per node (every 8th GPU): a ring pays 2 x 31 = 62 alphas, NCCL's double binary
   // tree 2 x log2(32) = 10, at the same bus bandwidth; all-gather has no tree (31 alphas).
