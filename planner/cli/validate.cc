@@ -47,9 +47,18 @@ struct Evaluated {
   bool fits() const { return predicted_total_GiB <= usable_GiB; }
 };
 
+// One fitted generation's records priced with another fitted generation's terms
+// (CarryFittedTerms, as a GPU without its own fit is): how far carried terms land.
+struct Transfer {
+  std::string from, onto;                // whose terms, whose records
+  std::vector<const MeasuredRun*> runs;  // into Report::generations (moves keep them valid)
+  std::vector<double> errors;            // predicted / measured step time - 1, in run order
+};
+
 struct Report {
   std::vector<ValidationRun> runs;
   std::vector<Generation> generations;
+  std::vector<Transfer> carried;     // CarriedTransfers: each fitted generation under the other's
   std::vector<Evaluated> evaluated;  // predicted runs, in file order
   // MoE runs (ValidationRun::moe): priced with their generation's dense terms, kept out of the
   // fits, the bands and the MAPEs above, and reported on their own.
@@ -94,6 +103,23 @@ std::vector<Generation> GroupByGeneration(const std::vector<ValidationRun>& runs
   return gens;
 }
 
+std::vector<Transfer> CarriedTransfers(const std::vector<Generation>& generations) {
+  std::vector<Transfer> out;
+  for (const Generation& onto : generations) {
+    for (const Generation& from : generations) {
+      if (&from == &onto || onto.held_out.empty() || from.held_out.empty()) continue;
+      Transfer t{from.name, onto.name, {}, {}};
+      for (const MeasuredRun& run : onto.runs) {
+        const EfficiencySpec e = CarryFittedTerms(from.used(), run.cluster.efficiency);
+        t.runs.push_back(&run);
+        t.errors.push_back(PredictStepTime(run, e) / run.measured_step_time_s - 1);
+      }
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
 Report BuildReport(const std::string& path, bool refit) {
   Report r;
   r.runs = ReadValidationRuns(path);
@@ -115,6 +141,7 @@ Report BuildReport(const std::string& path, bool refit) {
     if (refit) g.fit = FitEfficiency(g.runs, start);
     g.held_out = LeaveOneSourceOut(g.runs, start);
   }
+  r.carried = CarriedTransfers(r.generations);
   for (const ValidationRun& v : r.runs) {
     if (v.skipped()) continue;
     const Generation* g = FindGeneration(&r.generations, v.run.generation);
@@ -334,31 +361,6 @@ std::string Params(const EfficiencySpec& e) {
          Fixed(e.attention_fraction, 3);
 }
 
-// One fitted generation's records priced with another fitted generation's terms
-// (CarryFittedTerms, as a GPU without its own fit is): how far carried terms land.
-struct Transfer {
-  std::string from, onto;  // whose terms, whose records
-  std::vector<const MeasuredRun*> runs;
-  std::vector<double> errors;  // predicted / measured step time - 1, in run order
-};
-
-std::vector<Transfer> CarriedTransfers(const Report& r) {
-  std::vector<Transfer> out;
-  for (const Generation& onto : r.generations) {
-    for (const Generation& from : r.generations) {
-      if (&from == &onto || onto.held_out.empty() || from.held_out.empty()) continue;
-      Transfer t{from.name, onto.name, {}, {}};
-      for (const MeasuredRun& run : onto.runs) {
-        const EfficiencySpec e = CarryFittedTerms(from.used(), run.cluster.efficiency);
-        t.runs.push_back(&run);
-        t.errors.push_back(PredictStepTime(run, e) / run.measured_step_time_s - 1);
-      }
-      out.push_back(std::move(t));
-    }
-  }
-  return out;
-}
-
 // Every predicted record out of sample: a fitted generation's records under the fit without
 // their source; a generation too small to fit (CanFit) under the terms its presets carry from
 // another generation. The carried pool (kCarriedGeneration) holds the latter again and every
@@ -369,7 +371,7 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
     // The MFU is filled below.
     out.push_back({run.id, generation, run.stack, error, 0, LayoutFeatures(run.layout)});
   };
-  for (const Transfer& t : CarriedTransfers(r)) {
+  for (const Transfer& t : r.carried) {
     for (size_t i = 0; i < t.runs.size(); ++i) add(*t.runs[i], t.errors[i], kCarriedGeneration);
   }
   for (const Evaluated& e : r.moe) add(e.run->run, e.error, kMoeGeneration);
@@ -467,7 +469,7 @@ Table CarriedTable(const Report& r) {
       "above)";
   t.columns = {{"runs of", false}, {"terms of", false}, {"runs"},
                {"MAPE"},           {"mean error"},      {"worst"}};
-  for (const Transfer& x : CarriedTransfers(r)) {
+  for (const Transfer& x : r.carried) {
     double worst = 0;
     for (double e : x.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
     t.AddRow({x.onto, x.from, std::to_string(x.errors.size()), Percent(Mape(x.errors), 2),
@@ -541,7 +543,7 @@ void PrintText(const Report& r, std::ostream& out) {
       << " skipped (a value pricing needs not stated)\n\n";
   std::vector<Table> tables = {RunsTable(r), FlopsTable(r), SummaryTable(r), HeldOutTable(r)};
   // Only with two fitted generations to carry between.
-  if (!CarriedTransfers(r).empty()) tables.push_back(CarriedTable(r));
+  if (!r.carried.empty()) tables.push_back(CarriedTable(r));
   tables.push_back(BandsTable(BuildBands(HeldOutResiduals(r))));
   tables.push_back(MoeTable(r));
   tables.push_back(NotFittingTable(r));
@@ -636,7 +638,7 @@ nlohmann::ordered_json ReportJson(const Report& r) {
     moe.push_back(j);
   }
   nlohmann::ordered_json carried = nlohmann::ordered_json::array();
-  for (const Transfer& x : CarriedTransfers(r)) {
+  for (const Transfer& x : r.carried) {
     carried.push_back({{"runs_of", x.onto},
                        {"terms_of", x.from},
                        {"runs", x.errors.size()},
