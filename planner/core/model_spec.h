@@ -108,6 +108,10 @@ struct ModelSpec {
   // transformer layer and an output norm, sharing the embedding and head; counted apart from the
   // main model, as DeepSeek reports it.
   int64_t mtp_modules = 0;
+  // Attention sinks (GPT-OSS): one learned logit per query head and layer that every softmax row
+  // also normalises over, n_heads parameters a layer. Their FLOPs (one more column per row) and
+  // memory are below what the model counts.
+  bool attention_sinks = false;
   int64_t token_type_vocab_size = 0;
   bool pooler = false;
   int64_t word_embed_proj_dim = 0;  // 0: embeddings are d_model wide

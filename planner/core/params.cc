@@ -83,6 +83,7 @@ void AddAttention(Builder* b, const ModelSpec& s, int64_t layers) {
                         : s.qk_norm == QkNorm::kFull  ? NormWidth(s, q) + NormWidth(s, kv)
                                                       : 0;
   b->Layer("attention.qk_norm", ParamGroup::kNorm, qk_norm, layers);
+  b->Layer("attention.sinks", ParamGroup::kAttention, s.attention_sinks ? s.n_heads : 0, layers);
   if (s.position == Position::kRelative) {
     // Transformer-XL: W_R projects the relative encodings; u and v are per-layer query biases.
     b->Layer("attention.relative_position", ParamGroup::kAttention, d * q, layers);

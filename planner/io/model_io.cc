@@ -7,10 +7,34 @@ namespace planner {
 namespace {
 
 const std::vector<std::string> kModelKeys = {
-    "name", "n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size",
-    "seq_len", "position", "max_position_embeddings", "mlp", "norm", "norms_per_layer",
-    "final_norm", "embedding_norm", "parallel_attn_mlp", "tied_embeddings", "lm_head", "biases",
-    "moe", "mla", "qk_norm", "window", "mtp_modules", "token_type_vocab_size", "pooler",
+    "name",
+    "n_layers",
+    "d_model",
+    "n_heads",
+    "n_kv_heads",
+    "head_dim",
+    "d_ff",
+    "vocab_size",
+    "seq_len",
+    "position",
+    "max_position_embeddings",
+    "mlp",
+    "norm",
+    "norms_per_layer",
+    "final_norm",
+    "embedding_norm",
+    "parallel_attn_mlp",
+    "tied_embeddings",
+    "lm_head",
+    "biases",
+    "moe",
+    "mla",
+    "qk_norm",
+    "window",
+    "mtp_modules",
+    "attention_sinks",
+    "token_type_vocab_size",
+    "pooler",
     "word_embed_proj_dim",
     "training"};  // what a run trains on: planner/io/training_io.h reads it
 
@@ -118,6 +142,7 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   }
   ReadWindow(m, &s.window);
   s.mtp_modules = m.OptInt("mtp_modules").value_or(0);
+  s.attention_sinks = m.Bool("attention_sinks", false);
   s.token_type_vocab_size = m.OptInt("token_type_vocab_size").value_or(0);
   s.pooler = m.Bool("pooler", false);
   s.word_embed_proj_dim = m.OptInt("word_embed_proj_dim").value_or(0);

@@ -48,6 +48,24 @@ TEST(FrontierPresetsTest, Qwen3) {
   EXPECT_EQ(Rounded(b.non_embedding, 1e9), 234);  // card: 234B non-embedding
 }
 
+TEST(FrontierPresetsTest, GptOss120b) {
+  // The count derived in configs/models/gpt-oss-120b.yaml from config.json, against the model
+  // card (arXiv:2508.10925): "116.8B total parameters (5.1B active)"; MLP 114.71B, attention
+  // 0.96B, embedding + unembedding 1.16B.
+  const Count d = 2880, v = 201088, h = 64, kv = 8, hd = 64, f = 2880, e = 128;
+  const Count attention = d * h * hd + h * hd + 2 * (d * kv * hd + kv * hd) + h * hd * d + d + h;
+  const Count expert = d * 2 * f + 2 * f + f * d + d, router = d * e + e;
+  const Count layer = attention + e * expert + router + 2 * d;
+  const ParamCount p = Preset("gpt-oss-120b");
+  EXPECT_EQ(p.total, 36 * layer + d + 2 * v * d);
+  EXPECT_EQ(p.total, 116829156672);
+  EXPECT_EQ(Rounded(p.total, 1e8), 1168);
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e8), 51);
+  EXPECT_EQ(Rounded(36 * (e * expert + router), 1e7), 11471);  // MLP 114.71B
+  EXPECT_EQ(Rounded(36 * attention, 1e7), 96);                 // attention 0.96B
+  EXPECT_EQ(Rounded(p.embedding, 1e7), 116);                   // embedding + unembedding 1.16B
+}
+
 TEST(FrontierPresetsTest, MixtralAndDbrx) {
   const ParamCount m = Preset("mixtral-8x22b");
   EXPECT_EQ(m.total, 140630071296);
