@@ -34,20 +34,9 @@ double StageSeconds(const ClusterSpec& c, Collective op, int level, int64_t g, d
       return f->alpha_us * kSecondsPerUs + TransferSeconds(bus_bytes, f->bus_bw_GBps);
     }
   }
-  const NetworkLevel& l = c.network[level];
   const double steps = op == Collective::kAllReduce ? AllReduceSteps(level, g)
                                                     : static_cast<double>(g - 1);
-  const double fraction =
-      level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
-  return steps * l.latency_us * kSecondsPerUs + TransferSeconds(bus_bytes, l.bw_GBps * fraction);
-}
-
-// The outermost level a group of n ranks `stride` apart spans.
-int SlowestLevel(const ClusterSpec& c, int64_t n, int64_t stride) {
-  const int levels = static_cast<int>(c.network.size());
-  int level = 0;
-  while (level + 1 < levels && MembersWithinLevel(c, level, n, stride) < n) ++level;
-  return level;
+  return LevelSeconds(c, level, steps, bus_bytes);
 }
 
 // All-to-all: each rank sends bytes / n to every member. What crosses a level is the share bound
@@ -65,17 +54,28 @@ double AllToAllSeconds(const ClusterSpec& c, int64_t n, int64_t stride, double b
   for (int level = 0; level <= top; ++level) {
     const int64_t within = level == top ? n : MembersWithinLevel(c, level, n, stride);
     if (within <= inner) continue;
-    const double fraction =
-        level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
     const double share = static_cast<double>(within - inner) / static_cast<double>(n);
-    slowest =
-        std::max(slowest, TransferSeconds(bytes * share, c.network[level].bw_GBps * fraction));
+    slowest = std::max(slowest, LevelSeconds(c, level, 0, bytes * share));
     inner = within;
   }
-  return static_cast<double>(n - 1) * c.network[top].latency_us * kSecondsPerUs + slowest;
+  return LevelSeconds(c, top, static_cast<double>(n - 1), 0) + slowest;
 }
 
 }  // namespace
+
+int SlowestLevel(const ClusterSpec& c, int64_t n, int64_t stride) {
+  const int levels = static_cast<int>(c.network.size());
+  int level = 0;
+  while (level + 1 < levels && MembersWithinLevel(c, level, n, stride) < n) ++level;
+  return level;
+}
+
+double LevelSeconds(const ClusterSpec& c, int level, double messages, double bytes) {
+  const NetworkLevel& l = c.network[level];
+  const double fraction =
+      level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
+  return messages * l.latency_us * kSecondsPerUs + TransferSeconds(bytes, l.bw_GBps * fraction);
+}
 
 const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int level, int64_t n) {
   // log(ranks) distance: latency and achieved bus bandwidth drift with the ring's length, so the

@@ -30,6 +30,13 @@ const CollectiveFit* FindCollectiveFit(const ClusterSpec& c, Collective op, int 
 // GPUs of a stride-`stride` group of n ranks that share one domain of `level`.
 int64_t MembersWithinLevel(const ClusterSpec& c, int level, int64_t n, int64_t stride);
 
+// The outermost network level a group of n ranks `stride` apart spans.
+int SlowestLevel(const ClusterSpec& c, int64_t n, int64_t stride);
+
+// `messages` latencies of `level` and `bytes` at the share of its link rate NCCL reaches there
+// (collective_bw_fraction inside the scale-up domain, scaleout_bw_fraction across it).
+double LevelSeconds(const ClusterSpec& c, int level, double messages, double bytes);
+
 }  // namespace planner
 
 #endif  // PLANNER_CORE_COLLECTIVES_H_

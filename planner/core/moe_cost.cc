@@ -3,29 +3,8 @@
 #include <algorithm>
 
 #include "planner/core/collectives.h"
-#include "planner/core/units.h"
 
 namespace planner {
-namespace {
-
-// The innermost network level that holds a whole EP group of members `stride` ranks apart.
-int LevelSpanning(const ClusterSpec& c, int64_t ep, int64_t stride) {
-  const int levels = static_cast<int>(c.network.size());
-  int level = 0;
-  while (level + 1 < levels && MembersWithinLevel(c, level, ep, stride) < ep) ++level;
-  return level;
-}
-
-// `bytes` sent by one GPU on `level` in `messages` message steps, at the fraction of the link
-// rate NCCL reaches there (the same fractions the collectives use).
-double LevelSeconds(const ClusterSpec& c, int level, double messages, double bytes) {
-  const NetworkLevel& l = c.network[level];
-  const double fraction =
-      level == 0 ? c.efficiency.collective_bw_fraction : c.efficiency.scaleout_bw_fraction;
-  return messages * l.latency_us * kSecondsPerUs + TransferSeconds(bytes, l.bw_GBps * fraction);
-}
-
-}  // namespace
 
 MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                             const StepTimeOptions& o, double tokens, int64_t stride) {
@@ -39,7 +18,7 @@ MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const Para
   const double copies = tokens * m.moe.top_k * m.moe.load_imbalance;  // routed copies, busiest rank
   const int64_t ep = p.ep;
   const int64_t local = MembersWithinLevel(c, 0, ep, stride);  // group members in one domain
-  const int level = LevelSpanning(c, ep, stride);
+  const int level = SlowestLevel(c, ep, stride);
   if (m.moe.max_nodes_per_token <= 0 || !o.a2a_node_dedup || level == 0 || local <= 0) {
     // Each copy travels to its expert's GPU; the slowest level crossed paces the all-to-all.
     // (Node-limited routing alone does not cut the bytes: a copy still leaves its node with
