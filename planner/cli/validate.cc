@@ -420,6 +420,20 @@ Table BandsTable(const std::vector<BandEntry>& bands) {
   return t;
 }
 
+// Mean of the signed errors: the direction carried terms err in.
+double Bias(const std::vector<double>& errors) {
+  double sum = 0;
+  for (double e : errors) sum += e;
+  return errors.empty() ? 0 : sum / static_cast<double>(errors.size());
+}
+
+// The error furthest from zero, with its sign; 0 for none.
+double Worst(const std::vector<double>& errors) {
+  double worst = 0;
+  for (double e : errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
+  return worst;
+}
+
 Table HeldOutTable(const Report& r) {
   Table t;
   t.title = "Leave-one-source-out: fit on the generation's other sources, predict the held-out one";
@@ -429,11 +443,9 @@ Table HeldOutTable(const Report& r) {
   std::vector<double> all;
   for (const Generation& g : r.generations) {
     for (const HeldOutSource& h : g.held_out) {
-      double worst = 0;
-      for (double e : h.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
       all.insert(all.end(), h.errors.begin(), h.errors.end());
-      t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2), SignedPercent(worst),
-                Percent(h.fit.mape, 2), FittedParams(h.fit)});
+      t.AddRow({g.name, h.source, std::to_string(h.runs), Percent(h.mape, 2),
+                SignedPercent(Worst(h.errors)), Percent(h.fit.mape, 2), FittedParams(h.fit)});
     }
   }
   for (const Generation& g : r.generations) {
@@ -442,23 +454,14 @@ Table HeldOutTable(const Report& r) {
     for (const Evaluated& e : r.evaluated) {
       if (e.run->run.generation == g.name) errors.push_back(e.error);
     }
-    double worst = 0;
-    for (double e : errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
     all.insert(all.end(), errors.begin(), errors.end());
     t.AddRow({g.name, "all (too few to fit)", std::to_string(errors.size()),
-              Percent(Mape(errors), 2), SignedPercent(worst), "",
+              Percent(Mape(errors), 2), SignedPercent(Worst(errors)), "",
               "carried: " + g.preset.source});
   }
   t.AddRule();
   t.AddRow({"all", "", std::to_string(all.size()), Percent(Mape(all), 2), "", "", ""});
   return t;
-}
-
-// Mean of the signed errors: the direction carried terms err in.
-double Bias(const std::vector<double>& errors) {
-  double sum = 0;
-  for (double e : errors) sum += e;
-  return errors.empty() ? 0 : sum / static_cast<double>(errors.size());
 }
 
 Table CarriedTable(const Report& r) {
@@ -470,10 +473,8 @@ Table CarriedTable(const Report& r) {
   t.columns = {{"runs of", false}, {"terms of", false}, {"runs"},
                {"MAPE"},           {"mean error"},      {"worst"}};
   for (const Transfer& x : r.carried) {
-    double worst = 0;
-    for (double e : x.errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
     t.AddRow({x.onto, x.from, std::to_string(x.errors.size()), Percent(Mape(x.errors), 2),
-              SignedPercent(Bias(x.errors)), SignedPercent(worst)});
+              SignedPercent(Bias(x.errors)), SignedPercent(Worst(x.errors))});
   }
   return t;
 }

@@ -319,11 +319,11 @@ StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const Par
     r.inflight_layers = (layers + mirror_layers) / 2;
   }
   r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
-  const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
+  const bool gathered = p.zero >= 3 && PipelineSyncsOncePerStep(p, o);
   if (gathered) r.weights += o.weight_bytes * params;  // the stage's gathered 16-bit copy
   // Under the same policy ZeRO-2 (FSDP without resharding after forward) also skips gradient
   // sync until the last micro-batch: the stage's gradients are unsharded all step.
-  const bool pp_accumulating = p.zero >= 2 && p.pp > 1 && o.zero3_pp_gathered;
+  const bool pp_accumulating = p.zero >= 2 && PipelineSyncsOncePerStep(p, o);
   const bool accumulating = p.grad_accum() > 1 && o.sharded_grads_unsharded_when_accumulating;
   r.gradients =
       o.grad_bytes * (p.zero >= 2 && !accumulating && !pp_accumulating ? sharded : params);
@@ -380,7 +380,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
     if (p.recompute == Recompute::kSelective && o.selective == SelectivePolicy::kEveryOtherMatmul) {
       r.transient += std::max(0.0, layer_bytes_no_recompute - layer_bytes);
     }
-    const bool gathered = p.zero >= 3 && p.pp > 1 && o.zero3_pp_gathered;
+    const bool gathered = p.zero >= 3 && PipelineSyncsOncePerStep(p, o);
     if (p.zero >= 3 && !gathered) r.transient += Zero3WorkingSetBytes(m, p, o, st.layer_params);
     if (stage == p.pp - 1 && m.lm_head) {
       const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;

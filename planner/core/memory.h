@@ -99,6 +99,13 @@ struct MemoryOptions : StackMemoryChoices {
   double fragmentation_fraction = 0.10;  // caching-allocator overhead on dynamic memory
 };
 
+// Whether a pipelined stage syncs its gradients once per step, at the last micro-batch, under
+// the stack's zero3_with_pp: gathered policy (torch.distributed.pipelining): ZeRO-3 then keeps
+// the stage's weights gathered, and ZeRO-2/3 accumulate unsharded gradients all step.
+inline bool PipelineSyncsOncePerStep(const ParallelConfig& p, const MemoryOptions& o) {
+  return p.pp > 1 && o.zero3_pp_gathered;
+}
+
 struct ActivationTensor {
   // A static name, e.g. "attention.q", "mlp.up_output": LayerActivations runs for every layer
   // cost the search prices, where building strings was a tenth of its time.

@@ -226,7 +226,7 @@ Zero3Traffic Zero3PerMicrobatch(const ClusterSpec& c, const ParallelConfig& p,
                                 const StageParams& sp, const StepTimeOptions& o, double layers) {
   const double calls = layers * Zero3CallsPerLayer(o, sp);
   const Zero3Pair pair = Zero3Calls(c, p, o, sp.dense, sp.expert, calls);
-  const bool once_per_step = p.pp > 1 && o.memory.zero3_pp_gathered;
+  const bool once_per_step = PipelineSyncsOncePerStep(p, o.memory);
   const double per_step = once_per_step ? 1 / static_cast<double>(p.grad_accum()) : 1;
   const double gathers = once_per_step ? 1 : Zero3GatherPasses(p, o);
   Zero3Traffic z;

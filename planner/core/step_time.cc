@@ -356,7 +356,7 @@ DpTimes DataParallelTimes(const ClusterSpec& c, const ParallelConfig& p, const S
   const double grads = collective(r.op, r.bytes_per_param);
   // ZeRO-2 reduce-scatters per micro-batch where the stack does, unless pipelining syncs
   // gradients at the last micro-batch only (zero3_with_pp: gathered, torch.distributed.pipelining).
-  const bool pp_syncs_once = p.pp > 1 && o.memory.zero3_pp_gathered;
+  const bool pp_syncs_once = PipelineSyncsOncePerStep(p, o.memory);
   const bool per_microbatch =
       p.zero == 2 && o.zero2_reduce_per_microbatch && mbs > 1 && !pp_syncs_once;
   const double grad_rounds = per_microbatch ? mbs : 1;

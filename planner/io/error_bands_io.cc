@@ -55,11 +55,19 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
   return table;
 }
 
+namespace {
+
+// Whether a cluster's efficiency terms were carried over from another GPU
+// (NearestMeasuredEfficiency and the carrying presets say so in their source).
+bool CarriedTerms(const std::string& source) { return source.find("carried") != std::string::npos; }
+
+}  // namespace
+
 ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack, bool moe) {
   // Terms not fitted on this GPU (carried from the nearest fitted one, or the library defaults)
   // fall back to the carried records' band rather than to that of all generations' own fits.
   const std::string& source = c.efficiency.source;
-  const bool carried = source.empty() || source.find("carried") != std::string::npos;
+  const bool carried = source.empty() || CarriedTerms(source);
   return FindBand(EmbeddedBands(), GpuGeneration(c.gpu), stack, carried, moe);
 }
 
@@ -70,7 +78,7 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
   if (source.empty()) {
     out.push_back("efficiency terms: the built-in defaults, not fitted to any measured run; "
                   "add an efficiency block (see configs/clusters/README.md) or use a preset");
-  } else if (source.find("carried") != std::string::npos) {
+  } else if (CarriedTerms(source)) {
     out.push_back("efficiency terms " + source);
   }
   const std::string generation = GpuGeneration(c.gpu);
