@@ -64,7 +64,8 @@ const std::vector<std::string> kBatchKeys = {"micro_batch_size", "global_batch_s
                                              "local_batch_size"};
 const std::vector<std::string> kTrainingKeys = {
     "recompute", "precision",     "framework",     "activation_cpu_offload",
-    "attention", "torch_compile", "compiled_loss", "stack"};
+    "attention", "torch_compile", "compiled_loss", "stack",
+    "stack_set"};
 const std::vector<std::string> kMeasuredKeys = {"kind",
                                                 "primary",
                                                 "accounting",
@@ -242,6 +243,20 @@ std::string InferStack(const StrictMap& r, const StrictMap& t, ValidationRun* v)
   return stack;
 }
 
+// What a record states about its run that no other key carries and its stack preset does not
+// say (a benchmark config's token dispatcher or overlap flags, cited in its `inferred`), as the
+// `--stack-set` overrides `planner explain` takes: training.stack_set: [overlap.a2a=true, ...].
+std::vector<std::string> StatedOverrides(const StrictMap& t) {
+  std::vector<std::string> overrides;
+  if (!t.Has("stack_set") || t.Value("stack_set").IsNull()) return overrides;
+  const YAML::Node& list = t.Value("stack_set");
+  if (!list.IsSequence()) {
+    t.Fail("stack_set", "stack_set must be a list of KEY=VALUE overrides, e.g. [overlap.a2a=true]");
+  }
+  for (const YAML::Node& n : list) overrides.push_back(ToString(t.file(), n, "stack_set"));
+  return overrides;
+}
+
 // The stack preset `name` with what the record states beyond it as overrides.
 void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
   const StrictMap t = r.Map("training", kTrainingKeys);
@@ -282,6 +297,13 @@ void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
     v->stack_overrides.push_back("attention=unfused");
   }
   ApplyStackOverrides(v->stack_overrides, v->stack_name, &v->stack);
+  const std::vector<std::string> stated = StatedOverrides(t);
+  try {
+    ApplyStackOverrides(stated, "stack_set", &v->stack);
+  } catch (const InputError& e) {
+    t.Fail("stack_set", e.what());
+  }
+  v->stack_overrides.insert(v->stack_overrides.end(), stated.begin(), stated.end());
 }
 
 bool ReadLayout(const StrictMap& r, ValidationRun* v) {

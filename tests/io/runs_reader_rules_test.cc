@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -298,14 +299,24 @@ TEST(ValidationRunsTest, BareSchemaRecordsReadAsTheAnnotatedOnes) {
 // fact is in no text of the record: the two Korthikanti 2,240-GPU runs state no framework (the
 // default stack), BLOOM's Jean Zay has 4-GPU NVLink groups (its interconnect text does not say),
 // Meta's 405B torchtitan rows ran at 500 W ("lower TDP" in the GPU text gives no number), and the
-// 25.09 H100 DeepSeek-V3 row's expert TP of 1 is in the benchmark's config file, not the table.
+// 25.09 H100 DeepSeek-V3 row's expert TP of 1 is in the benchmark's config file, not the table,
+// as are the token dispatcher and all-to-all overlap an MoE record states in training.stack_set.
 TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
   std::ifstream in(kRuns);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::set<std::string> with_stack_set;
+  for (const ValidationRun& a : Runs()) {
+    const size_t at = text.find("- id: " + a.run.id + "\n");
+    const size_t next = text.find("\n- id: ", at + 1);
+    if (text.substr(at, next - at).find("\n    stack_set: ") != std::string::npos) {
+      with_stack_set.insert(a.run.id);
+    }
+  }
+  EXPECT_EQ(with_stack_set.size(), 10u);
   int removed = 0;
   for (const char* key :
        {"stack", "primary", "accounting", "cluster", "power_limit_W", "dp_shard", "etp",
-        "first_stage_layers", "last_stage_layers", "compiled_loss", "preset"}) {
+        "first_stage_layers", "last_stage_layers", "compiled_loss", "preset", "stack_set"}) {
     const std::string line = "\n    " + std::string(key) + ": ";
     for (size_t at; (at = text.find(line)) != std::string::npos; ++removed) {
       text.erase(at, text.find('\n', at + 1) - at);
@@ -326,7 +337,7 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
     }
     if (id.rfind("bloom2022_", 0) == 0 ||
         id.rfind("torchtitandocs2024_h100_llama31_405b", 0) == 0 ||
-        id == "mbridge2509_h100_DeepSeek-V3_1024gpu_fp8cs") {
+        id == "mbridge2509_h100_DeepSeek-V3_1024gpu_fp8cs" || with_stack_set.count(id) > 0) {
       continue;
     }
     const ValidationRun& a = Find(id);
@@ -342,7 +353,35 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
         << id;
     ++same;
   }
-  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8);
+  // The eight named above (the DeepSeek-V3 row states a stack_set too) and nine more.
+  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 9);
+}
+
+// training.stack_set states what a benchmark config ran beyond the stack preset, as explain's
+// --stack-set overrides. Megatron-Bridge's 25.09 H100 DeepSeek-V3 benchmark ran the flex
+// dispatcher with DeepEP (a token crosses the network once per target node) and Megatron-Core's
+// EP all-to-all overlap; DeepEP keeps 20 SMs (Megatron-Core's historical default) of the H100's
+// 132. With the overlap the all-to-all hides behind compute (it is shorter); without the line the
+// run prices as the bare megatron-core stack: every copy sent, all of it exposed.
+TEST(ValidationRunsTest, StackSetStatesWhatTheBenchmarkConfigRan) {
+  const std::string id = "mbridge2509_h100_DeepSeek-V3_1024gpu_fp8cs";
+  const ValidationRun& stated = Find(id);
+  EXPECT_TRUE(stated.stack.a2a_overlap);
+  EXPECT_TRUE(stated.stack.a2a_node_dedup);
+  EXPECT_NEAR(stated.stack.a2a_sm_fraction, 20.0 / 132, 1e-4);
+  EXPECT_EQ(stated.stack_overrides.back(), "a2a_sm_fraction=0.1515");  // explain gets them too
+  const ValidationRun bare = ReadEdited(
+      id, "stack_set: [overlap.a2a=true, a2a_node_dedup=true, a2a_sm_fraction=0.1515]", "# none");
+  EXPECT_FALSE(bare.stack.a2a_overlap);
+  EXPECT_FALSE(bare.stack.a2a_node_dedup);
+  const StepTime with =
+      EstimateStepTime(stated.run.model, stated.run.cluster, stated.run.layout, stated.run.options);
+  const StepTime without =
+      EstimateStepTime(bare.run.model, bare.run.cluster, bare.run.layout, bare.run.options);
+  EXPECT_GT(with.ep_comm_s, 0);
+  EXPECT_EQ(with.ep_exposed_s, 0);
+  EXPECT_LT(with.ep_comm_s, without.ep_comm_s);  // one copy per target node, not per expert
+  EXPECT_DOUBLE_EQ(without.ep_exposed_s, without.ep_comm_s);
 }
 
 // An MoE record in the shared schema names no model preset: its layers, width, heads, vocabulary
