@@ -1,6 +1,7 @@
 #include "planner/core/moe_cost.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "planner/core/collectives.h"
 
@@ -19,7 +20,7 @@ MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const Para
   const int64_t ep = p.ep;
   const int64_t local = MembersWithinLevel(c, 0, ep, stride);  // group members in one domain
   const int level = SlowestLevel(c, ep, stride);
-  if (m.moe.max_nodes_per_token <= 0 || !o.a2a_node_dedup || level == 0 || local <= 0) {
+  if (!o.a2a_node_dedup || level == 0 || local <= 0) {
     // Each copy travels to its expert's GPU; the slowest level crossed paces the all-to-all.
     // (Node-limited routing alone does not cut the bytes: a copy still leaves its node with
     // probability 1 - 1/nodes. Only a dispatcher that de-duplicates per node does.)
@@ -31,9 +32,14 @@ MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const Para
     if (level == 0) r.domain_bytes = sent * static_cast<double>(ep - 1) / ep;
     return r;
   }
-  // Node-limited routing: one scale-out copy per remote target node, then NVLink forwarding.
+  // One scale-out copy per remote target node, then NVLink forwarding. Node-limited routing picks
+  // its nodes by their best experts, so each of them receives a copy; otherwise the top_k experts
+  // of a balanced router fall on nodes * (1 - (1 - 1/nodes)^top_k) distinct nodes on average.
   const double nodes = static_cast<double>(ep) / static_cast<double>(local);
-  const double targets = std::min(static_cast<double>(m.moe.max_nodes_per_token), nodes);
+  const double targets =
+      m.moe.max_nodes_per_token > 0
+          ? std::min(static_cast<double>(m.moe.max_nodes_per_token), nodes)
+          : nodes * (1 - std::pow(1 - 1 / nodes, static_cast<double>(m.moe.top_k)));
   // The targets are spread over the group's nodes: this token's own node is one of them with
   // probability targets / nodes, and that copy stays inside the domain.
   const double remote_nodes = targets * (nodes - 1) / nodes;

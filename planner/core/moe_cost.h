@@ -25,11 +25,12 @@ struct MoeAllToAll {
 //
 // Without node-limited routing every routed copy of a token goes straight to its expert's GPU
 // (Megatron-Core's all-to-all dispatcher), priced as the cluster's all-to-all on the slowest level
-// the group spans. With moe.max_nodes_per_token (DeepSeek-V3 sec. 3.2.2: each token goes to at
-// most 4 nodes) and a dispatcher that de-duplicates per node (o.a2a_node_dedup: DeepSeek's
-// kernels, DeepEP), a token crosses the scale-out network once per target node, to the GPU of the
-// same in-node index, which forwards it over NVLink to the GPUs holding its experts; the two hops
-// are pipelined ("fully overlapped"), so the slower one paces. The busiest rank receives
+// the group spans. With a dispatcher that de-duplicates per node (o.a2a_node_dedup: DeepSeek's
+// kernels, DeepEP, HybridEP) a token crosses the scale-out network once per target node, to the
+// GPU of the same in-node index, which forwards it over NVLink to the GPUs holding its experts;
+// the two hops are pipelined ("fully overlapped"), so the slower one paces. The target nodes are
+// the moe.max_nodes_per_token its routing allows (DeepSeek-V3 sec. 3.2.2: at most 4), or, without
+// that limit, the distinct nodes its top_k experts fall on. The busiest rank receives
 // moe.load_imbalance times the mean.
 MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                             const StepTimeOptions& o, double tokens, int64_t stride);

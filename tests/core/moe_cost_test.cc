@@ -1,11 +1,14 @@
 // Expert-parallel cost (moe_cost.h) against hand derivations: node-limited all-to-all bytes and
 // seconds, load imbalance, exposure beside compute, the SMs an overlapped all-to-all keeps, and
 // DualPipe's bubble (DeepSeek-V3 Table 2) and memory.
+#include "planner/core/moe_cost.h"
+
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "moe_shapes.h"
 #include "planner/core/memory.h"
-#include "planner/core/moe_cost.h"
 #include "planner/core/step_time.h"
 
 namespace planner {
@@ -57,16 +60,20 @@ TEST(MoeCostTest, NodeLimitedRoutingSendsOneScaleOutCopyPerRemoteTargetNode) {
   EXPECT_DOUBLE_EQ(r.domain_bytes, tokens * 8 * per_copy * 7 / 8);
   // The InfiniBand hop is the slower (45 GB/s against 160): 4 all-to-alls of 7 steps of 5 us.
   EXPECT_NEAR(r.seconds, 4 * 7 * 5e-6 + tokens * 3.5 * per_copy / 45e9, 1e-12);
-  // Without the limit each copy goes to its expert's GPU: 8 x 56/64 = 7 copies leave the node,
-  // twice the 3.5 of the limited routing.
+  // Without the limit the 8 experts of a balanced router fall on 8 (1 - (7/8)^8) = 5.25 distinct
+  // nodes of 8, the token's own among them with probability 5.25/8: 4.59 remote copies.
+  const double distinct = 8 * (1 - std::pow(7.0 / 8, 8));
   const MoeAllToAll open = MoeAllToAllCost(m, H800Like(), Ep64(), o, tokens, 1);
-  EXPECT_DOUBLE_EQ(open.scaleout_bytes, 2 * r.scaleout_bytes);
-  EXPECT_GT(open.seconds, 1.9 * r.seconds);
-  // Node-limited routing without per-node de-duplication: a copy still leaves its node with
-  // probability 7/8, as without the limit.
+  EXPECT_NEAR(open.scaleout_bytes, tokens * distinct * 7 / 8 * per_copy,
+              1e-6 * open.scaleout_bytes);
+  // Without per-node de-duplication each copy goes to its expert's GPU: 8 x 56/64 = 7 copies
+  // leave the node, with the limit or without it, twice the 3.5 of the limited routing.
   o.a2a_node_dedup = false;
+  const MoeAllToAll each = MoeAllToAllCost(m, H800Like(), Ep64(), o, tokens, 1);
+  EXPECT_DOUBLE_EQ(each.scaleout_bytes, 2 * r.scaleout_bytes);
+  EXPECT_GT(each.seconds, 1.9 * r.seconds);
   EXPECT_DOUBLE_EQ(MoeAllToAllCost(limited, H800Like(), Ep64(), o, tokens, 1).scaleout_bytes,
-                   open.scaleout_bytes);
+                   each.scaleout_bytes);
 }
 
 TEST(MoeCostTest, BusiestRankCarriesTheLoadImbalance) {
