@@ -573,6 +573,8 @@ nlohmann::ordered_json RunJson(const Evaluated& e) {
           {"cluster", v.cluster_preset},
           {"gpus", v.run.layout.gpus()},
           {"layout", Layout(v.run.layout)},
+          {"stack", v.stack_name},
+          {"stack_set", v.stack_overrides},
           {"measured_step_time_s", v.run.measured_step_time_s},
           {"predicted_step_time_s", e.time.step_time_s},
           {"error", e.error}};
