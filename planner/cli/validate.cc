@@ -8,10 +8,9 @@
 #include <cmath>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "planner/cli/command.h"
+#include "planner/cli/validate_report.h"
 #include "planner/core/fit.h"
 #include "planner/core/memory.h"
 #include "planner/core/units.h"
@@ -24,143 +23,19 @@
 namespace planner {
 namespace {
 
-// One GPU generation's runs, the efficiency they are predicted with, and the held-out fits.
-struct Generation {
-  std::string name;
-  std::vector<MeasuredRun> runs;
-  std::vector<std::string> sources;
-  EfficiencySpec preset;  // the efficiency block of the runs' cluster preset
-  std::optional<FitResult> fit;
-  std::vector<HeldOutSource> held_out;
-  const EfficiencySpec& used() const { return fit ? fit->efficiency : preset; }
-};
-
-struct Evaluated {
-  const ValidationRun* run = nullptr;
-  StepTime time;
-  double error = 0;  // predicted / measured step time - 1
-  std::optional<MemoryBreakdown> memory;  // where the record states its memory
-  double memory_error = 0;
-  // Every run ran, so each fitted in its GPU's memory; where the memory model says it does not,
-  // the model over-predicts that run (shown apart: what `plan` would wrongly reject).
-  double predicted_total_GiB = 0, usable_GiB = 0;
-  bool fits() const { return predicted_total_GiB <= usable_GiB; }
-};
-
-// One fitted generation's records priced with another fitted generation's terms
-// (CarryFittedTerms, as a GPU without its own fit is): how far carried terms land.
-struct Transfer {
-  std::string from, onto;                // whose terms, whose records
-  std::vector<const MeasuredRun*> runs;  // into Report::generations (moves keep them valid)
-  std::vector<double> errors;            // predicted / measured step time - 1, in run order
-};
-
-struct Report {
-  std::vector<ValidationRun> runs;
-  std::vector<Generation> generations;
-  std::vector<Transfer> carried;     // CarriedTransfers: each fitted generation under the other's
-  std::vector<Evaluated> evaluated;  // predicted runs, in file order
-  // MoE runs (ValidationRun::moe): priced with their generation's dense terms, kept out of the
-  // fits, the bands and the MAPEs above, and reported on their own.
-  std::vector<Evaluated> moe;
-};
-
-std::string Layout(const ParallelConfig& p) {
-  std::ostringstream s;
-  s << "tp" << p.tp << " pp" << p.pp;
-  if (p.vpp > 1) s << " v" << p.vpp;
-  if (p.cp > 1) s << " cp" << p.cp;
-  if (p.expert_tp() != p.tp) s << " etp" << p.expert_tp();
-  s << " dp" << p.dp << " mb" << p.micro_batch << " gb" << p.global_batch << " "
-    << ToString(p.recompute);
-  if (p.sp) s << " sp";
-  if (p.zero > 0) s << " z" << p.zero;
-  s << " " << ToString(p.dtype);
-  return s.str();
-}
-
-Generation* FindGeneration(std::vector<Generation>* gens, const std::string& name) {
-  for (Generation& g : *gens) {
-    if (g.name == name) return &g;
-  }
-  return nullptr;
-}
-
-std::vector<Generation> GroupByGeneration(const std::vector<ValidationRun>& runs) {
-  std::vector<Generation> gens;
-  for (const ValidationRun& v : runs) {
-    if (v.skipped() || v.moe) continue;
-    Generation* g = FindGeneration(&gens, v.run.generation);
-    if (g == nullptr) {
-      gens.push_back({v.run.generation, {}, {}, v.run.cluster.efficiency, std::nullopt, {}});
-      g = &gens.back();
-    }
-    g->runs.push_back(v.run);
-    if (std::find(g->sources.begin(), g->sources.end(), v.run.source) == g->sources.end()) {
-      g->sources.push_back(v.run.source);
-    }
-  }
-  return gens;
-}
-
-std::vector<Transfer> CarriedTransfers(const std::vector<Generation>& generations) {
-  std::vector<Transfer> out;
-  for (const Generation& onto : generations) {
-    for (const Generation& from : generations) {
-      if (&from == &onto || onto.held_out.empty() || from.held_out.empty()) continue;
-      Transfer t{from.name, onto.name, {}, {}};
-      for (const MeasuredRun& run : onto.runs) {
-        const EfficiencySpec e = CarryFittedTerms(from.used(), run.cluster.efficiency);
-        t.runs.push_back(&run);
-        t.errors.push_back(PredictStepTime(run, e) / run.measured_step_time_s - 1);
-      }
-      out.push_back(std::move(t));
-    }
-  }
-  return out;
-}
-
-Report BuildReport(const std::string& path, bool refit) {
-  Report r;
-  r.runs = ReadValidationRuns(path);
-  if (std::all_of(r.runs.begin(), r.runs.end(),
-                  [](const ValidationRun& v) { return v.skipped(); })) {
-    // Nothing to compare: say why the first record was not priced rather than print empty tables.
-    throw NoResult(path + ": no record can be priced; the first, " + r.runs.front().run.id +
-                   ", was skipped: " + r.runs.front().skip_reason);
-  }
-  r.generations = GroupByGeneration(r.runs);
-  // Fits start from the library defaults, not the presets, so that neither the refit nor the
-  // held-out fits depend on (or borrow from) the values the presets already carry.
-  for (Generation& g : r.generations) {
-    if (!CanFit(g.runs)) continue;  // predicted with the terms its presets carry
-    // The unfitted terms (per-kernel cost, collective fractions) are the preset's; the fitted
-    // ones start from the library defaults.
-    EfficiencySpec start;
-    start.gemm_half_flops = g.preset.gemm_half_flops;
-    if (refit) g.fit = FitEfficiency(g.runs, start);
-    g.held_out = LeaveOneSourceOut(g.runs, start);
-  }
-  r.carried = CarriedTransfers(r.generations);
-  for (const ValidationRun& v : r.runs) {
-    if (v.skipped()) continue;
-    const Generation* g = FindGeneration(&r.generations, v.run.generation);
-    Evaluated e;
-    e.run = &v;
-    e.time = PredictStep(v.run, g != nullptr ? g->used() : v.run.cluster.efficiency);
-    e.error = e.time.step_time_s / v.run.measured_step_time_s - 1;
-    const MemoryBreakdown memory =
-        EstimateMemory(v.run.model, v.run.cluster, v.run.layout, v.run.options.memory);
-    e.predicted_total_GiB = BytesToGiB(memory.total);
-    e.usable_GiB = BytesToGiB(UsableHbmBytes(v.run.cluster));
-    if (v.measured_memory_GiB) {
-      e.memory = memory;
-      e.memory_error = BytesToGiB(ReservedBytes(memory)) / *v.measured_memory_GiB - 1;
-    }
-    (v.moe ? r.moe : r.evaluated).push_back(std::move(e));
-  }
-  return r;
-}
+using validate::AllErrors;
+using validate::Bias;
+using validate::BuildReport;
+using validate::Evaluated;
+using validate::Generation;
+using validate::Group;
+using validate::GroupErrors;
+using validate::HeldOutMape;
+using validate::LayoutText;
+using validate::Report;
+using validate::ReportJson;
+using validate::Transfer;
+using validate::Worst;
 
 std::string MetricText(double v, RunMetric m) {
   if (m == RunMetric::kIterationTime) return Fixed(v, 2);
@@ -189,11 +64,15 @@ Table RunsTable(const Report& r) {
     const ValidationRun& v = *e.run;
     const double metric_pred = MetricFromStepTime(v, e.time.step_time_s);
     std::vector<Cell> row = {
-        v.run.id, v.run.source,
+        v.run.id,
+        v.run.source,
         Cell(std::to_string(v.run.layout.gpus()), static_cast<double>(v.run.layout.gpus())),
-        Layout(v.run.layout), FixedCell(v.run.measured_step_time_s, 3),
-        FixedCell(e.time.step_time_s, 3), Cell(SignedPercent(e.error), e.error),
-        MetricUnit(v.metric), Cell(MetricText(v.metric_value, v.metric), v.metric_value),
+        LayoutText(v.run.layout),
+        FixedCell(v.run.measured_step_time_s, 3),
+        FixedCell(e.time.step_time_s, 3),
+        Cell(SignedPercent(e.error), e.error),
+        MetricUnit(v.metric),
+        Cell(MetricText(v.metric_value, v.metric), v.metric_value),
         Cell(MetricText(metric_pred, v.metric), metric_pred)};
     if (e.memory && v.measured_memory_GiB) {
       const double pred_GiB = BytesToGiB(ReservedBytes(*e.memory));
@@ -236,38 +115,6 @@ Table FlopsTable(const Report& r) {
   return t;
 }
 
-struct Group {
-  std::string name;
-  std::vector<double> errors;
-  std::string worst_id;
-  double worst = 0;
-};
-
-std::vector<Group> GroupErrors(const Report& r, bool by_source) {
-  std::vector<Group> groups;
-  for (const Evaluated& e : r.evaluated) {
-    const std::string key = by_source ? e.run->run.source : e.run->run.generation;
-    auto it =
-        std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == key; });
-    if (it == groups.end()) {
-      groups.push_back({key, {}, "", 0});
-      it = groups.end() - 1;
-    }
-    it->errors.push_back(e.error);
-    if (std::abs(e.error) >= std::abs(it->worst)) {
-      it->worst = e.error;
-      it->worst_id = e.run->run.id;
-    }
-  }
-  return groups;
-}
-
-std::vector<double> AllErrors(const Report& r) {
-  std::vector<double> errors;
-  for (const Evaluated& e : r.evaluated) errors.push_back(e.error);
-  return errors;
-}
-
 Table SummaryTable(const Report& r) {
   Table t;
   t.title = "Step-time error (MAPE = mean |predicted / measured - 1|)";
@@ -298,14 +145,14 @@ Table MoeTable(const Report& r) {
       "MoE runs (priced with the dense terms, not fitted; not in the MAPEs above; the band of an "
       "MoE "
       "model is theirs, 'moe' above)";
-  t.columns = {{"run", false}, {"GPUs"},        {"layout", false}, {"step meas"}, {"step pred"},
-               {"error"},      {"ep a2a (s)"},  {"exposed (s)"},   {"MFU pred"}};
+  t.columns = {{"run", false}, {"GPUs"},       {"layout", false}, {"step meas"}, {"step pred"},
+               {"error"},      {"ep a2a (s)"}, {"exposed (s)"},   {"MFU pred"}};
   std::vector<double> errors;
   for (const Evaluated& e : r.moe) {
     const ValidationRun& v = *e.run;
     errors.push_back(e.error);
     t.AddRow({v.run.id, std::to_string(v.run.layout.gpus()),
-              Layout(v.run.layout) + " ep" + std::to_string(v.run.layout.ep),
+              LayoutText(v.run.layout) + " ep" + std::to_string(v.run.layout.ep),
               Fixed(v.run.measured_step_time_s, 3), Fixed(e.time.step_time_s, 3),
               SignedPercent(e.error), Fixed(e.time.ep_comm_s, 3), Fixed(e.time.ep_exposed_s, 3),
               Percent(e.time.mfu, 1)});
@@ -333,7 +180,7 @@ Table NotFittingTable(const Report& r) {
       if (e.fits()) continue;
       ++over;
       const ValidationRun& v = *e.run;
-      t.AddRow({v.run.id, v.stack.name, v.cluster_preset, Layout(v.run.layout),
+      t.AddRow({v.run.id, v.stack.name, v.cluster_preset, LayoutText(v.run.layout),
                 Fixed(e.predicted_total_GiB, 1), Fixed(e.usable_GiB, 1),
                 SignedPercent(e.predicted_total_GiB / e.usable_GiB - 1)});
     }
@@ -397,8 +244,8 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
     for (const Evaluated& e : r.evaluated) {
       // The MFU ceiling is of 16-bit runs: fp8 runs are quoted against the 16-bit peak too.
       if (e.run->run.id != h.id || e.run->run.layout.dtype == Dtype::kFp8) continue;
-      h.measured_mfu = e.time.mfu * e.run->peak_scale * e.time.step_time_s /
-                       e.run->run.measured_step_time_s;
+      h.measured_mfu =
+          e.time.mfu * e.run->peak_scale * e.time.step_time_s / e.run->run.measured_step_time_s;
     }
   }
   return out;
@@ -409,7 +256,7 @@ Table BandsTable(const std::vector<BandEntry>& bands) {
   t.title = "Step-time bands (P10-P90 of measured / predicted, out of sample; '-': fewer than " +
             std::to_string(kMinBandRecords) + " records, no band) and MFU ceilings";
   t.columns = {{"generation", false}, {"stack", false}, {"records"}, {"P10"}, {"P90"},
-               {"max measured MFU"}, {"run", false}};
+               {"max measured MFU"},  {"run", false}};
   for (const BandEntry& e : bands) {
     const bool band = e.band.records >= kMinBandRecords;
     t.AddRow({e.generation.empty() ? "all" : e.generation, e.stack.empty() ? "all" : e.stack,
@@ -418,20 +265,6 @@ Table BandsTable(const std::vector<BandEntry>& bands) {
               e.max_measured_mfu > 0 ? Percent(e.max_measured_mfu, 1) : "-", e.max_mfu_run});
   }
   return t;
-}
-
-// Mean of the signed errors: the direction carried terms err in.
-double Bias(const std::vector<double>& errors) {
-  double sum = 0;
-  for (double e : errors) sum += e;
-  return errors.empty() ? 0 : sum / static_cast<double>(errors.size());
-}
-
-// The error furthest from zero, with its sign; 0 for none.
-double Worst(const std::vector<double>& errors) {
-  double worst = 0;
-  for (double e : errors) worst = std::abs(e) > std::abs(worst) ? e : worst;
-  return worst;
 }
 
 Table HeldOutTable(const Report& r) {
@@ -483,12 +316,6 @@ std::string SourcesText(const Generation& g) {
   std::string s;
   for (const std::string& src : g.sources) s += (s.empty() ? "" : ", ") + src;
   return s;
-}
-
-double HeldOutMape(const Generation& g) {
-  std::vector<double> all;
-  for (const HeldOutSource& h : g.held_out) all.insert(all.end(), h.errors.begin(), h.errors.end());
-  return Mape(all);
 }
 
 // The block to paste into the generation's cluster presets.
@@ -558,103 +385,6 @@ void PrintText(const Report& r, std::ostream& out) {
   PrintNotes(r, out);
 }
 
-nlohmann::ordered_json EfficiencyJson(const EfficiencySpec& e) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const auto& [key, member] : kEfficiencyTerms) j[key] = e.*member;
-  return j;
-}
-
-// The keys every run's JSON starts with, dense or MoE.
-nlohmann::ordered_json RunJson(const Evaluated& e) {
-  const ValidationRun& v = *e.run;
-  return {{"id", v.run.id},
-          {"source", v.run.source},
-          {"generation", v.run.generation},
-          {"cluster", v.cluster_preset},
-          {"gpus", v.run.layout.gpus()},
-          {"layout", Layout(v.run.layout)},
-          {"stack", v.stack_name},
-          {"stack_set", v.stack_overrides},
-          {"measured_step_time_s", v.run.measured_step_time_s},
-          {"predicted_step_time_s", e.time.step_time_s},
-          {"error", e.error}};
-}
-
-nlohmann::ordered_json ReportJson(const Report& r) {
-  nlohmann::ordered_json runs = nlohmann::ordered_json::array(), skipped = runs;
-  for (const Evaluated& e : r.evaluated) {
-    const ValidationRun& v = *e.run;
-    nlohmann::ordered_json j = RunJson(e);
-    j["metric"] = MetricUnit(v.metric);
-    j["measured_metric"] = v.metric_value;
-    j["predicted_metric"] = MetricFromStepTime(v, e.time.step_time_s);
-    j["accounting"] = ToString(v.accounting);
-    j["source_step_flops"] = SourceStepFlops(v);
-    j["model_step_flops"] = e.time.model_flops;
-    j["predicted_mfu"] = e.time.mfu;
-    j["predicted_total_memory_GiB"] = e.predicted_total_GiB;
-    j["usable_memory_GiB"] = e.usable_GiB;
-    j["fits"] = e.fits();
-    if (!v.unread_keys.empty()) j["unread_keys"] = v.unread_keys;
-    if (e.memory) {
-      j["measured_memory_GiB"] = *v.measured_memory_GiB;
-      j["predicted_memory_GiB"] = BytesToGiB(ReservedBytes(*e.memory));
-      j["memory_error"] = e.memory_error;
-    }
-    runs.push_back(j);
-  }
-  for (const ValidationRun& v : r.runs) {
-    if (v.skipped()) skipped.push_back({{"id", v.run.id}, {"reason", v.skip_reason}});
-  }
-  nlohmann::ordered_json gens = nlohmann::ordered_json::array();
-  for (const Generation& g : r.generations) {
-    nlohmann::ordered_json held = nlohmann::ordered_json::array();
-    for (const HeldOutSource& h : g.held_out) {
-      held.push_back({{"source", h.source},
-                      {"runs", h.runs},
-                      {"mape", h.mape},
-                      {"fitted_mape", h.fit.mape},
-                      {"efficiency", EfficiencyJson(h.fit.efficiency)}});
-    }
-    gens.push_back({{"generation", g.name},
-                    {"runs", g.runs.size()},
-                    {"refitted", g.fit.has_value()},
-                    {"efficiency", EfficiencyJson(g.used())},
-                    {"held_out", held},
-                    {"held_out_mape", HeldOutMape(g)}});
-  }
-  nlohmann::ordered_json sources = nlohmann::ordered_json::object();
-  for (const Group& g : GroupErrors(r, true)) {
-    sources[g.name] = {{"runs", g.errors.size()},
-                       {"mape", Mape(g.errors)},
-                       {"worst", g.worst},
-                       {"worst_run", g.worst_id}};
-  }
-  nlohmann::ordered_json moe = nlohmann::ordered_json::array();
-  std::vector<double> moe_errors;
-  for (const Evaluated& e : r.moe) {
-    moe_errors.push_back(e.error);
-    nlohmann::ordered_json j = RunJson(e);
-    j["ep_comm_s"] = e.time.ep_comm_s;
-    j["ep_exposed_s"] = e.time.ep_exposed_s;
-    j["predicted_mfu"] = e.time.mfu;
-    moe.push_back(j);
-  }
-  nlohmann::ordered_json carried = nlohmann::ordered_json::array();
-  for (const Transfer& x : r.carried) {
-    carried.push_back({{"runs_of", x.onto},
-                       {"terms_of", x.from},
-                       {"runs", x.errors.size()},
-                       {"mape", Mape(x.errors)},
-                       {"mean_error", Bias(x.errors)}});
-  }
-  return {{"schema_version", 1},      {"mape", Mape(AllErrors(r))},
-          {"sources", sources},       {"generations", gens},
-          {"carried_terms", carried}, {"runs", runs},
-          {"skipped", skipped},       {"moe_mape", moe_errors.empty() ? 0.0 : Mape(moe_errors)},
-          {"moe_runs", moe}};
-}
-
 // Keys a record states that no rule reads are listed under Notes (and in the JSON); one line on
 // stderr says there are some, so that a misnamed key that is no near miss is not missed.
 void WarnUnreadKeys(const std::string& file, const Report& r) {
@@ -697,10 +427,10 @@ int RunValidate(const std::vector<std::string>& args) {
   WarnUnreadKeys(vm["runs"].as<std::string>(), r);
   if (vm.count("write-bands")) {
     const std::string runs = vm["runs"].as<std::string>();
-    WriteOutputFile("--write-bands", vm["write-bands"].as<std::string>(),
-                    BandsToYaml(BuildBands(HeldOutResiduals(r)),
-                                "planner validate " + runs + " --write-bands"),
-                    {runs});
+    WriteOutputFile(
+        "--write-bands", vm["write-bands"].as<std::string>(),
+        BandsToYaml(BuildBands(HeldOutResiduals(r)), "planner validate " + runs + " --write-bands"),
+        {runs});
   }
   Emit(*format, {[&] { return ReportJson(r); }, [&] { return RunsTable(r); },
                  [&](std::ostream& out) { PrintText(r, out); }});
