@@ -41,7 +41,10 @@ StageLayout StageLayers(int64_t n_layers, const ParallelConfig& p) {
     if (p.uneven_chunks) return layers + (end ? 1 : 0) >= p.vpp;
     return layers % p.vpp == 0 || (end && (layers + 1) % p.vpp == 0);
   };
-  if (!chunks(s.first, true) || !chunks(s.last, true) || !chunks(s.middle, false)) return s;
+  // Two stages have no middle one to check (s.middle is 0 there).
+  if (!chunks(s.first, true) || !chunks(s.last, true) || (p.pp > 2 && !chunks(s.middle, false))) {
+    return s;
+  }
   s.ok = true;
   return s;
 }

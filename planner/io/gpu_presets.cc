@@ -14,6 +14,8 @@ struct GpuPreset {
   bool instance = false;  // a cloud instance type: names the machine, wherever in the text
 };
 constexpr GpuPreset kGpuPresets[] = {
+    {"GB300", "", "gb300-nvl72"},  // before B300, which it contains
+    {"B300", "", "dgx-b300"},
     {"GB200", "", "gb200-nvl72"},
     {"B200", "", "dgx-b200"},
     {"H800", "", "h800"},

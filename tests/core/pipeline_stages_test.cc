@@ -143,6 +143,15 @@ TEST(StageLayersTest, UnevenChunksNeedOneLayerPerChunk) {
   EXPECT_TRUE(StageLayers(96, even).ok);
   even.vpp = 13;
   EXPECT_FALSE(StageLayers(96, even).ok);
+  // Two stages have no middle stage to need a layer per chunk: DeepSeek-V3's 61 layers on pp 2
+  // with vpp 8 (Megatron-Bridge's 26.04 GB300 recipe) as 31 + 30, whose chunks take 31 + the
+  // embedding and 30 + the loss: at least one layer each of 8.
+  ParallelConfig two = Stages(2, 31, 30, 8);
+  EXPECT_FALSE(StageLayers(61, two).ok);  // 32 and 31 do not make 8 equal chunks
+  two.uneven_chunks = true;
+  EXPECT_TRUE(StageLayers(61, two).ok);
+  two.vpp = 32;  // 31 + 1 layers for 32 chunks on the first stage; 30 + 1 for 32 on the last: no
+  EXPECT_FALSE(StageLayers(61, two).ok);
 }
 
 TEST(UnevenSplitsTest, CeilAndFloorMiddleStages) {
