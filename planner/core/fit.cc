@@ -187,8 +187,10 @@ bool CanFit(const std::vector<MeasuredRun>& runs) {
     if (std::find(sources.begin(), sources.end(), r.source) == sources.end())
       sources.push_back(r.source);
   }
+  const bool sixteen_bit = std::any_of(
+      runs.begin(), runs.end(), [](const MeasuredRun& r) { return r.layout.dtype != Dtype::kFp8; });
   return static_cast<int>(sources.size()) >= kMinFitSources &&
-         static_cast<int>(runs.size()) >= kMinFitRuns;
+         static_cast<int>(runs.size()) >= kMinFitRuns && sixteen_bit;
 }
 
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,

@@ -114,8 +114,11 @@ EfficiencySpec CarryFittedTerms(const EfficiencySpec& from, EfficiencySpec onto)
 double Mape(const std::vector<double>& errors);
 
 // Whether `runs` (one generation) can identify the fitted terms: at least kMinFitSources sources
-// and kMinFitRuns runs. A generation below that keeps the terms carried from the nearest measured
-// generation, and its runs are then predictions out of sample.
+// and kMinFitRuns runs, some of them 16-bit. gemm_max is the 16-bit GEMM efficiency and
+// fp8_gemm_fraction fp8's share of it: runs all in fp8 fix only their product (GB200's Megatron-
+// Bridge records: the fit put the split on fp8_gemm_fraction's bound and hbm_fraction on both of
+// its bounds across the held-out fits). A generation below that keeps the terms carried from the
+// nearest measured generation, and its runs are then predictions out of sample.
 inline constexpr int kMinFitSources = 2;
 inline constexpr int kMinFitRuns = 8;
 bool CanFit(const std::vector<MeasuredRun>& runs);

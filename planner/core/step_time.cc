@@ -314,12 +314,12 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   }
 }
 
-// Interleaved 1F1B's bubble is pp - 1 passes of a chunk: 1/vpp of the stage's micro-batch, or
-// its largest chunk's share when the chunks differ in size (a pipeline layout).
-double ChunkShare(const ParallelConfig& p, double layers) {
-  if (p.vpp <= 1) return 1;
-  if (!p.uneven_chunks || layers <= 0) return 1.0 / static_cast<double>(p.vpp);
-  return std::ceil(layers / static_cast<double>(p.vpp)) / layers;
+// Interleaved 1F1B's bubble is pp - 1 passes of a chunk: 1/vpp of the stage's micro-batch. With
+// chunks of unequal size (a pipeline layout, which differ by one layer at most) the mean chunk, as
+// the simulator runs them: which chunks pace the warm-up depends on where the layout puts the
+// larger ones, which no flag states.
+double ChunkShare(const ParallelConfig& p) {
+  return p.vpp <= 1 ? 1 : 1.0 / static_cast<double>(p.vpp);
 }
 
 struct DpTimes {
@@ -569,7 +569,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
       p.schedule == Schedule::kDualPipe
           ? DualPipeBubbleSeconds(p.pp, t.total(),
                                   moe_scale * (layers * lc.linear_fwd_s + head * lc.head_fwd_s))
-          : (p.pp - 1.0) * ChunkShare(p, layers) * t.total();
+          : (p.pp - 1.0) * ChunkShare(p) * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
   r.optimizer_s = HbmSeconds(c, OptimizerParams(p, sp) * kOptimizerBytesPerParam);
@@ -588,7 +588,7 @@ double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const St
   // Every micro-batch, plus the bubble's (pp - 1) chunks: AssembleStepTime's bubble is that many
   // micro-batch times of the paced stage (DualPipe's is priced otherwise and is left out).
   double microbatches = static_cast<double>(p.grad_accum());
-  if (p.schedule != Schedule::kDualPipe) microbatches += (p.pp - 1.0) * ChunkShare(p, layers);
+  if (p.schedule != Schedule::kDualPipe) microbatches += (p.pp - 1.0) * ChunkShare(p);
   return microbatches * layers * LayerComputeSeconds(p, o, lc);
 }
 

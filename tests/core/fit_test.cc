@@ -1,4 +1,5 @@
-// Carrying a fitted generation's terms onto another GPU (what a GPU without its own fit runs on).
+// Carrying a fitted generation's terms onto another GPU (what a GPU without its own fit runs on),
+// and when a generation can be fitted at all.
 #include "planner/core/fit.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +30,24 @@ TEST(FitTest, CarryFittedTermsTakesExactlyTheFittedTermsAndKeepsTheRest) {
   EXPECT_EQ(c.gemm_half_flops, 2e9);
   EXPECT_EQ(c.collective_bw_fraction, 0.8);
   EXPECT_EQ(c.source, "mine");
+}
+
+// CanFit needs kMinFitSources sources, kMinFitRuns runs, and a 16-bit run among them: gemm_max is
+// the 16-bit GEMM efficiency, and fp8 runs alone fix only its product with fp8_gemm_fraction.
+TEST(FitTest, CanFitNeedsSourcesRunsAndASixteenBitRun) {
+  std::vector<MeasuredRun> runs(kMinFitRuns);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    runs[i].source = i % 2 ? "a" : "b";
+    runs[i].layout.dtype = Dtype::kFp8;
+  }
+  EXPECT_FALSE(CanFit(runs));  // all fp8
+  runs[0].layout.dtype = Dtype::kBf16;
+  EXPECT_TRUE(CanFit(runs));
+  for (MeasuredRun& r : runs) r.source = "a";
+  EXPECT_FALSE(CanFit(runs));  // one source
+  runs.pop_back();
+  runs[1].source = "b";
+  EXPECT_FALSE(CanFit(runs));  // too few runs
 }
 
 }  // namespace

@@ -343,10 +343,11 @@ TEST(UnevenStepTimeTest, AnEvenSplitIsPacedByTheLastStageAsBefore) {
               12 * k.layer_s + k.head_s, 1e-12 * r.microbatch.forward);
 }
 
-TEST(UnevenStepTimeTest, UnequalChunksPayTheLargestChunkInTheBubble) {
+TEST(UnevenStepTimeTest, UnequalChunksPayTheMeanChunkInTheBubble) {
   // Interleaved 1F1B's bubble is pp - 1 passes of one chunk. 96 layers on 8 stages of 12: vpp 4
-  // makes chunks of 3, a 1/4 share; vpp 5 with unequal chunks makes 3, 3, 2, 2, 2 and the bubble
-  // is paced by the 3-layer chunk, 3/12 of the stage, not 1/5.
+  // makes chunks of 3, a 1/4 share; vpp 5 with unequal chunks makes 3, 3, 2, 2, 2, priced as the
+  // mean chunk, 1/5 of the stage, as the simulator runs them (which chunks pace the warm-up
+  // depends on where a layout puts the larger ones; AnalyticAgreementTest holds the two equal).
   const ModelSpec m = testing::GptShape(96, 4096, 32, 1000, 2048);
   ParallelConfig p = Stages(8, 0, 0, 5);
   p.uneven_chunks = true;
@@ -354,7 +355,7 @@ TEST(UnevenStepTimeTest, UnequalChunksPayTheLargestChunkInTheBubble) {
   p.global_batch = 40;
   LayerCost lc;
   const StepTime r = UnevenStepTime(m, p, &lc);
-  EXPECT_NEAR(r.bubble_s, 7 * 3.0 / 12 * r.microbatch.total(), 1e-12 * r.bubble_s);
+  EXPECT_NEAR(r.bubble_s, 7 * 1.0 / 5 * r.microbatch.total(), 1e-12 * r.bubble_s);
 }
 
 TEST(UnevenMemoryTest, InFlightMicrobatchesPerStage) {
