@@ -42,7 +42,7 @@ class CostModel {
   // ComputeFloorSeconds (step_time.h): no more than Time(p, lc).step_time_s, at a fraction of
   // its cost.
   double TimeFloor(const ParallelConfig& p, const LayerCost& lc) const {
-    return ComputeFloorSeconds(m_, p, o_, lc);
+    return ComputeFloorSeconds(m_, p, lc);
   }
 
   const ModelSpec& model() const { return m_; }

@@ -52,12 +52,9 @@ MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const Para
 }
 
 double ExposedAllToAllSeconds(const StepTimeOptions& o, double a2a_s, double compute_s) {
-  return o.overlap_a2a ? std::max(0.0, a2a_s - compute_s) : a2a_s;
-}
-
-double MoeComputeScale(const ParallelConfig& p, const StepTimeOptions& o) {
-  if (p.ep <= 1 || !o.overlap_a2a) return 1;
-  return 1 / (1 - std::clamp(o.a2a_sm_fraction, 0.0, 0.9));
+  if (!o.overlap_a2a) return a2a_s;
+  const double sm_loss = std::clamp(o.a2a_sm_fraction, 0.0, 0.9) * a2a_s;
+  return std::max(sm_loss, a2a_s - compute_s);
 }
 
 double DualPipeBubbleSeconds(int64_t pp, double chunk_s, double w_s) {

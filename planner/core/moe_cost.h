@@ -35,16 +35,13 @@ struct MoeAllToAll {
 MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                             const StepTimeOptions& o, double tokens, int64_t stride);
 
-// What of a micro-batch's `a2a_s` seconds of all-to-all stays exposed on a stage whose micro-batch
-// computes `compute_s` seconds. Overlapped (DeepEP / DualPipe style: one micro-batch's dispatch
-// and combine run while another micro-batch computes) only the excess over that compute shows;
-// otherwise all of it.
+// What a micro-batch's `a2a_s` seconds of all-to-all add to a stage whose micro-batch computes
+// `compute_s` seconds. Not overlapped: all of it. Overlapped (one micro-batch's dispatch and
+// combine beside another's compute: DeepEP, DualPipe, Megatron-Core's EP overlap), the
+// communication kernels keep o.a2a_sm_fraction f of the SMs while they run (DeepSeek-V3: 20 of
+// the H800's 132), so compute loses f x a2a_s of progress; the stage takes
+// max(compute + f a2a, a2a), of which max(f a2a, a2a - compute) is the all-to-all's.
 double ExposedAllToAllSeconds(const StepTimeOptions& o, double a2a_s, double compute_s);
-
-// Factor on a stage's compute time while the all-to-all overlaps it: the communication kernels
-// keep o.a2a_sm_fraction of the SMs (DeepSeek-V3: 20 of the H800's 132), so GEMMs run on the
-// rest. 1 without overlap or without expert parallelism.
-double MoeComputeScale(const ParallelConfig& p, const StepTimeOptions& o);
 
 // DualPipe's pipeline bubble: (pp/2 - 1)(F + B - 2W), with F + B a micro-batch's forward and
 // full backward on one stage (`chunk_s`, with what communication stays exposed) and W the weight-

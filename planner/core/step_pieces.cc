@@ -10,16 +10,15 @@ namespace {
 
 // Per-layer compute from the layer's cost; backward = input gradient (one dgrad GEMM per linear,
 // the attention core, the element-wise backward) + weight gradient (one wgrad GEMM per linear),
-// which is how LayerCost::bwd_s() composes it. `scale`: the slowdown of compute beside an
-// overlapped expert all-to-all (MoeComputeScale), as the analytic model applies it.
-LayerPieces LayerCompute(const LayerCost& lc, double scale) {
+// which is how LayerCost::bwd_s() composes it.
+LayerPieces LayerCompute(const LayerCost& lc) {
   LayerPieces l;
-  l.forward_s = scale * lc.fwd_s();
-  l.attention_fwd_s = scale * lc.core_fwd_s;
-  l.backward_input_s = scale * (lc.linear_fwd_s + lc.core_bwd_s + lc.elementwise_bwd_s);
-  l.attention_bwd_s = scale * lc.core_bwd_s;
-  l.backward_weight_s = scale * lc.linear_fwd_s;
-  l.recompute_s = scale * lc.recompute_s;
+  l.forward_s = lc.fwd_s();
+  l.attention_fwd_s = lc.core_fwd_s;
+  l.backward_input_s = lc.linear_fwd_s + lc.core_bwd_s + lc.elementwise_bwd_s;
+  l.attention_bwd_s = lc.core_bwd_s;
+  l.backward_weight_s = lc.linear_fwd_s;
+  l.recompute_s = lc.recompute_s;
   l.activation_bytes = lc.act_bytes;
   return l;
 }
@@ -131,15 +130,14 @@ StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   const MicrobatchTime& t = r.analytic.microbatch;
   StagePieces s;
   s.layers = LayersOnStage(m.n_layers, p, stage);
-  const double scale = MoeComputeScale(p, o);
-  s.layer = LayerCompute(lc, scale);
+  s.layer = LayerCompute(lc);
   // Per-layer collectives from the analytic totals of the stage that paces the pipeline.
   AddCommunication(p, o, t, t.layers, &s.layer);
   const bool first = stage == 0, last = stage == p.pp - 1;
   if (last) {
-    s.head_fwd_s = scale * (lc.head_fwd_s + lc.loss_s / 2);
-    s.head_bwd_input_s = scale * (lc.head_fwd_s + lc.loss_s / 2);
-    s.head_bwd_weight_s = scale * lc.head_fwd_s;
+    s.head_fwd_s = lc.head_fwd_s + lc.loss_s / 2;
+    s.head_bwd_input_s = lc.head_fwd_s + lc.loss_s / 2;
+    s.head_bwd_weight_s = lc.head_fwd_s;
   }
   // The exposed CP ring grows with the layers: the analytic figure is the pacing stage's.
   s.cp_exposed_s = s.layers == t.layers ? t.cp_exposed : t.cp_exposed * (s.layers / t.layers);

@@ -439,11 +439,8 @@ struct Pace {
   bool head = true;
 };
 
-// One layer's forward, backward and recompute for one micro-batch, with the SMs an overlapped
-// all-to-all keeps.
-double LayerComputeSeconds(const ParallelConfig& p, const StepTimeOptions& o, const LayerCost& lc) {
-  return (lc.fwd_s() + lc.bwd_s() + lc.recompute_s) * MoeComputeScale(p, o);
-}
+// One layer's forward, backward and recompute for one micro-batch.
+double LayerComputeSeconds(const LayerCost& lc) { return lc.fwd_s() + lc.bwd_s() + lc.recompute_s; }
 
 Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
             const StepTimeOptions& o, const LayerCost& lc) {
@@ -451,7 +448,7 @@ Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
   if (!s.ok) return {p.pp - 1, static_cast<double>(m.n_layers) / p.pp, true};
   if (s.even()) return {p.pp - 1, static_cast<double>(s.last), true};
   MicrobatchTime one;
-  one.forward = LayerComputeSeconds(p, o, lc);
+  one.forward = LayerComputeSeconds(lc);
   AddCommunication(m, c, p, o, 1.0, lc, &one);
   const double layer_s = one.forward + one.tp_comm + one.cp_exposed + one.ep_exposed;
   const PacedStage paced = SlowestStage(s, layer_s, 0, 3 * lc.head_fwd_s + lc.loss_s);
@@ -532,10 +529,6 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   t.forward = layers * lc.fwd_s() + head * lc.head_fwd_s + head * lc.loss_s / 2;
   t.backward = layers * lc.bwd_s() + head * 2 * lc.head_fwd_s + head * lc.loss_s / 2;
   t.recompute = layers * lc.recompute_s;
-  const double moe_scale = MoeComputeScale(p, o);  // SMs kept by an overlapped all-to-all
-  t.forward *= moe_scale;
-  t.backward *= moe_scale;
-  t.recompute *= moe_scale;
   AddCommunication(m, c, p, o, layers, lc, &t);
   const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
   const DpTimes dp = DataParallelTimes(c, p, sp, o, t, layers);
@@ -567,8 +560,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   // (one forward's worth of the linear layers and head).
   r.bubble_s =
       p.schedule == Schedule::kDualPipe
-          ? DualPipeBubbleSeconds(p.pp, t.total(),
-                                  moe_scale * (layers * lc.linear_fwd_s + head * lc.head_fwd_s))
+          ? DualPipeBubbleSeconds(p.pp, t.total(), layers * lc.linear_fwd_s + head * lc.head_fwd_s)
           : (p.pp - 1.0) * ChunkShare(p) * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
@@ -580,8 +572,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   return r;
 }
 
-double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const StepTimeOptions& o,
-                           const LayerCost& lc) {
+double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const LayerCost& lc) {
   // An uneven split is paced by the stage SlowestStage picks, which need not hold the most layers.
   if (p.first_stage_layers != 0 || p.last_stage_layers != 0 || p.pp <= 0) return 0;
   const double layers = static_cast<double>(m.n_layers) / static_cast<double>(p.pp);
@@ -589,7 +580,7 @@ double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const St
   // micro-batch times of the paced stage (DualPipe's is priced otherwise and is left out).
   double microbatches = static_cast<double>(p.grad_accum());
   if (p.schedule != Schedule::kDualPipe) microbatches += (p.pp - 1.0) * ChunkShare(p);
-  return microbatches * layers * LayerComputeSeconds(p, o, lc);
+  return microbatches * layers * LayerComputeSeconds(lc);
 }
 
 SequenceFlops FlopsPerSequence(const ModelSpec& m, Recompute r) {

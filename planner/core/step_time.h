@@ -148,8 +148,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
 // as many more as the pipeline bubble holds (not for DualPipe), to which the step only adds
 // (head, communication, gradient sync, optimizer). The search
 // skips pricing a layout whose bound already ranks below every plan it keeps.
-double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const StepTimeOptions& o,
-                           const LayerCost& lc);
+double ComputeFloorSeconds(const ModelSpec& m, const ParallelConfig& p, const LayerCost& lc);
 
 // Seconds to move `bytes` through this GPU's HBM at its achieved bandwidth (hbm_fraction).
 double HbmSeconds(const ClusterSpec& c, double bytes);

@@ -235,7 +235,7 @@ TEST(StepTimeTest, ComputeFloorNeverExceedsTheStepTime) {
           p.zero = zero;
           p.sp = tp > 1;
           const LayerCost lc = ComputeLayerCost(m, c, p, o);
-          const double floor_s = ComputeFloorSeconds(m, p, o, lc);
+          const double floor_s = ComputeFloorSeconds(m, p, lc);
           const StepTime r = EstimateStepTime(m, c, p, o);
           EXPECT_GT(floor_s, 0);
           EXPECT_LE(floor_s, r.step_time_s) << "tp " << tp << " pp " << pp << " zero " << zero;
@@ -263,7 +263,7 @@ TEST(StepTimeTest, ComputeFloorNeverExceedsTheStepTime) {
     const StepTime r = EstimateStepTime(m, c, p, o);
     const MicrobatchTime& t = r.microbatch;
     const double head_s = 3 * lc.head_fwd_s + lc.loss_s;
-    const double floor_s = ComputeFloorSeconds(m, p, o, lc);
+    const double floor_s = ComputeFloorSeconds(m, p, lc);
     EXPECT_LE(floor_s, r.step_time_s) << "dualpipe pp " << pp;
     EXPECT_NEAR(floor_s, r.microbatches * (t.forward + t.backward + t.recompute - head_s),
                 1e-9 * r.step_time_s);
@@ -271,7 +271,7 @@ TEST(StepTimeTest, ComputeFloorNeverExceedsTheStepTime) {
   ParallelConfig uneven;
   uneven.pp = 4;
   uneven.first_stage_layers = 11;
-  EXPECT_EQ(ComputeFloorSeconds(m, uneven, o, ComputeLayerCost(m, c, uneven, o)), 0);
+  EXPECT_EQ(ComputeFloorSeconds(m, uneven, ComputeLayerCost(m, c, uneven, o)), 0);
 }
 
 TEST(StepTimeTest, ExposedTpCollectivesPerLayerBySoftwareGeneration) {

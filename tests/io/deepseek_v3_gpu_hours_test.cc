@@ -52,9 +52,10 @@ TEST(DeepSeekV3GpuHoursTest, PreTrainingWithinTwentyPercentOfThePublished2664K) 
   EXPECT_GT(GpuHours(t), 0.8 * 2.664e6);
   EXPECT_LT(GpuHours(t), 1.2 * 2.664e6);
   // The all-to-all is there, and DualPipe with the overlapped kernels hides it: the report says
-  // both all-to-all and PP communication are "fully hidden" (sec. 3.2.1).
+  // both all-to-all and PP communication are "fully hidden" (sec. 3.2.1). What it still costs is
+  // the compute its kernels' 20 of 132 SMs do not do while they run.
   EXPECT_GT(t.ep_comm_s, 0.1 * t.step_time_s);
-  EXPECT_EQ(t.ep_exposed_s, 0);
+  EXPECT_NEAR(t.ep_exposed_s, 20.0 / 132 * t.ep_comm_s, 1e-3 * t.ep_comm_s);
   // MFU: DeepSeek's figures imply 6 x 37B x 14.8T / (2.664M h x 3600 x 989.5 TFLOP/s) = 34.6% of
   // the H800's dense BF16 peak in 6ND terms. The prediction's 6ND MFU is that times the GPU-hour
   // ratio; it must stay below 50% of BF16 peak (25% of the fp8 peak), above any fp8 MoE run we
@@ -67,14 +68,14 @@ TEST(DeepSeekV3GpuHoursTest, PreTrainingWithinTwentyPercentOfThePublished2664K) 
 
 TEST(DeepSeekV3GpuHoursTest, WithoutOverlapTheAllToAllIsExposedAndCostsMore) {
   // The same layout under a stack that waits for every all-to-all (Megatron-Core's default
-  // dispatcher): the all-to-all is all exposed, compute keeps all SMs, and the step is longer by
-  // more than the SMs gave back.
+  // dispatcher): the all-to-all is all exposed, compute is priced alike, and the step is longer
+  // by more than the SMs' share the overlap costs.
   StackSpec stack = LoadStack("hai-llm");
   const StepTime overlapped = PublishedStep(stack);
   stack.a2a_overlap = false;
   const StepTime t = PublishedStep(stack);
   EXPECT_EQ(t.ep_exposed_s, t.ep_comm_s);
-  EXPECT_NEAR(overlapped.backward_s / t.backward_s, 132.0 / 112, 1e-3);
+  EXPECT_DOUBLE_EQ(overlapped.backward_s, t.backward_s);
   EXPECT_GT(t.step_time_s, overlapped.step_time_s + 0.5 * t.ep_comm_s);
 }
 

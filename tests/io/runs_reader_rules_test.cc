@@ -361,8 +361,8 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
 // --stack-set overrides. Megatron-Bridge's 25.09 H100 DeepSeek-V3 benchmark ran the flex
 // dispatcher with DeepEP (a token crosses the network once per target node) and Megatron-Core's
 // EP all-to-all overlap; DeepEP keeps 20 SMs (Megatron-Core's historical default) of the H100's
-// 132. With the overlap the all-to-all hides behind compute (it is shorter); without the line the
-// run prices as the bare megatron-core stack: every copy sent, all of it exposed.
+// 132. With the overlap the all-to-all hides behind compute (it is shorter) but for its SMs' share;
+// without the line the run prices as the bare megatron-core stack: every copy sent, all exposed.
 TEST(ValidationRunsTest, StackSetStatesWhatTheBenchmarkConfigRan) {
   const std::string id = "mbridge2509_h100_DeepSeek-V3_1024gpu_fp8cs";
   const ValidationRun& stated = Find(id);
@@ -379,7 +379,8 @@ TEST(ValidationRunsTest, StackSetStatesWhatTheBenchmarkConfigRan) {
   const StepTime without =
       EstimateStepTime(bare.run.model, bare.run.cluster, bare.run.layout, bare.run.options);
   EXPECT_GT(with.ep_comm_s, 0);
-  EXPECT_EQ(with.ep_exposed_s, 0);
+  // Hidden behind compute but for the compute its kernels' SMs do not do meanwhile.
+  EXPECT_NEAR(with.ep_exposed_s, 0.1515 * with.ep_comm_s, 1e-9 * with.ep_comm_s);
   EXPECT_LT(with.ep_comm_s, without.ep_comm_s);  // one copy per target node, not per expert
   EXPECT_DOUBLE_EQ(without.ep_exposed_s, without.ep_comm_s);
 }
