@@ -117,6 +117,15 @@ ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack, const Mode
   return StepTimeBand(c, stack, m.is_moe());
 }
 
+std::string BandSideNote(const ErrorBand& band) {
+  if (band.records <= 0) return "";
+  if (band.p90_factor < 1)
+    return "; the prediction lies above it: those records ran faster than predicted";
+  if (band.p10_factor > 1)
+    return "; the prediction lies below it: those records ran slower than predicted";
+  return "";
+}
+
 std::string DaysText(double days) {
   if (!std::isfinite(days)) return "never";
   if (days >= 99.95) return GroupedRound(days);

@@ -31,6 +31,9 @@ PricingClass ApplyOutlookFlags(const OutlookFlags& f, ClusterSpec* c);
 // The P10-P90 step-time band for runs on `c` priced with `stack`: the out-of-sample residuals of
 // its GPU generation and stack (configs/validation/error_bands.yaml).
 ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack, const ModelSpec& m);
+// "", or where the band leaves the point estimate outside it (its records all ran faster, or all
+// slower, than predicted): "; the prediction lies above it: ..." to append to the band's line.
+std::string BandSideNote(const ErrorBand& band);
 
 // The outlook of a run of `tokens` in `steps` steps on layout `p` of `c`: the checkpoint from the
 // model's parameter count, each GPU's share of it from the memory model (core/goodput.h).

@@ -8,6 +8,7 @@
 
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
+#include "planner/cli/outlook_report.h"
 #include "planner/cli/plan_inputs.h"
 #include "planner/cli/progress.h"
 #include "planner/cli/report.h"
@@ -416,7 +417,7 @@ int RunPlan(const std::vector<std::string>& args) {
                   out << "\n" << StatsLine(run) << "\n";
                   if (run.band.records > 0) {
                     out << "P10-P90: the step time's band from out-of-sample residuals ("
-                        << run.band.basis << ")\n";
+                        << run.band.basis << ")" << BandSideNote(run.band) << "\n";
                   }
                   for (const std::string& w : BestPlanWarnings(run)) {
                     out << "warning: " << w << "\n";

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "planner/cli/outlook_report.h"
 #include "planner/core/params.h"
 #include "planner/core/pipeline_stages.h"
 #include "planner/core/units.h"
@@ -180,7 +181,7 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
   if (e.band.records > 0) {
     out << "step time P10-P90: " << Fixed(e.time.step_time_s * e.band.p10_factor, 3) << " - "
         << Fixed(e.time.step_time_s * e.band.p90_factor, 3)
-        << " s (out-of-sample residuals: " << e.band.basis << ")\n";
+        << " s (out-of-sample residuals: " << e.band.basis << ")" << BandSideNote(e.band) << "\n";
   }
   for (const std::string& w : e.warnings) out << "warning: " << w << "\n";
   if (!e.fits()) out << DoesNotFitLine(e) << "\n";
