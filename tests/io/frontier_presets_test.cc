@@ -30,6 +30,27 @@ TEST(FrontierPresetsTest, DeepSeekV3) {
   EXPECT_EQ(Rounded(p.mtp - 2 * Count{7168} * 7168 - 3 * 7168, 1e8), 115);
 }
 
+TEST(FrontierPresetsTest, KimiK2) {
+  // DeepSeek-V3's layer with 64 heads, 384 routed experts, one dense layer, V = 163,840, no MTP
+  // (HF config.json). Attention and norms per layer: q_a d*1536 + 1536, q_b 1536*64*192,
+  // kv_a d*576 + 512, kv_b 512*64*256, o 64*128*d, 2d; an expert 3*d*2048; router d*384 + 384.
+  const Count d = 7168, v = 163840;
+  const Count attention = d * 1536 + 1536 + 1536 * 64 * 192 + d * 576 + 512 + 512 * 64 * 256 +
+                          64 * 128 * d + 2 * d;
+  const Count expert = 3 * d * 2048, router = d * 384 + 384;
+  const Count dense_layer = attention + 3 * d * 18432;
+  const Count moe_layer = attention + 385 * expert + router;  // 384 routed + 1 shared
+  const ParamCount p = Preset("kimi-k2");
+  EXPECT_EQ(p.total, v * d + dense_layer + 60 * moe_layer + d + v * d);
+  EXPECT_EQ(p.mtp, 0);
+  // Model card: "1T total parameters, 32B activated" (8 routed + 1 shared expert per token, the
+  // head counted, the input lookup not).
+  EXPECT_EQ(Rounded(p.total, 1e12), 1);
+  EXPECT_EQ(p.active_without_input_embedding,
+            61 * attention + 3 * d * 18432 + 60 * (9 * expert + router) + d + v * d);
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e9), 32);
+}
+
 TEST(FrontierPresetsTest, DeepSeekV2Lite) {
   const ParamCount p = Preset("deepseek-v2-lite");
   EXPECT_EQ(p.total, 15706484224);  // printed by a client loading the HF model
