@@ -100,7 +100,7 @@ std::vector<Item> ThroughputItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "throughput";
   return {
-      {s, "MFU", "mfu", t.mfu, "%", "model FLOPs / dense peak"},
+      {s, "MFU", "mfu", t.mfu, "%", "model FLOPs / dense 16-bit peak"},
       {s, "HFU", "hfu", t.hfu, "%", "with recomputed FLOPs"},
       {s, "model TFLOP/s per GPU", "model_tflops_per_gpu", t.model_tflops_per_gpu, "TFLOP/s", ""},
       {s, "tokens/s per GPU", "tokens_per_s_per_gpu", t.tokens_per_s_per_gpu, "tokens/s", ""},
