@@ -288,13 +288,7 @@ Table HeldOutTable(const Report& r) {
       if (e.run->run.generation == g.name) errors.push_back(e.error);
     }
     all.insert(all.end(), errors.begin(), errors.end());
-    // CanFit: enough runs and sources, and a 16-bit run to identify gemm_max apart from fp8's
-    // share.
-    const bool enough = static_cast<int>(g.runs.size()) >= kMinFitRuns &&
-                        static_cast<int>(g.sources.size()) >= kMinFitSources;
-    const bool all_fp8 =
-        enough && std::all_of(g.runs.begin(), g.runs.end(),
-                              [](const MeasuredRun& m) { return m.layout.dtype == Dtype::kFp8; });
+    const bool all_fp8 = WhyNotFit(g.runs) == FitShortfall::kAllFp8;
     t.AddRow({g.name, all_fp8 ? "all (all fp8: not fitted)" : "all (too few to fit)",
               std::to_string(errors.size()), Percent(Mape(errors), 2), SignedPercent(Worst(errors)),
               "", "carried: " + g.preset.source});

@@ -181,16 +181,19 @@ double Mape(const std::vector<double>& errors) {
   return sum / static_cast<double>(errors.size());
 }
 
-bool CanFit(const std::vector<MeasuredRun>& runs) {
+FitShortfall WhyNotFit(const std::vector<MeasuredRun>& runs) {
   std::vector<std::string> sources;
   for (const MeasuredRun& r : runs) {
     if (std::find(sources.begin(), sources.end(), r.source) == sources.end())
       sources.push_back(r.source);
   }
+  if (static_cast<int>(sources.size()) < kMinFitSources ||
+      static_cast<int>(runs.size()) < kMinFitRuns) {
+    return FitShortfall::kTooFew;
+  }
   const bool sixteen_bit = std::any_of(
       runs.begin(), runs.end(), [](const MeasuredRun& r) { return r.layout.dtype != Dtype::kFp8; });
-  return static_cast<int>(sources.size()) >= kMinFitSources &&
-         static_cast<int>(runs.size()) >= kMinFitRuns && sixteen_bit;
+  return sixteen_bit ? FitShortfall::kNone : FitShortfall::kAllFp8;
 }
 
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,

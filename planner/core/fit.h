@@ -121,7 +121,11 @@ double Mape(const std::vector<double>& errors);
 // nearest measured generation, and its runs are then predictions out of sample.
 inline constexpr int kMinFitSources = 2;
 inline constexpr int kMinFitRuns = 8;
-bool CanFit(const std::vector<MeasuredRun>& runs);
+enum class FitShortfall { kNone, kTooFew, kAllFp8 };  // kTooFew: runs or sources
+FitShortfall WhyNotFit(const std::vector<MeasuredRun>& runs);
+inline bool CanFit(const std::vector<MeasuredRun>& runs) {
+  return WhyNotFit(runs) == FitShortfall::kNone;
+}
 
 // Fits the bounded parameters over `runs` (normally one generation), starting from `start`.
 // fp8_gemm_fraction, when among the bounds, is only fitted when some run trains in fp8, and

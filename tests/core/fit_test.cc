@@ -41,6 +41,7 @@ TEST(FitTest, CanFitNeedsSourcesRunsAndASixteenBitRun) {
     runs[i].layout.dtype = Dtype::kFp8;
   }
   EXPECT_FALSE(CanFit(runs));  // all fp8
+  EXPECT_EQ(WhyNotFit(runs), FitShortfall::kAllFp8);
   runs[0].layout.dtype = Dtype::kBf16;
   EXPECT_TRUE(CanFit(runs));
   for (MeasuredRun& r : runs) r.source = "a";
@@ -48,6 +49,7 @@ TEST(FitTest, CanFitNeedsSourcesRunsAndASixteenBitRun) {
   runs.pop_back();
   runs[1].source = "b";
   EXPECT_FALSE(CanFit(runs));  // too few runs
+  EXPECT_EQ(WhyNotFit(runs), FitShortfall::kTooFew);
 }
 
 }  // namespace
