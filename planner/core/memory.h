@@ -40,8 +40,9 @@ struct StackMemoryChoices {
   // else at most this many parameters (and at least the largest matrix in use) stay gathered,
   // as DeepSpeed gathers per module and releases beyond stage3_max_live_parameters.
   double zero3_max_live_params = 0;
-  // Memory-saving choices a stack states (DeepSeek-V3 report sec. 3.2.3, 3.3.3). Defaults keep
-  // what Megatron-style training stores.
+  // Memory-saving choices a stack states (DeepSeek-V3 report sec. 3.2.3, 3.3.3; Megatron-Core's
+  // recompute_modules layernorm, mla_up_proj, moe_act). Defaults keep what Megatron-style
+  // training stores. What they recompute is priced beside the recompute mode's (step_time.cc).
   bool recompute_norms = false;           // RMSNorm/LayerNorm outputs recomputed from their inputs
   bool recompute_up_projections = false;  // MLA's q/k/v recomputed from the stored latents
   bool recompute_mlp_activation = false;  // SwiGLU/GeLU output recomputed from its inputs

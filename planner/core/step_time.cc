@@ -58,6 +58,9 @@ double GemmSeconds(const ClusterSpec& c, Dtype dt, const Gemm& g, bool batched =
 struct LayerGemms {
   std::vector<Gemm> linear;  // projections and MLP, in forward order
   Gemm core_scores, core_context;
+  // MLA's up-projections from the latents, as indices into `linear` (-1: none): what a stack that
+  // recomputes them (StackMemoryChoices::recompute_up_projections) runs again in backward.
+  int q_up = -1, kv_up = -1;
 };
 
 // The per-GPU GEMMs of one layer for one micro-batch: column-parallel projections split their
@@ -78,6 +81,8 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
     }
     g.linear.push_back({tokens, d, kvl + rope, 1});
     g.linear.push_back({tokens, kvl, h * (m.head_dim - rope + v_dim) / t, 1});
+    g.q_up = ql > 0 ? 1 : 0;
+    g.kv_up = static_cast<int>(g.linear.size()) - 1;
     g.linear.push_back({tokens, h * v_dim / t, d, 1});
   } else {
     g.linear = {
@@ -154,6 +159,9 @@ LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool fl
 struct ElementwiseBytes {
   double fwd = 0, bwd = 0;
   double scores_fwd = 0;  // softmax and dropout on the scores: what selective recompute repeats
+  // The norms' and the MLP activation's forward: what a stack that recomputes them repeats
+  // (StackMemoryChoices::recompute_norms, recompute_mlp_activation).
+  double norms_fwd = 0, mlp_activation_fwd = 0;
 };
 
 ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
@@ -170,6 +178,7 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
   // is upcast, square, mean, rsqrt, scale, downcast, weight: ~36 bytes forward, ~60 backward.
   const bool composite_norm = eager && m.norm == NormKind::kRmsNorm;
   add(e.rep * m.norms_per_layer, composite_norm ? 36 : 4, composite_norm ? 60 : 6);
+  b.norms_fwd = e.rep * m.norms_per_layer * (composite_norm ? 36 : 4);
   // Residual adds: read both, write the sum; dropout adds its mask and, unfused, a pass of its
   // own; backward sums the two gradient streams. torch.compile folds the add into the norm.
   const double residual_fwd = o.dropout ? (eager ? 11 : 7) : (compiled ? 2 : 6);
@@ -197,11 +206,13 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
     const double bytes = 4 + (e.routed_sorted ? 8 : 0) + 2 + 2.0 / m.moe.top_k;
     add(e.routed, bytes, bytes);
   }
+  const double activation_fwd = m.gated_mlp() ? (eager ? 10 : 6) : 4;
   if (m.gated_mlp()) {
-    add(e.ff, eager ? 10 : 6, eager ? 18 : 10);  // silu(gate) * up: unfused it is three kernels
+    add(e.ff, activation_fwd, eager ? 18 : 10);  // silu(gate) * up: unfused it is three kernels
   } else {
-    add(e.ff, 4, 6);  // (bias-)GeLU: read, write; backward reads input and gradient
+    add(e.ff, activation_fwd, 6);  // (bias-)GeLU: read, write; backward reads input and gradient
   }
+  b.mlp_activation_fwd = e.ff * activation_fwd;
   return b;
 }
 
@@ -428,6 +439,22 @@ double RecomputeSeconds(const ParallelConfig& p, const MemoryOptions& o, const L
   return even + lc.elementwise_fwd_s;
 }
 
+// What the stack recomputes beside the recompute mode, whose outputs the memory model then does
+// not store (LayerActivations): norms, MLA's up-projections, the MLP activation (DeepSeek-V3 sec.
+// 3.2.3; Megatron-Core's recompute_modules layernorm, mla_up_proj, moe_act). Full recompute runs
+// the whole forward again already.
+double StackRecomputeSeconds(const ClusterSpec& c, const ParallelConfig& p, const MemoryOptions& o,
+                             const LayerGemms& g, const ElementwiseBytes& eb) {
+  if (p.recompute == Recompute::kFull) return 0;
+  double seconds = 0;
+  if (o.recompute_norms) seconds += HbmSeconds(c, eb.norms_fwd);
+  if (o.recompute_mlp_activation) seconds += HbmSeconds(c, eb.mlp_activation_fwd);
+  for (const int i : {g.q_up, g.kv_up}) {
+    if (o.recompute_up_projections && i >= 0) seconds += GemmSeconds(c, p.dtype, g.linear[i]);
+  }
+  return seconds;
+}
+
 // The pipeline runs at the pace of its slowest stage (pipeline_stages.h): its layers, and whether
 // it runs the LM head and loss. A stage costs its layers x one layer's compute and synchronous
 // communication (linear in the layers: priced for one), the last also the head and loss; the first
@@ -497,7 +524,8 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
     }
   }
   lc.elementwise_s = lc.elementwise_fwd_s + lc.elementwise_bwd_s;
-  lc.recompute_s = RecomputeSeconds(p, mo, lc, matmuls, HbmSeconds(c, eb.scores_fwd));
+  lc.recompute_s = RecomputeSeconds(p, mo, lc, matmuls, HbmSeconds(c, eb.scores_fwd)) +
+                   StackRecomputeSeconds(c, p, mo, g, eb);
   ParallelConfig stored = p;
   stored.recompute = Recompute::kNone;
   lc.act_bytes_no_recompute = LayerActivationBytes(m, stored, mo);

@@ -343,6 +343,41 @@ TEST(StepTimeTest, RecomputeRepeatsWhatItsModeRecomputes) {
   EXPECT_DOUBLE_EQ(sel.bwd_s() - sel.core_bwd_s - sel.elementwise_bwd_s, 2 * sel.linear_fwd_s);
 }
 
+// DeepSeek-V3's attention (sec. 2.1: 128 heads, q latent 1536, kv latent 512, head 128 + RoPE 64,
+// values 128) on one GPU, one 4,096-token sequence. A stack that recomputes what the report's
+// sec. 3.2.3 recomputes repeats in backward: the two up-projection GEMMs, [4096 x 1536] x
+// [1536 x 128*192] and [4096 x 512] x [512 x 128*(128+128)], each at the GEMM efficiency of its
+// FLOPs (both compute-bound here: ~1 ms of compute against ~0.2 ms of HBM traffic), and the norms'
+// forward, 4 bytes (read and write, 16-bit) per element of each of the two d_model-wide norms.
+TEST(StepTimeTest, StackRecomputeRepeatsTheUpProjectionsAndNormsItNames) {
+  ModelSpec m = testing::GptShape(2, 7168, 128, 1024, 4096);
+  m.mla = {.q_lora_rank = 1536,
+           .kv_lora_rank = 512,
+           .qk_nope_head_dim = 128,
+           .qk_rope_head_dim = 64,
+           .v_head_dim = 128};
+  m.head_dim = 192;
+  m.n_kv_heads = 128;
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.global_batch = 1;
+  StepTimeOptions o;
+  ASSERT_DOUBLE_EQ(ComputeLayerCost(m, c, p, o).recompute_s, 0);
+  o.memory.recompute_up_projections = true;
+  const double tokens = 4096, peak = 312e12;
+  double up_s = 0;
+  for (const double flops : {2 * tokens * 1536 * 128 * 192, 2 * tokens * 512 * 128 * 256})
+    up_s += flops / (peak * GemmEfficiency(c.efficiency, flops));
+  EXPECT_NEAR(ComputeLayerCost(m, c, p, o).recompute_s, up_s, 1e-9 * up_s);
+  o.memory.recompute_norms = true;
+  const double norms_s = HbmSeconds(c, 2 * 4 * tokens * 7168);
+  EXPECT_NEAR(ComputeLayerCost(m, c, p, o).recompute_s, up_s + norms_s, 1e-9 * up_s);
+  // Full recompute runs the whole forward again, these with it.
+  p.recompute = Recompute::kFull;
+  const LayerCost full = ComputeLayerCost(m, c, p, o);
+  EXPECT_DOUBLE_EQ(full.recompute_s, full.fwd_s());
+}
+
 TEST(StepTimeTest, MfuAndHfuAreModelAndHardwareFlopsOverPeakTime) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);
