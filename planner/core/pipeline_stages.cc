@@ -1,5 +1,7 @@
 #include "planner/core/pipeline_stages.h"
 
+#include <algorithm>
+
 namespace planner {
 
 StageLayout StageLayers(int64_t n_layers, const ParallelConfig& p) {
@@ -92,6 +94,20 @@ std::vector<std::pair<int64_t, int64_t>> UnevenSplits(int64_t n_layers, int64_t 
     out.emplace_back(n_layers / 2, n_layers / 2 + 1);
   }
   if (out.empty()) out.emplace_back(0, 0);
+  return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> SearchedSplits(int64_t n_layers, int64_t pp,
+                                                        int64_t mtp_modules) {
+  std::vector<std::pair<int64_t, int64_t>> out = UnevenSplits(n_layers, pp);
+  if (mtp_modules <= 0 || pp < 2) return out;
+  const int64_t middle = (n_layers + pp - 1) / pp;
+  for (int64_t fewer = 1; fewer <= kMtpLighterLastStage; ++fewer) {
+    const int64_t last = middle - fewer, first = n_layers - middle * (pp - 2) - last;
+    if (last < 1 || first < 1 || first > middle + 1) continue;
+    if (std::find(out.begin(), out.end(), std::make_pair(first, last)) == out.end())
+      out.emplace_back(first, last);
+  }
   return out;
 }
 

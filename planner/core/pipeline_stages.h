@@ -61,6 +61,18 @@ std::string StagesText(const StageLayout& s);
 // or nothing else splits.
 std::vector<std::pair<int64_t, int64_t>> UnevenSplits(int64_t n_layers, int64_t pp);
 
+// A last stage that also runs multi-token prediction (the MTP layers, and the head and loss once
+// more per module) is lightened by up to this many layers: Megatron-Bridge's DeepSeek-V3 layouts
+// give it 3 fewer than the middle stages (4+4x14+1 on 16 stages, 8+8x6+5 on 8, 16+16+16+13 on 4,
+// 32+29 on 2; recipes/deepseek/deepseek_v3.py's layout map and the GB300 presets' pp_layout).
+inline constexpr int64_t kMtpLighterLastStage = 3;
+
+// UnevenSplits, and where the last stage runs `mtp_modules` > 0 the splits whose last stage holds
+// 1 to kMtpLighterLastStage layers fewer than the ceil split's middle stages (the first taking
+// the rest, at most a middle stage plus one).
+std::vector<std::pair<int64_t, int64_t>> SearchedSplits(int64_t n_layers, int64_t pp,
+                                                        int64_t mtp_modules);
+
 // When p states at most one of the first/last stage counts and its layers do not split over its
 // stages, the first split `plan` would try (UnevenSplits) that keeps the stated count, written
 // into p; returns its StagesText (the stage split alone, vpp aside) or "" when p was left as it

@@ -129,15 +129,16 @@ StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   const LayerCost& lc = r.layer_cost;
   const MicrobatchTime& t = r.analytic.microbatch;
   StagePieces s;
-  s.layers = LayersOnStage(m.n_layers, p, stage);
+  const bool first = stage == 0, last = stage == p.pp - 1;
+  // The last stage also runs the MTP modules' layers (LayerCost::mtp_modules).
+  s.layers = LayersOnStage(m.n_layers, p, stage) + (last ? lc.mtp_modules : 0);
   s.layer = LayerCompute(lc);
   // Per-layer collectives from the analytic totals of the stage that paces the pipeline.
   AddCommunication(p, o, t, t.layers, &s.layer);
-  const bool first = stage == 0, last = stage == p.pp - 1;
   if (last) {
-    s.head_fwd_s = lc.head_fwd_s + lc.loss_s / 2;
-    s.head_bwd_input_s = lc.head_fwd_s + lc.loss_s / 2;
-    s.head_bwd_weight_s = lc.head_fwd_s;
+    s.head_fwd_s = lc.last_fwd_s();
+    s.head_bwd_input_s = lc.last_bwd_input_s();
+    s.head_bwd_weight_s = lc.last_bwd_weight_s();
   }
   // The exposed CP ring grows with the layers: the analytic figure is the pacing stage's.
   s.cp_exposed_s = s.layers == t.layers ? t.cp_exposed : t.cp_exposed * (s.layers / t.layers);

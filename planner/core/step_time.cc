@@ -478,7 +478,9 @@ Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
   one.forward = LayerComputeSeconds(lc);
   AddCommunication(m, c, p, o, 1.0, lc, &one);
   const double layer_s = one.forward + one.tp_comm + one.cp_exposed + one.ep_exposed;
-  const PacedStage paced = SlowestStage(s, layer_s, 0, 3 * lc.head_fwd_s + lc.loss_s);
+  const double last_extra_s =
+      lc.last_fwd_s() + lc.last_bwd_input_s() + lc.last_bwd_weight_s() + lc.mtp_modules * layer_s;
+  const PacedStage paced = SlowestStage(s, layer_s, 0, last_extra_s);
   return {paced.stage, static_cast<double>(paced.layers), paced.last};
 }
 
@@ -539,6 +541,10 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
     // read 2 + write 4, log_softmax read 4 + write 4).
     const double bytes = LossBytesPerLogit(mo.loss_kernels) + 14.0 * mo.train_metric_losses;
     lc.loss_s = HbmSeconds(c, bytes * tokens * vocab);
+    lc.mtp_modules = static_cast<double>(m.mtp_modules);
+    const double d = static_cast<double>(m.d_model);
+    if (m.mtp_modules > 0)
+      lc.mtp_projection_fwd_s = GemmSeconds(c, p.dtype, {tokens, 2 * d, d / p.tp, 1});
   }
   return lc;
 }
@@ -550,12 +556,14 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.microbatches = p.grad_accum();
   const double mbs = static_cast<double>(r.microbatches);
   const Pace pace = PaceOf(m, c, p, o, lc);
-  const double layers = pace.layers, head = pace.head ? 1 : 0;
+  const double head = pace.head ? 1 : 0;
+  // The last stage also runs the MTP modules' layers.
+  const double layers = pace.layers + head * lc.mtp_modules;
   MicrobatchTime& t = r.microbatch;
   t.stage = pace.stage;
   t.layers = layers;
-  t.forward = layers * lc.fwd_s() + head * lc.head_fwd_s + head * lc.loss_s / 2;
-  t.backward = layers * lc.bwd_s() + head * 2 * lc.head_fwd_s + head * lc.loss_s / 2;
+  t.forward = layers * lc.fwd_s() + head * lc.last_fwd_s();
+  t.backward = layers * lc.bwd_s() + head * (lc.last_bwd_input_s() + lc.last_bwd_weight_s());
   t.recompute = layers * lc.recompute_s;
   AddCommunication(m, c, p, o, layers, lc, &t);
   const StageParams sp = ParamsOnStage(split, p, p.pp == 1, true);
@@ -586,10 +594,10 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.zero3_host_s = mbs * dp.zero3.host_s;
   // DualPipe: a micro-batch's forward and backward (t.total()) and its weight-gradient GEMMs
   // (one forward's worth of the linear layers and head).
-  r.bubble_s =
-      p.schedule == Schedule::kDualPipe
-          ? DualPipeBubbleSeconds(p.pp, t.total(), layers * lc.linear_fwd_s + head * lc.head_fwd_s)
-          : (p.pp - 1.0) * ChunkShare(p) * t.total();
+  r.bubble_s = p.schedule == Schedule::kDualPipe
+                   ? DualPipeBubbleSeconds(p.pp, t.total(),
+                                           layers * lc.linear_fwd_s + head * lc.last_bwd_weight_s())
+                   : (p.pp - 1.0) * ChunkShare(p) * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
   r.optimizer_s = HbmSeconds(c, OptimizerParams(p, sp) * kOptimizerBytesPerParam);

@@ -120,11 +120,28 @@ struct LayerCost {
   double recompute_s = 0;    // forward work the layout's recompute mode repeats in backward
   double head_fwd_s = 0;     // the LM head GEMM (last stage), forward
   double loss_s = 0;         // the loss's element-wise work (last stage), forward + backward
+  // Multi-token prediction (DeepSeek-V3 sec. 2.2; Megatron-Core puts it on the last stage): each
+  // module runs one more transformer layer (priced as one of the model's), a [tokens, 2d] x
+  // [2d, d] projection of the normed hidden state and the next token's embedding, and the shared
+  // LM head and loss again.
+  double mtp_modules = 0;
+  double mtp_projection_fwd_s = 0;
   double per_step_s = 0;     // once per step, not per micro-batch (cached fp8 weight casts)
   double act_bytes = 0;      // stored activations under the layout's recompute mode
   double act_bytes_no_recompute = 0;
   double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_fwd_s; }
   double bwd_s() const { return 2 * linear_fwd_s + core_bwd_s + elementwise_bwd_s; }
+  // The last stage's work beyond its layers' (the MTP modules' layers are counted as layers): the
+  // head and loss once per prediction depth, and the MTP projections. Forward; backward's input
+  // gradient (the same GEMMs and the loss's other half); backward's weight gradient.
+  double heads() const { return 1 + mtp_modules; }
+  double last_fwd_s() const {
+    return heads() * (head_fwd_s + loss_s / 2) + mtp_modules * mtp_projection_fwd_s;
+  }
+  double last_bwd_input_s() const { return last_fwd_s(); }
+  double last_bwd_weight_s() const {
+    return heads() * head_fwd_s + mtp_modules * mtp_projection_fwd_s;
+  }
 };
 
 LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,

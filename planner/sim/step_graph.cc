@@ -499,10 +499,12 @@ std::optional<std::string> CheckSchedule(const ParallelConfig& p, ScheduleKind k
 
 double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind kind,
                      bool per_layer) {
-  // The fullest stage bounds the blocks per op.
+  // The fullest stage bounds the blocks per op; the last also runs the MTP modules' layers.
   const StageLayout split = StageLayers(m.n_layers, p);
-  const double stage_layers = split.ok ? static_cast<double>(split.max_layers())
-                                       : static_cast<double>(m.n_layers) / p.pp;
+  const double mtp = m.lm_head ? static_cast<double>(m.mtp_modules) : 0;
+  const double stage_layers = (split.ok ? static_cast<double>(split.max_layers())
+                                        : static_cast<double>(m.n_layers) / p.pp) +
+                              mtp;
   return TaskBound(p, kind, stage_layers, per_layer);
 }
 

@@ -180,6 +180,29 @@ TEST(UnevenSplitsTest, CeilAndFloorMiddleStages) {
   }
 }
 
+// The splits Megatron-Bridge gives DeepSeek-V3 (61 layers, one MTP module on the last stage; its
+// recipe's layout map): 4+4x14+1 on 16 stages, 8+8x6+5 on 8, 16+16+16+13 on 4, and the GB300
+// preset's 32+29 on 2: each a last stage 3 layers lighter than the ceil split's middle stages, the
+// first taking the rest. The search tries them beside UnevenSplits' own.
+TEST(UnevenSplitsTest, MtpLightensTheLastStageAsMegatronBridgeLaysOutDeepSeekV3) {
+  using Split = std::pair<int64_t, int64_t>;
+  const std::vector<std::pair<int64_t, Split>> bridge = {
+      {16, {4, 1}}, {8, {8, 5}}, {4, {16, 13}}, {2, {32, 29}}};
+  for (const auto& [pp, split] : bridge) {
+    const auto searched = SearchedSplits(61, pp, 1);
+    EXPECT_NE(std::find(searched.begin(), searched.end(), split), searched.end()) << pp;
+    // UnevenSplits' splits come first, in their order; without MTP nothing is added.
+    const auto plain = UnevenSplits(61, pp);
+    EXPECT_TRUE(std::equal(plain.begin(), plain.end(), searched.begin())) << pp;
+    EXPECT_EQ(SearchedSplits(61, pp, 0), plain) << pp;
+    for (const auto& [first, last] : searched)
+      EXPECT_TRUE(StageLayers(61, Stages(pp, first, last)).ok) << pp << " " << first << "+" << last;
+  }
+  // An even split gains the one lighter last stage whose first stays within a middle plus one:
+  // 64 on 8 stages, middle 8: 9+8x6+7 (10+8x6+6 would put two more on the first).
+  EXPECT_EQ(SearchedSplits(64, 8, 1), (std::vector<Split>{{0, 0}, {9, 7}}));
+}
+
 TEST(SlowestStageTest, LayersTimesCostPlusTheHeadOnTheLast) {
   const StageLayout s = StageLayers(70, Stages(12, 5, 5));
   // A head cheaper than a layer: the middle stage (6 layers) paces.

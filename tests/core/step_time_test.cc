@@ -378,6 +378,32 @@ TEST(StepTimeTest, StackRecomputeRepeatsTheUpProjectionsAndNormsItNames) {
   EXPECT_DOUBLE_EQ(full.recompute_s, full.fwd_s());
 }
 
+// A multi-token-prediction module (DeepSeek-V3 sec. 2.2) runs on the last stage: one more
+// transformer layer, a [tokens, 2d] x [2d, d] projection, and the shared head and loss again. On
+// one stage (tp 1: no TP collectives), one micro-batch's forward grows by one layer's forward,
+// the projection (2 x 2048 x 2d x d FLOPs at its GEMM efficiency: compute-bound at d = 6144) and
+// the head's forward with half the loss; the backward by twice the GEMMs and the other half.
+TEST(StepTimeTest, MtpModuleAddsALayerAProjectionAndTheHeadAgainToTheLastStage) {
+  ModelSpec m = Gpt22B();
+  const ClusterSpec c = A100Cluster(1);
+  ParallelConfig p;
+  p.global_batch = 1;
+  const StepTimeOptions o;
+  const LayerCost lc = ComputeLayerCost(m, c, p, o);
+  const StepTime without = EstimateStepTime(m, c, p, o);
+  m.mtp_modules = 1;
+  const StepTime with = EstimateStepTime(m, c, p, o);
+  const double d = 6144, flops = 2 * 2048 * (2 * d) * d;
+  const double projection_s = flops / (312e12 * GemmEfficiency(c.efficiency, flops));
+  EXPECT_NEAR(ComputeLayerCost(m, c, p, o).mtp_projection_fwd_s, projection_s, 1e-9);
+  EXPECT_NEAR(with.microbatch.forward - without.microbatch.forward,
+              lc.fwd_s() + projection_s + lc.head_fwd_s + lc.loss_s / 2, 1e-9);
+  EXPECT_NEAR(with.microbatch.backward - without.microbatch.backward,
+              lc.bwd_s() + 2 * projection_s + 2 * lc.head_fwd_s + lc.loss_s / 2, 1e-9);
+  // Model FLOPs stay the main model's (MTP is counted apart, as its parameters are): MFU falls.
+  EXPECT_LT(with.mfu, without.mfu);
+}
+
 TEST(StepTimeTest, MfuAndHfuAreModelAndHardwareFlopsOverPeakTime) {
   const ModelSpec m = Gpt22B();
   const ClusterSpec c = A100Cluster(1);

@@ -312,7 +312,7 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
       with_stack_set.insert(a.run.id);
     }
   }
-  EXPECT_EQ(with_stack_set.size(), 33u);
+  EXPECT_EQ(with_stack_set.size(), 38u);
   int removed = 0;
   for (const char* key :
        {"stack", "primary", "accounting", "cluster", "power_limit_W", "dp_shard", "etp",
@@ -353,27 +353,34 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
         << id;
     ++same;
   }
-  // The eight named above (the DeepSeek-V3 row states a stack_set too) and 32 more.
-  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 32);
+  // The eight named above (the DeepSeek-V3 row states a stack_set too) and 37 more (among them
+  // every record stating its stage counts, which also states a stack_set).
+  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 37);
 }
 
 // training.stack_set states what a benchmark config ran beyond the stack preset, as explain's
 // --stack-set overrides. Megatron-Bridge's 25.09 H100 DeepSeek-V3 benchmark ran the flex
 // dispatcher with DeepEP (a token crosses the network once per target node) and Megatron-Core's
 // EP all-to-all overlap; DeepEP keeps 20 SMs (Megatron-Core's historical default) of the H100's
-// 132. With the overlap the all-to-all hides behind compute (it is shorter) but for its SMs' share;
-// without the line the run prices as the bare megatron-core stack: every copy sent, all exposed.
+// 132; and it recomputed MLA's up-projections (recompute_modules [mla_up_proj, mlp]). With the
+// overlap the all-to-all hides behind compute (it is shorter) but for its SMs' share; without the
+// line the run prices as the bare megatron-core stack: every copy sent, all exposed.
 TEST(ValidationRunsTest, StackSetStatesWhatTheBenchmarkConfigRan) {
   const std::string id = "mbridge2509_h100_DeepSeek-V3_1024gpu_fp8cs";
   const ValidationRun& stated = Find(id);
   EXPECT_TRUE(stated.stack.a2a_overlap);
   EXPECT_TRUE(stated.stack.a2a_node_dedup);
   EXPECT_NEAR(stated.stack.a2a_sm_fraction, 20.0 / 132, 1e-4);
-  EXPECT_EQ(stated.stack_overrides.back(), "a2a_sm_fraction=0.1515");  // explain gets them too
-  const ValidationRun bare = ReadEdited(
-      id, "stack_set: [overlap.a2a=true, a2a_node_dedup=true, a2a_sm_fraction=0.1515]", "# none");
+  EXPECT_TRUE(stated.stack.recompute_up_projections);
+  EXPECT_EQ(stated.stack_overrides.back(),
+            "recompute_up_projections=true");  // explain gets them too
+  const ValidationRun bare = ReadEdited(id,
+                                        "stack_set: [overlap.a2a=true, a2a_node_dedup=true, "
+                                        "a2a_sm_fraction=0.1515, recompute_up_projections=true]",
+                                        "# none");
   EXPECT_FALSE(bare.stack.a2a_overlap);
   EXPECT_FALSE(bare.stack.a2a_node_dedup);
+  EXPECT_FALSE(bare.stack.recompute_up_projections);
   const StepTime with =
       EstimateStepTime(stated.run.model, stated.run.cluster, stated.run.layout, stated.run.options);
   const StepTime without =
