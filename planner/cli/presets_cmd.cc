@@ -84,9 +84,10 @@ Table ModelTable(const std::vector<ModelSpec>& models) {
   const auto count = [](int64_t v) { return Cell(Grouped(v), static_cast<double>(v)); };
   for (const ModelSpec& m : models) {
     const ParamCount p = CountParams(m);
-    const std::string kind = m.is_moe() ? "MoE " + std::to_string(m.moe.n_experts) +
-                                              " experts, top-" + std::to_string(m.moe.top_k)
-                                        : "dense";
+    std::string kind = m.is_moe() ? "MoE " + std::to_string(m.moe.n_experts) + " experts, top-" +
+                                        std::to_string(m.moe.top_k)
+                                  : "dense";
+    if (m.n_mamba_layers() > 0) kind = "Mamba-2 hybrid, " + kind;
     t.AddRow({m.name, Cell(HumanCount(static_cast<double>(p.total)), static_cast<double>(p.total)),
               count(m.n_layers), count(m.d_model),
               std::to_string(m.n_heads) + "/" + std::to_string(m.n_kv_heads), count(m.n_heads),

@@ -86,20 +86,38 @@ void MlaProjections(Collector* c, const ModelSpec& s, Count t, int64_t layers) {
   c->Layer("attention.kv_b", 1, t, kvl, h * (qk - rope + v), layers);
 }
 
+// A Mamba-2 mixer's products (see MambaSpec). The depthwise conv1d's 2 t K C FLOPs are listed as
+// a product of their shape. SSD (Dao & Gu 2024 sec. 6) computes, per chunk of Q tokens, C B^T per
+// group, its masked product with X per head, the chunk's state B^T X and the output from the
+// carried state C h per head, each over the whole chunk as the kernels do.
+void MambaMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers) {
+  const MambaSpec& mb = s.mamba;
+  const Count q = std::min<Count>(mb.chunk_size, t), chunks = (t + q - 1) / q;
+  c->Layer("mamba.in_proj", 1, t, s.d_model, mb.in_proj_width(), layers);
+  c->Layer("mamba.conv1d", 1, t, mb.conv_kernel, mb.conv_channels(), layers);
+  c->Layer("mamba.ssd.cb", chunks * mb.n_groups, q, mb.state_size, q, layers);
+  c->Layer("mamba.ssd.intra_chunk", chunks * mb.n_heads, q, q, mb.head_dim, layers);
+  c->Layer("mamba.ssd.states", chunks * mb.n_heads, mb.state_size, q, mb.head_dim, layers);
+  c->Layer("mamba.ssd.output", chunks * mb.n_heads, q, mb.state_size, mb.head_dim, layers);
+  c->Layer("mamba.out_proj", 1, t, mb.d_inner(), s.d_model, layers);
+}
+
 // Every matmul of `layers` transformer layers, of which `local` have windowed attention and
-// `moe` the MoE MLP.
+// `moe` the MoE MLP. A hybrid model's layers have attention, a Mamba mixer or an MLP each.
 void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int64_t local,
                   int64_t moe) {
   const Count d = s.d_model;
+  const bool hybrid = s.is_hybrid() && layers == s.n_layers;
+  const int64_t attention = hybrid ? s.n_attention_layers() : layers;
   if (s.is_mla()) {
-    MlaProjections(c, s, t, layers);
+    MlaProjections(c, s, t, attention);
   } else {
-    c->Layer("attention.q", 1, t, d, s.q_dim(), layers);
-    c->Layer("attention.k", 1, t, d, s.kv_dim(), layers);
-    c->Layer("attention.v", 1, t, d, s.kv_dim(), layers);
+    c->Layer("attention.q", 1, t, d, s.q_dim(), attention);
+    c->Layer("attention.k", 1, t, d, s.kv_dim(), attention);
+    c->Layer("attention.v", 1, t, d, s.kv_dim(), attention);
   }
   for (const bool is_local : {false, true}) {
-    const int64_t n = is_local ? local : layers - local;
+    const int64_t n = is_local ? local : attention - local;
     c->AttentionCore("attention.scores", s.head_dim, true, is_local, n);
     if (s.position == Position::kRelative) {
       c->AttentionCore("attention.position_scores", s.head_dim, true, is_local, n);
@@ -108,11 +126,12 @@ void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int
   }
   // Transformer-XL projects the T relative encodings with each layer's W_R once per sequence.
   if (s.position == Position::kRelative) {
-    c->Layer("attention.relative_projection", 1, t, d, s.q_dim(), layers);
+    c->Layer("attention.relative_projection", 1, t, d, s.q_dim(), attention);
   }
-  c->Layer("attention.o", 1, t, Count{s.n_heads} * s.v_head_dim(), d, layers);
+  c->Layer("attention.o", 1, t, Count{s.n_heads} * s.v_head_dim(), d, attention);
+  if (hybrid) MambaMatmuls(c, s, t, s.n_mamba_layers());
   const std::string dense = s.is_moe() ? "dense_mlp" : "mlp";
-  const int64_t dense_layers = layers - moe;
+  const int64_t dense_layers = (hybrid ? s.n_mlp_layers() : layers) - moe;
   c->Layer(dense + ".up", 1, t, d, s.d_ff, dense_layers);
   if (s.gated_mlp()) c->Layer(dense + ".gate", 1, t, d, s.d_ff, dense_layers);
   c->Layer(dense + ".down", 1, t, s.d_ff, d, dense_layers);
@@ -161,7 +180,30 @@ std::vector<MatmulFlops> ForwardMatmuls(const ModelSpec& s, const FlopsOptions& 
 // without causal halving), its MLA term otherwise; the MLP split into dense layers, top-k routed
 // experts and shared experts; MTP layers counted as layers of the last layer's kind plus their
 // norms and 2h x h projection; one logit GEMM per MTP layer and the model.
+// Megatron-Core's hybrid_flops (megatron/training/training.py at 2a75ac12c, :476-598) per token:
+// per attention layer 4 h p (h + h g/a) + 2 T h p with p = kv_channels a / h; per MLP layer
+// 4 (ffn/h) h^2 (x 1.5 gated); per Mamba layer 2 h (2 d_in + 2 G N + H) + 7 d_in N + 2 d_in h
+// with d_in taken as 2 h whatever the mixer's width (Nemotron 3 Nano's is 4096, not 5376: its
+// published TFLOP/s are about 7% above a true-width count); per MoE layer 4 h ffn_e k (+ shared);
+// the logits 2 h V; forward x 3.
+double MegatronCoreHybridPerToken(const ModelSpec& s, double T) {
+  const double h = s.d_model, V = s.vocab_size, a = s.n_heads, g = s.n_kv_heads;
+  const double p = static_cast<double>(s.head_dim) * a / h, gated = s.gated_mlp() ? 1.5 : 1.0;
+  const double attention = 4 * h * p * (h + h * g / a) + 2 * T * h * p;
+  const double mlp = 4 * (static_cast<double>(s.d_ff) / h) * gated * h * h;
+  const MambaSpec& mb = s.mamba;
+  const double d_in = 2 * h, G = mb.n_groups, N = mb.state_size, H = mb.n_heads;
+  const double mamba = 2 * h * (2 * d_in + 2 * G * N + H) + 7 * d_in * N + 2 * d_in * h;
+  const double routed = s.is_moe() ? s.moe.top_k * static_cast<double>(s.d_ff_expert()) : 0;
+  const double moe =
+      4 * h * (routed + s.moe.n_shared_experts * static_cast<double>(s.d_ff_shared())) * gated;
+  const double dense = s.n_mlp_layers() - s.n_moe_layers();
+  return 3 * (s.n_attention_layers() * attention + dense * mlp + s.n_mamba_layers() * mamba +
+              s.n_moe_layers() * moe + 2 * h * V);
+}
+
 double MegatronCorePerToken(const ModelSpec& s, double T) {
+  if (s.is_hybrid()) return MegatronCoreHybridPerToken(s, T);
   const double h = s.d_model, V = s.vocab_size, heads = s.n_heads, mtp = s.mtp_modules;
   const double L = s.n_layers + mtp;
   double moe = s.n_moe_layers(), dense = s.n_layers - moe;
@@ -258,7 +300,7 @@ const char* Describe(Accounting a) {
       return "Korthikanti 2022 app. A: 72 B s l h^2 (1 + s/6h + V/12lh), model FLOPs";
     case Accounting::kMegatronCore:
       return "Megatron-Core: 12 B s L h^2 [(1 + g/a + s/h) q/h + (ffn/h) k (1.5 gated) + V/2Lh]; "
-             "MoE: dense, routed, shared MLPs; MLA; MTP";
+             "MoE: dense, routed, shared MLPs; MLA; MTP; hybrid: Mamba with d_in = 2h";
     case Accounting::kPalm: return "PaLM app. B: (6N + 12 L H Q T) per token";
   }
   return "?";

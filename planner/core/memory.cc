@@ -12,7 +12,7 @@ namespace planner {
 namespace {
 
 // At least as many tensors as LayerActivations lists, so that it allocates once.
-constexpr size_t kMaxLayerTensors = 24;
+constexpr size_t kMaxLayerTensors = 32;
 
 void AddTensor(std::vector<ActivationTensor>* out, const char* name, double bytes) {
   if (bytes > 0) out->push_back({name, bytes});
@@ -195,6 +195,27 @@ void AddMlaLatents(const ModelSpec& m, const ParallelConfig& p, const MemoryOpti
   AddTensor(out, "attention.kv_latent_normed", 2 * s * b * kvl);
 }
 
+namespace {
+
+// A Mamba-2 mixer's saved tensors at the Mamba layers' share (see MambaSpec): its input and the
+// in_proj's, in_proj's output (z, x, B, C, dt), the conv1d's activated output (x, B, C), the
+// scan's output y and the gated norm's (out_proj's input). The chunk states are recomputed in
+// backward (mamba_ssm's MambaChunkScanCombinedFn saves out, x, dt, B, C, z, not the states).
+void AddMambaTensors(const ModelSpec& m, const ParallelConfig& p, double norm_out,
+                     std::vector<ActivationTensor>* out) {
+  const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
+  const double share = m.mamba_share(), rep = p.sp ? 1 / t : 1;
+  const MambaSpec& mb = m.mamba;
+  AddTensor(out, "mamba.norm_input", share * 2 * s * b * m.d_model * rep);
+  AddTensor(out, "mamba.in_proj_input", share * norm_out);
+  AddTensor(out, "mamba.in_proj_output", share * 2 * s * b * mb.in_proj_width() / t);
+  AddTensor(out, "mamba.conv_output", share * 2 * s * b * mb.conv_channels() / t);
+  AddTensor(out, "mamba.scan_output", share * 2 * s * b * mb.d_inner() / t);
+  AddTensor(out, "mamba.out_proj_input", share * 2 * s * b * mb.d_inner() / t);
+}
+
+}  // namespace
+
 std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const ParallelConfig& p,
                                                const MemoryOptions& o) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, h = m.d_model;
@@ -219,41 +240,49 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   const bool gathered = p.sp && p.tp > 1 && o.sp_gathered_input_saved;
   const double gathered_bytes = p.dtype == Dtype::kFp8 && o.sp_all_gather_fp8 ? 1 : 2;
   const double norm_out = o.recompute_norms ? 0 : gathered ? gathered_bytes * sbh : 2 * sbh * rep;
-  AddTensor(&out, "attention.norm_input", 2 * sbh * rep);
-  AddTensor(&out, "attention.qkv_input", norm_out);
+  // A hybrid model's average layer: each sublayer's tensors at its share of the layers (`ff`
+  // already averages the MLPs).
+  const double as = m.attention_share();
+  const double ms = static_cast<double>(m.n_mlp_layers()) / static_cast<double>(m.n_layers);
+  if (m.n_mamba_layers() > 0) AddMambaTensors(m, p, norm_out, &out);
+  AddTensor(&out, "attention.norm_input", as * 2 * sbh * rep);
+  AddTensor(&out, "attention.qkv_input", as * norm_out);
   if (m.is_mla()) AddMlaLatents(m, p, o, &out);
   // MLA's values and attention output are H x v_head_dim wide (q and k: H x head_dim).
   const double v_ratio = static_cast<double>(m.v_head_dim()) / m.head_dim;
   if (!(m.is_mla() && o.recompute_up_projections)) {
-    AddTensor(&out, "attention.q", 2 * s * b * q / t);
-    AddTensor(&out, "attention.k", 2 * s * b * kv / t);
-    AddTensor(&out, "attention.v", 2 * s * b * kv * v_ratio / t);
+    AddTensor(&out, "attention.q", as * 2 * s * b * q / t);
+    AddTensor(&out, "attention.k", as * 2 * s * b * kv / t);
+    AddTensor(&out, "attention.v", as * 2 * s * b * kv * v_ratio / t);
   }
   const bool keep_scores = !o.flash_attention && p.recompute == Recompute::kNone;
   if (keep_scores) {
     // Softmax output and, with dropout, its mask (1 byte) and output; the key length is the
     // full sequence even under CP (each rank attends its queries to all keys).
-    const double scores = a * s * (s * p.cp) * b / t;
+    const double scores = as * a * s * (s * p.cp) * b / t;
     AddTensor(&out, "attention.softmax", 2 * scores);
     if (o.dropout) AddTensor(&out, "attention.dropout_mask", scores);
     if (o.dropout) AddTensor(&out, "attention.dropout_output", 2 * scores);
   } else if (o.flash_attention) {
-    AddTensor(&out, "attention.softmax_stats (fp32)", 4 * a * s * b / t);
+    AddTensor(&out, "attention.softmax_stats (fp32)", as * 4 * a * s * b / t);
   }
-  AddTensor(&out, "attention.context", o.attention_output_cache_bytes * s * b * q * v_ratio / t);
-  if (o.dropout) AddTensor(&out, "attention.output_dropout_mask", sbh * rep);
-  AddTensor(&out, "mlp.norm_input", 2 * sbh * rep);
-  AddTensor(&out, "mlp.input", norm_out);
+  AddTensor(&out, "attention.context",
+            as * o.attention_output_cache_bytes * s * b * q * v_ratio / t);
+  if (o.dropout) AddTensor(&out, "attention.output_dropout_mask", as * sbh * rep);
+  AddTensor(&out, "mlp.norm_input", ms * 2 * sbh * rep);
+  AddTensor(&out, "mlp.input", ms * norm_out);
   if (m.is_moe()) {
-    AddTensor(&out, "moe.router_logits (fp32)", 4 * s * b * m.moe.n_experts);
     // The dispatched copies of each token, kept for the experts' weight gradient. Like the
-    // router's, counted for every layer: the fullest stages are all MoE.
-    AddTensor(&out, "moe.routed_inputs", o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * h);
+    // router's, counted for every layer: the fullest stages are all MoE (in a hybrid model its
+    // MoE layers are spread along the pattern: their share).
+    const double es = m.is_hybrid() ? m.moe_share() : 1;
+    AddTensor(&out, "moe.router_logits (fp32)", es * 4 * s * b * m.moe.n_experts);
+    AddTensor(&out, "moe.routed_inputs", es * o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * h);
   }
   AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * ff / t);
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * ff / t);
   if (!o.recompute_mlp_activation) AddTensor(&out, "mlp.down_input", 2 * s * b * ff / t);
-  if (o.dropout) AddTensor(&out, "mlp.dropout_mask", sbh * rep);
+  if (o.dropout) AddTensor(&out, "mlp.dropout_mask", ms * sbh * rep);
   if (o.kernels == Kernels::kEager) AddEagerExtras(m, p, &out);
   return out;
 }

@@ -30,6 +30,7 @@ std::optional<SpecError> RequireBounded(const char* key, int64_t value) {
 
 std::optional<SpecError> ValidateMoe(const ModelSpec& s);
 std::optional<SpecError> ValidateMla(const ModelSpec& s);
+std::optional<SpecError> ValidateHybrid(const ModelSpec& s);
 
 }  // namespace
 
@@ -82,6 +83,7 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
   }
   if (auto e = ValidateMoe(s)) return e;
   if (auto e = ValidateMla(s)) return e;
+  if (auto e = ValidateHybrid(s)) return e;
   if (s.window.local_per_global > 0 && s.window.size == 0) {
     return SpecError{"window.size", "window.local_per_global needs a window size"};
   }
@@ -92,16 +94,16 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
 }
 
 int64_t ModelSpec::n_moe_layers() const {
+  if (is_hybrid()) return CountKind('E', 0);
   if (!is_moe() || moe.first_dense_layers >= n_layers) return 0;
   return (n_layers - moe.first_dense_layers) / moe.every;
 }
 
 double ModelSpec::mlp_width_per_token() const {
-  const double moe_share = static_cast<double>(n_moe_layers()) / n_layers;
   const double moe_width = is_moe() ? static_cast<double>(moe.top_k) * d_ff_expert() +
                                           static_cast<double>(moe.n_shared_experts) * d_ff_shared()
                                     : 0;
-  return (1 - moe_share) * static_cast<double>(d_ff) + moe_share * moe_width;
+  return dense_mlp_share() * static_cast<double>(d_ff) + moe_share() * moe_width;
 }
 
 int64_t ModelSpec::n_local_layers() const {
@@ -129,7 +131,7 @@ std::optional<SpecError> ValidateMoe(const ModelSpec& s) {
                        "moe.load_imbalance (the busiest rank's tokens over the mean) must be "
                        "between 1 and 64"};
     }
-    if (s.n_moe_layers() == 0) {
+    if (s.n_moe_layers() == 0 && !s.is_hybrid()) {
       return SpecError{"moe.first_dense_layers",
                        "moe.first_dense_layers (" + std::to_string(s.moe.first_dense_layers) +
                            ") and moe.every leave no MoE layer among the " +
@@ -137,6 +139,62 @@ std::optional<SpecError> ValidateMoe(const ModelSpec& s) {
     }
   } else if (s.moe.top_k > 0 || s.moe.n_shared_experts > 0 || s.moe.max_nodes_per_token > 0) {
     return SpecError{"moe.n_experts", "moe needs n_experts > 0"};
+  }
+  return std::nullopt;
+}
+
+std::optional<SpecError> ValidateHybrid(const ModelSpec& s) {
+  const bool mamba = s.n_mamba_layers() > 0;
+  if (!s.is_hybrid()) {
+    if (s.mamba.n_heads > 0) return SpecError{"mamba.n_heads", "mamba needs a hybrid_pattern"};
+    return std::nullopt;
+  }
+  if (static_cast<int64_t>(s.hybrid_pattern.size()) != s.n_layers) {
+    return SpecError{"hybrid_pattern", "hybrid_pattern has " +
+                                           std::to_string(s.hybrid_pattern.size()) +
+                                           " layers, n_layers says " + std::to_string(s.n_layers)};
+  }
+  for (char c : s.hybrid_pattern) {
+    if (c != 'M' && c != '*' && c != '-' && c != 'E') {
+      return SpecError{"hybrid_pattern", std::string("hybrid_pattern: '") + c +
+                                             "' is not a layer kind: M (Mamba-2), * (attention), "
+                                             "- (MLP) or E (MoE MLP)"};
+    }
+  }
+  if (s.n_moe_layers() > 0 && !s.is_moe()) {
+    return SpecError{"hybrid_pattern", "hybrid_pattern has MoE layers (E) but moe.n_experts is 0"};
+  }
+  if (s.is_moe() && s.n_moe_layers() == 0) {
+    return SpecError{"moe.n_experts", "moe is set but hybrid_pattern has no MoE layer (E)"};
+  }
+  if (s.moe.first_dense_layers != 0 || s.moe.every != 1) {
+    return SpecError{"moe.every",
+                     "with a hybrid_pattern the pattern places the MoE layers: "
+                     "leave out moe.every and moe.first_dense_layers"};
+  }
+  if (s.mtp_modules > 0 || s.window.size > 0 || s.is_mla()) {
+    return SpecError{"hybrid_pattern",
+                     "hybrid_pattern does not combine with mtp_modules, "
+                     "window or mla"};
+  }
+  if (!mamba) return std::nullopt;
+  if (s.mamba.n_heads == 0) {
+    return SpecError{"hybrid_pattern",
+                     "hybrid_pattern has Mamba layers (M) but no mamba block: "
+                     "give mamba.n_heads, mamba.head_dim and mamba.state_size"};
+  }
+  const std::pair<const char*, int64_t> needed[] = {
+      {"mamba.n_heads", s.mamba.n_heads},         {"mamba.head_dim", s.mamba.head_dim},
+      {"mamba.state_size", s.mamba.state_size},   {"mamba.n_groups", s.mamba.n_groups},
+      {"mamba.conv_kernel", s.mamba.conv_kernel}, {"mamba.chunk_size", s.mamba.chunk_size}};
+  for (const auto& [key, value] : needed) {
+    if (auto e = RequirePositive(key, value)) return e;
+    if (auto e = RequireBounded(key, value)) return e;
+  }
+  if (s.mamba.n_heads % s.mamba.n_groups != 0) {
+    return SpecError{"mamba.n_groups", "mamba.n_heads (" + std::to_string(s.mamba.n_heads) +
+                                           ") must be divisible by mamba.n_groups (" +
+                                           std::to_string(s.mamba.n_groups) + ")"};
   }
   return std::nullopt;
 }

@@ -70,6 +70,25 @@ struct MlaSpec {
   int64_t v_head_dim = 0;
 };
 
+// Mamba-2 mixer (Dao & Gu 2024, "Transformers are SSMs"; Megatron-Core's MambaMixer), the
+// sequence mixer of hybrid models' 'M' layers: in_proj d_model -> 2 d_inner + 2 G N + H (the gate
+// z, the input x, B and C shared by G groups of heads, one dt per head), a depthwise causal
+// conv1d of conv_kernel taps (with bias) over x, B and C, per-head dt_bias, A_log and D, a gated
+// RMSNorm of d_inner, out_proj d_inner -> d_model; d_inner = n_heads x head_dim. The scan runs
+// as SSD's chunked matmuls over chunks of chunk_size tokens.
+struct MambaSpec {
+  int64_t n_heads = 0;
+  int64_t head_dim = 0;
+  int64_t state_size = 0;  // N
+  int64_t n_groups = 1;    // G
+  int64_t conv_kernel = 4;
+  int64_t chunk_size = 128;
+  int64_t d_inner() const { return n_heads * head_dim; }
+  // in_proj's output width and the conv1d's channels.
+  int64_t in_proj_width() const { return 2 * d_inner() + 2 * n_groups * state_size + n_heads; }
+  int64_t conv_channels() const { return d_inner() + 2 * n_groups * state_size; }
+};
+
 // Local/global attention. size == 0: every layer global. Otherwise the layers repeat
 // local_per_global windowed layers then one global layer (Gemma 2: 1, Llama 4: 3); 0 makes every
 // layer windowed (Mistral 7B).
@@ -104,6 +123,11 @@ struct ModelSpec {
   MlaSpec mla;
   QkNorm qk_norm = QkNorm::kNone;
   WindowSpec window;
+  // Hybrid models (Nemotron-H, Nemotron 3): Megatron-Core's hybrid layer pattern, one character
+  // per layer, each layer one block (a norm, one sublayer, the residual): 'M' a Mamba-2 mixer,
+  // '*' attention, '-' the dense MLP, 'E' the MoE MLP. Empty: every layer attention + MLP.
+  std::string hybrid_pattern;
+  MambaSpec mamba;
   // Multi-token prediction (DeepSeek-V3): each module adds two norms, a 2d x d projection, one
   // transformer layer and an output norm, sharing the embedding and head; counted apart from the
   // main model, as DeepSeek reports it.
@@ -117,6 +141,12 @@ struct ModelSpec {
   int64_t word_embed_proj_dim = 0;  // 0: embeddings are d_model wide
 
   bool is_moe() const { return moe.n_experts > 0; }
+  bool is_hybrid() const { return !hybrid_pattern.empty(); }
+  // What layer i of a hybrid model is ('M', '*', '-', 'E'); MTP layers (i >= n_layers) are
+  // attention + MLP layers.
+  char HybridKind(int64_t i) const {
+    return is_hybrid() && i < static_cast<int64_t>(hybrid_pattern.size()) ? hybrid_pattern[i] : 0;
+  }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
   bool gated_mlp() const { return mlp == MlpKind::kSwiglu || mlp == MlpKind::kGeglu; }
   // With MLA, head_dim is the query/key head width qk_nope_head_dim + qk_rope_head_dim (ReadModel
@@ -128,6 +158,7 @@ struct ModelSpec {
   int64_t d_ff_shared() const { return moe.d_ff_shared > 0 ? moe.d_ff_shared : d_ff_expert(); }
   // Layer i (0-based; i >= n_layers are MTP layers) has the MoE MLP, or windowed attention.
   bool IsMoeLayer(int64_t i) const {
+    if (HybridKind(i) != 0) return HybridKind(i) == 'E';
     return is_moe() && i >= moe.first_dense_layers &&
            (i - moe.first_dense_layers + 1) % moe.every == 0;
   }
@@ -137,10 +168,37 @@ struct ModelSpec {
   }
   int64_t n_moe_layers() const;
   int64_t n_local_layers() const;
+  // Layers with attention, with a Mamba mixer, with an MLP (dense or MoE): every layer but in a
+  // hybrid model, where each holds one of them. Their shares of the layers are what the average
+  // layer that prices a stage carries (step_time.cc, memory.cc).
+  int64_t n_attention_layers() const { return CountKind('*', n_layers); }
+  int64_t n_mamba_layers() const { return is_hybrid() ? CountKind('M', 0) : 0; }
+  int64_t n_mlp_layers() const {
+    return is_hybrid() ? CountKind('-', 0) + CountKind('E', 0) : n_layers;
+  }
+  double attention_share() const { return Share(n_attention_layers()); }
+  double mamba_share() const { return Share(n_mamba_layers()); }
+  double moe_share() const { return Share(n_moe_layers()); }
+  double dense_mlp_share() const { return Share(n_mlp_layers() - n_moe_layers()); }
+  // Sublayers (each with its row-parallel output and TP collective) per layer: attention and MLP,
+  // or one in a hybrid model.
+  int64_t sublayers_per_layer() const { return is_hybrid() ? 1 : 2; }
   // The MLP hidden width one token passes through, averaged over the layers: d_ff in dense
   // layers, top_k routed plus the shared experts' widths in MoE layers (what its activations hold).
   double mlp_width_per_token() const;
   int64_t embed_dim() const { return word_embed_proj_dim > 0 ? word_embed_proj_dim : d_model; }
+
+ private:
+  // Layers of kind c in the hybrid pattern; `otherwise` for a model without one.
+  int64_t CountKind(char c, int64_t otherwise) const {
+    if (!is_hybrid()) return otherwise;
+    int64_t n = 0;
+    for (char k : hybrid_pattern) n += k == c ? 1 : 0;
+    return n;
+  }
+  double Share(int64_t layers) const {
+    return n_layers > 0 ? static_cast<double>(layers) / static_cast<double>(n_layers) : 0;
+  }
 };
 
 // A validation failure names the spec key it is about, so the YAML layer can point at its line.

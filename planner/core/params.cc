@@ -104,9 +104,26 @@ void AddMlps(Builder* b, const ModelSpec& s, int64_t n_dense, int64_t n_moe) {
   b->Layer("router.bias", ParamGroup::kRouter, s.moe.router_bias ? s.moe.n_experts : 0, n_moe);
 }
 
+// Megatron-Core's MambaMixer (see MambaSpec): in_proj and out_proj without biases, the conv1d's
+// weight and bias, dt_bias, A_log and D per head, the gated RMSNorm's weight.
+void AddMamba(Builder* b, const ModelSpec& s, int64_t layers) {
+  const MambaSpec& mb = s.mamba;
+  const Count d = s.d_model, inner = mb.d_inner(), heads = mb.n_heads;
+  b->Layer("mamba.in_proj", ParamGroup::kMixer, d * mb.in_proj_width(), layers);
+  b->Layer("mamba.conv1d", ParamGroup::kMixer, Count{mb.conv_channels()} * (mb.conv_kernel + 1),
+           layers);
+  b->Layer("mamba.dt_A_D", ParamGroup::kMixer, 3 * heads, layers);
+  b->Layer("mamba.norm", ParamGroup::kNorm, inner, layers);
+  b->Layer("mamba.out_proj", ParamGroup::kMixer, inner * d, layers);
+}
+
 void AddLayers(Builder* b, const ModelSpec& s, int64_t layers, int64_t moe_layers) {
-  AddAttention(b, s, layers);
-  AddMlps(b, s, layers - moe_layers, moe_layers);
+  // A hybrid model's layers each hold one sublayer (the MTP modules, which it has none of, would
+  // be attention + MLP layers).
+  const bool hybrid = s.is_hybrid() && layers == s.n_layers;
+  AddAttention(b, s, hybrid ? s.n_attention_layers() : layers);
+  if (hybrid) AddMamba(b, s, s.n_mamba_layers());
+  AddMlps(b, s, (hybrid ? s.n_mlp_layers() : layers) - moe_layers, moe_layers);
   b->Layer("norms", ParamGroup::kNorm, Count{s.norms_per_layer} * NormParams(s), layers);
 }
 
@@ -195,6 +212,8 @@ const char* ToString(ParamGroup g) {
     case ParamGroup::kBias: return "bias";
     case ParamGroup::kHead: return "head";
     case ParamGroup::kPooler: return "pooler";
+    case ParamGroup::kMixer:
+      return "mixer";
   }
   return "?";
 }

@@ -12,7 +12,18 @@
 
 namespace planner {
 
-enum class ParamGroup { kEmbedding, kAttention, kMlp, kRouter, kNorm, kBias, kHead, kPooler };
+// kMixer: a hybrid model's Mamba-2 mixers (their projections, conv1d and per-head terms).
+enum class ParamGroup {
+  kEmbedding,
+  kAttention,
+  kMlp,
+  kRouter,
+  kNorm,
+  kBias,
+  kHead,
+  kPooler,
+  kMixer
+};
 
 struct ParamEntry {
   std::string name;       // e.g. "attention.q", "mlp.up", "token_embedding"

@@ -61,7 +61,33 @@ struct LayerGemms {
   // MLA's up-projections from the latents, as indices into `linear` (-1: none): what a stack that
   // recomputes them (StackMemoryChoices::recompute_up_projections) runs again in backward.
   int q_up = -1, kv_up = -1;
+  // The attention core's share of the layers (a hybrid model's attention layers); the batched
+  // kernels above are one attention layer's, so that their efficiency is the real kernel's.
+  double core_share = 1;
+  // A hybrid model's Mamba-2 scan (SSD's chunked products, flops.cc): n_ssd batched kernels of
+  // one Mamba layer, counted at ssd_share of the layers.
+  Gemm ssd[4] = {};
+  int n_ssd = 0;
+  double ssd_share = 0;
 };
+
+// Appends a Mamba-2 mixer's projections to `linear` and its scan's products to g->ssd, counted
+// at `share` of the layers (see MambaSpec; in_proj column-, out_proj row-parallel).
+void AddMambaGemms(const ModelSpec& m, const ParallelConfig& p, double tokens, double share,
+                   LayerGemms* g) {
+  const MambaSpec& mb = m.mamba;
+  const double t = p.tp, d = m.d_model, heads = mb.n_heads / t, groups = mb.n_groups / t;
+  g->linear.push_back({tokens, d, mb.in_proj_width() / t, share});
+  g->linear.push_back({tokens, mb.d_inner() / t, d, share});
+  const double q = std::min<double>(mb.chunk_size, static_cast<double>(m.seq_len) / p.cp);
+  const double chunks = tokens / q, n = mb.state_size, hd = mb.head_dim;
+  g->ssd[0] = {q, n, q, chunks * std::max(groups, 1.0)};
+  g->ssd[1] = {q, q, hd, chunks * heads};
+  g->ssd[2] = {n, q, hd, chunks * heads};
+  g->ssd[3] = {q, n, hd, chunks * heads};
+  g->n_ssd = 4;
+  g->ssd_share = share;
+}
 
 // The per-GPU GEMMs of one layer for one micro-batch: column-parallel projections split their
 // output by tp, row-parallel ones their input; CP splits the queries; EP spreads experts.
@@ -85,14 +111,17 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
     g.kv_up = static_cast<int>(g.linear.size()) - 1;
     g.linear.push_back({tokens, h * v_dim / t, d, 1});
   } else {
+    const double a = m.attention_share();
     g.linear = {
-        {tokens, d, q / t, 1}, {tokens, d, kv, 1}, {tokens, d, kv, 1}, {tokens, q / t, d, 1}};
+        {tokens, d, q / t, a}, {tokens, d, kv, a}, {tokens, d, kv, a}, {tokens, q / t, d, a}};
   }
+  if (m.n_mamba_layers() > 0) AddMambaGemms(m, p, tokens, m.mamba_share(), &g);
   const double mats = m.gated_mlp() ? 2 : 1;
   // Every layer is costed alike, so a model mixing dense and MoE layers (DeepSeek's first dense
-  // layers, Llama 4's interleaving) gets the average layer: each MLP's GEMMs count its share.
-  const double moe_share = static_cast<double>(m.n_moe_layers()) / m.n_layers;
-  const double dense_share = 1 - moe_share;
+  // layers, Llama 4's interleaving) or, in a hybrid model, attention, Mamba and MLP layers gets
+  // the average layer: each sublayer's GEMMs count its share.
+  const double moe_share = m.moe_share();
+  const double dense_share = m.dense_mlp_share();
   if (dense_share > 0) {
     g.linear.push_back({tokens, d, ff / t, mats * dense_share});
     g.linear.push_back({tokens, ff / t, d, dense_share});
@@ -119,6 +148,7 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
   const double s_kv = static_cast<double>(m.seq_len) * (causal_half ? 0.5 : 1.0);
   g.core_scores = {s_q, static_cast<double>(m.head_dim), s_kv, heads * p.micro_batch};
   g.core_context = {s_q, s_kv, v_dim, heads * p.micro_batch};
+  g.core_share = m.attention_share();
   return g;
 }
 
@@ -131,21 +161,30 @@ struct LayerElements {
   // dense and MoE layers), and whether they are sorted by local expert after the all-to-all.
   double routed = 0;
   bool routed_sorted = false;
+  // A hybrid model's Mamba layers, at their share: tokens x conv1d channels, x d_inner, and the
+  // SSD's fp32 chunk states (H x P x N per chunk).
+  double conv = 0, inner = 0, ssd_states = 0;
 };
 
 LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool flash) {
   const double t = p.tp, n = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
   LayerElements e;
+  const double a = m.attention_share();
   e.rep = n * m.d_model / (p.sp ? t : 1);
-  e.q = n * m.q_dim() / t;
-  e.kv = n * std::max<double>(m.kv_dim() / t, m.head_dim);
-  // The MLP's hidden width a token carries, averaged over dense and MoE layers.
-  const double moe_share = static_cast<double>(m.n_moe_layers()) / m.n_layers;
-  const double moe_ff = m.is_moe() ? m.moe.top_k * m.d_ff_expert() +
-                                         m.moe.n_shared_experts * m.d_ff_shared()
-                                   : 0;
-  e.ff = n / t * ((1 - moe_share) * m.d_ff + moe_share * moe_ff);
-  if (!flash) e.scores = m.n_heads / t * n * m.seq_len;
+  e.q = a * n * m.q_dim() / t;
+  e.kv = a * n * std::max<double>(m.kv_dim() / t, m.head_dim);
+  // The MLP's hidden width a token carries, averaged over the layers.
+  const double moe_share = m.moe_share();
+  e.ff = n / t * m.mlp_width_per_token();
+  if (!flash) e.scores = a * m.n_heads / t * n * m.seq_len;
+  if (m.n_mamba_layers() > 0) {
+    const MambaSpec& mb = m.mamba;
+    const double share = m.mamba_share() * n / t;
+    e.conv = share * mb.conv_channels();
+    e.inner = share * mb.d_inner();
+    const double q = std::min<double>(mb.chunk_size, static_cast<double>(m.seq_len) / p.cp);
+    e.ssd_states = share * static_cast<double>(mb.n_heads) * mb.head_dim * mb.state_size / q;
+  }
   if (m.is_moe()) {
     e.routed = moe_share * RoutedCopiesPerGpu(m, p) * m.d_model;
     e.routed_sorted = p.ep > 1 && m.moe.n_experts / p.ep > 1;
@@ -183,7 +222,7 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
   // own; backward sums the two gradient streams. torch.compile folds the add into the norm.
   const double residual_fwd = o.dropout ? (eager ? 11 : 7) : (compiled ? 2 : 6);
   const double residual_bwd = o.dropout ? 11 : (compiled ? 2 : 6);
-  add(2 * e.rep, residual_fwd, residual_bwd);
+  add(m.sublayers_per_layer() * e.rep, residual_fwd, residual_bwd);  // one add per sublayer
   if (m.position == Position::kRope) add(e.q + e.kv, eager ? 16 : 4, eager ? 20 : 4);
   // PyTorch model code (torchtitan) expands grouped K and V to every head for SDPA; fused
   // attention kernels read the groups directly.
@@ -206,6 +245,12 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
     const double bytes = 4 + (e.routed_sorted ? 8 : 0) + 2 + 2.0 / m.moe.top_k;
     add(e.routed, bytes, bytes);
   }
+  // Mamba-2 outside its GEMMs: the conv1d and its SiLU over x, B, C (read, write), the gated
+  // RMSNorm y * silu(z) (read y and z, write), the SSD's fp32 chunk states (written, read back);
+  // backward about twice.
+  add(e.conv, 4, 8);
+  add(e.inner, 6, 12);
+  add(e.ssd_states, 8, 16);
   const double activation_fwd = m.gated_mlp() ? (eager ? 10 : 6) : 4;
   if (m.gated_mlp()) {
     add(e.ff, activation_fwd, eager ? 18 : 10);  // silu(gate) * up: unfused it is three kernels
@@ -294,12 +339,16 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   const double act = tokens * m.d_model * kActivationBytes;
   const double core_fwd = lc.core_fwd_s;
   const double tp_ar = CollectiveSeconds(c, Collective::kAllReduce, p.tp, st.tp, act);
-  t->tp_comm = layers * TpExposedPerLayer(p, o, tp_ar, lc.linear_fwd_s);
+  // TpExposedPerLayer prices attention + MLP; a hybrid model's layer has one sublayer.
+  const double sublayers = m.sublayers_per_layer() / 2.0;
+  t->tp_comm = layers * sublayers * TpExposedPerLayer(p, o, tp_ar, lc.linear_fwd_s);
   if (p.cp > 1) {
     // Ring attention: cp-1 steps passing the K and V chunk forward; K, V and their gradients back.
     const double kv_bytes = 2 * tokens * std::max<double>(m.kv_dim() / p.tp, m.head_dim) * kActivationBytes;
     const double step = RingHopSeconds(c, p.cp, st.cp, kv_bytes);
-    t->cp_comm = layers * 3 * (p.cp - 1) * step;
+    // In the attention layers only (a hybrid model's Mamba layers' context-parallel all-to-all
+    // is not priced).
+    t->cp_comm = layers * m.attention_share() * 3 * (p.cp - 1) * step;
     const double hide = o.overlap_cp ? layers * 3 * core_fwd : 0;
     t->cp_exposed = std::max(0.0, t->cp_comm - hide);
   }
@@ -500,15 +549,21 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16), as one kernel
   // (FlashAttention) or two batched GEMMs that write and read the s x s scores (Megatron 2022).
   const Dtype core_dtype = p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype;
-  if (mo.flash_attention) {
+  // The Mamba scan's products, 16-bit batched kernels, backward twice their forward like a linear.
+  for (int i = 0; i < g.n_ssd; ++i)
+    lc.linear_fwd_s += g.ssd_share * GemmSeconds(c, core_dtype, g.ssd[i], true);
+  if (g.core_share <= 0) {
+    // No attention layer (a hybrid model of Mamba and MLP layers only).
+  } else if (mo.flash_attention) {
     const double flops = g.core_scores.flops() + g.core_context.flops();
     double eff = 0;
-    lc.core_fwd_s = flops / (PeakFlops(c, core_dtype, flops, &eff) * eff * o.attention_efficiency *
-                             c.efficiency.attention_fraction);
+    lc.core_fwd_s = g.core_share * flops /
+                    (PeakFlops(c, core_dtype, flops, &eff) * eff * o.attention_efficiency *
+                     c.efficiency.attention_fraction);
     lc.core_bwd_s = kFlashBackwardRatio * lc.core_fwd_s;
   } else {
-    lc.core_fwd_s = GemmSeconds(c, core_dtype, g.core_scores, true) +
-                    GemmSeconds(c, core_dtype, g.core_context, true);
+    lc.core_fwd_s = g.core_share * (GemmSeconds(c, core_dtype, g.core_scores, true) +
+                                    GemmSeconds(c, core_dtype, g.core_context, true));
     lc.core_bwd_s = 2 * lc.core_fwd_s;
   }
   const ElementwiseBytes eb = LayerElementwise(m, p, mo);

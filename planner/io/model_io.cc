@@ -31,6 +31,8 @@ const std::vector<std::string> kModelKeys = {
     "mla",
     "qk_norm",
     "window",
+    "hybrid_pattern",
+    "mamba",
     "mtp_modules",
     "attention_sinks",
     "token_type_vocab_size",
@@ -95,6 +97,20 @@ void ReadWindow(const StrictMap& m, WindowSpec* w) {
   }
 }
 
+// Nemotron-H's keys: hybrid_override_pattern, mamba_num_heads, mamba_head_dim, ssm_state_size,
+// n_groups, conv_kernel, chunk_size (config.json).
+void ReadMamba(const StrictMap& m, MambaSpec* mamba) {
+  if (!m.Has("mamba")) return;
+  const StrictMap mm = m.Map(
+      "mamba", {"n_heads", "head_dim", "state_size", "n_groups", "conv_kernel", "chunk_size"});
+  mamba->n_heads = mm.Int("n_heads");
+  mamba->head_dim = mm.Int("head_dim");
+  mamba->state_size = mm.Int("state_size");
+  mamba->n_groups = mm.OptInt("n_groups").value_or(1);
+  mamba->conv_kernel = mm.OptInt("conv_kernel").value_or(4);
+  mamba->chunk_size = mm.OptInt("chunk_size").value_or(128);
+}
+
 // Points a validation error at the key it names; "moe.top_k" points into the moe mapping.
 [[noreturn]] void FailValidation(const StrictMap& m, const SpecError& e) {
   const size_t dot = e.key.find('.');
@@ -128,7 +144,9 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   s.max_position_embeddings = m.OptInt("max_position_embeddings").value_or(0);
   s.mlp = m.Enum<MlpKind>("mlp", kMlpKindNames);
   s.norm = m.Enum<NormKind>("norm", kNormKindNames);
-  s.norms_per_layer = m.OptInt("norms_per_layer").value_or(2);
+  s.hybrid_pattern = m.OptString("hybrid_pattern").value_or("");
+  // A hybrid model's layer is one block: one norm before its one sublayer.
+  s.norms_per_layer = m.OptInt("norms_per_layer").value_or(s.is_hybrid() ? 1 : 2);
   s.final_norm = m.Bool("final_norm", true);
   s.embedding_norm = m.Bool("embedding_norm", false);
   s.parallel_attn_mlp = m.Bool("parallel_attn_mlp", false);
@@ -141,6 +159,7 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
     s.qk_norm = m.Enum<QkNorm>("qk_norm", kQkNormNames);
   }
   ReadWindow(m, &s.window);
+  ReadMamba(m, &s.mamba);
   s.mtp_modules = m.OptInt("mtp_modules").value_or(0);
   s.attention_sinks = m.Bool("attention_sinks", false);
   s.token_type_vocab_size = m.OptInt("token_type_vocab_size").value_or(0);

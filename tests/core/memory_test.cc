@@ -14,6 +14,7 @@
 
 #include "model_fixtures.h"
 #include "planner/core/params.h"
+#include "planner/core/stack_spec.h"
 
 namespace planner {
 namespace {

@@ -2,6 +2,7 @@
 #ifndef PLANNER_TESTS_CORE_MODEL_FIXTURES_H_
 #define PLANNER_TESTS_CORE_MODEL_FIXTURES_H_
 
+#include "planner/core/cluster_spec.h"
 #include "planner/core/model_spec.h"
 
 namespace planner::testing {
@@ -41,6 +42,22 @@ inline ModelSpec GptShape(int64_t layers, int64_t hidden, int64_t heads, int64_t
   s.position = Position::kLearned;
   s.biases = {true, true, true, false};
   return s;
+}
+
+// An H100-like cluster of `nodes` 8-GPU nodes: NVLink 450 GB/s inside a node, InfiniBand
+// 50 GB/s per GPU between nodes (datasheet figures), bf16 peak 989 TFLOP/s, 80 GiB at 3,350 GB/s.
+inline ClusterSpec H100Nodes(int64_t nodes) {
+  ClusterSpec c;
+  c.name = "test-h100";
+  c.gpu.name = "H100-SXM5-80GB";
+  c.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 989;
+  c.gpu.hbm_GiB = 80;
+  c.gpu.hbm_GBps = 3350;
+  c.gpus_per_node = 8;
+  c.nodes = nodes;
+  c.network = {{"nvlink", 8, 450, 3}, {"infiniband", 0, 50, 5}};
+  c.price_per_gpu_hour_usd = 1;
+  return c;
 }
 
 // A small dense model for search and sizing tests: cheap to search exhaustively.

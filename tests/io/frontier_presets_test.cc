@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "planner/core/flops.h"
 #include "planner/core/params.h"
 #include "planner/io/model_io.h"
 
@@ -49,6 +50,39 @@ TEST(FrontierPresetsTest, KimiK2) {
   EXPECT_EQ(p.active_without_input_embedding,
             61 * attention + 3 * d * 18432 + 60 * (9 * expert + router) + d + v * d);
   EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e9), 32);
+}
+
+TEST(FrontierPresetsTest, NemotronThreeNano) {
+  // Megatron-Bridge's recipe (recipes/nemotronh/h100/nemotron_3_nano.py:78-126) and Megatron-Core's
+  // MambaMixer: 23 Mamba-2 layers (in_proj d -> 2*4096 + 2*8*128 + 64, conv1d of 4 taps with bias
+  // over 4096 + 2*8*128 channels, dt_bias/A_log/D of 64, gated norm 4096, out_proj 4096 -> d), 6
+  // attention layers (32 heads / 2 kv of 128), 23 MoE layers (128 squared-ReLU experts of 1856 and
+  // one shared of 3712, router d*128; the expert bias is a buffer), one norm per layer, untied.
+  const Count d = 2688, v = 131072;
+  const Count mamba = d * 10304 + 6144 * 5 + 3 * 64 + 4096 + 4096 * d;
+  const Count attention = 2 * d * 4096 + 2 * d * 256;
+  const Count expert = 2 * d * 1856, moe = 128 * expert + 2 * d * 3712 + d * 128;
+  const ParamCount p = Preset("nemotron-3-nano");
+  EXPECT_EQ(p.total, 2 * v * d + 23 * mamba + 6 * attention + 23 * moe + 52 * d + d);
+  // NVIDIA's announcement: "a 3.2B active (3.6B with embeddings), 31.6B total parameter model".
+  EXPECT_EQ(Rounded(p.total, 1e8), 316);
+  EXPECT_EQ(Rounded(p.active, 1e8), 36);
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e8), 32);
+  EXPECT_EQ(p.active, p.total - 23 * 122 * expert);  // 6 of 128 experts run per token
+}
+
+// Megatron-Core's hybrid FLOPs per token (training.py hybrid_flops), which Megatron-Bridge's
+// performance tables report: their Nemotron 3 Nano rows give model TFLOP/s and tokens/s whose
+// ratio is the FLOPs per token, e.g. 26.02.01's GB300 row 839 TFLOP/s at 37,664 tokens/s/GPU
+// and GB200 row 756 at 33,934 (to the rounding of the 3-digit TFLOP/s, 0.06%).
+TEST(FrontierPresetsTest, NemotronThreeNanoMegatronCoreFlopsAreTheTablesRatio) {
+  const ModelSpec m = LoadModel("nemotron-3-nano");
+  const double per_token =
+      AccountFlops(m, {m.seq_len, 1, false, Recompute::kNone}, Accounting::kMegatronCore)
+          .step_flops /
+      static_cast<double>(m.seq_len);
+  EXPECT_NEAR(per_token / (839e12 / 37664), 1, 6e-4);
+  EXPECT_NEAR(per_token / (756e12 / 33934), 1, 7e-4);
 }
 
 TEST(FrontierPresetsTest, DeepSeekV2Lite) {

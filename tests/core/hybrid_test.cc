@@ -1,0 +1,94 @@
+// Hybrid models (ModelSpec::hybrid_pattern): each layer is one block, priced as the average layer
+// with every sublayer at its share. A pattern of alternating attention and MLP layers is the
+// standard transformer with each layer split in two, so it must count, cost and fit exactly as
+// that transformer does: the same parameters, FLOPs, memory and step time (one norm and one
+// residual add per block, two blocks per standard layer; one TP collective per block, two per
+// layer). A Mamba-2 layer adds its mixer's parameters as Megatron-Core's MambaMixer holds them.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "model_fixtures.h"
+#include "planner/core/flops.h"
+#include "planner/core/memory.h"
+#include "planner/core/params.h"
+#include "planner/core/step_time.h"
+
+namespace planner {
+namespace {
+
+ModelSpec Standard() {
+  ModelSpec m = testing::GptShape(8, 2048, 16, 32000, 4096);
+  m.position = Position::kRope;
+  m.max_position_embeddings = 0;
+  m.biases = {};
+  m.mlp = MlpKind::kSwiglu;
+  m.norm = NormKind::kRmsNorm;
+  m.n_kv_heads = 4;
+  return m;
+}
+
+// The same model as 16 one-block layers: attention, MLP, attention, MLP, ...
+ModelSpec AlternatingHybrid() {
+  ModelSpec m = Standard();
+  m.n_layers = 16;
+  m.norms_per_layer = 1;
+  for (int i = 0; i < 8; ++i) m.hybrid_pattern += "*-";
+  return m;
+}
+
+TEST(HybridTest, AlternatingAttentionAndMlpIsTheStandardLayerSplitInTwo) {
+  const ModelSpec standard = Standard(), hybrid = AlternatingHybrid();
+  ASSERT_FALSE(Validate(hybrid).has_value());
+  EXPECT_EQ(CountParams(hybrid).total, CountParams(standard).total);
+  const FlopsOptions fo{4096, 1, true, Recompute::kNone};
+  EXPECT_EQ(ComputeFlops(hybrid, fo).model_step, ComputeFlops(standard, fo).model_step);
+  const ClusterSpec c = testing::H100Nodes(2);
+  for (const int64_t tp : {1, 2, 8}) {
+    ParallelConfig p;
+    p.tp = tp;
+    p.pp = 2;
+    p.dp = 16 / (tp * 2);
+    p.sp = tp > 1;
+    p.zero = 1;
+    p.micro_batch = 1;
+    p.global_batch = 8 * p.dp;
+    const StepTime a = EstimateStepTime(standard, c, p), b = EstimateStepTime(hybrid, c, p);
+    const double eps = 1e-9 * a.step_time_s;
+    EXPECT_NEAR(b.forward_s, a.forward_s, eps) << "tp " << tp;
+    EXPECT_NEAR(b.backward_s, a.backward_s, eps) << "tp " << tp;
+    EXPECT_NEAR(b.tp_comm_s, a.tp_comm_s, eps) << "tp " << tp;
+    EXPECT_NEAR(b.pp_comm_s, a.pp_comm_s, eps) << "tp " << tp;
+    EXPECT_NEAR(b.bubble_s, a.bubble_s, eps) << "tp " << tp;
+    EXPECT_NEAR(b.dp_comm_s, a.dp_comm_s, eps) << "tp " << tp;
+    // What differs is the layer's grain: the gradient bucket left exposed after the backward is
+    // one layer's, here half a standard layer.
+    EXPECT_LE(b.dp_exposed_s, a.dp_exposed_s + eps) << "tp " << tp;
+    const MemoryBreakdown ma = EstimateMemory(standard, c, p), mb = EstimateMemory(hybrid, c, p);
+    EXPECT_NEAR(mb.total, ma.total, 1e-9 * ma.total) << "tp " << tp;
+  }
+}
+
+// One Mamba-2 layer holds in_proj d x (2 d_inner + 2 G N + H), the conv1d's (d_inner + 2 G N)
+// channels of conv_kernel taps and a bias, dt_bias, A_log and D per head, the gated norm's d_inner
+// and out_proj d_inner x d (Megatron-Core ssm/mamba_mixer.py), beside the layer's one norm.
+TEST(HybridTest, MambaLayerHoldsTheMixersParameters) {
+  ModelSpec m = Standard();
+  m.n_layers = 3;
+  m.norms_per_layer = 1;
+  m.hybrid_pattern = "M*-";
+  m.mamba = {.n_heads = 32, .head_dim = 64, .state_size = 128, .n_groups = 8};
+  ASSERT_FALSE(Validate(m).has_value());
+  const Count d = 2048, inner = 32 * 64, gn = 8 * 128;
+  const Count mamba = d * (2 * inner + 2 * gn + 32) + (inner + 2 * gn) * (4 + 1) + 3 * 32 +
+                      inner + inner * d;
+  ModelSpec standard = Standard();
+  standard.n_layers = 1;
+  // Attention and MLP of one standard layer, two norms: the hybrid's '*' and '-' layers.
+  EXPECT_EQ(CountParams(m).total, CountParams(standard).total + mamba + d);
+  EXPECT_EQ(m.n_mamba_layers(), 1);
+  EXPECT_DOUBLE_EQ(m.attention_share(), 1.0 / 3);
+}
+
+}  // namespace
+}  // namespace planner
