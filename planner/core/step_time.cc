@@ -331,6 +331,19 @@ double TpExposedPerLayer(const ParallelConfig& p, const StepTimeOptions& o, doub
   return tp_ar * (forward + backward + forward * recompute);
 }
 
+// A hybrid model's Mamba layers under CP, per average layer: Megatron-Core's MambaContextParallel
+// (ssm/mamba_context_parallel.py pre_conv_ssm, post_conv_ssm) moves the in_proj output (z, x, B,
+// C, dt) from sequence shards to head shards by an all-to-all over the CP group before the conv1d
+// and scan, and the scan's output back after; backward moves their gradients. Synchronous.
+double MambaContextParallelSeconds(const ModelSpec& m, const ClusterSpec& c,
+                                   const ParallelConfig& p, double tokens, int64_t stride) {
+  if (p.cp <= 1 || m.n_mamba_layers() == 0) return 0;
+  const MambaSpec& mb = m.mamba;
+  const double bytes =
+      tokens * static_cast<double>(mb.in_proj_width() + mb.d_inner()) / p.tp * kActivationBytes;
+  return m.mamba_share() * 2 * CollectiveSeconds(c, Collective::kAllToAll, p.cp, stride, bytes);
+}
+
 void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                       const StepTimeOptions& o, double layers, const LayerCost& lc,
                       MicrobatchTime* t) {
@@ -346,11 +359,13 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
     // Ring attention: cp-1 steps passing the K and V chunk forward; K, V and their gradients back.
     const double kv_bytes = 2 * tokens * std::max<double>(m.kv_dim() / p.tp, m.head_dim) * kActivationBytes;
     const double step = RingHopSeconds(c, p.cp, st.cp, kv_bytes);
-    // In the attention layers only (a hybrid model's Mamba layers' context-parallel all-to-all
-    // is not priced).
+    // In the attention layers only.
     t->cp_comm = layers * m.attention_share() * 3 * (p.cp - 1) * step;
     const double hide = o.overlap_cp ? layers * 3 * core_fwd : 0;
     t->cp_exposed = std::max(0.0, t->cp_comm - hide);
+    const double mamba = MambaContextParallelSeconds(m, c, p, tokens, st.cp);
+    t->cp_comm += layers * mamba;
+    t->cp_exposed += layers * mamba;
   }
   if (p.ep > 1) {
     // Dispatch and combine, forward and backward, in the MoE layers only (DeepSeek's first

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model_fixtures.h"
+#include "planner/core/collectives.h"
 #include "planner/core/flops.h"
 #include "planner/core/memory.h"
 #include "planner/core/params.h"
@@ -88,6 +89,32 @@ TEST(HybridTest, MambaLayerHoldsTheMixersParameters) {
   EXPECT_EQ(CountParams(m).total, CountParams(standard).total + mamba + d);
   EXPECT_EQ(m.n_mamba_layers(), 1);
   EXPECT_DOUBLE_EQ(m.attention_share(), 1.0 / 3);
+}
+
+// Under context parallelism a Mamba layer moves its in_proj output (z, x, B, C, dt: 2 d_inner +
+// 2 G N + H wide) to head shards and the scan's output (d_inner) back, by an all-to-all over the
+// CP group each way, forward and backward (Megatron-Core's MambaContextParallel); a model without
+// attention layers has no ring attention to add.
+TEST(HybridTest, MambaUnderContextParallelismAllToAllsItsMixerInputAndOutput) {
+  ModelSpec m = Standard();
+  m.n_layers = 4;
+  m.norms_per_layer = 1;
+  m.hybrid_pattern = "M-M-";
+  m.mamba = {.n_heads = 32, .head_dim = 64, .state_size = 128, .n_groups = 8};
+  ASSERT_FALSE(Validate(m).has_value());
+  const ClusterSpec c = testing::H100Nodes(1);
+  ParallelConfig p;
+  p.cp = 2;
+  p.dp = 4;
+  p.micro_batch = 1;
+  p.global_batch = 8;
+  const double width = 2 * 2048 + 2 * 8 * 128 + 32 + 2048;
+  const double bytes = 4096 / 2 * width * 2;
+  const double a2a = CollectiveSeconds(c, Collective::kAllToAll, 2, 1, bytes);
+  const StepTime t = EstimateStepTime(m, c, p);
+  // 2 micro-batches x 2 Mamba layers x (forward + backward).
+  EXPECT_NEAR(t.cp_comm_s, 2 * 2 * 2 * a2a, 1e-12);
+  EXPECT_NEAR(t.cp_exposed_s, t.cp_comm_s, 1e-12);
 }
 
 }  // namespace
