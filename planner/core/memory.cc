@@ -271,7 +271,11 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   if (o.dropout) AddTensor(&out, "attention.output_dropout_mask", as * sbh * rep);
   AddTensor(&out, "mlp.norm_input", ms * 2 * sbh * rep);
   AddTensor(&out, "mlp.input", ms * norm_out);
-  if (m.is_moe()) {
+  // A stack that checkpoints the MoE MLP keeps only its input (mlp.input): of the MLP tensors
+  // the dense layers' stay.
+  const bool moe_kept = m.is_moe() && !o.recompute_moe;
+  const double mlp_ff = m.is_moe() && o.recompute_moe ? m.dense_mlp_share() * m.d_ff : ff;
+  if (moe_kept) {
     // The dispatched copies of each token, kept for the experts' weight gradient. Like the
     // router's, counted for every layer: the fullest stages are all MoE (in a hybrid model its
     // MoE layers are spread along the pattern: their share).
@@ -279,9 +283,9 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
     AddTensor(&out, "moe.router_logits (fp32)", es * 4 * s * b * m.moe.n_experts);
     AddTensor(&out, "moe.routed_inputs", es * o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * h);
   }
-  AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * ff / t);
-  if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * ff / t);
-  if (!o.recompute_mlp_activation) AddTensor(&out, "mlp.down_input", 2 * s * b * ff / t);
+  AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * mlp_ff / t);
+  if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * mlp_ff / t);
+  if (!o.recompute_mlp_activation) AddTensor(&out, "mlp.down_input", 2 * s * b * mlp_ff / t);
   if (o.dropout) AddTensor(&out, "mlp.dropout_mask", ms * sbh * rep);
   if (o.kernels == Kernels::kEager) AddEagerExtras(m, p, &out);
   return out;

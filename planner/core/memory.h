@@ -46,6 +46,9 @@ struct StackMemoryChoices {
   bool recompute_norms = false;           // RMSNorm/LayerNorm outputs recomputed from their inputs
   bool recompute_up_projections = false;  // MLA's q/k/v recomputed from the stored latents
   bool recompute_mlp_activation = false;  // SwiGLU/GeLU output recomputed from its inputs
+  // The whole MoE MLP checkpointed (Megatron-Core's recompute_modules 'moe'): only its input kept,
+  // its forward (router, dispatch, experts, shared experts, combine) run again in backward.
+  bool recompute_moe = false;
   double mlp_cache_bytes = 2;             // per element of cached MLP GEMM inputs (fp8: 1)
   double attention_output_cache_bytes = 2;  // the output projection's input (E5M6: 1.5)
   // Sequence parallelism all-gathers the norm outputs before the QKV and MLP-up GEMMs. Megatron

@@ -61,6 +61,9 @@ struct LayerGemms {
   // MLA's up-projections from the latents, as indices into `linear` (-1: none): what a stack that
   // recomputes them (StackMemoryChoices::recompute_up_projections) runs again in backward.
   int q_up = -1, kv_up = -1;
+  // Where the MoE MLP's GEMMs (router, experts, shared experts) start in `linear`; they run to its
+  // end. -1: no MoE. What a stack that checkpoints the MoE MLP runs again (recompute_moe).
+  int moe_begin = -1;
   // The attention core's share of the layers (a hybrid model's attention layers); the batched
   // kernels above are one attention layer's, so that their efficiency is the real kernel's.
   double core_share = 1;
@@ -136,6 +139,7 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
     const double etp = static_cast<double>(p.expert_tp());
     const double expert_tokens =
         tokens * m.moe.top_k / local_experts * m.moe.load_imbalance * etp / t;
+    g.moe_begin = static_cast<int>(g.linear.size());
     g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), moe_share});
     g.linear.push_back({expert_tokens, d, ffe / etp, mats * local_experts * moe_share});
     g.linear.push_back({expert_tokens, ffe / etp, d, local_experts * moe_share});
@@ -164,6 +168,7 @@ struct LayerElements {
   // A hybrid model's Mamba layers, at their share: tokens x conv1d channels, x d_inner, and the
   // SSD's fp32 chunk states (H x P x N per chunk).
   double conv = 0, inner = 0, ssd_states = 0;
+  double moe_ff = 0;  // the MoE layers' part of ff
 };
 
 LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool flash) {
@@ -188,6 +193,9 @@ LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool fl
   if (m.is_moe()) {
     e.routed = moe_share * RoutedCopiesPerGpu(m, p) * m.d_model;
     e.routed_sorted = p.ep > 1 && m.moe.n_experts / p.ep > 1;
+    e.moe_ff = n / t * moe_share *
+               (m.moe.top_k * static_cast<double>(m.d_ff_expert()) +
+                m.moe.n_shared_experts * static_cast<double>(m.d_ff_shared()));
   }
   return e;
 }
@@ -199,8 +207,9 @@ struct ElementwiseBytes {
   double fwd = 0, bwd = 0;
   double scores_fwd = 0;  // softmax and dropout on the scores: what selective recompute repeats
   // The norms' and the MLP activation's forward: what a stack that recomputes them repeats
-  // (StackMemoryChoices::recompute_norms, recompute_mlp_activation).
-  double norms_fwd = 0, mlp_activation_fwd = 0;
+  // (StackMemoryChoices::recompute_norms, recompute_mlp_activation); the MoE MLP's element-wise
+  // forward (token shuffles, its activation), what recompute_moe repeats.
+  double norms_fwd = 0, mlp_activation_fwd = 0, moe_fwd = 0, moe_activation_fwd = 0;
 };
 
 ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
@@ -244,6 +253,7 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
     // each pass.
     const double bytes = 4 + (e.routed_sorted ? 8 : 0) + 2 + 2.0 / m.moe.top_k;
     add(e.routed, bytes, bytes);
+    b.moe_fwd = e.routed * bytes;
   }
   // Mamba-2 outside its GEMMs: the conv1d and its SiLU over x, B, C (read, write), the gated
   // RMSNorm y * silu(z) (read y and z, write), the SSD's fp32 chunk states (written, read back);
@@ -258,6 +268,8 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
     add(e.ff, activation_fwd, 6);  // (bias-)GeLU: read, write; backward reads input and gradient
   }
   b.mlp_activation_fwd = e.ff * activation_fwd;
+  b.moe_activation_fwd = e.moe_ff * activation_fwd;
+  b.moe_fwd += b.moe_activation_fwd;
   return b;
 }
 
@@ -377,7 +389,11 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
     const bool folded = p.expert_tp() != p.tp;
     const double a2a_tokens = folded ? tokens / p.tp : tokens;
     const int64_t stride = folded ? p.expert_tp() : st.dp;
-    t->ep_comm = moe_layers * MoeAllToAllCost(m, c, p, o, a2a_tokens, stride).seconds;
+    // A checkpointed MoE MLP (recompute_moe) dispatches and combines its forward again: the
+    // forward's two passes once more beside the four of forward and backward.
+    const bool again = o.memory.recompute_moe && p.recompute != Recompute::kFull;
+    t->ep_comm =
+        (again ? 1.5 : 1.0) * moe_layers * MoeAllToAllCost(m, c, p, o, a2a_tokens, stride).seconds;
     t->ep_exposed = ExposedAllToAllSeconds(o, t->ep_comm, t->forward + t->backward + t->recompute);
   }
   if (p.pp > 1) {
@@ -512,9 +528,17 @@ double StackRecomputeSeconds(const ClusterSpec& c, const ParallelConfig& p, cons
   if (p.recompute == Recompute::kFull) return 0;
   double seconds = 0;
   if (o.recompute_norms) seconds += HbmSeconds(c, eb.norms_fwd);
-  if (o.recompute_mlp_activation) seconds += HbmSeconds(c, eb.mlp_activation_fwd);
+  const bool moe = o.recompute_moe && g.moe_begin >= 0;
+  if (o.recompute_mlp_activation) {  // the MoE layers' with their whole MLP when that is repeated
+    seconds += HbmSeconds(c, eb.mlp_activation_fwd - (moe ? eb.moe_activation_fwd : 0));
+  }
   for (const int i : {g.q_up, g.kv_up}) {
     if (o.recompute_up_projections && i >= 0) seconds += GemmSeconds(c, p.dtype, g.linear[i]);
+  }
+  if (moe) {  // its all-to-alls are repeated in AddCommunication
+    seconds += HbmSeconds(c, eb.moe_fwd);
+    for (size_t i = static_cast<size_t>(g.moe_begin); i < g.linear.size(); ++i)
+      seconds += GemmSeconds(c, p.dtype, g.linear[i]);
   }
   return seconds;
 }

@@ -35,6 +35,7 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "recompute_norms",
                                            "recompute_up_projections",
                                            "recompute_mlp_activation",
+                                           "recompute_moe",
                                            "mlp_cache_bytes",
                                            "attention_output_cache_bytes",
                                            "sp_gathered_input_saved",
@@ -143,6 +144,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
   s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
   s->recompute_mlp_activation = m.Bool("recompute_mlp_activation", s->recompute_mlp_activation);
+  s->recompute_moe = m.Bool("recompute_moe", s->recompute_moe);
   s->mlp_cache_bytes = Bytes(m, "mlp_cache_bytes", s->mlp_cache_bytes);
   s->sp_gathered_input_saved = m.Bool("sp_gathered_input_saved", s->sp_gathered_input_saved);
   s->sp_all_gather_fp8 = m.Bool("sp_all_gather_fp8", s->sp_all_gather_fp8);
@@ -226,6 +228,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
   out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;
   out << YAML::Key << "recompute_mlp_activation" << YAML::Value << s.recompute_mlp_activation;
+  out << YAML::Key << "recompute_moe" << YAML::Value << s.recompute_moe;
   out << YAML::Key << "mlp_cache_bytes" << YAML::Value << s.mlp_cache_bytes;
   out << YAML::Key << "sp_gathered_input_saved" << YAML::Value << s.sp_gathered_input_saved;
   out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;

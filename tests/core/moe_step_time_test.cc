@@ -77,6 +77,35 @@ TEST(MoeStepTimeTest, ExpertParallelismAddsTheChunkSortAroundTheExperts) {
   EXPECT_NEAR((b.elementwise_bwd_s - a.elementwise_bwd_s) * 1000e9, 8 * copies, 1e-3 * copies);
 }
 
+// A checkpointed MoE MLP (Megatron-Core's recompute_modules 'moe'): its forward runs again in
+// backward. On the ideal cluster (GEMM time = FLOPs / peak, HBM free) that is its GEMM FLOPs over
+// the peak: DeepSeek-V3's router (d x 256), 8 routed and 1 shared SwiGLU experts (3 d x 2048
+// each) per token, one 4,096-token sequence, in 58 of the 61 layers; the dispatch and combine run
+// forward again: 1.5 times the four all-to-alls. Its stored tensors drop to the MLP's input.
+TEST(MoeStepTimeTest, RecomputeMoeRepeatsTheMoeForwardAndItsAllToAlls) {
+  const ModelSpec s = testing::DeepSeekV3Shape();
+  const ClusterSpec c = IdealGemmCluster();
+  ParallelConfig p;
+  p.dp = 64;
+  p.ep = 64;
+  p.global_batch = 64;
+  StepTimeOptions o;
+  const LayerCost base = ComputeLayerCost(s, c, p, o);
+  const StepTime without = EstimateStepTime(s, c, p, o);
+  o.memory.recompute_moe = true;
+  const LayerCost moe = ComputeLayerCost(s, c, p, o);
+  const double flops = 2 * 4096.0 * 7168 * (256 + 9 * 3 * 2048) * 58 / 61;
+  EXPECT_NEAR((moe.recompute_s - base.recompute_s) * 1000e12 / flops, 1, 1e-5);  // + ~0 HBM
+  const StepTime with = EstimateStepTime(s, c, p, o);
+  EXPECT_NEAR(with.ep_comm_s, 1.5 * without.ep_comm_s, 1e-12 * without.ep_comm_s);
+  double routed = 0;
+  for (const ActivationTensor& a : LayerActivations(s, p, o.memory)) {
+    EXPECT_NE(a.name, "moe.routed_inputs");
+    if (a.name == "mlp.up_output") routed = a.bytes;
+  }
+  EXPECT_DOUBLE_EQ(routed, 2 * 4096 * 3.0 * 18432 / 61);  // the 3 dense layers' MLPs only
+}
+
 TEST(MoeMemoryTest, MlpActivationsHoldTheExpertWidthsATokenRunsThrough) {
   // DeepSeek-V3: 3 dense layers of 18432, 58 MoE layers where a token runs 8 routed experts and
   // 1 shared expert of 2048: the average layer's MLP output is 2 bytes x tokens x that width.
