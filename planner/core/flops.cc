@@ -139,11 +139,13 @@ void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int
   // Each token runs through top_k routed experts (top_k products of the expert's shape per
   // sequence) and every shared expert.
   const int64_t k = s.moe.top_k, shared = s.moe.n_shared_experts;
-  const Count ff = s.d_ff_expert(), sff = s.d_ff_shared();
+  const Count ff = s.d_ff_expert(), sff = s.d_ff_shared(), w = s.routed_width();
   c->Layer("moe.router", 1, t, d, s.moe.n_experts, moe);
-  c->Layer("mlp.up", k, t, d, ff, moe);
-  if (s.gated_mlp()) c->Layer("mlp.gate", k, t, d, ff, moe);
-  c->Layer("mlp.down", k, t, ff, d, moe);
+  if (s.moe.latent_size > 0) c->Layer("moe.latent_down", 1, t, d, w, moe);
+  c->Layer("mlp.up", k, t, w, ff, moe);
+  if (s.gated_mlp()) c->Layer("mlp.gate", k, t, w, ff, moe);
+  c->Layer("mlp.down", k, t, ff, w, moe);
+  if (s.moe.latent_size > 0) c->Layer("moe.latent_up", 1, t, w, d, moe);
   c->Layer("shared_experts.up", shared, t, d, sff, moe);
   if (s.gated_mlp()) c->Layer("shared_experts.gate", shared, t, d, sff, moe);
   c->Layer("shared_experts.down", shared, t, sff, d, moe);
@@ -180,6 +182,19 @@ std::vector<MatmulFlops> ForwardMatmuls(const ModelSpec& s, const FlopsOptions& 
 // without causal halving), its MLA term otherwise; the MLP split into dense layers, top-k routed
 // experts and shared experts; MTP layers counted as layers of the last layer's kind plus their
 // norms and 2h x h projection; one logit GEMM per MTP layer and the model.
+// Megatron-Core's moe_layer_flops (training.py at 2a75ac12c, :436-451) per token, forward: 4 h
+// ffn_e k (x 1.5 gated) for the routed experts, at the latent width l instead of h under
+// LatentMoE plus 4 h l for its two projections; 4 h ffn_shared for the shared experts.
+double MegatronCoreMoePerToken(const ModelSpec& s) {
+  if (!s.is_moe()) return 0;
+  const double h = s.d_model, gated = s.gated_mlp() ? 1.5 : 1.0;
+  const double routed = s.moe.top_k * static_cast<double>(s.d_ff_expert());
+  const double shared = s.moe.n_shared_experts * static_cast<double>(s.d_ff_shared());
+  const double l = static_cast<double>(s.moe.latent_size);
+  if (l <= 0) return 4 * h * (routed + shared) * gated;
+  return 4 * l * routed * gated + 4 * h * l + 4 * h * shared * gated;
+}
+
 // Megatron-Core's hybrid_flops (megatron/training/training.py at 2a75ac12c, :476-598) per token:
 // per attention layer 4 h p (h + h g/a) + 2 T h p with p = kv_channels a / h; per MLP layer
 // 4 (ffn/h) h^2 (x 1.5 gated); per Mamba layer 2 h (2 d_in + 2 G N + H) + 7 d_in N + 2 d_in h
@@ -194,12 +209,12 @@ double MegatronCoreHybridPerToken(const ModelSpec& s, double T) {
   const MambaSpec& mb = s.mamba;
   const double d_in = 2 * h, G = mb.n_groups, N = mb.state_size, H = mb.n_heads;
   const double mamba = 2 * h * (2 * d_in + 2 * G * N + H) + 7 * d_in * N + 2 * d_in * h;
-  const double routed = s.is_moe() ? s.moe.top_k * static_cast<double>(s.d_ff_expert()) : 0;
-  const double moe =
-      4 * h * (routed + s.moe.n_shared_experts * static_cast<double>(s.d_ff_shared())) * gated;
-  const double dense = s.n_mlp_layers() - s.n_moe_layers();
-  return 3 * (s.n_attention_layers() * attention + dense * mlp + s.n_mamba_layers() * mamba +
-              s.n_moe_layers() * moe + 2 * h * V);
+  const double moe = MegatronCoreMoePerToken(s);
+  // The MTP modules' layers (attention and MoE each) counted once per depth, the logits with them.
+  const double mtp = s.mtp_modules, dense = s.n_mlp_layers() - s.n_moe_layers();
+  return 3 *
+         ((s.n_attention_layers() + mtp) * attention + dense * mlp + s.n_mamba_layers() * mamba +
+          (s.n_moe_layers() + (s.is_moe() ? mtp : 0)) * moe + 2 * h * V * (1 + mtp));
 }
 
 double MegatronCorePerToken(const ModelSpec& s, double T) {
@@ -209,9 +224,7 @@ double MegatronCorePerToken(const ModelSpec& s, double T) {
   double moe = s.n_moe_layers(), dense = s.n_layers - moe;
   (s.IsMoeLayer(s.n_layers - 1) ? moe : dense) += mtp;
   const double gated = s.gated_mlp() ? 1.5 : 1.0;
-  const double routed = s.is_moe() ? s.moe.top_k * s.d_ff_expert() : 0;
-  const double shared = s.moe.n_shared_experts * s.d_ff_shared();
-  const double mlp = 12 * h * gated * (s.d_ff * dense + (routed + shared) * moe);
+  const double mlp = 12 * h * gated * s.d_ff * dense + 3 * MegatronCoreMoePerToken(s) * moe;
   double attention = 0;
   if (s.is_mla()) {
     const double rope = s.mla.qk_rope_head_dim, nope = s.head_dim - rope, v = s.mla.v_head_dim;

@@ -281,7 +281,10 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
     // MoE layers are spread along the pattern: their share).
     const double es = m.is_hybrid() ? m.moe_share() : 1;
     AddTensor(&out, "moe.router_logits (fp32)", es * 4 * s * b * m.moe.n_experts);
-    AddTensor(&out, "moe.routed_inputs", es * o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * h);
+    const double w = static_cast<double>(m.routed_width());
+    AddTensor(&out, "moe.routed_inputs", es * o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * w);
+    // LatentMoE: the combined latent tokens, the up-projection's input.
+    if (m.moe.latent_size > 0) AddTensor(&out, "moe.latent_combined", es * 2 * s * b * w);
   }
   AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * mlp_ff / t);
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * mlp_ff / t);

@@ -54,6 +54,7 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
       {"moe.d_ff_shared", s.moe.d_ff_shared},
       {"moe.first_dense_layers", s.moe.first_dense_layers},
       {"moe.max_nodes_per_token", s.moe.max_nodes_per_token},
+      {"moe.latent_size", s.moe.latent_size},
       {"mla.q_lora_rank", s.mla.q_lora_rank},
       {"mla.kv_lora_rank", s.mla.kv_lora_rank},
       {"mla.qk_nope_head_dim", s.mla.qk_nope_head_dim},
@@ -137,7 +138,8 @@ std::optional<SpecError> ValidateMoe(const ModelSpec& s) {
                            ") and moe.every leave no MoE layer among the " +
                            std::to_string(s.n_layers) + " layers"};
     }
-  } else if (s.moe.top_k > 0 || s.moe.n_shared_experts > 0 || s.moe.max_nodes_per_token > 0) {
+  } else if (s.moe.top_k > 0 || s.moe.n_shared_experts > 0 || s.moe.max_nodes_per_token > 0 ||
+             s.moe.latent_size > 0) {
     return SpecError{"moe.n_experts", "moe needs n_experts > 0"};
   }
   return std::nullopt;
@@ -172,10 +174,8 @@ std::optional<SpecError> ValidateHybrid(const ModelSpec& s) {
                      "with a hybrid_pattern the pattern places the MoE layers: "
                      "leave out moe.every and moe.first_dense_layers"};
   }
-  if (s.mtp_modules > 0 || s.window.size > 0 || s.is_mla()) {
-    return SpecError{"hybrid_pattern",
-                     "hybrid_pattern does not combine with mtp_modules, "
-                     "window or mla"};
+  if (s.window.size > 0 || s.is_mla()) {
+    return SpecError{"hybrid_pattern", "hybrid_pattern does not combine with window or mla"};
   }
   if (!mamba) return std::nullopt;
   if (s.mamba.n_heads == 0) {

@@ -48,6 +48,12 @@ struct MoeSpec {
   int64_t first_dense_layers = 0;
   int64_t every = 1;
   bool router_bias = false;
+  // LatentMoE (Nemotron 3 Super; Megatron-Core's moe_latent_size): the routed experts work in a
+  // latent width: each token is projected d_model -> latent_size before dispatch and back after
+  // combine (two replicated linears per MoE layer), the experts run latent -> d_ff_expert ->
+  // latent and the all-to-alls carry latent-wide tokens; the router and shared experts keep
+  // d_model. 0: none.
+  int64_t latent_size = 0;
   // Node-limited routing: each token goes to experts on at most this many nodes (DeepSeek-V3
   // sec. 3.2.2: 4 nodes; HF config.json topk_group with n_group = the EP group's nodes). 0: no
   // limit. It bounds the scale-out all-to-all traffic (moe_cost.h).
@@ -132,6 +138,9 @@ struct ModelSpec {
   // transformer layer and an output norm, sharing the embedding and head; counted apart from the
   // main model, as DeepSeek reports it.
   int64_t mtp_modules = 0;
+  // The MTP modules apply one block's weights at every depth (Nemotron 3 Super's
+  // mtp_use_repeated_layer): parameters counted once, the work mtp_modules times.
+  bool mtp_shared_weights = false;
   // Attention sinks (GPT-OSS): one learned logit per query head and layer that every softmax row
   // also normalises over, n_heads parameters a layer. Their FLOPs (one more column per row) and
   // memory are below what the model counts.
@@ -156,6 +165,8 @@ struct ModelSpec {
   int64_t v_head_dim() const { return is_mla() ? mla.v_head_dim : head_dim; }
   int64_t d_ff_expert() const { return moe.d_ff_expert > 0 ? moe.d_ff_expert : d_ff; }
   int64_t d_ff_shared() const { return moe.d_ff_shared > 0 ? moe.d_ff_shared : d_ff_expert(); }
+  // The width of a routed token: the latent width under LatentMoE, else d_model.
+  int64_t routed_width() const { return moe.latent_size > 0 ? moe.latent_size : d_model; }
   // Layer i (0-based; i >= n_layers are MTP layers) has the MoE MLP, or windowed attention.
   bool IsMoeLayer(int64_t i) const {
     if (HybridKind(i) != 0) return HybridKind(i) == 'E';

@@ -11,7 +11,7 @@ MoeAllToAll MoeAllToAllCost(const ModelSpec& m, const ClusterSpec& c, const Para
                             const StepTimeOptions& o, double tokens, int64_t stride) {
   MoeAllToAll r;
   if (p.ep <= 1 || !m.is_moe() || c.network.empty()) return r;
-  const double d = static_cast<double>(m.d_model);
+  const double d = static_cast<double>(m.routed_width());  // LatentMoE: latent-wide tokens
   // Forward: dispatch (fp8 when the stack quantises before the up-projection) and combine (16-bit);
   // backward: the gradients of both, 16-bit.
   const double dispatch_bytes = o.a2a_fp8_dispatch && p.dtype == Dtype::kFp8 ? 1 : 2;

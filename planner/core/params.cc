@@ -16,8 +16,9 @@ struct MlpShape {
   Count total() const { return up + gate + down + bias; }
 };
 
-MlpShape MlpParams(const ModelSpec& s, Count ff) {
-  const Count d = s.d_model;
+// `width`: the MLP's input and output width, d_model unless a LatentMoE expert's latent width.
+MlpShape MlpParams(const ModelSpec& s, Count ff, Count width = 0) {
+  const Count d = width > 0 ? width : s.d_model;
   MlpShape m{d * ff, s.gated_mlp() ? d * ff : 0, ff * d, 0};
   if (s.biases.mlp) m.bias = (s.gated_mlp() ? 2 * ff : ff) + d;
   return m;
@@ -98,7 +99,10 @@ void AddMlps(Builder* b, const ModelSpec& s, int64_t n_dense, int64_t n_moe) {
     return;
   }
   b->Mlp("dense_mlp", MlpParams(s, s.d_ff), 1, n_dense);
-  b->Mlp("mlp", MlpParams(s, s.d_ff_expert()), s.moe.n_experts, n_moe);
+  b->Mlp("mlp", MlpParams(s, s.d_ff_expert(), s.routed_width()), s.moe.n_experts, n_moe);
+  if (s.moe.latent_size > 0) {  // LatentMoE's down and up projections around the routed experts
+    b->Layer("moe.latent_proj", ParamGroup::kMlp, 2 * Count{s.d_model} * s.moe.latent_size, n_moe);
+  }
   b->Mlp("shared_experts", MlpParams(s, s.d_ff_shared()), s.moe.n_shared_experts, n_moe);
   b->Layer("router", ParamGroup::kRouter, Count{s.d_model} * s.moe.n_experts, n_moe);
   b->Layer("router.bias", ParamGroup::kRouter, s.moe.router_bias ? s.moe.n_experts : 0, n_moe);
@@ -124,7 +128,9 @@ void AddLayers(Builder* b, const ModelSpec& s, int64_t layers, int64_t moe_layer
   AddAttention(b, s, hybrid ? s.n_attention_layers() : layers);
   if (hybrid) AddMamba(b, s, s.n_mamba_layers());
   AddMlps(b, s, (hybrid ? s.n_mlp_layers() : layers) - moe_layers, moe_layers);
-  b->Layer("norms", ParamGroup::kNorm, Count{s.norms_per_layer} * NormParams(s), layers);
+  // An MTP layer of a hybrid model is two blocks (attention, MLP) of one norm each.
+  const int64_t norms = s.is_hybrid() && !hybrid ? 2 : s.norms_per_layer;
+  b->Layer("norms", ParamGroup::kNorm, Count{norms} * NormParams(s), layers);
 }
 
 void AddEmbeddings(Builder* b, const ModelSpec& s) {
@@ -161,14 +167,16 @@ Count Sum(const std::vector<ParamEntry>& entries) {
 // DeepSeek-V3 MTP module k: norms of the hidden state and of the next token's embedding, a
 // [2d -> d] projection of their concatenation, one transformer layer (the kind layer n_layers + k
 // would be) and the output norm; embedding and head are the main model's.
+// With mtp_shared_weights one module's weights serve every depth.
 void CountMtp(const ModelSpec& s, const Count inactive_per_moe_layer, ParamCount* out) {
+  const int64_t modules = s.mtp_shared_weights ? 1 : s.mtp_modules;
   int64_t moe_layers = 0;
-  for (int64_t k = 0; k < s.mtp_modules; ++k) moe_layers += s.IsMoeLayer(s.n_layers + k) ? 1 : 0;
+  for (int64_t k = 0; k < modules; ++k) moe_layers += s.IsMoeLayer(s.n_layers + k) ? 1 : 0;
   Builder b(&out->mtp_entries, "mtp.");
-  b.Once("input_norms", ParamGroup::kNorm, 2 * s.mtp_modules * NormParams(s));
-  b.Once("projection", ParamGroup::kAttention, 2 * s.mtp_modules * Count{s.d_model} * s.d_model);
-  AddLayers(&b, s, s.mtp_modules, moe_layers);
-  b.Once("output_norm", ParamGroup::kNorm, s.mtp_modules * NormParams(s));
+  b.Once("input_norms", ParamGroup::kNorm, 2 * modules * NormParams(s));
+  b.Once("projection", ParamGroup::kAttention, 2 * modules * Count{s.d_model} * s.d_model);
+  AddLayers(&b, s, modules, moe_layers);
+  b.Once("output_norm", ParamGroup::kNorm, modules * NormParams(s));
   out->mtp = Sum(out->mtp_entries);
   const Count head = s.lm_head ? Count{s.vocab_size} * s.embed_dim() : 0;
   out->mtp_active = out->mtp - moe_layers * inactive_per_moe_layer + head;
@@ -190,7 +198,7 @@ ParamCount CountParams(const ModelSpec& s) {
   }
   out.non_embedding = out.total - out.embedding;
   out.per_layer = out.layers / s.n_layers;
-  const MlpShape expert = MlpParams(s, s.d_ff_expert());
+  const MlpShape expert = MlpParams(s, s.d_ff_expert(), s.routed_width());
   out.mlp_per_expert_per_layer = s.is_moe() ? expert.total() : MlpParams(s, s.d_ff).total();
   out.routed_experts = Count{s.n_moe_layers()} * s.moe.n_experts * expert.total();
   // Per token only top_k of the n_experts routed experts run.

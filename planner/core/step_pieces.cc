@@ -131,7 +131,7 @@ StagePieces RealStage(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   StagePieces s;
   const bool first = stage == 0, last = stage == p.pp - 1;
   // The last stage also runs the MTP modules' layers (LayerCost::mtp_modules).
-  s.layers = LayersOnStage(m.n_layers, p, stage) + (last ? lc.mtp_modules : 0);
+  s.layers = LayersOnStage(m.n_layers, p, stage) + (last ? lc.mtp_layers : 0);
   s.layer = LayerCompute(lc);
   // Per-layer collectives from the analytic totals of the stage that paces the pipeline.
   AddCommunication(p, o, t, t.layers, &s.layer);

@@ -139,10 +139,15 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
     const double etp = static_cast<double>(p.expert_tp());
     const double expert_tokens =
         tokens * m.moe.top_k / local_experts * m.moe.load_imbalance * etp / t;
+    // LatentMoE: the routed experts' input and output width, with the replicated down and up
+    // projections around them.
+    const double w = static_cast<double>(m.routed_width());
     g.moe_begin = static_cast<int>(g.linear.size());
     g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), moe_share});
-    g.linear.push_back({expert_tokens, d, ffe / etp, mats * local_experts * moe_share});
-    g.linear.push_back({expert_tokens, ffe / etp, d, local_experts * moe_share});
+    if (m.moe.latent_size > 0) g.linear.push_back({tokens, d, w, moe_share});
+    g.linear.push_back({expert_tokens, w, ffe / etp, mats * local_experts * moe_share});
+    g.linear.push_back({expert_tokens, ffe / etp, w, local_experts * moe_share});
+    if (m.moe.latent_size > 0) g.linear.push_back({tokens, w, d, moe_share});
     if (shared > 0) {  // shared experts run on every token, as one TP-split MLP
       g.linear.push_back({tokens, d, shared / t, mats * moe_share});
       g.linear.push_back({tokens, shared / t, d, moe_share});
@@ -191,7 +196,7 @@ LayerElements CountElements(const ModelSpec& m, const ParallelConfig& p, bool fl
     e.ssd_states = share * static_cast<double>(mb.n_heads) * mb.head_dim * mb.state_size / q;
   }
   if (m.is_moe()) {
-    e.routed = moe_share * RoutedCopiesPerGpu(m, p) * m.d_model;
+    e.routed = moe_share * RoutedCopiesPerGpu(m, p) * static_cast<double>(m.routed_width());
     e.routed_sorted = p.ep > 1 && m.moe.n_experts / p.ep > 1;
     e.moe_ff = n / t * moe_share *
                (m.moe.top_k * static_cast<double>(m.d_ff_expert()) +
@@ -567,9 +572,24 @@ Pace PaceOf(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
   AddCommunication(m, c, p, o, 1.0, lc, &one);
   const double layer_s = one.forward + one.tp_comm + one.cp_exposed + one.ep_exposed;
   const double last_extra_s =
-      lc.last_fwd_s() + lc.last_bwd_input_s() + lc.last_bwd_weight_s() + lc.mtp_modules * layer_s;
+      lc.last_fwd_s() + lc.last_bwd_input_s() + lc.last_bwd_weight_s() + lc.mtp_layers * layer_s;
   const PacedStage paced = SlowestStage(s, layer_s, 0, last_extra_s);
   return {paced.stage, static_cast<double>(paced.layers), paced.last};
+}
+
+// See LayerCost::mtp_layers. A hybrid model's MTP layer (Nemotron 3 Super's attention + MoE) is
+// the model's layer without the pattern: its compute over the average block's.
+double MtpLayers(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                 const StepTimeOptions& o, const LayerCost& lc) {
+  const double modules = static_cast<double>(m.mtp_modules);
+  if (!m.is_hybrid() || modules <= 0) return modules;
+  ModelSpec standard = m;
+  standard.hybrid_pattern.clear();
+  standard.norms_per_layer = 2;
+  standard.mtp_modules = 0;
+  const double block_s = LayerComputeSeconds(lc);
+  return block_s > 0 ? modules * LayerComputeSeconds(ComputeLayerCost(standard, c, p, o)) / block_s
+                     : modules;
 }
 
 }  // namespace
@@ -636,6 +656,7 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
     const double bytes = LossBytesPerLogit(mo.loss_kernels) + 14.0 * mo.train_metric_losses;
     lc.loss_s = HbmSeconds(c, bytes * tokens * vocab);
     lc.mtp_modules = static_cast<double>(m.mtp_modules);
+    lc.mtp_layers = MtpLayers(m, c, p, o, lc);
     const double d = static_cast<double>(m.d_model);
     if (m.mtp_modules > 0)
       lc.mtp_projection_fwd_s = GemmSeconds(c, p.dtype, {tokens, 2 * d, d / p.tp, 1});
@@ -652,7 +673,7 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   const Pace pace = PaceOf(m, c, p, o, lc);
   const double head = pace.head ? 1 : 0;
   // The last stage also runs the MTP modules' layers.
-  const double layers = pace.layers + head * lc.mtp_modules;
+  const double layers = pace.layers + head * lc.mtp_layers;
   MicrobatchTime& t = r.microbatch;
   t.stage = pace.stage;
   t.layers = layers;

@@ -126,6 +126,9 @@ struct LayerCost {
   // LM head and loss again.
   double mtp_modules = 0;
   double mtp_projection_fwd_s = 0;
+  // The MTP modules' layers in layers of this cost: mtp_modules, but in a hybrid model, whose
+  // layer is one block, an MTP layer (attention + MLP) is priced at its compute in such blocks.
+  double mtp_layers = 0;
   double per_step_s = 0;     // once per step, not per micro-batch (cached fp8 weight casts)
   double act_bytes = 0;      // stored activations under the layout's recompute mode
   double act_bytes_no_recompute = 0;

@@ -34,6 +34,7 @@ const std::vector<std::string> kModelKeys = {
     "hybrid_pattern",
     "mamba",
     "mtp_modules",
+    "mtp_shared_weights",
     "attention_sinks",
     "token_type_vocab_size",
     "pooler",
@@ -53,7 +54,7 @@ void ReadMoe(const StrictMap& m, MoeSpec* moe) {
   if (!m.Has("moe")) return;
   const StrictMap mm = m.Map("moe", {"n_experts", "top_k", "d_ff_expert", "n_shared_experts",
                                      "d_ff_shared", "first_dense_layers", "every", "router_bias",
-                                     "max_nodes_per_token", "load_imbalance"});
+                                     "max_nodes_per_token", "load_imbalance", "latent_size"});
   moe->n_experts = mm.Int("n_experts");
   moe->top_k = mm.Int("top_k");
   moe->d_ff_expert = mm.OptInt("d_ff_expert").value_or(0);
@@ -64,8 +65,9 @@ void ReadMoe(const StrictMap& m, MoeSpec* moe) {
   moe->router_bias = mm.Bool("router_bias", false);
   moe->max_nodes_per_token = mm.OptInt("max_nodes_per_token").value_or(0);
   moe->load_imbalance = mm.OptDouble("load_imbalance").value_or(1.0);
+  moe->latent_size = mm.OptInt("latent_size").value_or(0);
   // An explicit width must be usable: 0 would silently mean "unset".
-  for (const char* key : {"d_ff_expert", "d_ff_shared"}) {
+  for (const char* key : {"d_ff_expert", "d_ff_shared", "latent_size"}) {
     if (auto v = mm.OptInt(key); v && *v <= 0) {
       mm.Fail(key, std::string("moe.") + key + " must be a positive integer, got " +
                        std::to_string(*v));
@@ -161,6 +163,7 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   ReadWindow(m, &s.window);
   ReadMamba(m, &s.mamba);
   s.mtp_modules = m.OptInt("mtp_modules").value_or(0);
+  s.mtp_shared_weights = m.Bool("mtp_shared_weights", false);
   s.attention_sinks = m.Bool("attention_sinks", false);
   s.token_type_vocab_size = m.OptInt("token_type_vocab_size").value_or(0);
   s.pooler = m.Bool("pooler", false);

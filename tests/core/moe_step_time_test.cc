@@ -42,6 +42,31 @@ TEST(MoeStepTimeTest, LayerGemmsAreTheExactLinearFlopsOfTheAverageLayer) {
   EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / (linear / 61), 1.0, 1e-9);
 }
 
+// LatentMoE (Nemotron 3 Super): the routed experts run at the latent width with a down and an up
+// projection around them; the step model's GEMMs are still exactly the FLOP count's linear
+// matmuls of the average layer (flops.cc lists latent_down, the experts at width l, latent_up),
+// and each routed copy the experts keep for backward is l wide, not d_model.
+TEST(MoeStepTimeTest, LatentMoeRunsTheExpertsAtTheLatentWidth) {
+  ModelSpec s = testing::DeepSeekV3Shape();
+  s.moe.latent_size = 1792;
+  const ClusterSpec c = IdealGemmCluster();
+  ParallelConfig p;
+  const LayerCost lc = ComputeLayerCost(s, c, p, {});
+  const FlopsReport r = ComputeFlops(s, {s.seq_len, 1, true, Recompute::kNone});
+  double linear = 0;
+  for (const MatmulFlops& m : r.matmuls) {
+    if (m.layers > 0 && !m.attention_core && !m.mtp) linear += static_cast<double>(m.total);
+  }
+  EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / (linear / 61), 1.0, 1e-9);
+  int found = 0;
+  for (const ActivationTensor& a : LayerActivations(s, p, {})) {
+    if (a.name != "moe.routed_inputs") continue;
+    EXPECT_DOUBLE_EQ(a.bytes, 2 * 4096.0 * 8 * 1792);  // top-8 copies of each token, 1792 wide
+    ++found;
+  }
+  EXPECT_EQ(found, 1);
+}
+
 TEST(MoeStepTimeTest, ExpertAllToAllRunsInMoeLayersOnly) {
   ModelSpec all_moe = testing::DeepSeekV3Shape();
   all_moe.moe.first_dense_layers = 0;

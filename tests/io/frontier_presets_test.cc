@@ -57,11 +57,12 @@ TEST(FrontierPresetsTest, NemotronThreeNano) {
   // MambaMixer: 23 Mamba-2 layers (in_proj d -> 2*4096 + 2*8*128 + 64, conv1d of 4 taps with bias
   // over 4096 + 2*8*128 channels, dt_bias/A_log/D of 64, gated norm 4096, out_proj 4096 -> d), 6
   // attention layers (32 heads / 2 kv of 128), 23 MoE layers (128 squared-ReLU experts of 1856 and
-  // one shared of 3712, router d*128; the expert bias is a buffer), one norm per layer, untied.
+  // one shared of 3712, router d*128 and its expert bias, a tensor of the checkpoint), one norm per
+  // layer, untied.
   const Count d = 2688, v = 131072;
   const Count mamba = d * 10304 + 6144 * 5 + 3 * 64 + 4096 + 4096 * d;
   const Count attention = 2 * d * 4096 + 2 * d * 256;
-  const Count expert = 2 * d * 1856, moe = 128 * expert + 2 * d * 3712 + d * 128;
+  const Count expert = 2 * d * 1856, moe = 128 * expert + 2 * d * 3712 + d * 128 + 128;
   const ParamCount p = Preset("nemotron-3-nano");
   EXPECT_EQ(p.total, 2 * v * d + 23 * mamba + 6 * attention + 23 * moe + 52 * d + d);
   // NVIDIA's announcement: "a 3.2B active (3.6B with embeddings), 31.6B total parameter model".
@@ -83,6 +84,44 @@ TEST(FrontierPresetsTest, NemotronThreeNanoMegatronCoreFlopsAreTheTablesRatio) {
       static_cast<double>(m.seq_len);
   EXPECT_NEAR(per_token / (839e12 / 37664), 1, 6e-4);
   EXPECT_NEAR(per_token / (756e12 / 33934), 1, 7e-4);
+}
+
+TEST(FrontierPresetsTest, NemotronThreeSuper) {
+  // Megatron-LM's Super release config and Megatron-Bridge's unit tests: 40 Mamba-2 layers (in_proj
+  // d -> 2*8192 + 2*8*128 + 128, conv1d over 8192 + 2048 channels, dt_bias/A_log/D of 128, gated
+  // norm 8192, out_proj 8192 -> d), 8 attention layers (32 heads / 2 kv of 128), 40 LatentMoE
+  // layers (512 squared-ReLU experts 1024 -> 2688 -> 1024, one shared of 5376 at d, the down and up
+  // latent projections d x 1024 each, router d*512 and its bias), one norm per layer, untied. MTP:
+  // one block (the 2d -> d projection, 3 norms, an attention and a LatentMoE layer of 2 norms)
+  // at two depths with shared weights.
+  const Count d = 4096, v = 131072;
+  const Count mamba = d * 18560 + 10240 * 5 + 3 * 128 + 8192 + 8192 * d;
+  const Count attention = 2 * d * 4096 + 2 * d * 256;
+  const Count expert = 2 * 1024 * 2688;
+  const Count moe = 512 * expert + 2 * d * 5376 + 2 * d * 1024 + d * 512 + 512;
+  const ParamCount p = Preset("nemotron-3-super");
+  EXPECT_EQ(p.total, 2 * v * d + 40 * mamba + 8 * attention + 40 * moe + 88 * d + d);
+  EXPECT_EQ(p.mtp, 2 * d * d + 3 * d + attention + moe + 2 * d);
+  // The HF checkpoint's element count, MTP block included (the helper study's sum over its
+  // tensors).
+  EXPECT_EQ(p.total + p.mtp, 123611033088);
+  // NVIDIA: "a 12B active 120B total parameter" model; the report, as quoted: 120.6B, 12.7B active.
+  EXPECT_EQ(p.total / 100000000, 1206);
+  EXPECT_EQ(p.active / 100000000, 127);
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e9), 12);
+}
+
+// Megatron-Core's hybrid FLOPs with LatentMoE and two MTP depths (training.py moe_layer_flops'
+// latent branch; hybrid_flops counts each depth's attention and MoE layer and the logits with
+// them): the tables' Nemotron 3 Super rows, e.g. 26.04's GB300 row 783 TFLOP/s at 9,243
+// tokens/s/GPU (their ratios lie between 84.3 and 85.2 GFLOP: 3-digit TFLOP/s).
+TEST(FrontierPresetsTest, NemotronThreeSuperMegatronCoreFlopsAreTheTablesRatio) {
+  const ModelSpec m = LoadModel("nemotron-3-super");
+  const double per_token =
+      AccountFlops(m, {m.seq_len, 1, false, Recompute::kNone}, Accounting::kMegatronCore)
+          .step_flops /
+      static_cast<double>(m.seq_len);
+  EXPECT_NEAR(per_token / (783e12 / 9243), 1, 1e-3);
 }
 
 TEST(FrontierPresetsTest, DeepSeekV2Lite) {
