@@ -11,6 +11,7 @@
 #include "planner/core/collectives.h"
 #include "planner/core/fit.h"
 #include "planner/core/limits.h"
+#include "planner/core/step_time.h"
 #include "planner/io/bench_io.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/emit.h"
@@ -24,9 +25,6 @@ int64_t BytesFlag(const po::variables_map& vm, const std::string& flag);
 Placement PlacementFlag(const po::variables_map& vm);
 
 namespace {
-
-// 16-bit activations on the wire, as the step-time model (step_time.cc, kActivationBytes).
-constexpr double kActivationBytes = 2;
 
 struct RowCheck {
   std::string collective;

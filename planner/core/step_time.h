@@ -105,6 +105,8 @@ struct StepTime {
   const char* bound = "";
 };
 
+inline constexpr double kActivationBytes = 2;  // 16-bit activations on the wire and in HBM
+
 // GEMM efficiency (fraction of dense peak) for a matmul of `flops` FLOPs.
 double GemmEfficiency(const EfficiencySpec& e, double flops);
 
@@ -134,6 +136,7 @@ struct LayerCost {
   double act_bytes_no_recompute = 0;
   double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_fwd_s; }
   double bwd_s() const { return 2 * linear_fwd_s + core_bwd_s + elementwise_bwd_s; }
+  double compute_s() const { return fwd_s() + bwd_s() + recompute_s; }  // one micro-batch's
   // The last stage's work beyond its layers' (the MTP modules' layers are counted as layers): the
   // head and loss once per prediction depth, and the MTP projections. Forward; backward's input
   // gradient (the same GEMMs and the loss's other half); backward's weight gradient.
@@ -147,6 +150,7 @@ struct LayerCost {
   }
 };
 
+// Implemented in layer_cost.cc.
 LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                            const StepTimeOptions& o);
 

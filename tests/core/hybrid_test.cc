@@ -38,6 +38,16 @@ ModelSpec AlternatingHybrid() {
   return m;
 }
 
+// A hybrid of the standard shape with Mamba-2 mixers of 32 heads of 64, state 128, 8 groups.
+ModelSpec MambaHybrid(const std::string& pattern) {
+  ModelSpec m = Standard();
+  m.n_layers = static_cast<int64_t>(pattern.size());
+  m.norms_per_layer = 1;
+  m.hybrid_pattern = pattern;
+  m.mamba = {.n_heads = 32, .head_dim = 64, .state_size = 128, .n_groups = 8};
+  return m;
+}
+
 TEST(HybridTest, AlternatingAttentionAndMlpIsTheStandardLayerSplitInTwo) {
   const ModelSpec standard = Standard(), hybrid = AlternatingHybrid();
   ASSERT_FALSE(Validate(hybrid).has_value());
@@ -74,11 +84,7 @@ TEST(HybridTest, AlternatingAttentionAndMlpIsTheStandardLayerSplitInTwo) {
 // channels of conv_kernel taps and a bias, dt_bias, A_log and D per head, the gated norm's d_inner
 // and out_proj d_inner x d (Megatron-Core ssm/mamba_mixer.py), beside the layer's one norm.
 TEST(HybridTest, MambaLayerHoldsTheMixersParameters) {
-  ModelSpec m = Standard();
-  m.n_layers = 3;
-  m.norms_per_layer = 1;
-  m.hybrid_pattern = "M*-";
-  m.mamba = {.n_heads = 32, .head_dim = 64, .state_size = 128, .n_groups = 8};
+  const ModelSpec m = MambaHybrid("M*-");
   ASSERT_FALSE(Validate(m).has_value());
   const Count d = 2048, inner = 32 * 64, gn = 8 * 128;
   const Count mamba = d * (2 * inner + 2 * gn + 32) + (inner + 2 * gn) * (4 + 1) + 3 * 32 +
@@ -96,11 +102,7 @@ TEST(HybridTest, MambaLayerHoldsTheMixersParameters) {
 // CP group each way, forward and backward (Megatron-Core's MambaContextParallel); a model without
 // attention layers has no ring attention to add.
 TEST(HybridTest, MambaUnderContextParallelismAllToAllsItsMixerInputAndOutput) {
-  ModelSpec m = Standard();
-  m.n_layers = 4;
-  m.norms_per_layer = 1;
-  m.hybrid_pattern = "M-M-";
-  m.mamba = {.n_heads = 32, .head_dim = 64, .state_size = 128, .n_groups = 8};
+  const ModelSpec m = MambaHybrid("M-M-");
   ASSERT_FALSE(Validate(m).has_value());
   const ClusterSpec c = testing::H100Nodes(1);
   ParallelConfig p;

@@ -27,19 +27,22 @@ ClusterSpec IdealGemmCluster() {
   return c;
 }
 
-TEST(MoeStepTimeTest, LayerGemmsAreTheExactLinearFlopsOfTheAverageLayer) {
-  const ModelSpec s = testing::DeepSeekV3Shape();
-  const ClusterSpec c = IdealGemmCluster();
-  ParallelConfig p;
-  const LayerCost lc = ComputeLayerCost(s, c, p, {});
-  // Linear (non-core) matmuls of the 61 layers, one sequence: MLA projections, 3 dense MLPs,
-  // 58 x (router + 8 routed + 1 shared expert); the step model costs their average layer.
+// The FLOP count's linear (non-core) matmuls of the model's layers, one sequence, over the
+// layers: what the step model's average layer runs.
+double AverageLayerLinearFlops(const ModelSpec& s) {
   const FlopsReport r = ComputeFlops(s, {s.seq_len, 1, true, Recompute::kNone});
   double linear = 0;
   for (const MatmulFlops& m : r.matmuls) {
     if (m.layers > 0 && !m.attention_core && !m.mtp) linear += static_cast<double>(m.total);
   }
-  EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / (linear / 61), 1.0, 1e-9);
+  return linear / static_cast<double>(s.n_layers);
+}
+
+TEST(MoeStepTimeTest, LayerGemmsAreTheExactLinearFlopsOfTheAverageLayer) {
+  // MLA projections, 3 dense MLPs, 58 x (router + 8 routed + 1 shared expert) over 61 layers.
+  const ModelSpec s = testing::DeepSeekV3Shape();
+  const LayerCost lc = ComputeLayerCost(s, IdealGemmCluster(), {}, {});
+  EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / AverageLayerLinearFlops(s), 1.0, 1e-9);
 }
 
 // LatentMoE (Nemotron 3 Super): the routed experts run at the latent width with a down and an up
@@ -49,15 +52,9 @@ TEST(MoeStepTimeTest, LayerGemmsAreTheExactLinearFlopsOfTheAverageLayer) {
 TEST(MoeStepTimeTest, LatentMoeRunsTheExpertsAtTheLatentWidth) {
   ModelSpec s = testing::DeepSeekV3Shape();
   s.moe.latent_size = 1792;
-  const ClusterSpec c = IdealGemmCluster();
-  ParallelConfig p;
-  const LayerCost lc = ComputeLayerCost(s, c, p, {});
-  const FlopsReport r = ComputeFlops(s, {s.seq_len, 1, true, Recompute::kNone});
-  double linear = 0;
-  for (const MatmulFlops& m : r.matmuls) {
-    if (m.layers > 0 && !m.attention_core && !m.mtp) linear += static_cast<double>(m.total);
-  }
-  EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / (linear / 61), 1.0, 1e-9);
+  const ParallelConfig p;
+  const LayerCost lc = ComputeLayerCost(s, IdealGemmCluster(), p, {});
+  EXPECT_NEAR(lc.linear_fwd_s * 1000e12 / AverageLayerLinearFlops(s), 1.0, 1e-9);
   int found = 0;
   for (const ActivationTensor& a : LayerActivations(s, p, {})) {
     if (a.name != "moe.routed_inputs") continue;

@@ -72,16 +72,19 @@ TEST(FrontierPresetsTest, NemotronThreeNano) {
   EXPECT_EQ(p.active, p.total - 23 * 122 * expert);  // 6 of 128 experts run per token
 }
 
+// Megatron-Core's accounting per token of a preset at its training sequence length.
+double MegatronCoreFlopsPerToken(const std::string& preset) {
+  const ModelSpec m = LoadModel(preset);
+  const FlopsOptions o{m.seq_len, 1, false, Recompute::kNone};
+  return AccountFlops(m, o, Accounting::kMegatronCore).step_flops / static_cast<double>(m.seq_len);
+}
+
 // Megatron-Core's hybrid FLOPs per token (training.py hybrid_flops), which Megatron-Bridge's
 // performance tables report: their Nemotron 3 Nano rows give model TFLOP/s and tokens/s whose
 // ratio is the FLOPs per token, e.g. 26.02.01's GB300 row 839 TFLOP/s at 37,664 tokens/s/GPU
 // and GB200 row 756 at 33,934 (to the rounding of the 3-digit TFLOP/s, 0.06%).
 TEST(FrontierPresetsTest, NemotronThreeNanoMegatronCoreFlopsAreTheTablesRatio) {
-  const ModelSpec m = LoadModel("nemotron-3-nano");
-  const double per_token =
-      AccountFlops(m, {m.seq_len, 1, false, Recompute::kNone}, Accounting::kMegatronCore)
-          .step_flops /
-      static_cast<double>(m.seq_len);
+  const double per_token = MegatronCoreFlopsPerToken("nemotron-3-nano");
   EXPECT_NEAR(per_token / (839e12 / 37664), 1, 6e-4);
   EXPECT_NEAR(per_token / (756e12 / 33934), 1, 7e-4);
 }
@@ -116,12 +119,7 @@ TEST(FrontierPresetsTest, NemotronThreeSuper) {
 // them): the tables' Nemotron 3 Super rows, e.g. 26.04's GB300 row 783 TFLOP/s at 9,243
 // tokens/s/GPU (their ratios lie between 84.3 and 85.2 GFLOP: 3-digit TFLOP/s).
 TEST(FrontierPresetsTest, NemotronThreeSuperMegatronCoreFlopsAreTheTablesRatio) {
-  const ModelSpec m = LoadModel("nemotron-3-super");
-  const double per_token =
-      AccountFlops(m, {m.seq_len, 1, false, Recompute::kNone}, Accounting::kMegatronCore)
-          .step_flops /
-      static_cast<double>(m.seq_len);
-  EXPECT_NEAR(per_token / (783e12 / 9243), 1, 1e-3);
+  EXPECT_NEAR(MegatronCoreFlopsPerToken("nemotron-3-super") / (783e12 / 9243), 1, 1e-3);
 }
 
 TEST(FrontierPresetsTest, DeepSeekV2Lite) {
