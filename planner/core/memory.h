@@ -42,7 +42,7 @@ struct StackMemoryChoices {
   double zero3_max_live_params = 0;
   // Memory-saving choices a stack states (DeepSeek-V3 report sec. 3.2.3, 3.3.3; Megatron-Core's
   // recompute_modules layernorm, mla_up_proj, moe_act). Defaults keep what Megatron-style
-  // training stores. What they recompute is priced beside the recompute mode's (step_time.cc).
+  // training stores. What they recompute is priced beside the recompute mode's (layer_cost.cc).
   bool recompute_norms = false;           // RMSNorm/LayerNorm outputs recomputed from their inputs
   bool recompute_up_projections = false;  // MLA's q/k/v recomputed from the stored latents
   bool recompute_mlp_activation = false;  // SwiGLU/GeLU output recomputed from its inputs

@@ -181,7 +181,7 @@ struct ModelSpec {
   int64_t n_local_layers() const;
   // Layers with attention, with a Mamba mixer, with an MLP (dense or MoE): every layer but in a
   // hybrid model, where each holds one of them. Their shares of the layers are what the average
-  // layer that prices a stage carries (step_time.cc, memory.cc).
+  // layer that prices a stage carries (layer_cost.cc, memory.cc).
   int64_t n_attention_layers() const { return CountKind('*', n_layers); }
   int64_t n_mamba_layers() const { return is_hybrid() ? CountKind('M', 0) : 0; }
   int64_t n_mlp_layers() const {
