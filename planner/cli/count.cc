@@ -47,8 +47,9 @@ Table CountTable(const ModelSpec& spec, const ParamCount& p) {
       t.AddRow({e.name, ToString(e.group), e.per_layer ? GroupedCell(e.per_layer) : Cell(),
                 GroupedCell(e.total), ""});
     }
-    t.AddRow({"MTP modules (" + std::to_string(spec.mtp_modules) + ", not in total)", "", "",
-              GroupedCell(p.mtp), ""});
+    const std::string modules = std::to_string(spec.mtp_modules) +
+                                (spec.mtp_shared_weights ? " depths of one shared block" : "");
+    t.AddRow({"MTP modules (" + modules + ", not in total)", "", "", GroupedCell(p.mtp), ""});
     t.AddRow({"MTP active per token (shared head included)", "", "", GroupedCell(p.mtp_active),
               ""});
   }
