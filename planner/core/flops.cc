@@ -103,11 +103,12 @@ void MambaMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers) {
 }
 
 // Every matmul of `layers` transformer layers, of which `local` have windowed attention and
-// `moe` the MoE MLP. A hybrid model's layers have attention, a Mamba mixer or an MLP each.
+// `moe` the MoE MLP. The main stack of a hybrid model (`main`) has attention, a Mamba mixer or an
+// MLP in each layer; its MTP layers, attention and MLP each.
 void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int64_t local,
-                  int64_t moe) {
+                  int64_t moe, bool main) {
   const Count d = s.d_model;
-  const bool hybrid = s.is_hybrid() && layers == s.n_layers;
+  const bool hybrid = s.is_hybrid() && main;
   const int64_t attention = hybrid ? s.n_attention_layers() : layers;
   if (s.is_mla()) {
     MlaProjections(c, s, t, attention);
@@ -160,7 +161,7 @@ void MtpMatmuls(Collector* c, const ModelSpec& s, Count t) {
   }
   c->Section("mtp.", true);
   c->Layer("projection", 1, t, 2 * Count{s.d_model}, s.d_model, s.mtp_modules);
-  LayerMatmuls(c, s, t, s.mtp_modules, local, moe);
+  LayerMatmuls(c, s, t, s.mtp_modules, local, moe, false);
   if (s.lm_head) c->Layer("lm_head", 1, t, s.embed_dim(), s.vocab_size, s.mtp_modules);
   c->Section("", false);
 }
@@ -169,7 +170,7 @@ std::vector<MatmulFlops> ForwardMatmuls(const ModelSpec& s, const FlopsOptions& 
   const Count t = o.seq_len, d = s.d_model, e = s.embed_dim();
   Collector c(s, o);
   if (s.word_embed_proj_dim > 0) c.Once("embedding_projection.in", 1, t, e, d);
-  LayerMatmuls(&c, s, t, s.n_layers, s.n_local_layers(), s.n_moe_layers());
+  LayerMatmuls(&c, s, t, s.n_layers, s.n_local_layers(), s.n_moe_layers(), true);
   if (s.word_embed_proj_dim > 0) c.Once("embedding_projection.out", 1, t, d, e);
   if (s.lm_head) c.Once("lm_head", 1, t, e, s.vocab_size);
   if (s.pooler) c.Once("pooler", 1, 1, d, d);  // the first token of each sequence only
@@ -177,11 +178,6 @@ std::vector<MatmulFlops> ForwardMatmuls(const ModelSpec& s, const FlopsOptions& 
   return c.Take();
 }
 
-// Megatron-Core's num_floating_point_operations (megatron/training/training.py; Megatron-Bridge's
-// flop_utils copies it) per token: 12 L h^2 (1 + g/a + s/h) q/h for MHA/GQA attention (the version
-// without causal halving), its MLA term otherwise; the MLP split into dense layers, top-k routed
-// experts and shared experts; MTP layers counted as layers of the last layer's kind plus their
-// norms and 2h x h projection; one logit GEMM per MTP layer and the model.
 // Megatron-Core's moe_layer_flops (training.py at 2a75ac12c, :436-451) per token, forward: 4 h
 // ffn_e k (x 1.5 gated) for the routed experts, at the latent width l instead of h under
 // LatentMoE plus 4 h l for its two projections; 4 h ffn_shared for the shared experts.
@@ -217,6 +213,11 @@ double MegatronCoreHybridPerToken(const ModelSpec& s, double T) {
           (s.n_moe_layers() + (s.is_moe() ? mtp : 0)) * moe + 2 * h * V * (1 + mtp));
 }
 
+// Megatron-Core's num_floating_point_operations (megatron/training/training.py; Megatron-Bridge's
+// flop_utils copies it) per token: 12 L h^2 (1 + g/a + s/h) q/h for MHA/GQA attention (the version
+// without causal halving), its MLA term otherwise; the MLP split into dense layers, top-k routed
+// experts and shared experts; MTP layers counted as layers of the last layer's kind plus their
+// norms and 2h x h projection; one logit GEMM per MTP layer and the model.
 double MegatronCorePerToken(const ModelSpec& s, double T) {
   if (s.is_hybrid()) return MegatronCoreHybridPerToken(s, T);
   const double h = s.d_model, V = s.vocab_size, heads = s.n_heads, mtp = s.mtp_modules;

@@ -370,7 +370,7 @@ double StackRecomputeSeconds(const ClusterSpec& c, const ParallelConfig& p, cons
 // the model's layer without the pattern: its compute over the average block's.
 double MtpLayers(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                  const StepTimeOptions& o, const LayerCost& lc) {
-  const double modules = static_cast<double>(m.mtp_modules);
+  const double modules = static_cast<double>(m.mtp_run());
   if (!m.is_hybrid() || modules <= 0) return modules;
   ModelSpec standard = m;
   standard.hybrid_pattern.clear();
@@ -444,10 +444,10 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
     // read 2 + write 4, log_softmax read 4 + write 4).
     const double bytes = LossBytesPerLogit(mo.loss_kernels) + 14.0 * mo.train_metric_losses;
     lc.loss_s = HbmSeconds(c, bytes * tokens * vocab);
-    lc.mtp_modules = static_cast<double>(m.mtp_modules);
+    lc.mtp_modules = static_cast<double>(m.mtp_run());
     lc.mtp_layers = MtpLayers(m, c, p, o, lc);
     const double d = static_cast<double>(m.d_model);
-    if (m.mtp_modules > 0)
+    if (m.mtp_run() > 0)
       lc.mtp_projection_fwd_s = GemmSeconds(c, p.dtype, {tokens, 2 * d, d / p.tp, 1});
   }
   return lc;

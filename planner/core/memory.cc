@@ -243,7 +243,7 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   // A hybrid model's average layer: each sublayer's tensors at its share of the layers (`ff`
   // already averages the MLPs).
   const double as = m.attention_share();
-  const double ms = static_cast<double>(m.n_mlp_layers()) / static_cast<double>(m.n_layers);
+  const double ms = m.mlp_share();
   if (m.n_mamba_layers() > 0) AddMambaTensors(m, p, norm_out, &out);
   AddTensor(&out, "attention.norm_input", as * 2 * sbh * rep);
   AddTensor(&out, "attention.qkv_input", as * norm_out);

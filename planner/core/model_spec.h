@@ -183,12 +183,13 @@ struct ModelSpec {
   // hybrid model, where each holds one of them. Their shares of the layers are what the average
   // layer that prices a stage carries (layer_cost.cc, memory.cc).
   int64_t n_attention_layers() const { return CountKind('*', n_layers); }
-  int64_t n_mamba_layers() const { return is_hybrid() ? CountKind('M', 0) : 0; }
+  int64_t n_mamba_layers() const { return CountKind('M', 0); }
   int64_t n_mlp_layers() const {
     return is_hybrid() ? CountKind('-', 0) + CountKind('E', 0) : n_layers;
   }
   double attention_share() const { return Share(n_attention_layers()); }
   double mamba_share() const { return Share(n_mamba_layers()); }
+  double mlp_share() const { return Share(n_mlp_layers()); }
   double moe_share() const { return Share(n_moe_layers()); }
   double dense_mlp_share() const { return Share(n_mlp_layers() - n_moe_layers()); }
   // Sublayers (each with its row-parallel output and TP collective) per layer: attention and MLP,
@@ -198,6 +199,8 @@ struct ModelSpec {
   // layers, top_k routed plus the shared experts' widths in MoE layers (what its activations hold).
   double mlp_width_per_token() const;
   int64_t embed_dim() const { return word_embed_proj_dim > 0 ? word_embed_proj_dim : d_model; }
+  // The MTP modules that run: on the last stage beside the LM head, so none without one.
+  int64_t mtp_run() const { return lm_head ? mtp_modules : 0; }
 
  private:
   // Layers of kind c in the hybrid pattern; `otherwise` for a model without one.

@@ -121,10 +121,10 @@ void AddMamba(Builder* b, const ModelSpec& s, int64_t layers) {
   b->Layer("mamba.out_proj", ParamGroup::kMixer, inner * d, layers);
 }
 
-void AddLayers(Builder* b, const ModelSpec& s, int64_t layers, int64_t moe_layers) {
-  // A hybrid model's layers each hold one sublayer (the MTP modules, which it has none of, would
-  // be attention + MLP layers).
-  const bool hybrid = s.is_hybrid() && layers == s.n_layers;
+// `main`: the model's own layers, not MTP modules'. A hybrid model's own layers each hold one
+// sublayer; its MTP layers are attention + MLP.
+void AddLayers(Builder* b, const ModelSpec& s, int64_t layers, int64_t moe_layers, bool main) {
+  const bool hybrid = s.is_hybrid() && main;
   AddAttention(b, s, hybrid ? s.n_attention_layers() : layers);
   if (hybrid) AddMamba(b, s, s.n_mamba_layers());
   AddMlps(b, s, (hybrid ? s.n_mlp_layers() : layers) - moe_layers, moe_layers);
@@ -175,7 +175,7 @@ void CountMtp(const ModelSpec& s, const Count inactive_per_moe_layer, ParamCount
   Builder b(&out->mtp_entries, "mtp.");
   b.Once("input_norms", ParamGroup::kNorm, 2 * modules * NormParams(s));
   b.Once("projection", ParamGroup::kAttention, 2 * modules * Count{s.d_model} * s.d_model);
-  AddLayers(&b, s, modules, moe_layers);
+  AddLayers(&b, s, modules, moe_layers, false);
   b.Once("output_norm", ParamGroup::kNorm, modules * NormParams(s));
   out->mtp = Sum(out->mtp_entries);
   const Count head = s.lm_head ? Count{s.vocab_size} * s.embed_dim() : 0;
@@ -188,7 +188,7 @@ ParamCount CountParams(const ModelSpec& s) {
   ParamCount out;
   Builder b(&out.entries, "");
   AddEmbeddings(&b, s);
-  AddLayers(&b, s, s.n_layers, s.n_moe_layers());
+  AddLayers(&b, s, s.n_layers, s.n_moe_layers(), true);
   AddHead(&b, s);
 
   for (const ParamEntry& e : out.entries) {

@@ -16,9 +16,6 @@
 namespace planner {
 namespace {
 
-// MTP modules run on the last stage beside the head (LayerCost::mtp_modules).
-int64_t MtpOnLastStage(const ModelSpec& m) { return m.lm_head ? m.mtp_modules : 0; }
-
 // The outer loop: one (tp, pp, cp) with dp = GPUs / (tp*pp*cp); workers take these in turn.
 struct Outer {
   int64_t tp, pp, cp;
@@ -94,7 +91,7 @@ Axes BuildAxes(const ModelSpec& m, const ClusterSpec& c, const SearchSpace& s) {
   for (Outer& o : a.outer) {
     ParallelConfig p;
     p.pp = o.pp;
-    for (const auto& [first, last] : SearchedSplits(m.n_layers, o.pp, MtpOnLastStage(m))) {
+    for (const auto& [first, last] : SearchedSplits(m.n_layers, o.pp, m.mtp_run())) {
       p.first_stage_layers = first;
       p.last_stage_layers = last;
       const auto vpps = static_cast<int64_t>(SplitVpps(m, s, a, p).size());
@@ -176,7 +173,7 @@ class Worker {
     p.dp = c_.total_gpus() / (p.tp * p.pp * p.cp);
     p.global_batch = s_.global_batch;
     // Where pp does not divide the layers, the uneven splits Megatron-Core users pick.
-    for (const auto& [first, last] : SearchedSplits(m_.n_layers, p.pp, MtpOnLastStage(m_))) {
+    for (const auto& [first, last] : SearchedSplits(m_.n_layers, p.pp, m_.mtp_run())) {
       p.first_stage_layers = first;
       p.last_stage_layers = last;
       RunSplit(a, SplitVpps(m_, s_, a, p), Etps(a, s_, p.tp), p);

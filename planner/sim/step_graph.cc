@@ -502,7 +502,7 @@ double EstimateTasks(const ModelSpec& m, const ParallelConfig& p, ScheduleKind k
   // The fullest stage bounds the blocks per op; the last also runs the MTP modules' layers.
   const StageLayout split = StageLayers(m.n_layers, p);
   // (A hybrid model's MTP layer is a few of its one-block layers: bounded by 3.)
-  const double mtp = m.lm_head ? static_cast<double>(m.mtp_modules) * (m.is_hybrid() ? 3 : 1) : 0;
+  const double mtp = static_cast<double>(m.mtp_run()) * (m.is_hybrid() ? 3 : 1);
   const double stage_layers = (split.ok ? static_cast<double>(split.max_layers())
                                         : static_cast<double>(m.n_layers) / p.pp) +
                               mtp;

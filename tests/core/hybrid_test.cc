@@ -97,6 +97,28 @@ TEST(HybridTest, MambaLayerHoldsTheMixersParameters) {
   EXPECT_DOUBLE_EQ(m.attention_share(), 1.0 / 3);
 }
 
+// The step model's GEMMs of the average layer are the FLOP count's linear matmuls over the layers
+// (flops.cc lists the Mamba projections and the scan's chunked products; the depthwise conv1d,
+// listed there too, the step model prices as an element-wise pass). On a GPU whose GEMMs run at
+// peak whatever their size and whose HBM is free, the time is FLOPs / peak.
+TEST(HybridTest, LayerGemmsAreTheFlopCountsLinearMatmulsOfTheAverageLayer) {
+  ModelSpec moe = MambaHybrid("M*-E");
+  moe.moe = {.n_experts = 8, .top_k = 2};
+  ASSERT_FALSE(Validate(moe).has_value());
+  ClusterSpec c = testing::H100Nodes(1);
+  c.gpu.hbm_GBps = 1e12;
+  c.efficiency.gemm_max = 1;
+  c.efficiency.gemm_half_flops = 0;
+  const LayerCost lc = ComputeLayerCost(moe, c, {}, {});
+  const FlopsReport r = ComputeFlops(moe, {moe.seq_len, 1, true, Recompute::kNone});
+  double linear = 0;
+  for (const MatmulFlops& f : r.matmuls) {
+    if (f.layers > 0 && !f.attention_core && f.name != "mamba.conv1d")
+      linear += static_cast<double>(f.total);
+  }
+  EXPECT_NEAR(lc.linear_fwd_s * 989e12 / (linear / 4), 1.0, 1e-9);
+}
+
 // Under context parallelism a Mamba layer moves its in_proj output (z, x, B, C, dt: 2 d_inner +
 // 2 G N + H wide) to head shards and the scan's output (d_inner) back, by an all-to-all over the
 // CP group each way, forward and backward (Megatron-Core's MambaContextParallel); a model without
