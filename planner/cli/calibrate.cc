@@ -17,6 +17,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "planner/cli/bench_flags.h"
 #include "planner/cli/command.h"
 #include "planner/core/enum_names.h"
 #include "planner/io/bench_io.h"
@@ -28,10 +29,6 @@
 #include "planner/io/yaml_strict.h"
 
 namespace planner {
-
-// Also used by `planner validate --bench` (validate_bench.cc).
-int64_t BytesFlag(const po::variables_map& vm, const std::string& flag);
-Placement PlacementFlag(const po::variables_map& vm);
 
 namespace {
 
@@ -464,46 +461,6 @@ Inputs ReadInputs(const po::variables_map& vm) {
 }
 
 }  // namespace
-
-int64_t BytesFlag(const po::variables_map& vm, const std::string& flag) {
-  const std::string text = vm[flag].as<std::string>();
-  int64_t scale = 1;
-  std::string digits = text;
-  if (!digits.empty()) {
-    switch (digits.back()) {
-      case 'K':
-      case 'k':
-        scale = int64_t{1} << 10;
-        break;
-      case 'M':
-      case 'm':
-        scale = int64_t{1} << 20;
-        break;
-      case 'G':
-      case 'g':
-        scale = int64_t{1} << 30;
-        break;
-      default:
-        scale = 1;
-    }
-    if (scale > 1) digits.pop_back();
-  }
-  const bool all_digits = !digits.empty() && digits.size() <= 12 &&
-                          digits.find_first_not_of("0123456789") == std::string::npos;
-  if (!all_digits) {
-    throw InputError("--" + flag,
-                     "must be a byte count such as 4194304 or 4M (K, M, G are "
-                     "1024-based, as commbench's -b), got '" +
-                         text + "'");
-  }
-  return std::stoll(digits) * scale;
-}
-
-Placement PlacementFlag(const po::variables_map& vm) {
-  return EnumFlag<Placement>(
-      vm, "placement",
-      {{"out", Placement::kOutOfPlace}, {"in", Placement::kInPlace}, {"both", Placement::kBoth}});
-}
 
 int RunCalibrate(const std::vector<std::string>& args) {
   po::options_description options("planner calibrate options");

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "planner/cli/bench_flags.h"
 #include "planner/cli/command.h"
 #include "planner/core/collectives.h"
 #include "planner/core/fit.h"
@@ -20,9 +21,6 @@
 #include "planner/io/model_io.h"
 
 namespace planner {
-
-int64_t BytesFlag(const po::variables_map& vm, const std::string& flag);
-Placement PlacementFlag(const po::variables_map& vm);
 
 namespace {
 
