@@ -53,6 +53,11 @@ ParamSplit SplitParams(const ModelSpec& m, const ParamCount& pc) {
   }
   s.layer_tensors = static_cast<double>(ParamTensorsPerLayer(m));
   s.n_layers = static_cast<double>(m.n_layers);
+  if (m.mtp_run() > 0) {
+    s.mtp_expert = static_cast<double>(pc.mtp_routed_experts);
+    s.mtp_dense = static_cast<double>(pc.mtp) - s.mtp_expert;
+    s.mtp_layers = static_cast<double>(m.mtp_run() * 2 / m.sublayers_per_layer());
+  }
   s.head = m.lm_head;
   s.tied = m.tied_embeddings;
   return s;
@@ -76,7 +81,10 @@ StageParams ParamsWithLayers(const ParamSplit& split, const ParallelConfig& p, b
   s.expert = layers * s.layer_expert;
   const double vocab = split.vocab_table / p.tp;  // vocab-parallel embedding and head
   if (first) s.dense += vocab + split.first_extra;
-  if (last) s.dense += split.last_extra;
+  if (last) {
+    s.dense += split.last_extra + split.mtp_dense / p.tp;
+    s.expert += split.mtp_expert / (p.expert_tp() * p.ep);
+  }
   // The last stage runs the head: its own table if untied, else (with pp > 1) Megatron keeps a
   // copy of the tied embedding there.
   if (last && split.head && (!split.tied || !first)) s.dense += vocab;
@@ -341,18 +349,19 @@ StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const Par
   double params = sp.total();
   double sharded = sp.dense / shard + sp.expert / expert_shard;
   StageStates r;
-  r.inflight_layers = layers;
+  r.inflight_layers = layers + (last ? split.mtp_layers : 0);
   r.layer_params = sp.layer_dense + sp.layer_expert;
   if (p.schedule == Schedule::kDualPipe && p.pp > 1) {
     // DualPipe: the rank also holds stage pp - 1 - s of the other direction, with its
     // parameters, gradients and optimizer states (DeepSeek-V3 Table 2: parameters 2x).
     const int64_t mirror = p.pp - 1 - stage;
+    const bool mirror_last = mirror == p.pp - 1;
     const double mirror_layers = LayersOf(layout, m.n_layers, mirror);
-    const StageParams mp =
-        ParamsWithLayers(split, p, mirror == 0, mirror == p.pp - 1, mirror_layers);
+    const StageParams mp = ParamsWithLayers(split, p, mirror == 0, mirror_last, mirror_layers);
     params += mp.total();
     sharded += mp.dense / shard + mp.expert / expert_shard;
-    r.inflight_layers = (layers + mirror_layers) / 2;
+    r.inflight_layers =
+        (r.inflight_layers + mirror_layers + (mirror_last ? split.mtp_layers : 0)) / 2;
   }
   r.weights = p.zero >= 3 ? o.zero3_weight_bytes * sharded : o.weight_bytes * params;
   const bool gathered = p.zero >= 3 && PipelineSyncsOncePerStep(p, o);

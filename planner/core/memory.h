@@ -157,6 +157,12 @@ struct ParamSplit {
   double first_extra = 0;   // position/type tables, embedding norm and projection
   double last_extra = 0;    // final norm, LM-head bias, pooler
   double n_layers = 0;
+  // The MTP modules, which run beside the LM head on the last stage (ModelSpec::mtp_run()):
+  // their parameters without and with the routed experts, and their layers in activations (a
+  // hybrid model's MTP layer, attention + MoE, as two of its one-block layers).
+  double mtp_dense = 0;
+  double mtp_expert = 0;
+  double mtp_layers = 0;
   bool head = false;  // the model has an LM head
   bool tied = false;  // ... tied to the token embedding
 };

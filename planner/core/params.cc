@@ -168,7 +168,7 @@ Count Sum(const std::vector<ParamEntry>& entries) {
 // [2d -> d] projection of their concatenation, one transformer layer (the kind layer n_layers + k
 // would be) and the output norm; embedding and head are the main model's.
 // With mtp_shared_weights one module's weights serve every depth.
-void CountMtp(const ModelSpec& s, const Count inactive_per_moe_layer, ParamCount* out) {
+void CountMtp(const ModelSpec& s, const Count expert, ParamCount* out) {
   const int64_t modules = s.mtp_shared_weights ? 1 : s.mtp_modules;
   int64_t moe_layers = 0;
   for (int64_t k = 0; k < modules; ++k) moe_layers += s.IsMoeLayer(s.n_layers + k) ? 1 : 0;
@@ -178,7 +178,9 @@ void CountMtp(const ModelSpec& s, const Count inactive_per_moe_layer, ParamCount
   AddLayers(&b, s, modules, moe_layers, false);
   b.Once("output_norm", ParamGroup::kNorm, modules * NormParams(s));
   out->mtp = Sum(out->mtp_entries);
+  out->mtp_routed_experts = moe_layers * s.moe.n_experts * expert;
   const Count head = s.lm_head ? Count{s.vocab_size} * s.embed_dim() : 0;
+  const Count inactive_per_moe_layer = Count{s.moe.n_experts - s.moe.top_k} * expert;
   out->mtp_active = out->mtp - moe_layers * inactive_per_moe_layer + head;
 }
 
@@ -206,7 +208,7 @@ ParamCount CountParams(const ModelSpec& s) {
   out.active = out.total - s.n_moe_layers() * inactive;
   out.active_without_input_embedding =
       out.active - (s.tied_embeddings ? 0 : Count{s.vocab_size} * s.embed_dim());
-  if (s.mtp_modules > 0) CountMtp(s, inactive, &out);
+  if (s.mtp_modules > 0) CountMtp(s, expert.total(), &out);
   return out;
 }
 

@@ -51,6 +51,7 @@ struct ParamCount {
   // Multi-token-prediction modules, outside total (see ModelSpec::mtp_modules).
   std::vector<ParamEntry> mtp_entries;
   Count mtp = 0;
+  Count mtp_routed_experts = 0;  // mtp's routed experts (what EP shards)
   Count mtp_active = 0;     // per token, the shared head included, the shared embedding not
 };
 

@@ -168,8 +168,37 @@ TEST(DualPipeTest, EachRankHoldsItsStageAndTheMirrorStage) {
   const double middle = ParamsOnStage(split, p, false, false).total();
   const double two_stages = dual.stage == 0 || dual.stage == 7 ? first + last : 2 * middle;
   EXPECT_DOUBLE_EQ(dual.weights, o.weight_bytes * two_stages);
-  // Table 2: PP + 1 micro-batches of activations on every rank, 8 layers each.
-  EXPECT_EQ(dual.inflight_layer_microbatches, 8 * (8 + 1));
+  // Table 2: PP + 1 micro-batches of activations on every rank, 8 layers each; the ranks of
+  // stages 0 and 7 also run the MTP module's layer beside the head, half their work: 8.5 layers.
+  const double layers = dual.stage == 0 || dual.stage == 7 ? 8 + 0.5 : 8;
+  EXPECT_EQ(dual.inflight_layer_microbatches, layers * (8 + 1));
+}
+
+TEST(MtpMemoryTest, TheLastStageHoldsTheMtpModule) {
+  ModelSpec m = testing::DeepSeekV3Shape();
+  m.n_layers = 64;
+  ParallelConfig p;
+  p.pp = 8;
+  p.ep = 8;
+  p.dp = 8;
+  const ParamCount pc = CountParams(m);
+  // DeepSeek-V3's MTP module: 2d x d projection, norms and one MoE layer of 256 routed experts.
+  const double expert = 3.0 * m.d_model * m.moe.d_ff_expert;
+  ASSERT_EQ(pc.mtp_routed_experts, 256 * expert);
+  ModelSpec no_mtp = m;
+  no_mtp.mtp_modules = 0;
+  const ParamSplit with = SplitParams(m, pc), without = SplitParams(no_mtp, CountParams(no_mtp));
+  const double last = ParamsOnStage(with, p, false, true).total();
+  const double last_without = ParamsOnStage(without, p, false, true).total();
+  // Dense parts whole on each tp rank (tp 1); the routed experts split over EP 8.
+  EXPECT_DOUBLE_EQ(last - last_without, (pc.mtp - pc.mtp_routed_experts) + 256 * expert / 8);
+  EXPECT_DOUBLE_EQ(ParamsOnStage(with, p, false, false).total(),
+                   ParamsOnStage(without, p, false, false).total());
+  // Without the head (a stage that is not last) or without the LM head at all, no MTP runs.
+  ModelSpec encoder = m;
+  encoder.lm_head = false;
+  EXPECT_EQ(SplitParams(encoder, CountParams(encoder)).mtp_layers, 0);
+  EXPECT_EQ(with.mtp_layers, 1);
 }
 
 }  // namespace
