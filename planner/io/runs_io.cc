@@ -273,9 +273,11 @@ void ReadStack(const StrictMap& r, const std::string& name, ValidationRun* v) {
     v->stack_overrides.push_back("overlap.tp_forward=true");
   }
   // Megatron-Core shards weights too only through Megatron-FSDP (--use-megatron-fsdp), which
-  // its presets leave off: a record that names it turns it on.
+  // its presets leave off: a record that names it turns it on, with its hybrid sharding
+  // (--num-distributed-optimizer-instances: shards of dp / instances, replicated).
   if (Contains(StatedString(par, "fsdp"), "Megatron-FSDP")) {
     v->stack_overrides.push_back("supports.max_zero=3");
+    v->stack_overrides.push_back("supports.hybrid_shard=true");
   }
   // torchao's rowwise fp8 recipe all-gathers the TP input in bf16 (torchtitan.yaml).
   if (Contains(StatedString(t, "precision"), "rowwise") && v->stack.sp_all_gather_fp8) {

@@ -122,6 +122,43 @@ TEST(FrontierPresetsTest, NemotronThreeSuperMegatronCoreFlopsAreTheTablesRatio) 
   EXPECT_NEAR(MegatronCoreFlopsPerToken("nemotron-3-super") / (783e12 / 9243), 1, 1e-3);
 }
 
+TEST(FrontierPresetsTest, NemotronThreeUltra) {
+  // Megatron-LM's ModelOpt conf: 48 Mamba-2 layers (256 heads of 64: in_proj d -> 2*16384 +
+  // 2*8*128 + 256, conv1d over 16384 + 2048 channels, dt_bias/A_log/D of 256, gated norm 16384,
+  // out_proj 16384 -> d), 12 attention layers (64 heads / 2 kv of 128), 48 LatentMoE layers (512
+  // squared-ReLU experts 2048 -> 5120 -> 2048, one shared of 10240 at d, latent projections d x
+  // 2048 each, router d*512 and its bias), one norm per layer, untied; vocabulary 131,072 and
+  // the MTP block (attention + LatentMoE, shared at two depths) taken as Super's.
+  const Count d = 8192, v = 131072;
+  const Count mamba = d * 35072 + 18432 * 5 + 3 * 256 + 16384 + 16384 * d;
+  const Count attention = 2 * d * 8192 + 2 * d * 256;
+  const Count expert = 2 * 2048 * 5120;
+  const Count moe = 512 * expert + 2 * d * 10240 + 2 * d * 2048 + d * 512 + 512;
+  const ParamCount p = Preset("nemotron-3-ultra");
+  EXPECT_EQ(p.total, 2 * v * d + 48 * mamba + 12 * attention + 48 * moe + 108 * d + d);
+  EXPECT_EQ(p.mtp, 2 * d * d + 3 * d + attention + moe + 2 * d);
+  // NVIDIA: "550B total / A55B active"; the Hub lists the BF16 checkpoint (MTP in) as 561B.
+  EXPECT_EQ(Rounded(p.total, 1e10), 55);
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e9), 55);
+  EXPECT_EQ(Rounded(p.total + p.mtp, 1e9), 561);
+}
+
+TEST(FrontierPresetsTest, NemotronThreeFiveLightningIsNanoWithMtp) {
+  const ParamCount nano = Preset("nemotron-3-nano"), p = Preset("nemotron-3.5-lightning");
+  EXPECT_EQ(p.total, nano.total);
+  // The MTP block: the 2d -> d projection, 3 norms, an attention layer (32 heads / 2 kv of 128)
+  // and an MoE layer (128 experts of 1856, one shared of 3712, router and bias) of 2 norms.
+  const Count d = 2688;
+  const Count moe = 128 * 2 * d * 1856 + 2 * d * 3712 + d * 128 + 128;
+  EXPECT_EQ(p.mtp, 2 * d * d + 3 * d + (2 * d * 4096 + 2 * d * 256) + moe + 2 * d);
+  // Megatron-Bridge's model verification card: "all 6,513 tensors and 32,913,266,240 parameters
+  // match" (examples/model_verification_cards/nemotron-3.5-lightning/card.yaml:62).
+  EXPECT_EQ(p.total + p.mtp, 32913266240);
+  // Megatron-Core's accounting with its two MTP depths: the 26.08 GB200 row, 807 TFLOP/s at
+  // 28,672 tokens/s/GPU (3-digit TFLOP/s: 0.06%).
+  EXPECT_NEAR(MegatronCoreFlopsPerToken("nemotron-3.5-lightning") / (807e12 / 28672), 1, 1e-3);
+}
+
 TEST(FrontierPresetsTest, DeepSeekV2Lite) {
   const ParamCount p = Preset("deepseek-v2-lite");
   EXPECT_EQ(p.total, 15706484224);  // printed by a client loading the HF model

@@ -312,7 +312,7 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
       with_stack_set.insert(a.run.id);
     }
   }
-  EXPECT_EQ(with_stack_set.size(), 81u);
+  EXPECT_EQ(with_stack_set.size(), 84u);
   int removed = 0;
   for (const char* key :
        {"stack", "primary", "accounting", "cluster", "power_limit_W", "dp_shard", "etp",
@@ -353,9 +353,9 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
         << id;
     ++same;
   }
-  // The eight named above (the DeepSeek-V3 row states a stack_set too) and 80 more (among them
+  // The eight named above (the DeepSeek-V3 row states a stack_set too) and 83 more (among them
   // every record stating its stage counts, which also states a stack_set).
-  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 80);
+  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 83);
 }
 
 // training.stack_set states what a benchmark config ran beyond the stack preset, as explain's
@@ -390,6 +390,18 @@ TEST(ValidationRunsTest, StackSetStatesWhatTheBenchmarkConfigRan) {
   EXPECT_NEAR(with.ep_exposed_s, 0.1515 * with.ep_comm_s, 1e-9 * with.ep_comm_s);
   EXPECT_LT(with.ep_comm_s, without.ep_comm_s);  // one copy per target node, not per expert
   EXPECT_DOUBLE_EQ(without.ep_exposed_s, without.ep_comm_s);
+}
+
+// Megatron-FSDP (named in parallelism.fsdp) shards weights and, over several distributed-
+// optimizer instances, shards within groups of dp / instances ranks: Nemotron 3 Ultra's 26.08
+// GB300 row runs 4 instances over DP 256, shards of 64. megatron-core's preset allows neither.
+TEST(ValidationRunsTest, MegatronFsdpRecordCanShardInGroups) {
+  const ValidationRun& ultra = Find("mbridge2608_gb300_Nemotron-3-Ultra_256gpu_fp8mx");
+  ASSERT_FALSE(ultra.skipped()) << ultra.skip_reason;
+  EXPECT_EQ(ultra.run.layout.zero, 3);
+  EXPECT_EQ(ultra.run.layout.dp_shard, 256 / 4);
+  EXPECT_TRUE(ultra.stack.hybrid_shard);
+  EXPECT_FALSE(LoadStack("megatron-core").hybrid_shard);
 }
 
 // An MoE record in the shared schema names no model preset: its layers, width, heads, vocabulary
