@@ -1,9 +1,11 @@
 #include "planner/core/flops.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "planner/core/params.h"
+#include "planner/core/sparse_attention.h"
 
 namespace planner {
 namespace {
@@ -56,6 +58,12 @@ class Collector {
       shape += std::string(" ") + ToString(s_.window.kind) + " " + CountToString(s_.window.size);
     Add(name + (local ? " (local)" : ""), s_.n_heads, shape, per_seq, layers, true);
   }
+  // An attention-core product of `heads` heads whose queries see `pairs` query-key pairs per
+  // sequence in all (sparse attention: its own count), in each of `layers` layers.
+  void SparseCore(const std::string& name, int64_t heads, Count hd, Count pairs,
+                  const std::string& shape, int64_t layers) {
+    if (layers > 0) Add(name, heads, shape, 2 * hd * pairs * heads, layers, true);
+  }
   std::vector<MatmulFlops> Take() { return std::move(out_); }
 
  private:
@@ -86,6 +94,53 @@ void MlaProjections(Collector* c, const ModelSpec& s, Count t, int64_t layers) {
   c->Layer("attention.kv_b", 1, t, kvl, h * (qk - rope + v), layers);
 }
 
+// DeepSeek-V4's hybrid attention (see CsaSpec) in layers [first, first + layers): the q, kv and
+// grouped output projections everywhere; the compressors, the indexer's projections and scoring
+// where the layers compress; the core over each kind's keys per query (CsaKeysPerQuery).
+void CsaMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t first, int64_t layers) {
+  const CsaSpec& a = s.csa;
+  const Count d = s.d_model, q = s.q_dim(), D = s.head_dim, o = a.o_groups * a.o_lora_rank;
+  c->Layer("attention.q_a", 1, t, d, a.q_lora_rank, layers);
+  c->Layer("attention.q_b", 1, t, a.q_lora_rank, q, layers);
+  c->Layer("attention.kv", 1, t, d, D, layers);
+  const CsaLayerCounts n = CountCsaLayers(s, first, layers);
+  const int64_t indexed = a.indexed_ratio();
+  c->Layer("attention.compressor (indexed)", 2, t, d, 2 * D, n.indexed);
+  c->Layer("attention.compressor", 2, t, d, D, n.compressed);
+  const Count ih = a.index_n_heads, idim = a.index_head_dim;
+  c->Layer("attention.indexer.q", 1, t, a.q_lora_rank, ih * idim, n.indexed);
+  c->Layer("attention.indexer.weights", 1, t, d, ih, n.indexed);
+  c->Layer("attention.indexer.compressor", 2, t, d, 2 * idim, n.indexed);
+  if (indexed > 0) {  // each query scores the compressed keys before it: i / m of them
+    const Count keys = t / indexed;
+    c->SparseCore("attention.indexer.scores", ih, idim, t * keys / 2,
+                  Shape(t, idim, keys) + " causal", n.indexed);
+  }
+  // The core, per kind of layer: scores and context over the keys each query attends to.
+  const int64_t kinds[3] = {0, indexed, -1};
+  const int64_t counts[3] = {n.window_only, n.indexed, n.compressed};
+  const char* names[3] = {" (window)", " (indexed)", " (compressed)"};
+  for (int k = 0; k < 3; ++k) {
+    if (counts[k] == 0) continue;
+    // The compressed layers' ratio: the first such layer's (V4 has one).
+    int64_t ratio = kinds[k];
+    for (int64_t i = first; ratio < 0 && i < first + layers; ++i) {
+      const int64_t m = s.CompressRatio(i);
+      if (m > 0 && m != indexed) ratio = m;
+    }
+    const double keys = CsaKeysPerQuery(s, ratio, static_cast<double>(t));
+    const Count pairs = static_cast<Count>(std::llround(keys * static_cast<double>(t)));
+    const std::string shape = "[" + CountToString(t) + " queries x " +
+                              CountToString(static_cast<Count>(std::llround(keys))) + " keys]";
+    c->SparseCore(std::string("attention.scores") + names[k], s.n_heads, D, pairs, shape,
+                  counts[k]);
+    c->SparseCore(std::string("attention.context") + names[k], s.n_heads, D, pairs, shape,
+                  counts[k]);
+  }
+  c->Layer("attention.o_a", a.o_groups, t, q / a.o_groups, a.o_lora_rank, layers);
+  c->Layer("attention.o_b", 1, t, o, d, layers);
+}
+
 // A Mamba-2 mixer's products (see MambaSpec). The depthwise conv1d's 2 t K C FLOPs are listed as
 // a product of their shape. SSD (Dao & Gu 2024 sec. 6) computes, per chunk of Q tokens, C B^T per
 // group, its masked product with X per head, the chunk's state B^T X and the output from the
@@ -110,7 +165,9 @@ void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int
   const Count d = s.d_model;
   const bool hybrid = s.is_hybrid() && main;
   const int64_t attention = hybrid ? s.n_attention_layers() : layers;
-  if (s.is_mla()) {
+  if (s.is_csa()) {
+    CsaMatmuls(c, s, t, main ? 0 : s.n_layers, layers);
+  } else if (s.is_mla()) {
     MlaProjections(c, s, t, attention);
   } else {
     c->Layer("attention.q", 1, t, d, s.q_dim(), attention);
@@ -118,6 +175,7 @@ void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int
     c->Layer("attention.v", 1, t, d, s.kv_dim(), attention);
   }
   for (const bool is_local : {false, true}) {
+    if (s.is_csa()) break;  // CsaMatmuls has the core and the output
     const int64_t n = is_local ? local : attention - local;
     c->AttentionCore("attention.scores", s.head_dim, true, is_local, n);
     if (s.position == Position::kRelative) {
@@ -129,7 +187,7 @@ void LayerMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t layers, int
   if (s.position == Position::kRelative) {
     c->Layer("attention.relative_projection", 1, t, d, s.q_dim(), attention);
   }
-  c->Layer("attention.o", 1, t, Count{s.n_heads} * s.v_head_dim(), d, attention);
+  if (!s.is_csa()) c->Layer("attention.o", 1, t, Count{s.n_heads} * s.v_head_dim(), d, attention);
   if (hybrid) MambaMatmuls(c, s, t, s.n_mamba_layers());
   const std::string dense = s.is_moe() ? "dense_mlp" : "mlp";
   const int64_t dense_layers = (hybrid ? s.n_mlp_layers() : layers) - moe;
@@ -227,7 +285,9 @@ double MegatronCorePerToken(const ModelSpec& s, double T) {
   const double gated = s.gated_mlp() ? 1.5 : 1.0;
   const double mlp = 12 * h * gated * s.d_ff * dense + 3 * MegatronCoreMoePerToken(s) * moe;
   double attention = 0;
-  if (s.is_mla()) {
+  if (s.is_csa()) {
+    attention = MegatronCoreCsaAttentionPerToken(s, T);
+  } else if (s.is_mla()) {
     const double rope = s.mla.qk_rope_head_dim, nope = s.head_dim - rope, v = s.mla.v_head_dim;
     const double ql = s.mla.q_lora_rank, kvl = s.mla.kv_lora_rank;
     const double q = ql > 0 ? ql * (h + heads * (nope + rope) + 1) : h * heads * (nope + rope);

@@ -9,6 +9,7 @@
 #include "planner/core/flops.h"
 #include "planner/core/memory.h"
 #include "planner/core/moe_cost.h"
+#include "planner/core/sparse_attention.h"
 #include "planner/core/step_time.h"
 #include "planner/core/units.h"
 
@@ -63,6 +64,9 @@ struct LayerGemms {
   Gemm ssd[4] = {};
   int n_ssd = 0;
   double ssd_share = 0;
+  // DeepSeek-V4's indexer scoring (one batched kernel of an indexed layer) at its share.
+  Gemm index_scores = {};
+  double index_share = 0;
 };
 
 // Appends a Mamba-2 mixer's projections to `linear` and its scan's products to g->ssd, counted
@@ -83,6 +87,37 @@ void AddMambaGemms(const ModelSpec& m, const ParallelConfig& p, double tokens, d
   g->ssd_share = share;
 }
 
+// DeepSeek-V4's hybrid attention (see CsaSpec) as Megatron-Core runs it: the q latent, the shared
+// key/value head, the compressors and the indexer replicated across TP (like MLA's
+// down-projections), the q up-projection and the grouped output split by TP; the compressors and
+// the indexer at the share of the layers that have them; the core over the mean keys per query.
+void AddCsaGemms(const ModelSpec& m, const ParallelConfig& p, double tokens, LayerGemms* g) {
+  const CsaSpec& a = m.csa;
+  const double t = p.tp, d = m.d_model, q = m.q_dim(), D = m.head_dim, ql = a.q_lora_rank;
+  const double layers = static_cast<double>(m.n_layers);
+  const CsaLayerCounts n = CountCsaLayers(m, 0, m.n_layers);
+  const double indexed = n.indexed / layers, compressed = n.compressed / layers;
+  g->linear = {{tokens, d, ql, 1}, {tokens, ql, q / t, 1}, {tokens, d, D, 1}};
+  g->q_up = 1;
+  const double ih = a.index_n_heads, idim = a.index_head_dim;
+  if (indexed > 0) {
+    g->linear.push_back({tokens, d, 2 * D, 2 * indexed});     // keys and gate, 2 x head_dim
+    g->linear.push_back({tokens, ql, ih * idim, indexed});    // indexer queries
+    g->linear.push_back({tokens, d, ih, indexed});            // indexer head weights
+    g->linear.push_back({tokens, d, 2 * idim, 2 * indexed});  // indexer compressor
+    const double s = static_cast<double>(m.seq_len), keys = s / a.indexed_ratio();
+    g->index_scores = {s / p.cp, idim, keys / 2, ih * p.micro_batch};  // causal: half the keys
+    g->index_share = indexed;
+  }
+  if (compressed > 0) g->linear.push_back({tokens, d, D, 2 * compressed});
+  g->linear.push_back({tokens, q / a.o_groups, static_cast<double>(a.o_lora_rank), a.o_groups / t});
+  g->linear.push_back({tokens, a.o_groups * a.o_lora_rank / t, d, 1});
+  const double keys = CsaMeanKeysPerQuery(m, static_cast<double>(m.seq_len), 0, m.n_layers);
+  const double heads = m.n_heads / t, s_q = static_cast<double>(m.seq_len) / p.cp;
+  g->core_scores = {s_q, D, keys, heads * p.micro_batch};
+  g->core_context = {s_q, keys, D, heads * p.micro_batch};
+}
+
 // The per-GPU GEMMs of one layer for one micro-batch: column-parallel projections split their
 // output by tp, row-parallel ones their input; CP splits the queries; EP spreads experts.
 LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool causal_half) {
@@ -90,7 +125,9 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
   const double d = m.d_model, q = m.q_dim(), kv = std::max<double>(m.kv_dim() / t, m.head_dim);
   const double ff = m.d_ff, h = m.n_heads, v_dim = m.v_head_dim();
   LayerGemms g;
-  if (m.is_mla()) {
+  if (m.is_csa()) {
+    AddCsaGemms(m, p, tokens, &g);
+  } else if (m.is_mla()) {
     // MLA (Megatron-Core): the down-projections to the latents are replicated across TP, the
     // up-projections column-parallel, the output row-parallel.
     const double ql = m.mla.q_lora_rank, kvl = m.mla.kv_lora_rank, rope = m.mla.qk_rope_head_dim;
@@ -144,11 +181,12 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
       g.linear.push_back({tokens, shared / t, d, moe_share});
     }
   }
+  g.core_share = m.attention_share();
+  if (m.is_csa()) return g;  // AddCsaGemms set the core
   const double heads = m.n_heads / t, s_q = static_cast<double>(m.seq_len) / p.cp;
   const double s_kv = static_cast<double>(m.seq_len) * (causal_half ? 0.5 : 1.0);
   g.core_scores = {s_q, static_cast<double>(m.head_dim), s_kv, heads * p.micro_batch};
   g.core_context = {s_q, s_kv, v_dim, heads * p.micro_batch};
-  g.core_share = m.attention_share();
   return g;
 }
 
@@ -228,6 +266,13 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
   const double residual_fwd = o.dropout ? (eager ? 11 : 7) : (compiled ? 2 : 6);
   const double residual_bwd = o.dropout ? 11 : (compiled ? 2 : 6);
   add(m.sublayers_per_layer() * e.rep, residual_fwd, residual_bwd);  // one add per sublayer
+  if (m.hyper_connections > 1) {
+    // mHC around each sublayer: the map and the pre-mix read the n streams and write the
+    // sublayer's input, the post-mix reads the streams and the sublayer's output and writes the
+    // n streams: about (4n + 2) d elements of 2 bytes forward, twice that backward.
+    const double n = static_cast<double>(m.hyper_connections);
+    add(m.sublayers_per_layer() * e.rep, 2 * (4 * n + 2), 4 * (4 * n + 2));
+  }
   if (m.position == Position::kRope) add(e.q + e.kv, eager ? 16 : 4, eager ? 20 : 4);
   // PyTorch model code (torchtitan) expands grouped K and V to every head for SDPA; fused
   // attention kernels read the groups directly.
@@ -400,6 +445,8 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   // The Mamba scan's products, 16-bit batched kernels, backward twice their forward like a linear.
   for (int i = 0; i < g.n_ssd; ++i)
     lc.linear_fwd_s += g.ssd_share * GemmSeconds(c, core_dtype, g.ssd[i], true);
+  if (g.index_share > 0)
+    lc.linear_fwd_s += g.index_share * GemmSeconds(c, core_dtype, g.index_scores, true);
   if (g.core_share <= 0) {
     // No attention layer (a hybrid model of Mamba and MLP layers only).
   } else if (mo.flash_attention) {

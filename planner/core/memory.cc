@@ -6,6 +6,7 @@
 
 #include "planner/core/params.h"
 #include "planner/core/pipeline_stages.h"
+#include "planner/core/sparse_attention.h"
 #include "planner/core/units.h"
 
 namespace planner {
@@ -205,6 +206,26 @@ void AddMlaLatents(const ModelSpec& m, const ParallelConfig& p, const MemoryOpti
 
 namespace {
 
+// DeepSeek-V4's hybrid attention (see CsaSpec) beside q, the shared key/value head and the
+// context: the query latent (normed too unless norms are recomputed), the grouped output's latent
+// and, in the indexed layers (their share), the indexer's queries and its top-k key indices
+// (int32). The compressed keys (1/m of the tokens) are left out. mHC: each sublayer's n-stream
+// input, n - 1 streams more than a plain residual.
+void AddCsaTensors(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
+                   std::vector<ActivationTensor>* out) {
+  const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
+  const CsaSpec& a = m.csa;
+  AddTensor(out, "attention.q_latent", 2 * s * b * a.q_lora_rank);
+  if (!o.recompute_norms) AddTensor(out, "attention.q_latent_normed", 2 * s * b * a.q_lora_rank);
+  AddTensor(out, "attention.o_latent", 2 * s * b * a.o_groups * a.o_lora_rank / t);
+  const double indexed = static_cast<double>(CountCsaLayers(m, 0, m.n_layers).indexed) / m.n_layers;
+  AddTensor(out, "attention.indexer_q", indexed * 2 * s * b * a.index_n_heads * a.index_head_dim);
+  AddTensor(out, "attention.indexer_topk (int32)", indexed * 4 * s * b * a.index_topk);
+  const double rep = p.sp ? 1 / t : 1;
+  AddTensor(out, "hyper_connections.streams",
+            m.sublayers_per_layer() * 2 * s * b * m.d_model * rep * (m.hyper_connections - 1));
+}
+
 // A Mamba-2 mixer's saved tensors at the Mamba layers' share (see MambaSpec): its input and the
 // in_proj's, in_proj's output (z, x, B, C, dt), the conv1d's activated output (x, B, C), the
 // scan's output y and the gated norm's (out_proj's input). The chunk states are recomputed in
@@ -256,10 +277,14 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   AddTensor(&out, "attention.norm_input", as * 2 * sbh * rep);
   AddTensor(&out, "attention.qkv_input", as * norm_out);
   if (m.is_mla()) AddMlaLatents(m, p, o, &out);
+  if (m.is_csa()) AddCsaTensors(m, p, o, &out);
   // MLA's values and attention output are H x v_head_dim wide (q and k: H x head_dim).
   const double v_ratio = static_cast<double>(m.v_head_dim()) / m.head_dim;
-  if (!(m.is_mla() && o.recompute_up_projections)) {
-    AddTensor(&out, "attention.q", as * 2 * s * b * q / t);
+  const bool up_recomputed = (m.is_mla() || m.is_csa()) && o.recompute_up_projections;
+  if (!up_recomputed) AddTensor(&out, "attention.q", as * 2 * s * b * q / t);
+  if (m.is_csa()) {  // one key/value head: the key is the value
+    AddTensor(&out, "attention.kv", 2 * s * b * m.head_dim);
+  } else if (!up_recomputed) {
     AddTensor(&out, "attention.k", as * 2 * s * b * kv / t);
     AddTensor(&out, "attention.v", as * 2 * s * b * kv * v_ratio / t);
   }

@@ -31,6 +31,7 @@ std::optional<SpecError> RequireBounded(const char* key, int64_t value) {
 std::optional<SpecError> ValidateMoe(const ModelSpec& s);
 std::optional<SpecError> ValidateMla(const ModelSpec& s);
 std::optional<SpecError> ValidateHybrid(const ModelSpec& s);
+std::optional<SpecError> ValidateCsa(const ModelSpec& s);
 
 }  // namespace
 
@@ -85,6 +86,12 @@ std::optional<SpecError> Validate(const ModelSpec& s) {
   if (auto e = ValidateMoe(s)) return e;
   if (auto e = ValidateMla(s)) return e;
   if (auto e = ValidateHybrid(s)) return e;
+  if (auto e = ValidateCsa(s)) return e;
+  if (s.hyper_connections < 1 || s.hyper_connections > 64) {
+    return SpecError{"hyper_connections",
+                     "hyper_connections (residual streams) must be between 1 and 64, got " +
+                         std::to_string(s.hyper_connections)};
+  }
   if (s.window.local_per_global > 0 && s.window.size == 0) {
     return SpecError{"window.size", "window.local_per_global needs a window size"};
   }
@@ -105,6 +112,14 @@ double ModelSpec::mlp_width_per_token() const {
                                           static_cast<double>(moe.n_shared_experts) * d_ff_shared()
                                     : 0;
   return dense_mlp_share() * static_cast<double>(d_ff) + moe_share() * moe_width;
+}
+
+int64_t CsaSpec::indexed_ratio() const {
+  int64_t smallest = 0;
+  for (int64_t m : compress_ratios) {
+    if (m > 0 && (smallest == 0 || m < smallest)) smallest = m;
+  }
+  return index_topk > 0 ? smallest : 0;
 }
 
 int64_t ModelSpec::n_local_layers() const {
@@ -195,6 +210,52 @@ std::optional<SpecError> ValidateHybrid(const ModelSpec& s) {
     return SpecError{"mamba.n_groups", "mamba.n_heads (" + std::to_string(s.mamba.n_heads) +
                                            ") must be divisible by mamba.n_groups (" +
                                            std::to_string(s.mamba.n_groups) + ")"};
+  }
+  return std::nullopt;
+}
+
+std::optional<SpecError> ValidateCsa(const ModelSpec& s) {
+  if (!s.is_csa()) return std::nullopt;
+  const CsaSpec& c = s.csa;
+  const std::pair<const char*, int64_t> needed[] = {{"csa.q_lora_rank", c.q_lora_rank},
+                                                    {"csa.o_lora_rank", c.o_lora_rank},
+                                                    {"csa.o_groups", c.o_groups},
+                                                    {"csa.sliding_window", c.sliding_window}};
+  for (const auto& [key, value] : needed) {
+    if (auto e = RequirePositive(key, value)) return e;
+    if (auto e = RequireBounded(key, value)) return e;
+  }
+  for (const auto& [key, value] :
+       {std::pair<const char*, int64_t>{"csa.index_n_heads", c.index_n_heads},
+        {"csa.index_head_dim", c.index_head_dim},
+        {"csa.index_topk", c.index_topk}}) {
+    if (auto e = RequireNonNegative(key, value)) return e;
+    if (auto e = RequireBounded(key, value)) return e;
+  }
+  const int64_t layers = s.n_layers + s.mtp_modules;
+  const int64_t given = static_cast<int64_t>(c.compress_ratios.size());
+  if (given != s.n_layers && given != layers) {
+    const std::string mtp =
+        s.mtp_modules > 0 ? ", or per layer and MTP layer (" + std::to_string(layers) + ")" : "";
+    return SpecError{"csa.compress_ratios", "csa.compress_ratios has " + std::to_string(given) +
+                                                " entries; give one per layer (" +
+                                                std::to_string(s.n_layers) + ")" + mtp};
+  }
+  for (int64_t m : c.compress_ratios) {
+    if (m < 0 || m == 1 || m > s.seq_len) {
+      return SpecError{"csa.compress_ratios",
+                       "csa.compress_ratios: " + std::to_string(m) +
+                           " is not a ratio: 0 (window only) or 2 to seq_len"};
+    }
+  }
+  if (s.q_dim() % c.o_groups != 0) {
+    return SpecError{"csa.o_groups", "n_heads x head_dim must be divisible by csa.o_groups"};
+  }
+  if (c.index_topk > 0 && (c.index_n_heads <= 0 || c.index_head_dim <= 0)) {
+    return SpecError{"csa.index_topk", "csa.index_topk needs index_n_heads and index_head_dim"};
+  }
+  if (s.is_mla() || s.is_hybrid() || s.window.size > 0) {
+    return SpecError{"csa", "csa does not combine with mla, hybrid_pattern or window"};
   }
   return std::nullopt;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "planner/core/enum_names.h"
 
@@ -95,6 +96,31 @@ struct MambaSpec {
   int64_t conv_channels() const { return d_inner() + 2 * n_groups * state_size; }
 };
 
+// DeepSeek-V4's hybrid attention (Megatron-Core's DSv4HybridSelfAttention). Queries go d_model ->
+// q_lora_rank (normed) -> n_heads x head_dim; one shared key/value head goes d_model -> head_dim
+// (normed); the output is grouped low-rank: the heads in o_groups groups, each projected to
+// o_lora_rank, then o_groups x o_lora_rank -> d_model; one attention-sink logit per head. Every
+// layer attends to its last sliding_window positions and, by its compress ratio m
+// (compress_ratios, one per layer, MTP layers after the model's): m = 0 nothing more; the
+// smallest ratio in the list (CSA, 4 in V4) compresses keys m to 1 with overlapping windows (two
+// head_dim-wide compressor projections of 2 x head_dim) and an indexer (index_n_heads of
+// index_head_dim from the query latent, a d_model -> index_n_heads weight, its own compressor)
+// scores the compressed keys and picks index_topk of them; larger ratios (HCA, 128) compress
+// without overlap (projections of head_dim) and attend to every compressed key.
+// compress_ratios empty: not this attention.
+struct CsaSpec {
+  int64_t q_lora_rank = 0;
+  int64_t o_lora_rank = 0;
+  int64_t o_groups = 0;
+  int64_t sliding_window = 0;
+  std::vector<int64_t> compress_ratios;
+  int64_t index_n_heads = 0;
+  int64_t index_head_dim = 0;
+  int64_t index_topk = 0;
+  // The ratio whose layers use the indexer (the smallest nonzero one), 0 when none.
+  int64_t indexed_ratio() const;
+};
+
 // Local/global attention. size == 0: every layer global. Otherwise the layers repeat
 // local_per_global windowed layers then one global layer (Gemma 2: 1, Llama 4: 3); 0 makes every
 // layer windowed (Mistral 7B).
@@ -134,6 +160,12 @@ struct ModelSpec {
   // '*' attention, '-' the dense MLP, 'E' the MoE MLP. Empty: every layer attention + MLP.
   std::string hybrid_pattern;
   MambaSpec mamba;
+  CsaSpec csa;
+  // Manifold-constrained hyper-connections (DeepSeek-V4's mHC): the residual stream is this many
+  // d_model-wide streams, mixed around each sublayer by a small learned map (per token a
+  // streams*d_model -> streams^2 + 2 streams projection and a Sinkhorn-normalised mix), read into
+  // the sublayer as one weighted sum and written back to every stream. 1: a plain residual.
+  int64_t hyper_connections = 1;
   // Multi-token prediction (DeepSeek-V3): each module adds two norms, a 2d x d projection, one
   // transformer layer and an output norm, sharing the embedding and head; counted apart from the
   // main model, as DeepSeek reports it.
@@ -157,6 +189,11 @@ struct ModelSpec {
     return is_hybrid() && i < static_cast<int64_t>(hybrid_pattern.size()) ? hybrid_pattern[i] : 0;
   }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
+  bool is_csa() const { return !csa.compress_ratios.empty(); }
+  // Layer i's compress ratio (see CsaSpec; i >= n_layers are MTP layers, 0 past the list).
+  int64_t CompressRatio(int64_t i) const {
+    return i < static_cast<int64_t>(csa.compress_ratios.size()) ? csa.compress_ratios[i] : 0;
+  }
   bool gated_mlp() const { return mlp == MlpKind::kSwiglu || mlp == MlpKind::kGeglu; }
   // With MLA, head_dim is the query/key head width qk_nope_head_dim + qk_rope_head_dim (ReadModel
   // and Validate see to it), so q_dim and kv_dim are the widths of the up-projected q and k.

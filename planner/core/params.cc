@@ -1,6 +1,10 @@
 #include "planner/core/params.h"
 
+#include <map>
+#include <string>
 #include <utility>
+
+#include "planner/core/sparse_attention.h"
 
 namespace planner {
 namespace {
@@ -68,8 +72,50 @@ void AddMlaAttention(Builder* b, const ModelSpec& s, int64_t layers) {
   b->Layer("attention.bias", ParamGroup::kBias, s.biases.attn_out ? d : 0, layers);
 }
 
-void AddAttention(Builder* b, const ModelSpec& s, int64_t layers) {
+// DeepSeek-V4's hybrid attention (see CsaSpec) in layers [first, first + layers): low-rank q
+// with its norm, one shared kv head with its norm, the grouped low-rank output, a sink logit per
+// head; a compressor (two projections, a learned position bias of ratio x width, a norm) where
+// the layer compresses; the indexer's query projection, head weights and compressor where it
+// selects.
+void AddCsaAttention(Builder* b, const ModelSpec& s, int64_t first, int64_t layers) {
+  const CsaSpec& a = s.csa;
+  const Count d = s.d_model, D = s.head_dim, ql = a.q_lora_rank;
+  b->Layer("attention.q_a", ParamGroup::kAttention, d * ql, layers);
+  b->Layer("attention.q_a_norm", ParamGroup::kNorm, NormWidth(s, ql), layers);
+  b->Layer("attention.q_b", ParamGroup::kAttention, ql * s.q_dim(), layers);
+  b->Layer("attention.kv", ParamGroup::kAttention, d * D, layers);
+  b->Layer("attention.kv_norm", ParamGroup::kNorm, NormWidth(s, D), layers);
+  b->Layer("attention.o_a", ParamGroup::kAttention, s.q_dim() * a.o_lora_rank, layers);
+  b->Layer("attention.o_b", ParamGroup::kAttention, Count{a.o_groups} * a.o_lora_rank * d, layers);
+  b->Layer("attention.sinks", ParamGroup::kAttention, s.n_heads, layers);
+  const CsaLayerCounts n = CountCsaLayers(s, first, layers);
+  const int64_t indexed = a.indexed_ratio();
+  // A compressor of `width` x head_dim over windows of `ratio` tokens.
+  auto compressor = [&](const std::string& name, Count ratio, Count width, Count head,
+                        int64_t count) {
+    b->Layer(name, ParamGroup::kAttention,
+             2 * d * width * head + ratio * width * head + NormWidth(s, head), count);
+  };
+  compressor("attention.compressor (indexed)", indexed, 2, D, n.indexed);
+  std::map<int64_t, int64_t> larger;  // each larger ratio: its position bias is ratio rows
+  for (int64_t i = first; i < first + layers; ++i) {
+    const int64_t m = s.CompressRatio(i);
+    if (m > 0 && m != indexed) ++larger[m];
+  }
+  for (const auto& [m, count] : larger) {
+    compressor("attention.compressor (ratio " + std::to_string(m) + ")", m, 1, D, count);
+  }
+  const Count ih = a.index_n_heads, idim = a.index_head_dim;
+  b->Layer("attention.indexer", ParamGroup::kAttention, ql * ih * idim + d * ih, n.indexed);
+  compressor("attention.indexer.compressor", indexed, 2, idim, n.indexed);
+}
+
+void AddAttention(Builder* b, const ModelSpec& s, int64_t layers, int64_t first) {
   const Count d = s.d_model, q = s.q_dim(), kv = s.kv_dim();
+  if (s.is_csa()) {
+    AddCsaAttention(b, s, first, layers);
+    return;
+  }
   if (s.is_mla()) {
     AddMlaAttention(b, s, layers);
   } else {
@@ -125,7 +171,15 @@ void AddMamba(Builder* b, const ModelSpec& s, int64_t layers) {
 // sublayer; its MTP layers are attention + MLP.
 void AddLayers(Builder* b, const ModelSpec& s, int64_t layers, int64_t moe_layers, bool main) {
   const bool hybrid = s.is_hybrid() && main;
-  AddAttention(b, s, hybrid ? s.n_attention_layers() : layers);
+  AddAttention(b, s, hybrid ? s.n_attention_layers() : layers, main ? 0 : s.n_layers);
+  // Hyper-connections: around each of the layer's two sublayers a map from the streams to their
+  // pre, post and residual mixing weights (streams x d -> streams^2 + 2 streams, with a bias) and
+  // three scales.
+  const Count hc = s.hyper_connections, maps = hc * hc + 2 * hc;
+  if (hc > 1) {
+    b->Layer("hyper_connections", ParamGroup::kNorm, 2 * (hc * s.d_model * maps + maps + 3),
+             layers);
+  }
   if (hybrid) AddMamba(b, s, s.n_mamba_layers());
   AddMlps(b, s, (hybrid ? s.n_mlp_layers() : layers) - moe_layers, moe_layers);
   // An MTP layer of a hybrid model is two blocks (attention, MLP) of one norm each.
@@ -148,8 +202,18 @@ void AddEmbeddings(Builder* b, const ModelSpec& s) {
   if (s.embedding_norm) b->Once("embedding_norm", ParamGroup::kNorm, NormParams(s));
 }
 
+// Hyper-connections' output contraction at the end of the layer stack (and of each MTP module):
+// the streams' weights from an RMS-normed streams x d -> streams map, a bias and a scale.
+void AddHyperConnectionsHead(Builder* b, const ModelSpec& s, Count copies) {
+  const Count hc = s.hyper_connections;
+  if (hc > 1) {
+    b->Once("hyper_connections.head", ParamGroup::kNorm, copies * (hc * hc * s.d_model + hc + 1));
+  }
+}
+
 void AddHead(Builder* b, const ModelSpec& s) {
   const Count d = s.d_model, e = s.embed_dim();
+  AddHyperConnectionsHead(b, s, 1);
   if (s.final_norm) b->Once("final_norm", ParamGroup::kNorm, NormParams(s));
   if (s.lm_head && !s.tied_embeddings) {
     b->Once("lm_head", ParamGroup::kHead, Count{s.vocab_size} * e, true);
@@ -177,6 +241,7 @@ void CountMtp(const ModelSpec& s, const Count expert, ParamCount* out) {
   b.Once("projection", ParamGroup::kAttention, 2 * modules * Count{s.d_model} * s.d_model);
   AddLayers(&b, s, modules, moe_layers, false);
   b.Once("output_norm", ParamGroup::kNorm, modules * NormParams(s));
+  AddHyperConnectionsHead(&b, s, modules);
   out->mtp = Sum(out->mtp_entries);
   out->mtp_routed_experts = moe_layers * s.moe.n_experts * expert;
   const Count head = s.lm_head ? Count{s.vocab_size} * s.embed_dim() : 0;

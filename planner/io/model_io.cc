@@ -33,6 +33,8 @@ const std::vector<std::string> kModelKeys = {
     "window",
     "hybrid_pattern",
     "mamba",
+    "csa",
+    "hyper_connections",
     "mtp_modules",
     "mtp_shared_weights",
     "attention_sinks",
@@ -113,6 +115,29 @@ void ReadMamba(const StrictMap& m, MambaSpec* mamba) {
   mamba->chunk_size = mm.OptInt("chunk_size").value_or(128);
 }
 
+// DeepSeek-V4's config.json: q_lora_rank, o_lora_rank, o_groups, sliding_window,
+// compress_ratios, index_n_heads, index_head_dim, index_topk.
+void ReadCsa(const StrictMap& m, CsaSpec* csa) {
+  if (!m.Has("csa")) return;
+  const StrictMap cm =
+      m.Map("csa", {"q_lora_rank", "o_lora_rank", "o_groups", "sliding_window", "compress_ratios",
+                    "index_n_heads", "index_head_dim", "index_topk"});
+  csa->q_lora_rank = cm.Int("q_lora_rank");
+  csa->o_lora_rank = cm.Int("o_lora_rank");
+  csa->o_groups = cm.Int("o_groups");
+  csa->sliding_window = cm.Int("sliding_window");
+  csa->index_n_heads = cm.OptInt("index_n_heads").value_or(0);
+  csa->index_head_dim = cm.OptInt("index_head_dim").value_or(0);
+  csa->index_topk = cm.OptInt("index_topk").value_or(0);
+  if (!cm.Has("compress_ratios") || !cm.Value("compress_ratios").IsSequence() ||
+      cm.Value("compress_ratios").size() == 0) {
+    cm.Fail("compress_ratios", "csa.compress_ratios must be a list of one ratio per layer");
+  }
+  for (const YAML::Node& r : cm.Value("compress_ratios")) {
+    csa->compress_ratios.push_back(ToInt(m.file(), r, "csa.compress_ratios"));
+  }
+}
+
 // Points a validation error at the key it names; "moe.top_k" points into the moe mapping.
 [[noreturn]] void FailValidation(const StrictMap& m, const SpecError& e) {
   const size_t dot = e.key.find('.');
@@ -162,6 +187,8 @@ ModelSpec ReadModelSpec(const YamlDoc& doc) {
   }
   ReadWindow(m, &s.window);
   ReadMamba(m, &s.mamba);
+  ReadCsa(m, &s.csa);
+  s.hyper_connections = m.OptInt("hyper_connections").value_or(1);
   s.mtp_modules = m.OptInt("mtp_modules").value_or(0);
   s.mtp_shared_weights = m.Bool("mtp_shared_weights", false);
   s.attention_sinks = m.Bool("attention_sinks", false);

@@ -159,6 +159,27 @@ TEST(FrontierPresetsTest, NemotronThreeFiveLightningIsNanoWithMtp) {
   EXPECT_NEAR(MegatronCoreFlopsPerToken("nemotron-3.5-lightning") / (807e12 / 28672), 1, 1e-3);
 }
 
+TEST(FrontierPresetsTest, DeepSeekV4Flash) {
+  const ParamCount p = Preset("deepseek-v4-flash");
+  // HF config.json: d 4096, 64 heads of 512, q_lora 1024, o_lora 1024 in 8 groups, 256 experts
+  // of 2048 + 1 shared, V 129280, hc_mult 4; compress ratios 0 x 2, (4, 128) x 20, 4.
+  const Count d = 4096, v = 129280, q = 64 * 512, n = 4, maps = n * n + 2 * n;
+  const Count attention = d * 1024 + 1024 + 1024 * q + d * 512 + 512 + q * 1024 + 8 * 1024 * d + 64;
+  const Count csa = 2 * d * 1024 + 4 * 1024 + 512 +                          // ratio-4 compressor
+                    1024 * 64 * 128 + d * 64 + 2 * d * 256 + 4 * 256 + 128;  // indexer
+  const Count hca = 2 * d * 512 + 128 * 512 + 512;                           // ratio-128 compressor
+  const Count layer =
+      attention + 2 * (n * d * maps + maps + 3) + 2 * d + 257 * 3 * d * 2048 + d * 256 + 256;
+  const Count head = n * n * d + n + 1;  // hyper-connections' output map
+  EXPECT_EQ(p.total, 43 * layer + 21 * csa + 20 * hca + 2 * v * d + d + head);
+  EXPECT_EQ(Rounded(p.total, 1e9), 284);                          // model card: 284B total
+  EXPECT_EQ(Rounded(p.active_without_input_embedding, 1e9), 13);  // "13B activated"
+  EXPECT_EQ(p.mtp, layer + 2 * d * d + 3 * d + head);  // the MTP layer compresses nothing
+  // Megatron-Core's accounting (dsv4 branch of flop_utils.py): the 26.08 GB200 row, 706 TFLOP/s
+  // at 7,776 tokens/s/GPU (3-digit TFLOP/s: 0.07%).
+  EXPECT_NEAR(MegatronCoreFlopsPerToken("deepseek-v4-flash") / (706e12 / 7776), 1, 1e-3);
+}
+
 TEST(FrontierPresetsTest, DeepSeekV2Lite) {
   const ParamCount p = Preset("deepseek-v2-lite");
   EXPECT_EQ(p.total, 15706484224);  // printed by a client loading the HF model

@@ -1,0 +1,43 @@
+// DeepSeek-V4's hybrid attention (CsaSpec) and hyper-connections: which layers compress their keys
+// how, and how many keys a query attends to, for the FLOP count (flops.cc), the parameters
+// (params.cc) and the step time (layer_cost.cc).
+#ifndef PLANNER_CORE_SPARSE_ATTENTION_H_
+#define PLANNER_CORE_SPARSE_ATTENTION_H_
+
+#include <cstdint>
+
+#include "planner/core/model_spec.h"
+
+namespace planner {
+
+// Layers [first, first + count) by compress ratio: window only (0), the indexed ratio (CSA: top-k
+// of the compressed keys through the indexer) and the larger ratios (HCA: all compressed keys).
+struct CsaLayerCounts {
+  int64_t window_only = 0;
+  int64_t indexed = 0;
+  int64_t compressed = 0;
+};
+CsaLayerCounts CountCsaLayers(const ModelSpec& s, int64_t first, int64_t count);
+
+// Keys one query of a causal sequence of T tokens attends to, averaged over the sequence, in a
+// layer of compress ratio m: its sliding window (W, or fewer near the start), plus m = 0: nothing;
+// the indexed ratio: min(topk, i/m) of position i's compressed keys, on average
+// k (1 - m k / 2T) with k = min(topk, T/m) (Megatron-Core's dsv4 count); other ratios: every
+// compressed key, T/2m on average.
+double CsaKeysPerQuery(const ModelSpec& s, int64_t ratio, double T);
+// The same averaged over layers [first, first + count).
+double CsaMeanKeysPerQuery(const ModelSpec& s, double T, int64_t first, int64_t count);
+
+// The two compressor projections (keys, gate) of a layer of ratio m > 0 are head_dim x this wide:
+// 2 for the indexed ratio's overlapping windows, else 1.
+inline int64_t CsaCompressorWidth(const ModelSpec& s, int64_t ratio) {
+  return ratio == s.csa.indexed_ratio() ? 2 : 1;
+}
+
+// Megatron-Core's dsv4_hybrid self-attention FLOPs per token over every layer and MTP layer
+// (Megatron-Bridge flop_utils.py, transformer_flops' dsv4 branch), forward + backward.
+double MegatronCoreCsaAttentionPerToken(const ModelSpec& s, double T);
+
+}  // namespace planner
+
+#endif  // PLANNER_CORE_SPARSE_ATTENTION_H_
