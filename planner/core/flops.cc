@@ -15,19 +15,6 @@ std::string Shape(Count m, Count k, Count n) {
          CountToString(n) + "]";
 }
 
-// Query-key pairs one head scores in one sequence of t tokens (see FlopsOptions::causal).
-Count AttentionPairs(Count t, const WindowSpec& w, bool local, bool causal) {
-  if (!local) return causal ? t * (t + 1) / 2 : t * t;
-  const Count size = w.size;
-  if (w.kind == WindowKind::kChunked) {
-    const Count full = t / size, rest = t % size;
-    return causal ? full * size * (size + 1) / 2 + rest * (rest + 1) / 2
-                  : full * size * size + rest * rest;
-  }
-  if (!causal) return t * std::min(t, size);
-  return t <= size ? t * (t + 1) / 2 : size * (size + 1) / 2 + (t - size) * size;
-}
-
 class Collector {
  public:
   Collector(const ModelSpec& s, const FlopsOptions& o) : s_(s), o_(o) {}

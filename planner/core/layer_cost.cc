@@ -118,6 +118,21 @@ void AddCsaGemms(const ModelSpec& m, const ParallelConfig& p, double tokens, Lay
   g->core_context = {s_q, keys, D, heads * p.micro_batch};
 }
 
+// Keys a query attends to in the attention core, averaged over the attention layers: the whole
+// sequence when the kernel computes every score (Megatron's unfused softmax); with a fused
+// causal kernel, which skips masked blocks, half of it in a global layer and its window in a
+// local one (Mistral's and gpt-oss's sliding windows, Llama 4's chunks).
+double MeanKeysPerQuery(const ModelSpec& m, bool causal_fused) {
+  const double T = static_cast<double>(m.seq_len);
+  if (!causal_fused) return T;
+  if (m.window.size == 0 || m.n_local_layers() == 0) return 0.5 * T;
+  const double local = static_cast<double>(m.n_local_layers()) / m.n_layers;
+  const auto pairs = [&](bool is_local) {
+    return static_cast<double>(AttentionPairs(m.seq_len, m.window, is_local, true)) / T;
+  };
+  return local * pairs(true) + (1 - local) * pairs(false);
+}
+
 // The per-GPU GEMMs of one layer for one micro-batch: column-parallel projections split their
 // output by tp, row-parallel ones their input; CP splits the queries; EP spreads experts.
 LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool causal_half) {
@@ -184,7 +199,7 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
   g.core_share = m.attention_share();
   if (m.is_csa()) return g;  // AddCsaGemms set the core
   const double heads = m.n_heads / t, s_q = static_cast<double>(m.seq_len) / p.cp;
-  const double s_kv = static_cast<double>(m.seq_len) * (causal_half ? 0.5 : 1.0);
+  const double s_kv = MeanKeysPerQuery(m, causal_half);
   g.core_scores = {s_q, static_cast<double>(m.head_dim), s_kv, heads * p.micro_batch};
   g.core_context = {s_q, s_kv, v_dim, heads * p.micro_batch};
   return g;

@@ -5,6 +5,18 @@
 
 namespace planner {
 
+Count AttentionPairs(Count t, const WindowSpec& w, bool local, bool causal) {
+  if (!local) return causal ? t * (t + 1) / 2 : t * t;
+  const Count size = w.size;
+  if (w.kind == WindowKind::kChunked) {
+    const Count full = t / size, rest = t % size;
+    return causal ? full * size * (size + 1) / 2 + rest * (rest + 1) / 2
+                  : full * size * size + rest * rest;
+  }
+  if (!causal) return t * std::min(t, size);
+  return t <= size ? t * (t + 1) / 2 : size * (size + 1) / 2 + (t - size) * size;
+}
+
 CsaLayerCounts CountCsaLayers(const ModelSpec& s, int64_t first, int64_t count) {
   CsaLayerCounts n;
   const int64_t indexed = s.csa.indexed_ratio();
@@ -22,9 +34,10 @@ CsaLayerCounts CountCsaLayers(const ModelSpec& s, int64_t first, int64_t count) 
 }
 
 double CsaKeysPerQuery(const ModelSpec& s, int64_t ratio, double T) {
-  const double w = std::min<double>(s.csa.sliding_window, T);
   // Sliding window over a causal sequence: position i sees min(i + 1, W) keys.
-  double keys = (w * (w + 1) / 2 + (T - w) * w) / T;
+  const WindowSpec window{s.csa.sliding_window, 0, WindowKind::kSliding};
+  const Count t = static_cast<Count>(T);
+  const double keys = static_cast<double>(AttentionPairs(t, window, true, true)) / T;
   if (ratio == 0) return keys;
   const double m = static_cast<double>(ratio);
   if (ratio == s.csa.indexed_ratio()) {

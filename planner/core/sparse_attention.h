@@ -1,14 +1,20 @@
-// DeepSeek-V4's hybrid attention (CsaSpec) and hyper-connections: which layers compress their keys
-// how, and how many keys a query attends to, for the FLOP count (flops.cc), the parameters
-// (params.cc) and the step time (layer_cost.cc).
+// Which keys a query attends to beyond plain causal attention: local windows (sliding, chunked)
+// and DeepSeek-V4's hybrid attention (CsaSpec: which layers compress their keys how), for the
+// FLOP count (flops.cc), the parameters (params.cc) and the step time (layer_cost.cc).
 #ifndef PLANNER_CORE_SPARSE_ATTENTION_H_
 #define PLANNER_CORE_SPARSE_ATTENTION_H_
 
 #include <cstdint>
 
+#include "planner/core/count.h"
 #include "planner/core/model_spec.h"
 
 namespace planner {
+
+// Query-key pairs one head scores in one sequence of t tokens in a global layer, or a local one
+// of window w (sliding: the last w positions; chunked: its own chunk), causal or not (see
+// FlopsOptions::causal).
+Count AttentionPairs(Count t, const WindowSpec& w, bool local, bool causal);
 
 // Layers [first, first + count) by compress ratio: window only (0), the indexed ratio (CSA: top-k
 // of the compressed keys through the indexer) and the larger ratios (HCA: all compressed keys).

@@ -569,6 +569,28 @@ TEST(StepTimeTest, FlashAttentionSkipsTheMaskedHalfAndTheScoreTraffic) {
   EXPECT_LT(f.elementwise_s, g.elementwise_s);
 }
 
+TEST(StepTimeTest, SlidingWindowAttentionCoreCountsTheWindow) {
+  const ModelSpec global = Gpt22B();  // T = 2048, 64 heads of 96
+  ModelSpec local = global, mixed = global;
+  local.window = {256, 0, WindowKind::kSliding};  // every layer windowed (Mistral 7B)
+  mixed.window = {256, 1, WindowKind::kSliding};  // one windowed layer per global one (Gemma 2)
+  const ClusterSpec c = A100Cluster(1);
+  const ParallelConfig p = OneNodeTp8();  // 8 heads per GPU, 4 sequences
+  const StepTimeOptions o;                // fused attention
+  // The fused kernel's time at the efficiency curve is (F + half) / K, F = 4 s hd keys (H/t) b
+  // for its two products, keys the mean keys per query: T / 2 causal; a window of W gives
+  // (W (W + 1) / 2 + (T - W) W) / T; the global layers of the mixed model (T + 1) / 2.
+  const double T = 2048, W = 256, half = c.efficiency.gemm_half_flops;
+  const auto flops = [&](double keys) { return 4 * T * 96 * keys * 8 * 4; };
+  const double window_keys = (W * (W + 1) / 2 + (T - W) * W) / T;
+  const double g = ComputeLayerCost(global, c, p, o).core_fwd_s;
+  const double expected_local = (flops(window_keys) + half) / (flops(T / 2) + half);
+  EXPECT_NEAR(ComputeLayerCost(local, c, p, o).core_fwd_s / g, expected_local, 1e-9);
+  const double mixed_keys = 0.5 * window_keys + 0.5 * (T + 1) / 2;
+  const double expected_mixed = (flops(mixed_keys) + half) / (flops(T / 2) + half);
+  EXPECT_NEAR(ComputeLayerCost(mixed, c, p, o).core_fwd_s / g, expected_mixed, 1e-9);
+}
+
 TEST(StepTimeTest, TrainingMetricLossesAddTheEagerLossForwardPerLogit) {
   // Each training-metric cross-entropy (Composer) reads the 16-bit logits and writes an fp32
   // copy (2 + 4 bytes), then log_softmax reads it and writes its fp32 output (4 + 4): 14 bytes
