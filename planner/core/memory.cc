@@ -209,8 +209,7 @@ namespace {
 // DeepSeek-V4's hybrid attention (see CsaSpec) beside q, the shared key/value head and the
 // context: the query latent (normed too unless norms are recomputed), the grouped output's latent
 // and, in the indexed layers (their share), the indexer's queries and its top-k key indices
-// (int32). The compressed keys (1/m of the tokens) are left out. mHC: each sublayer's n-stream
-// input, n - 1 streams more than a plain residual.
+// (int32). The compressed keys (1/m of the tokens) are left out.
 void AddCsaTensors(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
                    std::vector<ActivationTensor>* out) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
@@ -221,9 +220,6 @@ void AddCsaTensors(const ModelSpec& m, const ParallelConfig& p, const MemoryOpti
   const double indexed = static_cast<double>(CountCsaLayers(m, 0, m.n_layers).indexed) / m.n_layers;
   AddTensor(out, "attention.indexer_q", indexed * 2 * s * b * a.index_n_heads * a.index_head_dim);
   AddTensor(out, "attention.indexer_topk (int32)", indexed * 4 * s * b * a.index_topk);
-  const double rep = p.sp ? 1 / t : 1;
-  AddTensor(out, "hyper_connections.streams",
-            m.sublayers_per_layer() * 2 * s * b * m.d_model * rep * (m.hyper_connections - 1));
 }
 
 // A Mamba-2 mixer's saved tensors at the Mamba layers' share (see MambaSpec): its input and the
@@ -257,7 +253,8 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   std::vector<ActivationTensor> out;
   out.reserve(kMaxLayerTensors);
   if (p.recompute == Recompute::kFull) {
-    AddTensor(&out, "layer_input (full recompute)", 2 * sbh * rep);
+    // The layer's input: with mHC, its n streams.
+    AddTensor(&out, "layer_input (full recompute)", 2 * sbh * rep * m.hyper_connections);
     return out;
   }
   if (p.recompute == Recompute::kSelective && o.selective == SelectivePolicy::kEveryOtherMatmul) {
@@ -278,6 +275,10 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   AddTensor(&out, "attention.qkv_input", as * norm_out);
   if (m.is_mla()) AddMlaLatents(m, p, o, &out);
   if (m.is_csa()) AddCsaTensors(m, p, o, &out);
+  if (m.hyper_connections > 1) {  // mHC: each sublayer's n-stream input, n - 1 more than a residual
+    AddTensor(&out, "hyper_connections.streams",
+              m.sublayers_per_layer() * 2 * sbh * rep * (m.hyper_connections - 1));
+  }
   // MLA's values and attention output are H x v_head_dim wide (q and k: H x head_dim).
   const double v_ratio = static_cast<double>(m.v_head_dim()) / m.head_dim;
   const bool up_recomputed = (m.is_mla() || m.is_csa()) && o.recompute_up_projections;

@@ -94,6 +94,25 @@ TEST(MemoryTest, KorthikantiNumbersFor175BAtTp8) {
                    4.25 * sbh);
 }
 
+TEST(MemoryTest, HyperConnectionsKeepEachSublayersStreams) {
+  // mHC (DeepSeek-V4): the residual is n streams of h; each of a layer's two sublayers keeps its
+  // n-stream input for the mixing's backward, n - 1 streams of 2 s b h bytes beyond Korthikanti's
+  // residual; full recompute checkpoints the layer's n-stream input.
+  const ModelSpec plain = Gpt22B();
+  ModelSpec mhc = plain;
+  mhc.hyper_connections = 4;
+  const double sbh = 2048.0 * 4 * 6144;
+  const MemoryOptions o = Korthikanti();
+  for (const bool sp : {false, true}) {
+    const ParallelConfig p = Layout(8, 4, sp, Recompute::kNone);
+    const double rep = sp ? 1.0 / 8 : 1.0;
+    EXPECT_DOUBLE_EQ(LayerActivationBytes(mhc, p, o) - LayerActivationBytes(plain, p, o),
+                     2 * 2 * sbh * rep * 3);
+  }
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(mhc, Layout(8, 4, true, Recompute::kFull), o),
+                   4 * 2 * sbh / 8);
+}
+
 TEST(MemoryTest, FlashAttentionActsLikeSelectiveForTheScores) {
   // No s x s matrix is stored, only fp32 softmax statistics (4 a s b / t bytes).
   const ModelSpec m = Gpt22B();
