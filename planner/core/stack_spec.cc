@@ -40,6 +40,9 @@ std::optional<StackError> Validate(const StackSpec& s) {
   if (s.optimizer_moment_bytes != 2 && s.optimizer_moment_bytes != 4) {
     return StackError{"optimizer_moment_bytes", "optimizer_moment_bytes must be 2 or 4"};
   }
+  if (s.grad_buffer_bytes != 2 && s.grad_buffer_bytes != 4) {
+    return StackError{"grad_buffer_bytes", "grad_buffer_bytes must be 2 or 4"};
+  }
   if (s.sharded_optimizer_bytes < 2 * (4 - s.optimizer_moment_bytes)) {
     return StackError{"optimizer_moment_bytes",
                       "optimizer_moment_bytes 2 needs sharded_optimizer_bytes of at least 4"};
@@ -104,6 +107,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   const double moment_saving = 2 * (4 - s.optimizer_moment_bytes);
   o.memory.optimizer_bytes -= moment_saving;
   o.memory.zero3_optimizer_bytes -= moment_saving;
+  o.memory.grad_bytes = s.grad_buffer_bytes;
   o.memory.sharded_grads_unsharded_when_accumulating =
       s.sharded_grad_accum == ShardedGradAccum::kUnsharded;
   o.attention_efficiency = AttentionEfficiency(s.attention, c.gpu);

@@ -99,6 +99,11 @@ struct StackSpec : StackMemoryChoices {
   // Bytes of each Adam moment (m, v): 4 (fp32) by default; 2 keeps them in BF16 (DeepSeek-V3
   // sec. 3.3.3), taking 2 x 2 bytes off the optimizer states (fp32 master copy kept).
   double optimizer_moment_bytes = 4;
+  // Bytes of each element of the gradient buffer the backward accumulates into, held for every
+  // parameter under ZeRO 0-1 (Megatron-Core's main_grad, FSDP's no-sync accumulation): 4 (fp32)
+  // by default; 2 where the stack keeps it in the 16-bit parameter dtype (Megatron-Core's DDP
+  // with grad_reduce_in_fp32 False: param_and_grad_buffer's grad_dtype is the param's).
+  double grad_buffer_bytes = 4;
 
   // Overlap of communication with compute.
   bool tp_overlap_backward = true;  // TP collective of backward runs beside the wgrad GEMM

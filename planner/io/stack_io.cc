@@ -32,6 +32,7 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "a2a_fp8_dispatch",
                                            "a2a_node_dedup",
                                            "optimizer_moment_bytes",
+                                           "grad_buffer_bytes",
                                            "recompute_norms",
                                            "recompute_up_projections",
                                            "recompute_mlp_activation",
@@ -141,6 +142,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->zero3_recompute_regathers = m.Bool("zero3_recompute_regathers", s->zero3_recompute_regathers);
   s->zero3_list_copies = m.Bool("zero3_list_copies", s->zero3_list_copies);
   s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
+  s->grad_buffer_bytes = Bytes(m, "grad_buffer_bytes", s->grad_buffer_bytes);
   s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
   s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
   s->recompute_mlp_activation = m.Bool("recompute_mlp_activation", s->recompute_mlp_activation);
@@ -225,6 +227,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "zero3_recompute_regathers" << YAML::Value << s.zero3_recompute_regathers;
   out << YAML::Key << "zero3_list_copies" << YAML::Value << s.zero3_list_copies;
   out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;
+  out << YAML::Key << "grad_buffer_bytes" << YAML::Value << s.grad_buffer_bytes;
   out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
   out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;
   out << YAML::Key << "recompute_mlp_activation" << YAML::Value << s.recompute_mlp_activation;

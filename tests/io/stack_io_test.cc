@@ -1,15 +1,19 @@
 // The stack presets (configs/stacks) and --stack-set overrides: every preset loads and carries
 // the rules its sources state; the runnable-layout rules refuse what the frameworks refuse.
+#include "planner/io/stack_io.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "planner/core/memory.h"
 #include "planner/core/stack_spec.h"
+#include "planner/io/cluster_io.h"
 #include "planner/io/input_error.h"
+#include "planner/io/model_io.h"
 #include "planner/io/presets.h"
-#include "planner/io/stack_io.h"
 
 namespace planner {
 namespace {
@@ -78,6 +82,31 @@ TEST(StackIoTest, OnlyMegatronDeepSpeedReducesBf16GradientsInFp32) {
   ApplyStackOverrides({"bf16_grad_reduce=fp32-all-reduce"}, "--stack-set", &s);
   EXPECT_EQ(s.bf16_grad_reduce, Bf16GradReduce::kFp32AllReduce);
   EXPECT_THROW(ApplyStackOverrides({"bf16_grad_reduce=fp32"}, "--stack-set", &s), InputError);
+}
+
+TEST(StackIoTest, GradBufferBytesSetTheAccumulatedGradients) {
+  // Megatron-Core's DDP allocates main_grad in fp32 only with grad_reduce_in_fp32; Megatron-
+  // Bridge's perf scripts turn it off, leaving a bf16 buffer: under ZeRO-1 every rank holds the
+  // buffer for all its parameters, so 2 bytes each, the same as the bf16 weights.
+  const ModelSpec m = LoadModel("llama3-70b");
+  const ClusterSpec c = LoadCluster("dgx-h100");
+  ParallelConfig p;
+  p.tp = 8;
+  p.pp = 1;
+  p.dp = 4;
+  p.zero = 1;
+  p.sp = true;
+  p.micro_batch = 1;
+  p.global_batch = 4;
+  StackSpec s = LoadStack("megatron-core");
+  EXPECT_EQ(s.grad_buffer_bytes, 4);  // Megatron-LM's bf16 default: fp32 accumulation
+  const MemoryBreakdown fp32 = EstimateMemory(m, c, p, StackOptions(s, c).memory);
+  EXPECT_DOUBLE_EQ(fp32.gradients, 2 * fp32.weights);
+  ApplyStackOverrides({"grad_buffer_bytes=2"}, "--stack-set", &s);
+  const MemoryBreakdown bf16 = EstimateMemory(m, c, p, StackOptions(s, c).memory);
+  EXPECT_DOUBLE_EQ(bf16.gradients, bf16.weights);
+  EXPECT_DOUBLE_EQ(bf16.optimizer, fp32.optimizer);
+  EXPECT_THROW(ApplyStackOverrides({"grad_buffer_bytes=3"}, "--stack-set", &s), InputError);
 }
 
 TEST(StackIoTest, DefaultMicroBatchIsTheStacks) {
