@@ -35,6 +35,7 @@ constexpr LayoutOption kLayoutOptions[] = {
     {LayoutField::kSp, "sp"},
     {LayoutField::kZero, "zero"},
     {LayoutField::kDpShard, "dp-shard"},
+    {LayoutField::kOffloadLayers, "offload-layers"},
     {LayoutField::kDtype, "dtype"},
     {LayoutField::kSchedule, "schedule"},
 };
@@ -85,6 +86,7 @@ std::string LayoutCommand(const ParallelConfig& p) {
   add(F::kRecompute, ToString(p.recompute));
   add(F::kZero, std::to_string(p.zero));
   if (p.dp_replicas() > 1) add(F::kDpShard, std::to_string(p.dp_shard));
+  if (p.offload_layers > 0) add(F::kOffloadLayers, std::to_string(p.offload_layers));
   add(F::kDtype, ToString(p.dtype));
   if (p.schedule != Schedule::kOneFOneB) add(F::kSchedule, ToString(p.schedule));
   if (p.etp > 0 && p.etp != p.tp) add(F::kEtp, std::to_string(p.etp));
@@ -130,6 +132,10 @@ void AddLayoutOptions(po::options_description* options) {
   add(F::kDpShard, degree(0),
       "hybrid sharding (HSDP): ZeRO shards over groups of this many data-parallel ranks, "
       "replicated dp / dp-shard times (0: over all of dp)");
+  add(F::kOffloadLayers, degree(0),
+      "CPU activation offloading (Megatron-Core --cpu-offloading-num-layers): this many layers "
+      "keep their activations in host memory between forward and backward (pp 1, no recompute; "
+      "the cluster's gpu.host_link_GBps)");
   add(F::kDtype, po::value<std::string>()->default_value("bf16"),
       "compute dtype: bf16, fp16 or fp8");
   add(F::kSchedule, po::value<std::string>()->default_value("1f1b"),
@@ -222,6 +228,11 @@ ParallelConfig LayoutFromFlags(const po::variables_map& vm, const ModelSpec& m,
   if (p.dp_shard < 0 || p.dp_shard > kMaxGpus) {
     throw InputError(FlagName(F::kDpShard), "must be 0 (all of dp) or a positive degree, got " +
                                                 std::to_string(p.dp_shard));
+  }
+  p.offload_layers = vm[Opt(F::kOffloadLayers)].as<int64_t>();
+  if (p.offload_layers < 0 || p.offload_layers > kMaxDimension) {
+    throw InputError(FlagName(F::kOffloadLayers),
+                     "must be 0 (none) or a layer count, got " + std::to_string(p.offload_layers));
   }
   p.dtype = DtypeFlag(vm);
   p.schedule = EnumFlag<Schedule>(vm, Opt(F::kSchedule), Choices(kScheduleNames));

@@ -77,23 +77,31 @@ std::string EpNote(const StepTime& t) {
 std::vector<Item> TimeItems(const Explanation& e) {
   const StepTime& t = e.time;
   const char* s = "time";
-  return {{s, "forward", "time.forward_s", t.forward_s, "s", ""},
-          {s, "backward", "time.backward_s", t.backward_s, "s", ""},
-          {s, "recompute", "time.recompute_s", t.recompute_s, "s", ""},
-          {s, "tp communication", "time.tp_comm_s", t.tp_comm_s, "s", "exposed (synchronous)"},
-          {s, "cp communication", "time.cp_exposed_s", t.cp_exposed_s, "s",
-           "exposed of " + Fixed(t.cp_comm_s, 4)},
-          {s, "ep all-to-all", "time.ep_exposed_s", t.ep_exposed_s, "s", EpNote(t)},
-          {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s",
-           "exposed of " + Fixed(t.pp_comm_s, 4)},
-          {s, "zero-3 gathers", "time.zero3_exposed_s", t.zero3_exposed_s, "s",
-           "exposed of " + Fixed(t.zero3_comm_s, 4) + Zero3HostNote(t)},
-          {s, "dp gradients", "time.dp_exposed_s", t.dp_exposed_s, "s",
-           "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
-          {s, "pipeline bubble", "time.bubble_s", t.bubble_s, "s", PacingNote(e)},
-          {s, "optimizer step", "time.optimizer_s", t.optimizer_s, "s", ""},
-          {s, "step time", "step_time_s", t.step_time_s, "s",
-           std::to_string(t.microbatches) + " micro-batches; bound by " + t.bound}};
+  std::vector<Item> items = {
+      {s, "forward", "time.forward_s", t.forward_s, "s", ""},
+      {s, "backward", "time.backward_s", t.backward_s, "s", ""},
+      {s, "recompute", "time.recompute_s", t.recompute_s, "s", ""},
+      {s, "tp communication", "time.tp_comm_s", t.tp_comm_s, "s", "exposed (synchronous)"},
+      {s, "cp communication", "time.cp_exposed_s", t.cp_exposed_s, "s",
+       "exposed of " + Fixed(t.cp_comm_s, 4)},
+      {s, "ep all-to-all", "time.ep_exposed_s", t.ep_exposed_s, "s", EpNote(t)},
+      {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s",
+       "exposed of " + Fixed(t.pp_comm_s, 4)},
+      {s, "zero-3 gathers", "time.zero3_exposed_s", t.zero3_exposed_s, "s",
+       "exposed of " + Fixed(t.zero3_comm_s, 4) + Zero3HostNote(t)},
+      {s, "dp gradients", "time.dp_exposed_s", t.dp_exposed_s, "s",
+       "exposed of " + Fixed(t.dp_comm_s, 4) + " (rest overlaps backward)"},
+      {s, "pipeline bubble", "time.bubble_s", t.bubble_s, "s", PacingNote(e)},
+      {s, "optimizer step", "time.optimizer_s", t.optimizer_s, "s", ""},
+      {s, "step time", "step_time_s", t.step_time_s, "s",
+       std::to_string(t.microbatches) + " micro-batches; bound by " + t.bound}};
+  if (t.offload_copy_s > 0) {  // CPU offloading: its stalls are in forward and backward
+    items.insert(
+        items.begin() + 3,
+        {s, "cpu offload stalls", "time.offload_exposed_s", t.offload_exposed_s, "s",
+         "in forward/backward; copies " + Fixed(t.offload_copy_s, 4) + " over the host link"});
+  }
+  return items;
 }
 
 std::vector<Item> ThroughputItems(const Explanation& e) {
@@ -229,6 +237,7 @@ nlohmann::ordered_json LayoutJson(const ParallelConfig& p) {
           {"sp", p.sp},
           {"zero", p.zero},
           {"dp_shard", p.dp_shard_size()},
+          {"offload_layers", p.offload_layers},
           {"dtype", ToString(p.dtype)},
           {"schedule", ScheduleName(p)}};
 }
@@ -265,6 +274,8 @@ nlohmann::ordered_json TimeJson(const StepTime& t) {
           {"zero3_exposed_s", t.zero3_exposed_s},
           {"zero3_calls", t.zero3_calls},
           {"zero3_host_s", t.zero3_host_s},
+          {"offload_copy_s", t.offload_copy_s},
+          {"offload_exposed_s", t.offload_exposed_s},
           {"dp_comm_s", t.dp_comm_s},
           {"dp_exposed_s", t.dp_exposed_s},
           {"dp_overlapped_s", t.dp_comm_s - t.dp_exposed_s},

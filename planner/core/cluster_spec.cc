@@ -69,6 +69,9 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
   if (!(c.gpu.hbm_GBps >= kMinHbm_GBps && c.gpu.hbm_GBps <= kMaxHbm_GBps)) {
     return ClusterError{"gpu.hbm_GBps", "gpu.hbm_GBps must lie between 1 and 1e6"};
   }
+  if (!(c.gpu.host_link_GBps >= 0 && c.gpu.host_link_GBps <= 1e5)) {
+    return ClusterError{"gpu.host_link_GBps", "gpu.host_link_GBps must lie between 0 and 1e5 GB/s"};
+  }
   if (!(c.gpu.tdp_W == 0 || (c.gpu.tdp_W >= kMinTdp_W && c.gpu.tdp_W <= kMaxTdp_W))) {
     return ClusterError{"gpu.tdp_W", "gpu.tdp_W must lie between 1 and 1e5 watts"};
   }

@@ -33,6 +33,9 @@ struct GpuSpec {
   double hbm_GiB = 0;
   double hbm_GBps = 0;
   double tdp_W = 0;
+  // GPU <-> host memory, one direction, decimal GB/s (NVLink-C2C on Grace systems, else the PCIe
+  // link): what CPU activation offloading moves over. 0: not stated.
+  double host_link_GBps = 0;
   double peak(Dtype d) const { return peak_tflops[static_cast<int>(d)]; }
 };
 

@@ -111,7 +111,9 @@ double Zero3WorkingSetBytes(const ModelSpec& m, const ParallelConfig& p, const M
 
 double InflightOnStage(const ParallelConfig& p, int64_t stage, double layers) {
   const double microbatches = static_cast<double>(p.grad_accum());
-  if (p.pp == 1) return layers;
+  // CPU offloading (pp 1 only): the offloaded layers' activations sit in host memory but for the
+  // layer in transit.
+  if (p.pp == 1) return layers - std::max<double>(0, static_cast<double>(p.offload_layers) - 1);
   if (p.schedule == Schedule::kGPipe) return layers * microbatches;
   // DualPipe (DeepSeek-V3 Table 2): pp + 1 micro-batches on every rank (`layers`: the mean of
   // its two stages').

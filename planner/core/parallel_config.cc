@@ -87,6 +87,30 @@ LayoutError ExplainStages(const ModelSpec& m, const ParallelConfig& p) {
               " layers; pp=" + S(p.pp) + " needs " + need};
 }
 
+// Why Megatron-Core would refuse the CPU offloading (TransformerConfig.__post_init__), or the
+// model cannot price it.
+LayoutError ExplainOffload(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p) {
+  const LayoutIssue i = LayoutIssue::kOffload;
+  const LayoutField f = LayoutField::kOffloadLayers;
+  if (p.offload_layers < 0 || p.offload_layers >= m.n_layers) {
+    return {i, f,
+            "offload_layers=" + S(p.offload_layers) + " must lie in [0, " + S(m.n_layers) +
+                "): CPU offloading keeps at least one of the model's layers on the GPU"};
+  }
+  if (p.pp > 1) {
+    return {i, LayoutField::kPp,
+            "CPU offloading needs pp=1 (Megatron-Core has no pipelining with it)"};
+  }
+  if (p.recompute != Recompute::kNone) {
+    return {i, LayoutField::kRecompute,
+            "CPU offloading needs recompute none (Megatron-Core refuses both at once)"};
+  }
+  return {i, f,
+          "CPU offloading needs the GPU's host link bandwidth: give gpu.host_link_GBps in the "
+          "cluster file (" +
+              c.gpu.name + " has none)"};
+}
+
 LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
                     const ParallelConfig& p) {
   using F = LayoutField;
@@ -155,6 +179,8 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
       return {i, F::kSp, "sequence parallelism needs tp > 1"};
     case LayoutIssue::kDtype:
       return {i, F::kDtype, std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name};
+    case LayoutIssue::kOffload:
+      return ExplainOffload(m, c, p);
     case LayoutIssue::kTpSpansNodes:
       return {i, F::kTp,
               "tp=" + S(p.tp) + " spans beyond the " + c.network.front().name + " domain (" +
@@ -197,6 +223,11 @@ std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec&
       (p.pp % 2 != 0 || p.grad_accum() % 2 != 0 || p.grad_accum() < 2 * p.pp)) {
     return LayoutIssue::kDualPipe;
   }
+  if (p.offload_layers != 0 &&
+      (p.offload_layers < 0 || p.offload_layers >= m.n_layers || p.pp > 1 ||
+       p.recompute != Recompute::kNone || c.gpu.host_link_GBps <= 0)) {
+    return LayoutIssue::kOffload;
+  }
   return FindShardIssue(p);
 }
 
@@ -222,6 +253,7 @@ constexpr EnumName<LayoutIssue> kLayoutIssueNames[] = {
     {LayoutIssue::kSp, "sequence parallelism needs tp > 1"},
     {LayoutIssue::kDtype, "dtype not supported by the GPU"},
     {LayoutIssue::kTpSpansNodes, "tp spans beyond the fast network domain"},
+    {LayoutIssue::kOffload, "CPU offloading with pp, recompute or no host link"},
     {LayoutIssue::kStackZero, "ZeRO stage beyond the stack's"},
     {LayoutIssue::kStackZeroWithPp, "stack runs no ZeRO-2/3 with pipelining"},
     {LayoutIssue::kStackFeature, "stack lacks CP/EP/ETP/SP/interleaving/PP"},
@@ -250,6 +282,7 @@ constexpr EnumName<LayoutField> kLayoutFieldNames[] = {
     {LayoutField::kSp, "sp"},
     {LayoutField::kZero, "zero"},
     {LayoutField::kDpShard, "dp_shard"},
+    {LayoutField::kOffloadLayers, "offload_layers"},
     {LayoutField::kDtype, "dtype"},
     {LayoutField::kSchedule, "schedule"}};
 
@@ -274,6 +307,7 @@ std::string Describe(const ParallelConfig& p) {
   s += " mb=" + S(p.micro_batch) + " zero=" + S(p.zero);
   if (p.dp_shard > 0 && p.dp_shard < p.dp) s += " dp_shard=" + S(p.dp_shard);
   s += std::string(" rc=") + ToString(p.recompute);
+  if (p.offload_layers > 0) s += " offload=" + S(p.offload_layers);
   if (p.sp) s += " sp";
   return s;
 }

@@ -53,6 +53,11 @@ struct ParallelConfig {
   // of dp_shard data-parallel ranks (x cp), replicated dp / dp_shard times; gradients are
   // reduce-scattered inside a group, then all-reduced across the replicas. 0: over all of dp.
   int64_t dp_shard = 0;
+  // Megatron-Core's CPU activation offloading (--cpu-offloading-num-layers): the activations of
+  // this many layers go to host memory after their forward and come back for their backward,
+  // over the GPU's host link, beside compute. Megatron-Core allows it only without pipelining or
+  // recomputation, for fewer layers than the model's (TransformerConfig.__post_init__).
+  int64_t offload_layers = 0;
   Dtype dtype = Dtype::kBf16;
   Schedule schedule = Schedule::kOneFOneB;
 
@@ -87,13 +92,14 @@ enum class LayoutIssue {
   kSp,            // sequence parallelism needs tp > 1
   kDtype,         // the GPU has no peak for this dtype
   kTpSpansNodes,  // tp larger than the fastest network level
+  kOffload,       // CPU offloading with pp > 1, recompute, too many layers or no host link
   // The software stack cannot run the layout (StackRefuses; set by the search, not CheckLayout).
   kStackZero,        // a ZeRO stage above the stack's
   kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
   kStackFeature,     // CP, EP, expert TP, SP, interleaving or pipelining the stack lacks
   kOutOfMemory,      // set by the memory model, not by CheckLayout
 };
-inline constexpr int kNumLayoutIssues = 18;
+inline constexpr int kNumLayoutIssues = 19;
 
 // The layout inputs an error can point at. Core and io name them only through this enum; the CLI
 // spells them as flags (cli/layout_flags.cc), the runs reader as keys (FieldName).
@@ -116,6 +122,7 @@ enum class LayoutField {
   kSp,
   kZero,
   kDpShard,
+  kOffloadLayers,
   kDtype,
   kSchedule,
 };

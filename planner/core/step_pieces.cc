@@ -15,7 +15,7 @@ LayerPieces LayerCompute(const LayerCost& lc) {
   LayerPieces l;
   l.forward_s = lc.fwd_s();
   l.attention_fwd_s = lc.core_fwd_s;
-  l.backward_input_s = lc.linear_fwd_s + lc.core_bwd_s + lc.elementwise_bwd_s;
+  l.backward_input_s = lc.linear_fwd_s + lc.core_bwd_s + lc.elementwise_bwd_s + lc.offload_bwd_s;
   l.attention_bwd_s = lc.core_bwd_s;
   l.backward_weight_s = lc.linear_fwd_s;
   l.recompute_s = lc.recompute_s;

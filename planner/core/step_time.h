@@ -92,6 +92,9 @@ struct StepTime {
   double pp_comm_s = 0, pp_exposed_s = 0;
   double zero3_comm_s = 0, zero3_exposed_s = 0;
   double zero3_calls = 0, zero3_host_s = 0;  // ZeRO-3 calls and their host work (in zero3_comm_s)
+  // CPU activation offloading: copies over the host link, and their stalls (in forward_s and
+  // backward_s).
+  double offload_copy_s = 0, offload_exposed_s = 0;
   double dp_comm_s = 0, dp_exposed_s = 0;
   double bubble_s = 0;
   double optimizer_s = 0;
@@ -134,8 +137,13 @@ struct LayerCost {
   double per_step_s = 0;     // once per step, not per micro-batch (cached fp8 weight casts)
   double act_bytes = 0;      // stored activations under the layout's recompute mode
   double act_bytes_no_recompute = 0;
-  double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_fwd_s; }
-  double bwd_s() const { return 2 * linear_fwd_s + core_bwd_s + elementwise_bwd_s; }
+  // CPU activation offloading (ParallelConfig::offload_layers), averaged over the layers: an
+  // offloaded layer's activations leave over the host link during the next layer's forward and
+  // return during the backward of the layer after it; what the copy takes beyond that layer's
+  // compute stalls the stream.
+  double offload_fwd_s = 0, offload_bwd_s = 0;
+  double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_fwd_s + offload_fwd_s; }
+  double bwd_s() const { return 2 * linear_fwd_s + core_bwd_s + elementwise_bwd_s + offload_bwd_s; }
   double compute_s() const { return fwd_s() + bwd_s() + recompute_s; }  // one micro-batch's
   // The last stage's work beyond its layers' (the MTP modules' layers are counted as layers): the
   // head and loss once per prediction depth, and the MTP projections. Forward; backward's input

@@ -37,7 +37,8 @@ std::string Rounded(double v, int digits) {
 }
 
 GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
-  const StrictMap g = m.Map("gpu", {"name", "peak_tflops", "hbm_GiB", "hbm_GBps", "tdp_W"});
+  const StrictMap g =
+      m.Map("gpu", {"name", "peak_tflops", "hbm_GiB", "hbm_GBps", "tdp_W", "host_link_GBps"});
   GpuSpec gpu;
   gpu.name = g.OptString("name").value_or("GPU");
   if (!g.Has("name")) assumed->push_back("gpu.name = GPU");
@@ -54,6 +55,7 @@ GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
                        " (H100 SXM's 3,350 GB/s per 989.5 bf16 TFLOP/s)");
   }
   gpu.tdp_W = g.OptDouble("tdp_W").value_or(0);
+  gpu.host_link_GBps = g.OptDouble("host_link_GBps").value_or(0);
   return gpu;
 }
 
@@ -286,6 +288,9 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   out << YAML::Key << "hbm_GiB" << YAML::Value << c.gpu.hbm_GiB;
   out << YAML::Key << "hbm_GBps" << YAML::Value << c.gpu.hbm_GBps;
   if (c.gpu.tdp_W > 0) out << YAML::Key << "tdp_W" << YAML::Value << c.gpu.tdp_W;
+  if (c.gpu.host_link_GBps > 0) {
+    out << YAML::Key << "host_link_GBps" << YAML::Value << c.gpu.host_link_GBps;
+  }
   out << YAML::EndMap;
   out << YAML::Key << "gpus_per_node" << YAML::Value << c.gpus_per_node;
   out << YAML::Key << "nodes" << YAML::Value << c.nodes;

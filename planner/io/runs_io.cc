@@ -62,10 +62,11 @@ const std::vector<std::string> kParallelKeys = {"tp",
 const std::vector<std::string> kBatchKeys = {"micro_batch_size", "global_batch_size",
                                              "grad_accum_steps", "global_batch_tokens",
                                              "local_batch_size"};
-const std::vector<std::string> kTrainingKeys = {
-    "recompute", "precision",     "framework",     "activation_cpu_offload",
-    "attention", "torch_compile", "compiled_loss", "stack",
-    "stack_set"};
+const std::vector<std::string> kTrainingKeys = {"recompute",     "precision",
+                                                "framework",     "activation_cpu_offload",
+                                                "attention",     "torch_compile",
+                                                "compiled_loss", "stack",
+                                                "stack_set",     "cpu_offloading_num_layers"};
 const std::vector<std::string> kMeasuredKeys = {"kind",
                                                 "primary",
                                                 "accounting",

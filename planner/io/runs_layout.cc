@@ -321,6 +321,13 @@ bool ReadLayout(const StrictMap& par, const StrictMap& b, const StrictMap& t, Va
   const std::optional<Recompute> recompute = ReadRecompute(t, v);
   v->run.layout.recompute = recompute.value_or(Recompute::kNone);
   v->run.layout.dtype = ReadDtype(t, v);
+  // Megatron-Core's CPU activation offloading, as the benchmark config states it.
+  if (const std::optional<int64_t> offload = StatedInt(t, "cpu_offloading_num_layers")) {
+    if (*offload < 0 || *offload > kMaxDimension) {
+      t.Fail("cpu_offloading_num_layers", "cpu_offloading_num_layers must be a layer count");
+    }
+    v->run.layout.offload_layers = *offload;
+  }
   ReadBatch(par, b, v, &u);
   u.recompute = !recompute;
   if (u.tp || u.pp) {

@@ -591,6 +591,49 @@ TEST(StepTimeTest, SlidingWindowAttentionCoreCountsTheWindow) {
   EXPECT_NEAR(ComputeLayerCost(mixed, c, p, o).core_fwd_s / g, expected_mixed, 1e-9);
 }
 
+TEST(StepTimeTest, CpuOffloadingStallsOnlyWhereTheCopyOutlastsALayer) {
+  // Each offloaded layer's activations (act_bytes) go to the host during the next layer's
+  // forward and come back during the backward of the layer after it: what the copy over the host
+  // link takes beyond that layer's forward (backward) compute stalls the stream.
+  const ModelSpec m = Gpt22B();
+  ClusterSpec c = A100Cluster(1);
+  ParallelConfig p = OneNodeTp8();
+  p.offload_layers = 12;  // of 48
+  const StepTimeOptions o;
+  for (const double link_GBps : {1.0, 1000.0}) {
+    c.gpu.host_link_GBps = link_GBps;
+    const LayerCost with = ComputeLayerCost(m, c, p, o);
+    ParallelConfig none = p;
+    none.offload_layers = 0;
+    const LayerCost without = ComputeLayerCost(m, c, none, o);
+    const double copy_s = without.act_bytes / (link_GBps * 1e9);
+    EXPECT_DOUBLE_EQ(with.fwd_s() - without.fwd_s(),
+                     12.0 / 48 * std::max(0.0, copy_s - without.fwd_s()));
+    EXPECT_DOUBLE_EQ(with.bwd_s() - without.bwd_s(),
+                     12.0 / 48 * std::max(0.0, copy_s - without.bwd_s()));
+    const StepTime t = EstimateStepTime(m, c, p, o);
+    EXPECT_DOUBLE_EQ(t.offload_copy_s, 12 * 2 * copy_s);  // one micro-batch, out and back
+  }
+  // At 1 GB/s the copies stall the stream; at 1,000 GB/s a layer's compute hides them.
+  c.gpu.host_link_GBps = 1000;
+  EXPECT_DOUBLE_EQ(EstimateStepTime(m, c, p, o).offload_exposed_s, 0);
+}
+
+TEST(StepTimeTest, CpuOffloadingIsRefusedWhereMegatronCoreRefusesIt) {
+  const ModelSpec m = Gpt22B();
+  ClusterSpec c = A100Cluster(1);
+  ParallelConfig p = OneNodeTp8();
+  p.offload_layers = 12;
+  EXPECT_EQ(FindLayoutIssue(m, c, p), LayoutIssue::kOffload);  // no host link in the cluster
+  c.gpu.host_link_GBps = 32;
+  EXPECT_EQ(FindLayoutIssue(m, c, p), std::nullopt);
+  p.offload_layers = 48;  // every layer: Megatron-Core keeps at least one
+  EXPECT_EQ(CheckLayout(m, c, p)->field, LayoutField::kOffloadLayers);
+  p.offload_layers = 12;
+  p.recompute = Recompute::kSelective;
+  EXPECT_EQ(CheckLayout(m, c, p)->field, LayoutField::kRecompute);
+}
+
 TEST(StepTimeTest, TrainingMetricLossesAddTheEagerLossForwardPerLogit) {
   // Each training-metric cross-entropy (Composer) reads the 16-bit logits and writes an fp32
   // copy (2 + 4 bytes), then log_softmax reads it and writes its fp32 output (4 + 4): 14 bytes

@@ -398,6 +398,17 @@ TEST(ValidationRunsTest, StackSetStatesWhatTheBenchmarkConfigRan) {
   EXPECT_DOUBLE_EQ(without.ep_exposed_s, without.ep_comm_s);
 }
 
+// Megatron-Bridge's GB200 FSDP configs offload activations to the Grace CPU's memory: the
+// record states training.cpu_offloading_num_layers and the layout carries it.
+TEST(ValidationRunsTest, CpuOffloadingLayersAreRead) {
+  const ValidationRun& v = Find("mbridge2509_gb200_LLAMA3-70B_64gpu_fp8cs");
+  ASSERT_FALSE(v.skipped()) << v.skip_reason;
+  EXPECT_EQ(v.run.layout.offload_layers, 40);  // llama3_70b_llm_pretrain.yaml:146 at ea2990630
+  EXPECT_GT(v.run.cluster.gpu.host_link_GBps, 0);
+  const ValidationRun bare = ReadEdited(v.run.id, "cpu_offloading_num_layers: 40", "# none");
+  EXPECT_EQ(bare.run.layout.offload_layers, 0);
+}
+
 // Megatron-FSDP (named in parallelism.fsdp) shards weights and, over several distributed-
 // optimizer instances, shards within groups of dp / instances ranks: Nemotron 3 Ultra's 26.08
 // GB300 row runs 4 instances over DP 256, shards of 64. megatron-core's preset allows neither.
