@@ -98,10 +98,11 @@ Table PlansTable(const PlanRun& r) {
             " tokens: best layouts";
   // Layers per stage ("5+6x10+5"), shown only when some plan splits them unevenly; the ZeRO
   // shard group only when some plan shards over part of dp (HSDP).
-  bool uneven = false, hybrid = false;
+  bool uneven = false, hybrid = false, offload = false;
   for (const Plan& p : r.result.plans) {
     uneven = uneven || !StagesText(StageLayers(r.model.n_layers, p.layout)).empty();
     hybrid = hybrid || p.layout.dp_replicas() > 1;
+    offload = offload || p.layout.offload_layers > 0;  // CPU activation offloading
   }
   // Keys as in the JSON's plans[] (layout fields, memory.total_GiB).
   t.columns = {{"#", true, "rank"},
@@ -129,6 +130,7 @@ Table PlansTable(const PlanRun& r) {
   // Expert TP, for MoE models (the search folds the experts onto etp 1 where tp > 1).
   const bool moe = r.model.is_moe();
   // Inserted from the right, so that each position counts the base columns.
+  if (offload) t.columns.insert(t.columns.begin() + 10, Column{"offload", true, "offload_layers"});
   if (hybrid) t.columns.insert(t.columns.begin() + 9, Column{"dp_shard"});
   if (moe) t.columns.insert(t.columns.begin() + 6, Column{"etp"});
   if (uneven) {
@@ -166,6 +168,7 @@ Table PlansTable(const PlanRun& r) {
         Cell(Fixed(p.cost_per_step_usd, 2), p.cost_per_step_usd),
         p.time.bound,
         count(p.equivalent_layouts)};
+    if (offload) row.insert(row.begin() + 10, count(l.offload_layers));
     if (hybrid) row.insert(row.begin() + 9, count(l.dp_shard_size()));
     if (moe) row.insert(row.begin() + 6, count(l.expert_tp()));
     if (uneven) {

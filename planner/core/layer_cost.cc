@@ -443,6 +443,16 @@ double MtpLayers(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig&
 
 }  // namespace
 
+void AddOffloadStalls(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                      LayerCost* lc) {
+  lc->offload_fwd_s = lc->offload_bwd_s = 0;
+  if (p.offload_layers <= 0 || c.gpu.host_link_GBps <= 0) return;
+  const double copy_s = lc->act_bytes / (c.gpu.host_link_GBps * kBytesPerGB);
+  const double share = static_cast<double>(p.offload_layers) / m.n_layers;
+  lc->offload_fwd_s = share * std::max(0.0, copy_s - lc->fwd_s());
+  lc->offload_bwd_s = share * std::max(0.0, copy_s - lc->bwd_s());
+}
+
 double GemmEfficiency(const EfficiencySpec& e, double flops) {
   return e.gemm_max * flops / (flops + e.gemm_half_flops);
 }
@@ -498,12 +508,7 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   lc.act_bytes_no_recompute = LayerActivationBytes(m, stored, mo);
   lc.act_bytes =
       p.recompute == Recompute::kNone ? lc.act_bytes_no_recompute : LayerActivationBytes(m, p, mo);
-  if (p.offload_layers > 0 && c.gpu.host_link_GBps > 0) {
-    const double copy_s = lc.act_bytes / (c.gpu.host_link_GBps * kBytesPerGB);
-    const double share = static_cast<double>(p.offload_layers) / m.n_layers;
-    lc.offload_fwd_s = share * std::max(0.0, copy_s - lc.fwd_s());
-    lc.offload_bwd_s = share * std::max(0.0, copy_s - lc.bwd_s());
-  }
+  AddOffloadStalls(m, c, p, &lc);
   if (m.lm_head) {  // [tokens, e] x [e, V/tp] on the last stage, then the loss
     const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
     const double vocab = static_cast<double>(m.vocab_size) / p.tp;

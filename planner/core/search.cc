@@ -113,9 +113,11 @@ bool Better(const Plan& a, const Plan& b) {
   if (a.memory.total != b.memory.total) return a.memory.total < b.memory.total;
   const ParallelConfig &x = a.layout, &y = b.layout;
   return std::tie(x.dp, x.tp, x.pp, x.cp, x.ep, x.etp, x.vpp, x.micro_batch, x.zero, x.dp_shard,
-                  x.recompute, x.sp, x.dtype, x.first_stage_layers, x.last_stage_layers) <
-         std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.etp, y.vpp, y.micro_batch, y.zero, y.dp_shard,
-                  y.recompute, y.sp, y.dtype, y.first_stage_layers, y.last_stage_layers);
+                  x.recompute, x.sp, x.dtype, x.first_stage_layers, x.last_stage_layers,
+                  x.offload_layers) < std::tie(y.dp, y.tp, y.pp, y.cp, y.ep, y.etp, y.vpp,
+                                               y.micro_batch, y.zero, y.dp_shard, y.recompute, y.sp,
+                                               y.dtype, y.first_stage_layers, y.last_stage_layers,
+                                               y.offload_layers);
 }
 
 // Plans each worker keeps: more than top_k when equivalent layouts are to be collapsed, so that
@@ -291,8 +293,14 @@ class Worker {
       ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];  // and not the least memory
       return;
     }
-    const LayerCost& layer = model_.Layer(p);
-    MemoryBreakdown mem = model_.Memory(p, states, layer);
+    const LayerCost* layer = &model_.Layer(p);
+    MemoryBreakdown mem = model_.Memory(p, states, *layer);
+    ParallelConfig q = p;
+    LayerCost offloaded;
+    if (mem.total > usable_ && Offload(states, mem, &q, &offloaded)) {
+      layer = &offloaded;
+      mem = model_.Memory(q, states, offloaded);
+    }
     if (mem.total > usable_) {
       ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
       if (!r_.least_memory || mem.total < r_.least_memory->memory.total) {
@@ -300,6 +308,43 @@ class Worker {
       }
       return;
     }
+    Rank(q, *layer, std::move(mem));
+  }
+
+  // A layout that does not fit without pipelining or recompute, on a stack with CPU activation
+  // offloading and a GPU with a host link: the fewest offloaded layers that make it fit (each
+  // takes one layer's activations off the GPU but the one in transit), with their stalls.
+  bool Offload(const MemoryStates& states, const MemoryBreakdown& mem, ParallelConfig* q,
+               LayerCost* lc) {
+    if (!o_.stack || !o_.stack->cpu_offload || c_.gpu.host_link_GBps <= 0 || q->pp != 1 ||
+        q->recompute != Recompute::kNone || mem.layer_activation_bytes <= 0) {
+      return false;
+    }
+    // Memory falls as layers are offloaded (the allocator's share with the activations): the
+    // fewest that fit, by bisection over [1, L - 1].
+    auto fits = [&](int64_t n) {
+      q->offload_layers = n;
+      *lc = model_.Layer(*q);
+      AddOffloadStalls(m_, c_, *q, lc);
+      return model_.Memory(*q, states, *lc).total <= usable_;
+    };
+    int64_t lo = 1, hi = m_.n_layers - 1;
+    if (hi < lo || !fits(hi)) {
+      q->offload_layers = 0;
+      return false;
+    }
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (fits(mid)) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return fits(hi);
+  }
+
+  void Rank(const ParallelConfig& p, const LayerCost& layer, MemoryBreakdown&& mem) {
     ++r_.configs_feasible;
     // Both objectives grow with the step time: a layout whose compute alone ranks below the
     // worst kept plan would be dropped below after pricing, so it is dropped unpriced.

@@ -142,7 +142,7 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
   if ((p.pp > 1 && !s.pipeline) || (p.vpp > 1 && !s.interleaved) ||
       (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
       (p.expert_tp() != p.tp && !s.expert_tensor_parallel) || (p.sp && !s.sequence_parallel) ||
-      (p.dp_replicas() > 1 && !s.hybrid_shard) ||
+      (p.dp_replicas() > 1 && !s.hybrid_shard) || (p.offload_layers > 0 && !s.cpu_offload) ||
       (p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks)) {
     return LayoutIssue::kStackFeature;
   }
@@ -182,6 +182,7 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
        "expert tensor parallelism other than tp (MoE parallel folding)"},
       {p.sp && !s.sequence_parallel, "sequence parallelism"},
       {p.dp_replicas() > 1 && !s.hybrid_shard, "hybrid sharding (HSDP, dp_shard < dp)"},
+      {p.offload_layers > 0 && !s.cpu_offload, "CPU activation offloading"},
       {p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks,
        "virtual pipeline stages of unequal size (a pipeline layout)"}};
   for (const auto& [lacks, what] : missing) {

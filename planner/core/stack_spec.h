@@ -143,6 +143,8 @@ struct StackSpec : StackMemoryChoices {
   bool expert_parallel = true;
   bool expert_tensor_parallel = false;  // etp != tp (Megatron-Core's MoE parallel folding)
   bool hybrid_shard = false;  // ZeRO over groups of dp_shard ranks, replicated (FSDP HSDP)
+  bool cpu_offload =
+      false;  // layer-level CPU activation offloading (ParallelConfig::offload_layers)
   bool sequence_parallel = true;
   ShardedGradAccum sharded_grad_accum = ShardedGradAccum::kPerMicrobatch;
   Zero3WithPp zero3_with_pp = Zero3WithPp::kResharded;

@@ -110,6 +110,13 @@ struct StepTime {
 
 inline constexpr double kActivationBytes = 2;  // 16-bit activations on the wire and in HBM
 
+// Sets lc's CPU-offloading stalls (LayerCost::offload_fwd_s, offload_bwd_s) for p.offload_layers
+// from its compute and stored activations: ComputeLayerCost calls it, and the search on a cached
+// cost of the same layer shape.
+struct LayerCost;
+void AddOffloadStalls(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                      LayerCost* lc);
+
 // GEMM efficiency (fraction of dense peak) for a matmul of `flops` FLOPs.
 double GemmEfficiency(const EfficiencySpec& e, double flops);
 

@@ -51,7 +51,7 @@ const std::vector<std::string> kSupportKeys = {
     "pipeline",         "interleaved",       "uneven_chunks",
     "context_parallel", "expert_parallel",   "expert_tensor_parallel",
     "hybrid_shard",     "sequence_parallel", "sharded_grad_accum",
-    "zero3_with_pp"};
+    "zero3_with_pp",    "cpu_offload"};
 const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local",
                                                "virtual_stages"};
 
@@ -98,6 +98,7 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->expert_parallel = u.Bool("expert_parallel", s->expert_parallel);
   s->expert_tensor_parallel = u.Bool("expert_tensor_parallel", s->expert_tensor_parallel);
   s->hybrid_shard = u.Bool("hybrid_shard", s->hybrid_shard);
+  s->cpu_offload = u.Bool("cpu_offload", s->cpu_offload);
   s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
   s->sharded_grad_accum = OptEnum<ShardedGradAccum>(u, "sharded_grad_accum", kShardedGradAccumNames,
                                                     s->sharded_grad_accum);
@@ -263,6 +264,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
   out << YAML::Key << "expert_tensor_parallel" << YAML::Value << s.expert_tensor_parallel;
   out << YAML::Key << "hybrid_shard" << YAML::Value << s.hybrid_shard;
+  out << YAML::Key << "cpu_offload" << YAML::Value << s.cpu_offload;
   out << YAML::Key << "sequence_parallel" << YAML::Value << s.sequence_parallel;
   out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum);
   out << YAML::Key << "zero3_with_pp" << YAML::Value << ToString(s.zero3_with_pp)

@@ -5,9 +5,10 @@
 #include <cmath>
 #include <numeric>
 
-#include "planner/core/cost_model.h"
-
 #include "model_fixtures.h"
+#include "planner/core/cost_model.h"
+#include "planner/core/memory.h"
+#include "planner/core/stack_spec.h"
 
 namespace planner {
 namespace {
@@ -152,6 +153,53 @@ TEST(SearchTest, HeadroomTurnsTightLayoutsAway) {
   for (const Plan& p : all.plans) at_least += p.memory.total <= least;
   EXPECT_EQ(tight.configs_feasible, at_least);
   EXPECT_LT(tight.configs_feasible, all.configs_feasible);
+}
+
+// A layout without pipelining or recompute that does not fit is ranked with the fewest
+// offloaded layers that make it fit, on a stack that offloads (Megatron-Core) and a GPU with a
+// host link; never on a stack without it.
+TEST(SearchTest, OffloadsTheFewestLayersThatFit) {
+  ModelSpec m = testing::TinyModel();
+  m.n_layers = 16;
+  m.seq_len = 4096;
+  ClusterSpec c = OneNode(80);
+  c.gpu.host_link_GBps = 50;
+  ParallelConfig p;
+  p.dp = 8;
+  p.micro_batch = 4;
+  p.global_batch = 32;
+  const auto memory = [&](int64_t offload) {
+    ParallelConfig q = p;
+    q.offload_layers = offload;
+    return EstimateMemory(m, c, q).total;
+  };
+  // Room for all but about 10 layers' activations: 11 offloaded (one stays in transit).
+  const double layer = (memory(0) - memory(15)) / 14;
+  c.gpu.hbm_GiB = (memory(0) - 10.5 * layer) / (1 << 30);
+  const double usable = UsableHbmBytes(c);
+  int64_t fewest = 1;
+  while (memory(fewest) > usable) ++fewest;
+  ASSERT_GT(fewest, 1);
+  ASSERT_LT(fewest, 15);
+  SearchSpace space;
+  space.global_batch = 32;
+  space.tp = {1};
+  space.pp = {1};
+  space.cp = {1};
+  space.micro_batch = {4};
+  space.zero_stages = {0};
+  space.recomputes = {Recompute::kNone};
+  SearchOptions o;
+  o.top_k = 20;
+  o.stack = StackSpec{};
+  o.stack->cpu_offload = true;
+  SearchResult r = Search(m, c, space, o);
+  ASSERT_FALSE(r.plans.empty());
+  EXPECT_EQ(r.plans[0].layout.offload_layers, fewest);
+  EXPECT_LE(r.plans[0].memory.total, usable);
+  o.stack->cpu_offload = false;  // FSDP, torchtitan: nothing fits
+  r = Search(m, c, space, o);
+  EXPECT_TRUE(r.plans.empty());
 }
 
 // With room for every feasible layout, collapsing keeps one plan per (step time, memory) class:
