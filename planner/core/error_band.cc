@@ -36,7 +36,8 @@ constexpr std::pair<const char*, const char*> kFeatureNames[] = {
     {"vpp", "an interleaved pipeline"},
     {"uneven-pp", "uneven pipeline stages"},
     {"fp8", "fp8"},
-    {"ep", "expert parallelism"}};
+    {"ep", "expert parallelism"},
+    {"offload", "CPU activation offloading"}};
 
 // The table's entry of (generation, stack), if any ("" for all).
 const BandEntry* FindEntry(const std::vector<BandEntry>& table, const std::string& generation,
@@ -57,6 +58,7 @@ std::vector<std::string> LayoutFeatures(const ParallelConfig& p) {
   if (p.first_stage_layers > 0 || p.last_stage_layers > 0) out.push_back("uneven-pp");
   if (p.dtype == Dtype::kFp8) out.push_back("fp8");
   if (p.ep > 1) out.push_back("ep");
+  if (p.offload_layers > 0) out.push_back("offload");
   return out;
 }
 

@@ -46,7 +46,7 @@ struct BandEntry {
 // have seen in a validating run of its GPU generation, by short name: "cp" (context
 // parallelism), "zero3" (ZeRO-3 / FSDP full shard), "hsdp" (hybrid sharding), "vpp"
 // (interleaved pipeline), "uneven-pp" (stages of unequal size), "fp8", "ep" (expert
-// parallelism).
+// parallelism), "offload" (CPU activation offloading).
 std::vector<std::string> LayoutFeatures(const ParallelConfig& p);
 // "context parallelism" for "cp", and so on.
 const char* FeatureName(const std::string& feature);
