@@ -293,22 +293,22 @@ class Worker {
       ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];  // and not the least memory
       return;
     }
-    const LayerCost* layer = &model_.Layer(p);
-    MemoryBreakdown mem = model_.Memory(p, states, *layer);
-    ParallelConfig q = p;
-    LayerCost offloaded;
-    if (mem.total > usable_ && Offload(states, mem, &q, &offloaded)) {
-      layer = &offloaded;
-      mem = model_.Memory(q, states, offloaded);
-    }
-    if (mem.total > usable_) {
-      ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
-      if (!r_.least_memory || mem.total < r_.least_memory->memory.total) {
-        r_.least_memory = Plan{p, {}, mem, 0, 0};
-      }
+    const LayerCost& layer = model_.Layer(p);
+    MemoryBreakdown mem = model_.Memory(p, states, layer);
+    if (mem.total <= usable_) {
+      Rank(p, layer, std::move(mem));
       return;
     }
-    Rank(q, *layer, std::move(mem));
+    ParallelConfig q = p;
+    LayerCost offloaded;
+    if (Offload(states, mem, &q, &offloaded)) {
+      Rank(q, offloaded, model_.Memory(q, states, offloaded));
+      return;
+    }
+    ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
+    if (!r_.least_memory || mem.total < r_.least_memory->memory.total) {
+      r_.least_memory = Plan{p, {}, mem, 0, 0};
+    }
   }
 
   // A layout that does not fit without pipelining or recompute, on a stack with CPU activation
