@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -295,14 +296,19 @@ class Worker {
     }
     const LayerCost& layer = model_.Layer(p);
     MemoryBreakdown mem = model_.Memory(p, states, layer);
-    if (mem.total <= usable_) {
-      Rank(p, layer, std::move(mem));
+    if (mem.total > usable_) {
+      ConsiderOffloading(p, states, mem);
       return;
     }
-    ParallelConfig q = p;
-    LayerCost offloaded;
-    if (Offload(states, mem, &q, &offloaded)) {
-      Rank(q, offloaded, model_.Memory(q, states, offloaded));
+    Rank(p, layer, std::move(mem));
+  }
+
+  // The cold path, out of line so that Consider stays small: a layout that does not fit, ranked
+  // with CPU activation offloading where that makes it fit, else counted out of memory.
+  [[gnu::noinline]] void ConsiderOffloading(const ParallelConfig& p, const MemoryStates& states,
+                                            const MemoryBreakdown& mem) {
+    if (std::optional<Offloaded> o = Offload(states, mem, p)) {
+      Rank(o->layout, o->layer, model_.Memory(o->layout, states, o->layer));
       return;
     }
     ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
@@ -311,15 +317,23 @@ class Worker {
     }
   }
 
+  struct Offloaded {
+    ParallelConfig layout;
+    LayerCost layer;
+  };
+
   // A layout that does not fit without pipelining or recompute, on a stack with CPU activation
   // offloading and a GPU with a host link: the fewest offloaded layers that make it fit (each
   // takes one layer's activations off the GPU but the one in transit), with their stalls.
-  bool Offload(const MemoryStates& states, const MemoryBreakdown& mem, ParallelConfig* q,
-               LayerCost* lc) {
-    if (!o_.stack || !o_.stack->cpu_offload || c_.gpu.host_link_GBps <= 0 || q->pp != 1 ||
-        q->recompute != Recompute::kNone || mem.layer_activation_bytes <= 0) {
-      return false;
+  std::optional<Offloaded> Offload(const MemoryStates& states, const MemoryBreakdown& mem,
+                                   const ParallelConfig& p) {
+    if (!o_.stack || !o_.stack->cpu_offload || c_.gpu.host_link_GBps <= 0 || p.pp != 1 ||
+        p.recompute != Recompute::kNone || mem.layer_activation_bytes <= 0) {
+      return std::nullopt;
     }
+    Offloaded out{p, {}};
+    ParallelConfig* q = &out.layout;
+    LayerCost* lc = &out.layer;
     // Memory falls as layers are offloaded (the allocator's share with the activations): the
     // fewest that fit, by bisection over [1, L - 1].
     auto fits = [&](int64_t n) {
@@ -329,10 +343,7 @@ class Worker {
       return model_.Memory(*q, states, *lc).total <= usable_;
     };
     int64_t lo = 1, hi = m_.n_layers - 1;
-    if (hi < lo || !fits(hi)) {
-      q->offload_layers = 0;
-      return false;
-    }
+    if (hi < lo || !fits(hi)) return std::nullopt;
     while (lo < hi) {
       const int64_t mid = lo + (hi - lo) / 2;
       if (fits(mid)) {
@@ -341,7 +352,8 @@ class Worker {
         lo = mid + 1;
       }
     }
-    return fits(hi);
+    fits(hi);
+    return out;
   }
 
   void Rank(const ParallelConfig& p, const LayerCost& layer, MemoryBreakdown&& mem) {
