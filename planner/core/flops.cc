@@ -103,26 +103,17 @@ void CsaMatmuls(Collector* c, const ModelSpec& s, Count t, int64_t first, int64_
     c->SparseCore("attention.indexer.scores", ih, idim, t * keys / 2,
                   Shape(t, idim, keys) + " causal", n.indexed);
   }
-  // The core, per kind of layer: scores and context over the keys each query attends to.
-  const int64_t kinds[3] = {0, indexed, -1};
-  const int64_t counts[3] = {n.window_only, n.indexed, n.compressed};
-  const char* names[3] = {" (window)", " (indexed)", " (compressed)"};
-  for (int k = 0; k < 3; ++k) {
-    if (counts[k] == 0) continue;
-    // The compressed layers' ratio: the first such layer's (V4 has one).
-    int64_t ratio = kinds[k];
-    for (int64_t i = first; ratio < 0 && i < first + layers; ++i) {
-      const int64_t m = s.CompressRatio(i);
-      if (m > 0 && m != indexed) ratio = m;
-    }
+  // The core, per compress ratio: scores and context over the keys each query attends to.
+  for (const auto& [ratio, count] : CsaLayersByRatio(s, first, layers)) {
+    const std::string kind = ratio == 0         ? " (window)"
+                             : ratio == indexed ? " (indexed)"
+                                                : " (ratio " + std::to_string(ratio) + ")";
     const double keys = CsaKeysPerQuery(s, ratio, static_cast<double>(t));
     const Count pairs = static_cast<Count>(std::llround(keys * static_cast<double>(t)));
     const std::string shape = "[" + CountToString(t) + " queries x " +
                               CountToString(static_cast<Count>(std::llround(keys))) + " keys]";
-    c->SparseCore(std::string("attention.scores") + names[k], s.n_heads, D, pairs, shape,
-                  counts[k]);
-    c->SparseCore(std::string("attention.context") + names[k], s.n_heads, D, pairs, shape,
-                  counts[k]);
+    c->SparseCore("attention.scores" + kind, s.n_heads, D, pairs, shape, count);
+    c->SparseCore("attention.context" + kind, s.n_heads, D, pairs, shape, count);
   }
   c->Layer("attention.o_a", a.o_groups, t, q / a.o_groups, a.o_lora_rank, layers);
   c->Layer("attention.o_b", 1, t, o, d, layers);

@@ -443,11 +443,15 @@ double MtpLayers(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig&
 
 }  // namespace
 
+double OffloadCopySeconds(const ClusterSpec& c, const LayerCost& lc) {
+  return c.gpu.host_link_GBps > 0 ? lc.act_bytes / (c.gpu.host_link_GBps * kBytesPerGB) : 0;
+}
+
 void AddOffloadStalls(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                       LayerCost* lc) {
   lc->offload_fwd_s = lc->offload_bwd_s = 0;
   if (p.offload_layers <= 0 || c.gpu.host_link_GBps <= 0) return;
-  const double copy_s = lc->act_bytes / (c.gpu.host_link_GBps * kBytesPerGB);
+  const double copy_s = OffloadCopySeconds(c, *lc);
   const double share = static_cast<double>(p.offload_layers) / m.n_layers;
   lc->offload_fwd_s = share * std::max(0.0, copy_s - lc->fwd_s());
   lc->offload_bwd_s = share * std::max(0.0, copy_s - lc->bwd_s());

@@ -1,6 +1,5 @@
 #include "planner/core/params.h"
 
-#include <map>
 #include <string>
 #include <utility>
 
@@ -97,13 +96,11 @@ void AddCsaAttention(Builder* b, const ModelSpec& s, int64_t first, int64_t laye
              2 * d * width * head + ratio * width * head + NormWidth(s, head), count);
   };
   compressor("attention.compressor (indexed)", indexed, 2, D, n.indexed);
-  std::map<int64_t, int64_t> larger;  // each larger ratio: its position bias is ratio rows
-  for (int64_t i = first; i < first + layers; ++i) {
-    const int64_t m = s.CompressRatio(i);
-    if (m > 0 && m != indexed) ++larger[m];
-  }
-  for (const auto& [m, count] : larger) {
-    compressor("attention.compressor (ratio " + std::to_string(m) + ")", m, 1, D, count);
+  for (const auto& [m, count] : CsaLayersByRatio(s, first, layers)) {
+    // Each larger ratio's position bias is ratio rows.
+    if (m > 0 && m != indexed) {
+      compressor("attention.compressor (ratio " + std::to_string(m) + ")", m, 1, D, count);
+    }
   }
   const Count ih = a.index_n_heads, idim = a.index_head_dim;
   b->Layer("attention.indexer", ParamGroup::kAttention, ql * ih * idim + d * ih, n.indexed);

@@ -17,18 +17,17 @@ Count AttentionPairs(Count t, const WindowSpec& w, bool local, bool causal) {
   return t <= size ? t * (t + 1) / 2 : size * (size + 1) / 2 + (t - size) * size;
 }
 
+std::map<int64_t, int64_t> CsaLayersByRatio(const ModelSpec& s, int64_t first, int64_t count) {
+  std::map<int64_t, int64_t> layers;
+  for (int64_t i = first; i < first + count; ++i) ++layers[s.CompressRatio(i)];
+  return layers;
+}
+
 CsaLayerCounts CountCsaLayers(const ModelSpec& s, int64_t first, int64_t count) {
   CsaLayerCounts n;
   const int64_t indexed = s.csa.indexed_ratio();
-  for (int64_t i = first; i < first + count; ++i) {
-    const int64_t m = s.CompressRatio(i);
-    if (m == 0) {
-      ++n.window_only;
-    } else if (m == indexed) {
-      ++n.indexed;
-    } else {
-      ++n.compressed;
-    }
+  for (const auto& [m, layers] : CsaLayersByRatio(s, first, count)) {
+    (m == 0 ? n.window_only : m == indexed ? n.indexed : n.compressed) += layers;
   }
   return n;
 }

@@ -5,6 +5,7 @@
 #define PLANNER_CORE_SPARSE_ATTENTION_H_
 
 #include <cstdint>
+#include <map>
 
 #include "planner/core/count.h"
 #include "planner/core/model_spec.h"
@@ -24,6 +25,8 @@ struct CsaLayerCounts {
   int64_t compressed = 0;
 };
 CsaLayerCounts CountCsaLayers(const ModelSpec& s, int64_t first, int64_t count);
+// The same layers by their compress ratio (0: window only): how many have each.
+std::map<int64_t, int64_t> CsaLayersByRatio(const ModelSpec& s, int64_t first, int64_t count);
 
 // Keys one query of a causal sequence of T tokens attends to, averaged over the sequence, in a
 // layer of compress ratio m: its sliding window (W, or fewer near the start), plus m = 0: nothing;
@@ -33,12 +36,6 @@ CsaLayerCounts CountCsaLayers(const ModelSpec& s, int64_t first, int64_t count);
 double CsaKeysPerQuery(const ModelSpec& s, int64_t ratio, double T);
 // The same averaged over layers [first, first + count).
 double CsaMeanKeysPerQuery(const ModelSpec& s, double T, int64_t first, int64_t count);
-
-// The two compressor projections (keys, gate) of a layer of ratio m > 0 are head_dim x this wide:
-// 2 for the indexed ratio's overlapping windows, else 1.
-inline int64_t CsaCompressorWidth(const ModelSpec& s, int64_t ratio) {
-  return ratio == s.csa.indexed_ratio() ? 2 : 1;
-}
 
 // Megatron-Core's dsv4_hybrid self-attention FLOPs per token over every layer and MTP layer
 // (Megatron-Bridge flop_utils.py, transformer_flops' dsv4 branch), forward + backward.

@@ -273,12 +273,11 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
   r.zero3_comm_s = mbs * t.zero3_comm;
   r.zero3_exposed_s = mbs * t.zero3_exposed;
   r.zero3_calls = mbs * dp.zero3.calls;
-  if (p.offload_layers > 0 && c.gpu.host_link_GBps > 0) {
-    const double offloaded = mbs * static_cast<double>(p.offload_layers);
-    r.offload_copy_s = offloaded * 2 * lc.act_bytes / (c.gpu.host_link_GBps * kBytesPerGB);
-    r.offload_exposed_s = mbs * layers * (lc.offload_fwd_s + lc.offload_bwd_s);
-  }
   r.zero3_host_s = mbs * dp.zero3.host_s;
+  // CPU offloading: each offloaded layer out and back per micro-batch; its stalls are in
+  // forward and backward already.
+  r.offload_copy_s = mbs * static_cast<double>(p.offload_layers) * 2 * OffloadCopySeconds(c, lc);
+  r.offload_exposed_s = mbs * layers * (lc.offload_fwd_s + lc.offload_bwd_s);
   // DualPipe: a micro-batch's forward and backward (t.total()) and its weight-gradient GEMMs
   // (one forward's worth of the linear layers and head).
   r.bubble_s = p.schedule == Schedule::kDualPipe

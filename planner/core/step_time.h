@@ -116,6 +116,8 @@ inline constexpr double kActivationBytes = 2;  // 16-bit activations on the wire
 struct LayerCost;
 void AddOffloadStalls(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                       LayerCost* lc);
+// One layer's stored activations (one micro-batch) over the host link, one way; 0 without one.
+double OffloadCopySeconds(const ClusterSpec& c, const LayerCost& lc);
 
 // GEMM efficiency (fraction of dense peak) for a matmul of `flops` FLOPs.
 double GemmEfficiency(const EfficiencySpec& e, double flops);
