@@ -196,14 +196,14 @@ void AddEagerExtras(const ModelSpec& m, const ParallelConfig& p,
 // (the q_a and kv_a outputs, inputs of their norms), then the normed latents that feed the
 // up-projections unless norms are recomputed.
 void AddMlaLatents(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
-                   std::vector<ActivationTensor>* out) {
+                   double gemm_in, std::vector<ActivationTensor>* out) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch;
   const double ql = m.mla.q_lora_rank, kvl = m.mla.kv_lora_rank;
   AddTensor(out, "attention.q_latent", 2 * s * b * ql);
   AddTensor(out, "attention.kv_latent_rope_key", 2 * s * b * (kvl + m.mla.qk_rope_head_dim));
   if (o.recompute_norms) return;
-  AddTensor(out, "attention.q_latent_normed", 2 * s * b * ql);
-  AddTensor(out, "attention.kv_latent_normed", 2 * s * b * kvl);
+  AddTensor(out, "attention.q_latent_normed", gemm_in * s * b * ql);
+  AddTensor(out, "attention.kv_latent_normed", gemm_in * s * b * kvl);
 }
 
 namespace {
@@ -213,12 +213,14 @@ namespace {
 // and, in the indexed layers (their share), the indexer's queries and its top-k key indices
 // (int32). The compressed keys (1/m of the tokens) are left out.
 void AddCsaTensors(const ModelSpec& m, const ParallelConfig& p, const MemoryOptions& o,
-                   std::vector<ActivationTensor>* out) {
+                   double gemm_in, std::vector<ActivationTensor>* out) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
   const CsaSpec& a = m.csa;
   AddTensor(out, "attention.q_latent", 2 * s * b * a.q_lora_rank);
-  if (!o.recompute_norms) AddTensor(out, "attention.q_latent_normed", 2 * s * b * a.q_lora_rank);
-  AddTensor(out, "attention.o_latent", 2 * s * b * a.o_groups * a.o_lora_rank / t);
+  if (!o.recompute_norms) {
+    AddTensor(out, "attention.q_latent_normed", gemm_in * s * b * a.q_lora_rank);
+  }
+  AddTensor(out, "attention.o_latent", gemm_in * s * b * a.o_groups * a.o_lora_rank / t);
   const double indexed = static_cast<double>(CountCsaLayers(m, 0, m.n_layers).indexed) / m.n_layers;
   AddTensor(out, "attention.indexer_q", indexed * 2 * s * b * a.index_n_heads * a.index_head_dim);
   AddTensor(out, "attention.indexer_topk (int32)", indexed * 4 * s * b * a.index_topk);
@@ -228,7 +230,7 @@ void AddCsaTensors(const ModelSpec& m, const ParallelConfig& p, const MemoryOpti
 // in_proj's, in_proj's output (z, x, B, C, dt), the conv1d's activated output (x, B, C), the
 // scan's output y and the gated norm's (out_proj's input). The chunk states are recomputed in
 // backward (mamba_ssm's MambaChunkScanCombinedFn saves out, x, dt, B, C, z, not the states).
-void AddMambaTensors(const ModelSpec& m, const ParallelConfig& p, double norm_out,
+void AddMambaTensors(const ModelSpec& m, const ParallelConfig& p, double norm_out, double gemm_in,
                      std::vector<ActivationTensor>* out) {
   const double s = static_cast<double>(m.seq_len) / p.cp, b = p.micro_batch, t = p.tp;
   const double share = m.mamba_share(), rep = p.sp ? 1 / t : 1;
@@ -238,7 +240,7 @@ void AddMambaTensors(const ModelSpec& m, const ParallelConfig& p, double norm_ou
   AddTensor(out, "mamba.in_proj_output", share * 2 * s * b * mb.in_proj_width() / t);
   AddTensor(out, "mamba.conv_output", share * 2 * s * b * mb.conv_channels() / t);
   AddTensor(out, "mamba.scan_output", share * 2 * s * b * mb.d_inner() / t);
-  AddTensor(out, "mamba.out_proj_input", share * 2 * s * b * mb.d_inner() / t);
+  AddTensor(out, "mamba.out_proj_input", share * gemm_in * s * b * mb.d_inner() / t);
 }
 
 }  // namespace
@@ -267,16 +269,20 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   // the whole gathered tensor (MemoryOptions::sp_gathered_input_saved).
   const bool gathered = p.sp && p.tp > 1 && o.sp_gathered_input_saved;
   const double gathered_bytes = p.dtype == Dtype::kFp8 && o.sp_all_gather_fp8 ? 1 : 2;
-  const double norm_out = o.recompute_norms ? 0 : gathered ? gathered_bytes * sbh : 2 * sbh * rep;
+  // Bytes per element of a linear layer's input kept for its weight gradient.
+  const double gemm_in = p.dtype == Dtype::kFp8 && o.fp8_saves_gemm_inputs ? 1 : 2;
+  const double norm_out = o.recompute_norms ? 0
+                          : gathered        ? gathered_bytes * sbh
+                                            : gemm_in * sbh * rep;
   // A hybrid model's average layer: each sublayer's tensors at its share of the layers (`ff`
   // already averages the MLPs).
   const double as = m.attention_share();
   const double ms = m.mlp_share();
-  if (m.n_mamba_layers() > 0) AddMambaTensors(m, p, norm_out, &out);
+  if (m.n_mamba_layers() > 0) AddMambaTensors(m, p, norm_out, gemm_in, &out);
   AddTensor(&out, "attention.norm_input", as * 2 * sbh * rep);
   AddTensor(&out, "attention.qkv_input", as * norm_out);
-  if (m.is_mla()) AddMlaLatents(m, p, o, &out);
-  if (m.is_csa()) AddCsaTensors(m, p, o, &out);
+  if (m.is_mla()) AddMlaLatents(m, p, o, gemm_in, &out);
+  if (m.is_csa()) AddCsaTensors(m, p, o, gemm_in, &out);
   if (m.hyper_connections > 1) {  // mHC: each sublayer's n-stream input, n - 1 more than a residual
     AddTensor(&out, "hyper_connections.streams",
               m.sublayers_per_layer() * 2 * sbh * rep * (m.hyper_connections - 1));
@@ -303,7 +309,7 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
     AddTensor(&out, "attention.softmax_stats (fp32)", as * 4 * a * s * b / t);
   }
   AddTensor(&out, "attention.context",
-            as * o.attention_output_cache_bytes * s * b * q * v_ratio / t);
+            as * std::min(o.attention_output_cache_bytes, gemm_in) * s * b * q * v_ratio / t);
   if (o.dropout) AddTensor(&out, "attention.output_dropout_mask", as * sbh * rep);
   AddTensor(&out, "mlp.norm_input", ms * 2 * sbh * rep);
   AddTensor(&out, "mlp.input", ms * norm_out);
@@ -318,13 +324,16 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
     const double es = m.is_hybrid() ? m.moe_share() : 1;
     AddTensor(&out, "moe.router_logits (fp32)", es * 4 * s * b * m.moe.n_experts);
     const double w = static_cast<double>(m.routed_width());
-    AddTensor(&out, "moe.routed_inputs", es * o.mlp_cache_bytes * RoutedCopiesPerGpu(m, p) * w);
+    AddTensor(&out, "moe.routed_inputs",
+              es * std::min(o.mlp_cache_bytes, gemm_in) * RoutedCopiesPerGpu(m, p) * w);
     // LatentMoE: the combined latent tokens, the up-projection's input.
     if (m.moe.latent_size > 0) AddTensor(&out, "moe.latent_combined", es * 2 * s * b * w);
   }
   AddTensor(&out, "mlp.up_output", o.mlp_cache_bytes * s * b * mlp_ff / t);
   if (m.gated_mlp()) AddTensor(&out, "mlp.gate_output", o.mlp_cache_bytes * s * b * mlp_ff / t);
-  if (!o.recompute_mlp_activation) AddTensor(&out, "mlp.down_input", 2 * s * b * mlp_ff / t);
+  if (!o.recompute_mlp_activation) {
+    AddTensor(&out, "mlp.down_input", gemm_in * s * b * mlp_ff / t);
+  }
   if (o.dropout) AddTensor(&out, "mlp.dropout_mask", ms * sbh * rep);
   if (o.kernels == Kernels::kEager) AddEagerExtras(m, p, &out);
   return out;

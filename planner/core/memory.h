@@ -66,6 +66,14 @@ struct StackMemoryChoices {
   // Under fp8, that all-gather runs on the fp8 cast of the input (torchao's Float8ColwiseParallel
   // with tensorwise scaling): half the bytes on the wire, and 1 byte per element where it is kept.
   bool sp_all_gather_fp8 = false;
+  // Under fp8, each linear layer keeps for its weight gradient the fp8 cast of its input, not the
+  // 16-bit input: 1 byte per element of the QKV, output-projection, MLP up and down inputs (and
+  // MLA/CSA's up-projection, Mamba's out_proj, the routed experts'). Transformer Engine's
+  // Linear/LayerNormLinear/GroupedLinear save the quantized `inputmat` (columnwise usage only;
+  // transformer_engine/pytorch/module/linear.py at d0067d0da, lines 598-621), so Megatron-Core
+  // stores them so; torchao's Float8Linear keeps the 16-bit input (matmul_with_hp_or_float8_args
+  // saves input_hp: torchtitan, false).
+  bool fp8_saves_gemm_inputs = false;
   // With pipelining the last stage keeps every micro-batch's output, its 16-bit logits, until
   // the step ends: torch.distributed.pipelining's stage appends each forward's output to
   // output_chunks for the schedule to merge (torchtitan), where a loop over micro-batches frees

@@ -41,6 +41,7 @@ const std::vector<std::string> kTopKeys = {"name",
                                            "attention_output_cache_bytes",
                                            "sp_gathered_input_saved",
                                            "sp_all_gather_fp8",
+                                           "fp8_saves_gemm_inputs",
                                            "pp_last_stage_keeps_outputs",
                                            "pp_microbatch_buffers",
                                            "train_metric_losses"};
@@ -151,6 +152,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->mlp_cache_bytes = Bytes(m, "mlp_cache_bytes", s->mlp_cache_bytes);
   s->sp_gathered_input_saved = m.Bool("sp_gathered_input_saved", s->sp_gathered_input_saved);
   s->sp_all_gather_fp8 = m.Bool("sp_all_gather_fp8", s->sp_all_gather_fp8);
+  s->fp8_saves_gemm_inputs = m.Bool("fp8_saves_gemm_inputs", s->fp8_saves_gemm_inputs);
   s->pp_last_stage_keeps_outputs =
       m.Bool("pp_last_stage_keeps_outputs", s->pp_last_stage_keeps_outputs);
   s->pp_microbatch_buffers = m.Bool("pp_microbatch_buffers", s->pp_microbatch_buffers);
@@ -236,6 +238,7 @@ std::string StackToYaml(const StackSpec& s) {
   out << YAML::Key << "mlp_cache_bytes" << YAML::Value << s.mlp_cache_bytes;
   out << YAML::Key << "sp_gathered_input_saved" << YAML::Value << s.sp_gathered_input_saved;
   out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;
+  out << YAML::Key << "fp8_saves_gemm_inputs" << YAML::Value << s.fp8_saves_gemm_inputs;
   out << YAML::Key << "pp_last_stage_keeps_outputs" << YAML::Value << s.pp_last_stage_keeps_outputs;
   out << YAML::Key << "pp_microbatch_buffers" << YAML::Value << s.pp_microbatch_buffers;
   out << YAML::Key << "train_metric_losses" << YAML::Value << s.train_metric_losses;

@@ -458,5 +458,26 @@ TEST(MemoryTest, DtensorSequenceParallelKeepsTheGatheredGemmInputs) {
   }
 }
 
+TEST(MemoryTest, TransformerEngineFp8KeepsTheFp8CastOfEachLinearsInput) {
+  // Transformer Engine saves each linear layer's input for its weight gradient as the fp8 cast it
+  // fed the GEMM (linear.py saved_inputmat): 1 byte per element instead of 2 under fp8. Per
+  // Llama 3.1 8B layer at tp 2 with SP, 2 x 8192 tokens, the four inputs are the QKV and MLP-up
+  // norm outputs (s b h / t each, the sequence shard), the output projection's input (s b h / t)
+  // and the MLP-down input (s b f / t); each saves 1 byte per element. Nothing else changes,
+  // and in bf16 the field does nothing.
+  const ModelSpec m = Llama31_8B();
+  ParallelConfig p = Layout(2, 2, true, Recompute::kNone);
+  const double sb = 8192.0 * 2, t = 2;
+  const double saved = 3 * sb * 4096 / t + sb * 14336 / t;
+  MemoryOptions keeps16, te;
+  te.fp8_saves_gemm_inputs = true;
+  p.dtype = Dtype::kBf16;
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, te), LayerActivationBytes(m, p, keeps16));
+  p.dtype = Dtype::kFp8;
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, keeps16) - LayerActivationBytes(m, p, te), saved);
+  p.recompute = Recompute::kFull;  // only the layer input, 16-bit, is kept
+  EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, te), LayerActivationBytes(m, p, keeps16));
+}
+
 }  // namespace
 }  // namespace planner
