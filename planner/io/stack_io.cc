@@ -8,43 +8,55 @@
 namespace planner {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",
-                                           "description",
-                                           "kernels",
-                                           "loss_kernels",
-                                           "attention",
-                                           "dropout",
-                                           "fp8_scaling",
-                                           "selective_recompute",
-                                           "grad_reduce_bytes",
-                                           "bf16_grad_reduce",
-                                           "sharded_weight_bytes",
-                                           "sharded_optimizer_bytes",
-                                           "zero3_max_live_params",
-                                           "zero3_collectives",
-                                           "zero3_host_us_per_rank",
-                                           "zero3_recompute_regathers",
-                                           "zero3_list_copies",
-                                           "overlap",
-                                           "supports",
-                                           "defaults",
-                                           "a2a_sm_fraction",
-                                           "a2a_fp8_dispatch",
-                                           "a2a_node_dedup",
-                                           "optimizer_moment_bytes",
-                                           "grad_buffer_bytes",
-                                           "recompute_norms",
-                                           "recompute_up_projections",
-                                           "recompute_mlp_activation",
-                                           "recompute_moe",
-                                           "mlp_cache_bytes",
-                                           "attention_output_cache_bytes",
-                                           "sp_gathered_input_saved",
-                                           "sp_all_gather_fp8",
-                                           "fp8_saves_gemm_inputs",
-                                           "pp_last_stage_keeps_outputs",
-                                           "pp_microbatch_buffers",
-                                           "train_metric_losses"};
+// The stack file's top-level true/false fields and plain numbers (byte widths, fractions), each
+// read over the value already there; kTopKeys lists them with the fields read by hand below.
+constexpr std::pair<const char*, bool StackSpec::*> kTopBools[] = {
+    {"dropout", &StackSpec::dropout},
+    {"zero3_recompute_regathers", &StackSpec::zero3_recompute_regathers},
+    {"zero3_list_copies", &StackSpec::zero3_list_copies},
+    {"recompute_norms", &StackSpec::recompute_norms},
+    {"recompute_up_projections", &StackSpec::recompute_up_projections},
+    {"recompute_mlp_activation", &StackSpec::recompute_mlp_activation},
+    {"recompute_moe", &StackSpec::recompute_moe},
+    {"sp_gathered_input_saved", &StackSpec::sp_gathered_input_saved},
+    {"sp_all_gather_fp8", &StackSpec::sp_all_gather_fp8},
+    {"fp8_saves_gemm_inputs", &StackSpec::fp8_saves_gemm_inputs},
+    {"pp_last_stage_keeps_outputs", &StackSpec::pp_last_stage_keeps_outputs},
+    {"pp_microbatch_buffers", &StackSpec::pp_microbatch_buffers},
+    {"a2a_fp8_dispatch", &StackSpec::a2a_fp8_dispatch},
+    {"a2a_node_dedup", &StackSpec::a2a_node_dedup},
+};
+constexpr std::pair<const char*, double StackSpec::*> kTopNumbers[] = {
+    {"grad_reduce_bytes", &StackSpec::grad_reduce_bytes},
+    {"sharded_weight_bytes", &StackSpec::sharded_weight_bytes},
+    {"sharded_optimizer_bytes", &StackSpec::sharded_optimizer_bytes},
+    {"zero3_max_live_params", &StackSpec::zero3_max_live_params},
+    {"zero3_host_us_per_rank", &StackSpec::zero3_host_us_per_rank},
+    {"optimizer_moment_bytes", &StackSpec::optimizer_moment_bytes},
+    {"grad_buffer_bytes", &StackSpec::grad_buffer_bytes},
+    {"mlp_cache_bytes", &StackSpec::mlp_cache_bytes},
+    {"attention_output_cache_bytes", &StackSpec::attention_output_cache_bytes},
+    {"a2a_sm_fraction", &StackSpec::a2a_sm_fraction},
+};
+
+const std::vector<std::string> kTopKeys = [] {
+  std::vector<std::string> keys = {"name",
+                                   "description",
+                                   "kernels",
+                                   "loss_kernels",
+                                   "attention",
+                                   "fp8_scaling",
+                                   "selective_recompute",
+                                   "bf16_grad_reduce",
+                                   "zero3_collectives",
+                                   "overlap",
+                                   "supports",
+                                   "defaults",
+                                   "train_metric_losses"};
+  for (const auto& [key, member] : kTopBools) keys.push_back(key);
+  for (const auto& [key, member] : kTopNumbers) keys.push_back(key);
+  return keys;
+}();
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
 const std::vector<std::string> kSupportKeys = {
@@ -61,10 +73,6 @@ int ZeroStage(const StrictMap& m, const std::string& key, int fallback) {
   if (!v) return fallback;
   if (*v < 0 || *v > 3) m.Fail(key, key + " must be a ZeRO stage 0-3");
   return static_cast<int>(*v);
-}
-
-double Bytes(const StrictMap& m, const std::string& key, double fallback) {
-  return m.OptDouble(key).value_or(fallback);
 }
 
 template <class E, std::size_t N>
@@ -126,45 +134,21 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
   s->kernels = OptEnum<Kernels>(m, "kernels", kKernelsNames, s->kernels);
   s->loss_kernels = OptEnum<Kernels>(m, "loss_kernels", kKernelsNames, s->loss_kernels);
   s->attention = OptEnum<AttentionKernel>(m, "attention", kAttentionKernelNames, s->attention);
-  s->dropout = m.Bool("dropout", s->dropout);
   s->fp8_scaling = OptEnum<Fp8Scaling>(m, "fp8_scaling", kFp8ScalingNames, s->fp8_scaling);
   s->selective =
       OptEnum<SelectivePolicy>(m, "selective_recompute", kSelectivePolicyNames, s->selective);
-  s->grad_reduce_bytes = Bytes(m, "grad_reduce_bytes", s->grad_reduce_bytes);
   s->bf16_grad_reduce =
       OptEnum<Bf16GradReduce>(m, "bf16_grad_reduce", kBf16GradReduceNames, s->bf16_grad_reduce);
-  s->sharded_weight_bytes = Bytes(m, "sharded_weight_bytes", s->sharded_weight_bytes);
-  s->sharded_optimizer_bytes = Bytes(m, "sharded_optimizer_bytes", s->sharded_optimizer_bytes);
-  s->zero3_max_live_params =
-      m.OptDouble("zero3_max_live_params").value_or(s->zero3_max_live_params);
   s->zero3_collectives = OptEnum<Zero3Collectives>(m, "zero3_collectives", kZero3CollectivesNames,
                                                    s->zero3_collectives);
-  s->zero3_host_us_per_rank =
-      m.OptDouble("zero3_host_us_per_rank").value_or(s->zero3_host_us_per_rank);
-  s->zero3_recompute_regathers = m.Bool("zero3_recompute_regathers", s->zero3_recompute_regathers);
-  s->zero3_list_copies = m.Bool("zero3_list_copies", s->zero3_list_copies);
-  s->optimizer_moment_bytes = Bytes(m, "optimizer_moment_bytes", s->optimizer_moment_bytes);
-  s->grad_buffer_bytes = Bytes(m, "grad_buffer_bytes", s->grad_buffer_bytes);
-  s->recompute_norms = m.Bool("recompute_norms", s->recompute_norms);
-  s->recompute_up_projections = m.Bool("recompute_up_projections", s->recompute_up_projections);
-  s->recompute_mlp_activation = m.Bool("recompute_mlp_activation", s->recompute_mlp_activation);
-  s->recompute_moe = m.Bool("recompute_moe", s->recompute_moe);
-  s->mlp_cache_bytes = Bytes(m, "mlp_cache_bytes", s->mlp_cache_bytes);
-  s->sp_gathered_input_saved = m.Bool("sp_gathered_input_saved", s->sp_gathered_input_saved);
-  s->sp_all_gather_fp8 = m.Bool("sp_all_gather_fp8", s->sp_all_gather_fp8);
-  s->fp8_saves_gemm_inputs = m.Bool("fp8_saves_gemm_inputs", s->fp8_saves_gemm_inputs);
-  s->pp_last_stage_keeps_outputs =
-      m.Bool("pp_last_stage_keeps_outputs", s->pp_last_stage_keeps_outputs);
-  s->pp_microbatch_buffers = m.Bool("pp_microbatch_buffers", s->pp_microbatch_buffers);
+  for (const auto& [key, member] : kTopBools) s->*member = m.Bool(key, s->*member);
+  for (const auto& [key, member] : kTopNumbers) {
+    s->*member = m.OptDouble(key).value_or(s->*member);
+  }
   if (const std::optional<int64_t> n = m.OptInt("train_metric_losses")) {
     if (*n < 0 || *n > 4) m.Fail("train_metric_losses", "train_metric_losses must lie in [0, 4]");
     s->train_metric_losses = static_cast<int>(*n);
   }
-  s->attention_output_cache_bytes =
-      Bytes(m, "attention_output_cache_bytes", s->attention_output_cache_bytes);
-  s->a2a_sm_fraction = m.OptDouble("a2a_sm_fraction").value_or(s->a2a_sm_fraction);
-  s->a2a_fp8_dispatch = m.Bool("a2a_fp8_dispatch", s->a2a_fp8_dispatch);
-  s->a2a_node_dedup = m.Bool("a2a_node_dedup", s->a2a_node_dedup);
   ReadOverlap(m, s);
   ReadSupports(m, s);
   ReadDefaults(m, s);
@@ -208,77 +192,6 @@ void ApplyStackOverrides(const std::vector<std::string>& overrides, const std::s
     ReadInto(m, s);
     Check(m, *s);
   }
-}
-
-std::string StackToYaml(const StackSpec& s) {
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "name" << YAML::Value << s.name;
-  out << YAML::Key << "kernels" << YAML::Value << ToString(s.kernels);
-  out << YAML::Key << "loss_kernels" << YAML::Value << ToString(s.loss_kernels);
-  out << YAML::Key << "attention" << YAML::Value << ToString(s.attention);
-  out << YAML::Key << "dropout" << YAML::Value << s.dropout;
-  out << YAML::Key << "fp8_scaling" << YAML::Value << ToString(s.fp8_scaling);
-  out << YAML::Key << "selective_recompute" << YAML::Value << ToString(s.selective);
-  out << YAML::Key << "grad_reduce_bytes" << YAML::Value << s.grad_reduce_bytes;
-  out << YAML::Key << "bf16_grad_reduce" << YAML::Value << ToString(s.bf16_grad_reduce);
-  out << YAML::Key << "sharded_weight_bytes" << YAML::Value << s.sharded_weight_bytes;
-  out << YAML::Key << "sharded_optimizer_bytes" << YAML::Value << s.sharded_optimizer_bytes;
-  out << YAML::Key << "zero3_max_live_params" << YAML::Value << s.zero3_max_live_params;
-  out << YAML::Key << "zero3_collectives" << YAML::Value << ToString(s.zero3_collectives);
-  out << YAML::Key << "zero3_host_us_per_rank" << YAML::Value << s.zero3_host_us_per_rank;
-  out << YAML::Key << "zero3_recompute_regathers" << YAML::Value << s.zero3_recompute_regathers;
-  out << YAML::Key << "zero3_list_copies" << YAML::Value << s.zero3_list_copies;
-  out << YAML::Key << "optimizer_moment_bytes" << YAML::Value << s.optimizer_moment_bytes;
-  out << YAML::Key << "grad_buffer_bytes" << YAML::Value << s.grad_buffer_bytes;
-  out << YAML::Key << "recompute_norms" << YAML::Value << s.recompute_norms;
-  out << YAML::Key << "recompute_up_projections" << YAML::Value << s.recompute_up_projections;
-  out << YAML::Key << "recompute_mlp_activation" << YAML::Value << s.recompute_mlp_activation;
-  out << YAML::Key << "recompute_moe" << YAML::Value << s.recompute_moe;
-  out << YAML::Key << "mlp_cache_bytes" << YAML::Value << s.mlp_cache_bytes;
-  out << YAML::Key << "sp_gathered_input_saved" << YAML::Value << s.sp_gathered_input_saved;
-  out << YAML::Key << "sp_all_gather_fp8" << YAML::Value << s.sp_all_gather_fp8;
-  out << YAML::Key << "fp8_saves_gemm_inputs" << YAML::Value << s.fp8_saves_gemm_inputs;
-  out << YAML::Key << "pp_last_stage_keeps_outputs" << YAML::Value << s.pp_last_stage_keeps_outputs;
-  out << YAML::Key << "pp_microbatch_buffers" << YAML::Value << s.pp_microbatch_buffers;
-  out << YAML::Key << "train_metric_losses" << YAML::Value << s.train_metric_losses;
-  out << YAML::Key << "attention_output_cache_bytes" << YAML::Value
-      << s.attention_output_cache_bytes;
-  out << YAML::Key << "overlap" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "tp_backward" << YAML::Value << s.tp_overlap_backward;
-  out << YAML::Key << "tp_forward" << YAML::Value << ToString(s.tp_overlap_forward);
-  out << YAML::Key << "dp" << YAML::Value << ToString(s.dp_overlap);
-  out << YAML::Key << "param_gather" << YAML::Value << s.param_gather_overlap;
-  out << YAML::Key << "pp" << YAML::Value << s.pp_overlap;
-  out << YAML::Key << "cp" << YAML::Value << s.cp_overlap;
-  out << YAML::Key << "zero3_prefetch" << YAML::Value << s.zero3_prefetch;
-  out << YAML::Key << "a2a" << YAML::Value << s.a2a_overlap << YAML::EndMap;
-  out << YAML::Key << "a2a_sm_fraction" << YAML::Value << s.a2a_sm_fraction;
-  out << YAML::Key << "a2a_fp8_dispatch" << YAML::Value << s.a2a_fp8_dispatch;
-  out << YAML::Key << "a2a_node_dedup" << YAML::Value << s.a2a_node_dedup;
-  out << YAML::Key << "supports" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "max_zero" << YAML::Value << s.max_zero;
-  out << YAML::Key << "zero1" << YAML::Value << s.zero1;
-  out << YAML::Key << "max_zero_with_pp" << YAML::Value << s.max_zero_with_pp;
-  out << YAML::Key << "pipeline" << YAML::Value << s.pipeline;
-  out << YAML::Key << "interleaved" << YAML::Value << s.interleaved;
-  out << YAML::Key << "uneven_chunks" << YAML::Value << s.uneven_chunks;
-  out << YAML::Key << "context_parallel" << YAML::Value << s.context_parallel;
-  out << YAML::Key << "expert_parallel" << YAML::Value << s.expert_parallel;
-  out << YAML::Key << "expert_tensor_parallel" << YAML::Value << s.expert_tensor_parallel;
-  out << YAML::Key << "hybrid_shard" << YAML::Value << s.hybrid_shard;
-  out << YAML::Key << "cpu_offload" << YAML::Value << s.cpu_offload;
-  out << YAML::Key << "sequence_parallel" << YAML::Value << s.sequence_parallel;
-  out << YAML::Key << "sharded_grad_accum" << YAML::Value << ToString(s.sharded_grad_accum);
-  out << YAML::Key << "zero3_with_pp" << YAML::Value << ToString(s.zero3_with_pp)
-      << YAML::EndMap;
-  out << YAML::Key << "defaults" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "zero" << YAML::Value << s.default_zero;
-  out << YAML::Key << "sp" << YAML::Value << s.default_sp;
-  out << YAML::Key << "micro_batch_is_local" << YAML::Value << s.micro_batch_is_local;
-  out << YAML::Key << "virtual_stages" << YAML::Value << s.default_virtual_stages << YAML::EndMap;
-  out << YAML::EndMap;
-  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace planner

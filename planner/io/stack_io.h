@@ -24,9 +24,6 @@ StackSpec LoadStack(const std::string& arg);
 void ApplyStackOverrides(const std::vector<std::string>& overrides, const std::string& what,
                          StackSpec* s);
 
-// The stack as YAML with every field (for `planner presets --kind stacks` and explain --format json).
-std::string StackToYaml(const StackSpec& s);
-
 }  // namespace planner
 
 #endif  // PLANNER_IO_STACK_IO_H_
