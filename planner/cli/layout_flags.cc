@@ -135,7 +135,7 @@ void AddLayoutOptions(po::options_description* options) {
   add(F::kOffloadLayers, degree(0),
       "CPU activation offloading (Megatron-Core --cpu-offloading-num-layers): this many layers "
       "keep their activations in host memory between forward and backward (pp 1, no recompute; "
-      "the cluster's gpu.host_link_GBps)");
+      "the cluster's gpu.host_link_GBps and gpu.host_GiB)");
   add(F::kDtype, po::value<std::string>()->default_value("bf16"),
       "compute dtype: bf16, fp16 or fp8");
   add(F::kSchedule, po::value<std::string>()->default_value("1f1b"),

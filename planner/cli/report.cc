@@ -23,7 +23,7 @@ struct Item {
 std::vector<Item> MemoryItems(const Explanation& e) {
   const MemoryBreakdown& m = e.memory;
   const char* s = "memory";
-  return {
+  std::vector<Item> items = {
       {s, "weights", "memory.weights_GiB", BytesToGiB(m.weights), "GiB", ""},
       {s, "gradients", "memory.gradients_GiB", BytesToGiB(m.gradients), "GiB", ""},
       {s, "optimizer states", "memory.optimizer_GiB", BytesToGiB(m.optimizer), "GiB",
@@ -43,6 +43,13 @@ std::vector<Item> MemoryItems(const Explanation& e) {
       {s, "total", "memory.total_GiB", BytesToGiB(m.total), "GiB",
        "of " + Fixed(BytesToGiB(UsableHbmBytes(e.cluster)), 1) + " usable, stage " +
            std::to_string(m.stage)}};
+  if (e.layout.offload_layers > 0) {  // CPU offloading: beside the GPU's total, not in it
+    items.push_back({s, "offloaded to host", "memory.host_offload_GiB", BytesToGiB(m.host_offload),
+                     "GiB",
+                     std::to_string(e.layout.offload_layers) + " layers, of " +
+                         Fixed(e.cluster.gpu.host_GiB, 1) + " host memory per GPU"});
+  }
+  return items;
 }
 
 // Uneven stages: the split and the stage whose micro-batch time paces the pipeline and its bubble.
@@ -159,7 +166,9 @@ RunEstimate EstimateRun(const Explanation& e, double tokens) {
   return r;
 }
 
-bool Explanation::fits() const { return memory.total <= UsableHbmBytes(cluster); }
+bool Explanation::fits() const {
+  return memory.total <= UsableHbmBytes(cluster) && HostHoldsOffload(memory, cluster);
+}
 
 std::string DoesNotFitText(double total_bytes, const ClusterSpec& c) {
   return "does not fit: " + Fixed(BytesToGiB(total_bytes), 1) + " GiB of " +
@@ -169,7 +178,14 @@ std::string DoesNotFitText(double total_bytes, const ClusterSpec& c) {
 }
 
 std::string DoesNotFitLine(const Explanation& e) {
-  return e.fits() ? "" : DoesNotFitText(e.memory.total, e.cluster);
+  if (e.fits()) return "";
+  if (e.memory.total <= UsableHbmBytes(e.cluster)) {  // the host memory overflows
+    return "does not fit: the " + std::to_string(e.layout.offload_layers) +
+           " offloaded layers' activations take " + Fixed(BytesToGiB(e.memory.host_offload), 1) +
+           " GiB of host memory, " + Fixed(e.cluster.gpu.host_GiB, 1) +
+           " GiB per GPU; offload fewer layers (--offload-layers) or lower --micro-batch";
+  }
+  return DoesNotFitText(e.memory.total, e.cluster);
 }
 
 void PrintExplanation(const Explanation& e, std::ostream& out) {
@@ -254,6 +270,7 @@ nlohmann::ordered_json MemoryJson(const MemoryBreakdown& m) {
           {"cuda_context_GiB", BytesToGiB(m.cuda_context)},
           {"comm_buffers_GiB", BytesToGiB(m.comm_buffers)},
           {"fragmentation_GiB", BytesToGiB(m.fragmentation)},
+          {"host_offload_GiB", BytesToGiB(m.host_offload)},
           {"inflight_layer_microbatches", m.inflight_layer_microbatches},
           {"stage", m.stage}};
 }

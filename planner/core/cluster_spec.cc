@@ -72,6 +72,9 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
   if (!(c.gpu.host_link_GBps >= 0 && c.gpu.host_link_GBps <= 1e5)) {
     return ClusterError{"gpu.host_link_GBps", "gpu.host_link_GBps must lie between 0 and 1e5 GB/s"};
   }
+  if (!(c.gpu.host_GiB >= 0 && c.gpu.host_GiB <= kMaxHbm_GiB)) {
+    return ClusterError{"gpu.host_GiB", "gpu.host_GiB must lie between 0 and 1e6 GiB"};
+  }
   if (!(c.gpu.tdp_W == 0 || (c.gpu.tdp_W >= kMinTdp_W && c.gpu.tdp_W <= kMaxTdp_W))) {
     return ClusterError{"gpu.tdp_W", "gpu.tdp_W must lie between 1 and 1e5 watts"};
   }

@@ -36,7 +36,12 @@ struct GpuSpec {
   // GPU <-> host memory, one direction, decimal GB/s (NVLink-C2C on Grace systems, else the PCIe
   // link): what CPU activation offloading moves over. 0: not stated.
   double host_link_GBps = 0;
+  // Host memory this GPU can fill with offloaded activations: its share of the CPU memory (a
+  // Grace's LPDDR5X over the GPUs it serves), in GiB. 0: not stated.
+  double host_GiB = 0;
   double peak(Dtype d) const { return peak_tflops[static_cast<int>(d)]; }
+  // CPU activation offloading needs both the link it copies over and the memory it copies into.
+  bool can_offload() const { return host_link_GBps > 0 && host_GiB > 0; }
 };
 
 struct NetworkLevel {

@@ -351,6 +351,10 @@ double UsableHbmBytes(const ClusterSpec& c) {
   return GiBToBytes(c.gpu.hbm_GiB) * c.usable_hbm_fraction;
 }
 
+bool HostHoldsOffload(const MemoryBreakdown& m, const ClusterSpec& c) {
+  return m.host_offload <= GiBToBytes(c.gpu.host_GiB);
+}
+
 double RoutedCopiesPerGpu(const ModelSpec& m, const ParallelConfig& p) {
   if (!m.is_moe()) return 0;
   const double tokens = static_cast<double>(m.seq_len) / p.cp * p.micro_batch;
@@ -456,6 +460,8 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
     r.layer_activation_bytes = layer_bytes;
     r.inflight_layer_microbatches = InflightOnStage(p, stage, st.inflight_layers);
     r.activations = layer_bytes * r.inflight_layer_microbatches;
+    // Offloading runs without pipelining: one micro-batch's layers at a time.
+    if (p.pp == 1) r.host_offload = layer_bytes * static_cast<double>(p.offload_layers);
     // Backward of a recomputed layer needs that layer's full activations once (what selective
     // recompute left out of the store, for op-level SAC).
     if (p.recompute == Recompute::kFull) r.transient += layer_bytes_no_recompute;

@@ -139,6 +139,8 @@ struct MemoryBreakdown {
   double comm_buffers = 0;
   double fragmentation = 0;
   double total = 0;
+  // CPU offloading: the offloaded layers' activations, in host memory (not in `total`).
+  double host_offload = 0;
 
   // Explanation: per-layer tensors for one micro-batch, and how many layer-micro-batches are held.
   std::vector<ActivationTensor> layer_tensors;
@@ -243,6 +245,8 @@ MemoryBreakdown EstimateMemory(const ModelSpec& m, const ClusterSpec& c, const P
 
 // Bytes the allocator can use on one GPU.
 double UsableHbmBytes(const ClusterSpec& c);
+// Whether the host memory holds what the layout offloads to it (gpu.host_GiB per GPU).
+bool HostHoldsOffload(const MemoryBreakdown& m, const ClusterSpec& c);
 
 }  // namespace planner
 

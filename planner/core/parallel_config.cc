@@ -106,9 +106,10 @@ LayoutError ExplainOffload(const ModelSpec& m, const ClusterSpec& c, const Paral
             "CPU offloading needs recompute none (Megatron-Core refuses both at once)"};
   }
   return {i, f,
-          "CPU offloading needs the GPU's host link bandwidth: give gpu.host_link_GBps in the "
-          "cluster file (" +
-              c.gpu.name + " has none)"};
+          "CPU offloading needs the GPU's host link bandwidth and host memory: give "
+          "gpu.host_link_GBps and gpu.host_GiB in the cluster file (" +
+              c.gpu.name + " lacks " + (c.gpu.host_link_GBps > 0 ? "host_GiB" : "host_link_GBps") +
+              ")"};
 }
 
 LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
@@ -225,7 +226,7 @@ std::optional<LayoutIssue> FindShapeIssue(const ModelSpec& m, const ClusterSpec&
   }
   if (p.offload_layers != 0 &&
       (p.offload_layers < 0 || p.offload_layers >= m.n_layers || p.pp > 1 ||
-       p.recompute != Recompute::kNone || c.gpu.host_link_GBps <= 0)) {
+       p.recompute != Recompute::kNone || !c.gpu.can_offload())) {
     return LayoutIssue::kOffload;
   }
   return FindShardIssue(p);

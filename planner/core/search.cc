@@ -324,10 +324,11 @@ class Worker {
 
   // A layout that does not fit without pipelining or recompute, on a stack with CPU activation
   // offloading and a GPU with a host link: the fewest offloaded layers that make it fit (each
-  // takes one layer's activations off the GPU but the one in transit), with their stalls.
+  // takes one layer's activations off the GPU but the one in transit), with their stalls; none
+  // where the host memory cannot hold that many layers' activations.
   std::optional<Offloaded> Offload(const MemoryStates& states, const MemoryBreakdown& mem,
                                    const ParallelConfig& p) {
-    if (!o_.stack || !o_.stack->cpu_offload || c_.gpu.host_link_GBps <= 0 || p.pp != 1 ||
+    if (!o_.stack || !o_.stack->cpu_offload || !c_.gpu.can_offload() || p.pp != 1 ||
         p.recompute != Recompute::kNone || mem.layer_activation_bytes <= 0) {
       return std::nullopt;
     }
@@ -353,6 +354,7 @@ class Worker {
       }
     }
     fits(hi);
+    if (!HostHoldsOffload(model_.Memory(*q, states, *lc), c_)) return std::nullopt;
     return out;
   }
 

@@ -37,8 +37,8 @@ std::string Rounded(double v, int digits) {
 }
 
 GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
-  const StrictMap g =
-      m.Map("gpu", {"name", "peak_tflops", "hbm_GiB", "hbm_GBps", "tdp_W", "host_link_GBps"});
+  const StrictMap g = m.Map(
+      "gpu", {"name", "peak_tflops", "hbm_GiB", "hbm_GBps", "tdp_W", "host_link_GBps", "host_GiB"});
   GpuSpec gpu;
   gpu.name = g.OptString("name").value_or("GPU");
   if (!g.Has("name")) assumed->push_back("gpu.name = GPU");
@@ -56,6 +56,7 @@ GpuSpec ReadGpu(const StrictMap& m, std::vector<std::string>* assumed) {
   }
   gpu.tdp_W = g.OptDouble("tdp_W").value_or(0);
   gpu.host_link_GBps = g.OptDouble("host_link_GBps").value_or(0);
+  gpu.host_GiB = g.OptDouble("host_GiB").value_or(0);
   return gpu;
 }
 
@@ -291,6 +292,7 @@ std::string ClusterToYaml(const ClusterSpec& c) {
   if (c.gpu.host_link_GBps > 0) {
     out << YAML::Key << "host_link_GBps" << YAML::Value << c.gpu.host_link_GBps;
   }
+  if (c.gpu.host_GiB > 0) out << YAML::Key << "host_GiB" << YAML::Value << c.gpu.host_GiB;
   out << YAML::EndMap;
   out << YAML::Key << "gpus_per_node" << YAML::Value << c.gpus_per_node;
   out << YAML::Key << "nodes" << YAML::Value << c.nodes;

@@ -128,7 +128,14 @@ TEST(MemoryTest, CpuOffloadingKeepsTheOtherLayersAndOneInTransit) {
   ParallelConfig p = Layout(8, 1, true, Recompute::kNone);
   EXPECT_DOUBLE_EQ(EstimateMemory(m, c, p).inflight_layer_microbatches, 48);
   p.offload_layers = 12;
-  EXPECT_DOUBLE_EQ(EstimateMemory(m, c, p).inflight_layer_microbatches, 48 - 12 + 1);
+  const MemoryBreakdown mem = EstimateMemory(m, c, p);
+  EXPECT_DOUBLE_EQ(mem.inflight_layer_microbatches, 48 - 12 + 1);
+  // The host holds the 12 offloaded layers' activations (beside the GPU's total, not in it).
+  EXPECT_DOUBLE_EQ(mem.host_offload, 12 * mem.layer_activation_bytes);
+  c.gpu.host_GiB = 12 * mem.layer_activation_bytes / (1 << 30);
+  EXPECT_TRUE(HostHoldsOffload(mem, c));
+  c.gpu.host_GiB *= 0.99;
+  EXPECT_FALSE(HostHoldsOffload(mem, c));
 }
 
 TEST(MemoryTest, FlashAttentionActsLikeSelectiveForTheScores) {

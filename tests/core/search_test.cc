@@ -164,6 +164,7 @@ TEST(SearchTest, OffloadsTheFewestLayersThatFit) {
   m.seq_len = 4096;
   ClusterSpec c = OneNode(80);
   c.gpu.host_link_GBps = 50;
+  c.gpu.host_GiB = 1024;
   ParallelConfig p;
   p.dp = 8;
   p.micro_batch = 4;
@@ -197,6 +198,12 @@ TEST(SearchTest, OffloadsTheFewestLayersThatFit) {
   ASSERT_FALSE(r.plans.empty());
   EXPECT_EQ(r.plans[0].layout.offload_layers, fewest);
   EXPECT_LE(r.plans[0].memory.total, usable);
+  // A host that cannot hold those layers' activations: nothing fits either.
+  ParallelConfig q = p;
+  q.offload_layers = fewest;
+  c.gpu.host_GiB = 0.99 * EstimateMemory(m, c, q).host_offload / (1 << 30);
+  EXPECT_TRUE(Search(m, c, space, o).plans.empty());
+  c.gpu.host_GiB = 1024;
   o.stack->cpu_offload = false;  // FSDP, torchtitan: nothing fits
   r = Search(m, c, space, o);
   EXPECT_TRUE(r.plans.empty());

@@ -597,6 +597,7 @@ TEST(StepTimeTest, CpuOffloadingStallsOnlyWhereTheCopyOutlastsALayer) {
   // link takes beyond that layer's forward (backward) compute stalls the stream.
   const ModelSpec m = Gpt22B();
   ClusterSpec c = A100Cluster(1);
+  c.gpu.host_GiB = 256;
   ParallelConfig p = OneNodeTp8();
   p.offload_layers = 12;  // of 48
   const StepTimeOptions o;
@@ -626,6 +627,8 @@ TEST(StepTimeTest, CpuOffloadingIsRefusedWhereMegatronCoreRefusesIt) {
   p.offload_layers = 12;
   EXPECT_EQ(FindLayoutIssue(m, c, p), LayoutIssue::kOffload);  // no host link in the cluster
   c.gpu.host_link_GBps = 32;
+  EXPECT_EQ(FindLayoutIssue(m, c, p), LayoutIssue::kOffload);  // nor host memory to copy into
+  c.gpu.host_GiB = 256;
   EXPECT_EQ(FindLayoutIssue(m, c, p), std::nullopt);
   p.offload_layers = 48;  // every layer: Megatron-Core keeps at least one
   EXPECT_EQ(CheckLayout(m, c, p)->field, LayoutField::kOffloadLayers);
