@@ -170,22 +170,25 @@ bool Explanation::fits() const {
   return memory.total <= UsableHbmBytes(cluster) && HostHoldsOffload(memory, cluster);
 }
 
-std::string DoesNotFitText(double total_bytes, const ClusterSpec& c) {
-  return "does not fit: " + Fixed(BytesToGiB(total_bytes), 1) + " GiB of " +
-         Fixed(BytesToGiB(UsableHbmBytes(c)), 1) +
-         " GiB usable per GPU; raise --zero, --tp, --pp or --recompute, lower --micro-batch, or "
-         "use a --stack that saves memory (e.g. fp8 caches)";
+std::string DoesNotFitText(const MemoryBreakdown& m, const ClusterSpec& c,
+                           const ParallelConfig& p) {
+  if (m.total > UsableHbmBytes(c)) {
+    return "does not fit: " + Fixed(BytesToGiB(m.total), 1) + " GiB of " +
+           Fixed(BytesToGiB(UsableHbmBytes(c)), 1) +
+           " GiB usable per GPU; raise --zero, --tp, --pp or --recompute, lower --micro-batch, or "
+           "use a --stack that saves memory (e.g. fp8 caches)";
+  }
+  if (!HostHoldsOffload(m, c)) {
+    return "does not fit: the " + std::to_string(p.offload_layers) +
+           " offloaded layers' activations take " + Fixed(BytesToGiB(m.host_offload), 1) +
+           " GiB of host memory, " + Fixed(c.gpu.host_GiB, 1) +
+           " GiB per GPU; offload fewer layers (--offload-layers) or lower --micro-batch";
+  }
+  return "";
 }
 
 std::string DoesNotFitLine(const Explanation& e) {
-  if (e.fits()) return "";
-  if (e.memory.total <= UsableHbmBytes(e.cluster)) {  // the host memory overflows
-    return "does not fit: the " + std::to_string(e.layout.offload_layers) +
-           " offloaded layers' activations take " + Fixed(BytesToGiB(e.memory.host_offload), 1) +
-           " GiB of host memory, " + Fixed(e.cluster.gpu.host_GiB, 1) +
-           " GiB per GPU; offload fewer layers (--offload-layers) or lower --micro-batch";
-  }
-  return DoesNotFitText(e.memory.total, e.cluster);
+  return DoesNotFitText(e.memory, e.cluster, e.layout);
 }
 
 void PrintExplanation(const Explanation& e, std::ostream& out) {

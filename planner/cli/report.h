@@ -30,14 +30,16 @@ struct Explanation {
   ErrorBand band = {};           // the step-time band of its generation and stack
   std::vector<std::string> warnings = {};  // PredictionWarnings
   std::vector<std::string> notes = {};     // layout choices the flags left open (LayoutInputs)
-  // Whether memory.total fits the GPU's usable HBM; explain and simulate exit 1 when not.
+  // Whether memory.total fits the GPU's usable HBM and what it offloads the host's share of
+  // memory; explain and simulate exit 1 when not.
   bool fits() const;
 };
 
 // "does not fit: 91.2 GiB of 80.0 GiB usable per GPU (...)"; empty when it fits.
 std::string DoesNotFitLine(const Explanation& e);
-// "does not fit: X GiB of Y GiB usable per GPU; raise ..." for any layout's total.
-std::string DoesNotFitText(double total_bytes, const ClusterSpec& c);
+// "does not fit: X GiB of Y GiB usable per GPU; raise ..." for any layout's memory, or that its
+// offloaded activations overflow the host memory; empty when it fits.
+std::string DoesNotFitText(const MemoryBreakdown& m, const ClusterSpec& c, const ParallelConfig& p);
 
 // A training run of D tokens with this layout: the detailed estimate (steps x step time, priced
 // by CostOfRun as `plan` and `size` price theirs) and the design card's simple one,

@@ -326,8 +326,8 @@ int RunSimulate(const std::vector<std::string>& args) {
                  }});
   // A layout that does not fit is simulated and shown, and said so (exit 1).
   const MemoryBreakdown mem = EstimateMemory(m, c, p, o.memory);
-  if (mem.total > UsableHbmBytes(c)) {
-    std::cerr << "planner simulate: " << DoesNotFitText(mem.total, c) << "\n";
+  if (const std::string text = DoesNotFitText(mem, c, p); !text.empty()) {
+    std::cerr << "planner simulate: " << text << "\n";
     return 1;
   }
   return 0;
