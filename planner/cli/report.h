@@ -30,8 +30,8 @@ struct Explanation {
   ErrorBand band = {};           // the step-time band of its generation and stack
   std::vector<std::string> warnings = {};  // PredictionWarnings
   std::vector<std::string> notes = {};     // layout choices the flags left open (LayoutInputs)
-  // Whether memory.total fits the GPU's usable HBM and what it offloads the host's share of
-  // memory; explain and simulate exit 1 when not.
+  // Whether memory.total fits the GPU's usable HBM and the offloaded activations its share of
+  // host memory (gpu.host_GiB); explain and simulate exit 1 when not.
   bool fits() const;
 };
 
