@@ -27,7 +27,8 @@ std::vector<Item> MemoryItems(const Explanation& e) {
       {s, "weights", "memory.weights_GiB", BytesToGiB(m.weights), "GiB", ""},
       {s, "gradients", "memory.gradients_GiB", BytesToGiB(m.gradients), "GiB", ""},
       {s, "optimizer states", "memory.optimizer_GiB", BytesToGiB(m.optimizer), "GiB",
-       "fp32 master + Adam m, v"},
+       m.muon_saving > 0 ? "fp32 master + Muon momentum (layers), Adam m, v (embedding, head)"
+                         : "fp32 master + Adam m, v"},
       {s, "activations", "memory.activations_GiB", BytesToGiB(m.activations), "GiB",
        Fixed(m.inflight_layer_microbatches, 1) + " layer-micro-batches in flight"},
       {s, "recompute / gather working set", "memory.transient_GiB", BytesToGiB(m.transient), "GiB",

@@ -56,6 +56,8 @@ struct LayerGemms {
   // Where the MoE MLP's GEMMs (router, experts, shared experts) start in `linear`; they run to its
   // end. -1: no MoE. What a stack that checkpoints the MoE MLP runs again (recompute_moe).
   int moe_begin = -1;
+  // The routed experts' two GEMMs (up, down) in `linear`, from this index; -1: no MoE.
+  int experts_begin = -1;
   // The attention core's share of the layers (a hybrid model's attention layers); the batched
   // kernels above are one attention layer's, so that their efficiency is the real kernel's.
   double core_share = 1;
@@ -188,6 +190,7 @@ LayerGemms BuildLayerGemms(const ModelSpec& m, const ParallelConfig& p, bool cau
     g.moe_begin = static_cast<int>(g.linear.size());
     g.linear.push_back({tokens, d, static_cast<double>(m.moe.n_experts), moe_share});
     if (m.moe.latent_size > 0) g.linear.push_back({tokens, d, w, moe_share});
+    g.experts_begin = static_cast<int>(g.linear.size());
     g.linear.push_back({expert_tokens, w, ffe / etp, mats * local_experts * moe_share});
     g.linear.push_back({expert_tokens, ffe / etp, w, local_experts * moe_share});
     if (m.moe.latent_size > 0) g.linear.push_back({tokens, w, d, moe_share});
@@ -441,6 +444,27 @@ double MtpLayers(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig&
                      : modules;
 }
 
+// Muon orthogonalises each weight matrix X, [k, n] as this GPU holds it, with five Newton-Schulz
+// iterations in 16 bit (Jordan et al. 2024; Megatron-Core's emerging optimizers): with
+// a = min(k, n) and b = max(k, n), A = X X^T ([a,b]x[b,a]), B = c1 A + c2 A A ([a,a]x[a,a]),
+// X = c0 X + B X ([a,a]x[a,b]): 5 (4 a^2 b + 2 a^3) FLOPs.
+constexpr double kNewtonSchulzSteps = 5;
+
+double NewtonSchulzSeconds(const ClusterSpec& c, const Gemm& w) {
+  const double a = std::min(w.k, w.n), b = std::max(w.k, w.n);
+  const double one = GemmSeconds(c, Dtype::kBf16, {a, b, a, 1}) +
+                     GemmSeconds(c, Dtype::kBf16, {a, a, a, 1}) +
+                     GemmSeconds(c, Dtype::kBf16, {a, a, b, 1});
+  return kNewtonSchulzSteps * w.count * one;
+}
+
+void AddMuonSeconds(const ClusterSpec& c, const LayerGemms& g, LayerCost* lc) {
+  for (int i = 0; i < static_cast<int>(g.linear.size()); ++i) {
+    const bool expert = g.experts_begin >= 0 && (i == g.experts_begin || i == g.experts_begin + 1);
+    (expert ? lc->muon_expert_s : lc->muon_dense_s) += NewtonSchulzSeconds(c, g.linear[i]);
+  }
+}
+
 }  // namespace
 
 double OffloadCopySeconds(const ClusterSpec& c, const LayerCost& lc) {
@@ -468,6 +492,7 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   LayerCost lc;
   const std::vector<double> matmuls = MatmulSeconds(c, p.dtype, m, g.linear);
   for (double s : matmuls) lc.linear_fwd_s += s;
+  if (o.muon) AddMuonSeconds(c, g, &lc);
   // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16), as one kernel
   // (FlashAttention) or two batched GEMMs that write and read the s x s scores (Megatron 2022).
   const Dtype core_dtype = p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype;

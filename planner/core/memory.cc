@@ -380,6 +380,14 @@ int CandidateStages(const ParallelConfig& p, const StageLayout& layout, int out[
   return p.pp > 2 && !layout.even() ? 3 : 2;
 }
 
+// The layers' parameters whose optimizer states this GPU holds: ZeRO >= 1 shards them as it shards
+// the rest (the routed experts over the expert data-parallel group).
+double LayerOptimizerParams(const StageParams& sp, const ParallelConfig& p, double layers) {
+  if (p.zero < 1) return layers * (sp.layer_dense + sp.layer_expert);
+  return layers *
+         (sp.layer_dense / static_cast<double>(p.zero_shard()) + sp.layer_expert / p.expert_dp());
+}
+
 StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,
                           const MemoryOptions& o, const StageLayout& layout, int stage) {
   const double shard = static_cast<double>(p.zero_shard());
@@ -392,6 +400,7 @@ StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const Par
   StageStates r;
   r.inflight_layers = layers + (last ? split.mtp_layers : 0);
   r.layer_params = sp.layer_dense + sp.layer_expert;
+  double layer_optimizer_params = LayerOptimizerParams(sp, p, layers);
   if (p.schedule == Schedule::kDualPipe && p.pp > 1) {
     // DualPipe: the rank also holds stage pp - 1 - s of the other direction, with its
     // parameters, gradients and optimizer states (DeepSeek-V3 Table 2: parameters 2x).
@@ -401,6 +410,7 @@ StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const Par
     const StageParams mp = ParamsWithLayers(split, p, mirror == 0, mirror_last, mirror_layers);
     params += mp.total();
     sharded += mp.dense / shard + mp.expert / expert_shard;
+    layer_optimizer_params += LayerOptimizerParams(mp, p, mirror_layers);
     r.inflight_layers =
         (r.inflight_layers + mirror_layers + (mirror_last ? split.mtp_layers : 0)) / 2;
   }
@@ -415,6 +425,8 @@ StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const Par
       o.grad_bytes * (p.zero >= 2 && !accumulating && !pp_accumulating ? sharded : params);
   r.optimizer = p.zero >= 3 ? o.zero3_optimizer_bytes * sharded
                             : o.optimizer_bytes * (p.zero >= 1 ? sharded : params);
+  r.muon_saving = o.muon_moment_bytes * layer_optimizer_params;
+  r.optimizer -= r.muon_saving;
   return r;
 }
 
@@ -457,6 +469,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const MemoryStates& states,
     r.weights = st.weights;
     r.gradients = st.gradients;
     r.optimizer = st.optimizer;
+    r.muon_saving = st.muon_saving;
     r.layer_activation_bytes = layer_bytes;
     r.inflight_layer_microbatches = InflightOnStage(p, stage, st.inflight_layers);
     r.activations = layer_bytes * r.inflight_layer_microbatches;

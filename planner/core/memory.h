@@ -101,6 +101,9 @@ struct MemoryOptions : StackMemoryChoices {
   // shards (the master copy) and gathers 16-bit weights: 4 + 8 (Adam m, v); DeepSpeed 2 + 12.
   double zero3_weight_bytes = 2;
   double zero3_optimizer_bytes = 12;
+  // Muon (StackSpec::optimizer): the bytes per parameter of the second moment the layers'
+  // matrices do not keep (their one momentum in its place); 0 with AdamW.
+  double muon_moment_bytes = 0;
   // FSDP's no_sync accumulation keeps full (unsharded) gradients between micro-batches.
   bool sharded_grads_unsharded_when_accumulating = false;
   // ZeRO-3 with pipelining keeps the stage's 16-bit weights gathered and accumulates unsharded
@@ -141,6 +144,8 @@ struct MemoryBreakdown {
   double total = 0;
   // CPU offloading: the offloaded layers' activations, in host memory (not in `total`).
   double host_offload = 0;
+  // Muon: what its single momentum saves of `optimizer` against AdamW's two moments.
+  double muon_saving = 0;
 
   // Explanation: per-layer tensors for one micro-batch, and how many layer-micro-batches are held.
   std::vector<ActivationTensor> layer_tensors;
@@ -218,6 +223,7 @@ MemoryBreakdown AssembleMemory(const ModelSpec& m, const ParamSplit& split, cons
 // Weights, gradients and optimizer states of one stage's GPU, with what the rest needs of it.
 struct StageStates {
   double weights = 0, gradients = 0, optimizer = 0;
+  double muon_saving = 0;      // of `optimizer`: Muon's single moment for the layers' matrices
   double inflight_layers = 0;  // layers whose activations the stage keeps per micro-batch
   double layer_params = 0;     // one layer's parameters (ZeRO-3 gathers it)
   double total() const { return weights + gradients + optimizer; }

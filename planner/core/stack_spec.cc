@@ -108,6 +108,10 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.memory.optimizer_bytes -= moment_saving;
   o.memory.zero3_optimizer_bytes -= moment_saving;
   o.memory.grad_bytes = s.grad_buffer_bytes;
+  if (s.optimizer == Optimizer::kMuon) {
+    o.memory.muon_moment_bytes = s.optimizer_moment_bytes;
+    o.muon = true;
+  }
   o.memory.sharded_grads_unsharded_when_accumulating =
       s.sharded_grad_accum == ShardedGradAccum::kUnsharded;
   o.attention_efficiency = AttentionEfficiency(s.attention, c.gpu);

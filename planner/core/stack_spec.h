@@ -67,6 +67,12 @@ enum class Zero3Collectives {
                // _allgather_param and _reduce_scatter_gradient take one parameter each)
 };
 
+// The optimizer. AdamW keeps two moments per parameter. Muon (Jordan et al. 2024; Kimi K2,
+// arXiv 2507.20534; Megatron-Core's dist_muon) keeps one momentum for each weight matrix of the
+// layers and orthogonalises its update with five Newton-Schulz iterations per step; the
+// embedding and LM head stay on AdamW.
+enum class Optimizer { kAdamW, kMuon };
+
 // How a bf16 run reduces its data-parallel gradients (ZeRO 0-1; ZeRO-2/3 as grad_reduce_bytes).
 enum class Bf16GradReduce {
   kAsFp16,  // as an fp16 run: grad_reduce_bytes, reduce-scatter under ZeRO-1
@@ -99,6 +105,7 @@ struct StackSpec : StackMemoryChoices {
   // Bytes of each Adam moment (m, v): 4 (fp32) by default; 2 keeps them in BF16 (DeepSeek-V3
   // sec. 3.3.3), taking 2 x 2 bytes off the optimizer states (fp32 master copy kept).
   double optimizer_moment_bytes = 4;
+  Optimizer optimizer = Optimizer::kAdamW;
   // Bytes of each element of the gradient buffer the backward accumulates into, held for every
   // parameter under ZeRO 0-1 (Megatron-Core's main_grad, FSDP's no-sync accumulation): 4 (fp32)
   // by default; 2 where the stack keeps it in the 16-bit parameter dtype (Megatron-Core's DDP
@@ -208,6 +215,8 @@ inline constexpr EnumName<Zero3WithPp> kZero3WithPpNames[] = {
     {Zero3WithPp::kResharded, "resharded"}, {Zero3WithPp::kGathered, "gathered"}};
 inline constexpr EnumName<Zero3Collectives> kZero3CollectivesNames[] = {
     {Zero3Collectives::kPerModule, "per-module"}, {Zero3Collectives::kPerTensor, "per-tensor"}};
+inline constexpr EnumName<Optimizer> kOptimizerNames[] = {{Optimizer::kAdamW, "adamw"},
+                                                          {Optimizer::kMuon, "muon"}};
 inline constexpr EnumName<Bf16GradReduce> kBf16GradReduceNames[] = {
     {Bf16GradReduce::kAsFp16, "as-fp16"}, {Bf16GradReduce::kFp32AllReduce, "fp32-all-reduce"}};
 inline constexpr EnumName<Kernels> kKernelsNames[] = {
@@ -225,6 +234,7 @@ inline const char* ToString(ShardedGradAccum g) { return NameIn(kShardedGradAccu
 inline const char* ToString(Zero3WithPp z) { return NameIn(kZero3WithPpNames, z); }
 inline const char* ToString(Zero3Collectives z) { return NameIn(kZero3CollectivesNames, z); }
 inline const char* ToString(Bf16GradReduce b) { return NameIn(kBf16GradReduceNames, b); }
+inline const char* ToString(Optimizer o) { return NameIn(kOptimizerNames, o); }
 inline const char* ToString(Kernels k) { return NameIn(kKernelsNames, k); }
 inline const char* ToString(SelectivePolicy p) { return NameIn(kSelectivePolicyNames, p); }
 inline const char* ToString(Fp8Scaling f) { return NameIn(kFp8ScalingNames, f); }

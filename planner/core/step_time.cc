@@ -24,6 +24,15 @@ namespace {
 // master, m, v and the 16-bit weight.
 constexpr double kOptimizerBytesPerParam = 4 * 4 + 3 * 4 + 2;
 
+// Muon's Newton-Schulz runs once per step. Megatron-Core's layer-wise distributed optimizer gives
+// each rank of the ZeRO shard whole matrices (the routed experts' over the expert data-parallel
+// group), so the shard splits the work; without ZeRO every rank runs all of it.
+double MuonStepSeconds(const ParallelConfig& p, const LayerCost& lc, double layers) {
+  if (p.zero < 1) return layers * (lc.muon_dense_s + lc.muon_expert_s);
+  return layers *
+         (lc.muon_dense_s / static_cast<double>(p.zero_shard()) + lc.muon_expert_s / p.expert_dp());
+}
+
 // Rank order is tp (innermost), cp, dp, pp: the stride of each group in that order.
 struct Strides {
   int64_t tp = 1, cp, dp, pp;
@@ -286,7 +295,8 @@ StepTime AssembleStepTime(const ModelSpec& m, const ClusterSpec& c, const ParamS
                    : (p.pp - 1.0) * ChunkShare(p) * t.total();
   r.dp_comm_s = dp.per_step;
   r.dp_exposed_s = dp.exposed;
-  r.optimizer_s = HbmSeconds(c, OptimizerParams(p, sp) * kOptimizerBytesPerParam);
+  r.optimizer_s = HbmSeconds(c, OptimizerParams(p, sp) * kOptimizerBytesPerParam) +
+                  MuonStepSeconds(p, lc, pace.layers);
   r.step_time_s = mbs * t.total() + layers * lc.per_step_s + r.bubble_s + r.dp_exposed_s +
                   r.optimizer_s;
   FillThroughput(m, c, p, flops, &r);

@@ -49,6 +49,8 @@ struct StepTimeOptions {
   // stack_spec.h Bf16GradReduce) instead of the above.
   bool bf16_fp32_all_reduce = false;
   Fp8Scaling fp8_scaling = Fp8Scaling::kDelayed;
+  // Muon (StackSpec::optimizer): the optimizer step runs Newton-Schulz on the layers' matrices.
+  bool muon = false;
   // The fused attention kernel's efficiency relative to a GEMM of the same FLOPs
   // (AttentionEfficiency, stack_spec.h): FlashAttention-2 on Hopper runs at 0.6 of cuDNN's fused
   // attention (FlashAttention-3 paper benchmarks); cuDNN and FlashAttention-3 at 1.
@@ -151,6 +153,9 @@ struct LayerCost {
   // return during the backward of the layer after it; what the copy takes beyond that layer's
   // compute stalls the stream.
   double offload_fwd_s = 0, offload_bwd_s = 0;
+  // Muon: five Newton-Schulz iterations on this GPU's shard of the layer's weight matrices, its
+  // dense ones and its routed experts' (once per step, before the data-parallel split).
+  double muon_dense_s = 0, muon_expert_s = 0;
   double fwd_s() const { return linear_fwd_s + core_fwd_s + elementwise_fwd_s + offload_fwd_s; }
   double bwd_s() const { return 2 * linear_fwd_s + core_bwd_s + elementwise_bwd_s + offload_bwd_s; }
   double compute_s() const { return fwd_s() + bwd_s() + recompute_s; }  // one micro-batch's

@@ -48,6 +48,7 @@ const std::vector<std::string> kTopKeys = [] {
                                    "fp8_scaling",
                                    "selective_recompute",
                                    "bf16_grad_reduce",
+                                   "optimizer",
                                    "zero3_collectives",
                                    "overlap",
                                    "supports",
@@ -141,6 +142,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
       OptEnum<Bf16GradReduce>(m, "bf16_grad_reduce", kBf16GradReduceNames, s->bf16_grad_reduce);
   s->zero3_collectives = OptEnum<Zero3Collectives>(m, "zero3_collectives", kZero3CollectivesNames,
                                                    s->zero3_collectives);
+  s->optimizer = OptEnum<Optimizer>(m, "optimizer", kOptimizerNames, s->optimizer);
   for (const auto& [key, member] : kTopBools) s->*member = m.Bool(key, s->*member);
   for (const auto& [key, member] : kTopNumbers) {
     s->*member = m.OptDouble(key).value_or(s->*member);

@@ -1,5 +1,6 @@
-// Reads a StackSpec (configs/stacks/*.yaml, strict keys; see configs/stacks/README.md) and applies
-// `--stack-set key=value` overrides with the same key names.
+// Reads a StackSpec (configs/stacks/*.yaml, strict keys; its fields are tabled in
+// docs/validation.md, "Software stacks") and applies `--stack-set key=value` overrides with the
+// same key names.
 #ifndef PLANNER_IO_STACK_IO_H_
 #define PLANNER_IO_STACK_IO_H_
 

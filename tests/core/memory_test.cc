@@ -486,5 +486,26 @@ TEST(MemoryTest, TransformerEngineFp8KeepsTheFp8CastOfEachLinearsInput) {
   EXPECT_DOUBLE_EQ(LayerActivationBytes(m, p, te), LayerActivationBytes(m, p, keeps16));
 }
 
+TEST(MemoryTest, MuonKeepsOneMomentForTheLayersMatrices) {
+  // Muon keeps one momentum for the layers' weights where AdamW keeps m and v: one fp32 moment
+  // (4 bytes) less per layer parameter, the embedding and head keeping AdamW's two. On one GPU
+  // every layer parameter; under ZeRO-1 over 8 ranks an eighth of them, as the rest is sharded.
+  const ModelSpec m = Gpt22B();
+  const double layer_params = static_cast<double>(CountParams(m).layers);
+  ParallelConfig p = Layout(1, 1, false, Recompute::kNone);
+  MemoryOptions adamw, muon;
+  muon.muon_moment_bytes = 4;
+  const auto saving = [&] {
+    return EstimateMemory(m, ClusterSpec{}, p, adamw).optimizer -
+           EstimateMemory(m, ClusterSpec{}, p, muon).optimizer;
+  };
+  EXPECT_DOUBLE_EQ(saving(), 4 * layer_params);
+  EXPECT_DOUBLE_EQ(EstimateMemory(m, ClusterSpec{}, p, muon).muon_saving, 4 * layer_params);
+  p.dp = 8;
+  p.zero = 1;
+  p.global_batch = 8;
+  EXPECT_DOUBLE_EQ(saving(), 4 * layer_params / 8);
+}
+
 }  // namespace
 }  // namespace planner

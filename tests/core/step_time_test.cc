@@ -653,5 +653,35 @@ TEST(StepTimeTest, TrainingMetricLossesAddTheEagerLossForwardPerLogit) {
   EXPECT_DOUBLE_EQ(metrics.head_fwd_s, plain.head_fwd_s);
 }
 
+TEST(StepTimeTest, MuonRunsFiveNewtonSchulzIterationsPerMatrix) {
+  // A GPT layer at tp 1 holds four [d, d] attention matrices and the MLP's [d, 4d] and [4d, d].
+  // Five iterations of X X^T ([a,b]x[b,a]), A A ([a,a]x[a,a]) and B X ([a,a]x[a,b]), a = min(k, n),
+  // b = max(k, n), cost 5 (4 a^2 b + 2 a^3) FLOPs: 4 x 5 x 6 d^3 + 2 x 5 x 18 d^3 = 300 d^3 a
+  // layer, at full GEMM efficiency and unbounded HBM bandwidth 300 d^3 / peak seconds.
+  const ModelSpec m = Gpt22B();
+  ClusterSpec c = A100Cluster(1);
+  c.efficiency.gemm_max = 1;
+  c.efficiency.gemm_half_flops = 1;  // negligible against these GEMMs' 1e11-1e12 FLOPs
+  c.gpu.hbm_GBps = 1e12;
+  ParallelConfig p;
+  p.dp = 8;
+  p.zero = 1;
+  p.micro_batch = 1;
+  p.global_batch = 8;
+  StepTimeOptions o;
+  const double d = 6144, peak = 312e12;
+  EXPECT_EQ(ComputeLayerCost(m, c, p, o).muon_dense_s, 0);  // AdamW
+  o.muon = true;
+  const LayerCost lc = ComputeLayerCost(m, c, p, o);
+  EXPECT_NEAR(lc.muon_dense_s * peak, 300 * d * d * d, 1e-6 * 300 * d * d * d);
+  EXPECT_EQ(lc.muon_expert_s, 0);  // a dense model
+  // Once per step, split over the ZeRO-1 shard of 8 ranks (whole matrices each): 48 layers / 8.
+  StepTimeOptions adamw = o;
+  adamw.muon = false;
+  EXPECT_NEAR(
+      EstimateStepTime(m, c, p, o).optimizer_s - EstimateStepTime(m, c, p, adamw).optimizer_s,
+      48 * lc.muon_dense_s / 8, 1e-9);
+}
+
 }  // namespace
 }  // namespace planner
