@@ -17,6 +17,7 @@
 #include "planner/cli/command.h"
 #include "planner/cli/layout_flags.h"
 #include "planner/cli/outlook_report.h"
+#include "planner/cli/stack_flags.h"
 #include "planner/core/limits.h"
 #include "planner/core/sizing.h"
 #include "planner/io/cluster_io.h"
@@ -35,11 +36,13 @@ struct Chosen {
   std::string why;
 };
 
-// The run to perturb, by the criteria `planner size` uses, on expected (goodput-adjusted) days.
+// The run to perturb, by the criteria `planner size` uses, on expected (goodput-adjusted) days,
+// among the layouts `stack` runs, priced as it prices them.
 Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_t batch,
                  std::optional<int64_t> gpus, const SizingCriteria& criteria, int64_t max_gpus,
-                 const PricingClass& pricing) {
+                 const PricingClass& pricing, const StackSpec& stack) {
   SizingRequest req;
+  req.stack = stack;
   req.tokens = tokens;
   req.global_batch = batch;
   req.max_gpus = gpus.value_or(max_gpus);
@@ -107,7 +110,8 @@ Table InputsTable(const SensitivityResult& r) {
 }
 
 nlohmann::ordered_json SensitivityJson(const ModelSpec& m, const ClusterSpec& c, double tokens,
-                                       const Chosen& chosen, const SensitivityResult& r) {
+                                       const std::string& stack, const Chosen& chosen,
+                                       const SensitivityResult& r) {
   nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
   for (const SensitivityInput& s : r.inputs) {
     inputs.push_back({{"rank", inputs.size() + 1},
@@ -126,6 +130,7 @@ nlohmann::ordered_json SensitivityJson(const ModelSpec& m, const ClusterSpec& c,
   return {{"schema_version", 1},
           {"model", m.name},
           {"cluster", c.name},
+          {"stack", stack},
           {"tokens", tokens},
           {"gpus", chosen.row.gpus},
           {"chosen_by", chosen.why},
@@ -148,13 +153,14 @@ int RunSensitivity(const std::vector<std::string>& args) {
       "budget-usd", po::value<double>(), "choose the fastest run costing at most this")(
       "max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
       "largest GPU count to try (whole nodes: 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, ... nodes)");
+  AddStackOptions(&options);
   AddOutlookOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
   const std::optional<OutputFormat> format =
       ParseFormattedCommandLine("sensitivity",
                                 "MODEL --tokens D [--gpu TYPE] [--gpus N] [--deadline-days X] "
-                                "[--budget-usd Y]\n\nSee docs/goodput.md.",
+                                "[--budget-usd Y] [--stack S]\n\nSee docs/goodput.md.",
                                 options, {"model"}, args, &vm);
   if (!format) return 0;
   if (!vm.count("tokens")) throw InputError("--tokens", "is required (training tokens, e.g. 15T)");
@@ -171,17 +177,21 @@ int RunSensitivity(const std::vector<std::string>& args) {
 
   const ModelSpec m = LoadModel(vm["model"].as<std::string>());
   ClusterSpec c = LoadCluster(vm["gpu"].as<std::string>());
+  const StackSpec stack = StackFromFlags(vm);
   const PricingClass pricing = ApplyOutlookFlags(ParseOutlookFlags(vm), &c);
   const int64_t batch = GlobalBatchForTokens(kDefaultGlobalBatchTokens, m.seq_len);
-  const Chosen chosen = ChooseRun(m, c, tokens, batch, gpus, criteria, max_gpus, pricing);
+  const Chosen chosen = ChooseRun(m, c, tokens, batch, gpus, criteria, max_gpus, pricing, stack);
   ClusterSpec sized = c;
   SetGpuCount(&sized, chosen.row.gpus, FlagName(LayoutField::kGpus));
   const SensitivityResult r =
-      Sensitivity(m, sized, chosen.row.layout, {tokens, chosen.row.run.steps, pricing});
+      Sensitivity(m, sized, chosen.row.layout,
+                  {tokens, chosen.row.run.steps, pricing, StackOptions(stack, sized)});
 
   Emit(*format,
-       {[&] { return SensitivityJson(m, c, tokens, chosen, r); }, [&] { return InputsTable(r); },
+       {[&] { return SensitivityJson(m, c, tokens, stack.name, chosen, r); },
+        [&] { return InputsTable(r); },
         [&](std::ostream& out) {
+          out << StackLine(vm, stack) << "\n";
           Table t = InputsTable(r);
           t.title = "What moves " + m.name + " (" + HumanCount(tokens) + " tokens) on " +
                     Grouped(chosen.row.gpus) + " x " + c.name + " (" + chosen.why + "; " +

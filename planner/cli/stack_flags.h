@@ -1,5 +1,5 @@
-// --stack NAME|FILE and --stack-set KEY=VALUE, shared by explain, plan, simulate, size and compare,
-// and the layout defaults a stack gives the flags a user did not type.
+// --stack NAME|FILE and --stack-set KEY=VALUE, shared by explain, plan, simulate, size, compare and
+// sensitivity, and the layout defaults a stack gives the flags a user did not type.
 #ifndef PLANNER_CLI_STACK_FLAGS_H_
 #define PLANNER_CLI_STACK_FLAGS_H_
 

@@ -33,11 +33,11 @@ class Runner {
          const SensitivityRequest& r)
       : m_(m), c_(c), p_(p), r_(r) {
     params_ = static_cast<double>(CountParams(m).total);
-    per_gpu_ = CheckpointBytesPerGpu(EstimateMemory(m, c, p), p.dp, p.cp, p.zero);
+    per_gpu_ = CheckpointBytesPerGpu(EstimateMemory(m, c, p, r.step.memory), p.dp, p.cp, p.zero);
   }
 
   Outlook Run(const Variant& v) const {
-    const StepTime t = EstimateStepTime(m_, v.cluster, p_);
+    const StepTime t = EstimateStepTime(m_, v.cluster, p_, r_.step);
     OutlookInputs in;
     in.tokens = r_.tokens;
     in.steps = r_.steps;
@@ -83,7 +83,7 @@ SensitivityResult Sensitivity(const ModelSpec& m, const ClusterSpec& c, const Pa
                               const SensitivityRequest& r) {
   const Runner run(m, c, p, r);
   SensitivityResult out;
-  out.step_time_s = EstimateStepTime(m, c, p).step_time_s;
+  out.step_time_s = EstimateStepTime(m, c, p, r.step).step_time_s;
   out.base = run.Run(run.Base());
   out.inputs.push_back(run.Vary("network bandwidth", 0.5, 2, [](double f, Variant* v) {
     for (NetworkLevel& l : v->cluster.network) l.bw_GBps *= f;

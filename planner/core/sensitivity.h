@@ -13,6 +13,7 @@
 #include "planner/core/model_spec.h"
 #include "planner/core/outlook.h"
 #include "planner/core/parallel_config.h"
+#include "planner/core/step_time.h"
 
 namespace planner {
 
@@ -37,6 +38,7 @@ struct SensitivityRequest {
   double tokens = 0;
   double steps = 0;
   PricingClass pricing;
+  StepTimeOptions step = {};  // the stack's (StackOptions), as explain and size price the layout
 };
 
 // The inputs and their ranges (docs/goodput.md says why each): network bandwidth x0.5 / x2

@@ -31,17 +31,29 @@ const SensitivityInput& Find(const SensitivityResult& r, const std::string& name
   return r.inputs.front();
 }
 
-TEST(SensitivityTest, RanksSevenInputsAndPriceMovesDollarsOnly) {
-  const ModelSpec m = testing::TinyModel();
-  const ClusterSpec c = SensitivityCluster();
+// 64 sequences a step over 8 data-parallel GPUs, 8 each.
+ParallelConfig EightWayDataParallel() {
   ParallelConfig p;
   p.dp = 8;
   p.global_batch = 64;
   p.micro_batch = 8;
+  return p;
+}
+
+// 1e12 tokens at 64 sequences a step, on-demand at $4 per GPU-hour.
+SensitivityRequest TrillionTokens(const ModelSpec& m) {
   SensitivityRequest req;
   req.tokens = 1e12;
   req.steps = req.tokens / (64.0 * m.seq_len);
   req.pricing = {"on-demand", 4, 0};
+  return req;
+}
+
+TEST(SensitivityTest, RanksSevenInputsAndPriceMovesDollarsOnly) {
+  const ModelSpec m = testing::TinyModel();
+  const ClusterSpec c = SensitivityCluster();
+  const ParallelConfig p = EightWayDataParallel();
+  SensitivityRequest req = TrillionTokens(m);
   const SensitivityResult r = Sensitivity(m, c, p, req);
   ASSERT_EQ(r.inputs.size(), 7u);
   for (size_t i = 1; i < r.inputs.size(); ++i) {
@@ -58,6 +70,19 @@ TEST(SensitivityTest, RanksSevenInputsAndPriceMovesDollarsOnly) {
   // A higher failure rate never shortens the run.
   const SensitivityInput& failures = Find(r, "failure rate");
   EXPECT_GT(failures.days_high, failures.days_low);
+}
+
+TEST(SensitivityTest, PricesTheLayoutWithTheRequestsStackOptions) {
+  // The step time perturbed is the one explain and size give for the same stack: a stack that
+  // leaves the DP gradient sync exposed is slower, and the result says so.
+  const ModelSpec m = testing::TinyModel();
+  const ClusterSpec c = SensitivityCluster();
+  const ParallelConfig p = EightWayDataParallel();
+  SensitivityRequest req = TrillionTokens(m);
+  req.step.overlap_dp = false;
+  const SensitivityResult r = Sensitivity(m, c, p, req);
+  EXPECT_DOUBLE_EQ(r.step_time_s, EstimateStepTime(m, c, p, req.step).step_time_s);
+  EXPECT_GT(r.step_time_s, EstimateStepTime(m, c, p).step_time_s);
 }
 
 }  // namespace
