@@ -119,9 +119,10 @@ std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const Stack
     if (const Plan* p = res.best()) {
       res.cost = CostOfRun(r.tokens, r.global_batch, r.model.seq_len, p->time.step_time_s,
                            r.cluster.total_gpus(), r.cluster.price_per_gpu_hour_usd);
-      res.outlook = OutlookOfLayout(
-          r.model, r.cluster, p->layout, r.tokens, res.cost.steps, p->time.step_time_s, p->time.mfu,
-          *FindPricing(r.cluster, kOnDemand), StepBandFor(r.cluster, stack.name, r.model));
+      res.outlook =
+          OutlookOfLayout(r.model, r.cluster, p->layout, stack, r.tokens, res.cost.steps,
+                          p->time.step_time_s, p->time.mfu, *FindPricing(r.cluster, kOnDemand),
+                          StepBandFor(r.cluster, stack.name, r.model));
       res.cost.days = res.outlook->expected.days;
       res.cost.gpu_hours = res.outlook->expected.gpu_hours;
       res.cost.cost_usd = res.outlook->expected.cost_usd;

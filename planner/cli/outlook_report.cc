@@ -85,15 +85,18 @@ PricingClass ApplyOutlookFlags(const OutlookFlags& f, ClusterSpec* c) {
 }
 
 Outlook OutlookOfLayout(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                        double tokens, double steps, double step_time_s, double mfu,
-                        const PricingClass& pricing, const ErrorBand& band) {
+                        const StackSpec& stack, double tokens, double steps, double step_time_s,
+                        double mfu, const PricingClass& pricing, const ErrorBand& band) {
+  const MemoryOptions mem = StackOptions(stack, c).memory;
+  const ParamCount pc = CountParams(m);
   OutlookInputs in;
   in.tokens = tokens;
   in.steps = steps;
   in.step_time_s = step_time_s;
   in.mfu = mfu;
-  in.params = static_cast<double>(CountParams(m).total);
-  in.per_gpu_state_bytes = CheckpointBytesPerGpu(EstimateMemory(m, c, p), p.dp, p.cp, p.zero);
+  in.params = static_cast<double>(pc.total);
+  in.checkpoint_bytes = CheckpointBytes(in.params, mem, p.zero, static_cast<double>(pc.layers));
+  in.per_gpu_state_bytes = CheckpointBytesPerGpu(EstimateMemory(m, c, p, mem), p.dp, p.cp, p.zero);
   return ComputeOutlook(c, p.gpus(), in, pricing, band);
 }
 
@@ -104,8 +107,9 @@ std::optional<Outlook> ExplainOutlook(const po::variables_map& vm, const ModelSp
   ClusterSpec priced = c;
   const PricingClass pricing = ApplyOutlookFlags(ParseOutlookFlags(vm), &priced);
   const double steps = *tokens / (static_cast<double>(p.global_batch) * m.seq_len);
-  return OutlookOfLayout(m, priced, p, *tokens, steps, t.step_time_s, t.mfu, pricing,
-                         StepBandFor(priced, StackFromFlags(vm).name, m));
+  const StackSpec stack = StackFromFlags(vm);
+  return OutlookOfLayout(m, priced, p, stack, *tokens, steps, t.step_time_s, t.mfu, pricing,
+                         StepBandFor(priced, stack.name, m));
 }
 
 void PrintOutlook(const Outlook& o, std::ostream& out) {

@@ -12,6 +12,7 @@
 
 #include "planner/cli/command.h"
 #include "planner/core/outlook.h"
+#include "planner/core/stack_spec.h"
 #include "planner/core/step_time.h"
 
 namespace planner {
@@ -36,10 +37,11 @@ ErrorBand StepBandFor(const ClusterSpec& c, const std::string& stack, const Mode
 std::string BandSideNote(const ErrorBand& band);
 
 // The outlook of a run of `tokens` in `steps` steps on layout `p` of `c`: the checkpoint from the
-// model's parameter count, each GPU's share of it from the memory model (core/goodput.h).
+// model's parameter count as `stack` keeps the states, each GPU's share of it from the memory
+// model (core/goodput.h).
 Outlook OutlookOfLayout(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
-                        double tokens, double steps, double step_time_s, double mfu,
-                        const PricingClass& pricing, const ErrorBand& band);
+                        const StackSpec& stack, double tokens, double steps, double step_time_s,
+                        double mfu, const PricingClass& pricing, const ErrorBand& band);
 
 // `planner explain --tokens`: the outlook of `tokens` on layout `p`, with --pricing and
 // --grid-kg-per-kwh from `vm`; nullopt without --tokens.

@@ -59,8 +59,8 @@ Chosen ChooseRun(const ModelSpec& m, const ClusterSpec& c, double tokens, int64_
     if (!r.fits || (gpus && r.gpus != *gpus)) continue;
     ClusterSpec sized = c;
     SetGpuCount(&sized, r.gpus, FlagName(LayoutField::kGpus));
-    const Outlook o = OutlookOfLayout(m, sized, r.layout, tokens, r.run.steps, r.step_time_s, r.mfu,
-                                      pricing, ErrorBand{});
+    const Outlook o = OutlookOfLayout(m, sized, r.layout, stack, tokens, r.run.steps, r.step_time_s,
+                                      r.mfu, pricing, ErrorBand{});
     r.run.days = o.expected.days;
     r.run.cost_usd = o.expected.cost_usd;
     rows.push_back(r);

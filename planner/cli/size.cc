@@ -337,7 +337,8 @@ std::vector<SizingRow> Sweep(std::vector<SizeGpuType>* types, const SizeRequest&
 
 // Each fitting row's goodput-adjusted figures replace its ideal ones, so the marks, the table and
 // the messages use what the run is expected to take; the outlook keeps both.
-SizeOutlooks ApplyOutlooks(const std::vector<SizeGpuType>& types, std::vector<SizingRow>* rows) {
+SizeOutlooks ApplyOutlooks(const std::vector<SizeGpuType>& types, const StackSpec& stack,
+                           std::vector<SizingRow>* rows) {
   SizeOutlooks out(rows->size());
   for (const SizeGpuType& g : types) {
     for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
@@ -345,8 +346,8 @@ SizeOutlooks ApplyOutlooks(const std::vector<SizeGpuType>& types, std::vector<Si
       if (!r.fits) continue;
       ClusterSpec c = g.cluster;
       SetGpuCount(&c, r.gpus, FlagName(LayoutField::kGpus));
-      out[i] = OutlookOfLayout(g.model, c, r.layout, g.tokens, r.run.steps, r.step_time_s, r.mfu,
-                               g.pricing, g.band);
+      out[i] = OutlookOfLayout(g.model, c, r.layout, stack, g.tokens, r.run.steps, r.step_time_s,
+                               r.mfu, g.pricing, g.band);
       r.run.days = out[i]->expected.days;
       r.run.gpu_hours = out[i]->expected.gpu_hours;
       r.run.cost_usd = out[i]->expected.cost_usd;
@@ -446,7 +447,7 @@ int RunSize(const std::vector<std::string>& args) {
   std::vector<SizeGpuType> types = LoadGpuTypes(request);
   std::vector<SizingRow> rows =
       Sweep(&types, request, vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
-  const SizeOutlooks outlooks = ApplyOutlooks(types, &rows);
+  const SizeOutlooks outlooks = ApplyOutlooks(types, request.stack, &rows);
   const SizingMarks marks = MarkRows(rows, request.criteria);
   PrintSize(*format, types, request, rows, outlooks, marks);
   FailIfNothingMeets(request, rows, marks);

@@ -51,8 +51,10 @@ class Normal {
 
 }  // namespace
 
-double CheckpointBytes(double params, const MemoryOptions& o) {
-  return params * (o.weight_bytes + o.optimizer_bytes);
+double CheckpointBytes(double params, const MemoryOptions& o, int zero, double layer_params) {
+  const double per_param = zero >= 3 ? o.zero3_weight_bytes + o.zero3_optimizer_bytes
+                                     : o.weight_bytes + o.optimizer_bytes;
+  return params * per_param - o.muon_moment_bytes * layer_params;
 }
 
 double CheckpointBytesPerGpu(const MemoryBreakdown& mem, int64_t dp, int64_t cp, int zero) {

@@ -25,10 +25,13 @@
 
 namespace planner {
 
-// What a checkpoint holds: the 16-bit weights and the optimizer state (fp32 master weights, Adam
-// m and v: MemoryOptions' 2 + 12 bytes per parameter), once for the whole model; gradients are
-// not saved. ZeRO and data parallelism only change who writes which part.
-double CheckpointBytes(double params, const MemoryOptions& o = {});
+// What a checkpoint holds: the weights and the optimizer state as the stack keeps them, once for
+// the whole model (MemoryOptions: 16-bit weights + fp32 master weights and Adam m, v, 2 + 12 bytes
+// per parameter by default; ZeRO-3's sharded bytes under zero >= 3, FSDP's fp32 shards and m, v;
+// Muon's single moment for the `layer_params` of the layers); gradients are not saved. ZeRO and
+// data parallelism only change who writes which part.
+double CheckpointBytes(double params, const MemoryOptions& o = {}, int zero = 0,
+                       double layer_params = 0);
 
 // The largest part one GPU writes when data-parallel replicas split the write of their shared
 // state evenly (Megatron's and torch.distributed.checkpoint's fully parallel save): the weights

@@ -30,7 +30,7 @@ Outlook ComputeOutlook(const ClusterSpec& c, int64_t gpus, const OutlookInputs& 
   g.gpus = gpus;
   // A partial node (fewer GPUs than gpus_per_node) is still one node.
   g.nodes = std::max<int64_t>(1, (gpus + c.gpus_per_node - 1) / c.gpus_per_node);
-  o.checkpoint_bytes = CheckpointBytes(in.params);
+  o.checkpoint_bytes = in.checkpoint_bytes.value_or(CheckpointBytes(in.params));
   o.checkpoint_bytes_per_gpu = in.per_gpu_state_bytes.value_or(o.checkpoint_bytes / n);
   g.checkpoint_bytes = o.checkpoint_bytes;
   g.preemptions_per_node_hour = pricing.preemptions_per_node_hour;

@@ -50,6 +50,8 @@ struct OutlookInputs {
   double step_time_s = 0;
   double mfu = 0;
   double params = 0;                          // total parameters (the checkpoint's size)
+  // The stack's checkpoint (CheckpointBytes with its memory options); else params x 14 bytes.
+  std::optional<double> checkpoint_bytes;
   std::optional<double> per_gpu_state_bytes;  // CheckpointBytesPerGpu, when a layout is known
 };
 

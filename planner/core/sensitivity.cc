@@ -32,7 +32,9 @@ class Runner {
   Runner(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
          const SensitivityRequest& r)
       : m_(m), c_(c), p_(p), r_(r) {
-    params_ = static_cast<double>(CountParams(m).total);
+    const ParamCount pc = CountParams(m);
+    params_ = static_cast<double>(pc.total);
+    checkpoint_ = CheckpointBytes(params_, r.step.memory, p.zero, static_cast<double>(pc.layers));
     per_gpu_ = CheckpointBytesPerGpu(EstimateMemory(m, c, p, r.step.memory), p.dp, p.cp, p.zero);
   }
 
@@ -44,6 +46,7 @@ class Runner {
     in.step_time_s = t.step_time_s * v.step_factor;
     in.mfu = t.mfu / v.step_factor;
     in.params = params_;
+    in.checkpoint_bytes = checkpoint_;
     in.per_gpu_state_bytes = per_gpu_;
     // The bands are not needed per variant: a band of 1 x keeps each run to its nominal figure.
     return ComputeOutlook(v.cluster, p_.gpus(), in, v.pricing, ErrorBand{});
@@ -71,6 +74,7 @@ class Runner {
   const ParallelConfig& p_;
   const SensitivityRequest& r_;
   double params_ = 0;
+  double checkpoint_ = 0;
   double per_gpu_ = 0;
 };
 

@@ -107,6 +107,15 @@ TEST(GoodputTest, SpotPreemptionsAddToTheFailureRate) {
 
 TEST(GoodputTest, CheckpointBytesFollowTheMemoryModel) {
   EXPECT_DOUBLE_EQ(CheckpointBytes(405e9), 405e9 * 14);
+  // As the stack keeps the states: FSDP's fp32 shards and Adam m, v under ZeRO-3 (4 + 8 bytes);
+  // Muon's one moment for the layers (4 bytes less for each of their 400e9 parameters).
+  MemoryOptions fsdp;
+  fsdp.zero3_weight_bytes = 4;
+  fsdp.zero3_optimizer_bytes = 8;
+  EXPECT_DOUBLE_EQ(CheckpointBytes(405e9, fsdp, 3), 405e9 * 12);
+  MemoryOptions muon;
+  muon.muon_moment_bytes = 4;
+  EXPECT_DOUBLE_EQ(CheckpointBytes(405e9, muon, 1, 400e9), 405e9 * 14 - 400e9 * 4);
   MemoryBreakdown mem;
   mem.weights = 8e9;
   mem.optimizer = 48e9;
