@@ -308,7 +308,7 @@ class Worker {
   [[gnu::noinline]] void ConsiderOffloading(const ParallelConfig& p, const MemoryStates& states,
                                             const MemoryBreakdown& mem) {
     if (std::optional<Offloaded> o = Offload(states, mem, p)) {
-      Rank(o->layout, o->layer, model_.Memory(o->layout, states, o->layer));
+      Rank(o->layout, o->layer, std::move(o->memory));
       return;
     }
     ++r_.rejected[static_cast<int>(LayoutIssue::kOutOfMemory)];
@@ -320,6 +320,7 @@ class Worker {
   struct Offloaded {
     ParallelConfig layout;
     LayerCost layer;
+    MemoryBreakdown memory;
   };
 
   // A layout that does not fit without pipelining or recompute, on a stack with CPU activation
@@ -332,7 +333,7 @@ class Worker {
         p.recompute != Recompute::kNone || mem.layer_activation_bytes <= 0) {
       return std::nullopt;
     }
-    Offloaded out{p, {}};
+    Offloaded out{p, {}, {}};
     ParallelConfig* q = &out.layout;
     LayerCost* lc = &out.layer;
     // Memory falls as layers are offloaded (the allocator's share with the activations): the
@@ -354,7 +355,8 @@ class Worker {
       }
     }
     fits(hi);
-    if (!HostHoldsOffload(model_.Memory(*q, states, *lc), c_)) return std::nullopt;
+    out.memory = model_.Memory(*q, states, *lc);
+    if (!HostHoldsOffload(out.memory, c_)) return std::nullopt;
     return out;
   }
 

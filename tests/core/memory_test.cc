@@ -117,14 +117,8 @@ TEST(MemoryTest, CpuOffloadingKeepsTheOtherLayersAndOneInTransit) {
   // Without pipelining one micro-batch is in flight: all 48 layers' activations; offloading 12
   // leaves 36 and the one being copied.
   const ModelSpec m = Gpt22B();
-  ClusterSpec c;
-  c.gpu.name = "test";
-  c.gpu.peak_tflops[static_cast<int>(Dtype::kBf16)] = 312;
-  c.gpu.hbm_GiB = 80;
+  ClusterSpec c = testing::H100Nodes(1);
   c.gpu.host_link_GBps = 32;
-  c.gpus_per_node = 8;
-  c.nodes = 1;
-  c.network = {{"nvlink", 8, 300, 5}};
   ParallelConfig p = Layout(8, 1, true, Recompute::kNone);
   EXPECT_DOUBLE_EQ(EstimateMemory(m, c, p).inflight_layer_microbatches, 48);
   p.offload_layers = 12;
