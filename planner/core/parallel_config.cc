@@ -254,7 +254,7 @@ constexpr EnumName<LayoutIssue> kLayoutIssueNames[] = {
     {LayoutIssue::kSp, "sequence parallelism needs tp > 1"},
     {LayoutIssue::kDtype, "dtype not supported by the GPU"},
     {LayoutIssue::kTpSpansNodes, "tp spans beyond the fast network domain"},
-    {LayoutIssue::kOffload, "CPU offloading with pp, recompute or no host link"},
+    {LayoutIssue::kOffload, "CPU offloading with pp, recompute or no host link or memory"},
     {LayoutIssue::kStackZero, "ZeRO stage beyond the stack's"},
     {LayoutIssue::kStackZeroWithPp, "stack runs no ZeRO-2/3 with pipelining"},
     {LayoutIssue::kStackFeature, "stack lacks CP/EP/ETP/SP/interleaving/PP"},

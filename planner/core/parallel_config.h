@@ -92,7 +92,7 @@ enum class LayoutIssue {
   kSp,            // sequence parallelism needs tp > 1
   kDtype,         // the GPU has no peak for this dtype
   kTpSpansNodes,  // tp larger than the fastest network level
-  kOffload,       // CPU offloading with pp > 1, recompute, too many layers or no host link
+  kOffload,       // CPU offloading with pp > 1, recompute, too many layers or no host link/memory
   // The software stack cannot run the layout (StackRefuses; set by the search, not CheckLayout).
   kStackZero,        // a ZeRO stage above the stack's
   kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
