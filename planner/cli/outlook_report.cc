@@ -4,8 +4,6 @@
 #include <cstdio>
 
 #include "planner/cli/stack_flags.h"
-#include "planner/core/memory.h"
-#include "planner/core/params.h"
 #include "planner/core/units.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
@@ -87,16 +85,12 @@ PricingClass ApplyOutlookFlags(const OutlookFlags& f, ClusterSpec* c) {
 Outlook OutlookOfLayout(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                         const StackSpec& stack, double tokens, double steps, double step_time_s,
                         double mfu, const PricingClass& pricing, const ErrorBand& band) {
-  const MemoryOptions mem = StackOptions(stack, c).memory;
-  const ParamCount pc = CountParams(m);
   OutlookInputs in;
   in.tokens = tokens;
   in.steps = steps;
   in.step_time_s = step_time_s;
   in.mfu = mfu;
-  in.params = static_cast<double>(pc.total);
-  in.checkpoint_bytes = CheckpointBytes(in.params, mem, p.zero, static_cast<double>(pc.layers));
-  in.per_gpu_state_bytes = CheckpointBytesPerGpu(EstimateMemory(m, c, p, mem), p.dp, p.cp, p.zero);
+  SetCheckpoint(m, c, p, StackOptions(stack, c).memory, &in);
   return ComputeOutlook(c, p.gpus(), in, pricing, band);
 }
 

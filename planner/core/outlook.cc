@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "planner/core/params.h"
 #include "planner/core/units.h"
 
 namespace planner {
@@ -13,6 +14,14 @@ std::optional<PricingClass> FindPricing(const ClusterSpec& c, const std::string&
     if (p.name == name) return p;
   }
   return std::nullopt;
+}
+
+void SetCheckpoint(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                   const MemoryOptions& mem, OutlookInputs* in) {
+  const ParamCount pc = CountParams(m);
+  in->params = static_cast<double>(pc.total);
+  in->checkpoint_bytes = CheckpointBytes(in->params, mem, p.zero, static_cast<double>(pc.layers));
+  in->per_gpu_state_bytes = CheckpointBytesPerGpu(EstimateMemory(m, c, p, mem), p.dp, p.cp, p.zero);
 }
 
 Outlook ComputeOutlook(const ClusterSpec& c, int64_t gpus, const OutlookInputs& in,

@@ -55,6 +55,11 @@ struct OutlookInputs {
   std::optional<double> per_gpu_state_bytes;  // CheckpointBytesPerGpu, when a layout is known
 };
 
+// The checkpoint of layout `p` as the stack's memory options keep the states: its parameters, the
+// whole checkpoint (CheckpointBytes) and each GPU's share (CheckpointBytesPerGpu).
+void SetCheckpoint(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                   const MemoryOptions& mem, OutlookInputs* in);
+
 Outlook ComputeOutlook(const ClusterSpec& c, int64_t gpus, const OutlookInputs& in,
                        const PricingClass& pricing, const ErrorBand& step_band);
 

@@ -6,8 +6,6 @@
 #include <functional>
 
 #include "planner/core/goodput.h"
-#include "planner/core/memory.h"
-#include "planner/core/params.h"
 #include "planner/core/step_time.h"
 
 namespace planner {
@@ -32,22 +30,16 @@ class Runner {
   Runner(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
          const SensitivityRequest& r)
       : m_(m), c_(c), p_(p), r_(r) {
-    const ParamCount pc = CountParams(m);
-    params_ = static_cast<double>(pc.total);
-    checkpoint_ = CheckpointBytes(params_, r.step.memory, p.zero, static_cast<double>(pc.layers));
-    per_gpu_ = CheckpointBytesPerGpu(EstimateMemory(m, c, p, r.step.memory), p.dp, p.cp, p.zero);
+    base_.tokens = r.tokens;
+    base_.steps = r.steps;
+    SetCheckpoint(m, c, p, r.step.memory, &base_);
   }
 
   Outlook Run(const Variant& v) const {
     const StepTime t = EstimateStepTime(m_, v.cluster, p_, r_.step);
-    OutlookInputs in;
-    in.tokens = r_.tokens;
-    in.steps = r_.steps;
+    OutlookInputs in = base_;
     in.step_time_s = t.step_time_s * v.step_factor;
     in.mfu = t.mfu / v.step_factor;
-    in.params = params_;
-    in.checkpoint_bytes = checkpoint_;
-    in.per_gpu_state_bytes = per_gpu_;
     // The bands are not needed per variant: a band of 1 x keeps each run to its nominal figure.
     return ComputeOutlook(v.cluster, p_.gpus(), in, v.pricing, ErrorBand{});
   }
@@ -73,9 +65,7 @@ class Runner {
   const ClusterSpec& c_;
   const ParallelConfig& p_;
   const SensitivityRequest& r_;
-  double params_ = 0;
-  double checkpoint_ = 0;
-  double per_gpu_ = 0;
+  OutlookInputs base_;  // the run and its checkpoint; each variant sets its step time
 };
 
 }  // namespace
