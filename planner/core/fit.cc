@@ -145,6 +145,11 @@ std::pair<Point, double> NelderMead(const F& f, Point x0, int max_evaluations, d
   return {simplex.front().second, simplex.front().first};
 }
 
+bool AllFp8(const std::vector<MeasuredRun>& runs) {
+  return std::all_of(runs.begin(), runs.end(),
+                     [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
+}
+
 }  // namespace
 
 const char* ToString(FitParameter p) { return EfficiencyKey(Member(p)); }
@@ -181,19 +186,16 @@ double Mape(const std::vector<double>& errors) {
   return sum / static_cast<double>(errors.size());
 }
 
-FitShortfall WhyNotFit(const std::vector<MeasuredRun>& runs) {
+FitScope ScopeOfFit(const std::vector<MeasuredRun>& runs) {
   std::vector<std::string> sources;
   for (const MeasuredRun& r : runs) {
     if (std::find(sources.begin(), sources.end(), r.source) == sources.end())
       sources.push_back(r.source);
   }
-  if (static_cast<int>(sources.size()) < kMinFitSources ||
-      static_cast<int>(runs.size()) < kMinFitRuns) {
-    return FitShortfall::kTooFew;
-  }
-  const bool sixteen_bit = std::any_of(
-      runs.begin(), runs.end(), [](const MeasuredRun& r) { return r.layout.dtype != Dtype::kFp8; });
-  return sixteen_bit ? FitShortfall::kNone : FitShortfall::kAllFp8;
+  if (static_cast<int>(sources.size()) < kMinFitSources) return FitScope::kNone;
+  const int n = static_cast<int>(runs.size());
+  if (AllFp8(runs)) return n >= kMinGemmMaxFitRuns ? FitScope::kGemmMaxOnly : FitScope::kNone;
+  return n >= kMinFitRuns ? FitScope::kAll : FitScope::kNone;
 }
 
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
@@ -210,6 +212,10 @@ FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySp
               [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
   drop_unless(FitParameter::kAttentionFraction,
               [](const MeasuredRun& r) { return r.options.memory.flash_attention; });
+  if (!runs.empty() && AllFp8(runs)) {
+    std::erase_if(o.bounds,
+                  [](const FitBound& b) { return b.parameter != FitParameter::kGemmMax; });
+  }
   FitResult best;
   best.efficiency = start;
   for (const FitBound& b : o.bounds) best.fitted.push_back(b.parameter);

@@ -113,23 +113,28 @@ EfficiencySpec CarryFittedTerms(const EfficiencySpec& from, EfficiencySpec onto)
 // Mean of |errors|; 0 for none.
 double Mape(const std::vector<double>& errors);
 
-// Whether `runs` (one generation) can identify the fitted terms: at least kMinFitSources sources
-// and kMinFitRuns runs, some of them 16-bit. gemm_max is the 16-bit GEMM efficiency and
+// Which terms `runs` (one generation) can identify. All four need at least kMinFitSources
+// sources and kMinFitRuns runs, some of them 16-bit. gemm_max is the 16-bit GEMM efficiency and
 // fp8_gemm_fraction fp8's share of it: runs all in fp8 fix only their product (GB200's Megatron-
-// Bridge records: the fit put the split on fp8_gemm_fraction's bound and hbm_fraction on both of
-// its bounds across the held-out fits). A generation below that keeps the terms carried from the
-// nearest measured generation, and its runs are then predictions out of sample.
+// Bridge records: a four-term fit put the split on fp8_gemm_fraction's bound and hbm_fraction on
+// both of its bounds across the held-out fits). Such a generation fits gemm_max alone, from
+// kMinGemmMaxFitRuns runs, the other terms carried from the nearest fitted generation (its
+// presets'): one term for what its datasheet peak does not say (how much of it the part sustains).
+// A generation below either keeps all the carried terms, and its runs are then predictions out
+// of sample.
 inline constexpr int kMinFitSources = 2;
 inline constexpr int kMinFitRuns = 8;
-enum class FitShortfall { kNone, kTooFew, kAllFp8 };  // kTooFew: runs or sources
-FitShortfall WhyNotFit(const std::vector<MeasuredRun>& runs);
+inline constexpr int kMinGemmMaxFitRuns = 4;
+enum class FitScope { kNone, kGemmMaxOnly, kAll };
+FitScope ScopeOfFit(const std::vector<MeasuredRun>& runs);
 inline bool CanFit(const std::vector<MeasuredRun>& runs) {
-  return WhyNotFit(runs) == FitShortfall::kNone;
+  return ScopeOfFit(runs) != FitScope::kNone;
 }
 
 // Fits the bounded parameters over `runs` (normally one generation), starting from `start`.
 // fp8_gemm_fraction, when among the bounds, is only fitted when some run trains in fp8, and
 // attention_fraction only when some run uses a fused attention kernel; otherwise they keep `start`.
+// Runs all in fp8 move gemm_max alone (ScopeOfFit); the other terms keep `start`.
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
                         const FitOptions& o = {});
 

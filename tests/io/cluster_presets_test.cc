@@ -57,6 +57,23 @@ TEST(ClusterPresetsTest, CarriedOverTermsEqualTheirSource) {
 // 16-bit peak: 900 TFLOP/s is nearer H100's 989.5 (ratio 1.10) than A100's 312 (2.88), 400 nearer
 // A100's (1.28 against 2.47). The issue (fidelity, item 7): a hand-written H100 file planned at
 // 68.6% MFU on the built-in defaults against 50.8% on the preset.
+// A preset whose records are all fp8 fits gemm_max alone and keeps the rest as dgx-h100 has them.
+TEST(ClusterPresetsTest, GemmMaxAloneFitsKeepH100sOtherTerms) {
+  const EfficiencySpec& h = LoadCluster("dgx-h100").efficiency;
+  int alone = 0;
+  for (const std::string& name : PresetNames("clusters")) {
+    const EfficiencySpec e = LoadCluster(name).efficiency;
+    if (!Contains(e.source, "gemm_max alone")) continue;
+    ++alone;
+    EXPECT_TRUE(Contains(e.source, "carried from dgx-h100")) << name;
+    EXPECT_NE(e.gemm_max, h.gemm_max) << name;
+    EXPECT_EQ(e.hbm_fraction, h.hbm_fraction) << name;
+    EXPECT_EQ(e.attention_fraction, h.attention_fraction) << name;
+    EXPECT_EQ(e.fp8_gemm_fraction, h.fp8_gemm_fraction) << name;
+  }
+  EXPECT_EQ(alone, 3);  // dgx-b200, gb200-nvl72, gb300-nvl72
+}
+
 TEST(ClusterPresetsTest, AFileWithoutEfficiencyTakesTheNearestFittedGpu) {
   auto file = [](double peak) {
     return ReadClusterSpec(ParseYaml("mine.yaml", "gpu: {peak_tflops: {bf16: " +
@@ -65,8 +82,11 @@ TEST(ClusterPresetsTest, AFileWithoutEfficiencyTakesTheNearestFittedGpu) {
                                                       "nodes: 2\nnetwork: [{bw_GBps: 450}, "
                                                       "{bw_GBps: 50}]\n"));
   };
-  const ClusterSpec h = file(900), a = file(400);
+  const ClusterSpec h = file(900), a = file(400), b = file(2500);
   EXPECT_EQ(h.efficiency.gemm_max, LoadCluster("dgx-h100").efficiency.gemm_max);
+  // GB200's and GB300's peak: their gemm_max-alone fits are not sources (the peak cannot choose
+  // between them); H100 is the nearest fitted in full.
+  EXPECT_TRUE(Contains(b.efficiency.source, "carried over from dgx-h100")) << b.efficiency.source;
   EXPECT_EQ(h.efficiency.hbm_fraction, LoadCluster("dgx-h100").efficiency.hbm_fraction);
   EXPECT_TRUE(Contains(h.efficiency.source, "carried over from dgx-h100")) << h.efficiency.source;
   EXPECT_EQ(a.efficiency.gemm_max, LoadCluster("dgx-a100-80gb").efficiency.gemm_max);

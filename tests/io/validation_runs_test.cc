@@ -288,6 +288,15 @@ TEST(ValidationRunsTest, PresetsCarryTheFit) {
     EXPECT_NEAR(fit.efficiency.hbm_fraction, preset.hbm_fraction, 1e-3) << gen;
     EXPECT_NEAR(fit.efficiency.attention_fraction, preset.attention_fraction, 1e-3) << gen;
   }
+  // The generations whose records are all fp8 fit gemm_max alone, from their preset's carried
+  // terms (as BuildReport starts them).
+  for (const std::string gen : {"B200", "GB200", "GB300"}) {
+    const std::vector<MeasuredRun> runs = Generation(gen);
+    ASSERT_EQ(ScopeOfFit(runs), FitScope::kGemmMaxOnly) << gen;
+    const EfficiencySpec& preset = runs.front().cluster.efficiency;
+    const FitResult fit = FitEfficiency(runs, preset);
+    EXPECT_NEAR(fit.efficiency.gemm_max, preset.gemm_max, 1e-3) << gen;
+  }
 }
 
 TEST(ValidationRunsTest, MoeRecordsNameAPresetAndArePricedApart) {
