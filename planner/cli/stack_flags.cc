@@ -101,7 +101,7 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
   if (auto e = CheckLayout(in.model, in.cluster, in.layout)) {
     if (e->issue != LayoutIssue::kTpSpansNodes) throw LayoutInputError(*e);
   }
-  if (auto why = StackRefuses(in.stack, in.layout)) {
+  if (auto why = StackRefuses(in.stack, in.model, in.layout)) {
     throw InputError("--stack", *why + "; choose another layout or --stack");
   }
   return in;

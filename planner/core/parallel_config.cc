@@ -189,6 +189,7 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
     case LayoutIssue::kStackZero:
     case LayoutIssue::kStackZeroWithPp:
     case LayoutIssue::kStackFeature:
+    case LayoutIssue::kStackCpHeads:
     case LayoutIssue::kOutOfMemory: break;
   }
   return {i, F::kNone, ToString(i)};
@@ -258,6 +259,7 @@ constexpr EnumName<LayoutIssue> kLayoutIssueNames[] = {
     {LayoutIssue::kStackZero, "ZeRO stage beyond the stack's"},
     {LayoutIssue::kStackZeroWithPp, "stack runs no ZeRO-2/3 with pipelining"},
     {LayoutIssue::kStackFeature, "stack lacks CP/EP/ETP/SP/interleaving/PP"},
+    {LayoutIssue::kStackCpHeads, "all-to-all cp needs heads/tp divisible by cp"},
     {LayoutIssue::kOutOfMemory, "out of memory"}};
 
 static_assert(std::size(kLayoutIssueNames) == kNumLayoutIssues, "a layout issue without a name");

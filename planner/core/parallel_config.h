@@ -97,9 +97,10 @@ enum class LayoutIssue {
   kStackZero,        // a ZeRO stage above the stack's
   kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
   kStackFeature,     // CP, EP, expert TP, SP, interleaving or pipelining the stack lacks
+  kStackCpHeads,     // all-to-all (Ulysses) CP with heads per tp rank not divisible by cp
   kOutOfMemory,      // set by the memory model, not by CheckLayout
 };
-inline constexpr int kNumLayoutIssues = 19;
+inline constexpr int kNumLayoutIssues = 20;
 
 // The layout inputs an error can point at. Core and io name them only through this enum; the CLI
 // spells them as flags (cli/layout_flags.cc), the runs reader as keys (FieldName).

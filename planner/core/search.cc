@@ -283,7 +283,7 @@ class Worker {
       return;
     }
     if (o_.stack) {
-      if (auto issue = StackIssue(*o_.stack, p)) {
+      if (auto issue = StackIssue(*o_.stack, m_, p)) {
         ++r_.rejected[static_cast<int>(*issue)];
         return;
       }
@@ -520,7 +520,7 @@ std::optional<ParallelConfig> FastestCandidate(const ModelSpec& m, const Cluster
       p.uneven_chunks = true;
       e = CheckLayout(m, c, p);
     }
-    if (e || StackIssue(s, p)) continue;
+    if (e || StackIssue(s, m, p)) continue;
     const double step_s = EstimateStepTime(m, c, p, o).step_time_s;
     const bool fit = EstimateMemory(m, c, p, o.memory).total <= UsableHbmBytes(c);
     if (!best || (fit && !*fits) || (fit == *fits && step_s < best_s)) {

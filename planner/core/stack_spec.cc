@@ -126,6 +126,7 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   o.overlap_param_gather = s.param_gather_overlap;
   o.overlap_pp = s.pp_overlap;
   o.overlap_cp = s.cp_overlap;
+  o.cp_all_to_all = s.cp_comm == CpComm::kAllToAll;
   o.zero3_prefetch = s.zero3_prefetch;
   o.zero3_per_tensor = s.zero3_collectives == Zero3Collectives::kPerTensor;
   o.zero3_host_s_per_rank = s.zero3_host_us_per_rank * kSecondsPerUs;
@@ -140,7 +141,17 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c) {
   return o;
 }
 
-std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p) {
+namespace {
+
+// Ulysses gives each rank of the cp group whole heads: heads / tp must split cp ways.
+bool CpHeadsSplit(const StackSpec& s, const ModelSpec& m, const ParallelConfig& p) {
+  return p.cp <= 1 || s.cp_comm != CpComm::kAllToAll || (m.n_heads / p.tp) % p.cp == 0;
+}
+
+}  // namespace
+
+std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ModelSpec& m,
+                                      const ParallelConfig& p) {
   if (p.zero > s.max_zero || (p.zero == 1 && !s.zero1)) return LayoutIssue::kStackZero;
   if (p.pp > 1 && p.zero > s.max_zero_with_pp) return LayoutIssue::kStackZeroWithPp;
   if ((p.pp > 1 && !s.pipeline) || (p.vpp > 1 && !s.interleaved) ||
@@ -150,6 +161,7 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& 
       (p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks)) {
     return LayoutIssue::kStackFeature;
   }
+  if (!CpHeadsSplit(s, m, p)) return LayoutIssue::kStackCpHeads;
   return std::nullopt;
 }
 
@@ -161,8 +173,9 @@ int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p) {
 }
 
 // The message for StackIssue's answer, naming the rule (and, for a missing feature, which one).
-std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p) {
-  const std::optional<LayoutIssue> issue = StackIssue(s, p);
+std::optional<std::string> StackRefuses(const StackSpec& s, const ModelSpec& m,
+                                        const ParallelConfig& p) {
+  const std::optional<LayoutIssue> issue = StackIssue(s, m, p);
   if (!issue) return std::nullopt;
   const std::string who = s.name + " ";
   if (*issue == LayoutIssue::kStackZero && p.zero == 1 && !s.zero1) {
@@ -172,6 +185,13 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig
   }
   if (*issue == LayoutIssue::kStackZero) {
     return who + "runs ZeRO up to stage " + StageText(s.max_zero);
+  }
+  if (*issue == LayoutIssue::kStackCpHeads) {
+    return who +
+           "runs context parallelism as all-to-alls (cp_comm a2a, Ulysses), which give each " +
+           "of the " + std::to_string(p.cp) +
+           " cp ranks whole heads: " + std::to_string(m.n_heads / p.tp) +
+           " heads per tensor-parallel rank do not split " + std::to_string(p.cp) + " ways";
   }
   if (*issue == LayoutIssue::kStackZeroWithPp && s.pipeline) {
     return who + "runs ZeRO up to stage " + StageText(s.max_zero_with_pp) +

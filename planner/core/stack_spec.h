@@ -45,6 +45,16 @@ enum class DpOverlap {
                // overlap_grad_reduce, DeepSpeed overlap_comm)
 };
 
+// How context parallelism moves a layer's attention inputs (Megatron-Core's --cp-comm-type).
+enum class CpComm {
+  kP2p,       // ring attention: each rank keeps its queries and passes its K/V chunk round the
+              // ring, cp-1 hops, beside the attention compute (Megatron-Core p2p, torchtitan)
+  kAllToAll,  // DeepSpeed-Ulysses (Jacobs et al. 2023, arXiv:2309.14509): an all-to-all turns
+              // sequence shards of Q, K, V into head shards of the whole sequence, attention
+              // runs locally, and one more turns the output back; synchronous. Needs the heads
+              // per tensor-parallel rank divisible by cp (Megatron-Core cp_comm_type a2a)
+};
+
 // What a ZeRO-2/3 (sharded-gradient) stack does with gradient accumulation.
 enum class ShardedGradAccum {
   kPerMicrobatch,  // reduce-scatter after every micro-batch (DeepSpeed ZeRO-2/3, FSDP)
@@ -119,6 +129,7 @@ struct StackSpec : StackMemoryChoices {
   bool param_gather_overlap = false;  // distributed optimizer: all-gather beside next forward
   bool pp_overlap = false;            // p2p sends and receives beside compute
   bool cp_overlap = true;             // ring attention's K/V exchange beside attention
+  CpComm cp_comm = CpComm::kP2p;
   bool zero3_prefetch = true;         // gather the next layer while this one computes
   // ZeRO-3's calls: per layer or per parameter tensor; the host time each call costs per rank of
   // the shard group, where the call takes a list of per-rank tensors (torch.distributed's
@@ -192,10 +203,13 @@ StepTimeOptions StackOptions(const StackSpec& s, const ClusterSpec& c);
 // (Megatron's and DeepSpeed's examples and benchmark scripts) one sequence.
 int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p);
 
-// Why the stack cannot run the layout (nullopt: it can). The message names the stack's rule.
-std::optional<std::string> StackRefuses(const StackSpec& s, const ParallelConfig& p);
+// Why the stack cannot run the layout of `m` (nullopt: it can). The message names the stack's
+// rule.
+std::optional<std::string> StackRefuses(const StackSpec& s, const ModelSpec& m,
+                                        const ParallelConfig& p);
 // The same check without strings, for the search's rejection counts.
-std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ParallelConfig& p);
+std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ModelSpec& m,
+                                      const ParallelConfig& p);
 
 // The stack file's names of each field's values (planner/io/stack_io.cc parses with them).
 inline constexpr EnumName<AttentionKernel> kAttentionKernelNames[] = {
@@ -208,6 +222,8 @@ inline constexpr EnumName<TpForwardOverlap> kTpForwardOverlapNames[] = {
     {TpForwardOverlap::kHopper, "hopper"}};
 inline constexpr EnumName<DpOverlap> kDpOverlapNames[] = {{DpOverlap::kNone, "none"},
                                                           {DpOverlap::kBackward, "backward"}};
+inline constexpr EnumName<CpComm> kCpCommNames[] = {{CpComm::kP2p, "p2p"},
+                                                    {CpComm::kAllToAll, "a2a"}};
 inline constexpr EnumName<ShardedGradAccum> kShardedGradAccumNames[] = {
     {ShardedGradAccum::kPerMicrobatch, "per-microbatch"},
     {ShardedGradAccum::kUnsharded, "unsharded"}};
@@ -230,6 +246,7 @@ inline constexpr EnumName<Fp8Scaling> kFp8ScalingNames[] = {{Fp8Scaling::kDelaye
 inline const char* ToString(AttentionKernel k) { return NameIn(kAttentionKernelNames, k); }
 inline const char* ToString(TpForwardOverlap t) { return NameIn(kTpForwardOverlapNames, t); }
 inline const char* ToString(DpOverlap d) { return NameIn(kDpOverlapNames, d); }
+inline const char* ToString(CpComm c) { return NameIn(kCpCommNames, c); }
 inline const char* ToString(ShardedGradAccum g) { return NameIn(kShardedGradAccumNames, g); }
 inline const char* ToString(Zero3WithPp z) { return NameIn(kZero3WithPpNames, z); }
 inline const char* ToString(Zero3Collectives z) { return NameIn(kZero3CollectivesNames, z); }

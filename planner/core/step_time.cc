@@ -76,6 +76,26 @@ double MambaContextParallelSeconds(const ModelSpec& m, const ClusterSpec& c,
   return m.mamba_share() * 2 * CollectiveSeconds(c, Collective::kAllToAll, p.cp, stride, bytes);
 }
 
+// Ulysses CP (CpComm::kAllToAll), per attention layer and micro-batch: before attention an
+// all-to-all turns the rank's sequence shard of Q, K and V (all its tensor-parallel heads) into
+// the whole sequence of heads / cp of them, and after it one more turns the output back
+// (DeepSpeed's DistributedAttention, Megatron-Core cp_comm_type a2a). Backward moves the
+// gradients of the same tensors the other way; full recompute runs the forward's two again.
+// K and V go whole to ranks that lack a KV head of their own (GQA with fewer KV heads per tp rank
+// than cp: each rank needs one), so they move at least one head per cp rank. Synchronous.
+double UlyssesSeconds(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
+                      double tokens, int64_t stride) {
+  const double q_width = static_cast<double>(m.n_heads * m.head_dim) / p.tp;
+  const double kv_width = std::max<double>(static_cast<double>(m.kv_dim()) / p.tp,
+                                           static_cast<double>(p.cp * m.head_dim));
+  const double qkv_bytes = tokens * (q_width + 2 * kv_width) * kActivationBytes;
+  const double out_bytes = tokens * q_width * kActivationBytes;
+  const double pass = CollectiveSeconds(c, Collective::kAllToAll, p.cp, stride, qkv_bytes) +
+                      CollectiveSeconds(c, Collective::kAllToAll, p.cp, stride, out_bytes);
+  const double forwards = p.recompute == Recompute::kFull ? 2 : 1;
+  return (forwards + 1) * pass;
+}
+
 void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelConfig& p,
                       const StepTimeOptions& o, double layers, const LayerCost& lc,
                       MicrobatchTime* t) {
@@ -87,7 +107,10 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
   // TpExposedPerLayer prices attention + MLP; a hybrid model's layer has one sublayer.
   const double sublayers = m.sublayers_per_layer() / 2.0;
   t->tp_comm = layers * sublayers * TpExposedPerLayer(p, o, tp_ar, lc.linear_fwd_s);
-  if (p.cp > 1) {
+  if (p.cp > 1 && o.cp_all_to_all) {
+    t->cp_comm = layers * m.attention_share() * UlyssesSeconds(m, c, p, tokens, st.cp);
+    t->cp_exposed = t->cp_comm;
+  } else if (p.cp > 1) {
     // Ring attention: cp-1 steps passing the K and V chunk forward; K, V and their gradients back.
     const double kv_bytes = 2 * tokens * std::max<double>(m.kv_dim() / p.tp, m.head_dim) * kActivationBytes;
     const double step = RingHopSeconds(c, p.cp, st.cp, kv_bytes);
@@ -95,6 +118,8 @@ void AddCommunication(const ModelSpec& m, const ClusterSpec& c, const ParallelCo
     t->cp_comm = layers * m.attention_share() * 3 * (p.cp - 1) * step;
     const double hide = o.overlap_cp ? layers * 3 * core_fwd : 0;
     t->cp_exposed = std::max(0.0, t->cp_comm - hide);
+  }
+  if (p.cp > 1) {
     const double mamba = MambaContextParallelSeconds(m, c, p, tokens, st.cp);
     t->cp_comm += layers * mamba;
     t->cp_exposed += layers * mamba;

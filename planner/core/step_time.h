@@ -22,6 +22,7 @@ enum class Fp8Scaling { kDelayed, kDynamic };
 struct StepTimeOptions {
   bool overlap_dp = true;   // bucketed gradient reduction overlaps the last backward
   bool overlap_cp = true;   // ring K/V exchange overlaps attention compute
+  bool cp_all_to_all = false;  // CP by all-to-alls around attention (Ulysses), not a ring
   bool overlap_pp = false;  // p2p sends overlap compute (Megatron's 1F1B waits on them)
   // Megatron-LM since late 2021 (and Transformer Engine) runs the backward TP collective of a
   // column-parallel linear (all-reduce, or reduce-scatter with SP) while the weight-gradient GEMM

@@ -278,7 +278,7 @@ bool CheckRecordLayout(ValidationRun* v) {
                      WithExample(*e, [](LayoutField f) { return std::string(FieldName(f)); });
     return false;
   }
-  if (auto why = StackRefuses(v->stack, p)) {
+  if (auto why = StackRefuses(v->stack, v->run.model, p)) {
     // explain refuses it too: the record names a stack that cannot run its layout.
     v->skip_reason = kStackRefuses + *why;
     return false;

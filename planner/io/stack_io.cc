@@ -50,6 +50,7 @@ const std::vector<std::string> kTopKeys = [] {
                                    "bf16_grad_reduce",
                                    "optimizer",
                                    "zero3_collectives",
+                                   "cp_comm",
                                    "overlap",
                                    "supports",
                                    "defaults",
@@ -140,6 +141,7 @@ void ReadInto(const StrictMap& m, StackSpec* s) {
       OptEnum<SelectivePolicy>(m, "selective_recompute", kSelectivePolicyNames, s->selective);
   s->bf16_grad_reduce =
       OptEnum<Bf16GradReduce>(m, "bf16_grad_reduce", kBf16GradReduceNames, s->bf16_grad_reduce);
+  s->cp_comm = OptEnum<CpComm>(m, "cp_comm", kCpCommNames, s->cp_comm);
   s->zero3_collectives = OptEnum<Zero3Collectives>(m, "zero3_collectives", kZero3CollectivesNames,
                                                    s->zero3_collectives);
   s->optimizer = OptEnum<Optimizer>(m, "optimizer", kOptimizerNames, s->optimizer);

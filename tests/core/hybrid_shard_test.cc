@@ -87,11 +87,11 @@ TEST(HybridShardTest, LayoutRulesAndStacks) {
   StackSpec megatron;
   megatron.name = "megatron";
   megatron.max_zero = 3;
-  EXPECT_EQ(StackIssue(megatron, Dp32(8)), LayoutIssue::kStackFeature);
-  EXPECT_FALSE(StackIssue(megatron, Dp32(0)));
+  EXPECT_EQ(StackIssue(megatron, m, Dp32(8)), LayoutIssue::kStackFeature);
+  EXPECT_FALSE(StackIssue(megatron, m, Dp32(0)));
   StackSpec fsdp = megatron;
   fsdp.hybrid_shard = true;
-  EXPECT_FALSE(StackIssue(fsdp, Dp32(8)));
+  EXPECT_FALSE(StackIssue(fsdp, m, Dp32(8)));
 }
 
 TEST(HybridShardTest, SearchTriesANodeSizedShardGroupWhereTheStackHasIt) {

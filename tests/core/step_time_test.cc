@@ -131,6 +131,36 @@ TEST(StepTimeTest, ARingHopIsPacedByTheSlowestLevelTheRingCrosses) {
   EXPECT_DOUBLE_EQ(RingHopSeconds(c, 1, 1, bytes), 0);
 }
 
+// Ulysses CP (cp_comm a2a): per attention layer, an all-to-all of the rank's Q, K, V before
+// attention and one of the output after, forward and (their gradients) backward, synchronous.
+// 16 heads of 128 and 2 KV heads on cp 4: each rank needs a KV head, so K and V move 4 heads
+// wide (DeepSpeed repeats them). Full recompute runs the forward's two again.
+TEST(StepTimeTest, UlyssesAllToAllsQkvInAndTheOutputBack) {
+  ModelSpec m = testing::GptShape(2, 2048, 16, 32000, 4096);
+  m.n_kv_heads = 2;
+  const ClusterSpec c = testing::H100Nodes(1);
+  ParallelConfig p;
+  p.cp = 4;
+  p.dp = 2;
+  p.micro_batch = 1;
+  p.global_batch = 4;  // 2 micro-batches
+  StepTimeOptions o;
+  o.cp_all_to_all = true;
+  const double tokens = 4096.0 / 4;
+  const double qkv = tokens * (16 * 128 + 2 * 4 * 128) * 2;
+  const double out = tokens * 16 * 128 * 2;
+  const double pass = CollectiveSeconds(c, Collective::kAllToAll, 4, 1, qkv) +
+                      CollectiveSeconds(c, Collective::kAllToAll, 4, 1, out);
+  const StepTime t = EstimateStepTime(m, c, p, o);
+  EXPECT_NEAR(t.cp_comm_s, 2 * 2 * 2 * pass, 1e-12);  // micro-batches x layers x (fwd + bwd)
+  EXPECT_NEAR(t.cp_exposed_s, t.cp_comm_s, 1e-12);
+  p.recompute = Recompute::kFull;
+  EXPECT_NEAR(EstimateStepTime(m, c, p, o).cp_comm_s, 2 * 2 * 3 * pass, 1e-12);
+  // The ring prices the same layout differently: a K/V chunk round the ring, overlapped.
+  o.cp_all_to_all = false;
+  EXPECT_NE(EstimateStepTime(m, c, p, o).cp_comm_s, 2 * 2 * 3 * pass);
+}
+
 TEST(StepTimeTest, TpForwardOverlapLeavesTheFirstChunkAndWhatTheGemmsCannotCover) {
   // Transformer Engine's userbuffers pipeline each pass's two TP collectives (SP: all-gather and
   // reduce-scatter, the bus traffic of one all-reduce each) in tp chunks with the GEMM beside it:

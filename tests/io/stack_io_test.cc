@@ -48,27 +48,57 @@ TEST(StackIoTest, EveryPresetLoadsAndValidates) {
 
 TEST(StackIoTest, PresetsStateTheirFrameworksRules) {
   // DeepSpeed's PipelineEngine asserts ZeRO stage < 2 (deepspeed/runtime/pipe/engine.py).
+  ModelSpec m;
+  m.n_heads = 4;
   ParallelConfig p;
   p.pp = 4;
   p.zero = 2;
-  EXPECT_TRUE(StackRefuses(LoadStack("deepspeed"), p).has_value());
-  EXPECT_EQ(StackIssue(LoadStack("deepspeed"), p), LayoutIssue::kStackZeroWithPp);
+  EXPECT_TRUE(StackRefuses(LoadStack("deepspeed"), m, p).has_value());
+  EXPECT_EQ(StackIssue(LoadStack("deepspeed"), m, p), LayoutIssue::kStackZeroWithPp);
   p.zero = 1;
-  EXPECT_FALSE(StackRefuses(LoadStack("deepspeed"), p).has_value());
+  EXPECT_FALSE(StackRefuses(LoadStack("deepspeed"), m, p).has_value());
   // Megatron's distributed optimizer is ZeRO-1: no ZeRO-3 in megatron-core.
   p.pp = 1;
   p.zero = 3;
-  EXPECT_EQ(StackIssue(LoadStack("megatron-core"), p), LayoutIssue::kStackZero);
+  EXPECT_EQ(StackIssue(LoadStack("megatron-core"), m, p), LayoutIssue::kStackZero);
   // FSDP has no tensor-parallel SP, no pipeline of its own.
   p.zero = 3;
   p.pp = 2;
-  EXPECT_EQ(StackIssue(LoadStack("fsdp"), p), LayoutIssue::kStackFeature);
+  EXPECT_EQ(StackIssue(LoadStack("fsdp"), m, p), LayoutIssue::kStackFeature);
   // SC21 code: no distributed optimizer, fp16 gradient all-reduce, unfused attention.
   const StackSpec sc21 = LoadStack("megatron-lm-sc21");
   EXPECT_EQ(sc21.max_zero, 0);
   EXPECT_EQ(sc21.grad_reduce_bytes, 2);
   EXPECT_EQ(sc21.attention, AttentionKernel::kUnfused);
   EXPECT_FALSE(sc21.tp_overlap_backward);
+}
+
+// DeepSpeed's context parallelism is Ulysses (deepspeed/sequence/layer.py DistributedAttention:
+// all-to-alls from sequence to head shards and back), which hands each cp rank whole heads; the
+// ring stacks split the sequence and run any head count.
+TEST(StackIoTest, UlyssesContextParallelismNeedsTheHeadsToSplit) {
+  const StackSpec ds = LoadStack("deepspeed");
+  EXPECT_TRUE(ds.context_parallel);
+  EXPECT_EQ(ds.cp_comm, CpComm::kAllToAll);
+  EXPECT_EQ(LoadStack("megatron-deepspeed").cp_comm, CpComm::kAllToAll);
+  EXPECT_EQ(LoadStack("megatron-core").cp_comm, CpComm::kP2p);
+  ModelSpec m;
+  m.n_heads = 4;
+  ParallelConfig p;
+  p.cp = 4;
+  EXPECT_FALSE(StackIssue(ds, m, p));
+  p.cp = 8;
+  EXPECT_EQ(StackIssue(ds, m, p), LayoutIssue::kStackCpHeads);
+  const std::optional<std::string> why = StackRefuses(ds, m, p);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("4 heads per tensor-parallel rank do not split 8 ways"), std::string::npos)
+      << *why;
+  EXPECT_FALSE(StackIssue(LoadStack("megatron-core"), m, p));  // a ring: any head count
+  p.tp = 2;                                                    // 2 heads per rank
+  p.cp = 2;
+  EXPECT_FALSE(StackIssue(ds, m, p));
+  p.cp = 4;
+  EXPECT_EQ(StackIssue(ds, m, p), LayoutIssue::kStackCpHeads);
 }
 
 TEST(StackIoTest, OnlyMegatronDeepSpeedReducesBf16GradientsInFp32) {
