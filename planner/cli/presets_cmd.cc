@@ -1,5 +1,5 @@
-// planner presets: the model and cluster presets built into the binary, with the numbers a user
-// picks one by (size, shape; GPU, memory, network, price).
+// planner presets: the model, cluster and software-stack presets built into the binary, with the
+// numbers a user picks one by (size, shape; GPU, memory, network, price; what a stack can run).
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,11 +13,12 @@
 #include "planner/io/format.h"
 #include "planner/io/model_io.h"
 #include "planner/io/presets.h"
+#include "planner/io/stack_io.h"
 
 namespace planner {
 namespace {
 
-enum class PresetKind { kAll, kModels, kClusters };
+enum class PresetKind { kAll, kModels, kClusters, kStacks };
 
 // Parsed from the embedded text, not through LoadModel/LoadCluster, so that a file in the
 // working directory that happens to share a preset's name cannot stand in for it.
@@ -35,6 +36,14 @@ std::vector<ClusterSpec> ClusterPresets() {
     if (std::string(p.kind) == "clusters") {
       specs.push_back(ReadClusterSpec(ParseYaml(p.path, p.text)));
     }
+  }
+  return specs;
+}
+
+std::vector<StackSpec> StackPresets() {
+  std::vector<StackSpec> specs;
+  for (const Preset& p : AllPresets()) {
+    if (std::string(p.kind) == "stacks") specs.push_back(ReadStackSpec(ParseYaml(p.path, p.text)));
   }
   return specs;
 }
@@ -130,6 +139,64 @@ Table ClusterTable(const std::vector<ClusterSpec>& clusters) {
   return t;
 }
 
+// What the stack can run, as the search enumerates it: "-" where it cannot.
+std::string PipelineCell(const StackSpec& s) {
+  if (!s.pipeline) return "-";
+  return s.interleaved ? "interleaved" : "1F1B";
+}
+
+std::string CpCell(const StackSpec& s) {
+  if (!s.context_parallel) return "-";
+  return s.cp_comm == CpComm::kAllToAll ? "a2a (Ulysses)" : "ring";
+}
+
+// The ZeRO stages it runs: FSDP stacks have no optimizer-only sharding (0, 2-3).
+std::string ZeroCell(const StackSpec& s) {
+  const std::string top = std::to_string(s.max_zero);
+  std::string z = s.max_zero == 0 ? "0" : (s.zero1 || s.max_zero < 2 ? "0-" : "0, 2-") + top;
+  if (s.pipeline && s.max_zero_with_pp < s.max_zero) {
+    z += " (" + std::to_string(s.max_zero_with_pp) + " with pp)";
+  }
+  return z;
+}
+
+Table StackTable(const std::vector<StackSpec>& stacks) {
+  Table t;
+  t.title = "Software stack presets (`--stack NAME`; `--stack-set key=value` to change a field)";
+  t.columns = {{"name", false},
+               {"ZeRO", false, "zero_stages"},
+               {"default ZeRO", true, "default_zero"},
+               {"pipeline", false},
+               {"cp", false},
+               {"ep", false},
+               {"attention", false},
+               {"description", false}};
+  for (const StackSpec& s : stacks) {
+    t.AddRow({s.name, ZeroCell(s), Cell(std::to_string(s.default_zero), s.default_zero),
+              PipelineCell(s), CpCell(s), s.expert_parallel ? "yes" : "-", ToString(s.attention),
+              s.description});
+  }
+  t.notes = {"ZeRO: the stages it runs (FSDP stacks shard gradients whenever they shard)",
+             "fields and their sources: configs/stacks/*.yaml; docs/validation.md tables each "
+             "field"};
+  return t;
+}
+
+nlohmann::ordered_json StackJson(const StackSpec& s) {
+  return {{"name", s.name},
+          {"description", s.description},
+          {"max_zero", s.max_zero},
+          {"max_zero_with_pp", s.max_zero_with_pp},
+          {"zero1", s.zero1},
+          {"default_zero", s.default_zero},
+          {"pipeline", s.pipeline},
+          {"interleaved", s.interleaved},
+          {"context_parallel", s.context_parallel},
+          {"cp_comm", ToString(s.cp_comm)},
+          {"expert_parallel", s.expert_parallel},
+          {"attention", ToString(s.attention)}};
+}
+
 nlohmann::ordered_json ModelJson(const ModelSpec& m) {
   const ParamCount p = CountParams(m);
   return {{"name", m.name},
@@ -170,21 +237,27 @@ nlohmann::ordered_json ClusterJson(const ClusterSpec& c) {
 
 nlohmann::ordered_json PresetsJson(PresetKind kind) {
   nlohmann::ordered_json j = {{"schema_version", 1}};
-  if (kind != PresetKind::kClusters) {
+  if (kind == PresetKind::kAll || kind == PresetKind::kModels) {
     j["models"] = nlohmann::ordered_json::array();
     for (const ModelSpec& m : ModelPresets()) j["models"].push_back(ModelJson(m));
   }
-  if (kind != PresetKind::kModels) {
+  if (kind == PresetKind::kAll || kind == PresetKind::kClusters) {
     j["clusters"] = nlohmann::ordered_json::array();
     for (const ClusterSpec& c : ClusterPresets()) j["clusters"].push_back(ClusterJson(c));
+  }
+  if (kind == PresetKind::kAll || kind == PresetKind::kStacks) {
+    j["stacks"] = nlohmann::ordered_json::array();
+    for (const StackSpec& s : StackPresets()) j["stacks"].push_back(StackJson(s));
   }
   return j;
 }
 
 std::vector<Table> PresetTables(PresetKind kind) {
+  const bool all = kind == PresetKind::kAll;
   std::vector<Table> tables;
-  if (kind != PresetKind::kClusters) tables.push_back(ModelTable(ModelPresets()));
-  if (kind != PresetKind::kModels) tables.push_back(ClusterTable(ClusterPresets()));
+  if (all || kind == PresetKind::kModels) tables.push_back(ModelTable(ModelPresets()));
+  if (all || kind == PresetKind::kClusters) tables.push_back(ClusterTable(ClusterPresets()));
+  if (all || kind == PresetKind::kStacks) tables.push_back(StackTable(StackPresets()));
   return tables;
 }
 
@@ -193,20 +266,20 @@ std::vector<Table> PresetTables(PresetKind kind) {
 int RunPresets(const std::vector<std::string>& args) {
   po::options_description options("planner presets options");
   options.add_options()("kind", po::value<std::string>()->default_value("all"),
-                        "which presets: all, models or clusters");
+                        "which presets: all, models, clusters or stacks");
   AddFormatOption(&options);
   po::variables_map vm;
   const std::optional<OutputFormat> format = ParseFormattedCommandLine(
       "presets",
-      "[--kind all|models|clusters] [--format table|json|csv]\n\n"
-      "--format csv writes one table: the models, or the clusters with --kind "
-      "clusters.",
+      "[--kind all|models|clusters|stacks] [--format table|json|csv]\n\n"
+      "--format csv writes one table: the models, or the clusters or stacks with --kind.",
       options, {}, args, &vm);
   if (!format) return 0;
-  const PresetKind kind = EnumFlag<PresetKind>(
-      vm, "kind",
-      {{"all", PresetKind::kAll}, {"models", PresetKind::kModels},
-       {"clusters", PresetKind::kClusters}});
+  const PresetKind kind = EnumFlag<PresetKind>(vm, "kind",
+                                               {{"all", PresetKind::kAll},
+                                                {"models", PresetKind::kModels},
+                                                {"clusters", PresetKind::kClusters},
+                                                {"stacks", PresetKind::kStacks}});
   if (*format == OutputFormat::kJson) {
     std::cout << PresetsJson(kind).dump(2) << "\n";
     return 0;
