@@ -1,5 +1,10 @@
 #include "planner/io/model_io.h"
 
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "planner/io/input_error.h"
 #include "planner/io/presets.h"
 
@@ -43,6 +48,56 @@ const std::vector<std::string> kModelKeys = {
     "word_embed_proj_dim",
     "training"};  // what a run trains on: planner/io/training_io.h reads it
 
+// One integer key of a model sub-block (mla, mamba, csa): required, or what it takes unstated.
+template <class S>
+struct IntKey {
+  const char* key;
+  int64_t S::*member;
+  std::optional<int64_t> unstated = std::nullopt;  // nullopt: required
+};
+
+// Reads `block`'s integer keys in table order (so a missing required key is reported as before);
+// `extra` names the block's other keys, read by the caller from the returned map.
+template <class S, std::size_t N>
+std::optional<StrictMap> ReadIntBlock(const StrictMap& m, const std::string& block,
+                                      const IntKey<S> (&keys)[N], S* s,
+                                      std::vector<std::string> extra = {}) {
+  if (!m.Has(block)) return std::nullopt;
+  std::vector<std::string> allowed;
+  for (const IntKey<S>& k : keys) allowed.push_back(k.key);
+  allowed.insert(allowed.end(), extra.begin(), extra.end());
+  StrictMap b = m.Map(block, allowed);
+  for (const IntKey<S>& k : keys) {
+    s->*k.member = k.unstated ? b.OptInt(k.key).value_or(*k.unstated) : b.Int(k.key);
+  }
+  return b;
+}
+
+constexpr IntKey<MlaSpec> kMlaKeys[] = {{"q_lora_rank", &MlaSpec::q_lora_rank, 0},
+                                        {"kv_lora_rank", &MlaSpec::kv_lora_rank},
+                                        {"qk_nope_head_dim", &MlaSpec::qk_nope_head_dim},
+                                        {"qk_rope_head_dim", &MlaSpec::qk_rope_head_dim},
+                                        {"v_head_dim", &MlaSpec::v_head_dim}};
+
+// Nemotron-H's keys: hybrid_override_pattern, mamba_num_heads, mamba_head_dim, ssm_state_size,
+// n_groups, conv_kernel, chunk_size (config.json).
+constexpr IntKey<MambaSpec> kMambaKeys[] = {{"n_heads", &MambaSpec::n_heads},
+                                            {"head_dim", &MambaSpec::head_dim},
+                                            {"state_size", &MambaSpec::state_size},
+                                            {"n_groups", &MambaSpec::n_groups, 1},
+                                            {"conv_kernel", &MambaSpec::conv_kernel, 4},
+                                            {"chunk_size", &MambaSpec::chunk_size, 128}};
+
+// DeepSeek-V4's config.json: q_lora_rank, o_lora_rank, o_groups, sliding_window,
+// compress_ratios (read apart: a list), index_n_heads, index_head_dim, index_topk.
+constexpr IntKey<CsaSpec> kCsaKeys[] = {{"q_lora_rank", &CsaSpec::q_lora_rank},
+                                        {"o_lora_rank", &CsaSpec::o_lora_rank},
+                                        {"o_groups", &CsaSpec::o_groups},
+                                        {"sliding_window", &CsaSpec::sliding_window},
+                                        {"index_n_heads", &CsaSpec::index_n_heads, 0},
+                                        {"index_head_dim", &CsaSpec::index_head_dim, 0},
+                                        {"index_topk", &CsaSpec::index_topk, 0}};
+
 void ReadBiases(const StrictMap& m, Biases* b) {
   if (!m.Has("biases")) return;
   const StrictMap bm = m.Map("biases", {"qkv", "attn_out", "mlp", "lm_head"});
@@ -77,16 +132,7 @@ void ReadMoe(const StrictMap& m, MoeSpec* moe) {
   }
 }
 
-void ReadMla(const StrictMap& m, MlaSpec* mla) {
-  if (!m.Has("mla")) return;
-  const StrictMap mm = m.Map("mla", {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
-                                     "qk_rope_head_dim", "v_head_dim"});
-  mla->q_lora_rank = mm.OptInt("q_lora_rank").value_or(0);
-  mla->kv_lora_rank = mm.Int("kv_lora_rank");
-  mla->qk_nope_head_dim = mm.Int("qk_nope_head_dim");
-  mla->qk_rope_head_dim = mm.Int("qk_rope_head_dim");
-  mla->v_head_dim = mm.Int("v_head_dim");
-}
+void ReadMla(const StrictMap& m, MlaSpec* mla) { ReadIntBlock(m, "mla", kMlaKeys, mla); }
 
 void ReadWindow(const StrictMap& m, WindowSpec* w) {
   if (!m.Has("window")) return;
@@ -101,34 +147,14 @@ void ReadWindow(const StrictMap& m, WindowSpec* w) {
   }
 }
 
-// Nemotron-H's keys: hybrid_override_pattern, mamba_num_heads, mamba_head_dim, ssm_state_size,
-// n_groups, conv_kernel, chunk_size (config.json).
 void ReadMamba(const StrictMap& m, MambaSpec* mamba) {
-  if (!m.Has("mamba")) return;
-  const StrictMap mm = m.Map(
-      "mamba", {"n_heads", "head_dim", "state_size", "n_groups", "conv_kernel", "chunk_size"});
-  mamba->n_heads = mm.Int("n_heads");
-  mamba->head_dim = mm.Int("head_dim");
-  mamba->state_size = mm.Int("state_size");
-  mamba->n_groups = mm.OptInt("n_groups").value_or(1);
-  mamba->conv_kernel = mm.OptInt("conv_kernel").value_or(4);
-  mamba->chunk_size = mm.OptInt("chunk_size").value_or(128);
+  ReadIntBlock(m, "mamba", kMambaKeys, mamba);
 }
 
-// DeepSeek-V4's config.json: q_lora_rank, o_lora_rank, o_groups, sliding_window,
-// compress_ratios, index_n_heads, index_head_dim, index_topk.
 void ReadCsa(const StrictMap& m, CsaSpec* csa) {
-  if (!m.Has("csa")) return;
-  const StrictMap cm =
-      m.Map("csa", {"q_lora_rank", "o_lora_rank", "o_groups", "sliding_window", "compress_ratios",
-                    "index_n_heads", "index_head_dim", "index_topk"});
-  csa->q_lora_rank = cm.Int("q_lora_rank");
-  csa->o_lora_rank = cm.Int("o_lora_rank");
-  csa->o_groups = cm.Int("o_groups");
-  csa->sliding_window = cm.Int("sliding_window");
-  csa->index_n_heads = cm.OptInt("index_n_heads").value_or(0);
-  csa->index_head_dim = cm.OptInt("index_head_dim").value_or(0);
-  csa->index_topk = cm.OptInt("index_topk").value_or(0);
+  const std::optional<StrictMap> block = ReadIntBlock(m, "csa", kCsaKeys, csa, {"compress_ratios"});
+  if (!block) return;
+  const StrictMap& cm = *block;
   if (!cm.Has("compress_ratios") || !cm.Value("compress_ratios").IsSequence() ||
       cm.Value("compress_ratios").size() == 0) {
     cm.Fail("compress_ratios", "csa.compress_ratios must be a list of one ratio per layer");
