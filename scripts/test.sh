@@ -5,8 +5,9 @@
 #
 # The sanitizer tree (build-asan/) is built once, with clang-14, for both jobs: sanitizers plus
 # libFuzzer's coverage instrumentation (-fsanitize=fuzzer-no-link, harmless to the tests), at
-# -O1 so that the sanitized suite runs in about a minute. A separate fuzz build would compile the
-# whole tree a third time (~5 minutes of CI on 2 cores).
+# -O1 so that the sanitized suite runs in about four minutes on 2 cores (253 s on 2026-12-07, 80 s
+# unsanitized). A separate fuzz build would compile the whole tree a third time (~5 minutes of CI
+# on 2 cores).
 # PLANNER_SKIP_SANITIZERS=1 / PLANNER_SKIP_FUZZ=1 skip those stages locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
