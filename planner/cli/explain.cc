@@ -46,6 +46,7 @@ int RunExplain(const std::vector<std::string>& args) {
   e.stack_line = StackLine(vm, stack);
   e.notes = in.notes;
   e.stack = stack.name;
+  e.cp_all_to_all = o.cp_all_to_all && p.cp > 1;
   e.band = StepTimeBand(c, stack.name, m.is_moe());
   e.warnings = PredictionWarnings(c, stack.name, e.time.mfu, p);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).

@@ -91,7 +91,8 @@ std::vector<Item> TimeItems(const Explanation& e) {
       {s, "recompute", "time.recompute_s", t.recompute_s, "s", ""},
       {s, "tp communication", "time.tp_comm_s", t.tp_comm_s, "s", "exposed (synchronous)"},
       {s, "cp communication", "time.cp_exposed_s", t.cp_exposed_s, "s",
-       "exposed of " + Fixed(t.cp_comm_s, 4)},
+       e.cp_all_to_all ? "exposed: all-to-alls around attention (Ulysses), synchronous"
+                       : "exposed of " + Fixed(t.cp_comm_s, 4)},
       {s, "ep all-to-all", "time.ep_exposed_s", t.ep_exposed_s, "s", EpNote(t)},
       {s, "pp send/recv", "time.pp_exposed_s", t.pp_exposed_s, "s",
        "exposed of " + Fixed(t.pp_comm_s, 4)},

@@ -30,6 +30,7 @@ struct Explanation {
   ErrorBand band = {};           // the step-time band of its generation and stack
   std::vector<std::string> warnings = {};  // PredictionWarnings
   std::vector<std::string> notes = {};     // layout choices the flags left open (LayoutInputs)
+  bool cp_all_to_all = false;  // CP by Ulysses all-to-alls (the stack's cp_comm), not a ring
   // Whether memory.total fits the GPU's usable HBM and the offloaded activations its share of
   // host memory (gpu.host_GiB); explain and simulate exit 1 when not.
   bool fits() const;
