@@ -383,9 +383,7 @@ int CandidateStages(const ParallelConfig& p, const StageLayout& layout, int out[
 // The layers' parameters whose optimizer states this GPU holds: ZeRO >= 1 shards them as it shards
 // the rest (the routed experts over the expert data-parallel group).
 double LayerOptimizerParams(const StageParams& sp, const ParallelConfig& p, double layers) {
-  if (p.zero < 1) return layers * (sp.layer_dense + sp.layer_expert);
-  return layers *
-         (sp.layer_dense / static_cast<double>(p.zero_shard()) + sp.layer_expert / p.expert_dp());
+  return layers * p.OptimizerShare(sp.layer_dense, sp.layer_expert);
 }
 
 StageStates StatesOnStage(const ModelSpec& m, const ParamSplit& split, const ParallelConfig& p,

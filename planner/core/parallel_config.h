@@ -74,6 +74,13 @@ struct ParallelConfig {
   int64_t dp_shard_size() const { return dp_shard > 0 ? dp_shard : dp; }
   int64_t zero_shard() const { return dp_shard_size() * cp; }
   int64_t dp_replicas() const { return dp_shard > 0 ? dp / dp_shard : 1; }
+  // One GPU's part of something split as the optimizer states are (their parameters, Muon's
+  // Newton-Schulz work): under ZeRO >= 1 the dense part over the shard group and the routed
+  // experts' over their data-parallel replicas; without ZeRO each GPU holds it whole.
+  double OptimizerShare(double dense, double expert) const {
+    if (zero < 1) return dense + expert;
+    return dense / static_cast<double>(zero_shard()) + expert / expert_dp();
+  }
 };
 
 // Why a layout is invalid; the kinds are the search's rejection reasons.

@@ -181,8 +181,7 @@ StagePieces UniformStage(const StepPieces& r) {
 }  // namespace
 
 double OptimizerParams(const ParallelConfig& p, const StageParams& sp) {
-  const double shard = static_cast<double>(p.zero_shard());
-  return p.zero >= 1 ? sp.dense / shard + sp.expert / p.expert_dp() : sp.total();
+  return p.OptimizerShare(sp.dense, sp.expert);
 }
 
 double StagePieces::MicrobatchSeconds() const {

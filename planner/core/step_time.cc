@@ -28,9 +28,7 @@ constexpr double kOptimizerBytesPerParam = 4 * 4 + 3 * 4 + 2;
 // each rank of the ZeRO shard whole matrices (the routed experts' over the expert data-parallel
 // group), so the shard splits the work; without ZeRO every rank runs all of it.
 double MuonStepSeconds(const ParallelConfig& p, const LayerCost& lc, double layers) {
-  if (p.zero < 1) return layers * (lc.muon_dense_s + lc.muon_expert_s);
-  return layers *
-         (lc.muon_dense_s / static_cast<double>(p.zero_shard()) + lc.muon_expert_s / p.expert_dp());
+  return layers * p.OptimizerShare(lc.muon_dense_s, lc.muon_expert_s);
 }
 
 // Rank order is tp (innermost), cp, dp, pp: the stride of each group in that order.
