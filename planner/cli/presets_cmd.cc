@@ -20,32 +20,22 @@ namespace {
 
 enum class PresetKind { kAll, kModels, kClusters, kStacks };
 
-// Parsed from the embedded text, not through LoadModel/LoadCluster, so that a file in the
-// working directory that happens to share a preset's name cannot stand in for it.
-std::vector<ModelSpec> ModelPresets() {
-  std::vector<ModelSpec> specs;
+// The presets of one kind ("models", "clusters", "stacks"), each parsed by `read` from the
+// embedded text, not through LoadModel/LoadCluster/LoadStack, so that a file in the working
+// directory that happens to share a preset's name cannot stand in for it.
+template <class Spec, class Read>
+std::vector<Spec> PresetsOf(const char* kind, Read read) {
+  std::vector<Spec> specs;
   for (const Preset& p : AllPresets()) {
-    if (std::string(p.kind) == "models") specs.push_back(ReadModelSpec(ParseYaml(p.path, p.text)));
+    if (std::string(p.kind) == kind) specs.push_back(read(ParseYaml(p.path, p.text)));
   }
   return specs;
 }
 
+std::vector<ModelSpec> ModelPresets() { return PresetsOf<ModelSpec>("models", ReadModelSpec); }
+std::vector<StackSpec> StackPresets() { return PresetsOf<StackSpec>("stacks", ReadStackSpec); }
 std::vector<ClusterSpec> ClusterPresets() {
-  std::vector<ClusterSpec> specs;
-  for (const Preset& p : AllPresets()) {
-    if (std::string(p.kind) == "clusters") {
-      specs.push_back(ReadClusterSpec(ParseYaml(p.path, p.text)));
-    }
-  }
-  return specs;
-}
-
-std::vector<StackSpec> StackPresets() {
-  std::vector<StackSpec> specs;
-  for (const Preset& p : AllPresets()) {
-    if (std::string(p.kind) == "stacks") specs.push_back(ReadStackSpec(ParseYaml(p.path, p.text)));
-  }
-  return specs;
+  return PresetsOf<ClusterSpec>("clusters", [](const YamlDoc& d) { return ReadClusterSpec(d); });
 }
 
 std::string Num(double v) {
