@@ -50,7 +50,7 @@ int RunExplain(const std::vector<std::string>& args) {
   e.band = StepTimeBand(c, stack.name, m.is_moe());
   e.warnings = PredictionWarnings(c, stack.name, e.time.mfu, p);
   // Goodput, energy and bands of the --tokens run (outlook_report.h).
-  const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, e.time, tokens);
+  const std::optional<Outlook> outlook = ExplainOutlook(vm, m, c, p, stack, e.time, tokens);
   Emit(*format, {[&] {
                    nlohmann::ordered_json j = ExplanationJson(e);
                    if (outlook) j["run"]["outlook"] = OutlookJson(*outlook);

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "planner/cli/stack_flags.h"
 #include "planner/core/units.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
@@ -96,12 +95,12 @@ Outlook OutlookOfLayout(const ModelSpec& m, const ClusterSpec& c, const Parallel
 
 std::optional<Outlook> ExplainOutlook(const po::variables_map& vm, const ModelSpec& m,
                                       const ClusterSpec& c, const ParallelConfig& p,
-                                      const StepTime& t, std::optional<double> tokens) {
+                                      const StackSpec& stack, const StepTime& t,
+                                      std::optional<double> tokens) {
   if (!tokens) return std::nullopt;
   ClusterSpec priced = c;
   const PricingClass pricing = ApplyOutlookFlags(ParseOutlookFlags(vm), &priced);
   const double steps = *tokens / (static_cast<double>(p.global_batch) * m.seq_len);
-  const StackSpec stack = StackFromFlags(vm);
   return OutlookOfLayout(m, priced, p, stack, *tokens, steps, t.step_time_s, t.mfu, pricing,
                          StepBandFor(priced, stack.name, m));
 }

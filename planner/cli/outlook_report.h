@@ -43,11 +43,12 @@ Outlook OutlookOfLayout(const ModelSpec& m, const ClusterSpec& c, const Parallel
                         const StackSpec& stack, double tokens, double steps, double step_time_s,
                         double mfu, const PricingClass& pricing, const ErrorBand& band);
 
-// `planner explain --tokens`: the outlook of `tokens` on layout `p`, with --pricing and
-// --grid-kg-per-kwh from `vm`; nullopt without --tokens.
+// `planner explain --tokens`: the outlook of `tokens` on layout `p` as `stack` runs it, with
+// --pricing and --grid-kg-per-kwh from `vm`; nullopt without --tokens.
 std::optional<Outlook> ExplainOutlook(const po::variables_map& vm, const ModelSpec& m,
                                       const ClusterSpec& c, const ParallelConfig& p,
-                                      const StepTime& t, std::optional<double> tokens);
+                                      const StackSpec& stack, const StepTime& t,
+                                      std::optional<double> tokens);
 // Prints the outlook block `planner explain` shows under the run.
 void PrintOutlook(const Outlook& o, std::ostream& out);
 
