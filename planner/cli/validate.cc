@@ -336,7 +336,7 @@ void PrintFit(const Generation& g, std::ostream& out) {
       << "  attention_fraction: " << Fixed(f.efficiency.attention_fraction, 4) << "\n"
       << "  source: planner validate tests/data/runs.yaml --fit (" << g.name << ", "
       << g.runs.size() << " runs"
-      << (ScopeOfFit(g.runs) == FitScope::kGemmMaxOnly
+      << (g.scope == FitScope::kGemmMaxOnly
               ? ", all fp8, so gemm_max alone; the other terms as the preset carries them"
               : "")
       << ")\n\n";

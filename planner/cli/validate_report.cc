@@ -37,7 +37,7 @@ std::vector<Generation> GroupByGeneration(const std::vector<ValidationRun>& runs
 // Between generations fitted in full: a gemm_max-only fit (ScopeOfFit) already carries the rest of
 // its terms, and its own held-out fits are the test of its one term.
 std::vector<Transfer> CarriedTransfers(const std::vector<Generation>& generations) {
-  const auto full = [](const Generation& g) { return ScopeOfFit(g.runs) == FitScope::kAll; };
+  const auto full = [](const Generation& g) { return g.scope == FitScope::kAll; };
   std::vector<Transfer> out;
   for (const Generation& onto : generations) {
     for (const Generation& from : generations) {
@@ -69,12 +69,12 @@ Report BuildReport(const std::string& path, bool refit) {
   // Fits start from the library defaults, not the presets, so that neither the refit nor the
   // held-out fits depend on (or borrow from) the values the presets already carry.
   for (Generation& g : r.generations) {
-    const FitScope scope = ScopeOfFit(g.runs);
-    if (scope == FitScope::kNone) continue;  // predicted with the terms its presets carry
+    g.scope = ScopeOfFit(g.runs);
+    if (g.scope == FitScope::kNone) continue;  // predicted with the terms its presets carry
     // The unfitted terms (per-kernel cost, collective fractions) are the preset's; the fitted
     // ones start from the library defaults. A gemm_max-only fit keeps the preset's carried terms
     // beside it.
-    EfficiencySpec start = scope == FitScope::kGemmMaxOnly ? g.preset : EfficiencySpec{};
+    EfficiencySpec start = g.scope == FitScope::kGemmMaxOnly ? g.preset : EfficiencySpec{};
     start.gemm_half_flops = g.preset.gemm_half_flops;
     if (refit) g.fit = FitEfficiency(g.runs, start);
     g.held_out = LeaveOneSourceOut(g.runs, start);

@@ -25,6 +25,7 @@ struct Generation {
   EfficiencySpec preset;  // the efficiency block of the runs' cluster preset
   std::optional<FitResult> fit;
   std::vector<HeldOutSource> held_out;
+  FitScope scope = FitScope::kNone;  // which terms its runs can fit (ScopeOfFit, in BuildReport)
   const EfficiencySpec& used() const { return fit ? fit->efficiency : preset; }
 };
 
