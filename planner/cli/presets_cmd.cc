@@ -205,7 +205,7 @@ nlohmann::ordered_json ModelJson(const ModelSpec& m) {
 
 nlohmann::ordered_json ClusterJson(const ClusterSpec& c) {
   nlohmann::ordered_json peaks = nlohmann::ordered_json::object();
-  for (Dtype d : {Dtype::kBf16, Dtype::kFp16, Dtype::kFp8, Dtype::kTf32, Dtype::kFp32}) {
+  for (Dtype d : {Dtype::kBf16, Dtype::kFp16, Dtype::kFp8, Dtype::kFp4, Dtype::kTf32, Dtype::kFp32}) {
     if (c.gpu.peak(d) > 0) peaks[ToString(d)] = c.gpu.peak(d);
   }
   nlohmann::ordered_json network = nlohmann::ordered_json::array();

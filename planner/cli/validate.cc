@@ -202,6 +202,12 @@ std::string FittedParams(const FitResult& f) {
   return out;
 }
 
+std::string FittedNames(const FitResult& f) {
+  std::string out;
+  for (FitParameter p : f.fitted) out += (out.empty() ? "" : ", ") + std::string(ToString(p));
+  return out;
+}
+
 std::string Params(const EfficiencySpec& e) {
   return "gemm_max " + Fixed(e.gemm_max, 3) + ", gemm_half_flops " + Sci(e.gemm_half_flops, 3) +
          ", hbm_fraction " + Fixed(e.hbm_fraction, 3) + ", attention_fraction " +
@@ -242,8 +248,8 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
     // The ceilings are per GPU generation, of dense runs.
     if (h.generation == kCarriedGeneration || h.generation == kMoeGeneration) continue;
     for (const Evaluated& e : r.evaluated) {
-      // The MFU ceiling is of 16-bit runs: fp8 runs are quoted against the 16-bit peak too.
-      if (e.run->run.id != h.id || e.run->run.layout.dtype == Dtype::kFp8) continue;
+      // The MFU ceiling is of 16-bit runs: fp8/fp4 runs are quoted against the 16-bit peak too.
+      if (e.run->run.id != h.id || IsLowPrecision(e.run->run.layout.dtype)) continue;
       h.measured_mfu =
           e.time.mfu * e.run->peak_scale * e.time.step_time_s / e.run->run.measured_step_time_s;
     }
@@ -333,11 +339,13 @@ void PrintFit(const Generation& g, std::ostream& out) {
       << "  scaleout_bw_fraction: " << Fixed(f.efficiency.scaleout_bw_fraction, 4) << "\n"
       << "  hbm_fraction: " << Fixed(f.efficiency.hbm_fraction, 4) << "\n"
       << "  fp8_gemm_fraction: " << Fixed(f.efficiency.fp8_gemm_fraction, 4) << "\n"
+      << "  fp4_gemm_fraction: " << Fixed(f.efficiency.fp4_gemm_fraction, 4) << "\n"
       << "  attention_fraction: " << Fixed(f.efficiency.attention_fraction, 4) << "\n"
       << "  source: planner validate tests/data/runs.yaml --fit (" << g.name << ", "
       << g.runs.size() << " runs"
       << (g.scope == FitScope::kGemmMaxOnly
-              ? ", all fp8, so gemm_max alone; the other terms as the preset carries them"
+              ? ", all fp8 or fp4, " + std::string(kGemmTermsAloneNote) + " (" + FittedNames(f) +
+                    "); the other terms as the preset carries them"
               : "")
       << ")\n\n";
 }

@@ -15,17 +15,27 @@
 
 namespace planner {
 
-enum class Dtype { kFp32, kTf32, kFp16, kBf16, kFp8 };
-inline constexpr int kNumDtypes = 5;
+// kFp4: NVFP4 (E2M1 values, an E4M3 scale per 16-element block; Blackwell tensor cores).
+enum class Dtype { kFp32, kTf32, kFp16, kBf16, kFp8, kFp4 };
+inline constexpr int kNumDtypes = 6;
 // The cluster file's peak_tflops keys and --dtype's values.
-inline constexpr EnumName<Dtype> kDtypeNames[] = {{Dtype::kFp32, "fp32"},
-                                                  {Dtype::kTf32, "tf32"},
-                                                  {Dtype::kFp16, "fp16"},
-                                                  {Dtype::kBf16, "bf16"},
-                                                  {Dtype::kFp8, "fp8"}};
+inline constexpr EnumName<Dtype> kDtypeNames[] = {{Dtype::kFp32, "fp32"}, {Dtype::kTf32, "tf32"},
+                                                  {Dtype::kFp16, "fp16"}, {Dtype::kBf16, "bf16"},
+                                                  {Dtype::kFp8, "fp8"},   {Dtype::kFp4, "fp4"}};
 inline const char* ToString(Dtype d) { return NameIn(kDtypeNames, d); }
 // What a layout may train in (`--dtype`), in the order help and errors list them.
-inline constexpr std::array<Dtype, 3> kTrainingDtypes = {Dtype::kBf16, Dtype::kFp16, Dtype::kFp8};
+inline constexpr std::array<Dtype, 4> kTrainingDtypes = {Dtype::kBf16, Dtype::kFp16, Dtype::kFp8,
+                                                         Dtype::kFp4};
+// fp8 and fp4 training: the linear layers' GEMMs run in the low-precision dtype on quantized
+// operands; attention, norms, the optimizer and the communication stay 16-bit (Transformer
+// Engine, torchao).
+inline bool IsLowPrecision(Dtype d) { return d == Dtype::kFp8 || d == Dtype::kFp4; }
+// Bytes per element of a GEMM operand in `d`: NVFP4 stores 4-bit values plus one byte-wide scale
+// per 16 elements (0.5 + 1/16); fp8 one byte (its per-tensor or per-32 scales are negligible).
+inline double GemmOperandBytes(Dtype d) {
+  if (d == Dtype::kFp4) return 0.5 + 1.0 / 16;
+  return d == Dtype::kFp8 ? 1 : 2;
+}
 
 struct GpuSpec {
   std::string name;
@@ -78,6 +88,10 @@ struct EfficiencySpec {
   // casts and the same memory traffic per FLOP at twice the rate): their efficiency is the 16-bit
   // curve times this. Fitted where fp8 runs exist.
   double fp8_gemm_fraction = 1.0;
+  // The same for fp4 (NVFP4) GEMMs against their fp4 peak: quantization to 16-element blocks,
+  // the random Hadamard transform of the weight-gradient operands and 2D weight scaling
+  // (Transformer Engine's NVFP4BlockScaling) ride on them. Fitted where fp4 runs exist.
+  double fp4_gemm_fraction = 1.0;
   // Fused attention kernels (FlashAttention, cuDNN) on this GPU reach this fraction of the
   // efficiency the stack's kernel nominally has (stack_spec.h AttentionEfficiency): what long-
   // sequence runs, where attention dominates, measure. Fitted.
@@ -101,6 +115,7 @@ inline constexpr EfficiencyTerm kEfficiencyTerms[] = {
     {"scaleout_bw_fraction", &EfficiencySpec::scaleout_bw_fraction},
     {"hbm_fraction", &EfficiencySpec::hbm_fraction},
     {"fp8_gemm_fraction", &EfficiencySpec::fp8_gemm_fraction},
+    {"fp4_gemm_fraction", &EfficiencySpec::fp4_gemm_fraction},
     {"attention_fraction", &EfficiencySpec::attention_fraction}};
 // The key of a term; "?" for a member the table lacks.
 inline const char* EfficiencyKey(double EfficiencySpec::*value) {

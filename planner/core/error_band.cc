@@ -36,6 +36,7 @@ constexpr std::pair<const char*, const char*> kFeatureNames[] = {
     {"vpp", "an interleaved pipeline"},
     {"uneven-pp", "uneven pipeline stages"},
     {"fp8", "fp8"},
+    {"fp4", "fp4 (NVFP4)"},
     {"ep", "expert parallelism"},
     {"offload", "CPU activation offloading"}};
 
@@ -56,7 +57,7 @@ std::vector<std::string> LayoutFeatures(const ParallelConfig& p) {
   if (p.zero >= 3) out.push_back(p.dp_replicas() > 1 ? "hsdp" : "zero3");
   if (p.pp > 1 && p.vpp > 1) out.push_back("vpp");
   if (p.first_stage_layers > 0 || p.last_stage_layers > 0) out.push_back("uneven-pp");
-  if (p.dtype == Dtype::kFp8) out.push_back("fp8");
+  if (IsLowPrecision(p.dtype)) out.push_back(ToString(p.dtype));
   if (p.ep > 1) out.push_back("ep");
   if (p.offload_layers > 0) out.push_back("offload");
   return out;

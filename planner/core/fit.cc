@@ -19,7 +19,8 @@ constexpr std::pair<FitParameter, double EfficiencySpec::*> kFitTerms[] = {
     {FitParameter::kCollectiveBwFraction, &EfficiencySpec::collective_bw_fraction},
     {FitParameter::kHbmFraction, &EfficiencySpec::hbm_fraction},
     {FitParameter::kFp8GemmFraction, &EfficiencySpec::fp8_gemm_fraction},
-    {FitParameter::kAttentionFraction, &EfficiencySpec::attention_fraction}};
+    {FitParameter::kAttentionFraction, &EfficiencySpec::attention_fraction},
+    {FitParameter::kFp4GemmFraction, &EfficiencySpec::fp4_gemm_fraction}};
 
 double EfficiencySpec::*Member(FitParameter p) {
   for (const auto& [parameter, member] : kFitTerms) {
@@ -145,9 +146,16 @@ std::pair<Point, double> NelderMead(const F& f, Point x0, int max_evaluations, d
   return {simplex.front().second, simplex.front().first};
 }
 
-bool AllFp8(const std::vector<MeasuredRun>& runs) {
+// Runs all in fp8 or fp4: none fixes the 16-bit GEMM efficiency apart from the low-precision
+// fractions (ScopeOfFit).
+bool AllLowPrecision(const std::vector<MeasuredRun>& runs) {
   return std::all_of(runs.begin(), runs.end(),
-                     [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
+                     [](const MeasuredRun& r) { return IsLowPrecision(r.layout.dtype); });
+}
+
+bool AnyIn(const std::vector<MeasuredRun>& runs, Dtype d) {
+  return std::any_of(runs.begin(), runs.end(),
+                     [d](const MeasuredRun& r) { return r.layout.dtype == d; });
 }
 
 }  // namespace
@@ -194,7 +202,8 @@ FitScope ScopeOfFit(const std::vector<MeasuredRun>& runs) {
   }
   if (static_cast<int>(sources.size()) < kMinFitSources) return FitScope::kNone;
   const int n = static_cast<int>(runs.size());
-  if (AllFp8(runs)) return n >= kMinGemmMaxFitRuns ? FitScope::kGemmMaxOnly : FitScope::kNone;
+  if (AllLowPrecision(runs))
+    return n >= kMinGemmMaxFitRuns ? FitScope::kGemmMaxOnly : FitScope::kNone;
   return n >= kMinFitRuns ? FitScope::kAll : FitScope::kNone;
 }
 
@@ -210,11 +219,18 @@ FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySp
   };
   drop_unless(FitParameter::kFp8GemmFraction,
               [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp8; });
+  drop_unless(FitParameter::kFp4GemmFraction,
+              [](const MeasuredRun& r) { return r.layout.dtype == Dtype::kFp4; });
   drop_unless(FitParameter::kAttentionFraction,
               [](const MeasuredRun& r) { return r.options.memory.flash_attention; });
-  if (!runs.empty() && AllFp8(runs)) {
-    std::erase_if(o.bounds,
-                  [](const FitBound& b) { return b.parameter != FitParameter::kGemmMax; });
+  if (!runs.empty() && AllLowPrecision(runs)) {
+    // gemm_max from the fp8 runs; fp4's fraction of it from the fp4 runs, where fp8 runs beside
+    // them fix gemm_max (fp4 runs alone fix only the product).
+    const bool fp4_identified = AnyIn(runs, Dtype::kFp8) && AnyIn(runs, Dtype::kFp4);
+    std::erase_if(o.bounds, [&](const FitBound& b) {
+      return b.parameter != FitParameter::kGemmMax &&
+             !(fp4_identified && b.parameter == FitParameter::kFp4GemmFraction);
+    });
   }
   FitResult best;
   best.efficiency = start;

@@ -7,7 +7,8 @@
 //                       eff(F) = gemm_max * F / (F + F_half) (F_half is set, not fitted);
 //   hbm_fraction        achieved / datasheet HBM bandwidth of memory-bound kernels;
 //   attention_fraction  the share of their nominal efficiency fused attention kernels reach;
-//   fp8_gemm_fraction   fp8 GEMM efficiency relative to 16-bit, where the runs include fp8.
+//   fp8_gemm_fraction   fp8 GEMM efficiency relative to 16-bit, where the runs include fp8;
+//   fp4_gemm_fraction   the same for fp4 (NVFP4), where the runs include fp4.
 // The collective bandwidth fractions are measured figures, not fitted (FitOptions says why).
 // The objective is the mean absolute percentage error (MAPE) of step time over the runs, minimised
 // by Nelder-Mead in the unit cube of the bounded parameters from a fixed set of starting points:
@@ -47,9 +48,10 @@ enum class FitParameter {
   kCollectiveBwFraction,
   kHbmFraction,
   kFp8GemmFraction,
-  kAttentionFraction
+  kAttentionFraction,
+  kFp4GemmFraction
 };
-inline constexpr int kNumFitParameters = 6;
+inline constexpr int kNumFitParameters = 7;
 const char* ToString(FitParameter p);  // the EfficiencySpec / YAML key
 double FitValue(const EfficiencySpec& e, FitParameter p);
 
@@ -71,10 +73,14 @@ struct FitOptions {
   std::vector<FitBound> bounds = {{FitParameter::kGemmMax, 0.35, 0.95, false},
                                   {FitParameter::kHbmFraction, 0.5, 0.95, false},
                                   {FitParameter::kAttentionFraction, 0.3, 1.0, false},
-                                  {FitParameter::kFp8GemmFraction, 0.4, 1.0, false}};
+                                  {FitParameter::kFp8GemmFraction, 0.4, 1.0, false},
+                                  {FitParameter::kFp4GemmFraction, 0.2, 1.0, false}};
   // fp8_gemm_fraction is fitted only where the runs include fp8 (FitEfficiency drops it
   // otherwise). It went to its bound (1.0) while the H100 runs were mostly fp8; with the bf16
   // Megatron-Core weak-scaling runs beside them it is identified (0.92, docs/validation.md).
+  // fp4_gemm_fraction likewise where they include fp4, and beside fp8 runs of the same GPU that
+  // fix gemm_max (ScopeOfFit). Its lower bound is wide: NVFP4 GEMMs carry block scaling and
+  // Hadamard transforms that fp8's do not.
   int max_evaluations = 1500;  // per Nelder-Mead start
   double tolerance = 1e-7;     // stop when the simplex's objective spread falls below this
 };
@@ -119,13 +125,16 @@ double Mape(const std::vector<double>& errors);
 // Bridge records: a four-term fit put the split on fp8_gemm_fraction's bound and hbm_fraction on
 // both of its bounds across the held-out fits). Such a generation fits gemm_max alone, from
 // kMinGemmMaxFitRuns runs, the other terms carried from the nearest fitted generation (its
-// presets'): one term for what its datasheet peak does not say (how much of it the part sustains).
-// A generation below either keeps all the carried terms, and its runs are then predictions out
-// of sample.
+// presets'): one term for what its datasheet peak does not say (how much of it the part sustains),
+// and fp4_gemm_fraction beside it where fp4 runs are among them. A generation below either keeps
+// all the carried terms, and its runs are then predictions out of sample.
 inline constexpr int kMinFitSources = 2;
 inline constexpr int kMinFitRuns = 8;
 inline constexpr int kMinGemmMaxFitRuns = 4;
 enum class FitScope { kNone, kGemmMaxOnly, kAll };
+// What `validate --fit` writes into the `source` of a kGemmMaxOnly fit, and how a reader tells
+// such a preset (its terms other than the GEMM ones not its own) from one fitted in full.
+inline constexpr char kGemmTermsAloneNote[] = "so the GEMM terms alone";
 FitScope ScopeOfFit(const std::vector<MeasuredRun>& runs);
 inline bool CanFit(const std::vector<MeasuredRun>& runs) {
   return ScopeOfFit(runs) != FitScope::kNone;
@@ -134,7 +143,8 @@ inline bool CanFit(const std::vector<MeasuredRun>& runs) {
 // Fits the bounded parameters over `runs` (normally one generation), starting from `start`.
 // fp8_gemm_fraction, when among the bounds, is only fitted when some run trains in fp8, and
 // attention_fraction only when some run uses a fused attention kernel; otherwise they keep `start`.
-// Runs all in fp8 move gemm_max alone (ScopeOfFit); the other terms keep `start`.
+// Runs all in fp8 move gemm_max alone (ScopeOfFit), and fp4_gemm_fraction beside it where fp4
+// runs are among them; the other terms keep `start`.
 FitResult FitEfficiency(const std::vector<MeasuredRun>& runs, const EfficiencySpec& start,
                         const FitOptions& o = {});
 

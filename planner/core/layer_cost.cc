@@ -31,6 +31,7 @@ double PeakFlops(const ClusterSpec& c, Dtype dt, double flops, double* eff) {
   const double peak16 = c.gpu.peak(Dtype::kBf16) > 0 ? c.gpu.peak(Dtype::kBf16) : c.gpu.peak(dt);
   *eff = GemmEfficiency(c.efficiency, flops * peak16 / c.gpu.peak(dt));
   if (dt == Dtype::kFp8) *eff *= c.efficiency.fp8_gemm_fraction;
+  if (dt == Dtype::kFp4) *eff *= c.efficiency.fp4_gemm_fraction;
   return c.gpu.peak(dt) * kFlopsPerTflop;
 }
 
@@ -41,7 +42,7 @@ double GemmSeconds(const ClusterSpec& c, Dtype dt, const Gemm& g, bool batched =
   double eff = 0;
   const double peak = PeakFlops(c, dt, per_kernel, &eff);
   const double compute = per_kernel / (peak * eff);
-  const double in_bytes = dt == Dtype::kFp8 ? 1 : kActivationBytes;
+  const double in_bytes = GemmOperandBytes(dt);
   const double bytes = in_bytes * (g.m * g.k + g.k * g.n) + kActivationBytes * g.m * g.n;
   const double memory = HbmSeconds(c, bytes * (batched ? g.count : 1));
   return (batched ? 1 : g.count) * std::max(compute, memory);
@@ -332,30 +333,35 @@ ElementwiseBytes LayerElementwise(const ModelSpec& m, const ParallelConfig& p,
   return b;
 }
 
-// fp8 GEMMs: the casts of each linear's input and output gradient (per micro-batch), and of its
-// weight. Delayed scaling fuses cast and transpose (read 2, write 1 + 1) and caches the weight's
-// cast over the micro-batches of a step; dynamic scaling reads each tensor for its amax first,
-// casts it, and casts again transposed for backward (5 + 3 bytes), weights every micro-batch.
-struct Fp8Casts {
+// fp8/fp4 GEMMs: the casts of each linear's input and output gradient (per micro-batch), and of
+// its weight, q bytes per element written (GemmOperandBytes). Delayed scaling fuses cast and
+// transpose (read 2, write q + q) and caches the weight's cast over the micro-batches of a step;
+// dynamic scaling reads each tensor for its amax first, casts it (read 2, write q), and casts
+// again transposed for backward (read 2, write q), weights every micro-batch. fp4 (NVFP4) runs
+// through the same casts as the stack's fp8 recipe (Transformer Engine caches a weight's quantized
+// copy over the micro-batches of a step for every recipe; the Hadamard transform of the weight-
+// gradient operands is fused into the cast); what NVFP4 adds beyond is in fp4_gemm_fraction.
+struct LowPrecisionCasts {
   double fwd_s = 0, bwd_s = 0, weight_s = 0;  // weight_s: per micro-batch (dynamic) or per step
 };
 
-Fp8Casts Fp8CastSeconds(const ClusterSpec& c, const std::vector<Gemm>& linear, Fp8Scaling s) {
+LowPrecisionCasts CastSeconds(const ClusterSpec& c, const std::vector<Gemm>& linear, Fp8Scaling s,
+                              double q) {
   double inputs = 0, outputs = 0, weights = 0;
   for (const Gemm& g : linear) {
     inputs += g.m * g.k * g.count;
     outputs += g.m * g.n * g.count;
     weights += g.k * g.n * g.count;
   }
-  Fp8Casts f;
+  LowPrecisionCasts f;
   if (s == Fp8Scaling::kDelayed) {
-    f.fwd_s = HbmSeconds(c, 4 * inputs);
-    f.bwd_s = HbmSeconds(c, 4 * outputs);
-    f.weight_s = HbmSeconds(c, 4 * weights);
+    f.fwd_s = HbmSeconds(c, (2 + 2 * q) * inputs);
+    f.bwd_s = HbmSeconds(c, (2 + 2 * q) * outputs);
+    f.weight_s = HbmSeconds(c, (2 + 2 * q) * weights);
   } else {
-    f.fwd_s = HbmSeconds(c, 5 * inputs);
-    f.bwd_s = HbmSeconds(c, 3 * inputs + 8 * outputs);
-    f.weight_s = HbmSeconds(c, 8 * weights);
+    f.fwd_s = HbmSeconds(c, (4 + q) * inputs);
+    f.bwd_s = HbmSeconds(c, (2 + q) * inputs + (6 + 2 * q) * outputs);
+    f.weight_s = HbmSeconds(c, (6 + 2 * q) * weights);
   }
   return f;
 }
@@ -493,9 +499,9 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   const std::vector<double> matmuls = MatmulSeconds(c, p.dtype, m, g.linear);
   for (double s : matmuls) lc.linear_fwd_s += s;
   if (o.muon) AddMuonSeconds(c, g, &lc);
-  // Attention runs in 16-bit even under fp8 (Transformer Engine keeps it in bf16), as one kernel
-  // (FlashAttention) or two batched GEMMs that write and read the s x s scores (Megatron 2022).
-  const Dtype core_dtype = p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype;
+  // Attention runs in 16-bit even under fp8/fp4 (Transformer Engine keeps it in bf16), as one
+  // kernel (FlashAttention) or two batched GEMMs that write and read the s x s scores (2022).
+  const Dtype core_dtype = IsLowPrecision(p.dtype) ? Dtype::kBf16 : p.dtype;
   // The Mamba scan's products, 16-bit batched kernels, backward twice their forward like a linear.
   for (int i = 0; i < g.n_ssd; ++i)
     lc.linear_fwd_s += g.ssd_share * GemmSeconds(c, core_dtype, g.ssd[i], true);
@@ -518,13 +524,15 @@ LayerCost ComputeLayerCost(const ModelSpec& m, const ClusterSpec& c, const Paral
   const ElementwiseBytes eb = LayerElementwise(m, p, mo);
   lc.elementwise_fwd_s = HbmSeconds(c, eb.fwd);
   lc.elementwise_bwd_s = HbmSeconds(c, eb.bwd);
-  if (p.dtype == Dtype::kFp8) {
-    const Fp8Casts f = Fp8CastSeconds(c, g.linear, o.fp8_scaling);
+  if (IsLowPrecision(p.dtype)) {
+    const Fp8Scaling scaling = o.fp8_scaling;
+    const double q = GemmOperandBytes(p.dtype);
+    const LowPrecisionCasts f = CastSeconds(c, g.linear, scaling, q);
     lc.elementwise_fwd_s += f.fwd_s;
     lc.elementwise_bwd_s += f.bwd_s;
-    if (o.fp8_scaling == Fp8Scaling::kDynamic) {
-      lc.elementwise_fwd_s += f.weight_s * 5 / 8;
-      lc.elementwise_bwd_s += f.weight_s * 3 / 8;
+    if (scaling == Fp8Scaling::kDynamic) {  // the forward's cast of the weight, then backward's
+      lc.elementwise_fwd_s += f.weight_s * (4 + q) / (6 + 2 * q);
+      lc.elementwise_bwd_s += f.weight_s * (2 + q) / (6 + 2 * q);
     } else {
       lc.per_step_s += f.weight_s;
     }

@@ -269,8 +269,10 @@ std::vector<ActivationTensor> LayerActivations(const ModelSpec& m, const Paralle
   // the whole gathered tensor (MemoryOptions::sp_gathered_input_saved).
   const bool gathered = p.sp && p.tp > 1 && o.sp_gathered_input_saved;
   const double gathered_bytes = p.dtype == Dtype::kFp8 && o.sp_all_gather_fp8 ? 1 : 2;
-  // Bytes per element of a linear layer's input kept for its weight gradient.
-  const double gemm_in = p.dtype == Dtype::kFp8 && o.fp8_saves_gemm_inputs ? 1 : 2;
+  // Bytes per element of a linear layer's input kept for its weight gradient (its quantized copy
+  // where the stack keeps that: fp8 1, NVFP4 0.5625).
+  const double gemm_in =
+      IsLowPrecision(p.dtype) && o.fp8_saves_gemm_inputs ? GemmOperandBytes(p.dtype) : 2;
   const double norm_out = o.recompute_norms ? 0
                           : gathered        ? gathered_bytes * sbh
                                             : gemm_in * sbh * rep;

@@ -210,8 +210,8 @@ void FillThroughput(const ModelSpec& m, const ClusterSpec& c, const ParallelConf
   r->model_flops = flops.model * sequences;
   r->hardware_flops = flops.hardware * sequences;
   const double gpus = static_cast<double>(p.gpus());
-  // MFU is quoted against the 16-bit dense peak even for fp8 runs, as the sources do.
-  const double peak = c.gpu.peak(p.dtype == Dtype::kFp8 ? Dtype::kBf16 : p.dtype) * kFlopsPerTflop;
+  // MFU is quoted against the 16-bit dense peak even for fp8 and fp4 runs, as the sources do.
+  const double peak = c.gpu.peak(IsLowPrecision(p.dtype) ? Dtype::kBf16 : p.dtype) * kFlopsPerTflop;
   r->mfu = r->model_flops / (r->step_time_s * gpus * peak);
   r->hfu = r->hardware_flops / (r->step_time_s * gpus * peak);
   r->tokens_per_s = sequences * m.seq_len / r->step_time_s;

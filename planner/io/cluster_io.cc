@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "planner/core/fit.h"
 #include "planner/core/limits.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
@@ -108,7 +109,8 @@ double Peak16(const GpuSpec& gpu) {
 // A cluster file without an efficiency block: the terms of the measured GPU nearest by 16-bit peak
 // (the presets whose terms `planner validate --fit` produced in full), with a source that says so,
 // rather than the library's untested defaults (which plan a hand-written H100 file at 70% MFU).
-// A preset that fitted gemm_max alone (its records all fp8: B200, GB200, GB300) is not a source:
+// A preset that fitted the GEMM terms alone (its records all fp8 or fp4: B200, GB200, GB300) is
+// not a source:
 // GB200 and GB300 share a peak and differ by 28% in gemm_max, which the peak cannot choose.
 EfficiencySpec NearestMeasuredEfficiency(const GpuSpec& gpu, std::vector<std::string>* assumed) {
   const double peak = Peak16(gpu);
@@ -117,7 +119,7 @@ EfficiencySpec NearestMeasuredEfficiency(const GpuSpec& gpu, std::vector<std::st
     if (std::string(p.kind) != "clusters") continue;
     ClusterSpec c = ReadClusterSpec(ParseYaml(p.path, p.text));
     if (c.efficiency.source.rfind("planner validate", 0) != 0 || Peak16(c.gpu) <= 0 ||
-        c.efficiency.source.find("gemm_max alone") != std::string::npos) {
+        c.efficiency.source.find(kGemmTermsAloneNote) != std::string::npos) {
       continue;
     }
     const auto distance = [&](const ClusterSpec& x) {

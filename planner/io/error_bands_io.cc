@@ -99,7 +99,7 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
                                     ": the model prices it unchecked on " + generation);
     }
   }
-  if (p.dtype == Dtype::kFp8) return out;  // the ceiling is of 16-bit runs
+  if (IsLowPrecision(p.dtype)) return out;  // the ceiling is of 16-bit runs
   if (e == nullptr || e->max_measured_mfu <= 0) {
     out.push_back("no measured 16-bit run on " + generation + " validates this prediction");
   } else if (mfu > e->max_measured_mfu) {

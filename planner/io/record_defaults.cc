@@ -143,6 +143,8 @@ bool AttentionTextIsFused(const std::string& attention) {
 
 Dtype DtypeInText(const std::string& text) {
   const std::string t = Lower(text);
+  // Before fp8: NVFP4 texts name its E4M3 block scales.
+  if (Has(t, "fp4") || Has(t, "e2m1")) return Dtype::kFp4;
   if (Has(t, "fp8") || Has(t, "float8") || Has(t, "e4m3")) return Dtype::kFp8;
   if (Has(t, "bf16") || Has(t, "bfloat16")) return Dtype::kBf16;
   return Has(t, "fp16") || Has(t, "float16") ? Dtype::kFp16 : Dtype::kBf16;

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "planner/core/fit.h"
 #include "planner/io/cluster_io.h"
 #include "planner/io/presets.h"
 
@@ -63,7 +64,7 @@ TEST(ClusterPresetsTest, GemmMaxAloneFitsKeepH100sOtherTerms) {
   int alone = 0;
   for (const std::string& name : PresetNames("clusters")) {
     const EfficiencySpec e = LoadCluster(name).efficiency;
-    if (!Contains(e.source, "gemm_max alone")) continue;
+    if (!Contains(e.source, kGemmTermsAloneNote)) continue;
     ++alone;
     EXPECT_TRUE(Contains(e.source, "carried from dgx-h100")) << name;
     EXPECT_NE(e.gemm_max, h.gemm_max) << name;
