@@ -137,7 +137,7 @@ void AddLayoutOptions(po::options_description* options) {
       "keep their activations in host memory between forward and backward (pp 1, no recompute; "
       "the cluster's gpu.host_link_GBps and gpu.host_GiB)");
   add(F::kDtype, po::value<std::string>()->default_value("bf16"),
-      "compute dtype: bf16, fp16 or fp8");
+      "compute dtype: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell)");
   add(F::kSchedule, po::value<std::string>()->default_value("1f1b"),
       "pipeline schedule: 1f1b (interleaved when --vpp > 1), gpipe (memory) or dualpipe "
       "(DeepSeek-V3: bubble and two stages per rank)");

@@ -181,7 +181,8 @@ void AddSearchConstraintOptions(po::options_description* options) {
       "max-zero", po::value<int64_t>(), "highest ZeRO stage to consider (0-3)")(
       "recompute", po::value<std::string>(),
       "activation recomputation: none, selective, full or a list (default: all three)")(
-      "dtype", po::value<std::string>(), "compute dtype: bf16, fp16, fp8 or a list [bf16]")(
+      "dtype", po::value<std::string>(),
+      "compute dtype: bf16, fp16, fp8, fp4 (NVFP4, Blackwell) or a list [bf16]")(
       "memory-headroom", po::value<std::string>(),
       "memory to keep free on each GPU: a share of the usable HBM (10%) or an amount (4GiB)");
 }

@@ -179,7 +179,9 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
     case LayoutIssue::kSp:
       return {i, F::kSp, "sequence parallelism needs tp > 1"};
     case LayoutIssue::kDtype:
-      return {i, F::kDtype, std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name};
+      return {i, F::kDtype,
+              std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name + " (no " +
+                  ToString(p.dtype) + " peak_tflops in its cluster file)"};
     case LayoutIssue::kOffload:
       return ExplainOffload(m, c, p);
     case LayoutIssue::kTpSpansNodes:

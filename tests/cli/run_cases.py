@@ -10,6 +10,7 @@ Each case in the YAML manifest:
   mask:        regular expressions whose matches in stdout read "<masked>" before the comparison
                with stdout_file (what changes from run to run: elapsed seconds, rates)
   stdout_contains: list of substrings stdout must contain (optional)
+  stdout_lacks: list of substrings stdout must not contain (optional)
 Exit status 0 when every case passes; prints one line per failure. A crash (signal, sanitizer
 report) fails the case whatever it expected.
 
@@ -64,6 +65,9 @@ def run_case(planner, folder, case, timeout_s, update=False):
     for s in case.get("stdout_contains", []):
         if s not in p.stdout:
             problems.append("stdout lacks %r" % s)
+    for s in case.get("stdout_lacks", []):
+        if s in p.stdout:
+            problems.append("stdout has %r" % s)
     return problems
 
 

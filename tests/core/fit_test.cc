@@ -58,18 +58,29 @@ TEST(FitTest, ScopeOfFitNeedsSourcesRunsAndASixteenBitRunForAllFourTerms) {
   EXPECT_FALSE(CanFit(runs));  // too few runs even for one term
 }
 
-// A compute-bound fp8 layer: runs "measured" at a gemm_max of 0.72 with the other terms at the
-// start's values; the fit from 0.60 moves gemm_max alone and finds 0.72 again.
-TEST(FitTest, AllFp8RunsMoveGemmMaxAloneAndRecoverIt) {
+// An H100 with an fp8 peak, and an fp4 one at twice it (an H100 has none: a test part).
+ClusterSpec LowPrecisionH100() {
   ClusterSpec cluster = testing::H100Nodes(1);
   cluster.gpu.peak_tflops[static_cast<int>(Dtype::kFp8)] = 1979;
+  cluster.gpu.peak_tflops[static_cast<int>(Dtype::kFp4)] = 3958;
+  return cluster;
+}
+
+// The terms a fit starts from; the synthetic runs' truth differs in the terms a test fits.
+EfficiencySpec StartTerms(const ClusterSpec& cluster) {
   EfficiencySpec start = cluster.efficiency;
   start.gemm_max = 0.60;
   start.hbm_fraction = 0.55;
   start.attention_fraction = 0.50;
   start.fp8_gemm_fraction = 0.90;
-  EfficiencySpec truth = start;
-  truth.gemm_max = 0.72;
+  start.fp4_gemm_fraction = 1.0;
+  return start;
+}
+
+// Four data-parallel runs of 4 to 32 layers from two sources, in `dtype`, "measured" as the model
+// prices them with the `truth` terms: what a fit from other terms must find again.
+std::vector<MeasuredRun> SyntheticRuns(const ClusterSpec& cluster, Dtype dtype,
+                                       const EfficiencySpec& truth) {
   std::vector<MeasuredRun> runs;
   for (int layers : {4, 8, 16, 32}) {
     MeasuredRun r;
@@ -79,10 +90,21 @@ TEST(FitTest, AllFp8RunsMoveGemmMaxAloneAndRecoverIt) {
     r.layout.dp = 8;
     r.layout.micro_batch = 1;
     r.layout.global_batch = 8;
-    r.layout.dtype = Dtype::kFp8;
+    r.layout.dtype = dtype;
     r.measured_step_time_s = PredictStepTime(r, truth);
     runs.push_back(r);
   }
+  return runs;
+}
+
+// A compute-bound fp8 layer: runs "measured" at a gemm_max of 0.72 with the other terms at the
+// start's values; the fit from 0.60 moves gemm_max alone and finds 0.72 again.
+TEST(FitTest, AllFp8RunsMoveGemmMaxAloneAndRecoverIt) {
+  const ClusterSpec cluster = LowPrecisionH100();
+  const EfficiencySpec start = StartTerms(cluster);
+  EfficiencySpec truth = start;
+  truth.gemm_max = 0.72;
+  const std::vector<MeasuredRun> runs = SyntheticRuns(cluster, Dtype::kFp8, truth);
   const FitResult f = FitEfficiency(runs, start);
   ASSERT_EQ(f.fitted.size(), 1u);
   EXPECT_EQ(f.fitted[0], FitParameter::kGemmMax);
@@ -91,6 +113,33 @@ TEST(FitTest, AllFp8RunsMoveGemmMaxAloneAndRecoverIt) {
   EXPECT_EQ(f.efficiency.hbm_fraction, 0.55);
   EXPECT_EQ(f.efficiency.attention_fraction, 0.50);
   EXPECT_EQ(f.efficiency.fp8_gemm_fraction, 0.90);
+}
+
+// fp8 runs fix gemm_max (x the carried fp8_gemm_fraction), NVFP4 runs beside them fix
+// fp4_gemm_fraction: runs "measured" at gemm_max 0.72 and fp4_gemm_fraction 0.65, fitted from 0.60
+// and 1.0, give both back and leave the other terms alone. fp4 runs without fp8 ones fix only the
+// product, so they move gemm_max alone.
+TEST(FitTest, Fp8AndFp4RunsFitGemmMaxAndTheFp4FractionTogether) {
+  const ClusterSpec cluster = LowPrecisionH100();
+  const EfficiencySpec start = StartTerms(cluster);
+  EfficiencySpec truth = start;
+  truth.gemm_max = 0.72;
+  truth.fp4_gemm_fraction = 0.65;
+  std::vector<MeasuredRun> runs = SyntheticRuns(cluster, Dtype::kFp8, truth);
+  for (const MeasuredRun& r : SyntheticRuns(cluster, Dtype::kFp4, truth)) runs.push_back(r);
+  EXPECT_EQ(ScopeOfFit(runs), FitScope::kGemmMaxOnly);
+  const FitResult f = FitEfficiency(runs, start);
+  ASSERT_EQ(f.fitted.size(), 2u);
+  EXPECT_NEAR(f.efficiency.gemm_max, 0.72, 1e-3);
+  EXPECT_NEAR(f.efficiency.fp4_gemm_fraction, 0.65, 1e-3);
+  EXPECT_LT(f.mape, 1e-3);
+  EXPECT_EQ(f.efficiency.hbm_fraction, 0.55);
+  EXPECT_EQ(f.efficiency.fp8_gemm_fraction, 0.90);
+  runs.erase(runs.begin(), runs.begin() + 4);  // the fp4 runs alone
+  const FitResult only_fp4 = FitEfficiency(runs, start);
+  ASSERT_EQ(only_fp4.fitted.size(), 1u);
+  EXPECT_EQ(only_fp4.fitted[0], FitParameter::kGemmMax);
+  EXPECT_EQ(only_fp4.efficiency.fp4_gemm_fraction, 1.0);
 }
 
 }  // namespace

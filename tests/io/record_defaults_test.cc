@@ -18,6 +18,10 @@ TEST(RecordDefaultsTest, DtypeFromPrecisionTextInAnyCase) {
       {"MXFP8 (FP8-MX, 32x32 blocks on Blackwell)", Dtype::kFp8},
       {"torchao float8 linears", Dtype::kFp8},
       {"E4M3 forward, E5M2 backward", Dtype::kFp8},
+      // NVFP4's block scales are E4M3: fp4 wins over the fp8 words.
+      {"NVFP4 (E2M1 with E4M3 scales per 16-element block, Transformer Engine NVFP4BlockScaling)",
+       Dtype::kFp4},
+      {"fp4 e2m1", Dtype::kFp4},
       {"mixed precision (16-bit)", Dtype::kBf16}};
   for (const auto& [text, dtype] : cases) EXPECT_EQ(DtypeInText(text), dtype) << text;
 }
