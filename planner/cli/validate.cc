@@ -222,7 +222,8 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
   std::vector<HeldOutResidual> out;
   auto add = [&](const MeasuredRun& run, double error, const std::string& generation) {
     // The MFU is filled below.
-    out.push_back({run.id, generation, run.stack, error, 0, LayoutFeatures(run.layout)});
+    out.push_back({run.id, generation, run.stack, error, 0, LayoutFeatures(run.layout),
+                   MfuClassOf(run.layout.dtype)});
   };
   for (const Transfer& t : r.carried) {
     for (size_t i = 0; i < t.runs.size(); ++i) add(*t.runs[i], t.errors[i], kCarriedGeneration);
@@ -248,8 +249,9 @@ std::vector<HeldOutResidual> HeldOutResiduals(const Report& r) {
     // The ceilings are per GPU generation, of dense runs.
     if (h.generation == kCarriedGeneration || h.generation == kMoeGeneration) continue;
     for (const Evaluated& e : r.evaluated) {
-      // The MFU ceiling is of 16-bit runs: fp8/fp4 runs are quoted against the 16-bit peak too.
-      if (e.run->run.id != h.id || IsLowPrecision(e.run->run.layout.dtype)) continue;
+      // Each precision has its own ceiling (h.precision): fp8/fp4 runs are quoted against the
+      // 16-bit peak too.
+      if (e.run->run.id != h.id) continue;
       h.measured_mfu =
           e.time.mfu * e.run->peak_scale * e.time.step_time_s / e.run->run.measured_step_time_s;
     }
@@ -261,14 +263,16 @@ Table BandsTable(const std::vector<BandEntry>& bands) {
   Table t;
   t.title = "Step-time bands (P10-P90 of measured / predicted, out of sample; '-': fewer than " +
             std::to_string(kMinBandRecords) + " records, no band) and MFU ceilings";
-  t.columns = {{"generation", false}, {"stack", false}, {"records"}, {"P10"}, {"P90"},
-               {"max measured MFU"},  {"run", false}};
+  t.columns = {{"generation", false}, {"stack", false}, {"records"},     {"P10"},        {"P90"},
+               {"max 16-bit MFU"},    {"run", false},   {"max fp8 MFU"}, {"max fp4 MFU"}};
+  auto mfu = [](const MfuCeiling& c) { return c.mfu > 0 ? Percent(c.mfu, 1) : "-"; };
   for (const BandEntry& e : bands) {
     const bool band = e.band.records >= kMinBandRecords;
+    const MfuCeiling& sixteen = e.ceiling(MfuClass::k16Bit);
     t.AddRow({e.generation.empty() ? "all" : e.generation, e.stack.empty() ? "all" : e.stack,
               std::to_string(e.band.records), band ? Fixed(e.band.p10_factor, 3) : "-",
-              band ? Fixed(e.band.p90_factor, 3) : "-",
-              e.max_measured_mfu > 0 ? Percent(e.max_measured_mfu, 1) : "-", e.max_mfu_run});
+              band ? Fixed(e.band.p90_factor, 3) : "-", mfu(sixteen), sixteen.run,
+              mfu(e.ceiling(MfuClass::kFp8)), mfu(e.ceiling(MfuClass::kFp4))});
   }
   return t;
 }

@@ -10,15 +10,13 @@ namespace {
 
 BandEntry MakeEntry(const std::string& generation, const std::string& stack,
                     const std::vector<const HeldOutResidual*>& rs) {
-  BandEntry e{generation, stack, {}, 0, "", {}};
+  BandEntry e{generation, stack, {}, {}, {}};
   std::vector<double> factors;
   for (const HeldOutResidual* r : rs) {
     e.features.insert(e.features.end(), r->features.begin(), r->features.end());
     factors.push_back(1 / (1 + r->error));  // measured / predicted
-    if (r->measured_mfu > e.max_measured_mfu) {
-      e.max_measured_mfu = r->measured_mfu;
-      e.max_mfu_run = r->id;
-    }
+    MfuCeiling& ceiling = e.ceiling(r->precision);
+    if (r->measured_mfu > ceiling.mfu) ceiling = {r->measured_mfu, r->id};
   }
   std::sort(e.features.begin(), e.features.end());
   e.features.erase(std::unique(e.features.begin(), e.features.end()), e.features.end());
@@ -50,6 +48,23 @@ const BandEntry* FindEntry(const std::vector<BandEntry>& table, const std::strin
 }
 
 }  // namespace
+
+MfuClass MfuClassOf(Dtype d) {
+  if (d == Dtype::kFp8) return MfuClass::kFp8;
+  return d == Dtype::kFp4 ? MfuClass::kFp4 : MfuClass::k16Bit;
+}
+
+const char* ToString(MfuClass c) {
+  switch (c) {
+    case MfuClass::k16Bit:
+      return "16-bit";
+    case MfuClass::kFp8:
+      return "fp8";
+    case MfuClass::kFp4:
+      return "fp4";
+  }
+  return "16-bit";
+}
 
 std::vector<std::string> LayoutFeatures(const ParallelConfig& p) {
   std::vector<std::string> out;

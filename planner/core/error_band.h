@@ -7,6 +7,7 @@
 #ifndef PLANNER_CORE_ERROR_BAND_H_
 #define PLANNER_CORE_ERROR_BAND_H_
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,18 @@ struct ErrorBand {
   std::string basis;  // e.g. "H100 megatron-core, 14 records" or "all generations, 61 records"
 };
 
+// MFU is quoted against the 16-bit dense peak for fp8 and fp4 runs too, as the sources quote it,
+// so a prediction is held to the highest measured MFU of its own precision.
+enum class MfuClass { k16Bit, kFp8, kFp4 };
+inline constexpr int kNumMfuClasses = 3;
+MfuClass MfuClassOf(Dtype d);
+const char* ToString(MfuClass c);  // "16-bit", "fp8", "fp4"
+
+struct MfuCeiling {
+  double mfu = 0;   // the highest measured MFU; 0: no measured run of this precision
+  std::string run;  // the record that measured it
+};
+
 // One record predicted out of sample: its generation's fit without its source, or (a generation
 // too small to fit) terms carried from another generation.
 struct HeldOutResidual {
@@ -31,15 +44,17 @@ struct HeldOutResidual {
   double error = 0;         // predicted / measured step time - 1
   double measured_mfu = 0;  // exact model FLOPs / (measured step x GPUs x 16-bit peak)
   std::vector<std::string> features = {};  // LayoutFeatures of its layout
+  MfuClass precision = MfuClass::k16Bit;   // which ceiling its measured_mfu counts for
 };
 
 struct BandEntry {
   std::string generation;  // "" = every generation
   std::string stack;       // "" = every stack of the generation
   ErrorBand band;
-  double max_measured_mfu = 0;  // the highest measured MFU among the entry's records
-  std::string max_mfu_run;
+  std::array<MfuCeiling, kNumMfuClasses> ceilings = {};  // by MfuClass, among the records
   std::vector<std::string> features = {};  // every LayoutFeatures name its records used, sorted
+  const MfuCeiling& ceiling(MfuClass c) const { return ceilings[static_cast<int>(c)]; }
+  MfuCeiling& ceiling(MfuClass c) { return ceilings[static_cast<int>(c)]; }
 };
 
 // What a layout uses beyond plain data, tensor and pipeline parallelism that a prediction should
@@ -83,7 +98,7 @@ ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& gener
 int ValidatedRecords(const std::vector<BandEntry>& table, const std::string& generation,
                      const std::string& stack);
 
-// The generation's entry (its MFU ceiling), if validation covered it.
+// The generation's entry (its MFU ceilings), if validation covered it.
 const BandEntry* FindGenerationEntry(const std::vector<BandEntry>& table,
                                      const std::string& generation);
 

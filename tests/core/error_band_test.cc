@@ -31,8 +31,16 @@ TEST(ErrorBandTest, BandsAreMeasuredOverPredictedWithFallbacks) {
   EXPECT_EQ(FindBand(table, "B300", "megatron-core").basis.rfind("all generations", 0), 0u);
   const BandEntry* h100 = FindGenerationEntry(table, "H100");
   ASSERT_NE(h100, nullptr);
-  EXPECT_DOUBLE_EQ(h100->max_measured_mfu, 0.5);
-  EXPECT_EQ(h100->max_mfu_run, "t1");
+  EXPECT_DOUBLE_EQ(h100->ceiling(MfuClass::k16Bit).mfu, 0.5);
+  EXPECT_EQ(h100->ceiling(MfuClass::k16Bit).run, "t1");
+  // An fp8 record's MFU (against the 16-bit peak, above any 16-bit run's) is its own precision's
+  // ceiling, not the 16-bit one.
+  rs.push_back({"f0", "H100", "megatron-core", 0, 0.7, {}, MfuClass::kFp8});
+  const BandEntry* with_fp8 = FindGenerationEntry(BuildBands(rs), "H100");
+  ASSERT_NE(with_fp8, nullptr);
+  EXPECT_EQ(with_fp8->ceiling(MfuClass::k16Bit).run, "t1");
+  EXPECT_DOUBLE_EQ(with_fp8->ceiling(MfuClass::kFp8).mfu, 0.7);
+  EXPECT_EQ(with_fp8->ceiling(MfuClass::kFp4).mfu, 0);
   // What validation covers, band or not: two torchtitan records, no fsdp record on H100.
   EXPECT_EQ(ValidatedRecords(table, "H100", "torchtitan"), 2);
   EXPECT_EQ(ValidatedRecords(table, "H100", "megatron-core"), 5);
