@@ -36,7 +36,8 @@ TEST(ErrorBandTest, BandsAreMeasuredOverPredictedWithFallbacks) {
   // An fp8 record's MFU (against the 16-bit peak, above any 16-bit run's) is its own precision's
   // ceiling, not the 16-bit one.
   rs.push_back({"f0", "H100", "megatron-core", 0, 0.7, {}, MfuClass::kFp8});
-  const BandEntry* with_fp8 = FindGenerationEntry(BuildBands(rs), "H100");
+  const std::vector<BandEntry> table_with_fp8 = BuildBands(rs);
+  const BandEntry* with_fp8 = FindGenerationEntry(table_with_fp8, "H100");
   ASSERT_NE(with_fp8, nullptr);
   EXPECT_EQ(with_fp8->ceiling(MfuClass::k16Bit).run, "t1");
   EXPECT_DOUBLE_EQ(with_fp8->ceiling(MfuClass::kFp8).mfu, 0.7);
