@@ -144,6 +144,9 @@ SizeRequest ParseRequest(const po::variables_map& vm, bool chinchilla) {
     for (const GpuCountItem& item : r.gpu_counts->items) r.max_gpus = std::max(r.max_gpus, item.hi);
   }
   r.time_limit_s = TimeLimitFlag(vm);
+  if (vm.count("dtype")) {
+    r.dtype = EnumFlag<Dtype>(vm, "dtype", Choices(kDtypeNames, kTrainingDtypes));
+  }
   if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", kMaxGlobalBatch);
   if (vm.count("global-batch-tokens")) {
     r.batch_tokens = SuffixedFlag(vm, "global-batch-tokens", kMaxBatchTokens, "4M");
@@ -154,11 +157,12 @@ SizeRequest ParseRequest(const po::variables_map& vm, bool chinchilla) {
   return r;
 }
 
-// The default GPU types: every cluster preset whose GPU has a bf16 peak (V100 has none).
-std::vector<std::string> DefaultGpuArgs() {
+// The default GPU types: every cluster preset whose GPU has a peak in --dtype, else a bf16 peak
+// (V100 has none).
+std::vector<std::string> DefaultGpuArgs(const SizeRequest& r) {
   std::vector<std::string> out;
   for (const std::string& name : PresetNames("clusters")) {
-    if (LoadCluster(name).gpu.peak(Dtype::kBf16) > 0) out.push_back(name);
+    if (LoadCluster(name).gpu.peak(r.dtype.value_or(Dtype::kBf16)) > 0) out.push_back(name);
   }
   return out;
 }
@@ -176,7 +180,13 @@ SizeGpuType LoadGpuType(const std::string& arg, const SizeRequest& r,
   g.cluster = LoadCluster(arg);
   g.price_source = PriceSource(arg);
   g.pricing = ApplyOutlookFlags(r.outlook, &g.cluster);
-  if (g.cluster.gpu.peak(TrainingDtype(g.cluster.gpu)) <= 0) {
+  g.dtype = r.dtype.value_or(TrainingDtype(g.cluster.gpu));
+  if (g.cluster.gpu.peak(g.dtype) <= 0) {
+    if (r.dtype) {
+      throw InputError("--dtype", std::string(ToString(g.dtype)) + " is not supported by " +
+                                      g.cluster.gpu.name + " (" + arg + ": no " +
+                                      ToString(g.dtype) + " peak_tflops in its cluster file)");
+    }
     throw InputError(arg, "GPU " + g.cluster.gpu.name + " lists no bf16 or fp16 peak_tflops");
   }
   if (r.gpu_counts) g.counts = GpuCountsFor(*r.gpu_counts, g.cluster.gpus_per_node, g.cluster.name);
@@ -206,7 +216,7 @@ std::vector<SizeGpuType> LoadGpuTypes(const SizeRequest& r) {
   std::optional<ModelSpec> model;
   if (r.model_arg) model = LoadModel(*r.model_arg);
   std::vector<SizeGpuType> out;
-  for (const std::string& arg : r.gpus_are_default ? DefaultGpuArgs() : r.gpu_args) {
+  for (const std::string& arg : r.gpus_are_default ? DefaultGpuArgs(r) : r.gpu_args) {
     out.push_back(LoadGpuType(arg, r, model));
   }
   const bool any_node_fits = std::any_of(out.begin(), out.end(), [&](const SizeGpuType& g) {
@@ -312,6 +322,7 @@ std::vector<SizingRow> Sweep(std::vector<SizeGpuType>* types, const SizeRequest&
     req.max_gpus = r.max_gpus;
     req.gpu_counts = g.counts;
     req.stack = r.stack;
+    req.dtype = g.dtype;
     // The time limit is shared out: each GPU type gets an even part of what is left.
     if (r.time_limit_s > 0) {
       const std::chrono::duration<double> used = std::chrono::steady_clock::now() - start;
@@ -393,30 +404,34 @@ void FailIfNothingMeets(const SizeRequest& r, const std::vector<SizingRow>& rows
 
 void AddOptions(po::options_description* options) {
   AddStackOptions(options);
-  options->add_options()
-      ("tokens", po::value<std::string>(), "training tokens D, e.g. 1.4T or 300e9 (required "
-                                           "unless --chinchilla-budget)")
-      ("deadline-days", po::value<double>(), "mark the cheapest run finishing within this many days")
-      ("budget-usd", po::value<std::string>(), "mark the fastest run costing at most this, e.g. 5M")
-      ("gpu", po::value<std::vector<std::string>>()->composing(),
-       "GPU type: cluster preset or file; repeat or comma-separate (default: every preset with "
-       "a bf16 peak)")
-      ("max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
-       "largest GPU count to try (whole nodes on a grid: 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, ... "
-       "nodes)")
-      ("gpus", po::value<std::string>(),
-       "GPU counts to size at instead: N, a list N,M,..., a range LO-HI (the grid's counts in "
-       "it and both ends) or LO-HI:STEP (STEP in nodes), e.g. 2560, 2048,2560,3072, 1024-4096")
-      ("global-batch", po::value<int64_t>(), "sequences per step (default: 4M tokens, rounded)")
-      ("global-batch-tokens", po::value<std::string>(),
-       "tokens per step, rounded to a power-of-two number of sequences (default 4M)")
-      ("knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency, "0.80"),
-       "marginal scaling efficiency below which adding GPUs stops paying")
-      ("chinchilla-budget", po::value<std::string>(),
-       "US dollars: size Chinchilla approach 3's optimal N and D for this budget on each GPU "
-       "type (no MODEL, no --tokens)")
-      ("mfu", po::value<std::string>(), "not for size (see `planner chinchilla --mfu`)")
-      ("quiet", po::bool_switch(), "no progress bar on stderr");
+  options->add_options()("tokens", po::value<std::string>(),
+                         "training tokens D, e.g. 1.4T or 300e9 (required "
+                         "unless --chinchilla-budget)")(
+      "deadline-days", po::value<double>(),
+      "mark the cheapest run finishing within this many days")(
+      "budget-usd", po::value<std::string>(), "mark the fastest run costing at most this, e.g. 5M")(
+      "gpu", po::value<std::vector<std::string>>()->composing(),
+      "GPU type: cluster preset or file; repeat or comma-separate (default: every preset with "
+      "a bf16 peak, or with a --dtype peak)")(
+      "dtype", po::value<std::string>(),
+      "compute dtype of every layout: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: "
+      "each GPU's 16-bit one)")(
+      "max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
+      "largest GPU count to try (whole nodes on a grid: 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, ... "
+      "nodes)")(
+      "gpus", po::value<std::string>(),
+      "GPU counts to size at instead: N, a list N,M,..., a range LO-HI (the grid's counts in "
+      "it and both ends) or LO-HI:STEP (STEP in nodes), e.g. 2560, 2048,2560,3072, 1024-4096")(
+      "global-batch", po::value<int64_t>(), "sequences per step (default: 4M tokens, rounded)")(
+      "global-batch-tokens", po::value<std::string>(),
+      "tokens per step, rounded to a power-of-two number of sequences (default 4M)")(
+      "knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency, "0.80"),
+      "marginal scaling efficiency below which adding GPUs stops paying")(
+      "chinchilla-budget", po::value<std::string>(),
+      "US dollars: size Chinchilla approach 3's optimal N and D for this budget on each GPU "
+      "type (no MODEL, no --tokens)")("mfu", po::value<std::string>(),
+                                      "not for size (see `planner chinchilla --mfu`)")(
+      "quiet", po::bool_switch(), "no progress bar on stderr");
   AddOutlookOptions(options);
   AddTimeLimitOption(options);
   AddFormatOption(options);

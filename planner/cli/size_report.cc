@@ -213,18 +213,18 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
   notes.push_back(
       "scaling = tokens/s per GPU over that at the type's smallest count; marginal = "
       "extra tokens/s per extra GPU over tokens/s per GPU at the previous count");
-  notes.push_back(std::string(r.gpus_are_default
-                                  ? "GPU types: every cluster preset with a bf16 peak (default; "
-                                    "--gpu to choose)"
-                                  : "GPU types: from --gpu") +
+  notes.push_back((r.gpus_are_default ? "GPU types: every cluster preset with a " +
+                                            std::string(ToString(r.dtype.value_or(Dtype::kBf16))) +
+                                            " peak (default; --gpu to choose)"
+                                      : std::string("GPU types: from --gpu")) +
                   "; counts: " + CountsText(r) +
                   (r.gpu_counts            ? ""
                    : r.max_gpus_is_default ? " (default; --max-gpus, or --gpus to list counts)"
                                            : " (--max-gpus)"));
   for (const SizeGpuType& g : types) {
-    std::string line = g.cluster.name + " (" + g.cluster.gpu.name + ", " +
-                       ToString(TrainingDtype(g.cluster.gpu)) + "): $" +
-                       Fixed(g.cluster.price_per_gpu_hour_usd, 2) + "/GPU-h, " + g.price_source;
+    std::string line = g.cluster.name + " (" + g.cluster.gpu.name + ", " + ToString(g.dtype) +
+                       "): $" + Fixed(g.cluster.price_per_gpu_hour_usd, 2) + "/GPU-h, " +
+                       g.price_source;
     if (g.sizing.rows.empty()) {
       line += "; no layout fits at " +
               (r.gpu_counts ? "the --gpus counts" : "up to " + Grouped(r.max_gpus) + " GPUs");
@@ -292,7 +292,7 @@ nlohmann::ordered_json GpuTypeJson(const SizeGpuType& g, const std::vector<Sizin
   }
   nlohmann::ordered_json j = {{"cluster", g.cluster.name},
                               {"gpu", g.cluster.gpu.name},
-                              {"dtype", ToString(TrainingDtype(g.cluster.gpu))},
+                              {"dtype", ToString(g.dtype)},
                               {"price_per_gpu_hour_usd", g.cluster.price_per_gpu_hour_usd},
                               {"price_source", g.price_source},
                               {"model",

@@ -45,12 +45,14 @@ struct SizeRequest {
   bool max_gpus_is_default = true;
   OutlookFlags outlook;
   StackSpec stack;  // --stack (default kDefaultStack): prices and restricts every layout
+  std::optional<Dtype> dtype;  // --dtype; unset: each GPU's 16-bit dtype (TrainingDtype)
 };
 
 // One GPU type: its cluster, the model and tokens sized on it, and the sweep.
 struct SizeGpuType {
   std::string arg;
   ClusterSpec cluster;
+  Dtype dtype = Dtype::kBf16;  // what its layouts train in (--dtype, else its 16-bit dtype)
   std::string price_source;
   PricingClass pricing;  // --pricing on this cluster
   ErrorBand band;        // its step-time band

@@ -180,7 +180,7 @@ ClusterSizing SizeOnCluster(const ModelSpec& m, const ClusterSpec& c, const Sizi
       listed ? r.gpu_counts : NodeGridGpuCounts(c.gpus_per_node, r.max_gpus);
   SearchSpace space;
   space.global_batch = r.global_batch;
-  space.dtypes = {TrainingDtype(c.gpu)};
+  space.dtypes = {r.dtype.value_or(TrainingDtype(c.gpu))};
   SearchOptions options;
   options.top_k = kTieCandidates;
   options.threads = r.threads;

@@ -96,6 +96,8 @@ struct SizingRequest {
   double time_limit_s = 0;
   // The software stack the layouts are priced with and restricted to (the CLI always sets it).
   std::optional<StackSpec> stack;
+  // The compute dtype of every layout; unset: the GPU's 16-bit one (TrainingDtype).
+  std::optional<Dtype> dtype;
 };
 
 struct ClusterSizing {
