@@ -83,11 +83,25 @@ RunComparison CompareLaws(const std::vector<CompareRun>& runs,
   return c;
 }
 
-SearchResult BestLayout(const CompareRun& r, const StackSpec& stack,
+// --dtype, checked against every run's GPU as plan checks it.
+std::optional<Dtype> DtypeFlag(const po::variables_map& vm, const std::vector<CompareRun>& runs) {
+  if (!vm.count("dtype")) return std::nullopt;
+  const Dtype d = EnumFlag<Dtype>(vm, "dtype", Choices(kDtypeNames, kTrainingDtypes));
+  for (const CompareRun& r : runs) {
+    if (r.cluster.gpu.peak(d) <= 0) {
+      throw InputError("--dtype", std::string(ToString(d)) + " is not supported by " +
+                                      r.cluster.gpu.name + " (run " + r.name + ": no " +
+                                      ToString(d) + " peak_tflops in its cluster file)");
+    }
+  }
+  return d;
+}
+
+SearchResult BestLayout(const CompareRun& r, const StackSpec& stack, std::optional<Dtype> dtype,
                         const std::function<void(double, int64_t)>& progress) {
   SearchSpace space;
   space.global_batch = r.global_batch;
-  space.dtypes = {TrainingDtype(r.cluster.gpu)};
+  space.dtypes = {dtype.value_or(TrainingDtype(r.cluster.gpu))};
   SearchOptions options;
   options.top_k = kTieCandidates;
   options.stack = stack;
@@ -99,8 +113,8 @@ SearchResult BestLayout(const CompareRun& r, const StackSpec& stack,
 }
 
 std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const StackSpec& stack,
-                                const std::vector<ParamCount>& params, const RunComparison& laws,
-                                bool quiet) {
+                                std::optional<Dtype> dtype, const std::vector<ParamCount>& params,
+                                const RunComparison& laws, bool quiet) {
   ProgressBar bar("planner compare", quiet);
   int64_t layouts = 0;
   std::vector<RunResult> out;
@@ -112,7 +126,7 @@ std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const Stack
       const double fraction = (static_cast<double>(i) + inner) / static_cast<double>(runs.size());
       if (fraction > 0) bar.Update(layouts + done, static_cast<int64_t>((layouts + done) / fraction));
     };
-    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, stack, progress), {}, {}};
+    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, stack, dtype, progress), {}, {}};
     layouts += res.search.configs_total;
     res.exact_flops = FlopsPerSequence(r.model, Recompute::kNone).model * r.tokens /
                       static_cast<double>(r.model.seq_len);
@@ -232,7 +246,8 @@ std::vector<std::string> BatchNotes(const std::vector<RunResult>& rs) {
   return notes;
 }
 
-std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunComparison& laws) {
+std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunComparison& laws,
+                               std::optional<Dtype> dtype) {
   std::vector<std::string> notes;
   for (const FitWinner& w : laws.lowest_loss) {
     notes.push_back(std::string("lowest predicted loss, ") + Info(w.fit).name + ": " +
@@ -264,8 +279,11 @@ std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunCompar
                       std::to_string(r.in.global_batch) + "` says why and what would fit");
     }
   }
-  notes.push_back("layout: the fastest of `planner plan`'s search (tp, pp, cp, dp, vpp, "
-                  "micro-batch, ZeRO 0-3, recompute, sp) in bf16, fp16 on GPUs without bf16");
+  notes.push_back(
+      "layout: the fastest of `planner plan`'s search (tp, pp, cp, dp, vpp, "
+      "micro-batch, ZeRO 0-3, recompute, sp) in " +
+      (dtype ? std::string(ToString(*dtype)) + " (--dtype)"
+             : std::string("bf16, fp16 on GPUs without bf16")));
   notes.push_back("steps = D / (global batch x seq_len); ideal days = steps x step time / 86,400; "
                   "days = ideal days / goodput; GPU-hours = days x 24 x GPUs; cost = GPU-hours x "
                   "price");
@@ -336,27 +354,31 @@ nlohmann::ordered_json RunJson(const RunResult& r) {
           {"plan", PlanJson(r)}};
 }
 
-nlohmann::ordered_json CompareJson(const std::vector<RunResult>& rs, const RunComparison& laws) {
+nlohmann::ordered_json CompareJson(const std::vector<RunResult>& rs, const RunComparison& laws,
+                                   std::optional<Dtype> dtype) {
   nlohmann::ordered_json runs = nlohmann::ordered_json::array();
   for (const RunResult& r : rs) runs.push_back(RunJson(r));
   nlohmann::ordered_json lowest = nlohmann::ordered_json::object();
   for (const FitWinner& w : laws.lowest_loss) lowest[Info(w.fit).id] = rs[w.run_index].in.name;
-  return {{"schema_version", 1}, {"runs", runs}, {"lowest_loss", lowest},
-          {"notes", Notes(rs, laws)}};
+  return {{"schema_version", 1},
+          {"runs", runs},
+          {"lowest_loss", lowest},
+          {"notes", Notes(rs, laws, dtype)}};
 }
 
 }  // namespace
 
 int RunCompare(const std::vector<std::string>& args) {
   po::options_description options("planner compare options");
-  options.add_options()
-      ("run", po::value<std::vector<std::string>>()->composing(),
-       "NAME:MODEL:TOKENS[:CLUSTER[:GPUS]], repeatable, instead of RUNS.yaml")
-      ("cluster", po::value<std::string>(), "default cluster (overrides RUNS.yaml's top level)")
-      ("gpus", po::value<int64_t>(), "default GPU count (overrides RUNS.yaml's top level)")
-      ("global-batch-tokens", po::value<std::string>(),
-       "default tokens per step, e.g. 4M (rounded to a power-of-two number of sequences)")
-      ("quiet", po::bool_switch(), "no progress bar on stderr");
+  options.add_options()("run", po::value<std::vector<std::string>>()->composing(),
+                        "NAME:MODEL:TOKENS[:CLUSTER[:GPUS]], repeatable, instead of RUNS.yaml")(
+      "cluster", po::value<std::string>(), "default cluster (overrides RUNS.yaml's top level)")(
+      "gpus", po::value<int64_t>(), "default GPU count (overrides RUNS.yaml's top level)")(
+      "global-batch-tokens", po::value<std::string>(),
+      "default tokens per step, e.g. 4M (rounded to a power-of-two number of sequences)")(
+      "dtype", po::value<std::string>(),
+      "compute dtype of every run: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: each "
+      "cluster's 16-bit one)")("quiet", po::bool_switch(), "no progress bar on stderr");
   AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
@@ -377,20 +399,22 @@ int RunCompare(const std::vector<std::string>& args) {
       &vm);
   if (!format) return 0;
   const std::vector<CompareRun> runs = ReadRuns(vm);
+  const std::optional<Dtype> dtype = DtypeFlag(vm, runs);
   std::vector<ParamCount> params;
   for (const CompareRun& r : runs) params.push_back(CountParams(r.model));
   const RunComparison laws = CompareLaws(runs, params);
   const std::vector<RunResult> results =
-      Evaluate(runs, StackFromFlags(vm), params, laws,
+      Evaluate(runs, StackFromFlags(vm), dtype, params, laws,
                vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
-  Emit(*format, {[&] { return CompareJson(results, laws); }, [&] { return CsvTable(results); },
-                 [&](std::ostream& out) {
-                   RenderText(ScalingTable(results), out);
-                   out << "\n";
-                   Table cluster = ClusterTable(results);
-                   cluster.notes = Notes(results, laws);
-                   RenderText(cluster, out);
-                 }});
+  Emit(*format,
+       {[&] { return CompareJson(results, laws, dtype); }, [&] { return CsvTable(results); },
+        [&](std::ostream& out) {
+          RenderText(ScalingTable(results), out);
+          out << "\n";
+          Table cluster = ClusterTable(results);
+          cluster.notes = Notes(results, laws, dtype);
+          RenderText(cluster, out);
+        }});
   return 0;
 }
 
