@@ -1,7 +1,8 @@
-// planner compare RUNS.yaml | --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]] ...: candidate training
-// runs side by side. Scaling: parameters, tokens, tokens per parameter, FLOPs (6ND and the exact
-// per-matmul count), PF-days and the loss each fit predicts. On the cluster: the fastest layout
-// the plan search finds, its step time and MFU, and the run's wall-clock days, GPU-hours and cost.
+// planner compare RUNS.yaml | --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]] ...: candidate
+// training runs side by side. Scaling: parameters, tokens, tokens per parameter, FLOPs (6ND and the
+// exact per-matmul count), PF-days and the loss each fit predicts. On the cluster: the fastest
+// layout the plan search finds, its step time and MFU, and the run's wall-clock days, GPU-hours and
+// cost.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -50,6 +51,8 @@ std::vector<CompareRun> ReadRuns(const po::variables_map& vm) {
   flags.run_option = "--run";
   if (vm.count("cluster")) flags.cluster = vm["cluster"].as<std::string>();
   if (vm.count("gpus")) flags.gpus = vm["gpus"].as<int64_t>();
+  flags.dtype_option = "--dtype";
+  if (vm.count("dtype")) flags.dtype = vm["dtype"].as<std::string>();
   if (vm.count("global-batch-tokens")) {
     const std::string text = vm["global-batch-tokens"].as<std::string>();
     flags.global_batch_tokens = ParseSuffixedNumber(text);
@@ -83,25 +86,11 @@ RunComparison CompareLaws(const std::vector<CompareRun>& runs,
   return c;
 }
 
-// --dtype, checked against every run's GPU as plan checks it.
-std::optional<Dtype> DtypeFlag(const po::variables_map& vm, const std::vector<CompareRun>& runs) {
-  if (!vm.count("dtype")) return std::nullopt;
-  const Dtype d = EnumFlag<Dtype>(vm, "dtype", Choices(kDtypeNames, kTrainingDtypes));
-  for (const CompareRun& r : runs) {
-    if (r.cluster.gpu.peak(d) <= 0) {
-      throw InputError("--dtype", std::string(ToString(d)) + " is not supported by " +
-                                      r.cluster.gpu.name + " (run " + r.name + ": no " +
-                                      ToString(d) + " peak_tflops in its cluster file)");
-    }
-  }
-  return d;
-}
-
-SearchResult BestLayout(const CompareRun& r, const StackSpec& stack, std::optional<Dtype> dtype,
+SearchResult BestLayout(const CompareRun& r, const StackSpec& stack,
                         const std::function<void(double, int64_t)>& progress) {
   SearchSpace space;
   space.global_batch = r.global_batch;
-  space.dtypes = {dtype.value_or(TrainingDtype(r.cluster.gpu))};
+  space.dtypes = {r.dtype};
   SearchOptions options;
   options.top_k = kTieCandidates;
   options.stack = stack;
@@ -113,8 +102,8 @@ SearchResult BestLayout(const CompareRun& r, const StackSpec& stack, std::option
 }
 
 std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const StackSpec& stack,
-                                std::optional<Dtype> dtype, const std::vector<ParamCount>& params,
-                                const RunComparison& laws, bool quiet) {
+                                const std::vector<ParamCount>& params, const RunComparison& laws,
+                                bool quiet) {
   ProgressBar bar("planner compare", quiet);
   int64_t layouts = 0;
   std::vector<RunResult> out;
@@ -126,7 +115,7 @@ std::vector<RunResult> Evaluate(const std::vector<CompareRun>& runs, const Stack
       const double fraction = (static_cast<double>(i) + inner) / static_cast<double>(runs.size());
       if (fraction > 0) bar.Update(layouts + done, static_cast<int64_t>((layouts + done) / fraction));
     };
-    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, stack, dtype, progress), {}, {}};
+    RunResult res{r, params[i], laws.runs[i], 0, BestLayout(r, stack, progress), {}, {}};
     layouts += res.search.configs_total;
     res.exact_flops = FlopsPerSequence(r.model, Recompute::kNone).model * r.tokens /
                       static_cast<double>(r.model.seq_len);
@@ -189,12 +178,19 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
   Table t;
   t.title = "On the cluster: the fastest layout the plan search finds; ideal days = steps x step "
             "time, days = ideal / goodput";
-  t.columns = {{"run", false, "name"},          {"cluster", false, "cluster.name"},
-               {"GPUs", true, "cluster.gpus"},   {"batch (seq x len)", true, "global_batch.sequences"},
-               {"layout", false},                {"step (s)", true, "step_time_s"},
-               {"MFU", true, "mfu"},             {"days"},
-               {"ideal days", true, "ideal_days"}, {"goodput"},
-               {"GPU-hours", true, "gpu_hours"}, {"cost (USD)", true, "cost_usd"},
+  t.columns = {{"run", false, "name"},
+               {"cluster", false, "cluster.name"},
+               {"GPUs", true, "cluster.gpus"},
+               {"batch (seq x len)", true, "global_batch.sequences"},
+               {"layout", false},
+               {"dtype", false, "dtype"},
+               {"step (s)", true, "step_time_s"},
+               {"MFU", true, "mfu"},
+               {"days"},
+               {"ideal days", true, "ideal_days"},
+               {"goodput"},
+               {"GPU-hours", true, "gpu_hours"},
+               {"cost (USD)", true, "cost_usd"},
                {"ideal cost", true, "ideal_cost_usd"}};
   for (const RunResult& r : rs) {
     const ClusterSpec& c = r.in.cluster;
@@ -207,11 +203,12 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
       row.resize(t.columns.size());
     } else {
       const Outlook& o = *r.outlook;
-      row.insert(row.end(), {Describe(p->layout), FixedCell(p->time.step_time_s, 2),
-                             PercentCell(p->time.mfu), Cell(DaysText(r.cost.days), r.cost.days),
-                             Cell(DaysText(o.ideal.days), o.ideal.days),
-                             PercentCell(o.goodput.goodput), GroupedRoundCell(r.cost.gpu_hours),
-                             GroupedRoundCell(r.cost.cost_usd), GroupedRoundCell(o.ideal.cost_usd)});
+      row.insert(row.end(),
+                 {Describe(p->layout), ToString(p->layout.dtype), FixedCell(p->time.step_time_s, 2),
+                  PercentCell(p->time.mfu), Cell(DaysText(r.cost.days), r.cost.days),
+                  Cell(DaysText(o.ideal.days), o.ideal.days), PercentCell(o.goodput.goodput),
+                  GroupedRoundCell(r.cost.gpu_hours), GroupedRoundCell(r.cost.cost_usd),
+                  GroupedRoundCell(o.ideal.cost_usd)});
     }
     t.AddRow(std::move(row));
   }
@@ -246,8 +243,7 @@ std::vector<std::string> BatchNotes(const std::vector<RunResult>& rs) {
   return notes;
 }
 
-std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunComparison& laws,
-                               std::optional<Dtype> dtype) {
+std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunComparison& laws) {
   std::vector<std::string> notes;
   for (const FitWinner& w : laws.lowest_loss) {
     notes.push_back(std::string("lowest predicted loss, ") + Info(w.fit).name + ": " +
@@ -281,9 +277,8 @@ std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunCompar
   }
   notes.push_back(
       "layout: the fastest of `planner plan`'s search (tp, pp, cp, dp, vpp, "
-      "micro-batch, ZeRO 0-3, recompute, sp) in " +
-      (dtype ? std::string(ToString(*dtype)) + " (--dtype)"
-             : std::string("bf16, fp16 on GPUs without bf16")));
+      "micro-batch, ZeRO 0-3, recompute, sp) in the run's dtype: its own (dtype, "
+      "--run's sixth field), else --dtype, else bf16 (fp16 on GPUs without bf16)");
   notes.push_back("steps = D / (global batch x seq_len); ideal days = steps x step time / 86,400; "
                   "days = ideal days / goodput; GPU-hours = days x 24 x GPUs; cost = GPU-hours x "
                   "price");
@@ -354,31 +349,32 @@ nlohmann::ordered_json RunJson(const RunResult& r) {
           {"plan", PlanJson(r)}};
 }
 
-nlohmann::ordered_json CompareJson(const std::vector<RunResult>& rs, const RunComparison& laws,
-                                   std::optional<Dtype> dtype) {
+nlohmann::ordered_json CompareJson(const std::vector<RunResult>& rs, const RunComparison& laws) {
   nlohmann::ordered_json runs = nlohmann::ordered_json::array();
   for (const RunResult& r : rs) runs.push_back(RunJson(r));
   nlohmann::ordered_json lowest = nlohmann::ordered_json::object();
   for (const FitWinner& w : laws.lowest_loss) lowest[Info(w.fit).id] = rs[w.run_index].in.name;
-  return {{"schema_version", 1},
-          {"runs", runs},
-          {"lowest_loss", lowest},
-          {"notes", Notes(rs, laws, dtype)}};
+  return {
+      {"schema_version", 1}, {"runs", runs}, {"lowest_loss", lowest}, {"notes", Notes(rs, laws)}};
 }
 
 }  // namespace
 
 int RunCompare(const std::vector<std::string>& args) {
   po::options_description options("planner compare options");
-  options.add_options()("run", po::value<std::vector<std::string>>()->composing(),
-                        "NAME:MODEL:TOKENS[:CLUSTER[:GPUS]], repeatable, instead of RUNS.yaml")(
+  // clang-format off: one option a line reads as the --help it prints.
+  options.add_options()(
+      "run", po::value<std::vector<std::string>>()->composing(),
+      "NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]], repeatable, instead of RUNS.yaml")(
       "cluster", po::value<std::string>(), "default cluster (overrides RUNS.yaml's top level)")(
       "gpus", po::value<int64_t>(), "default GPU count (overrides RUNS.yaml's top level)")(
       "global-batch-tokens", po::value<std::string>(),
       "default tokens per step, e.g. 4M (rounded to a power-of-two number of sequences)")(
       "dtype", po::value<std::string>(),
-      "compute dtype of every run: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: each "
-      "cluster's 16-bit one)")("quiet", po::bool_switch(), "no progress bar on stderr");
+      "default compute dtype of the runs: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: "
+      "each cluster's 16-bit one; a run's own dtype wins)")("quiet", po::bool_switch(),
+                                                            "no progress bar on stderr");
+  // clang-format on
   AddStackOptions(&options);
   AddFormatOption(&options);
   po::variables_map vm;
@@ -393,28 +389,26 @@ int RunCompare(const std::vector<std::string>& args) {
   const std::optional<OutputFormat> format = ParseFormattedCommandLine(
       "compare",
       "RUNS.yaml [--cluster X] [--gpus N] [--format F]\n"
-      "       planner compare --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]] ... "
+      "       planner compare --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]] ... "
       "[--cluster X] [--gpus N]\n\nRUNS.yaml format: docs/sizing.md",
       options, flags_only ? std::vector<std::string>{} : std::vector<std::string>{"runs"}, args,
       &vm);
   if (!format) return 0;
   const std::vector<CompareRun> runs = ReadRuns(vm);
-  const std::optional<Dtype> dtype = DtypeFlag(vm, runs);
   std::vector<ParamCount> params;
   for (const CompareRun& r : runs) params.push_back(CountParams(r.model));
   const RunComparison laws = CompareLaws(runs, params);
   const std::vector<RunResult> results =
-      Evaluate(runs, StackFromFlags(vm), dtype, params, laws,
+      Evaluate(runs, StackFromFlags(vm), params, laws,
                vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
-  Emit(*format,
-       {[&] { return CompareJson(results, laws, dtype); }, [&] { return CsvTable(results); },
-        [&](std::ostream& out) {
-          RenderText(ScalingTable(results), out);
-          out << "\n";
-          Table cluster = ClusterTable(results);
-          cluster.notes = Notes(results, laws, dtype);
-          RenderText(cluster, out);
-        }});
+  Emit(*format, {[&] { return CompareJson(results, laws); }, [&] { return CsvTable(results); },
+                 [&](std::ostream& out) {
+                   RenderText(ScalingTable(results), out);
+                   out << "\n";
+                   Table cluster = ClusterTable(results);
+                   cluster.notes = Notes(results, laws);
+                   RenderText(cluster, out);
+                 }});
   return 0;
 }
 

@@ -404,6 +404,7 @@ void FailIfNothingMeets(const SizeRequest& r, const std::vector<SizingRow>& rows
 
 void AddOptions(po::options_description* options) {
   AddStackOptions(options);
+  // clang-format off: one option a line reads as the --help it prints.
   options->add_options()("tokens", po::value<std::string>(),
                          "training tokens D, e.g. 1.4T or 300e9 (required "
                          "unless --chinchilla-budget)")(
@@ -432,6 +433,7 @@ void AddOptions(po::options_description* options) {
       "type (no MODEL, no --tokens)")("mfu", po::value<std::string>(),
                                       "not for size (see `planner chinchilla --mfu`)")(
       "quiet", po::bool_switch(), "no progress bar on stderr");
+  // clang-format on
   AddOutlookOptions(options);
   AddTimeLimitOption(options);
   AddFormatOption(options);

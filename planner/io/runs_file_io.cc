@@ -46,6 +46,7 @@ struct RunFields {
   std::optional<Sourced<std::string>> cluster;
   std::optional<Sourced<int64_t>> gpus;
   std::optional<int64_t> global_batch;
+  std::optional<Sourced<std::string>> dtype;
   Fail fail;  // for problems with the run as a whole
   std::string label;  // "runs[2] (llama3)" or "run 'llama3'"
   // How to give a missing cluster or GPU count, for the error message.
@@ -58,6 +59,7 @@ struct Defaults {
   std::optional<Sourced<std::string>> cluster;
   std::optional<Sourced<int64_t>> gpus;
   std::optional<double> batch_tokens;
+  std::optional<Sourced<std::string>> dtype;
   fs::path base;  // folder that relative paths in the file are relative to
 };
 
@@ -119,6 +121,22 @@ void SetBatch(const RunFields& f, const Defaults& d, CompareRun* run) {
   run->global_batch = GlobalBatchForTokens(run->batch_tokens_requested, run->model.seq_len);
 }
 
+// The run's dtype (its own, else the default's), checked against its GPU; else its 16-bit one.
+Dtype RunDtype(const std::optional<Sourced<std::string>>& given, const ClusterSpec& c) {
+  if (!given) return TrainingDtype(c.gpu);
+  const auto choices = Choices(kDtypeNames, kTrainingDtypes);
+  const std::optional<Dtype> d = FindChoice(choices, given->value);
+  if (!d) {
+    given->fail("dtype", "dtype must be one of " + JoinChoices(ChoiceNames(choices)) + ", got '" +
+                             given->value + "'");
+  }
+  if (c.gpu.peak(*d) <= 0) {
+    given->fail("dtype", given->value + " is not supported by " + c.gpu.name + " (" + c.name +
+                             ": no " + given->value + " peak_tflops in its cluster file)");
+  }
+  return *d;
+}
+
 CompareRun BuildRun(const RunFields& f, const Defaults& d, const fs::path& base) {
   CheckTokens(f.tokens, "tokens");
   const std::optional<Sourced<std::string>>& cluster = f.cluster ? f.cluster : d.cluster;
@@ -136,6 +154,7 @@ CompareRun BuildRun(const RunFields& f, const Defaults& d, const fs::path& base)
   run.cluster_arg = ResolveSpec("clusters", cluster->value, cluster_base, cluster->fail, "cluster");
   run.cluster = LoadSizedCluster(run.cluster_arg, *gpus);
   run.price_source = PriceSource(run.cluster_arg);
+  run.dtype = RunDtype(f.dtype ? f.dtype : d.dtype, run.cluster);
   SetBatch(f, d, &run);
   return run;
 }
@@ -171,6 +190,7 @@ RunFields ReadRunFields(const StrictMap& m, size_t index, const CompareDefaults&
   f.tokens = {FileQuantity(m, "tokens", "tokens"), f.fail};
   if (auto c = m.OptString("cluster")) f.cluster = Sourced<std::string>{*c, f.fail};
   if (auto g = m.OptInt("gpus")) f.gpus = Sourced<int64_t>{*g, f.fail};
+  if (auto t = m.OptString("dtype")) f.dtype = Sourced<std::string>{*t, f.fail};
   if (auto b = m.OptInt("global_batch")) {
     if (*b <= 0 || *b > kMaxGlobalBatch) {
       m.Fail("global_batch", "global_batch must be between 1 and " + Grouped(kMaxGlobalBatch) +
@@ -205,6 +225,7 @@ Defaults ReadDefaults(const StrictMap& top, const CompareDefaults& flags, const 
   const Fail fail = FileFail(top);
   if (auto c = top.OptString("cluster")) d.cluster = Sourced<std::string>{*c, fail};
   if (auto g = top.OptInt("gpus")) d.gpus = Sourced<int64_t>{*g, fail};
+  if (auto t = top.OptString("dtype")) d.dtype = Sourced<std::string>{*t, fail};
   d.batch_tokens = BatchTokens(top);
   if (flags.cluster) {
     d.cluster = Sourced<std::string>{*flags.cluster, FlagFail(flags.cluster_option)};
@@ -212,6 +233,7 @@ Defaults ReadDefaults(const StrictMap& top, const CompareDefaults& flags, const 
   }
   if (flags.gpus) d.gpus = Sourced<int64_t>{*flags.gpus, FlagFail(flags.gpus_option)};
   if (flags.global_batch_tokens) d.batch_tokens = flags.global_batch_tokens;
+  if (flags.dtype) d.dtype = Sourced<std::string>{*flags.dtype, FlagFail(flags.dtype_option)};
   return d;
 }
 
@@ -246,8 +268,8 @@ std::string PriceSource(const std::string& cluster_arg) {
 
 std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDefaults& flags) {
   const YamlDoc doc = LoadYamlFile(path);
-  const StrictMap top(doc.file, doc.root, {"cluster", "gpus", "global_batch_tokens", "runs"},
-                      "runs file");
+  const StrictMap top(doc.file, doc.root,
+                      {"cluster", "gpus", "global_batch_tokens", "dtype", "runs"}, "runs file");
   // "." rather than "" for a file in the working directory: paths in it are file-relative too.
   const fs::path parent = fs::path(path).parent_path();
   const fs::path base = parent.empty() ? fs::path(".") : parent;
@@ -261,7 +283,7 @@ std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDe
   std::set<std::string> names;
   for (size_t i = 0; i < list.size(); ++i) {
     const StrictMap m(doc.file, list[i],
-                      {"name", "model", "tokens", "cluster", "gpus", "global_batch"},
+                      {"name", "model", "tokens", "cluster", "gpus", "global_batch", "dtype"},
                       "runs[" + std::to_string(i) + "]");
     const RunFields f = ReadRunFields(m, i, flags);
     if (!names.insert(f.name).second) m.Fail("name", "duplicate run name '" + f.name + "'");
@@ -273,8 +295,8 @@ std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDe
 CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags) {
   const std::vector<std::string> parts = SplitColons(text);
   const Fail fail = FlagFail(flags.run_option);
-  if (parts.size() < 3 || parts.size() > 5) {
-    fail("", "expected NAME:MODEL:TOKENS[:CLUSTER[:GPUS]], got '" + text + "'");
+  if (parts.size() < 3 || parts.size() > 6) {
+    fail("", "expected NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]], got '" + text + "'");
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].empty()) fail("", "empty field " + std::to_string(i + 1) + " in '" + text + "'");
@@ -292,7 +314,8 @@ CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags) {
   }
   f.tokens = {*tokens, fail};
   if (parts.size() >= 4) f.cluster = Sourced<std::string>{parts[3], fail};
-  if (parts.size() == 5) {
+  if (parts.size() == 6) f.dtype = Sourced<std::string>{parts[5], fail};
+  if (parts.size() >= 5) {
     int64_t gpus = 0;
     const std::string& g = parts[4];
     const auto [ptr, ec] = std::from_chars(g.data(), g.data() + g.size(), gpus);
@@ -306,6 +329,7 @@ CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags) {
     d.cluster = Sourced<std::string>{*flags.cluster, FlagFail(flags.cluster_option)};
   if (flags.gpus) d.gpus = Sourced<int64_t>{*flags.gpus, FlagFail(flags.gpus_option)};
   d.batch_tokens = flags.global_batch_tokens;
+  if (flags.dtype) d.dtype = Sourced<std::string>{*flags.dtype, FlagFail(flags.dtype_option)};
   return BuildRun(f, d, "");
 }
 

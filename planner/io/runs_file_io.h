@@ -1,5 +1,5 @@
 // Reads the candidate runs of `planner compare`: a RUNS.yaml file (strict keys, see
-// docs/sizing.md) or --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]] flags. Each run resolves to a
+// docs/sizing.md) or --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]] flags. Each run resolves to a
 // loaded model, a cluster sized to its GPU count and a global batch in sequences; every problem
 // is an InputError at file:line:col (or naming --run).
 //
@@ -34,10 +34,12 @@ struct CompareDefaults {
   std::optional<std::string> cluster;
   std::optional<int64_t> gpus;
   std::optional<double> global_batch_tokens;
+  std::optional<std::string> dtype;  // as given: bf16, fp16, fp8 or fp4
   // How the caller names the options these came from, for errors and hints (the CLI: its flags).
   std::string cluster_option = "the cluster option";
   std::string gpus_option = "the GPU-count option";
   std::string run_option = "the run option";
+  std::string dtype_option = "the dtype option";
 };
 
 enum class BatchSource {
@@ -55,12 +57,16 @@ struct CompareRun {
   ClusterSpec cluster;  // sized to the run's GPU count
   std::string price_source;
   int64_t global_batch = 0;  // sequences per step
+  // What its layouts train in: the run's dtype, else the file's or the caller's default, else the
+  // GPU's 16-bit one (TrainingDtype); a GPU without a peak in it is an input error.
+  Dtype dtype = Dtype::kBf16;
   BatchSource batch_source = BatchSource::kDefaultTokens;
   double batch_tokens_requested = 0;  // for kTokens and kDefaultTokens
 };
 
 std::vector<CompareRun> ReadCompareFile(const std::string& path, const CompareDefaults& flags);
-// One --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS]]; cluster and GPUs default to `flags`.
+// One --run NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]]; cluster, GPUs and dtype default to
+// `flags`.
 CompareRun ParseRunFlag(const std::string& text, const CompareDefaults& flags);
 
 // Where a cluster's price comes from, for labels: "list-price default from the dgx-h100 preset

@@ -188,7 +188,7 @@ std::string FlagError(const std::string& text, const CompareDefaults& flags = Cl
 
 TEST(RunFlagTest, Errors) {
   EXPECT_EQ(FlagError("a:chinchilla-70b"),
-            "--run: expected NAME:MODEL:TOKENS[:CLUSTER[:GPUS]], got 'a:chinchilla-70b'");
+            "--run: expected NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]], got 'a:chinchilla-70b'");
   EXPECT_EQ(FlagError("a::1T"), "--run: empty field 2 in 'a::1T'");
   EXPECT_EQ(FlagError("a:chinchilla-70b:lots"),
             "--run: TOKENS must be a positive number such as 300e9 or 1.4T, got 'lots'");
@@ -200,10 +200,27 @@ TEST(RunFlagTest, Errors) {
             "--run: GPUS must be a positive integer, got '8x'");
   EXPECT_EQ(FlagError("a:chinchilla-70b:1T:dgx-h100:0"),
             "--run: gpus must be a positive integer, got 0");
+  // The sixth field, a dtype: a name from the training dtypes, with a peak on the run's GPU (the
+  // dgx-h100 preset has none in fp4).
+  EXPECT_EQ(FlagError("a:chinchilla-70b:1T:dgx-h100:8:int8"),
+            "--run: dtype must be one of 'bf16', 'fp16', 'fp8' or 'fp4', got 'int8'");
+  EXPECT_EQ(FlagError("a:chinchilla-70b:1T:dgx-h100:8:fp4"),
+            "--run: fp4 is not supported by H100-SXM5-80GB (dgx-h100: no fp4 peak_tflops in its "
+            "cluster file)");
   CompareDefaults flags = CliNamed();
   flags.gpus = 12;
   EXPECT_EQ(FlagError("a:chinchilla-70b:1T:dgx-h100", flags),
             "--gpus: gpus = 12 is not a whole number of 8-GPU nodes of dgx-h100");
+}
+
+// A run's dtype is its own, else the caller's default, else the GPU's 16-bit one.
+TEST(RunFlagTest, DtypeIsTheRunsThenTheDefaultThenSixteenBit) {
+  CompareDefaults flags = CliNamed();
+  EXPECT_EQ(ParseRunFlag("a:chinchilla-70b:1T:dgx-h100:8", flags).dtype, Dtype::kBf16);
+  EXPECT_EQ(ParseRunFlag("a:chinchilla-70b:1T:v100:8", flags).dtype, Dtype::kFp16);
+  flags.dtype = "fp8";
+  EXPECT_EQ(ParseRunFlag("a:chinchilla-70b:1T:dgx-h100:8", flags).dtype, Dtype::kFp8);
+  EXPECT_EQ(ParseRunFlag("a:chinchilla-70b:1T:gb300-nvl72:8:fp4", flags).dtype, Dtype::kFp4);
 }
 
 TEST(PriceSourceTest, NamesTheProviderOfAPresetAndTheFileOtherwise) {
