@@ -104,6 +104,8 @@ Table ClusterTable(const std::vector<ClusterSpec>& clusters) {
                {"bf16 TFLOP/s", true, "", Shown::kText},
                {"bf16 TFLOP/s", true, "bf16", Shown::kData},
                {"fp16 TFLOP/s", true, "fp16", Shown::kData},
+               {"fp8 TFLOP/s", true, "fp8"},
+               {"fp4 TFLOP/s", true, "fp4"},
                {"HBM GiB", true, "hbm_GiB"},
                {"HBM GB/s", true, "hbm_GBps"},
                {"GPUs/node", true, "gpus_per_node"},
@@ -112,9 +114,14 @@ Table ClusterTable(const std::vector<ClusterSpec>& clusters) {
   const auto peak = [](const GpuSpec& g, Dtype d) {
     return Cell(Num(g.peak(d)), g.peak(d) > 0 ? g.peak(d) : NAN);
   };
+  // A dtype the GPU lacks reads "-" (fp8 before Hopper, fp4 before Blackwell).
+  const auto low = [&](const GpuSpec& g, Dtype d) {
+    return g.peak(d) > 0 ? peak(g, d) : Cell("-", NAN);
+  };
   for (const ClusterSpec& c : clusters) {
     t.AddRow({c.name, c.gpu.name, TrainingPeakCell(c.gpu), peak(c.gpu, Dtype::kBf16),
-              peak(c.gpu, Dtype::kFp16), Cell(Num(c.gpu.hbm_GiB), c.gpu.hbm_GiB),
+              peak(c.gpu, Dtype::kFp16), low(c.gpu, Dtype::kFp8), low(c.gpu, Dtype::kFp4),
+              Cell(Num(c.gpu.hbm_GiB), c.gpu.hbm_GiB),
               Cell(Num(c.gpu.hbm_GBps), c.gpu.hbm_GBps),
               Cell(std::to_string(c.gpus_per_node), static_cast<double>(c.gpus_per_node)),
               FixedCell(c.price_per_gpu_hour_usd, 2), NetworkCell(c)});
