@@ -395,6 +395,9 @@ int RunCompare(const std::vector<std::string>& args) {
       &vm);
   if (!format) return 0;
   const std::vector<CompareRun> runs = ReadRuns(vm);
+  std::vector<Dtype> dtypes;
+  for (const CompareRun& r : runs) dtypes.push_back(r.dtype);
+  CheckStackDtypes(StackFromFlags(vm), dtypes);
   std::vector<ParamCount> params;
   for (const CompareRun& r : runs) params.push_back(CountParams(r.model));
   const RunComparison laws = CompareLaws(runs, params);

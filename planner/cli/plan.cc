@@ -385,6 +385,7 @@ int RunPlan(const std::vector<std::string>& args) {
   space.global_batch = inputs.global_batch;
   ApplySearchConstraints(vm, m, c, &space);
   const StackSpec stack = StackFromFlags(vm);
+  CheckStackDtypes(stack, space.dtypes);
   so.stack = stack;
   so.step = StackOptions(stack, c);
   so.time_limit_s = TimeLimitFlag(vm);

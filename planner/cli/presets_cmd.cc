@@ -157,6 +157,13 @@ std::string ZeroCell(const StackSpec& s) {
   return z;
 }
 
+// The dtypes below 16 bits the stack trains in: "fp8, fp4", "fp8" or "-".
+std::string LowPrecisionCell(const StackSpec& s) {
+  if (s.fp8 && s.fp4) return "fp8, fp4";
+  if (s.fp8 || s.fp4) return s.fp8 ? "fp8" : "fp4";
+  return "-";
+}
+
 Table StackTable(const std::vector<StackSpec>& stacks) {
   Table t;
   t.title = "Software stack presets (`--stack NAME`; `--stack-set key=value` to change a field)";
@@ -166,12 +173,13 @@ Table StackTable(const std::vector<StackSpec>& stacks) {
                {"pipeline", false},
                {"cp", false},
                {"ep", false},
+               {"low precision", false, "low_precision"},
                {"attention", false},
                {"description", false}};
   for (const StackSpec& s : stacks) {
     t.AddRow({s.name, ZeroCell(s), Cell(std::to_string(s.default_zero), s.default_zero),
-              PipelineCell(s), CpCell(s), s.expert_parallel ? "yes" : "-", ToString(s.attention),
-              s.description});
+              PipelineCell(s), CpCell(s), s.expert_parallel ? "yes" : "-", LowPrecisionCell(s),
+              ToString(s.attention), s.description});
   }
   t.notes = {"ZeRO: the stages it runs (FSDP stacks shard gradients whenever they shard)",
              "fields and their sources: configs/stacks/*.yaml; docs/validation.md tables each "
@@ -191,6 +199,8 @@ nlohmann::ordered_json StackJson(const StackSpec& s) {
           {"context_parallel", s.context_parallel},
           {"cp_comm", ToString(s.cp_comm)},
           {"expert_parallel", s.expert_parallel},
+          {"fp8", s.fp8},
+          {"fp4", s.fp4},
           {"attention", ToString(s.attention)}};
 }
 

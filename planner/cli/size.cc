@@ -146,6 +146,7 @@ SizeRequest ParseRequest(const po::variables_map& vm, bool chinchilla) {
   r.time_limit_s = TimeLimitFlag(vm);
   if (vm.count("dtype")) {
     r.dtype = EnumFlag<Dtype>(vm, "dtype", Choices(kDtypeNames, kTrainingDtypes));
+    CheckStackDtypes(r.stack, {*r.dtype});
   }
   if (vm.count("global-batch")) r.global_batch = PositiveFlag(vm, "global-batch", kMaxGlobalBatch);
   if (vm.count("global-batch-tokens")) {

@@ -107,4 +107,14 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
   return in;
 }
 
+void CheckStackDtypes(const StackSpec& stack, const std::vector<Dtype>& dtypes) {
+  for (Dtype d : dtypes) {
+    if ((d == Dtype::kFp8 && !stack.fp8) || (d == Dtype::kFp4 && !stack.fp4)) {
+      throw InputError("--dtype", stack.name + " has no " + ToString(d) +
+                                      " training (its supports." + ToString(d) +
+                                      "); choose another --stack or --dtype");
+    }
+  }
+}
+
 }  // namespace planner

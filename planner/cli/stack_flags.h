@@ -40,6 +40,11 @@ struct LayoutInputs {
 };
 LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm);
 
+// Said before a search (plan, size, compare), as for a GPU without the dtype's peak: a stack
+// without fp8 or fp4 training (its supports.fp8/fp4) would refuse every layout and leave
+// "nothing fits". Throws InputError on --dtype.
+void CheckStackDtypes(const StackSpec& stack, const std::vector<Dtype>& dtypes);
+
 }  // namespace planner
 
 #endif  // PLANNER_CLI_STACK_FLAGS_H_

@@ -164,6 +164,10 @@ struct StackSpec : StackMemoryChoices {
   bool cpu_offload =
       false;  // layer-level CPU activation offloading (ParallelConfig::offload_layers)
   bool sequence_parallel = true;
+  // Low-precision training: fp8 GEMMs (Transformer Engine, torchao float8) and fp4 (NVFP4,
+  // Transformer Engine's NVFP4BlockScaling since TE 2.7, Megatron-Core's --fp4-format).
+  bool fp8 = true;
+  bool fp4 = false;
   ShardedGradAccum sharded_grad_accum = ShardedGradAccum::kPerMicrobatch;
   Zero3WithPp zero3_with_pp = Zero3WithPp::kResharded;
 

@@ -61,12 +61,22 @@ const std::vector<std::string> kTopKeys = [] {
 }();
 const std::vector<std::string> kOverlapKeys = {"tp_backward", "tp_forward", "dp", "param_gather",
                                                "pp", "cp", "zero3_prefetch", "a2a"};
-const std::vector<std::string> kSupportKeys = {
-    "max_zero",         "max_zero_with_pp",  "zero1",
-    "pipeline",         "interleaved",       "uneven_chunks",
-    "context_parallel", "expert_parallel",   "expert_tensor_parallel",
-    "hybrid_shard",     "sequence_parallel", "sharded_grad_accum",
-    "zero3_with_pp",    "cpu_offload"};
+const std::vector<std::string> kSupportKeys = {"max_zero",
+                                               "max_zero_with_pp",
+                                               "zero1",
+                                               "pipeline",
+                                               "interleaved",
+                                               "uneven_chunks",
+                                               "context_parallel",
+                                               "expert_parallel",
+                                               "expert_tensor_parallel",
+                                               "hybrid_shard",
+                                               "sequence_parallel",
+                                               "sharded_grad_accum",
+                                               "zero3_with_pp",
+                                               "cpu_offload",
+                                               "fp8",
+                                               "fp4"};
 const std::vector<std::string> kDefaultKeys = {"zero", "sp", "micro_batch_is_local",
                                                "virtual_stages"};
 
@@ -111,6 +121,8 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->hybrid_shard = u.Bool("hybrid_shard", s->hybrid_shard);
   s->cpu_offload = u.Bool("cpu_offload", s->cpu_offload);
   s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
+  s->fp8 = u.Bool("fp8", s->fp8);
+  s->fp4 = u.Bool("fp4", s->fp4);
   s->sharded_grad_accum = OptEnum<ShardedGradAccum>(u, "sharded_grad_accum", kShardedGradAccumNames,
                                                     s->sharded_grad_accum);
   s->zero3_with_pp = OptEnum<Zero3WithPp>(u, "zero3_with_pp", kZero3WithPpNames, s->zero3_with_pp);
