@@ -178,20 +178,13 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
   Table t;
   t.title = "On the cluster: the fastest layout the plan search finds; ideal days = steps x step "
             "time, days = ideal / goodput";
-  t.columns = {{"run", false, "name"},
-               {"cluster", false, "cluster.name"},
-               {"GPUs", true, "cluster.gpus"},
-               {"batch (seq x len)", true, "global_batch.sequences"},
-               {"layout", false},
-               {"dtype", false, "dtype"},
-               {"step (s)", true, "step_time_s"},
-               {"MFU", true, "mfu"},
-               {"days"},
-               {"ideal days", true, "ideal_days"},
-               {"goodput"},
-               {"GPU-hours", true, "gpu_hours"},
-               {"cost (USD)", true, "cost_usd"},
-               {"ideal cost", true, "ideal_cost_usd"}};
+  t.columns = {{"run", false, "name"},          {"cluster", false, "cluster.name"},
+               {"GPUs", true, "cluster.gpus"},   {"batch (seq x len)", true, "global_batch.sequences"},
+               {"layout", false},                {"dtype", false, "dtype"},
+               {"step (s)", true, "step_time_s"}, {"MFU", true, "mfu"},
+               {"days"},                          {"ideal days", true, "ideal_days"},
+               {"goodput"},                       {"GPU-hours", true, "gpu_hours"},
+               {"cost (USD)", true, "cost_usd"},  {"ideal cost", true, "ideal_cost_usd"}};
   for (const RunResult& r : rs) {
     const ClusterSpec& c = r.in.cluster;
     std::vector<Cell> row = {r.in.name, c.name,
@@ -362,18 +355,19 @@ nlohmann::ordered_json CompareJson(const std::vector<RunResult>& rs, const RunCo
 
 int RunCompare(const std::vector<std::string>& args) {
   po::options_description options("planner compare options");
-  // clang-format off: one option a line reads as the --help it prints.
-  options.add_options()(
-      "run", po::value<std::vector<std::string>>()->composing(),
-      "NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]], repeatable, instead of RUNS.yaml")(
-      "cluster", po::value<std::string>(), "default cluster (overrides RUNS.yaml's top level)")(
-      "gpus", po::value<int64_t>(), "default GPU count (overrides RUNS.yaml's top level)")(
-      "global-batch-tokens", po::value<std::string>(),
-      "default tokens per step, e.g. 4M (rounded to a power-of-two number of sequences)")(
-      "dtype", po::value<std::string>(),
-      "default compute dtype of the runs: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: "
-      "each cluster's 16-bit one; a run's own dtype wins)")("quiet", po::bool_switch(),
-                                                            "no progress bar on stderr");
+  // One option a line, as the --help it prints.
+  // clang-format off
+  options.add_options()
+      ("run", po::value<std::vector<std::string>>()->composing(),
+       "NAME:MODEL:TOKENS[:CLUSTER[:GPUS[:DTYPE]]], repeatable, instead of RUNS.yaml")
+      ("cluster", po::value<std::string>(), "default cluster (overrides RUNS.yaml's top level)")
+      ("gpus", po::value<int64_t>(), "default GPU count (overrides RUNS.yaml's top level)")
+      ("global-batch-tokens", po::value<std::string>(),
+       "default tokens per step, e.g. 4M (rounded to a power-of-two number of sequences)")
+      ("dtype", po::value<std::string>(),
+       "default compute dtype of the runs: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: "
+       "each cluster's 16-bit one; a run's own dtype wins)")
+      ("quiet", po::bool_switch(), "no progress bar on stderr");
   // clang-format on
   AddStackOptions(&options);
   AddFormatOption(&options);
@@ -397,12 +391,13 @@ int RunCompare(const std::vector<std::string>& args) {
   const std::vector<CompareRun> runs = ReadRuns(vm);
   std::vector<Dtype> dtypes;
   for (const CompareRun& r : runs) dtypes.push_back(r.dtype);
-  CheckStackDtypes(StackFromFlags(vm), dtypes);
+  const StackSpec stack = StackFromFlags(vm);
+  CheckStackDtypes(stack, dtypes);
   std::vector<ParamCount> params;
   for (const CompareRun& r : runs) params.push_back(CountParams(r.model));
   const RunComparison laws = CompareLaws(runs, params);
   const std::vector<RunResult> results =
-      Evaluate(runs, StackFromFlags(vm), params, laws,
+      Evaluate(runs, stack, params, laws,
                vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
   Emit(*format, {[&] { return CompareJson(results, laws); }, [&] { return CsvTable(results); },
                  [&](std::ostream& out) {

@@ -154,9 +154,7 @@ void ApplyStages(const po::variables_map& vm, const ClusterSpec& c, SearchSpace*
     // Said as explain says it, not as "nothing fits" after a search that could find nothing.
     for (Dtype d : s->dtypes) {
       if (c.gpu.peak(d) <= 0) {
-        throw InputError("--dtype", std::string(ToString(d)) + " is not supported by " +
-                                        c.gpu.name + " (no " + ToString(d) +
-                                        " peak_tflops in its cluster file)");
+        throw InputError("--dtype", UnsupportedDtypeText(d, c.gpu));
       }
     }
   }

@@ -184,9 +184,7 @@ SizeGpuType LoadGpuType(const std::string& arg, const SizeRequest& r,
   g.dtype = r.dtype.value_or(TrainingDtype(g.cluster.gpu));
   if (g.cluster.gpu.peak(g.dtype) <= 0) {
     if (r.dtype) {
-      throw InputError("--dtype", std::string(ToString(g.dtype)) + " is not supported by " +
-                                      g.cluster.gpu.name + " (" + arg + ": no " +
-                                      ToString(g.dtype) + " peak_tflops in its cluster file)");
+      throw InputError("--dtype", UnsupportedDtypeText(g.dtype, g.cluster.gpu, arg));
     }
     throw InputError(arg, "GPU " + g.cluster.gpu.name + " lists no bf16 or fp16 peak_tflops");
   }
@@ -405,35 +403,35 @@ void FailIfNothingMeets(const SizeRequest& r, const std::vector<SizingRow>& rows
 
 void AddOptions(po::options_description* options) {
   AddStackOptions(options);
-  // clang-format off: one option a line reads as the --help it prints.
-  options->add_options()("tokens", po::value<std::string>(),
-                         "training tokens D, e.g. 1.4T or 300e9 (required "
-                         "unless --chinchilla-budget)")(
-      "deadline-days", po::value<double>(),
-      "mark the cheapest run finishing within this many days")(
-      "budget-usd", po::value<std::string>(), "mark the fastest run costing at most this, e.g. 5M")(
-      "gpu", po::value<std::vector<std::string>>()->composing(),
-      "GPU type: cluster preset or file; repeat or comma-separate (default: every preset with "
-      "a bf16 peak, or with a --dtype peak)")(
-      "dtype", po::value<std::string>(),
-      "compute dtype of every layout: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: "
-      "each GPU's 16-bit one)")(
-      "max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
-      "largest GPU count to try (whole nodes on a grid: 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, ... "
-      "nodes)")(
-      "gpus", po::value<std::string>(),
-      "GPU counts to size at instead: N, a list N,M,..., a range LO-HI (the grid's counts in "
-      "it and both ends) or LO-HI:STEP (STEP in nodes), e.g. 2560, 2048,2560,3072, 1024-4096")(
-      "global-batch", po::value<int64_t>(), "sequences per step (default: 4M tokens, rounded)")(
-      "global-batch-tokens", po::value<std::string>(),
-      "tokens per step, rounded to a power-of-two number of sequences (default 4M)")(
-      "knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency, "0.80"),
-      "marginal scaling efficiency below which adding GPUs stops paying")(
-      "chinchilla-budget", po::value<std::string>(),
-      "US dollars: size Chinchilla approach 3's optimal N and D for this budget on each GPU "
-      "type (no MODEL, no --tokens)")("mfu", po::value<std::string>(),
-                                      "not for size (see `planner chinchilla --mfu`)")(
-      "quiet", po::bool_switch(), "no progress bar on stderr");
+  // One option a line, as the --help it prints.
+  // clang-format off
+  options->add_options()
+      ("tokens", po::value<std::string>(), "training tokens D, e.g. 1.4T or 300e9 (required "
+                                           "unless --chinchilla-budget)")
+      ("deadline-days", po::value<double>(), "mark the cheapest run finishing within this many days")
+      ("budget-usd", po::value<std::string>(), "mark the fastest run costing at most this, e.g. 5M")
+      ("gpu", po::value<std::vector<std::string>>()->composing(),
+       "GPU type: cluster preset or file; repeat or comma-separate (default: every preset with "
+       "a bf16 peak, or with a --dtype peak)")
+      ("dtype", po::value<std::string>(),
+       "compute dtype of every layout: bf16, fp16, fp8 or fp4 (NVFP4, Blackwell) (default: "
+       "each GPU's 16-bit one)")
+      ("max-gpus", po::value<int64_t>()->default_value(kDefaultMaxGpus),
+       "largest GPU count to try (whole nodes on a grid: 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, ... "
+       "nodes)")
+      ("gpus", po::value<std::string>(),
+       "GPU counts to size at instead: N, a list N,M,..., a range LO-HI (the grid's counts in "
+       "it and both ends) or LO-HI:STEP (STEP in nodes), e.g. 2560, 2048,2560,3072, 1024-4096")
+      ("global-batch", po::value<int64_t>(), "sequences per step (default: 4M tokens, rounded)")
+      ("global-batch-tokens", po::value<std::string>(),
+       "tokens per step, rounded to a power-of-two number of sequences (default 4M)")
+      ("knee-efficiency", po::value<double>()->default_value(kDefaultKneeEfficiency, "0.80"),
+       "marginal scaling efficiency below which adding GPUs stops paying")
+      ("chinchilla-budget", po::value<std::string>(),
+       "US dollars: size Chinchilla approach 3's optimal N and D for this budget on each GPU "
+       "type (no MODEL, no --tokens)")
+      ("mfu", po::value<std::string>(), "not for size (see `planner chinchilla --mfu`)")
+      ("quiet", po::bool_switch(), "no progress bar on stderr");
   // clang-format on
   AddOutlookOptions(options);
   AddTimeLimitOption(options);

@@ -109,7 +109,7 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm) {
 
 void CheckStackDtypes(const StackSpec& stack, const std::vector<Dtype>& dtypes) {
   for (Dtype d : dtypes) {
-    if ((d == Dtype::kFp8 && !stack.fp8) || (d == Dtype::kFp4 && !stack.fp4)) {
+    if (!StackTrains(stack, d)) {
       throw InputError("--dtype", stack.name + " has no " + ToString(d) +
                                       " training (its supports." + ToString(d) +
                                       "); choose another --stack or --dtype");

@@ -144,4 +144,10 @@ std::optional<ClusterError> Validate(const ClusterSpec& c) {
   return ValidateOperations(c);
 }
 
+std::string UnsupportedDtypeText(Dtype d, const GpuSpec& gpu, const std::string& where) {
+  const std::string name = ToString(d);
+  return name + " is not supported by " + gpu.name + " (" + (where.empty() ? "" : where + ": ") +
+         "no " + name + " peak_tflops in its cluster file)";
+}
+
 }  // namespace planner

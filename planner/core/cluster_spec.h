@@ -54,6 +54,10 @@ struct GpuSpec {
   bool can_offload() const { return host_link_GBps > 0 && host_GiB > 0; }
 };
 
+// Why a layout cannot train in `d` on `gpu`: "fp4 is not supported by H100-SXM5-80GB (no fp4
+// peak_tflops in its cluster file)"; `where`, when given, names the cluster ("(dgx-h100: no ...").
+std::string UnsupportedDtypeText(Dtype d, const GpuSpec& gpu, const std::string& where = "");
+
 struct NetworkLevel {
   std::string name;
   int64_t size = 0;  // GPUs in one domain of this level; 0 = the whole cluster

@@ -179,9 +179,7 @@ LayoutError Explain(LayoutIssue i, const ModelSpec& m, const ClusterSpec& c,
     case LayoutIssue::kSp:
       return {i, F::kSp, "sequence parallelism needs tp > 1"};
     case LayoutIssue::kDtype:
-      return {i, F::kDtype,
-              std::string(ToString(p.dtype)) + " is not supported by " + c.gpu.name + " (no " +
-                  ToString(p.dtype) + " peak_tflops in its cluster file)"};
+      return {i, F::kDtype, UnsupportedDtypeText(p.dtype, c.gpu)};
     case LayoutIssue::kOffload:
       return ExplainOffload(m, c, p);
     case LayoutIssue::kTpSpansNodes:

@@ -158,8 +158,7 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ModelSpec& m,
       (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
       (p.expert_tp() != p.tp && !s.expert_tensor_parallel) || (p.sp && !s.sequence_parallel) ||
       (p.dp_replicas() > 1 && !s.hybrid_shard) || (p.offload_layers > 0 && !s.cpu_offload) ||
-      (p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks) || (p.dtype == Dtype::kFp8 && !s.fp8) ||
-      (p.dtype == Dtype::kFp4 && !s.fp4)) {
+      (p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks) || !StackTrains(s, p.dtype)) {
     return LayoutIssue::kStackFeature;
   }
   if (!CpHeadsSplit(s, m, p)) return LayoutIssue::kStackCpHeads;
@@ -210,8 +209,7 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ModelSpec& m,
       {p.offload_layers > 0 && !s.cpu_offload, "CPU activation offloading"},
       {p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks,
        "virtual pipeline stages of unequal size (a pipeline layout)"},
-      {p.dtype == Dtype::kFp8 && !s.fp8, "fp8 training"},
-      {p.dtype == Dtype::kFp4 && !s.fp4, "fp4 (NVFP4) training"}};
+      {!StackTrains(s, p.dtype), p.dtype == Dtype::kFp4 ? "fp4 (NVFP4) training" : "fp8 training"}};
   for (const auto& [lacks, what] : missing) {
     if (lacks) return who + "has no " + what;
   }

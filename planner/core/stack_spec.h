@@ -211,6 +211,10 @@ int64_t DefaultMicroBatch(const StackSpec& s, const ParallelConfig& p);
 // rule.
 std::optional<std::string> StackRefuses(const StackSpec& s, const ModelSpec& m,
                                         const ParallelConfig& p);
+// Whether the stack trains in `d` (supports.fp8 / supports.fp4; every stack runs 16-bit).
+inline bool StackTrains(const StackSpec& s, Dtype d) {
+  return (d != Dtype::kFp8 || s.fp8) && (d != Dtype::kFp4 || s.fp4);
+}
 // The same check without strings, for the search's rejection counts.
 std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ModelSpec& m,
                                       const ParallelConfig& p);

@@ -10,6 +10,14 @@
 
 namespace planner {
 
+namespace {
+
+// "max_fp8_mfu", "max_fp4_mfu": the bands file's keys of the low-precision ceilings (the 16-bit
+// one keeps its first name, max_measured_mfu); "<key>_run" names the record.
+std::string CeilingKey(MfuClass c) { return std::string("max_") + ToString(c) + "_mfu"; }
+
+}  // namespace
+
 std::string BandsToYaml(const std::vector<BandEntry>& table, const std::string& provenance) {
   std::ostringstream out;
   out << "# Step-time error bands: P10 and P90 of measured / predicted over records predicted out\n"
@@ -30,7 +38,7 @@ std::string BandsToYaml(const std::vector<BandEntry>& table, const std::string& 
     for (MfuClass c : {MfuClass::kFp8, MfuClass::kFp4}) {
       const MfuCeiling& ceiling = e.ceiling(c);
       if (ceiling.mfu <= 0) continue;
-      const std::string key = std::string("max_") + ToString(c) + "_mfu";
+      const std::string key = CeilingKey(c);
       out << ", " << key << ": " << ceiling.mfu << ", " << key << "_run: \"" << ceiling.run << "\"";
     }
     out << ", features: [" << Join(e.features, ", ") << "]}\n";
@@ -56,7 +64,7 @@ std::vector<BandEntry> ReadBands(const YamlDoc& doc) {
     e.band.records = static_cast<int>(m.Int("records"));
     e.ceiling(MfuClass::k16Bit) = {m.Double("max_measured_mfu"), m.String("max_mfu_run")};
     for (MfuClass c : {MfuClass::kFp8, MfuClass::kFp4}) {
-      const std::string key = std::string("max_") + ToString(c) + "_mfu";
+      const std::string key = CeilingKey(c);
       if (m.Has(key)) e.ceiling(c) = {m.Double(key), m.String(key + "_run")};
     }
     if (m.Has("features")) {

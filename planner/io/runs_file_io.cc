@@ -131,8 +131,7 @@ Dtype RunDtype(const std::optional<Sourced<std::string>>& given, const ClusterSp
                              given->value + "'");
   }
   if (c.gpu.peak(*d) <= 0) {
-    given->fail("dtype", given->value + " is not supported by " + c.gpu.name + " (" + c.name +
-                             ": no " + given->value + " peak_tflops in its cluster file)");
+    given->fail("dtype", UnsupportedDtypeText(*d, c.gpu, c.name));
   }
   return *d;
 }
