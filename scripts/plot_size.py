@@ -10,7 +10,8 @@ type, one point per GPU count (labelled with the count), with the marks of `plan
 Along a GPU type's line the GPU count doubles: days fall and dollars rise once scaling is below
 100%. Marks: a star for the cheapest run meeting --deadline-days, a diamond for the fastest run
 within the budget, a ring for each GPU type's knee (the last count before a doubling buys less
-than the --knee-efficiency share of the ideal extra throughput). The deadline and budget are
+than the --knee-efficiency share of the ideal extra throughput), a grey cross on each run whose MFU
+is above the highest a published run measured there (optimistic). The deadline and budget are
 drawn as dashed lines. Both axes are logarithmic unless --linear.
 
 The output format follows the extension of -o: .png or .svg. Needs only matplotlib (Debian:
@@ -73,6 +74,7 @@ def draw(ax, d, log_axes):
     on_time = marked(d, "cheapest_meeting_deadline")
     in_budget = marked(d, "fastest_within_budget")
     knees = marked(d, "knees")
+    optimistic_labelled = False
     for k, t in enumerate(d["gpu_types"]):
         rows = [r for r in t["rows"] if r["fits"]]
         if not rows:
@@ -86,6 +88,12 @@ def draw(ax, d, log_axes):
             key = (t["cluster"], r["gpus"])
             ax.annotate(count_label(r["gpus"]), (r["days"], r["cost_usd"]), xytext=(4, 4),
                         textcoords="offset points", fontsize=7, color=c)
+            if "above measured MFU" in r.get("marks", []):
+                # The model extrapolates beyond any published run here: a grey cross on the point.
+                ax.scatter([r["days"]], [r["cost_usd"]], s=90, marker="x", color="0.15",
+                           linewidths=1.3, zorder=4,
+                           label=None if optimistic_labelled else "above measured MFU (optimistic)")
+                optimistic_labelled = True
             if key in knees:
                 ax.scatter([r["days"]], [r["cost_usd"]], s=140, facecolors="none",
                            edgecolors=c, linewidths=1.5, zorder=4)

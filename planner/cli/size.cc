@@ -204,6 +204,7 @@ SizeGpuType LoadGpuType(const std::string& arg, const SizeRequest& r,
   }
   g.params = CountParams(g.model);
   g.band = StepBandFor(g.cluster, r.stack.name, g.model);
+  g.mfu_ceiling = MeasuredMfuCeiling(g.cluster, g.dtype);
   g.global_batch = r.global_batch
                        ? *r.global_batch
                        : GlobalBatchForTokens(r.batch_tokens.value_or(kDefaultGlobalBatchTokens),
@@ -464,7 +465,8 @@ int RunSize(const std::vector<std::string>& args) {
   std::vector<SizingRow> rows =
       Sweep(&types, request, vm["quiet"].as<bool>() || *format != OutputFormat::kTable);
   const SizeOutlooks outlooks = ApplyOutlooks(types, request.stack, &rows);
-  const SizingMarks marks = MarkRows(rows, request.criteria);
+  SizingMarks marks = MarkRows(rows, request.criteria);
+  MarkAboveMeasuredMfu(types, rows, &marks);
   PrintSize(*format, types, request, rows, outlooks, marks);
   FailIfNothingMeets(request, rows, marks);
   return 0;

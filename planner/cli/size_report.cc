@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "planner/cli/report.h"
+#include "planner/core/fit.h"
 #include "planner/core/units.h"
 #include "planner/io/emit.h"
 #include "planner/io/error_bands_io.h"
@@ -14,6 +15,8 @@
 
 namespace planner {
 namespace {
+
+constexpr const char* kAboveMeasuredMark = "above measured MFU";
 
 // The row the outlook block describes: the one the criteria pick, else the cheapest.
 std::optional<size_t> OutlookRow(const SizingMarks& m) {
@@ -29,7 +32,27 @@ std::vector<std::string> MarksOf(size_t i, const SizingMarks& m) {
   if (m.cheapest_meeting_deadline == i) out.push_back("cheapest on time");
   if (m.fastest_within_budget == i) out.push_back("fastest in budget");
   if (std::find(m.knees.begin(), m.knees.end(), i) != m.knees.end()) out.push_back("knee");
+  const std::vector<size_t>& above = m.above_measured_mfu;
+  if (std::find(above.begin(), above.end(), i) != above.end()) out.push_back(kAboveMeasuredMark);
   return out;
+}
+
+// Per GPU type with a marked row: the ceiling the mark compares with.
+std::vector<std::string> AboveMeasuredNotes(const std::vector<SizeGpuType>& types,
+                                            const SizingMarks& m) {
+  std::vector<std::string> notes;
+  for (const SizeGpuType& g : types) {
+    const auto marked = [&](size_t i) {
+      return i >= g.first_row && i < g.first_row + g.sizing.rows.size();
+    };
+    if (std::none_of(m.above_measured_mfu.begin(), m.above_measured_mfu.end(), marked)) continue;
+    const MfuCeiling& c = *g.mfu_ceiling;
+    notes.push_back(std::string(kAboveMeasuredMark) + " (" + g.cluster.name + "): MFU above " +
+                    Percent(c.mfu) + ", the highest " + ToString(MfuClassOf(g.dtype)) +
+                    " MFU a published " + GpuGeneration(g.cluster.gpu) + " run measured (" + c.run +
+                    "); treat such rows as optimistic");
+  }
+  return notes;
 }
 
 std::string Describe(const SizingRow& row) {
@@ -210,6 +233,7 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
       Percent(r.criteria.knee_efficiency, 0) + " of the ideal extra throughput" +
       (r.knee_is_default ? ", default threshold; --knee-efficiency" : "") +
       ", when a larger count was not): " + (knees.empty() ? "none" : Join(knees, ", ")));
+  for (std::string& n : AboveMeasuredNotes(types, m)) notes.push_back(std::move(n));
   notes.push_back(
       "scaling = tokens/s per GPU over that at the type's smallest count; marginal = "
       "extra tokens/s per extra GPU over tokens/s per GPU at the previous count");
@@ -316,6 +340,9 @@ nlohmann::ordered_json GpuTypeJson(const SizeGpuType& g, const std::vector<Sizin
     j["chinchilla"] = nullptr;
   }
   j["counts_too_small"] = g.sizing.counts_too_small;
+  j["measured_mfu_ceiling"] = g.mfu_ceiling ? nlohmann::ordered_json{{"mfu", g.mfu_ceiling->mfu},
+                                                                     {"run", g.mfu_ceiling->run}}
+                                            : nlohmann::ordered_json(nullptr);
   j["rows"] = rs;
   return j;
 }
@@ -371,7 +398,9 @@ void PrintSizeText(const std::vector<SizeGpuType>& types, const SizeRequest& r,
     out << "\n" << choice << "\n";
   }
   if (const std::optional<size_t> i = OutlookRow(marks)) {
-    const std::vector<std::string> why = MarksOf(*i, marks);
+    // Why this row (the warnings below say when its MFU is above the measured ones).
+    std::vector<std::string> why = MarksOf(*i, marks);
+    std::erase(why, std::string(kAboveMeasuredMark));
     out << "\nOutlook of " << Grouped(rows[*i].gpus) << " x " << rows[*i].cluster << " ("
         << (why.empty() ? "the cheapest" : Join(why, ", ")) << "):\n";
     for (const std::string& line : OutlookLines(*outlooks[*i])) {
@@ -408,6 +437,16 @@ void PrintSize(OutputFormat format, const std::vector<SizeGpuType>& types, const
   Emit(format, {[&] { return SizeJson(types, r, rows, outlooks, marks); },
                 [&] { return RowsTable(types, rows, outlooks, marks); },
                 [&](std::ostream& out) { PrintSizeText(types, r, rows, outlooks, marks, out); }});
+}
+
+void MarkAboveMeasuredMfu(const std::vector<SizeGpuType>& types, const std::vector<SizingRow>& rows,
+                          SizingMarks* marks) {
+  for (const SizeGpuType& g : types) {
+    if (g.mfu_ceiling == nullptr) continue;
+    for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
+      if (rows[i].fits && rows[i].mfu > g.mfu_ceiling->mfu) marks->above_measured_mfu.push_back(i);
+    }
+  }
 }
 
 }  // namespace planner

@@ -56,6 +56,9 @@ struct SizeGpuType {
   std::string price_source;
   PricingClass pricing;  // --pricing on this cluster
   ErrorBand band;        // its step-time band
+  // The highest MFU a published run measured on its generation in its dtype's precision
+  // (MeasuredMfuCeiling); nullptr: none.
+  const MfuCeiling* mfu_ceiling = nullptr;
   ModelSpec model;
   ParamCount params;
   double tokens = 0;
@@ -75,6 +78,10 @@ std::string SizeNumber(double v);  // %.8g
 std::string SizeDollars(double usd);  // $1,234,567
 // "512 x dgx-h100: 41.6 days, $2,039,394 (layout)"
 std::string SizeRowText(const SizingRow& r);
+
+// Fills marks->above_measured_mfu: the fitting rows whose MFU is above their type's mfu_ceiling.
+void MarkAboveMeasuredMfu(const std::vector<SizeGpuType>& types, const std::vector<SizingRow>& rows,
+                          SizingMarks* marks);
 
 void PrintSize(OutputFormat format, const std::vector<SizeGpuType>& types, const SizeRequest& r,
                const std::vector<SizingRow>& rows, const SizeOutlooks& outlooks,

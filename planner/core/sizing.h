@@ -142,6 +142,10 @@ struct SizingMarks {
   // count reached, when a larger fitting count was not. A count that dips (an awkward layout) is
   // skipped rather than ending the walk. Clusters whose largest count is reached have none.
   std::vector<size_t> knees;
+  // Rows whose MFU is above the highest a published run measured on their GPU generation in
+  // their precision. MarkRows leaves it empty: the CLI fills it from the validation table
+  // (MarkAboveMeasuredMfu), which the core does not read.
+  std::vector<size_t> above_measured_mfu;
 };
 
 // Ties go to the other measure (a cost tie to fewer days, a days tie to lower cost), then to

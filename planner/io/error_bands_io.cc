@@ -123,8 +123,8 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
   }
   // Held to the ceiling of its own precision (fp8 and fp4 MFU is against the 16-bit peak too).
   const MfuClass precision = MfuClassOf(p.dtype);
-  const MfuCeiling* ceiling = e != nullptr ? &e->ceiling(precision) : nullptr;
-  if (ceiling == nullptr || ceiling->mfu <= 0) {
+  const MfuCeiling* ceiling = MeasuredMfuCeiling(c, p.dtype);
+  if (ceiling == nullptr) {
     // An fp8 or fp4 layout without such a run is named by UnvalidatedFeatures above.
     if (precision == MfuClass::k16Bit)
       out.push_back("no measured 16-bit run on " + generation + " validates this prediction");
@@ -134,6 +134,13 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
                   "): treat it as optimistic");
   }
   return out;
+}
+
+const MfuCeiling* MeasuredMfuCeiling(const ClusterSpec& c, Dtype d) {
+  const BandEntry* e = FindGenerationEntry(EmbeddedBands(), GpuGeneration(c.gpu));
+  if (e == nullptr) return nullptr;
+  const MfuCeiling& ceiling = e->ceiling(MfuClassOf(d));
+  return ceiling.mfu > 0 ? &ceiling : nullptr;
 }
 
 std::vector<std::string> UnvalidatedFeatures(const ClusterSpec& c, const ParallelConfig& p) {

@@ -28,6 +28,10 @@ ErrorBand StepTimeBand(const ClusterSpec& c, const std::string& stack, bool moe)
 std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::string& stack,
                                             double mfu, const ParallelConfig& p);
 
+// The highest MFU a published run measured on `c`'s GPU generation in `d`'s precision class
+// (16-bit, fp8, fp4); nullptr when validation has none.
+const MfuCeiling* MeasuredMfuCeiling(const ClusterSpec& c, Dtype d);
+
 // The LayoutFeatures of `p` that no validating run of `c`'s GPU generation used (all of them
 // when validation has no record of the generation).
 std::vector<std::string> UnvalidatedFeatures(const ClusterSpec& c, const ParallelConfig& p);
