@@ -24,6 +24,7 @@
 #include "planner/core/step_time.h"
 #include "planner/core/units.h"
 #include "planner/io/emit.h"
+#include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/runs_file_io.h"
@@ -185,6 +186,10 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
                {"days"},                          {"ideal days", true, "ideal_days"},
                {"goodput"},                       {"GPU-hours", true, "gpu_hours"},
                {"cost (USD)", true, "cost_usd"},  {"ideal cost", true, "ideal_cost_usd"}};
+  // Each band beside its figure; inserted from the right, so that positions count the above.
+  InsertAt(&t.columns, 13, BandColumns("cost P10-P90", "cost_usd_p10", "cost_usd_p90"));
+  InsertAt(&t.columns, 9, BandColumns("days P10-P90", "days_p10", "days_p90"));
+  InsertAt(&t.columns, 7, BandColumns("step P10-P90", "step_time_p10_s", "step_time_p90_s"));
   for (const RunResult& r : rs) {
     const ClusterSpec& c = r.in.cluster;
     std::vector<Cell> row = {r.in.name, c.name,
@@ -202,6 +207,9 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
                   Cell(DaysText(o.ideal.days), o.ideal.days), PercentCell(o.goodput.goodput),
                   GroupedRoundCell(r.cost.gpu_hours), GroupedRoundCell(r.cost.cost_usd),
                   GroupedRoundCell(o.ideal.cost_usd)});
+      InsertAt(&row, 13, CostBandCells(o));
+      InsertAt(&row, 9, DaysBandCells(o));
+      InsertAt(&row, 7, StepBandCells(o, p->time.step_time_s));
     }
     t.AddRow(std::move(row));
   }
@@ -268,6 +276,14 @@ std::vector<std::string> Notes(const std::vector<RunResult>& rs, const RunCompar
                       std::to_string(r.in.global_batch) + "` says why and what would fit");
     }
   }
+  for (const RunResult& r : rs) {
+    const Plan* p = r.best();
+    const std::string above =
+        p ? AboveMeasuredMfuText(r.in.cluster, p->layout.dtype, p->time.mfu) : "";
+    if (!above.empty()) {
+      notes.push_back(r.in.name + ": " + above + "; treat its days and cost as optimistic");
+    }
+  }
   notes.push_back(
       "layout: the fastest of `planner plan`'s search (tp, pp, cp, dp, vpp, "
       "micro-batch, ZeRO 0-3, recompute, sp) in the run's dtype: its own (dtype, "
@@ -293,29 +309,31 @@ Table CsvTable(const std::vector<RunResult>& rs) {
 nlohmann::ordered_json PlanJson(const RunResult& r) {
   const Plan* p = r.best();
   if (!p) return nullptr;
-  return {{"layout", Describe(p->layout)},
-          {"tp", p->layout.tp},
-          {"pp", p->layout.pp},
-          {"dp", p->layout.dp},
-          {"cp", p->layout.cp},
-          {"vpp", p->layout.vpp},
-          {"micro_batch", p->layout.micro_batch},
-          {"zero", p->layout.zero},
-          {"dp_shard", p->layout.dp_shard_size()},
-          {"recompute", ToString(p->layout.recompute)},
-          {"sp", p->layout.sp},
-          {"dtype", ToString(p->layout.dtype)},
-          {"step_time_s", p->time.step_time_s},
-          {"mfu", p->time.mfu},
-          {"tokens_per_s_per_gpu", p->time.tokens_per_s_per_gpu},
-          {"steps", r.cost.steps},
-          {"days", r.cost.days},
-          {"gpu_hours", r.cost.gpu_hours},
-          {"cost_usd", r.cost.cost_usd},
-          {"ideal_days", r.outlook->ideal.days},
-          {"goodput", r.outlook->goodput.goodput},
-          {"ideal_cost_usd", r.outlook->ideal.cost_usd},
-          {"outlook", OutlookJson(*r.outlook)}};
+  nlohmann::ordered_json j = {{"layout", Describe(p->layout)},
+                              {"tp", p->layout.tp},
+                              {"pp", p->layout.pp},
+                              {"dp", p->layout.dp},
+                              {"cp", p->layout.cp},
+                              {"vpp", p->layout.vpp},
+                              {"micro_batch", p->layout.micro_batch},
+                              {"zero", p->layout.zero},
+                              {"dp_shard", p->layout.dp_shard_size()},
+                              {"recompute", ToString(p->layout.recompute)},
+                              {"sp", p->layout.sp},
+                              {"dtype", ToString(p->layout.dtype)},
+                              {"step_time_s", p->time.step_time_s},
+                              {"mfu", p->time.mfu},
+                              {"tokens_per_s_per_gpu", p->time.tokens_per_s_per_gpu},
+                              {"steps", r.cost.steps},
+                              {"days", r.cost.days},
+                              {"gpu_hours", r.cost.gpu_hours},
+                              {"cost_usd", r.cost.cost_usd},
+                              {"ideal_days", r.outlook->ideal.days},
+                              {"goodput", r.outlook->goodput.goodput},
+                              {"ideal_cost_usd", r.outlook->ideal.cost_usd}};
+  AddBandFields(*r.outlook, p->time.step_time_s, &j);
+  j["outlook"] = OutlookJson(*r.outlook);
+  return j;
 }
 
 nlohmann::ordered_json RunJson(const RunResult& r) {

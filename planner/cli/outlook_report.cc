@@ -236,4 +236,43 @@ std::string OutlookAssumptions(const ClusterSpec& c) {
          Fixed(p.usd_per_kWh, 3) + "/kWh";
 }
 
+std::vector<Column> BandColumns(const std::string& header, const std::string& p10_key,
+                                const std::string& p90_key) {
+  return {{header, true, "", Shown::kText},
+          {header + " P10", true, p10_key, Shown::kData},
+          {header + " P90", true, p90_key, Shown::kData}};
+}
+
+std::vector<Cell> BandCells(std::optional<Band> band, std::string (*text)(double)) {
+  if (!band) return {Cell("-"), Cell(), Cell()};
+  return {Cell(text(band->p10) + "-" + text(band->p90)), Cell(text(band->p10), band->p10),
+          Cell(text(band->p90), band->p90)};
+}
+
+std::vector<Cell> StepBandCells(const Outlook& o, double step_time_s) {
+  const ErrorBand& b = o.step_band;
+  if (b.records == 0) return BandCells(std::nullopt, nullptr);
+  return BandCells(Band{step_time_s * b.p10_factor, step_time_s * b.p90_factor},
+                   [](double s) { return Fixed(s, 2); });
+}
+
+void AddBandFields(const Outlook& o, double step_time_s, nlohmann::ordered_json* j) {
+  const ErrorBand& b = o.step_band;
+  const auto step = [&](double factor) {
+    return b.records > 0 ? nlohmann::ordered_json(step_time_s * factor) : nullptr;
+  };
+  (*j)["step_time_p10_s"] = step(b.p10_factor);
+  (*j)["step_time_p90_s"] = step(b.p90_factor);
+  (*j)["days_p10"] = o.bands.days.p10;
+  (*j)["days_p90"] = o.bands.days.p90;
+  (*j)["cost_usd_p10"] = o.bands.cost_usd.p10;
+  (*j)["cost_usd_p90"] = o.bands.cost_usd.p90;
+}
+
+std::vector<Cell> DaysBandCells(const Outlook& o) { return BandCells(o.bands.days, DaysText); }
+
+std::vector<Cell> CostBandCells(const Outlook& o) {
+  return BandCells(o.bands.cost_usd, [](double usd) { return GroupedRound(usd); });
+}
+
 }  // namespace planner

@@ -14,6 +14,7 @@
 #include "planner/core/outlook.h"
 #include "planner/core/stack_spec.h"
 #include "planner/core/step_time.h"
+#include "planner/io/table.h"
 
 namespace planner {
 
@@ -62,6 +63,22 @@ std::string UsdText(double usd);
 std::vector<std::string> OutlookLines(const Outlook& o);
 
 nlohmann::ordered_json OutlookJson(const Outlook& o);
+
+// A P10-P90 band in a table: one text column (`header`, e.g. "days P10-P90": "82.6-130") and its
+// two ends as data columns for CSV, keyed as the JSON beside them (days_p10, step_time_p10_s).
+std::vector<Column> BandColumns(const std::string& header, const std::string& p10_key,
+                                const std::string& p90_key);
+// The three cells of BandColumns, each end written by `text`; "-" and empty cells without a band.
+std::vector<Cell> BandCells(std::optional<Band> band, std::string (*text)(double));
+// The bands of a run's step time, expected days and expected cost, as a size or compare row
+// shows them: BandCells of o.step_band applied to `step_time_s`, of o.bands.days and of
+// o.bands.cost_usd (grouped whole dollars, as the cost columns).
+std::vector<Cell> StepBandCells(const Outlook& o, double step_time_s);
+std::vector<Cell> DaysBandCells(const Outlook& o);
+std::vector<Cell> CostBandCells(const Outlook& o);
+// The same three bands as JSON fields of the row (step_time_p10_s, step_time_p90_s: null without
+// a step band; days_p10, days_p90, cost_usd_p10, cost_usd_p90).
+void AddBandFields(const Outlook& o, double step_time_s, nlohmann::ordered_json* j);
 
 // One sentence on where the defaults come from (docs/goodput.md), for notes.
 std::string OutlookAssumptions(const ClusterSpec& c);

@@ -81,6 +81,10 @@ Table RowsTable(const std::vector<SizeGpuType>& types, const std::vector<SizingR
                {"scaling", true, "scaling_efficiency"},
                {"marginal", true, "marginal_efficiency"},
                {"mark", false, "marks"}};
+  // Each band beside its figure; inserted from the right, so that positions count the above.
+  InsertAt(&t.columns, 13, BandColumns("cost P10-P90", "cost_usd_p10", "cost_usd_p90"));
+  InsertAt(&t.columns, 9, BandColumns("days P10-P90", "days_p10", "days_p90"));
+  InsertAt(&t.columns, 6, BandColumns("step P10-P90", "step_time_p10_s", "step_time_p90_s"));
   for (const SizeGpuType& g : types) {
     if (&g != &types.front()) t.AddRule();
     for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
@@ -105,6 +109,9 @@ Table RowsTable(const std::vector<SizeGpuType>& types, const std::vector<SizingR
              r.marginal_efficiency ? num(Percent(*r.marginal_efficiency, 0), *r.marginal_efficiency)
                                    : Cell(),
              Join(MarksOf(i, marks), "; ")});
+        InsertAt(&row, 13, CostBandCells(o));
+        InsertAt(&row, 9, DaysBandCells(o));
+        InsertAt(&row, 6, StepBandCells(o, r.step_time_s));
       }
       t.AddRow(std::move(row));
     }
@@ -300,6 +307,7 @@ nlohmann::ordered_json RowJson(const SizingRow& r, const std::optional<Outlook>&
   j["ideal_days"] = o->ideal.days;
   j["ideal_cost_usd"] = o->ideal.cost_usd;
   j["goodput"] = o->goodput.goodput;
+  AddBandFields(*o, r.step_time_s, &j);
   j["scaling_efficiency"] = r.scaling_efficiency;
   j["marginal_efficiency"] =
       r.marginal_efficiency ? nlohmann::ordered_json(*r.marginal_efficiency) : nullptr;

@@ -128,10 +128,8 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
     // An fp8 or fp4 layout without such a run is named by UnvalidatedFeatures above.
     if (precision == MfuClass::k16Bit)
       out.push_back("no measured 16-bit run on " + generation + " validates this prediction");
-  } else if (mfu > ceiling->mfu) {
-    out.push_back("MFU " + Percent(mfu) + " is above the highest measured " + ToString(precision) +
-                  " MFU on " + generation + " (" + Percent(ceiling->mfu) + ", " + ceiling->run +
-                  "): treat it as optimistic");
+  } else if (const std::string above = AboveMeasuredMfuText(c, p.dtype, mfu); !above.empty()) {
+    out.push_back(above + ": treat it as optimistic");
   }
   return out;
 }
@@ -141,6 +139,14 @@ const MfuCeiling* MeasuredMfuCeiling(const ClusterSpec& c, Dtype d) {
   if (e == nullptr) return nullptr;
   const MfuCeiling& ceiling = e->ceiling(MfuClassOf(d));
   return ceiling.mfu > 0 ? &ceiling : nullptr;
+}
+
+std::string AboveMeasuredMfuText(const ClusterSpec& c, Dtype d, double mfu) {
+  const MfuCeiling* ceiling = MeasuredMfuCeiling(c, d);
+  if (ceiling == nullptr || mfu <= ceiling->mfu) return "";
+  return "MFU " + Percent(mfu) + " is above the highest measured " + ToString(MfuClassOf(d)) +
+         " MFU on " + GpuGeneration(c.gpu) + " (" + Percent(ceiling->mfu) + ", " + ceiling->run +
+         ")";
 }
 
 std::vector<std::string> UnvalidatedFeatures(const ClusterSpec& c, const ParallelConfig& p) {

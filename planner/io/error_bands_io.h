@@ -31,6 +31,9 @@ std::vector<std::string> PredictionWarnings(const ClusterSpec& c, const std::str
 // The highest MFU a published run measured on `c`'s GPU generation in `d`'s precision class
 // (16-bit, fp8, fp4); nullptr when validation has none.
 const MfuCeiling* MeasuredMfuCeiling(const ClusterSpec& c, Dtype d);
+// "MFU 65.1% is above the highest measured 16-bit MFU on A100 (64.1%, RUN)" when `mfu` in `d` on
+// `c` is above MeasuredMfuCeiling; "" otherwise.
+std::string AboveMeasuredMfuText(const ClusterSpec& c, Dtype d, double mfu);
 
 // The LayoutFeatures of `p` that no validating run of `c`'s GPU generation used (all of them
 // when validation has no record of the generation).

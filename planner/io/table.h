@@ -48,6 +48,12 @@ struct Table {
   void AddRule() { rows.push_back({}); }
 };
 
+// Inserts `items` before position `at` (columns or a row's cells built apart).
+template <class T>
+void InsertAt(std::vector<T>* v, size_t at, const std::vector<T>& items) {
+  v->insert(v->begin() + static_cast<std::ptrdiff_t>(at), items.begin(), items.end());
+}
+
 // "step (s)" -> "step_s", "tokens/s/GPU" -> "tokens_s_gpu", "cost (USD)" -> "cost_usd".
 std::string KeyOfHeader(const std::string& header);
 std::string ColumnKey(const Column& c);

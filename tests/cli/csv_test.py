@@ -15,6 +15,9 @@ For every subcommand `planner --help` lists (a new one without an entry in RUNS 
 3. holds numbers as numbers: in a column where any cell parses as a float, every non-empty cell
    does; and no cell anywhere is a number dressed for people ("61.9%", "1,024", "$5", "2.9-3.6",
    "12 days").
+4. (compare) prints P10-P90 bands that are what they say: the H100 run's step band is its step
+   time times the validated factors of configs/validation/error_bands.yaml, and each band's
+   ends are in order.
 Exit 0 when every check passes; one line per failure.
 """
 import csv
@@ -141,6 +144,38 @@ def check(planner, name, args, fail):
                 break
 
 
+def band_factors(generation, stack):
+    """(p10_factor, p90_factor) of configs/validation/error_bands.yaml's entry for the pair."""
+    import yaml
+    path = os.path.join(HERE, "..", "..", "configs", "validation", "error_bands.yaml")
+    with open(path) as f:
+        for e in yaml.safe_load(f)["bands"]:
+            if e["generation"] == generation and e["stack"] == stack:
+                return e["p10_factor"], e["p90_factor"]
+    return None
+
+
+def check_bands(planner, fail):
+    """compare's CSV: the H100 run's step band is its step time times the validated H100
+    megatron-core factors (the default stack's; configs/validation/error_bands.yaml), and every
+    band's ends are in order."""
+    p = run(planner, "compare", RUNS["compare"], "csv")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    factors = band_factors("H100", "megatron-core")
+    h100 = [r for r in rows if r.get("cluster.name") == "dgx-h100"]
+    if not factors or len(h100) != 1:
+        fail("compare bands: no H100 megatron-core band or no dgx-h100 row")
+        return
+    step = float(h100[0]["step_time_s"])
+    for end, factor in zip(("step_time_p10_s", "step_time_p90_s"), factors):
+        if abs(float(h100[0][end]) - step * factor) > 1e-6 * step:
+            fail("compare bands: %s = %s, step %g x factor %g" % (end, h100[0][end], step, factor))
+    for r in rows:
+        for lo, hi in (("days_p10", "days_p90"), ("cost_usd_p10", "cost_usd_p90")):
+            if not float(r[lo]) <= float(r[hi]):
+                fail("compare bands: %s %s > %s %s" % (lo, r[lo], hi, r[hi]))
+
+
 def main():
     planner = os.path.abspath(sys.argv[1])
     failures = []
@@ -157,6 +192,7 @@ def main():
         check(planner, name, [a.format(tmp=tmp) for a in RUNS[name]], fail)
     if os.path.exists(tmp):
         os.remove(tmp)
+    check_bands(planner, fail)
     for f in failures:
         print("FAIL " + f)
     print("%d subcommands, %d failures" % (len(names), len(failures)))
