@@ -256,6 +256,11 @@ std::vector<std::string> Notes(const std::vector<SizeGpuType>& types, const Size
     std::string line = g.cluster.name + " (" + g.cluster.gpu.name + ", " + ToString(g.dtype) +
                        "): $" + Fixed(g.cluster.price_per_gpu_hour_usd, 2) + "/GPU-h, " +
                        g.price_source;
+    if (g.mfu_ceiling == nullptr) {
+      // Its rows extrapolate: no MFU ceiling to mark them against (MarkAboveMeasuredMfu).
+      line += "; no published " + GpuGeneration(g.cluster.gpu) + " " +
+              ToString(MfuClassOf(g.dtype)) + " run validates its MFUs";
+    }
     if (g.sizing.rows.empty()) {
       line += "; no layout fits at " +
               (r.gpu_counts ? "the --gpus counts" : "up to " + Grouped(r.max_gpus) + " GPUs");
