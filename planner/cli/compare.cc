@@ -175,6 +175,10 @@ std::string BatchText(const CompareRun& r) {
   return Grouped(r.global_batch) + " x " + Grouped(r.model.seq_len);
 }
 
+// Where ClusterTable puts each band, beside its figure (positions in the columns before any band
+// is inserted; inserted from the right, so that each counts the base columns).
+constexpr size_t kStepBandAt = 7, kDaysBandAt = 9, kCostBandAt = 13;
+
 Table ClusterTable(const std::vector<RunResult>& rs) {
   Table t;
   t.title = "On the cluster: the fastest layout the plan search finds; ideal days = steps x step "
@@ -186,10 +190,10 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
                {"days"},                          {"ideal days", true, "ideal_days"},
                {"goodput"},                       {"GPU-hours", true, "gpu_hours"},
                {"cost (USD)", true, "cost_usd"},  {"ideal cost", true, "ideal_cost_usd"}};
-  // Each band beside its figure; inserted from the right, so that positions count the above.
-  InsertAt(&t.columns, 13, BandColumns("cost P10-P90", "cost_usd_p10", "cost_usd_p90"));
-  InsertAt(&t.columns, 9, BandColumns("days P10-P90", "days_p10", "days_p90"));
-  InsertAt(&t.columns, 7, BandColumns("step P10-P90", "step_time_p10_s", "step_time_p90_s"));
+  InsertAt(&t.columns, kCostBandAt, BandColumns("cost P10-P90", "cost_usd_p10", "cost_usd_p90"));
+  InsertAt(&t.columns, kDaysBandAt, BandColumns("days P10-P90", "days_p10", "days_p90"));
+  InsertAt(&t.columns, kStepBandAt,
+           BandColumns("step P10-P90", "step_time_p10_s", "step_time_p90_s"));
   for (const RunResult& r : rs) {
     const ClusterSpec& c = r.in.cluster;
     std::vector<Cell> row = {r.in.name, c.name,
@@ -207,9 +211,9 @@ Table ClusterTable(const std::vector<RunResult>& rs) {
                   Cell(DaysText(o.ideal.days), o.ideal.days), PercentCell(o.goodput.goodput),
                   GroupedRoundCell(r.cost.gpu_hours), GroupedRoundCell(r.cost.cost_usd),
                   GroupedRoundCell(o.ideal.cost_usd)});
-      InsertAt(&row, 13, CostBandCells(o));
-      InsertAt(&row, 9, DaysBandCells(o));
-      InsertAt(&row, 7, StepBandCells(o, p->time.step_time_s));
+      InsertAt(&row, kCostBandAt, CostBandCells(o));
+      InsertAt(&row, kDaysBandAt, DaysBandCells(o));
+      InsertAt(&row, kStepBandAt, StepBandCells(o.step_band, p->time.step_time_s));
     }
     t.AddRow(std::move(row));
   }

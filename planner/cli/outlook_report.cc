@@ -249,20 +249,19 @@ std::vector<Cell> BandCells(std::optional<Band> band, std::string (*text)(double
           Cell(text(band->p90), band->p90)};
 }
 
-std::vector<Cell> StepBandCells(const Outlook& o, double step_time_s) {
-  const ErrorBand& b = o.step_band;
-  if (b.records == 0) return BandCells(std::nullopt, nullptr);
-  return BandCells(Band{step_time_s * b.p10_factor, step_time_s * b.p90_factor},
-                   [](double s) { return Fixed(s, 2); });
+std::optional<Band> StepTimeBand(const ErrorBand& b, double step_time_s) {
+  if (b.records == 0) return std::nullopt;
+  return Band{step_time_s * b.p10_factor, step_time_s * b.p90_factor};
+}
+
+std::vector<Cell> StepBandCells(const ErrorBand& b, double step_time_s) {
+  return BandCells(StepTimeBand(b, step_time_s), [](double s) { return Fixed(s, 2); });
 }
 
 void AddBandFields(const Outlook& o, double step_time_s, nlohmann::ordered_json* j) {
-  const ErrorBand& b = o.step_band;
-  const auto step = [&](double factor) {
-    return b.records > 0 ? nlohmann::ordered_json(step_time_s * factor) : nullptr;
-  };
-  (*j)["step_time_p10_s"] = step(b.p10_factor);
-  (*j)["step_time_p90_s"] = step(b.p90_factor);
+  const std::optional<Band> step = StepTimeBand(o.step_band, step_time_s);
+  (*j)["step_time_p10_s"] = step ? nlohmann::ordered_json(step->p10) : nullptr;
+  (*j)["step_time_p90_s"] = step ? nlohmann::ordered_json(step->p90) : nullptr;
   (*j)["days_p10"] = o.bands.days.p10;
   (*j)["days_p90"] = o.bands.days.p90;
   (*j)["cost_usd_p10"] = o.bands.cost_usd.p10;

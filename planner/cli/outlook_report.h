@@ -70,10 +70,13 @@ std::vector<Column> BandColumns(const std::string& header, const std::string& p1
                                 const std::string& p90_key);
 // The three cells of BandColumns, each end written by `text`; "-" and empty cells without a band.
 std::vector<Cell> BandCells(std::optional<Band> band, std::string (*text)(double));
-// The bands of a run's step time, expected days and expected cost, as a size or compare row
-// shows them: BandCells of o.step_band applied to `step_time_s`, of o.bands.days and of
-// o.bands.cost_usd (grouped whole dollars, as the cost columns).
-std::vector<Cell> StepBandCells(const Outlook& o, double step_time_s);
+// A predicted step time's band: `step_time_s` times the factors; nullopt when no validating
+// record stands behind them.
+std::optional<Band> StepTimeBand(const ErrorBand& b, double step_time_s);
+// The bands as plan, size and compare rows show them: the step time's (StepTimeBand, seconds to
+// two decimals), an outlook's expected days and expected cost (grouped whole dollars, as the
+// cost columns).
+std::vector<Cell> StepBandCells(const ErrorBand& b, double step_time_s);
 std::vector<Cell> DaysBandCells(const Outlook& o);
 std::vector<Cell> CostBandCells(const Outlook& o);
 // The same three bands as JSON fields of the row (step_time_p10_s, step_time_p90_s: null without

@@ -61,11 +61,6 @@ std::vector<std::string> BestPlanWarnings(const PlanRun& r) {
   return out;
 }
 
-std::string BandText(const PlanRun& r, double step_s) {
-  if (r.band.records == 0) return "-";
-  return Fixed(step_s * r.band.p10_factor, 2) + "-" + Fixed(step_s * r.band.p90_factor, 2);
-}
-
 // "assumed: ..." lines for what the two files and the flags left open; the training tokens'
 // days and dollars at the best layout when the model file's training block gives them.
 void PrintAssumptions(const PlanRun& r, std::ostream& out) {
@@ -89,6 +84,10 @@ std::string ExplainCommand(const PlanRun& r, const ParallelConfig& p) {
   // --no-sp (stack_flags.cc) where the stack would turn sequence parallelism on by itself.
   return p.sp ? s + " " + FlagName(LayoutField::kSp) : p.tp > 1 ? s + " --no-sp" : s;
 }
+
+// Where the plans table puts the step time's band: beside the step time (a position in the base
+// columns, inserted before the optional ones, which all sit to its left).
+constexpr size_t kStepBandAt = 13;
 
 Table PlansTable(const PlanRun& r) {
   Table t;
@@ -118,9 +117,6 @@ Table PlansTable(const PlanRun& r) {
                {"sp", false},
                {"dtype", false},
                {"step (s)", true, "step_time_s"},
-               {"P10-P90 (s)", true, "", Shown::kText},
-               {"P10 (s)", true, "step_time_p10_s", Shown::kData},
-               {"P90 (s)", true, "step_time_p90_s", Shown::kData},
                {"MFU", true, "mfu"},
                {"tokens/s/GPU", true, "tokens_per_s_per_gpu"},
                {"memory (GiB)", true, "total_GiB"},
@@ -130,6 +126,8 @@ Table PlansTable(const PlanRun& r) {
   // Expert TP, for MoE models (the search folds the experts onto etp 1 where tp > 1).
   const bool moe = r.model.is_moe();
   // Inserted from the right, so that each position counts the base columns.
+  InsertAt(&t.columns, kStepBandAt,
+           BandColumns("P10-P90 (s)", "step_time_p10_s", "step_time_p90_s"));
   if (offload) t.columns.insert(t.columns.begin() + 10, Column{"offload", true, "offload_layers"});
   if (hybrid) t.columns.insert(t.columns.begin() + 9, Column{"dp_shard"});
   if (moe) t.columns.insert(t.columns.begin() + 6, Column{"etp"});
@@ -144,7 +142,6 @@ Table PlansTable(const PlanRun& r) {
   for (const Plan& p : r.result.plans) {
     const ParallelConfig& l = p.layout;
     const double step_s = p.time.step_time_s;
-    const bool band = r.band.records > 0;
     std::vector<Cell> row = {
         count(++rank),
         count(l.dp),
@@ -159,15 +156,13 @@ Table PlansTable(const PlanRun& r) {
         l.sp ? "yes" : "no",
         ToString(l.dtype),
         Cell(Fixed(step_s, 3), step_s),
-        BandText(r, step_s),
-        band ? Cell(Fixed(step_s * r.band.p10_factor, 2), step_s * r.band.p10_factor) : Cell(),
-        band ? Cell(Fixed(step_s * r.band.p90_factor, 2), step_s * r.band.p90_factor) : Cell(),
         Cell(Percent(p.time.mfu), p.time.mfu),
         Cell(GroupedRound(p.time.tokens_per_s_per_gpu), p.time.tokens_per_s_per_gpu),
         Cell(Fixed(BytesToGiB(p.memory.total), 1), BytesToGiB(p.memory.total)),
         Cell(Fixed(p.cost_per_step_usd, 2), p.cost_per_step_usd),
         p.time.bound,
         count(p.equivalent_layouts)};
+    InsertAt(&row, kStepBandAt, StepBandCells(r.band, step_s));
     if (offload) row.insert(row.begin() + 10, count(l.offload_layers));
     if (hybrid) row.insert(row.begin() + 9, count(l.dp_shard_size()));
     if (moe) row.insert(row.begin() + 6, count(l.expert_tp()));

@@ -18,6 +18,10 @@ namespace {
 
 constexpr const char* kAboveMeasuredMark = "above measured MFU";
 
+// Where RowsTable puts each band, beside its figure (positions in the columns before any band is
+// inserted; inserted from the right, so that each counts the base columns).
+constexpr size_t kStepBandAt = 6, kDaysBandAt = 9, kCostBandAt = 13;
+
 // The row the outlook block describes: the one the criteria pick, else the cheapest.
 std::optional<size_t> OutlookRow(const SizingMarks& m) {
   if (m.cheapest_meeting_both) return m.cheapest_meeting_both;
@@ -81,10 +85,10 @@ Table RowsTable(const std::vector<SizeGpuType>& types, const std::vector<SizingR
                {"scaling", true, "scaling_efficiency"},
                {"marginal", true, "marginal_efficiency"},
                {"mark", false, "marks"}};
-  // Each band beside its figure; inserted from the right, so that positions count the above.
-  InsertAt(&t.columns, 13, BandColumns("cost P10-P90", "cost_usd_p10", "cost_usd_p90"));
-  InsertAt(&t.columns, 9, BandColumns("days P10-P90", "days_p10", "days_p90"));
-  InsertAt(&t.columns, 6, BandColumns("step P10-P90", "step_time_p10_s", "step_time_p90_s"));
+  InsertAt(&t.columns, kCostBandAt, BandColumns("cost P10-P90", "cost_usd_p10", "cost_usd_p90"));
+  InsertAt(&t.columns, kDaysBandAt, BandColumns("days P10-P90", "days_p10", "days_p90"));
+  InsertAt(&t.columns, kStepBandAt,
+           BandColumns("step P10-P90", "step_time_p10_s", "step_time_p90_s"));
   for (const SizeGpuType& g : types) {
     if (&g != &types.front()) t.AddRule();
     for (size_t i = g.first_row; i < g.first_row + g.sizing.rows.size(); ++i) {
@@ -109,9 +113,9 @@ Table RowsTable(const std::vector<SizeGpuType>& types, const std::vector<SizingR
              r.marginal_efficiency ? num(Percent(*r.marginal_efficiency, 0), *r.marginal_efficiency)
                                    : Cell(),
              Join(MarksOf(i, marks), "; ")});
-        InsertAt(&row, 13, CostBandCells(o));
-        InsertAt(&row, 9, DaysBandCells(o));
-        InsertAt(&row, 6, StepBandCells(o, r.step_time_s));
+        InsertAt(&row, kCostBandAt, CostBandCells(o));
+        InsertAt(&row, kDaysBandAt, DaysBandCells(o));
+        InsertAt(&row, kStepBandAt, StepBandCells(o.step_band, r.step_time_s));
       }
       t.AddRow(std::move(row));
     }
