@@ -5,8 +5,10 @@
 
 #include "planner/cli/layout_flags.h"
 #include "planner/core/pipeline_stages.h"
+#include "planner/io/format.h"
 #include "planner/io/input_error.h"
 #include "planner/io/model_io.h"
+#include "planner/io/presets.h"
 #include "planner/io/stack_io.h"
 
 namespace planner {
@@ -19,11 +21,10 @@ bool Given(const po::variables_map& vm, const char* flag) {
 }  // namespace
 
 void AddStackOptions(po::options_description* options) {
-  options->add_options()(
-      "stack", po::value<std::string>(),
-      "software stack: a preset (megatron-core, nemo, megatron-lm, megatron-lm-sc21, deepspeed, "
-      "deepspeed-2021, megatron-deepspeed, fsdp, torchtitan, llm-foundry) or a YAML file; default "
-      "megatron-core")(
+  options->add_options()("stack", po::value<std::string>(),
+                         ("software stack: a preset (" + Join(PresetNames("stacks"), ", ") +
+                          ") or a YAML file; default megatron-core")
+                             .c_str())(
       "stack-set", po::value<std::vector<std::string>>()->composing(),
       "override one stack field, e.g. overlap.dp=none or kernels=compiled (repeatable)")(
       "no-sp", po::bool_switch(), "no sequence parallelism even where the stack defaults to it");

@@ -68,7 +68,10 @@ std::string StackForFramework(const std::string& framework, const std::string& s
     return "megatron-deepspeed";
   }
   // Most specific first: GPT-NeoX (Megatron + DeepSpeed) names neither.
+  // NeMo AutoModel (FSDP2 around Hugging Face models) before NeMo, whose other stacks are
+  // Megatron's.
   const std::pair<const char*, const char*> names[] = {{"torchtitan", "torchtitan"},
+                                                       {"automodel", "automodel"},
                                                        {"gpt-neox", "megatron-deepspeed"},
                                                        {"gptneox", "megatron-deepspeed"},
                                                        {"deepspeed", nullptr},  // by its year

@@ -49,7 +49,11 @@ TEST(RecordDefaultsTest, StackFromFrameworkText) {
       {"GPTNeoX", "megatron-deepspeed"},
       {"Megatron Core 0.9", "megatron-core"},
       {"llm_foundry", "llm-foundry"},
-      {"LLM Foundry", "llm-foundry"}};
+      {"LLM Foundry", "llm-foundry"},
+      // NeMo AutoModel is FSDP2 around Hugging Face models, not NeMo's Megatron-Core path.
+      {"NeMo AutoModel (PyTorch FSDP2)", "automodel"},
+      {"nemo_automodel", "automodel"},
+      {"NeMo Automodel 26.04", "automodel"}};
   for (const auto& [framework, stack] : cases) {
     EXPECT_EQ(StackForFramework(framework, ""), stack) << framework;
   }

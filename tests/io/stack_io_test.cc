@@ -36,7 +36,7 @@ TEST(StackIoTest, EveryPresetLoadsAndValidates) {
   const std::vector<std::string> names = PresetNames("stacks");
   for (const std::string want :
        {"megatron-lm-sc21", "megatron-lm", "megatron-core", "nemo", "deepspeed", "deepspeed-2021",
-        "megatron-deepspeed", "fsdp", "torchtitan", "llm-foundry"}) {
+        "megatron-deepspeed", "fsdp", "torchtitan", "llm-foundry", "automodel"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }
   for (const std::string& n : names) {
@@ -71,6 +71,29 @@ TEST(StackIoTest, PresetsStateTheirFrameworksRules) {
   EXPECT_EQ(sc21.grad_reduce_bytes, 2);
   EXPECT_EQ(sc21.attention, AttentionKernel::kUnfused);
   EXPECT_FALSE(sc21.tp_overlap_backward);
+}
+
+// automodel.yaml, from NVIDIA-NeMo/Automodel at 2013a4dd6: FSDP2Config's defaults
+// (components/distributed/config.py) reduce in bf16 and defer gradient sync to the last
+// micro-batch; FSDP2 has no optimizer-only sharding; with PP, apply_fsdp2_sharding_recursively
+// keeps every layer's weights gathered (reshard_after_forward=False); CP is torch's ring.
+TEST(StackIoTest, AutoModelCarriesFsdp2ConfigDefaults) {
+  const StackSpec s = LoadStack("automodel");
+  EXPECT_EQ(s.grad_reduce_bytes, 2);
+  EXPECT_EQ(s.sharded_grad_accum, ShardedGradAccum::kUnsharded);
+  EXPECT_EQ(s.zero3_with_pp, Zero3WithPp::kGathered);
+  EXPECT_EQ(s.cp_comm, CpComm::kP2p);
+  EXPECT_EQ(s.default_zero, 3);
+  EXPECT_FALSE(s.default_sp);
+  ModelSpec m;
+  m.n_heads = 8;
+  ParallelConfig p;
+  p.dp = 8;
+  p.zero = 1;
+  EXPECT_EQ(StackIssue(s, m, p), LayoutIssue::kStackZero);
+  p.zero = 3;
+  p.pp = 2;
+  EXPECT_FALSE(StackRefuses(s, m, p).has_value());
 }
 
 // DeepSpeed's context parallelism is Ulysses (deepspeed/sequence/layer.py DistributedAttention:
