@@ -381,6 +381,7 @@ int RunPlan(const std::vector<std::string>& args) {
   ApplySearchConstraints(vm, m, c, &space);
   const StackSpec stack = StackFromFlags(vm);
   CheckStackDtypes(stack, space.dtypes);
+  CheckStackRecomputes(stack, space.recomputes);
   so.stack = stack;
   so.step = StackOptions(stack, c);
   so.time_limit_s = TimeLimitFlag(vm);

@@ -174,14 +174,17 @@ Table StackTable(const std::vector<StackSpec>& stacks) {
                {"cp", false},
                {"ep", false},
                {"low precision", false, "low_precision"},
+               {"recompute", false},
                {"attention", false},
                {"description", false}};
   for (const StackSpec& s : stacks) {
     t.AddRow({s.name, ZeroCell(s), Cell(std::to_string(s.default_zero), s.default_zero),
               PipelineCell(s), CpCell(s), s.expert_parallel ? "yes" : "-", LowPrecisionCell(s),
-              ToString(s.attention), s.description});
+              s.selective_recompute ? "selective, full" : "full", ToString(s.attention),
+              s.description});
   }
   t.notes = {"ZeRO: the stages it runs (FSDP stacks shard gradients whenever they shard)",
+             "recompute: the modes besides none (full alone: it checkpoints whole layers)",
              "fields and their sources: configs/stacks/*.yaml; docs/validation.md tables each "
              "field"};
   return t;
@@ -201,6 +204,7 @@ nlohmann::ordered_json StackJson(const StackSpec& s) {
           {"expert_parallel", s.expert_parallel},
           {"fp8", s.fp8},
           {"fp4", s.fp4},
+          {"selective_recompute", s.selective_recompute},
           {"attention", ToString(s.attention)}};
 }
 

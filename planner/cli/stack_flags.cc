@@ -118,4 +118,15 @@ void CheckStackDtypes(const StackSpec& stack, const std::vector<Dtype>& dtypes) 
   }
 }
 
+void CheckStackRecomputes(const StackSpec& stack, const std::vector<Recompute>& modes) {
+  if (stack.selective_recompute) return;
+  for (Recompute r : modes) {
+    if (r != Recompute::kSelective) return;
+  }
+  throw InputError("--recompute", stack.name +
+                                      " has no selective recompute (its "
+                                      "supports.selective_recompute: it checkpoints whole "
+                                      "layers); choose another --stack or --recompute");
+}
+
 }  // namespace planner

@@ -45,6 +45,11 @@ LayoutInputs LayoutInputsFromFlags(const po::variables_map& vm);
 // "nothing fits". Throws InputError on --dtype.
 void CheckStackDtypes(const StackSpec& stack, const std::vector<Dtype>& dtypes);
 
+// The same for plan's --recompute: a list that holds only selective recompute, with a stack that
+// checkpoints whole layers (its supports.selective_recompute), is said before the search. Throws
+// InputError on --recompute.
+void CheckStackRecomputes(const StackSpec& stack, const std::vector<Recompute>& modes);
+
 }  // namespace planner
 
 #endif  // PLANNER_CLI_STACK_FLAGS_H_

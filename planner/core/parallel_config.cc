@@ -258,7 +258,7 @@ constexpr EnumName<LayoutIssue> kLayoutIssueNames[] = {
     {LayoutIssue::kOffload, "CPU offloading with pp, recompute or no host link or memory"},
     {LayoutIssue::kStackZero, "ZeRO stage beyond the stack's"},
     {LayoutIssue::kStackZeroWithPp, "stack runs no ZeRO-2/3 with pipelining"},
-    {LayoutIssue::kStackFeature, "stack lacks CP/EP/ETP/SP/interleaving/PP"},
+    {LayoutIssue::kStackFeature, "stack lacks CP/EP/ETP/SP/interleaving/PP/selective"},
     {LayoutIssue::kStackCpHeads, "all-to-all cp needs heads/tp divisible by cp"},
     {LayoutIssue::kOutOfMemory, "out of memory"}};
 

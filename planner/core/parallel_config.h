@@ -103,7 +103,8 @@ enum class LayoutIssue {
   // The software stack cannot run the layout (StackRefuses; set by the search, not CheckLayout).
   kStackZero,        // a ZeRO stage above the stack's
   kStackZeroWithPp,  // ZeRO-2/3 with pipelining (DeepSpeed's pipeline engine refuses it)
-  kStackFeature,     // CP, EP, expert TP, SP, interleaving, pipelining or a dtype the stack lacks
+  kStackFeature,     // CP, EP, expert TP, SP, interleaving, pipelining, selective recompute or a
+                     // dtype the stack lacks
   kStackCpHeads,     // all-to-all (Ulysses) CP with heads per tp rank not divisible by cp
   kOutOfMemory,      // set by the memory model, not by CheckLayout
 };

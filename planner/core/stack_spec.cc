@@ -158,7 +158,9 @@ std::optional<LayoutIssue> StackIssue(const StackSpec& s, const ModelSpec& m,
       (p.cp > 1 && !s.context_parallel) || (p.ep > 1 && !s.expert_parallel) ||
       (p.expert_tp() != p.tp && !s.expert_tensor_parallel) || (p.sp && !s.sequence_parallel) ||
       (p.dp_replicas() > 1 && !s.hybrid_shard) || (p.offload_layers > 0 && !s.cpu_offload) ||
-      (p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks) || !StackTrains(s, p.dtype)) {
+      (p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks) ||
+      (p.recompute == Recompute::kSelective && !s.selective_recompute) ||
+      !StackTrains(s, p.dtype)) {
     return LayoutIssue::kStackFeature;
   }
   if (!CpHeadsSplit(s, m, p)) return LayoutIssue::kStackCpHeads;
@@ -209,6 +211,8 @@ std::optional<std::string> StackRefuses(const StackSpec& s, const ModelSpec& m,
       {p.offload_layers > 0 && !s.cpu_offload, "CPU activation offloading"},
       {p.uneven_chunks && p.vpp > 1 && !s.uneven_chunks,
        "virtual pipeline stages of unequal size (a pipeline layout)"},
+      {p.recompute == Recompute::kSelective && !s.selective_recompute,
+       "selective recompute: it checkpoints whole layers (--recompute full)"},
       {!StackTrains(s, p.dtype), p.dtype == Dtype::kFp4 ? "fp4 (NVFP4) training" : "fp8 training"}};
   for (const auto& [lacks, what] : missing) {
     if (lacks) return who + "has no " + what;

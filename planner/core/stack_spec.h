@@ -164,6 +164,9 @@ struct StackSpec : StackMemoryChoices {
   bool cpu_offload =
       false;  // layer-level CPU activation offloading (ParallelConfig::offload_layers)
   bool sequence_parallel = true;
+  // Selective recompute (Recompute::kSelective: Korthikanti's attention core, torchtitan's
+  // op-level SAC). Stacks that checkpoint only whole layers or modules have none.
+  bool selective_recompute = true;
   // Low-precision training: fp8 GEMMs (Transformer Engine, torchao float8) and fp4 (NVFP4,
   // Transformer Engine's NVFP4BlockScaling since TE 2.7, Megatron-Core's --fp4-format).
   bool fp8 = true;

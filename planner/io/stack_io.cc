@@ -72,6 +72,7 @@ const std::vector<std::string> kSupportKeys = {"max_zero",
                                                "expert_tensor_parallel",
                                                "hybrid_shard",
                                                "sequence_parallel",
+                                               "selective_recompute",
                                                "sharded_grad_accum",
                                                "zero3_with_pp",
                                                "cpu_offload",
@@ -121,6 +122,7 @@ void ReadSupports(const StrictMap& m, StackSpec* s) {
   s->hybrid_shard = u.Bool("hybrid_shard", s->hybrid_shard);
   s->cpu_offload = u.Bool("cpu_offload", s->cpu_offload);
   s->sequence_parallel = u.Bool("sequence_parallel", s->sequence_parallel);
+  s->selective_recompute = u.Bool("selective_recompute", s->selective_recompute);
   s->fp8 = u.Bool("fp8", s->fp8);
   s->fp4 = u.Bool("fp4", s->fp4);
   s->sharded_grad_accum = OptEnum<ShardedGradAccum>(u, "sharded_grad_accum", kShardedGradAccumNames,

@@ -316,9 +316,8 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
       with_stack_set.insert(a.run.id);
     }
   }
-  // 90, 14 NVFP4 rows (tp > 1) whose scripts turn TP overlap off, and the AutoModel row whose
-  // config turns deferred gradient sync off.
-  EXPECT_EQ(with_stack_set.size(), 105u);
+  // 90, and 14 NVFP4 rows (tp > 1) whose scripts turn TP overlap off.
+  EXPECT_EQ(with_stack_set.size(), 104u);
   int removed = 0;
   for (const char* key :
        {"stack", "primary", "accounting", "cluster", "power_limit_W", "dp_shard", "etp",
@@ -359,9 +358,9 @@ TEST(ValidationRunsTest, RecordsReadWithoutTheProjectsKeysPriceTheSame) {
         << id;
     ++same;
   }
-  // The eight named above (the DeepSeek-V3 row states a stack_set too) and 104 more (among them
+  // The eight named above (the DeepSeek-V3 row states a stack_set too) and 103 more (among them
   // every record stating its stage counts, which also states a stack_set).
-  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 104);
+  EXPECT_EQ(same, static_cast<int>(Runs().size()) - 8 - 103);
 }
 
 // training.stack_set states what a benchmark config ran beyond the stack preset, as explain's

@@ -71,16 +71,31 @@ TEST(StackIoTest, PresetsStateTheirFrameworksRules) {
   EXPECT_EQ(sc21.grad_reduce_bytes, 2);
   EXPECT_EQ(sc21.attention, AttentionKernel::kUnfused);
   EXPECT_FALSE(sc21.tp_overlap_backward);
+  // Selective recompute came with Korthikanti 2022 (Megatron-LM's --recompute-granularity
+  // selective, torchtitan's op-level SAC); the SC21 code, DeepSpeed's and FSDP's checkpointing
+  // wrap whole layers or modules.
+  ParallelConfig rc;
+  rc.recompute = Recompute::kSelective;
+  for (const char* whole :
+       {"megatron-lm-sc21", "deepspeed", "deepspeed-2021", "fsdp", "llm-foundry", "automodel"}) {
+    EXPECT_EQ(StackIssue(LoadStack(whole), m, rc), LayoutIssue::kStackFeature) << whole;
+  }
+  for (const char* op : {"megatron-lm", "megatron-core", "nemo", "torchtitan"}) {
+    EXPECT_FALSE(StackIssue(LoadStack(op), m, rc).has_value()) << op;
+  }
+  rc.recompute = Recompute::kFull;
+  EXPECT_FALSE(StackIssue(LoadStack("fsdp"), m, rc).has_value());
 }
 
-// automodel.yaml, from NVIDIA-NeMo/Automodel at 2013a4dd6: FSDP2Config's defaults
-// (components/distributed/config.py) reduce in bf16 and defer gradient sync to the last
-// micro-batch; FSDP2 has no optimizer-only sharding; with PP, apply_fsdp2_sharding_recursively
-// keeps every layer's weights gathered (reshard_after_forward=False); CP is torch's ring.
+// automodel.yaml, from NVIDIA-NeMo/Automodel at 2013a4dd6: FSDP2Config's default
+// (components/distributed/config.py) reduces in bf16; its benchmark configs reduce-scatter every
+// micro-batch under gradient accumulation (defer_fsdp_grad_sync False); FSDP2 has no
+// optimizer-only sharding; with PP, apply_fsdp2_sharding_recursively keeps every layer's weights
+// gathered (reshard_after_forward=False); CP is torch's ring.
 TEST(StackIoTest, AutoModelCarriesFsdp2ConfigDefaults) {
   const StackSpec s = LoadStack("automodel");
   EXPECT_EQ(s.grad_reduce_bytes, 2);
-  EXPECT_EQ(s.sharded_grad_accum, ShardedGradAccum::kUnsharded);
+  EXPECT_EQ(s.sharded_grad_accum, ShardedGradAccum::kPerMicrobatch);
   EXPECT_EQ(s.zero3_with_pp, Zero3WithPp::kGathered);
   EXPECT_EQ(s.cp_comm, CpComm::kP2p);
   EXPECT_EQ(s.default_zero, 3);
