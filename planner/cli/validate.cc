@@ -17,6 +17,7 @@
 #include "planner/io/emit.h"
 #include "planner/io/error_bands_io.h"
 #include "planner/io/format.h"
+#include "planner/io/input_error.h"
 #include "planner/io/output_file.h"
 #include "planner/io/runs_io.h"
 
@@ -429,7 +430,10 @@ int RunValidate(const std::vector<std::string>& args) {
   options.add_options()("fit", po::bool_switch(),
                         "refit the efficiency terms per GPU generation and print them")(
       "write-bands", po::value<std::string>(),
-      "write the step-time error bands (configs/validation/error_bands.yaml) here");
+      "write the step-time error bands (configs/validation/error_bands.yaml) here")(
+      "ceilings-from", po::value<std::vector<std::string>>()->composing(),
+      "with --write-bands: published runs the fit never uses (tests/data/heldout/*.yaml) whose "
+      "measured MFUs also count toward the written MFU ceilings (repeatable)");
   AddFormatOption(&options);
   po::variables_map vm;
   const std::optional<OutputFormat> format = ParseFormattedCommandLine(
@@ -439,14 +443,25 @@ int RunValidate(const std::vector<std::string>& args) {
       "(`planner validate --bench X --help`)",
       options, {"runs"}, args, &vm);
   if (!format) return 0;
+  if (vm.count("ceilings-from") && !vm.count("write-bands")) {
+    throw InputError("--ceilings-from", "only with --write-bands (it raises the written ceilings)");
+  }
   const Report r = BuildReport(vm["runs"].as<std::string>(), vm["fit"].as<bool>());
   WarnUnreadKeys(vm["runs"].as<std::string>(), r);
   if (vm.count("write-bands")) {
     const std::string runs = vm["runs"].as<std::string>();
-    WriteOutputFile(
-        "--write-bands", vm["write-bands"].as<std::string>(),
-        BandsToYaml(BuildBands(HeldOutResiduals(r)), "planner validate " + runs + " --write-bands"),
-        {runs});
+    std::vector<BandEntry> bands = BuildBands(HeldOutResiduals(r));
+    std::string command = "planner validate " + runs + " --write-bands";
+    std::vector<std::string> inputs = {runs};
+    if (vm.count("ceilings-from")) {
+      for (const std::string& more : vm["ceilings-from"].as<std::vector<std::string>>()) {
+        RaiseCeilings(HeldOutResiduals(BuildReport(more, false)), &bands);
+        command += " --ceilings-from " + more;
+        inputs.push_back(more);
+      }
+    }
+    WriteOutputFile("--write-bands", vm["write-bands"].as<std::string>(),
+                    BandsToYaml(bands, command), inputs);
   }
   Emit(*format, {[&] { return ReportJson(r); }, [&] { return RunsTable(r); },
                  [&](std::ostream& out) { PrintText(r, out); }});

@@ -125,6 +125,18 @@ std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals)
   return out;
 }
 
+void RaiseCeilings(const std::vector<HeldOutResidual>& more, std::vector<BandEntry>* table) {
+  for (const HeldOutResidual& r : more) {
+    if (r.generation == kCarriedGeneration || r.generation == kMoeGeneration) continue;
+    for (BandEntry& e : *table) {
+      const bool covers = e.generation.empty() ||
+                          (e.generation == r.generation && (e.stack.empty() || e.stack == r.stack));
+      MfuCeiling& ceiling = e.ceiling(r.precision);
+      if (covers && r.measured_mfu > ceiling.mfu) ceiling = {r.measured_mfu, r.id};
+    }
+  }
+}
+
 ErrorBand FindBand(const std::vector<BandEntry>& table, const std::string& generation,
                    const std::string& stack, bool terms_carried, bool moe) {
   const std::pair<std::string, std::string> tries[] = {

@@ -88,6 +88,11 @@ inline constexpr int kMinBandRecords = 5;
 // than kMinBandRecords records are kept for the counts and ceilings, not used as bands).
 std::vector<BandEntry> BuildBands(const std::vector<HeldOutResidual>& residuals);
 
+// Raises the table's MFU ceilings to what `more` measured: published runs the fit never uses
+// (tests/data/heldout/) still bound what has been measured on their GPU. Only the entries the
+// table holds move: all generations, the record's generation, and its (generation, stack).
+void RaiseCeilings(const std::vector<HeldOutResidual>& more, std::vector<BandEntry>* table);
+
 // The most specific band with enough records: for an MoE model the MoE records' band; then
 // (generation, stack), generation, then all generations, or, for a GPU whose efficiency terms
 // are carried from another generation, the carried records' band.

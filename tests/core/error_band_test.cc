@@ -49,6 +49,32 @@ TEST(ErrorBandTest, BandsAreMeasuredOverPredictedWithFallbacks) {
   EXPECT_EQ(ValidatedRecords(table, "A100", "megatron-core"), 0);
 }
 
+// A held-out record (never fitted) raises the ceilings of the entries it belongs to, and only
+// where it measured more; its band factors and record counts are left alone.
+TEST(ErrorBandTest, HeldOutRecordsRaiseOnlyTheirOwnCeilings) {
+  std::vector<BandEntry> table = BuildBands({{"m0", "H100", "megatron-core", -0.1, 0.49},
+                                             {"t0", "H100", "torchtitan", 0.1, 0.43},
+                                             {"a0", "A100", "megatron-lm", 0.0, 0.64}});
+  RaiseCeilings({{"x16", "H100", "megatron-core", 0.12, 0.60},
+                 {"x8", "H100", "megatron-core", 0.10, 0.81, {}, MfuClass::kFp8},
+                 {"low", "A100", "megatron-lm", 0.0, 0.50}},
+                &table);
+  auto entry = [&](const std::string& g, const std::string& s) -> const BandEntry& {
+    for (const BandEntry& e : table) {
+      if (e.generation == g && e.stack == s) return e;
+    }
+    ADD_FAILURE() << g << " " << s;
+    return table.front();
+  };
+  EXPECT_EQ(entry("H100", "megatron-core").ceiling(MfuClass::k16Bit).run, "x16");
+  EXPECT_EQ(entry("H100", "").ceiling(MfuClass::k16Bit).run, "x16");
+  EXPECT_DOUBLE_EQ(entry("H100", "").ceiling(MfuClass::kFp8).mfu, 0.81);
+  EXPECT_EQ(entry("H100", "torchtitan").ceiling(MfuClass::k16Bit).run, "t0");  // another stack
+  EXPECT_EQ(entry("", "").ceiling(MfuClass::k16Bit).run, "a0");      // 0.64 stays above 0.60
+  EXPECT_EQ(entry("A100", "").ceiling(MfuClass::k16Bit).run, "a0");  // 0.50 is lower
+  EXPECT_EQ(entry("H100", "").band.records, 2);                      // counts unchanged
+}
+
 TEST(ErrorBandTest, CarriedTermsFallBackToTheCarriedPoolNotToAllGenerations) {
   std::vector<HeldOutResidual> rs;
   // Five H100 records predicted 10% too fast under their own generation's fit...
