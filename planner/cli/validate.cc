@@ -275,6 +275,9 @@ Table BandsTable(const std::vector<BandEntry>& bands) {
               band ? Fixed(e.band.p90_factor, 3) : "-", mfu(sixteen), sixteen.run,
               mfu(e.ceiling(MfuClass::kFp8)), mfu(e.ceiling(MfuClass::kFp4))});
   }
+  t.notes = {
+      "MFU ceilings of this file's records; the shipped bands also count the runs no fit "
+      "uses (--write-bands with --ceilings-from tests/data/heldout/*.yaml)"};
   return t;
 }
 
